@@ -1,0 +1,15 @@
+//! Syntax: YAML text → a tree that keeps the range of every node and key, and
+//! the JSON-pointer ↔ range index over it.
+//!
+//! This crate knows nothing about Flow. It never fails: bad input gives a tree
+//! (possibly empty) plus [`SyntaxError`]s.
+
+mod yaml;
+
+pub use yaml::{
+    parse, parse_with_limits, pointer_tokens, push_token, Entry, ExpansionError, Limits, Located, Node, NodeId,
+    NodeKind, Parse, Scalar, ScalarStyle, ScalarValue, SyntaxError, Tree,
+};
+
+#[cfg(test)]
+mod tests;

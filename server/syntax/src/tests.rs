@@ -1,0 +1,204 @@
+//! Tests of the YAML tree: ranges, aliases, merges, scalars and hostile input.
+
+use super::*;
+use serde_json::json;
+
+fn slice<'t>(text: &'t str, range: text::TextRange) -> &'t str {
+    &text[range.start as usize..range.end as usize]
+}
+
+#[test]
+fn scalars_follow_the_core_schema() {
+    let text = "a: 5\nb: 5.0\nc: '5'\nd: true\ne: ~\nf: yes\ng: 0x1F\nh: -3\ni: 1e3\nj: 18446744073709551615\nk: !!str 7\nl: .inf\n";
+    let parse = parse(text);
+    assert!(parse.errors.is_empty(), "{:?}", parse.errors);
+    let doc = parse.tree.document_json().unwrap();
+    assert_eq!(
+        doc,
+        json!({"a": 5, "b": 5.0, "c": "5", "d": true, "e": null, "f": "yes", "g": "0x1F", "h": -3, "i": 1000.0,
+               "j": 18446744073709551615u64, "k": "7", "l": ".inf"})
+    );
+    assert!(doc["b"].is_f64() && doc["a"].is_u64());
+}
+
+#[test]
+fn ranges_of_keys_and_values() {
+    let text = "collections:\n  - name: \"acme/orders\"\n    key: [/id]\n    derivation:\n      transform: {}\n";
+    let parse = parse(text);
+    let tree = &parse.tree;
+    let name = tree.locate("/collections/0/name").unwrap();
+    assert_eq!(slice(text, name.range), "\"acme/orders\"");
+    assert_eq!(slice(text, name.key_range.unwrap()), "name");
+    let key0 = tree.locate("/collections/0/key/0").unwrap();
+    assert_eq!(slice(text, key0.range), "/id");
+    let key = tree.locate("/collections/0/key").unwrap();
+    assert_eq!(slice(text, key.range), "[/id]");
+    assert!(!key.is_block_collection);
+    let derivation = tree.locate("/collections/0/derivation").unwrap();
+    assert!(derivation.is_block_collection);
+    assert_eq!(slice(text, derivation.key_range.unwrap()), "derivation");
+    assert!(tree.locate("/collections/1").is_none());
+    assert!(tree.locate("/nope").is_none());
+    assert_eq!(tree.pointer_at(text.find("/id").unwrap() as u32).unwrap(), "/collections/0/key/0");
+}
+
+#[test]
+fn block_scalar_range_starts_at_indicator() {
+    let text = "publish:\n  nodeJS: |\n    return [source];\n  other: 1\n";
+    let parse = parse(text);
+    let located = parse.tree.locate("/publish/nodeJS").unwrap();
+    assert!(slice(text, located.range).starts_with('|') || slice(text, located.range).starts_with("return"));
+    assert!(slice(text, located.range).ends_with("return [source];"));
+    assert_eq!(parse.tree.scalar(located.node).unwrap().text, "return [source];\n");
+}
+
+#[test]
+fn aliases_report_use_site_and_anchor() {
+    let text = "a: &x\n  k: 1\nb: *x\nc:\n  <<: *x\n  own: 2\n";
+    let parse = parse(text);
+    assert!(parse.errors.is_empty());
+    let tree = &parse.tree;
+    assert_eq!(tree.document_json().unwrap(), json!({"a": {"k": 1}, "b": {"k": 1}, "c": {"own": 2, "k": 1}}));
+    let through_alias = tree.locate("/b/k").unwrap();
+    assert_eq!(slice(text, through_alias.range), "*x");
+    assert_eq!(slice(text, through_alias.anchor_range.unwrap()), "1");
+    let merged = tree.locate("/c/k").unwrap();
+    assert_eq!(slice(text, merged.range), "*x");
+    assert_eq!(slice(text, merged.anchor_range.unwrap()), "1");
+    let direct = tree.locate("/a/k").unwrap();
+    assert_eq!(slice(text, direct.range), "1");
+    assert!(direct.anchor_range.is_none());
+}
+
+#[test]
+fn merge_keys_explicit_wins_and_earlier_merge_wins() {
+    let text = "base1: &a {x: 1, y: 1}\nbase2: &b {x: 2, z: 2}\nm:\n  x: 0\n  <<: [*a, *b]\nn:\n  <<: *a\n  y: 9\n";
+    let doc = parse(text).tree.document_json().unwrap();
+    assert_eq!(doc["m"], json!({"x": 0, "y": 1, "z": 2}));
+    assert_eq!(doc["n"], json!({"y": 9, "x": 1}));
+}
+
+#[test]
+fn anchors_may_be_redefined() {
+    let text = "a: &r 1\nb: *r\nc: &r 2\nd: *r\n";
+    let doc = parse(text).tree.document_json().unwrap();
+    assert_eq!(doc, json!({"a": 1, "b": 1, "c": 2, "d": 2}));
+}
+
+#[test]
+fn complex_keys_and_unicode() {
+    let text = "? \"a long test name\"\n: [1]\n正岡大介: 1\n";
+    let parse = parse(text);
+    assert!(parse.errors.is_empty(), "{:?}", parse.errors);
+    assert_eq!(parse.tree.document_json().unwrap(), json!({"a long test name": [1], "正岡大介": 1}));
+    let located = parse.tree.locate("/正岡大介").unwrap();
+    assert_eq!(slice(text, located.key_range.unwrap()), "正岡大介");
+}
+
+#[test]
+fn duplicate_keys_are_errors_at_the_second() {
+    let text = "a: 1\nb: 2\na: 3\n";
+    let parse = parse(text);
+    assert_eq!(parse.errors.len(), 1);
+    assert_eq!(parse.errors[0].message, "duplicate key \"a\"");
+    assert_eq!(parse.errors[0].range.start as usize, text.rfind('a').unwrap());
+    assert_eq!(parse.tree.document_json().unwrap(), json!({"a": 1, "b": 2}));
+}
+
+#[test]
+fn undefined_alias_and_multiple_documents_are_errors() {
+    assert_eq!(parse("a: *nope\n").errors.len(), 1);
+    let multi = parse("a: 1\n---\nb: 2\n");
+    assert!(multi.errors[0].message.contains("one YAML document"), "{:?}", multi.errors);
+}
+
+#[test]
+fn empty_file_is_null() {
+    let parse = parse("");
+    assert!(parse.errors.is_empty());
+    assert_eq!(parse.tree.document_json().unwrap(), json!(null));
+    assert_eq!(super::parse("# only a comment\n").tree.document_json().unwrap(), json!(null));
+}
+
+#[test]
+fn syntax_errors_have_positions() {
+    let text = "a: [1, 2\nb: 3\n";
+    let parse = parse(text);
+    assert_eq!(parse.errors.len(), 1);
+    let tabs = super::parse("a:\n\tb: 1\n");
+    assert!(!tabs.errors.is_empty());
+}
+
+#[test]
+fn alias_bombs_are_bounded() {
+    let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for level in 1..12 {
+        let prev = level - 1;
+        text.push_str(&format!(
+            "a{level}: &a{level} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+        ));
+    }
+    let start = std::time::Instant::now();
+    let parse = parse(&text);
+    assert!(parse.errors.is_empty());
+    let error = parse.tree.document_json().unwrap_err();
+    assert!(error.message.contains("alias bomb"));
+    assert!(start.elapsed().as_secs() < 5);
+}
+
+#[test]
+fn deep_nesting_is_bounded() {
+    let depth = 10_000;
+    let text = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+    let parse = parse(&text);
+    assert!(
+        parse.errors.iter().any(|error| error.message.contains("nesting is deeper") || error.message.contains("recursion limit")),
+        "{:?}",
+        parse.errors
+    );
+    assert!(parse.errors[0].range.len() <= 80);
+    let block: String = (0..depth).map(|level| format!("{}k:\n", " ".repeat(level))).collect();
+    let parse = super::parse(&block);
+    assert!(!parse.errors.is_empty());
+}
+
+#[test]
+fn binary_garbage_does_not_panic() {
+    let garbage: String = (0..4096u32).map(|i| char::from_u32((i * 7919) % 0xD7FF).unwrap_or('x')).collect();
+    let _ = parse(&garbage);
+    let _ = parse("\u{0}\u{1}{[}]:::\"\\");
+    let _ = parse("a: &x [*x]\n");
+}
+
+#[test]
+fn self_referencing_alias_is_a_cycle_error() {
+    let parse = parse("a: &x [1, *x]\n");
+    assert!(
+        parse.errors.iter().any(|error| error.message.contains("cycle") || error.message.contains("unknown anchor")),
+        "{:?}",
+        parse.errors
+    );
+}
+
+#[test]
+fn every_corpus_file_parses() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/estuary-docs");
+    let mut count = 0;
+    let mut stack = vec![root];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "yaml") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let parse = parse(&text);
+                assert!(parse.errors.is_empty(), "{}: {:?}", path.display(), parse.errors);
+                parse.tree.document_json().unwrap();
+                count += 1;
+            }
+        }
+    }
+    assert!(count >= 40, "found only {count} corpus files");
+}

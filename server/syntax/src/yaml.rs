@@ -1,0 +1,832 @@
+//! YAML text → [`Tree`]: a node arena in which every scalar, sequence, mapping,
+//! key and alias keeps its byte range.
+//!
+//! Built on `saphyr-parser`'s event stream, because we need what no YAML value
+//! library keeps: the range of every key and value, aliases as nodes of their own
+//! (so a mistake inside an aliased subtree is reported at the use site, with the
+//! anchor as related information), and `<<` merge keys resolved the way the
+//! catalog spec asks (explicit keys always win; earlier merged mappings win over
+//! later ones).
+//!
+//! Aliases are never copied: an alias node points at its anchored node, so an
+//! "alias bomb" costs nothing to parse. Expanding into JSON ([`Tree::to_json`]) is
+//! bounded by [`Limits::max_expanded_nodes`].
+//!
+//! Bad input never panics: every problem becomes a [`SyntaxError`] and parsing
+//! keeps whatever it could build.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span};
+use serde_json::{Map, Number, Value};
+use text::TextRange;
+
+/// Index of a node in its [`Tree`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub u32);
+
+/// How a scalar was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalarStyle {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+impl ScalarStyle {
+    pub fn is_block(self) -> bool {
+        matches!(self, ScalarStyle::Literal | ScalarStyle::Folded)
+    }
+}
+
+/// A scalar's value under the YAML 1.2 core schema.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScalarValue {
+    Null,
+    Bool(bool),
+    /// Integers that fit in `u64` (non-negative) or `i64`.
+    Integer(Number),
+    Float(f64),
+    String(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scalar {
+    pub value: ScalarValue,
+    /// The scalar's content as text (after unescaping, before typing).
+    pub text: String,
+    pub style: ScalarStyle,
+}
+
+/// One key/value pair of a mapping, after `<<` merges are applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: NodeId,
+    pub value: NodeId,
+    /// The key as a string (a scalar key's text).
+    pub key_text: String,
+    /// When this entry came in through a `<<` merge: the node written after `<<`
+    /// (an alias or an inline mapping) at the use site.
+    pub merged_via: Option<NodeId>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    Scalar(Scalar),
+    Sequence(Vec<NodeId>),
+    Mapping(Vec<Entry>),
+    /// `*name`: refers to the anchored node.
+    Alias(NodeId),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub kind: NodeKind,
+    /// The node's own text: for an alias, the `*name` token.
+    pub range: TextRange,
+    /// True for `{…}` and `[…]` collections.
+    pub flow: bool,
+}
+
+/// A problem found while parsing. `related` points at a second place that
+/// explains it (the first of two duplicate keys, an anchor).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub range: TextRange,
+    pub message: String,
+    pub related: Option<(TextRange, String)>,
+}
+
+/// Bounds that keep hostile input cheap.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest nesting of collections accepted.
+    pub max_depth: usize,
+    /// Most JSON nodes one document may expand to through aliases.
+    pub max_expanded_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { max_depth: 200, max_expanded_nodes: 2_000_000 }
+    }
+}
+
+/// A parsed YAML file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tree {
+    nodes: Vec<Node>,
+    root: Option<NodeId>,
+    limits: LimitsEq,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct LimitsEq {
+    max_expanded_nodes: usize,
+}
+
+/// The outcome of [`parse`]: always a tree (possibly empty), plus every error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parse {
+    pub tree: Tree,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// Parses `text` with the default [`Limits`].
+pub fn parse(text: &str) -> Parse {
+    parse_with_limits(text, Limits::default())
+}
+
+pub fn parse_with_limits(text: &str, limits: Limits) -> Parse {
+    let mut builder = Builder {
+        text,
+        offsets: CharOffsets::new(text),
+        nodes: Vec::new(),
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        open_anchors: Vec::new(),
+        errors: Vec::new(),
+        root: None,
+        documents: 0,
+        limits,
+        skip_depth: 0,
+    };
+    builder.run();
+    let Builder { nodes, root, errors, .. } = builder;
+    Parse {
+        tree: Tree { nodes, root, limits: LimitsEq { max_expanded_nodes: limits.max_expanded_nodes } },
+        errors,
+    }
+}
+
+/// Maps saphyr's character indices to byte offsets.
+struct CharOffsets {
+    /// Byte offset of each char, or empty when the text is ASCII.
+    table: Vec<u32>,
+    len: u32,
+}
+
+impl CharOffsets {
+    fn new(text: &str) -> CharOffsets {
+        let table = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices().map(|(offset, _)| offset as u32).collect()
+        };
+        CharOffsets { table, len: text.len() as u32 }
+    }
+
+    fn byte(&self, char_index: usize) -> u32 {
+        if self.table.is_empty() {
+            (char_index as u32).min(self.len)
+        } else {
+            self.table.get(char_index).copied().unwrap_or(self.len)
+        }
+    }
+}
+
+enum Frame {
+    Sequence { start: u32, flow: bool, items: Vec<NodeId>, anchor: usize },
+    Mapping { start: u32, flow: bool, pairs: Vec<(NodeId, NodeId)>, key: Option<NodeId>, anchor: usize },
+}
+
+struct Builder<'t> {
+    text: &'t str,
+    offsets: CharOffsets,
+    nodes: Vec<Node>,
+    stack: Vec<Frame>,
+    /// saphyr anchor id → node.
+    anchors: HashMap<usize, NodeId>,
+    /// Anchor ids of collections still being built (an alias to one is a cycle).
+    open_anchors: Vec<usize>,
+    errors: Vec<SyntaxError>,
+    root: Option<NodeId>,
+    documents: usize,
+    limits: Limits,
+    /// While > 0 we are inside collections nested beyond `max_depth`, which are
+    /// skipped (one error reported) rather than built.
+    skip_depth: usize,
+}
+
+impl Builder<'_> {
+    fn range(&self, span: &Span) -> TextRange {
+        TextRange::new(self.offsets.byte(span.start.index()), self.offsets.byte(span.end.index()))
+    }
+
+    fn run(&mut self) {
+        let mut parser = Parser::new_from_str(self.text);
+        loop {
+            let (event, span) = match parser.next_event() {
+                None => break,
+                Some(Ok(pair)) => pair,
+                Some(Err(error)) => {
+                    let at = self.offsets.byte(error.marker().index());
+                    let range = self.token_range_at(at);
+                    self.errors.push(SyntaxError {
+                        range,
+                        message: format!("{}", error.info()),
+                        related: None,
+                    });
+                    break;
+                }
+            };
+            if !self.event(event, span) {
+                break;
+            }
+        }
+    }
+
+    /// A short range at `offset` for an error: the rest of the word there.
+    fn token_range_at(&self, offset: u32) -> TextRange {
+        let rest = self.text.get(offset as usize..).unwrap_or("");
+        let len: usize = rest
+            .char_indices()
+            .find(|(_, c)| c.is_whitespace())
+            .map(|(i, _)| i)
+            .unwrap_or(rest.len())
+            .min(rest.char_indices().nth(80).map_or(rest.len(), |(i, _)| i));
+        TextRange::new(offset, offset + len.max(rest.chars().next().map_or(0, char::len_utf8)) as u32)
+    }
+
+    /// Handles one event; false stops parsing.
+    fn event(&mut self, event: Event<'_>, span: Span) -> bool {
+        let range = self.range(&span);
+        if self.skip_depth > 0 {
+            match event {
+                Event::SequenceStart(..) | Event::MappingStart(..) => self.skip_depth += 1,
+                Event::SequenceEnd | Event::MappingEnd => {
+                    self.skip_depth -= 1;
+                    if self.skip_depth == 0 {
+                        let id = self.push(Node {
+                            kind: NodeKind::Scalar(Scalar {
+                                value: ScalarValue::Null,
+                                text: String::new(),
+                                style: ScalarStyle::Plain,
+                            }),
+                            range,
+                            flow: false,
+                        });
+                        return self.attach(id);
+                    }
+                }
+                _ => {}
+            }
+            return true;
+        }
+        match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => true,
+            Event::DocumentStart(_) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    self.errors.push(SyntaxError {
+                        range: self.token_range_at(range.start),
+                        message: "a file may hold only one YAML document".to_string(),
+                        related: None,
+                    });
+                    return false;
+                }
+                true
+            }
+            Event::Alias(anchor) => {
+                let Some(&target) = self.anchors.get(&anchor) else {
+                    self.errors.push(SyntaxError {
+                        range,
+                        message: "alias refers to an unknown anchor".to_string(),
+                        related: None,
+                    });
+                    let id = self.push(null_node(range));
+                    return self.attach(id);
+                };
+                if self.open_anchors.contains(&anchor) {
+                    self.errors.push(SyntaxError {
+                        range,
+                        message: "alias refers to a node that contains it (a cycle)".to_string(),
+                        related: None,
+                    });
+                    let id = self.push(null_node(range));
+                    return self.attach(id);
+                }
+                let id = self.push(Node { kind: NodeKind::Alias(target), range, flow: false });
+                self.attach(id)
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let style = match style {
+                    SaphyrStyle::Plain => ScalarStyle::Plain,
+                    SaphyrStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+                    SaphyrStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+                    SaphyrStyle::Literal => ScalarStyle::Literal,
+                    SaphyrStyle::Folded => ScalarStyle::Folded,
+                };
+                let tag = tag.map(|tag| tag.suffix.clone());
+                let scalar = type_scalar(value, style, tag.as_deref());
+                let range = self.scalar_range(range, style);
+                let id = self.push(Node { kind: NodeKind::Scalar(scalar), range, flow: false });
+                if anchor > 0 {
+                    self.anchors.insert(anchor, id);
+                }
+                self.attach(id)
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if self.stack.len() >= self.limits.max_depth {
+                    self.errors.push(SyntaxError {
+                        range: self.token_range_at(range.start),
+                        message: format!(
+                            "nesting is deeper than {} levels; this content is ignored",
+                            self.limits.max_depth
+                        ),
+                        related: None,
+                    });
+                    self.skip_depth = 1;
+                    return true;
+                }
+                let flow = matches!(self.text.as_bytes().get(range.start as usize), Some(b'[' | b'{'));
+                if anchor > 0 {
+                    self.open_anchors.push(anchor);
+                }
+                self.stack.push(if matches!(event, Event::SequenceStart(..)) {
+                    Frame::Sequence { start: range.start, flow, items: Vec::new(), anchor }
+                } else {
+                    Frame::Mapping { start: range.start, flow, pairs: Vec::new(), key: None, anchor }
+                });
+                true
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(frame) = self.stack.pop() else { return true };
+                let (id, anchor) = match frame {
+                    Frame::Sequence { start, flow, items, anchor } => {
+                        let end = self.collection_end(flow, range, items.last().copied(), start);
+                        let id = self.push(Node {
+                            kind: NodeKind::Sequence(items),
+                            range: TextRange::new(start, end),
+                            flow,
+                        });
+                        (id, anchor)
+                    }
+                    Frame::Mapping { start, flow, pairs, anchor, .. } => {
+                        let last = pairs.last().map(|(_, value)| *value);
+                        let end = self.collection_end(flow, range, last, start);
+                        let entries = self.resolve_entries(pairs);
+                        let id = self.push(Node {
+                            kind: NodeKind::Mapping(entries),
+                            range: TextRange::new(start, end),
+                            flow,
+                        });
+                        (id, anchor)
+                    }
+                };
+                if anchor > 0 {
+                    self.open_anchors.retain(|open| *open != anchor);
+                    self.anchors.insert(anchor, id);
+                }
+                self.attach(id)
+            }
+        }
+    }
+
+    /// saphyr's scalar spans vary by style; normalise to the scalar's written text
+    /// (quotes included for quoted scalars, the indicator line included for block
+    /// scalars, trailing whitespace excluded).
+    fn scalar_range(&self, range: TextRange, style: ScalarStyle) -> TextRange {
+        let bytes = self.text.as_bytes();
+        let mut start = range.start;
+        let mut end = range.end.max(start);
+        if matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted) {
+            let quote = if style == ScalarStyle::SingleQuoted { b'\'' } else { b'"' };
+            if start > 0 && bytes.get(start as usize) != Some(&quote) && bytes.get(start as usize - 1) == Some(&quote) {
+                start -= 1;
+            }
+            if end < bytes.len() as u32 && bytes.get(end as usize - 1) != Some(&quote) && bytes.get(end as usize) == Some(&quote) {
+                end += 1;
+            }
+        }
+        while end > start && matches!(bytes.get(end as usize - 1), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            end -= 1;
+        }
+        TextRange::new(start, end)
+    }
+
+    fn collection_end(&self, flow: bool, end_event: TextRange, last_child: Option<NodeId>, start: u32) -> u32 {
+        if flow {
+            return end_event.end.max(start);
+        }
+        match last_child {
+            Some(child) => self.nodes[child.0 as usize].range.end.max(start),
+            None => start,
+        }
+    }
+
+    fn push(&mut self, node: Node) -> NodeId {
+        self.nodes.push(node);
+        NodeId(self.nodes.len() as u32 - 1)
+    }
+
+    /// Adds a finished node to the collection being built, or makes it the root.
+    fn attach(&mut self, id: NodeId) -> bool {
+        match self.stack.last_mut() {
+            None => {
+                self.root = Some(id);
+            }
+            Some(Frame::Sequence { items, .. }) => items.push(id),
+            Some(Frame::Mapping { pairs, key, .. }) => match key.take() {
+                None => *key = Some(id),
+                Some(key) => pairs.push((key, id)),
+            },
+        }
+        true
+    }
+
+    /// Turns raw pairs into entries: reports duplicate and non-scalar keys, and
+    /// applies `<<` merges (explicit keys win; earlier merged mappings win).
+    fn resolve_entries(&mut self, pairs: Vec<(NodeId, NodeId)>) -> Vec<Entry> {
+        let mut entries: Vec<Entry> = Vec::with_capacity(pairs.len());
+        let mut seen: HashMap<String, NodeId> = HashMap::new();
+        let mut merges: Vec<NodeId> = Vec::new();
+        for (key, value) in pairs {
+            let key_node = &self.nodes[key.0 as usize];
+            let key_text = match &key_node.kind {
+                NodeKind::Scalar(scalar) => {
+                    if scalar.style == ScalarStyle::Plain && scalar.text == "<<" {
+                        merges.push(value);
+                        continue;
+                    }
+                    scalar.text.clone()
+                }
+                _ => {
+                    self.errors.push(SyntaxError {
+                        range: key_node.range,
+                        message: "mapping keys must be strings".to_string(),
+                        related: None,
+                    });
+                    continue;
+                }
+            };
+            if let Some(first) = seen.get(&key_text) {
+                let first_range = self.nodes[first.0 as usize].range;
+                self.errors.push(SyntaxError {
+                    range: key_node.range,
+                    message: format!("duplicate key \"{key_text}\""),
+                    related: Some((first_range, "first defined here".to_string())),
+                });
+                continue;
+            }
+            seen.insert(key_text.clone(), key);
+            entries.push(Entry { key, value, key_text, merged_via: None });
+        }
+        for merge in merges {
+            let sources: Vec<NodeId> = match &self.nodes[self.resolve(merge).0 as usize].kind {
+                NodeKind::Sequence(items) => items.clone(),
+                _ => vec![merge],
+            };
+            for source in sources {
+                let target = self.resolve(source);
+                let NodeKind::Mapping(merged) = &self.nodes[target.0 as usize].kind else {
+                    self.errors.push(SyntaxError {
+                        range: self.nodes[source.0 as usize].range,
+                        message: "a merge key `<<` takes a mapping or a list of mappings".to_string(),
+                        related: None,
+                    });
+                    continue;
+                };
+                for entry in merged.clone() {
+                    if seen.contains_key(&entry.key_text) {
+                        continue;
+                    }
+                    seen.insert(entry.key_text.clone(), entry.key);
+                    entries.push(Entry { merged_via: Some(source), ..entry });
+                }
+            }
+        }
+        entries
+    }
+
+    fn resolve(&self, mut id: NodeId) -> NodeId {
+        while let NodeKind::Alias(target) = self.nodes[id.0 as usize].kind {
+            id = target;
+        }
+        id
+    }
+}
+
+fn null_node(range: TextRange) -> Node {
+    Node {
+        kind: NodeKind::Scalar(Scalar { value: ScalarValue::Null, text: String::new(), style: ScalarStyle::Plain }),
+        range,
+        flow: false,
+    }
+}
+
+/// Applies the YAML 1.2 core schema to a plain scalar (quoted and block scalars are
+/// strings); `!!str`, `!!int`, `!!float`, `!!bool`, `!!null` tags are honoured.
+fn type_scalar(value: Cow<'_, str>, style: ScalarStyle, tag: Option<&str>) -> Scalar {
+    let text = value.into_owned();
+    let value = match tag {
+        Some("str") => ScalarValue::String(text.clone()),
+        Some("null") => ScalarValue::Null,
+        Some("bool") | Some("int") | Some("float") => core_schema(&text).unwrap_or(ScalarValue::String(text.clone())),
+        _ if style != ScalarStyle::Plain => ScalarValue::String(text.clone()),
+        _ => core_schema(&text).unwrap_or(ScalarValue::String(text.clone())),
+    };
+    Scalar { value, text, style }
+}
+
+fn core_schema(text: &str) -> Option<ScalarValue> {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Some(ScalarValue::Null),
+        "true" | "True" | "TRUE" => return Some(ScalarValue::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(ScalarValue::Bool(false)),
+        _ => {}
+    }
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(n) = text.strip_prefix('+').unwrap_or(text).parse::<u64>() {
+            return Some(ScalarValue::Integer(Number::from(n)));
+        }
+        if let Ok(n) = text.parse::<i64>() {
+            return Some(ScalarValue::Integer(Number::from(n)));
+        }
+        return text.parse::<f64>().ok().map(ScalarValue::Float);
+    }
+    if is_core_float(unsigned) {
+        return text.strip_prefix('+').unwrap_or(text).parse::<f64>().ok().map(ScalarValue::Float);
+    }
+    None
+}
+
+/// `(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?` (infinity and NaN stay
+/// strings: JSON cannot hold them).
+fn is_core_float(text: &str) -> bool {
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(at) => (&text[..at], Some(&text[at + 1..])),
+        None => (text, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((int, frac)) => {
+            int.bytes().all(|b| b.is_ascii_digit())
+                && frac.bytes().all(|b| b.is_ascii_digit())
+                && !(int.is_empty() && frac.is_empty())
+        }
+        None => !mantissa.is_empty() && mantissa.bytes().all(|b| b.is_ascii_digit()),
+    };
+    let exponent_ok = match exponent {
+        None => true,
+        Some(exp) => {
+            let digits = exp.strip_prefix(['-', '+']).unwrap_or(exp);
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+        }
+    };
+    mantissa_ok && exponent_ok
+}
+
+/// Where a JSON pointer lands in a tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// The node the pointer names (aliases followed).
+    pub node: NodeId,
+    /// The node's range at the use site: when the path passes through an alias,
+    /// the outermost alias's range, else the node's own range.
+    pub range: TextRange,
+    /// The range of the key of the mapping entry holding the node, at the use
+    /// site (None for the root and sequence items).
+    pub key_range: Option<TextRange>,
+    /// When the path passes through an alias or merge: the range of the node in
+    /// its anchored definition.
+    pub anchor_range: Option<TextRange>,
+    /// True when the node is a block (not flow) mapping or sequence.
+    pub is_block_collection: bool,
+}
+
+/// Why [`Tree::to_json`] could not expand a node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpansionError {
+    pub range: TextRange,
+    pub message: String,
+}
+
+impl Tree {
+    pub fn root(&self) -> Option<NodeId> {
+        self.root
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.0 as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Follows aliases to the node they name.
+    pub fn resolve(&self, mut id: NodeId) -> NodeId {
+        while let NodeKind::Alias(target) = self.node(id).kind {
+            id = target;
+        }
+        id
+    }
+
+    /// The entries of a mapping node (after aliases), or an empty slice.
+    pub fn entries(&self, id: NodeId) -> &[Entry] {
+        match &self.node(self.resolve(id)).kind {
+            NodeKind::Mapping(entries) => entries,
+            _ => &[],
+        }
+    }
+
+    /// The items of a sequence node (after aliases), or an empty slice.
+    pub fn items(&self, id: NodeId) -> &[NodeId] {
+        match &self.node(self.resolve(id)).kind {
+            NodeKind::Sequence(items) => items,
+            _ => &[],
+        }
+    }
+
+    /// The scalar of a node (after aliases), if it is one.
+    pub fn scalar(&self, id: NodeId) -> Option<&Scalar> {
+        match &self.node(self.resolve(id)).kind {
+            NodeKind::Scalar(scalar) => Some(scalar),
+            _ => None,
+        }
+    }
+
+    /// The whole document as JSON (an empty file is `null`).
+    pub fn document_json(&self) -> Result<Value, ExpansionError> {
+        match self.root {
+            None => Ok(Value::Null),
+            Some(root) => self.to_json(root),
+        }
+    }
+
+    /// Expands a node into JSON, following aliases and merges. Fails when the
+    /// expansion exceeds the node budget (an alias bomb).
+    pub fn to_json(&self, id: NodeId) -> Result<Value, ExpansionError> {
+        let mut budget = self.limits.max_expanded_nodes.max(1);
+        self.expand(id, &mut budget).ok_or_else(|| ExpansionError {
+            range: self.node(id).range,
+            message: format!(
+                "expanding aliases here produces more than {} values; is this an alias bomb?",
+                self.limits.max_expanded_nodes
+            ),
+        })
+    }
+
+    fn expand(&self, id: NodeId, budget: &mut usize) -> Option<Value> {
+        *budget = budget.checked_sub(1)?;
+        let node = self.node(self.resolve(id));
+        Some(match &node.kind {
+            NodeKind::Scalar(scalar) => scalar_json(scalar),
+            NodeKind::Sequence(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(self.expand(*item, budget)?);
+                }
+                Value::Array(out)
+            }
+            NodeKind::Mapping(entries) => {
+                let mut out = Map::with_capacity(entries.len());
+                for entry in entries {
+                    out.insert(entry.key_text.clone(), self.expand(entry.value, budget)?);
+                }
+                Value::Object(out)
+            }
+            NodeKind::Alias(_) => Value::Null,
+        })
+    }
+
+    /// Finds the node a JSON pointer names, with its ranges (see [`Located`]).
+    /// Sequence tokens must be indices; `-` and out-of-range indices find nothing.
+    pub fn locate(&self, pointer: &str) -> Option<Located> {
+        let root = self.root?;
+        let mut current = root;
+        let mut range = self.node(root).range;
+        let mut key_range = None;
+        // Set once the path leaves the literal text through an alias or a merge.
+        let mut left_use_site = false;
+        for token in pointer_tokens(pointer)? {
+            if matches!(self.node(current).kind, NodeKind::Alias(_)) {
+                left_use_site = true;
+            }
+            let (next, next_key, via) = match &self.node(self.resolve(current)).kind {
+                NodeKind::Mapping(entries) => {
+                    let entry = entries.iter().find(|entry| entry.key_text == token)?;
+                    (entry.value, Some(self.node(entry.key).range), entry.merged_via)
+                }
+                NodeKind::Sequence(items) => {
+                    let index: usize = token.parse().ok()?;
+                    (*items.get(index)?, None, None)
+                }
+                _ => return None,
+            };
+            if !left_use_site {
+                if let Some(via) = via {
+                    left_use_site = true;
+                    range = self.node(via).range;
+                    key_range = Some(range);
+                } else {
+                    range = self.node(next).range;
+                    key_range = next_key;
+                }
+            }
+            current = next;
+        }
+        let resolved = self.resolve(current);
+        let anchor_range = (left_use_site || current != resolved).then(|| self.node(resolved).range);
+        let node = self.node(resolved);
+        Some(Located {
+            node: resolved,
+            range,
+            key_range,
+            anchor_range,
+            is_block_collection: !node.flow && matches!(node.kind, NodeKind::Mapping(_) | NodeKind::Sequence(_)),
+        })
+    }
+
+    /// The JSON pointer of the deepest node whose range contains `offset`, with
+    /// aliases not followed (positions inside an anchor's definition map to
+    /// the definition). Used by editor features.
+    pub fn pointer_at(&self, offset: u32) -> Option<String> {
+        let mut current = self.root?;
+        let mut pointer = String::new();
+        'descend: loop {
+            match &self.node(current).kind {
+                NodeKind::Mapping(entries) => {
+                    for entry in entries.iter().filter(|entry| entry.merged_via.is_none()) {
+                        let key = self.node(entry.key).range;
+                        let value = self.node(entry.value).range;
+                        if key.contains_inclusive(offset) || value.contains_inclusive(offset) {
+                            push_token(&mut pointer, &entry.key_text);
+                            current = entry.value;
+                            continue 'descend;
+                        }
+                    }
+                    return Some(pointer);
+                }
+                NodeKind::Sequence(items) => {
+                    for (index, item) in items.iter().enumerate() {
+                        if self.node(*item).range.contains_inclusive(offset) {
+                            push_token(&mut pointer, &index.to_string());
+                            current = *item;
+                            continue 'descend;
+                        }
+                    }
+                    return Some(pointer);
+                }
+                _ => return Some(pointer),
+            }
+        }
+    }
+}
+
+/// Converts a typed scalar to JSON (non-finite floats become strings).
+fn scalar_json(scalar: &Scalar) -> Value {
+    match &scalar.value {
+        ScalarValue::Null => Value::Null,
+        ScalarValue::Bool(b) => Value::Bool(*b),
+        ScalarValue::Integer(n) => Value::Number(n.clone()),
+        ScalarValue::Float(f) => Number::from_f64(*f).map(Value::Number).unwrap_or_else(|| Value::String(scalar.text.clone())),
+        ScalarValue::String(s) => Value::String(s.clone()),
+    }
+}
+
+/// Splits an RFC 6901 pointer into unescaped tokens; None when it is malformed.
+pub fn pointer_tokens(pointer: &str) -> Option<Vec<String>> {
+    if pointer.is_empty() {
+        return Some(Vec::new());
+    }
+    let rest = pointer.strip_prefix('/')?;
+    rest.split('/').map(unescape_token).collect()
+}
+
+fn unescape_token(token: &str) -> Option<String> {
+    let mut out = String::with_capacity(token.len());
+    let mut chars = token.chars();
+    while let Some(c) = chars.next() {
+        if c == '~' {
+            match chars.next() {
+                Some('0') => out.push('~'),
+                Some('1') => out.push('/'),
+                _ => return None,
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Some(out)
+}
+
+/// Appends one escaped token to a pointer.
+pub fn push_token(pointer: &mut String, token: &str) {
+    pointer.push('/');
+    for c in token.chars() {
+        match c {
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            c => pointer.push(c),
+        }
+    }
+}
