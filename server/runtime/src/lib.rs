@@ -1,1 +1,5 @@
 //! runtime crate.
+
+pub mod combiner;
+pub mod order;
+pub mod reduce;

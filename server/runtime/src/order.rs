@@ -211,7 +211,7 @@ fn sorted_properties(map: &Map<String, Value>) -> Vec<(&str, &Value)> {
 }
 
 /// The number as an exact integer, if it is one (`u64` or `i64` representation).
-fn integer_of(number: &Number) -> Option<i128> {
+pub(crate) fn integer_of(number: &Number) -> Option<i128> {
     if let Some(unsigned) = number.as_u64() {
         Some(i128::from(unsigned))
     } else {
@@ -344,7 +344,8 @@ mod tests {
         less(json!(u64::MAX), json!(18446744073709551616.0));
         less(json!(9007199254740993_u64), json!(9007199254740994.0));
         less(json!(9007199254740992.0), json!(9007199254740993_u64));
-        less(json!(i64::MIN), json!(-9223372036854775807.0));
+        less(json!(i64::MIN), json!(-9223372036854774784.0));
+        equal(json!(i64::MIN), json!(-9223372036854775808.0));
         less(json!(-9223372036854777856.0), json!(i64::MIN));
         less(json!(i64::MIN), json!(u64::MAX));
         less(json!(-1e300), json!(i64::MIN));

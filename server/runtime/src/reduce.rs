@@ -19,7 +19,6 @@
 //! location. Recursion only follows annotated locations and is bounded by
 //! [`MAX_DEPTH`], so deeply nested documents cannot overflow the stack.
 
-use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 
@@ -133,8 +132,8 @@ impl fmt::Display for ReduceError {
 impl std::error::Error for ReduceError {}
 
 /// How a location is named in messages: its pointer, or "the document root".
-fn describe_location(location: &str) -> Cow<'_, str> {
-    if location.is_empty() { Cow::Borrowed("the document root") } else { Cow::Borrowed(location) }
+fn describe_location(location: &str) -> &str {
+    if location.is_empty() { "the document root" } else { location }
 }
 
 fn type_name(value: &Value) -> &'static str {
@@ -182,7 +181,7 @@ impl<'a> Reducer<'a> {
     }
 
     /// The current location as it appears in messages.
-    fn at(&self) -> Cow<'_, str> {
+    fn at(&self) -> &str {
         describe_location(&self.location)
     }
 
@@ -400,14 +399,14 @@ impl<'a> Reducer<'a> {
             },
             _ => None,
         };
-        let (Some(form), Value::Object(lhs_terms), Value::Object(rhs_terms)) = (form, &lhs, &rhs) else {
+        // `set_form` is `Some` only for objects, so both sides are objects here.
+        let Some(form) = form else {
             let message = format!(
                 "'set' needs objects with only 'add', 'intersect', 'remove', using one consistent form, at {}",
                 self.at()
             );
             return Err(self.fail(strategy, message, lhs, rhs));
         };
-        let _ = (lhs_terms, rhs_terms);
         let key = if key.is_empty() { &WHOLE_ITEM[..] } else { key };
         match form {
             SetForm::Array => {
@@ -600,24 +599,20 @@ impl SetMembers for Map<String, Value> {
     }
 
     fn intersect(
-        mut self,
-        other: Self,
+        self,
+        mut other: Self,
         _key: &[String],
         reducer: &mut Reducer<'_>,
         depth: usize,
     ) -> Result<Self, ReduceError> {
-        self.retain(|name, _| other.contains_key(name));
-        reducer.merge_objects(self, other.into_iter().filter(|(_, _)| true).collect::<Map<_, _>>(), depth)
-            .map(|mut merged| {
-                // `merge_objects` appended nothing new: every RHS name was
-                // either kept above or dropped below.
-                merged.retain(|_, _| true);
-                merged
-            })
-            .and_then(|merged| Ok(merged))
-            .map(|merged| merged)
-            .map(|merged| merged)
-            .and_then(|merged| Ok(merged))
+        let mut kept = Map::new();
+        for (name, left) in self {
+            if let Some(right) = other.remove(&name) {
+                let reduced = reducer.reduce_property(&name, left, right, depth)?;
+                kept.insert(name, reduced);
+            }
+        }
+        Ok(kept)
     }
 }
 

@@ -3,7 +3,26 @@
 //!
 //! This crate knows nothing of LSP or IO: documents are handed to it as
 //! `serde_json::Value`s by the loader.
+//!
+//! Table of contents:
+//! * [`refs`]: `collect_refs`, the `$ref`s a loader must follow.
+//! * [`index`]: `SchemaIndex`, every sub-schema by canonical URI, anchor, `$id`.
+//! * [`validate`]: `SchemaIndex::compile` and `Validator`, validation with
+//!   `reduce` annotations (reductions.md §2).
+//! * [`reduce`]: `Strategy`, `Annotations`, `parse_strategy`.
+//! * [`check`]: `check_document`, the C7 and C9 problems of a schema document.
+//! * [`shape`]: shape inference (§7.1), existence (§7.2), inspections (C8),
+//!   key-like locations (C10), canonical projections (§7.6).
+//! * [`pointer`], [`keywords`]: JSON Pointer helpers and the sub-schema walk.
 
+pub mod index;
+pub mod keywords;
+pub mod pointer;
 pub mod reduce;
+pub mod refs;
+pub mod validate;
 
-pub use reduce::{Annotations, Strategy};
+pub use index::{Resolved, SchemaIndex};
+pub use reduce::{Annotations, Strategy, parse_strategy};
+pub use refs::{SchemaRef, collect_refs};
+pub use validate::{ValidationError, Validator};

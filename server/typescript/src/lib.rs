@@ -1,1 +1,15 @@
-//! typescript crate.
+//! TypeScript support for `nodeJS` lambda bodies (runtime.md §8).
+//!
+//! Table of contents:
+//! * [`strip_types`] — the type-blanking pass: turns a TypeScript function body into
+//!   JavaScript of exactly the same byte length and line structure, by overwriting
+//!   every TypeScript-only construct with spaces, and reports syntax errors (catalog
+//!   C29) at positions inside the body.
+//!
+//! Why blanking rather than transpiling: every byte of the output sits where it sat in
+//! the input, so any position the JavaScript engine reports (a thrown error's line and
+//! column) is also a position in the YAML the user wrote, with no source map.
+
+mod strip;
+
+pub use strip::{Stripped, SyntaxError, strip_types};

@@ -1,0 +1,169 @@
+//! The lambda host: compiles `nodeJS` lambda bodies and calls them with JSON
+//! documents (runtime.md §4.2–§4.5 and §8).
+//!
+//! [`LambdaHost`] is the seam: the test runner and preview only see
+//! "compile this body, call it with these documents". [`QuickJsHost`] runs lambdas
+//! in process with QuickJS-ng (through `rquickjs`); a Node.js child process or a
+//! remote host can implement the same trait later.
+//!
+//! Positions: every [`LambdaError`] that has a location gives it as a zero-based
+//! line and UTF-16 column *inside the body*, exactly as the user wrote it (the
+//! TypeScript is blanked, not transpiled, so nothing moves). The caller adds the
+//! body's position in the YAML.
+
+mod quickjs;
+
+use std::fmt;
+
+pub use quickjs::{QuickJsConfig, QuickJsHost};
+
+/// Which lambda of a transform this is; it decides the parameters in scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LambdaKind {
+    /// `update(source)`: returns register updates.
+    Update,
+    /// `publish(source, register, previous)`: returns documents to publish.
+    Publish,
+}
+
+impl LambdaKind {
+    /// `update` or `publish`, as error messages spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LambdaKind::Update => "update",
+            LambdaKind::Publish => "publish",
+        }
+    }
+
+    /// The names the body can use for its arguments, in call order.
+    pub fn parameters(self) -> &'static [&'static str] {
+        match self {
+            LambdaKind::Update => &["source"],
+            LambdaKind::Publish => &["source", "register", "previous"],
+        }
+    }
+}
+
+impl fmt::Display for LambdaKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One lambda to compile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LambdaSource {
+    /// `derivation/transform`, used in messages.
+    pub name: String,
+    pub kind: LambdaKind,
+    /// The TypeScript body, exactly as written in the catalog.
+    pub body: String,
+    /// The catalog's `nodeDependencies` package names.
+    pub dependencies: Vec<String>,
+}
+
+/// A compiled lambda, valid for the host that returned it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LambdaId(pub(crate) u32);
+
+/// What went wrong in a lambda.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LambdaErrorKind {
+    /// The body does not compile (catalog C29).
+    Syntax,
+    /// The body threw, or its promise was rejected.
+    Thrown,
+    /// The body returned (or resolved to) something other than an array.
+    NotAnArray,
+    /// The call ran past the host's time limit.
+    Timeout,
+    /// The call ran past the host's memory limit.
+    OutOfMemory,
+    /// The body used a `nodeDependencies` package, which this host cannot load.
+    Dependency,
+}
+
+/// A lambda that failed to compile or to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LambdaError {
+    pub kind: LambdaErrorKind,
+    /// The underlying message, without the "transform d/t update lambda failed"
+    /// prefix that [`Display`](fmt::Display) adds.
+    pub message: String,
+    /// Zero-based line inside the body, when known.
+    pub line: Option<u32>,
+    /// Zero-based UTF-16 column inside the body, when known.
+    pub column: Option<u32>,
+    /// `derivation/transform` of the lambda (empty when no lambda was involved).
+    pub lambda: String,
+    pub lambda_kind: LambdaKind,
+}
+
+impl LambdaError {
+    pub(crate) fn new(kind: LambdaErrorKind, source: &LambdaSource, message: impl Into<String>) -> LambdaError {
+        LambdaError {
+            kind,
+            message: message.into(),
+            line: None,
+            column: None,
+            lambda: source.name.clone(),
+            lambda_kind: source.kind,
+        }
+    }
+
+    pub(crate) fn at(mut self, position: Option<(u32, u32)>) -> LambdaError {
+        if let Some((line, column)) = position {
+            self.line = Some(line);
+            self.column = Some(column);
+        }
+        self
+    }
+}
+
+/// The messages of catalog C29 and runtime.md §12.
+impl fmt::Display for LambdaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (name, kind) = (&self.lambda, self.lambda_kind);
+        match self.kind {
+            _ if name.is_empty() => f.write_str(&self.message),
+            LambdaErrorKind::Syntax => write!(f, "lambda {name} {kind}: {}", self.message),
+            LambdaErrorKind::NotAnArray => write!(f, "transform {name} {kind} {}", self.message),
+            _ => write!(f, "transform {name} {kind} lambda failed: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for LambdaError {}
+
+/// Something that can compile and run lambdas.
+///
+/// Calls are independent: each receives its own deep copy of the arguments, so a
+/// lambda that mutates `source` cannot affect the caller's documents or another
+/// call. A failed call leaves the host usable.
+pub trait LambdaHost {
+    /// Compiles one lambda. Errors are [`LambdaErrorKind::Syntax`] with the
+    /// position of the problem inside the body.
+    fn compile(&mut self, lambda: LambdaSource) -> Result<LambdaId, LambdaError>;
+
+    /// Calls a compiled lambda with `source` (update) or `source, register,
+    /// previous` (publish), awaits it, and returns the array it produced, with
+    /// `JSON.stringify` semantics (integral numbers are JSON integers, `undefined`
+    /// properties disappear).
+    fn call(&mut self, id: LambdaId, args: &[&serde_json::Value]) -> Result<Vec<serde_json::Value>, LambdaError>;
+}
+
+/// The identifier a body uses for a `nodeDependencies` package (runtime.md §8.1):
+/// every character that cannot appear in an identifier becomes `_`, and a leading
+/// `@` is dropped (`@scope/pkg` → `scope_pkg`, `lodash.merge` → `lodash_merge`).
+pub fn dependency_identifier(package: &str) -> String {
+    let package = package.strip_prefix('@').unwrap_or(package);
+    let mut identifier = String::with_capacity(package.len());
+    for (index, ch) in package.chars().enumerate() {
+        let allowed = ch == '_' || ch == '$' || ch.is_alphabetic() || (index > 0 && ch.is_numeric());
+        identifier.push(if allowed { ch } else { '_' });
+    }
+    identifier
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,609 @@
+//! [`QuickJsHost`]: runs lambdas in process with QuickJS-ng (`rquickjs`).
+//!
+//! One QuickJS runtime and context per host. Each lambda is compiled once into an
+//! `async function`; each call parses fresh copies of its JSON arguments, awaits
+//! the promise by running QuickJS's job queue, and serializes the result with
+//! `JSON.stringify`. Limits: a memory limit, a native stack limit, and an
+//! interrupt handler that stops a call once it has run past its time limit
+//! (QuickJS makes that interruption uncatchable by the lambda).
+//!
+//! A call that runs out of memory leaves the engine suspect, so the host drops it
+//! and transparently builds a new one (recompiling every lambda) on next use.
+//!
+//! The compiled text is
+//!
+//! ```text
+//! (function (__flowDependency) { "use strict"; const moment = __flowDependency("moment"); return async function (source, register, previous) {
+//! <the body, type-stripped, byte for byte in place>
+//! }; })
+//! ```
+//!
+//! so the body starts at line 2, column 1 of what QuickJS sees (its positions are
+//! one-based, columns in bytes), and we subtract exactly that.
+
+use std::{
+    cell::Cell,
+    rc::Rc,
+    time::{Duration, Instant},
+};
+
+use rquickjs::{
+    Context, Ctx, Function, Object, Persistent, Runtime, Value as JsValue, context::EvalOptions,
+    function::Args, promise::PromiseState,
+};
+use serde_json::Value;
+
+use super::{LambdaError, LambdaErrorKind, LambdaHost, LambdaId, LambdaSource, dependency_identifier};
+
+/// Limits of a [`QuickJsHost`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuickJsConfig {
+    /// Bytes the JavaScript heap may use (all lambdas together).
+    pub memory_limit: usize,
+    /// How long one call may run, awaiting included.
+    pub time_limit: Duration,
+    /// Bytes of native stack the interpreter may use (deep recursion becomes a
+    /// `RangeError` instead of a crash).
+    pub max_stack_size: usize,
+}
+
+impl Default for QuickJsConfig {
+    fn default() -> QuickJsConfig {
+        QuickJsConfig {
+            memory_limit: 256 * 1024 * 1024,
+            time_limit: Duration::from_secs(2),
+            max_stack_size: 512 * 1024,
+        }
+    }
+}
+
+/// Lines QuickJS sees before the body's first line.
+const WRAPPER_LINES: u32 = 1;
+
+/// Builds the dependency placeholders: a function of a package name returning a
+/// proxy on which every operation (call, property read, `new`, …) throws.
+const DEPENDENCY_HELPER: &str = r#"(function () {
+  return function (name) {
+    const fail = function () {
+      const error = new Error('package "' + name + '" is not available in the in-process runtime');
+      error.flowDependency = name;
+      throw error;
+    };
+    return new Proxy(function () {}, {
+      apply: fail, construct: fail, get: fail, set: fail, has: fail,
+      deleteProperty: fail, defineProperty: fail, ownKeys: fail,
+      getOwnPropertyDescriptor: fail, getPrototypeOf: fail, setPrototypeOf: fail,
+      isExtensible: fail, preventExtensions: fail,
+    });
+  };
+})()"#;
+
+/// Longest rendering of a value inside an error message.
+const MAX_RENDERED: usize = 200;
+
+/// A [`LambdaHost`] backed by QuickJS-ng. Not `Send`: create it on the thread
+/// that runs the lambdas.
+pub struct QuickJsHost {
+    config: QuickJsConfig,
+    lambdas: Vec<Lambda>,
+    /// `None` after a failure that made the engine suspect; rebuilt on next use.
+    engine: Option<Engine>,
+}
+
+/// What is kept of a compiled lambda, enough to compile it again into a new engine.
+struct Lambda {
+    source: LambdaSource,
+    /// The wrapped, type-stripped text QuickJS compiles.
+    javascript: String,
+    /// The script name QuickJS puts in stack traces; unique per host.
+    filename: String,
+}
+
+impl QuickJsHost {
+    /// Starts a QuickJS runtime with the given limits.
+    pub fn new(config: QuickJsConfig) -> Result<QuickJsHost, LambdaError> {
+        let engine = Engine::new(&config).map_err(host_error)?;
+        Ok(QuickJsHost { config, lambdas: Vec::new(), engine: Some(engine) })
+    }
+
+    /// The engine, rebuilt (with every lambda recompiled) if it was dropped.
+    fn engine(&mut self) -> Result<&mut Engine, LambdaError> {
+        if self.engine.is_none() {
+            let mut engine = Engine::new(&self.config).map_err(host_error)?;
+            for lambda in &self.lambdas {
+                // These compiled before, so they compile again; a failure leaves a
+                // hole that `call` reports.
+                let function = engine.compile(lambda).ok();
+                engine.functions.push(function);
+            }
+            self.engine = Some(engine);
+        }
+        match self.engine.as_mut() {
+            Some(engine) => Ok(engine),
+            None => Err(host_error("the JavaScript engine is unavailable".to_owned())),
+        }
+    }
+}
+
+fn host_error(message: String) -> LambdaError {
+    LambdaError {
+        kind: LambdaErrorKind::OutOfMemory,
+        message: format!("the JavaScript runtime could not start: {message}"),
+        line: None,
+        column: None,
+        lambda: String::new(),
+        lambda_kind: super::LambdaKind::Update,
+    }
+}
+
+impl LambdaHost for QuickJsHost {
+    fn compile(&mut self, lambda: LambdaSource) -> Result<LambdaId, LambdaError> {
+        let stripped = typescript::strip_types(&lambda.body);
+        if let Some(error) = stripped.errors.first() {
+            return Err(LambdaError::new(LambdaErrorKind::Syntax, &lambda, error.message.clone())
+                .at(Some((error.line, error.column))));
+        }
+        let javascript = wrap(&lambda, &stripped.javascript);
+        let index = self.lambdas.len();
+        let id = u32::try_from(index)
+            .map_err(|_| LambdaError::new(LambdaErrorKind::OutOfMemory, &lambda, "too many lambdas"))?;
+        let compiled = Lambda { filename: format!("{}/{}#{index}", lambda.name, lambda.kind), javascript, source: lambda };
+        let engine = self.engine()?;
+        let function = engine.compile(&compiled)?;
+        engine.functions.push(Some(function));
+        self.lambdas.push(compiled);
+        Ok(LambdaId(id))
+    }
+
+    fn call(&mut self, id: LambdaId, args: &[&Value]) -> Result<Vec<Value>, LambdaError> {
+        let time_limit = self.config.time_limit;
+        let index = id.0 as usize;
+        let Some(lambda) = self.lambdas.get(index) else {
+            return Err(LambdaError {
+                kind: LambdaErrorKind::Thrown,
+                message: format!("no lambda with id {} was compiled by this host", id.0),
+                line: None,
+                column: None,
+                lambda: String::new(),
+                lambda_kind: super::LambdaKind::Update,
+            });
+        };
+        let expected = lambda.source.kind.parameters().len();
+        if args.len() != expected {
+            return Err(LambdaError::new(
+                LambdaErrorKind::Thrown,
+                &lambda.source,
+                format!("expected {expected} arguments, got {}", args.len()),
+            ));
+        }
+        let mut json_args = Vec::with_capacity(args.len());
+        for arg in args {
+            let text = serde_json::to_string(arg).map_err(|error| {
+                LambdaError::new(LambdaErrorKind::Thrown, &lambda.source, format!("argument is not JSON: {error}"))
+            })?;
+            json_args.push(text);
+        }
+
+        self.engine()?;
+        let (Some(engine), Some(lambda)) = (self.engine.as_mut(), self.lambdas.get(index)) else {
+            return Err(host_error("the JavaScript engine is unavailable".to_owned()));
+        };
+        let outcome = engine.call(index, lambda, json_args, time_limit);
+        let drop_engine = match &outcome {
+            Ok(_) => engine.poisoned,
+            Err(error) => engine.poisoned || error.kind == LambdaErrorKind::OutOfMemory,
+        };
+        if drop_engine {
+            self.engine = None;
+        }
+        outcome
+    }
+}
+
+/// The wrapper around a stripped body (see the module docs).
+fn wrap(lambda: &LambdaSource, javascript: &str) -> String {
+    let parameters = lambda.kind.parameters();
+    let mut text = String::with_capacity(javascript.len() + 200);
+    text.push_str("(function (__flowDependency) { \"use strict\"; ");
+    let mut seen: Vec<String> = Vec::new();
+    for package in &lambda.dependencies {
+        let identifier = dependency_identifier(package);
+        if identifier.is_empty()
+            || parameters.contains(&identifier.as_str())
+            || identifier == "__flowDependency"
+            || is_reserved_word(&identifier)
+            || seen.contains(&identifier)
+        {
+            continue;
+        }
+        let package_literal = serde_json::Value::String(package.clone()).to_string();
+        text.push_str(&format!("const {identifier} = __flowDependency({package_literal}); "));
+        seen.push(identifier);
+    }
+    text.push_str("return async function (");
+    text.push_str(&parameters.join(", "));
+    text.push_str(") {\n");
+    text.push_str(javascript);
+    text.push_str("\n}; })");
+    text
+}
+
+/// Words that cannot name a `const` in strict code.
+fn is_reserved_word(word: &str) -> bool {
+    matches!(
+        word,
+        "break" | "case" | "catch" | "class" | "const" | "continue" | "debugger" | "default" | "delete" | "do"
+            | "else" | "enum" | "export" | "extends" | "false" | "finally" | "for" | "function" | "if"
+            | "import" | "in" | "instanceof" | "new" | "null" | "return" | "super" | "switch" | "this"
+            | "throw" | "true" | "try" | "typeof" | "var" | "void" | "while" | "with" | "yield" | "let"
+            | "static" | "implements" | "interface" | "package" | "private" | "protected" | "public"
+            | "await" | "arguments" | "eval"
+    )
+}
+
+/// One QuickJS runtime and context with the compiled lambdas. Field order matters:
+/// values must be freed before the context and runtime (see `Drop`).
+struct Engine {
+    /// Compiled lambdas, by `LambdaId`.
+    functions: Vec<Option<Persistent<Function<'static>>>>,
+    dependency: Option<Persistent<Function<'static>>>,
+    context: Context,
+    runtime: Runtime,
+    /// End of the running call's time budget; `None` between calls.
+    deadline: Rc<Cell<Option<Instant>>>,
+    /// Set by the interrupt handler when it stopped a call.
+    interrupted: Rc<Cell<bool>>,
+    /// Set when a call left work behind that could not be finished; the host then
+    /// drops this engine.
+    poisoned: bool,
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        let functions = std::mem::take(&mut self.functions);
+        let dependency = self.dependency.take();
+        self.context.with(|_ctx| {
+            drop(functions);
+            drop(dependency);
+        });
+        self.runtime.run_gc();
+    }
+}
+
+impl Engine {
+    fn new(config: &QuickJsConfig) -> Result<Engine, String> {
+        let runtime = Runtime::new().map_err(|error| error.to_string())?;
+        runtime.set_memory_limit(config.memory_limit);
+        runtime.set_max_stack_size(config.max_stack_size);
+        let deadline: Rc<Cell<Option<Instant>>> = Rc::new(Cell::new(None));
+        let interrupted = Rc::new(Cell::new(false));
+        {
+            let deadline = deadline.clone();
+            let interrupted = interrupted.clone();
+            runtime.set_interrupt_handler(Some(Box::new(move || match deadline.get() {
+                Some(deadline) if Instant::now() >= deadline => {
+                    interrupted.set(true);
+                    true
+                }
+                _ => false,
+            })));
+        }
+        let context = Context::full(&runtime).map_err(|error| error.to_string())?;
+        let dependency = context.with(|ctx| -> Result<Persistent<Function<'static>>, String> {
+            let helper: Function = ctx
+                .eval(DEPENDENCY_HELPER)
+                .map_err(|error| format!("{error}: {}", render(&ctx, &ctx.catch())))?;
+            Ok(Persistent::save(&ctx, helper))
+        })?;
+        Ok(Engine {
+            functions: Vec::new(),
+            dependency: Some(dependency),
+            context,
+            runtime,
+            deadline,
+            interrupted,
+            poisoned: false,
+        })
+    }
+
+    /// Compiles one wrapped lambda into its `async function`.
+    fn compile(&mut self, lambda: &Lambda) -> Result<Persistent<Function<'static>>, LambdaError> {
+        let dependency = self.dependency.clone();
+        self.context.with(|ctx| {
+            let mut options = EvalOptions::default();
+            options.global = true;
+            options.strict = true;
+            options.filename = Some(lambda.filename.clone());
+            let compiled = ctx
+                .eval_with_options::<Function, _>(lambda.javascript.as_bytes().to_vec(), options)
+                .and_then(|factory| {
+                    let dependency = match dependency {
+                        Some(dependency) => dependency.restore(&ctx)?,
+                        None => return Err(rquickjs::Error::Unknown),
+                    };
+                    factory.call::<_, Function>((dependency,))
+                });
+            match compiled {
+                Ok(function) => Ok(Persistent::save(&ctx, function)),
+                Err(error) => {
+                    let mut failure = describe_failure(&ctx, error, lambda, false);
+                    if failure.kind == LambdaErrorKind::Thrown {
+                        failure.kind = LambdaErrorKind::Syntax;
+                        if let Some(message) = failure.message.strip_prefix("SyntaxError: ") {
+                            failure.message = message.to_owned();
+                        }
+                    }
+                    Err(failure)
+                }
+            }
+        })
+    }
+
+    /// Runs one call: fresh arguments, await, array check, JSON out.
+    fn call(
+        &mut self,
+        index: usize,
+        lambda: &Lambda,
+        json_args: Vec<String>,
+        time_limit: Duration,
+    ) -> Result<Vec<Value>, LambdaError> {
+        let Some(Some(function)) = self.functions.get(index) else {
+            return Err(LambdaError::new(
+                LambdaErrorKind::Thrown,
+                &lambda.source,
+                "the lambda could not be compiled again after the JavaScript engine was restarted",
+            ));
+        };
+        let function = function.clone();
+        self.interrupted.set(false);
+        self.deadline.set(Some(Instant::now() + time_limit));
+        let interrupted = self.interrupted.clone();
+        let deadline = self.deadline.clone();
+
+        let (outcome, leftover_jobs) = self.context.with(|ctx| {
+            let outcome = run(&ctx, function, json_args, &interrupted)
+                .map_err(|error| describe_failure(&ctx, error, lambda, interrupted.get()));
+            // Jobs the lambda queued but did not await must not run during a later
+            // call. Finish them now, within the same time budget.
+            let mut leftover_jobs = false;
+            while ctx.execute_pending_job() {
+                if interrupted.get() || deadline.get().is_some_and(|deadline| Instant::now() >= deadline) {
+                    leftover_jobs = true;
+                    break;
+                }
+            }
+            (outcome, leftover_jobs)
+        });
+        self.deadline.set(None);
+        if leftover_jobs {
+            self.poisoned = true;
+        }
+        outcome
+    }
+}
+
+/// Inside the context: builds the arguments, calls, awaits, and converts the result.
+fn run<'js>(
+    ctx: &Ctx<'js>,
+    function: Persistent<Function<'static>>,
+    json_args: Vec<String>,
+    interrupted: &Rc<Cell<bool>>,
+) -> Result<Vec<Value>, Failure> {
+    let function = function.restore(ctx)?;
+    let mut args = Args::new(ctx.clone(), json_args.len());
+    for json in json_args {
+        args.push_arg(ctx.json_parse(json)?)?;
+    }
+    let returned: JsValue = args.apply(&function)?;
+    let value = match returned.as_promise() {
+        None => returned,
+        Some(promise) => loop {
+            match promise.state() {
+                PromiseState::Resolved | PromiseState::Rejected => {
+                    // A rejection comes back as an exception, caught by the caller.
+                    match promise.result::<JsValue>() {
+                        Some(result) => break result?,
+                        None => return Err(Failure::Message("the lambda's promise did not settle".to_owned())),
+                    }
+                }
+                PromiseState::Pending => {
+                    let ran = ctx.execute_pending_job();
+                    if interrupted.get() {
+                        return Err(Failure::Interrupted);
+                    }
+                    if !ran {
+                        return Err(Failure::Message(
+                            "the lambda's promise never settled (it awaits something that never resolves)".to_owned(),
+                        ));
+                    }
+                }
+            }
+        },
+    };
+    if !value.is_array() {
+        return Err(Failure::NotAnArray(render(ctx, &value)));
+    }
+    let Some(json) = ctx.json_stringify(value)? else {
+        return Err(Failure::Message("the returned array cannot be converted to JSON".to_owned()));
+    };
+    let json = json.to_string()?;
+    serde_json::from_str::<Vec<Value>>(&json)
+        .map_err(|error| Failure::Message(format!("the returned array is not valid JSON: {error}")))
+}
+
+/// Why [`run`] stopped, before it is described with positions and names.
+enum Failure {
+    /// A QuickJS error; for [`rquickjs::Error::Exception`] the value is pending on
+    /// the context.
+    Engine(rquickjs::Error),
+    NotAnArray(String),
+    Interrupted,
+    Message(String),
+}
+
+impl From<rquickjs::Error> for Failure {
+    fn from(error: rquickjs::Error) -> Failure {
+        Failure::Engine(error)
+    }
+}
+
+/// Turns a failure into a [`LambdaError`], reading the thrown value's message,
+/// kind and position.
+fn describe_failure<'js>(
+    ctx: &Ctx<'js>,
+    failure: impl Into<Failure>,
+    lambda: &Lambda,
+    interrupted: bool,
+) -> LambdaError {
+    let source = &lambda.source;
+    let error = match failure.into() {
+        Failure::NotAnArray(rendered) => {
+            return LambdaError::new(
+                LambdaErrorKind::NotAnArray,
+                source,
+                format!("lambda must return an array, got {rendered}"),
+            );
+        }
+        Failure::Message(message) => return LambdaError::new(LambdaErrorKind::Thrown, source, message),
+        Failure::Interrupted => {
+            // The uncatchable interruption may still be pending: clear it.
+            let _ = ctx.catch();
+            return timeout(source);
+        }
+        Failure::Engine(error) => error,
+    };
+    match error {
+        rquickjs::Error::Exception => {}
+        rquickjs::Error::Allocation => {
+            return LambdaError::new(LambdaErrorKind::OutOfMemory, source, out_of_memory_message());
+        }
+        _ if interrupted => return timeout(source),
+        other => return LambdaError::new(LambdaErrorKind::Thrown, source, other.to_string()),
+    }
+    let thrown = ctx.catch();
+    let position = thrown
+        .as_object()
+        .and_then(|object| object.get::<_, Option<String>>("stack").ok().flatten())
+        .and_then(|stack| stack_position(&stack, &lambda.filename))
+        .map(|(line, column)| body_position(&source.body, line, column));
+    if interrupted {
+        return timeout(source).at(position);
+    }
+    let Some(object) = thrown.as_object() else {
+        let message = match thrown.as_string().and_then(|text| text.to_string().ok()) {
+            Some(text) => text,
+            None => render(ctx, &thrown),
+        };
+        return LambdaError::new(LambdaErrorKind::Thrown, source, message);
+    };
+    if string_property(object, "flowDependency").is_some() {
+        let message = string_property(object, "message").unwrap_or_default();
+        return LambdaError::new(LambdaErrorKind::Dependency, source, message).at(position);
+    }
+    let name = string_property(object, "name");
+    let message = string_property(object, "message");
+    if name.as_deref() == Some("InternalError") && message.as_deref() == Some("out of memory") {
+        return LambdaError::new(LambdaErrorKind::OutOfMemory, source, out_of_memory_message());
+    }
+    let text = match (name, message) {
+        (Some(name), Some(message)) if !name.is_empty() && !message.is_empty() => format!("{name}: {message}"),
+        (Some(name), Some(message)) if message.is_empty() => name,
+        (_, Some(message)) => message,
+        _ => render(ctx, &thrown),
+    };
+    LambdaError::new(LambdaErrorKind::Thrown, source, text).at(position)
+}
+
+fn timeout(source: &LambdaSource) -> LambdaError {
+    LambdaError::new(
+        LambdaErrorKind::Timeout,
+        source,
+        "the lambda ran past its time limit and was stopped (is there an endless loop?)",
+    )
+}
+
+fn out_of_memory_message() -> String {
+    "the lambda ran out of memory (the JavaScript heap limit was reached)".to_owned()
+}
+
+fn string_property(object: &Object<'_>, name: &str) -> Option<String> {
+    object.get::<_, Option<String>>(name).ok().flatten()
+}
+
+/// A short, readable rendering of any value for messages: JSON where possible.
+fn render<'js>(ctx: &Ctx<'js>, value: &JsValue<'js>) -> String {
+    let text = if value.is_undefined() {
+        "undefined".to_owned()
+    } else if value.is_function() {
+        "a function".to_owned()
+    } else {
+        match ctx.json_stringify(value.clone()) {
+            Ok(Some(json)) => json.to_string().unwrap_or_else(|_| value.type_name().to_owned()),
+            Ok(None) => value.type_name().to_owned(),
+            Err(_) => {
+                let _ = ctx.catch();
+                value.type_name().to_owned()
+            }
+        }
+    };
+    if text.len() <= MAX_RENDERED {
+        return text;
+    }
+    let mut end = MAX_RENDERED;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// Finds the first `filename:line:column` frame of a QuickJS stack trace.
+/// Returns QuickJS's one-based line and one-based byte column.
+fn stack_position(stack: &str, filename: &str) -> Option<(u32, u32)> {
+    for frame in stack.lines() {
+        let mut search = 0;
+        while let Some(found) = frame[search..].find(filename) {
+            let start = search + found;
+            search = start + filename.len();
+            let preceded_well = frame[..start].ends_with(['(', ' ']);
+            let Some(rest) = frame[search..].strip_prefix(':') else {
+                continue;
+            };
+            if !preceded_well {
+                continue;
+            }
+            let mut numbers = rest.split(|c: char| !c.is_ascii_digit());
+            let line = numbers.next().and_then(|n| n.parse::<u32>().ok());
+            let column = numbers.next().and_then(|n| n.parse::<u32>().ok());
+            if let (Some(line), Some(column)) = (line, column) {
+                return Some((line, column));
+            }
+        }
+    }
+    None
+}
+
+/// Maps QuickJS's one-based line and byte column onto the body: a zero-based line
+/// and UTF-16 column. Positions in the wrapper are clamped onto the body.
+fn body_position(body: &str, line: u32, column: u32) -> (u32, u32) {
+    let lines: Vec<&str> = body.split('\n').collect();
+    let last = lines.len().saturating_sub(1) as u32;
+    let zero_based = line.saturating_sub(1);
+    if zero_based < WRAPPER_LINES {
+        return (0, 0);
+    }
+    let body_line = zero_based - WRAPPER_LINES;
+    if body_line > last {
+        let text = lines.last().copied().unwrap_or("");
+        return (last, utf16_len(text));
+    }
+    let text = lines.get(body_line as usize).copied().unwrap_or("");
+    let mut byte = (column.saturating_sub(1) as usize).min(text.len());
+    while !text.is_char_boundary(byte) {
+        byte -= 1;
+    }
+    (body_line, utf16_len(&text[..byte]))
+}
+
+fn utf16_len(text: &str) -> u32 {
+    text.chars().map(|ch| ch.len_utf16() as u32).sum()
+}

@@ -1,0 +1,569 @@
+//! The type-blanking pass: TypeScript body in, JavaScript of identical layout out.
+//!
+//! The body is parsed with tree-sitter-typescript, wrapped as the body of an
+//! `async function` (so top-level `return` and `await` parse), and every
+//! TypeScript-only construct is overwritten with spaces (line breaks inside it are
+//! kept). This is what swc's and ts-blank-space's "strip only" modes do: constructs
+//! that have a runtime meaning (`enum`, `namespace`, constructor parameter
+//! properties, `import x = …`) cannot be blanked and are reported as errors.
+//!
+//! Two small departures from pure blanking keep the output correct JavaScript while
+//! preserving every byte position:
+//! * a removed declaration (`type`, `interface`, `declare`, overload signatures,
+//!   abstract or `declare` class members) leaves a `;` in its first byte, so the
+//!   statement before it cannot run into the statement after it through ASI;
+//! * an arrow function whose return type spans lines gets its `)` moved to the end
+//!   of the blanked type, because JavaScript forbids a line break before `=>`.
+//!
+//! Syntax errors: unbalanced brackets and unterminated strings are found by a scan
+//! over the tokens (it names the culprit precisely); anything else comes from
+//! tree-sitter's ERROR and MISSING nodes. Positions are zero-based lines and UTF-16
+//! columns inside the body. The pass is linear in the size of the body.
+
+use text::{ColumnUnit, LineIndex};
+use tree_sitter::{Node, Parser, TreeCursor};
+
+/// The result of [`strip_types`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stripped {
+    /// The body with TypeScript-only syntax blanked: same byte length, same bytes at
+    /// every position outside the blanked constructs.
+    pub javascript: String,
+    /// Syntax errors, in source order. Empty when the body parsed cleanly.
+    pub errors: Vec<SyntaxError>,
+}
+
+/// A syntax error inside a lambda body. Lines are zero-based within the body;
+/// columns are zero-based UTF-16 code units.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub message: String,
+}
+
+/// What the body is wrapped in before parsing. Positions in the wrapped text are
+/// shifted back by `PREFIX.len()` before they are reported.
+const PREFIX: &str = "async function lambda() {\n";
+const SUFFIX: &str = "\n}";
+
+/// At most this many errors are reported for one body; the rest are usually echoes
+/// of the first.
+const MAX_ERRORS: usize = 10;
+
+/// Blanks the TypeScript-only syntax of a lambda body and reports its syntax errors.
+pub fn strip_types(source: &str) -> Stripped {
+    let wrapped = format!("{PREFIX}{source}{SUFFIX}");
+    let body = PREFIX.len()..PREFIX.len() + source.len();
+
+    let mut parser = Parser::new();
+    let language: tree_sitter::Language = tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into();
+    let tree = match parser.set_language(&language) {
+        Ok(()) => parser.parse(wrapped.as_bytes(), None),
+        Err(_) => None,
+    };
+    let Some(tree) = tree else {
+        // Only a tree-sitter ABI mismatch or cancellation gets here.
+        return Stripped {
+            javascript: source.to_owned(),
+            errors: vec![SyntaxError {
+                line: 0,
+                column: 0,
+                end_line: 0,
+                end_column: 0,
+                message: "the TypeScript parser is unavailable".to_owned(),
+            }],
+        };
+    };
+
+    let mut pass = Pass {
+        source: wrapped.as_bytes(),
+        output: wrapped.as_bytes().to_vec(),
+        writes: Vec::new(),
+        errors: Vec::new(),
+    };
+    let root = tree.root_node();
+    pass.strip(root);
+    for (offset, byte) in std::mem::take(&mut pass.writes) {
+        if let Some(slot) = pass.output.get_mut(offset) {
+            *slot = byte;
+        }
+    }
+
+    let mut problems = std::mem::take(&mut pass.errors);
+    let mut syntax = scan_brackets(root, &body);
+    if syntax.is_empty() && root.has_error() {
+        syntax = tree_errors(root, wrapped.as_bytes());
+    }
+    if syntax.is_empty() {
+        syntax = check_wrapper(root, wrapped.len());
+    }
+    problems.extend(syntax);
+    problems.sort_by_key(|problem| problem.start);
+    problems.truncate(MAX_ERRORS);
+
+    // The output only ever replaced whole characters with ASCII bytes (or wrote ASCII
+    // bytes over ASCII bytes), so it is still UTF-8; the fallback never runs.
+    let output = &pass.output[body.clone()];
+    let javascript = match std::str::from_utf8(output) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(output).into_owned(),
+    };
+
+    let index = LineIndex::new(source);
+    let to_body = |offset: usize| -> u32 {
+        let clamped = offset.clamp(body.start, body.end) - body.start;
+        u32::try_from(clamped).unwrap_or(u32::MAX)
+    };
+    let errors = problems
+        .into_iter()
+        .map(|problem| {
+            let start = index.position(source, to_body(problem.start), ColumnUnit::Utf16);
+            let end = index.position(source, to_body(problem.end.max(problem.start)), ColumnUnit::Utf16);
+            SyntaxError {
+                line: start.line,
+                column: start.character,
+                end_line: end.line,
+                end_column: end.character,
+                message: problem.message,
+            }
+        })
+        .collect();
+    Stripped { javascript, errors }
+}
+
+/// A problem found in the wrapped text, located by byte offsets into it.
+struct Problem {
+    start: usize,
+    end: usize,
+    message: String,
+}
+
+impl Problem {
+    fn at(node: Node<'_>, message: String) -> Problem {
+        Problem { start: node.start_byte(), end: node.end_byte(), message }
+    }
+}
+
+/// State of the blanking walk.
+struct Pass<'a> {
+    source: &'a [u8],
+    output: Vec<u8>,
+    /// Single bytes written after all blanking (`;` and moved `)`), so that a later
+    /// blanking of an enclosing range cannot erase them.
+    writes: Vec<(usize, u8)>,
+    /// Constructs that cannot be blanked.
+    errors: Vec<Problem>,
+}
+
+impl Pass<'_> {
+    /// Walks the whole tree once, iteratively (deeply nested input cannot overflow
+    /// the stack).
+    fn strip(&mut self, root: Node<'_>) {
+        let mut cursor = root.walk();
+        loop {
+            let descend = self.visit(cursor.node());
+            if descend && cursor.goto_first_child() {
+                continue;
+            }
+            if !advance(&mut cursor) {
+                return;
+            }
+        }
+    }
+
+    /// Handles one node; returns whether its children still need visiting.
+    fn visit(&mut self, node: Node<'_>) -> bool {
+        match node.kind() {
+            "type_annotation"
+            | "type_predicate_annotation"
+            | "asserts_annotation"
+            | "type_parameters"
+            | "type_arguments"
+            | "implements_clause"
+            | "accessibility_modifier"
+            | "override_modifier" => {
+                self.blank(node.start_byte(), node.end_byte());
+                false
+            }
+            "type_alias_declaration"
+            | "interface_declaration"
+            | "ambient_declaration"
+            | "function_signature"
+            | "index_signature"
+            | "method_signature"
+            | "abstract_method_signature" => {
+                self.remove_declaration(node);
+                false
+            }
+            "non_null_expression" => {
+                self.blank_token_children(node, &["!"]);
+                true
+            }
+            "as_expression" | "satisfies_expression" => {
+                let mut cursor = node.walk();
+                let keyword = node
+                    .children(&mut cursor)
+                    .find(|child| matches!(child.kind(), "as" | "satisfies") && !child.is_named());
+                if let Some(keyword) = keyword {
+                    self.blank(keyword.start_byte(), node.end_byte());
+                }
+                true
+            }
+            "public_field_definition" => {
+                if has_token_child(node, &["declare", "abstract"]) {
+                    self.remove_declaration(node);
+                    return false;
+                }
+                self.blank_token_children(node, &["readonly", "?", "!"]);
+                true
+            }
+            "method_definition" => {
+                self.blank_token_children(node, &["?"]);
+                true
+            }
+            "abstract_class_declaration" => {
+                self.blank_token_children(node, &["abstract"]);
+                true
+            }
+            "variable_declarator" => {
+                self.blank_token_children(node, &["!"]);
+                true
+            }
+            "required_parameter" | "optional_parameter" => self.parameter(node),
+            "arrow_function" => {
+                self.arrow_return_type(node);
+                true
+            }
+            "enum_declaration" => {
+                self.errors.push(Problem::at(
+                    node,
+                    "TypeScript enums are not supported in lambdas (they cannot be stripped to JavaScript); use a plain object".to_owned(),
+                ));
+                false
+            }
+            "internal_module" | "module" => {
+                self.errors.push(Problem::at(
+                    node,
+                    "TypeScript namespaces are not supported in lambdas (they cannot be stripped to JavaScript)".to_owned(),
+                ));
+                false
+            }
+            "import_alias" => {
+                self.errors.push(Problem::at(
+                    node,
+                    "`import … =` aliases are not supported in lambdas".to_owned(),
+                ));
+                false
+            }
+            _ => true,
+        }
+    }
+
+    /// `this: T` parameters disappear with their comma; `x?` loses its `?`;
+    /// constructor parameter properties (`public x`) have a runtime meaning and are
+    /// reported.
+    fn parameter(&mut self, node: Node<'_>) -> bool {
+        if node.child_by_field_name("pattern").is_some_and(|pattern| pattern.kind() == "this") {
+            let mut end = node.end_byte();
+            if let Some(next) = node.next_sibling().filter(|next| next.kind() == ",") {
+                end = next.end_byte();
+            }
+            self.blank(node.start_byte(), end);
+            return false;
+        }
+        let mut cursor = node.walk();
+        let property = node
+            .children(&mut cursor)
+            .any(|child| child.kind() == "accessibility_modifier" || (child.kind() == "readonly" && !child.is_named()));
+        if property {
+            self.errors.push(Problem::at(
+                node,
+                "constructor parameter properties are not supported in lambdas (they cannot be stripped to JavaScript); declare the field and assign it in the constructor".to_owned(),
+            ));
+        }
+        self.blank_token_children(node, &["?"]);
+        true
+    }
+
+    /// JavaScript forbids a line break between an arrow function's `)` and `=>`;
+    /// a multi-line return type would leave one, so the `)` moves to the last byte
+    /// of the blanked type.
+    fn arrow_return_type(&mut self, node: Node<'_>) {
+        let Some(return_type) = node.child_by_field_name("return_type") else {
+            return;
+        };
+        let Some(parameters) = node.child_by_field_name("parameters") else {
+            return;
+        };
+        let spans_lines = self.source[return_type.start_byte()..return_type.end_byte()]
+            .iter()
+            .any(|&byte| byte == b'\n' || byte == b'\r');
+        if !spans_lines || parameters.end_byte() == parameters.start_byte() || return_type.end_byte() == 0 {
+            return;
+        }
+        let close = parameters.end_byte() - 1;
+        if self.source.get(close) != Some(&b')') {
+            return;
+        }
+        self.blank(close, close + 1);
+        self.writes.push((return_type.end_byte() - 1, b')'));
+    }
+
+    /// Blanks a whole declaration and leaves a `;` in its first byte (harmless as a
+    /// statement or class member, and it stops ASI from joining its neighbours).
+    fn remove_declaration(&mut self, node: Node<'_>) {
+        self.blank(node.start_byte(), node.end_byte());
+        if node.end_byte() > node.start_byte() {
+            self.writes.push((node.start_byte(), b';'));
+        }
+    }
+
+    /// Blanks the direct anonymous children of `node` whose kind is in `kinds`.
+    fn blank_token_children(&mut self, node: Node<'_>, kinds: &[&str]) {
+        let mut cursor = node.walk();
+        let tokens: Vec<(usize, usize)> = node
+            .children(&mut cursor)
+            .filter(|child| !child.is_named() && kinds.contains(&child.kind()))
+            .map(|child| (child.start_byte(), child.end_byte()))
+            .collect();
+        for (start, end) in tokens {
+            self.blank(start, end);
+        }
+    }
+
+    /// Overwrites `start..end` with spaces, keeping line breaks. Every byte of a
+    /// multi-byte character becomes a space, so byte offsets never move.
+    fn blank(&mut self, start: usize, end: usize) {
+        let end = end.min(self.output.len());
+        if let Some(bytes) = self.output.get_mut(start..end) {
+            for byte in bytes {
+                if *byte != b'\n' && *byte != b'\r' {
+                    *byte = b' ';
+                }
+            }
+        }
+    }
+}
+
+fn has_token_child(node: Node<'_>, kinds: &[&str]) -> bool {
+    let mut cursor = node.walk();
+    node.children(&mut cursor)
+        .any(|child| !child.is_named() && kinds.contains(&child.kind()))
+}
+
+/// Moves the cursor to the next node in document order that is not a descendant of
+/// the current one; false at the end of the tree.
+fn advance(cursor: &mut TreeCursor<'_>) -> bool {
+    loop {
+        if cursor.goto_next_sibling() {
+            return true;
+        }
+        if !cursor.goto_parent() {
+            return false;
+        }
+    }
+}
+
+/// Checks that brackets match and strings end, over the tokens inside the body.
+/// Returns at most one problem: the first mismatch, or else the innermost opener
+/// that is never closed.
+fn scan_brackets(root: Node<'_>, body: &std::ops::Range<usize>) -> Vec<Problem> {
+    let mut open: Vec<Node<'_>> = Vec::new();
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        let inside = node.start_byte() >= body.start && node.end_byte() <= body.end;
+        let mut descend = true;
+        if node.kind() == "string" && node.is_named() {
+            descend = false;
+            if inside && !string_is_closed(node) {
+                return vec![unterminated_string(node)];
+            }
+        } else if node.child_count() == 0 && inside && !node.is_missing() && !node.is_named() {
+            match node.kind() {
+                "(" | "[" | "{" | "${" => open.push(node),
+                "`" => {
+                    if open.last().is_some_and(|top| top.kind() == "`") {
+                        open.pop();
+                    } else {
+                        open.push(node);
+                    }
+                }
+                "\"" | "'" => return vec![unterminated_string(node)],
+                closer @ (")" | "]" | "}") => {
+                    let expected = open.last().map(|top| closing(top.kind()));
+                    match expected {
+                        Some(expected) if expected == closer => {
+                            open.pop();
+                        }
+                        Some("`") => {
+                            // A bracket inside a template's text is text; only `${`
+                            // opens code, so this token cannot be here.
+                            return vec![Problem::at(node, format!("unexpected \"{closer}\""))];
+                        }
+                        Some(expected) => {
+                            return vec![Problem::at(
+                                node,
+                                format!("unexpected \"{closer}\", expected \"{expected}\""),
+                            )];
+                        }
+                        None => {
+                            let message = if closer == "}" {
+                                "unexpected \"}\": there is no \"{\" for it to close in the lambda body".to_owned()
+                            } else {
+                                format!("unexpected \"{closer}\"")
+                            };
+                            return vec![Problem::at(node, message)];
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+        if !advance(&mut cursor) {
+            break;
+        }
+    }
+    match open.last() {
+        None => Vec::new(),
+        Some(opener) if opener.kind() == "`" => vec![Problem {
+            start: opener.start_byte(),
+            end: opener.end_byte(),
+            message: "unterminated template literal".to_owned(),
+        }],
+        Some(opener) => vec![Problem {
+            start: opener.start_byte(),
+            end: opener.end_byte(),
+            message: format!(
+                "\"{}\" is never closed (expected \"{}\")",
+                opener.kind(),
+                closing(opener.kind())
+            ),
+        }],
+    }
+}
+
+fn closing(opener: &str) -> &'static str {
+    match opener {
+        "(" => ")",
+        "[" => "]",
+        "`" => "`",
+        _ => "}",
+    }
+}
+
+/// A string node is closed when it starts and ends with the same, real, quote token.
+fn string_is_closed(node: Node<'_>) -> bool {
+    let count = node.child_count();
+    let (Some(first), Some(last)) = (node.child(0), count.checked_sub(1).and_then(|i| node.child(i as u32))) else {
+        return false;
+    };
+    count >= 2
+        && !first.is_named()
+        && first.kind() == last.kind()
+        && !last.is_missing()
+        && last.start_byte() > first.start_byte()
+}
+
+fn unterminated_string(node: Node<'_>) -> Problem {
+    Problem { start: node.start_byte(), end: node.end_byte().max(node.start_byte() + 1), message: "unterminated string".to_owned() }
+}
+
+/// Errors from tree-sitter's recovery: the outermost ERROR nodes and the MISSING
+/// tokens outside them.
+fn tree_errors(root: Node<'_>, source: &[u8]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        let mut descend = node.has_error();
+        if node.is_missing() {
+            let expected = if node.is_named() { node.kind().replace('_', " ") } else { format!("\"{}\"", node.kind()) };
+            problems.push(Problem::at(node, format!("expected {expected}")));
+            descend = false;
+        } else if node.is_error() {
+            problems.push(error_node_problem(node, source));
+            descend = false;
+        }
+        if problems.len() >= MAX_ERRORS {
+            break;
+        }
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+        if !advance(&mut cursor) {
+            break;
+        }
+    }
+    problems
+}
+
+/// Describes an ERROR node by one of its tokens: its only token; or, when it spans
+/// lines, the first token of its last line (recovery tends to swallow the valid
+/// tokens before the offending one, which sits on the line where parsing broke);
+/// otherwise its first token.
+fn error_node_problem(node: Node<'_>, source: &[u8]) -> Problem {
+    // A cursor made at `node` never leaves its subtree.
+    let mut leaves = Vec::new();
+    let mut cursor = node.walk();
+    loop {
+        let current = cursor.node();
+        if current.child_count() == 0 && current.end_byte() > current.start_byte() {
+            leaves.push(current);
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        if !advance(&mut cursor) {
+            break;
+        }
+    }
+    let chosen = match leaves.as_slice() {
+        [] => None,
+        [only] => Some(*only),
+        [first, ..] => {
+            let last_row = node.end_position().row;
+            if node.start_position().row != last_row {
+                leaves.iter().find(|leaf| leaf.start_position().row == last_row).copied().or(Some(*first))
+            } else {
+                Some(*first)
+            }
+        }
+    };
+    match chosen {
+        Some(token) => {
+            let text = String::from_utf8_lossy(&source[token.start_byte()..token.end_byte()]);
+            let text: String = text.chars().take(40).collect();
+            Problem { start: token.start_byte(), end: node.end_byte(), message: format!("unexpected \"{text}\"") }
+        }
+        None => Problem::at(node, "syntax error".to_owned()),
+    }
+}
+
+/// The wrapped text must be exactly one function whose body runs to the wrapper's
+/// closing brace; anything else means the body closed it early.
+fn check_wrapper(root: Node<'_>, wrapped_len: usize) -> Vec<Problem> {
+    let function = root.named_child(0);
+    let body_end = function
+        .filter(|function| function.kind() == "function_declaration")
+        .and_then(|function| function.child_by_field_name("body"))
+        .map(|body| body.end_byte());
+    if root.named_child_count() == 1 && body_end == Some(wrapped_len) {
+        return Vec::new();
+    }
+    let at = body_end.map_or(0, |end| end.saturating_sub(1));
+    vec![Problem {
+        start: at,
+        end: at + 1,
+        message: "unexpected \"}\": it closes the lambda body early".to_owned(),
+    }]
+}
+
+#[cfg(test)]
+mod tests;
