@@ -1,1 +1,25 @@
-fn main() {}
+//! `flowctl`: build, test and lint Estuary Flow catalogs, in one process.
+//!
+//! This crate is the command line only: argument parsing (clap), renderers for
+//! each output format, and exit codes. Catalog logic lives in the library
+//! crates; see server/ARCHITECTURE.md.
+
+mod args;
+mod commands;
+mod paths;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -33,7 +33,10 @@ pub struct Combiner {
 impl Combiner {
     /// An empty combiner keyed by `key` (JSON Pointers, e.g. `["/region", "/id"]`).
     pub fn new(key: Vec<String>) -> Self {
-        Combiner { key, held: BTreeMap::new() }
+        Combiner {
+            key,
+            held: BTreeMap::new(),
+        }
     }
 
     /// The key pointers.
@@ -46,7 +49,12 @@ impl Combiner {
     /// reduced into it. On a reduction error the documents held for that key
     /// are dropped (the caller is expected to stop the operation).
     pub fn add(&mut self, document: Value, annotations: &Annotations) -> Result<(), ReduceError> {
-        let key = HeldKey(extract_key(&document, &self.key).into_iter().map(|c| c.cloned()).collect());
+        let key = HeldKey(
+            extract_key(&document, &self.key)
+                .into_iter()
+                .map(|c| c.cloned())
+                .collect(),
+        );
         match self.held.entry(key) {
             Entry::Vacant(vacant) => {
                 vacant.insert(document);
@@ -119,8 +127,12 @@ mod tests {
 
     fn merge_with_sum() -> Annotations {
         let mut annotations = Annotations::default();
-        annotations.by_location.insert(String::new(), Strategy::Merge { key: Vec::new() });
-        annotations.by_location.insert("/n".to_owned(), Strategy::Sum);
+        annotations
+            .by_location
+            .insert(String::new(), Strategy::Merge { key: Vec::new() });
+        annotations
+            .by_location
+            .insert("/n".to_owned(), Strategy::Sum);
         annotations
     }
 
@@ -135,7 +147,7 @@ mod tests {
             json!({"a": "x", "n": 7}),                          // b missing: before every b
             json!({"a": "x", "b": null, "n": 1}),               // null: after missing
             json!({"a": "x", "b": 10, "n": 2}),
-            json!({"b": 0, "n": 1}),                             // a missing: first of all
+            json!({"b": 0, "n": 1}), // a missing: first of all
             json!({"a": "x", "n": 1}),
         ] {
             combiner.add(document, &annotations).expect("reduces");
@@ -159,9 +171,16 @@ mod tests {
     fn reduction_error_is_reported_and_key_dropped() {
         let mut combiner = Combiner::new(vec!["/k".to_owned()]);
         let annotations = merge_with_sum();
-        combiner.add(json!({"k": 1, "n": 1}), &annotations).expect("first is held");
-        let error = combiner.add(json!({"k": 1, "n": "x"}), &annotations).expect_err("sum of a string");
-        assert_eq!(error.to_string(), r#"reducing /n: 'sum' needs numbers at /n; left: 1, right: "x""#);
+        combiner
+            .add(json!({"k": 1, "n": 1}), &annotations)
+            .expect("first is held");
+        let error = combiner
+            .add(json!({"k": 1, "n": "x"}), &annotations)
+            .expect_err("sum of a string");
+        assert_eq!(
+            error.to_string(),
+            r#"reducing /n: 'sum' needs numbers at /n; left: 1, right: "x""#
+        );
         assert!(combiner.is_empty());
     }
 }

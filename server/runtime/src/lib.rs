@@ -1,5 +1,6 @@
 //! runtime crate.
 
 pub mod combiner;
+pub mod lambda;
 pub mod order;
 pub mod reduce;

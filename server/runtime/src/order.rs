@@ -33,9 +33,11 @@ pub fn compare(a: &Value, b: &Value) -> Ordering {
                 Shallow::Decided(Ordering::Equal) => {}
                 Shallow::Decided(decided) => return decided,
                 Shallow::Arrays(a, b) => open.push(Frame::Arrays(a.iter(), b.iter())),
-                Shallow::Objects(a, b) => {
-                    open.push(Frame::Objects(sorted_properties(a), sorted_properties(b), 0))
-                }
+                Shallow::Objects(a, b) => open.push(Frame::Objects(
+                    sorted_properties(a),
+                    sorted_properties(b),
+                    0,
+                )),
             }
         }
         let Some(frame) = open.last_mut() else {
@@ -95,8 +97,14 @@ pub fn resolve<'d>(document: &'d Value, pointer: &str) -> Option<&'d Value> {
 }
 
 /// The composite key of `document`: the value at each pointer, `None` when missing.
-pub fn extract_key<'d, P: AsRef<str>>(document: &'d Value, pointers: &[P]) -> Vec<Option<&'d Value>> {
-    pointers.iter().map(|pointer| resolve(document, pointer.as_ref())).collect()
+pub fn extract_key<'d, P: AsRef<str>>(
+    document: &'d Value,
+    pointers: &[P],
+) -> Vec<Option<&'d Value>> {
+    pointers
+        .iter()
+        .map(|pointer| resolve(document, pointer.as_ref()))
+        .collect()
 }
 
 /// Compares two key components: missing sorts before every value.
@@ -191,10 +199,12 @@ impl<'v> Frame<'v> {
                 let index = *at;
                 *at += 1;
                 match (a.get(index), b.get(index)) {
-                    (Some((name_a, a)), Some((name_b, b))) => match name_a.as_bytes().cmp(name_b.as_bytes()) {
-                        Ordering::Equal => Step::Compare(a, b),
-                        decided => Step::Finished(decided),
-                    },
+                    (Some((name_a, a)), Some((name_b, b))) => {
+                        match name_a.as_bytes().cmp(name_b.as_bytes()) {
+                            Ordering::Equal => Step::Compare(a, b),
+                            decided => Step::Finished(decided),
+                        }
+                    }
                     (None, None) => Step::Finished(Ordering::Equal),
                     (None, Some(_)) => Step::Finished(Ordering::Less),
                     (Some(_), None) => Step::Finished(Ordering::Greater),
@@ -241,7 +251,9 @@ fn compare_integer_float(integer: i128, float: f64) -> Ordering {
     let whole = float.trunc();
     // `whole` lies in [-2^63, 2^64) and is integral, so the cast is exact.
     match integer.cmp(&(whole as i128)) {
-        Ordering::Equal => 0.0_f64.partial_cmp(&(float - whole)).unwrap_or(Ordering::Equal),
+        Ordering::Equal => 0.0_f64
+            .partial_cmp(&(float - whole))
+            .unwrap_or(Ordering::Equal),
         decided => decided,
     }
 }
@@ -315,7 +327,14 @@ mod tests {
 
     #[test]
     fn types_order_null_bool_number_string_array_object() {
-        let ladder = [json!(null), json!(false), json!(-5), json!(""), json!([]), json!({})];
+        let ladder = [
+            json!(null),
+            json!(false),
+            json!(-5),
+            json!(""),
+            json!([]),
+            json!({}),
+        ];
         for (i, a) in ladder.iter().enumerate() {
             for b in &ladder[i + 1..] {
                 less(a.clone(), b.clone());
@@ -419,14 +438,24 @@ mod tests {
         let key = |d| extract_key(d, &pointers);
         assert_eq!(compare_keys(&key(&missing), &key(&null)), Ordering::Less);
         assert_eq!(compare_keys(&key(&null), &key(&one)), Ordering::Less);
-        assert_eq!(compare_keys(&key(&json!({})), &key(&json!({"c": 1}))), Ordering::Equal);
+        assert_eq!(
+            compare_keys(&key(&json!({})), &key(&json!({"c": 1}))),
+            Ordering::Equal
+        );
         assert_eq!(compare_by_key(&missing, &null, &pointers), Ordering::Less);
         // First component decides before the second is looked at.
         assert_eq!(
-            compare_by_key(&json!({"a": 1, "b": 9}), &json!({"a": 2, "b": 0}), &pointers),
+            compare_by_key(
+                &json!({"a": 1, "b": 9}),
+                &json!({"a": 2, "b": 0}),
+                &pointers
+            ),
             Ordering::Less
         );
-        assert_eq!(compare_by_key(&json!({"a": 1.0, "b": 0}), &one, &pointers), Ordering::Equal);
+        assert_eq!(
+            compare_by_key(&json!({"a": 1.0, "b": 0}), &one, &pointers),
+            Ordering::Equal
+        );
     }
 
     #[test]

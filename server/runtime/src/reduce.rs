@@ -45,8 +45,18 @@ pub const MAX_DEPTH: usize = 256;
 
 /// Reduces `rhs` into `lhs` (reductions.md §4), with the strategies of
 /// `rhs_annotations` (the annotations of validating `rhs`).
-pub fn reduce(lhs: Value, rhs: Value, rhs_annotations: &Annotations, mode: Mode) -> Result<Value, ReduceError> {
-    Reducer { annotations: rhs_annotations, mode, location: String::new() }.reduce_at(lhs, rhs, 0)
+pub fn reduce(
+    lhs: Value,
+    rhs: Value,
+    rhs_annotations: &Annotations,
+    mode: Mode,
+) -> Result<Value, ReduceError> {
+    Reducer {
+        annotations: rhs_annotations,
+        mode,
+        location: String::new(),
+    }
+    .reduce_at(lhs, rhs, 0)
 }
 
 /// Like [`reduce`], but with an optional LHS: with no LHS (the first document
@@ -133,7 +143,11 @@ impl std::error::Error for ReduceError {}
 
 /// How a location is named in messages: its pointer, or "the document root".
 fn describe_location(location: &str) -> &str {
-    if location.is_empty() { "the document root" } else { location }
+    if location.is_empty() {
+        "the document root"
+    } else {
+        location
+    }
 }
 
 fn type_name(value: &Value) -> &'static str {
@@ -163,9 +177,14 @@ struct Reducer<'a> {
 impl<'a> Reducer<'a> {
     fn reduce_at(&mut self, lhs: Value, rhs: Value, depth: usize) -> Result<Value, ReduceError> {
         let annotations = self.annotations;
-        let strategy = annotations.strategy_at(&self.location).unwrap_or(&DEFAULT_STRATEGY);
+        let strategy = annotations
+            .strategy_at(&self.location)
+            .unwrap_or(&DEFAULT_STRATEGY);
         if depth > MAX_DEPTH {
-            let message = format!("reductions nest deeper than {MAX_DEPTH} levels at {}", self.at());
+            let message = format!(
+                "reductions nest deeper than {MAX_DEPTH} levels at {}",
+                self.at()
+            );
             return Err(self.fail(strategy, message, lhs, rhs));
         }
         match strategy {
@@ -174,8 +193,12 @@ impl<'a> Reducer<'a> {
             Strategy::Append => self.append(strategy, lhs, rhs),
             Strategy::Sum => self.sum(strategy, lhs, rhs),
             Strategy::Merge { key } => self.merge(strategy, key, lhs, rhs, depth),
-            Strategy::Minimize { key } => self.extremum(strategy, key, Ordering::Less, lhs, rhs, depth),
-            Strategy::Maximize { key } => self.extremum(strategy, key, Ordering::Greater, lhs, rhs, depth),
+            Strategy::Minimize { key } => {
+                self.extremum(strategy, key, Ordering::Less, lhs, rhs, depth)
+            }
+            Strategy::Maximize { key } => {
+                self.extremum(strategy, key, Ordering::Greater, lhs, rhs, depth)
+            }
             Strategy::Set { key } => self.set(strategy, key, lhs, rhs, depth),
         }
     }
@@ -196,7 +219,13 @@ impl<'a> Reducer<'a> {
     }
 
     /// Reduces the child `name` of the current location.
-    fn reduce_property(&mut self, name: &str, lhs: Value, rhs: Value, depth: usize) -> Result<Value, ReduceError> {
+    fn reduce_property(
+        &mut self,
+        name: &str,
+        lhs: Value,
+        rhs: Value,
+        depth: usize,
+    ) -> Result<Value, ReduceError> {
         let length = self.location.len();
         push_token(&mut self.location, name);
         let result = self.reduce_at(lhs, rhs, depth + 1);
@@ -205,7 +234,13 @@ impl<'a> Reducer<'a> {
     }
 
     /// Reduces the child at `index` (an index into the RHS array) of the current location.
-    fn reduce_item(&mut self, index: usize, lhs: Value, rhs: Value, depth: usize) -> Result<Value, ReduceError> {
+    fn reduce_item(
+        &mut self,
+        index: usize,
+        lhs: Value,
+        rhs: Value,
+        depth: usize,
+    ) -> Result<Value, ReduceError> {
         let length = self.location.len();
         push_index(&mut self.location, index);
         let result = self.reduce_at(lhs, rhs, depth + 1);
@@ -276,11 +311,15 @@ impl<'a> Reducer<'a> {
         depth: usize,
     ) -> Result<Value, ReduceError> {
         match (lhs, rhs) {
-            (Value::Object(lhs), Value::Object(rhs)) => self.merge_objects(lhs, rhs, depth).map(Value::Object),
+            (Value::Object(lhs), Value::Object(rhs)) => {
+                self.merge_objects(lhs, rhs, depth).map(Value::Object)
+            }
             (Value::Array(lhs), Value::Array(rhs)) if key.is_empty() => {
                 self.merge_positionally(lhs, rhs, depth).map(Value::Array)
             }
-            (Value::Array(lhs), Value::Array(rhs)) => self.merge_join(lhs, rhs, key, depth).map(Value::Array),
+            (Value::Array(lhs), Value::Array(rhs)) => {
+                self.merge_join(lhs, rhs, key, depth).map(Value::Array)
+            }
             (Value::Null, Value::Object(_) | Value::Array(_)) => Ok(Value::Null),
             (lhs, rhs) => {
                 let message = format!(
@@ -317,13 +356,20 @@ impl<'a> Reducer<'a> {
     }
 
     /// Index by index; the tail comes from the longer side.
-    fn merge_positionally(&mut self, lhs: Vec<Value>, rhs: Vec<Value>, depth: usize) -> Result<Vec<Value>, ReduceError> {
+    fn merge_positionally(
+        &mut self,
+        lhs: Vec<Value>,
+        rhs: Vec<Value>,
+        depth: usize,
+    ) -> Result<Vec<Value>, ReduceError> {
         let mut merged = Vec::with_capacity(lhs.len().max(rhs.len()));
         let mut lhs = lhs.into_iter();
         let mut rhs = rhs.into_iter().enumerate();
         loop {
             match (lhs.next(), rhs.next()) {
-                (Some(left), Some((index, right))) => merged.push(self.reduce_item(index, left, right, depth)?),
+                (Some(left), Some((index, right))) => {
+                    merged.push(self.reduce_item(index, left, right, depth)?)
+                }
                 (Some(left), None) => merged.push(left),
                 (None, Some((_, right))) => merged.push(right),
                 (None, None) => return Ok(merged),
@@ -372,7 +418,11 @@ impl<'a> Reducer<'a> {
         rhs: Value,
         depth: usize,
     ) -> Result<Value, ReduceError> {
-        let ordering = if key.is_empty() { compare(&lhs, &rhs) } else { compare_by_key(&lhs, &rhs, key) };
+        let ordering = if key.is_empty() {
+            compare(&lhs, &rhs)
+        } else {
+            compare_by_key(&lhs, &rhs, key)
+        };
         if ordering == keep_lhs_when {
             Ok(lhs)
         } else if ordering == Ordering::Equal && !key.is_empty() {
@@ -410,12 +460,21 @@ impl<'a> Reducer<'a> {
         let key = if key.is_empty() { &WHOLE_ITEM[..] } else { key };
         match form {
             SetForm::Array => {
-                let update = self.combine_updates(SetUpdate::<Vec<Value>>::take(lhs), SetUpdate::take(rhs), key, depth)?;
+                let update = self.combine_updates(
+                    SetUpdate::<Vec<Value>>::take(lhs),
+                    SetUpdate::take(rhs),
+                    key,
+                    depth,
+                )?;
                 Ok(update.into_value())
             }
             SetForm::Object | SetForm::Empty => {
-                let update =
-                    self.combine_updates(SetUpdate::<Map<String, Value>>::take(lhs), SetUpdate::take(rhs), key, depth)?;
+                let update = self.combine_updates(
+                    SetUpdate::<Map<String, Value>>::take(lhs),
+                    SetUpdate::take(rhs),
+                    key,
+                    depth,
+                )?;
                 Ok(update.into_value())
             }
         }
@@ -429,8 +488,16 @@ impl<'a> Reducer<'a> {
         key: &[String],
         depth: usize,
     ) -> Result<SetUpdate<M>, ReduceError> {
-        let SetUpdate { add: left_add, intersect: left_intersect, remove: left_remove } = lhs;
-        let SetUpdate { add: right_add, intersect: right_intersect, remove: right_remove } = rhs;
+        let SetUpdate {
+            add: left_add,
+            intersect: left_intersect,
+            remove: left_remove,
+        } = lhs;
+        let SetUpdate {
+            add: right_add,
+            intersect: right_intersect,
+            remove: right_remove,
+        } = rhs;
 
         let (kept_add, intersect, remove) = match right_intersect {
             Some(right_intersect) => {
@@ -438,9 +505,9 @@ impl<'a> Reducer<'a> {
                 let kept_add = left_add.map(|left| left.filter(&right_intersect, true, key));
                 let intersect = match (left_intersect, left_remove) {
                     // LI ∩ RI, values reduced
-                    (Some(left), _) => {
-                        self.within("intersect", |this| left.intersect(right_intersect, key, this, depth))?
-                    }
+                    (Some(left), _) => self.within("intersect", |this| {
+                        left.intersect(right_intersect, key, this, depth)
+                    })?,
                     // RI − LR
                     (None, Some(left_remove)) => right_intersect.filter(&left_remove, false, key),
                     (None, None) => right_intersect,
@@ -459,7 +526,8 @@ impl<'a> Reducer<'a> {
                     Some(left) => (kept_add, Some(without(left)), None),
                     // remove = LR ∪ RR, values reduced
                     None => {
-                        let remove = self.union_terms("remove", left_remove, right_remove, key, depth)?;
+                        let remove =
+                            self.union_terms("remove", left_remove, right_remove, key, depth)?;
                         (kept_add, None, remove)
                     }
                 }
@@ -467,8 +535,16 @@ impl<'a> Reducer<'a> {
         };
         let add = self.union_terms("add", kept_add, right_add, key, depth)?;
         Ok(match self.mode {
-            Mode::Partial => SetUpdate { add, intersect, remove },
-            Mode::Full => SetUpdate { add, intersect: None, remove: None },
+            Mode::Partial => SetUpdate {
+                add,
+                intersect,
+                remove,
+            },
+            Mode::Full => SetUpdate {
+                add,
+                intersect: None,
+                remove: None,
+            },
         })
     }
 
@@ -483,7 +559,9 @@ impl<'a> Reducer<'a> {
         depth: usize,
     ) -> Result<Option<M>, ReduceError> {
         match (left, right) {
-            (Some(left), Some(right)) => self.within(term, |this| left.union(right, key, this, depth)).map(Some),
+            (Some(left), Some(right)) => self
+                .within(term, |this| left.union(right, key, this, depth))
+                .map(Some),
             (left, None) => Ok(left),
             (None, right) => Ok(right),
         }
@@ -545,15 +623,27 @@ impl<M: SetMembers> SetUpdate<M> {
     /// Splits an update already checked by [`set_form`].
     fn take(update: Value) -> Self {
         let Value::Object(mut terms) = update else {
-            return SetUpdate { add: None, intersect: None, remove: None };
+            return SetUpdate {
+                add: None,
+                intersect: None,
+                remove: None,
+            };
         };
         let mut term = |name: &str| terms.remove(name).map(M::from_value);
-        SetUpdate { add: term("add"), intersect: term("intersect"), remove: term("remove") }
+        SetUpdate {
+            add: term("add"),
+            intersect: term("intersect"),
+            remove: term("remove"),
+        }
     }
 
     fn into_value(self) -> Value {
         let mut terms = Map::new();
-        for (name, members) in [("add", self.add), ("intersect", self.intersect), ("remove", self.remove)] {
+        for (name, members) in [
+            ("add", self.add),
+            ("intersect", self.intersect),
+            ("remove", self.remove),
+        ] {
             if let Some(members) = members {
                 terms.insert(name.to_owned(), members.into_value());
             }
@@ -571,10 +661,21 @@ trait SetMembers: Sized {
     /// `self ∩ other` (keep == true) or `self − other` (keep == false), with `self`'s values.
     fn filter(self, other: &Self, keep: bool, key: &[String]) -> Self;
     /// `self ∪ other`, reducing the values of members on both sides.
-    fn union(self, other: Self, key: &[String], reducer: &mut Reducer<'_>, depth: usize) -> Result<Self, ReduceError>;
+    fn union(
+        self,
+        other: Self,
+        key: &[String],
+        reducer: &mut Reducer<'_>,
+        depth: usize,
+    ) -> Result<Self, ReduceError>;
     /// `self ∩ other`, reducing the values of the kept members.
-    fn intersect(self, other: Self, key: &[String], reducer: &mut Reducer<'_>, depth: usize)
-    -> Result<Self, ReduceError>;
+    fn intersect(
+        self,
+        other: Self,
+        key: &[String],
+        reducer: &mut Reducer<'_>,
+        depth: usize,
+    ) -> Result<Self, ReduceError>;
 }
 
 impl SetMembers for Map<String, Value> {
@@ -594,7 +695,13 @@ impl SetMembers for Map<String, Value> {
         self
     }
 
-    fn union(self, other: Self, _key: &[String], reducer: &mut Reducer<'_>, depth: usize) -> Result<Self, ReduceError> {
+    fn union(
+        self,
+        other: Self,
+        _key: &[String],
+        reducer: &mut Reducer<'_>,
+        depth: usize,
+    ) -> Result<Self, ReduceError> {
         reducer.merge_objects(self, other, depth)
     }
 
@@ -633,18 +740,35 @@ impl SetMembers for Vec<Value> {
         self.into_iter()
             .filter(|member| {
                 // Both sides are sorted by key: skip the smaller members of `other`.
-                while others.next_if(|o| compare_by_key(o, member, key) == Ordering::Less).is_some() {}
-                let present = others.peek().is_some_and(|o| compare_by_key(o, member, key) == Ordering::Equal);
+                while others
+                    .next_if(|o| compare_by_key(o, member, key) == Ordering::Less)
+                    .is_some()
+                {}
+                let present = others
+                    .peek()
+                    .is_some_and(|o| compare_by_key(o, member, key) == Ordering::Equal);
                 present == keep
             })
             .collect()
     }
 
-    fn union(self, other: Self, key: &[String], reducer: &mut Reducer<'_>, depth: usize) -> Result<Self, ReduceError> {
+    fn union(
+        self,
+        other: Self,
+        key: &[String],
+        reducer: &mut Reducer<'_>,
+        depth: usize,
+    ) -> Result<Self, ReduceError> {
         reducer.merge_join(self, other, key, depth)
     }
 
-    fn intersect(self, other: Self, key: &[String], reducer: &mut Reducer<'_>, depth: usize) -> Result<Self, ReduceError> {
+    fn intersect(
+        self,
+        other: Self,
+        key: &[String],
+        reducer: &mut Reducer<'_>,
+        depth: usize,
+    ) -> Result<Self, ReduceError> {
         let mut kept = Vec::new();
         let mut left = self.into_iter().peekable();
         let mut right = other.into_iter().enumerate().peekable();

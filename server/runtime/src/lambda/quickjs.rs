@@ -485,7 +485,7 @@ fn describe_failure<'js>(
         .as_object()
         .and_then(|object| object.get::<_, Option<String>>("stack").ok().flatten())
         .and_then(|stack| stack_position(&stack, &lambda.filename))
-        .map(|(line, column)| body_position(&source.body, line, column));
+        .and_then(|(line, column)| body_position(&source.body, line, column));
     if interrupted {
         return timeout(source).at(position);
     }
@@ -583,25 +583,27 @@ fn stack_position(stack: &str, filename: &str) -> Option<(u32, u32)> {
 }
 
 /// Maps QuickJS's one-based line and byte column onto the body: a zero-based line
-/// and UTF-16 column. Positions in the wrapper are clamped onto the body.
-fn body_position(body: &str, line: u32, column: u32) -> (u32, u32) {
+/// and UTF-16 column. Positions after the body are clamped onto its end; positions
+/// before it (the wrapper's first line, where QuickJS puts errors it cannot place
+/// better, such as an interruption) are not in the body at all.
+fn body_position(body: &str, line: u32, column: u32) -> Option<(u32, u32)> {
     let lines: Vec<&str> = body.split('\n').collect();
     let last = lines.len().saturating_sub(1) as u32;
     let zero_based = line.saturating_sub(1);
     if zero_based < WRAPPER_LINES {
-        return (0, 0);
+        return None;
     }
     let body_line = zero_based - WRAPPER_LINES;
     if body_line > last {
         let text = lines.last().copied().unwrap_or("");
-        return (last, utf16_len(text));
+        return Some((last, utf16_len(text)));
     }
     let text = lines.get(body_line as usize).copied().unwrap_or("");
     let mut byte = (column.saturating_sub(1) as usize).min(text.len());
     while !text.is_char_boundary(byte) {
         byte -= 1;
     }
-    (body_line, utf16_len(&text[..byte]))
+    Some((body_line, utf16_len(&text[..byte])))
 }
 
 fn utf16_len(text: &str) -> u32 {

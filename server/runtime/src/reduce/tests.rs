@@ -8,7 +8,9 @@
 
 use super::*;
 use crate::order::compare;
-use schema::Strategy::{Append, FirstWriteWins, LastWriteWins, Maximize, Merge, Minimize, Set, Sum};
+use schema::Strategy::{
+    Append, FirstWriteWins, LastWriteWins, Maximize, Merge, Minimize, Set, Sum,
+};
 use serde_json::json;
 
 /// Annotations of `rhs` as a validator would produce them: each `(pattern,
@@ -21,14 +23,23 @@ fn annotate(rhs: &Value, rules: &[(&str, Strategy)]) -> Annotations {
         for (pattern, strategy) in rules {
             let pattern: Vec<&str> = pattern.split('/').skip(1).collect();
             let matches = pattern.len() == tokens.len()
-                && pattern.iter().zip(&tokens).all(|(p, t)| *p == "*" || p == t);
+                && pattern
+                    .iter()
+                    .zip(&tokens)
+                    .all(|(p, t)| *p == "*" || p == t);
             if matches {
-                annotations.by_location.insert(pointer.clone(), strategy.clone());
+                annotations
+                    .by_location
+                    .insert(pointer.clone(), strategy.clone());
             }
         }
         let children: Vec<(String, &Value)> = match value {
             Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
-            Value::Array(items) => items.iter().enumerate().map(|(i, v)| (i.to_string(), v)).collect(),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (i.to_string(), v))
+                .collect(),
             _ => Vec::new(),
         };
         for (token, child) in children {
@@ -49,7 +60,12 @@ fn merge() -> Strategy {
     Merge { key: Vec::new() }
 }
 
-fn run(rules: &[(&str, Strategy)], lhs: Value, rhs: Value, mode: Mode) -> Result<Value, ReduceError> {
+fn run(
+    rules: &[(&str, Strategy)],
+    lhs: Value,
+    rhs: Value,
+    mode: Mode,
+) -> Result<Value, ReduceError> {
     let annotations = annotate(&rhs, rules);
     reduce(lhs, rhs, &annotations, mode)
 }
@@ -75,8 +91,7 @@ fn fails(rules: &[(&str, Strategy)], lhs: Value, rhs: Value, mode: Mode) -> Redu
     }
 }
 
-const SET_MESSAGE: &str =
-    "'set' needs objects with only 'add', 'intersect', 'remove', using one consistent form, at the document root";
+const SET_MESSAGE: &str = "'set' needs objects with only 'add', 'intersect', 'remove', using one consistent form, at the document root";
 
 // ---- §6 worked examples -------------------------------------------------
 
@@ -87,23 +102,43 @@ fn example_01_no_annotation_replaces_whole_document() {
 
 #[test]
 fn example_02_last_write_wins_any_types() {
-    check_partial(&[("", LastWriteWins)], json!("x"), json!({"n":1}), json!({"n":1}));
+    check_partial(
+        &[("", LastWriteWins)],
+        json!("x"),
+        json!({"n":1}),
+        json!({"n":1}),
+    );
 }
 
 #[test]
 fn example_03_first_write_wins() {
-    check_partial(&[("", FirstWriteWins)], json!("one"), json!("two"), json!("one"));
+    check_partial(
+        &[("", FirstWriteWins)],
+        json!("one"),
+        json!("two"),
+        json!("one"),
+    );
 }
 
 #[test]
 fn example_04_first_write_wins_property_only_on_rhs_is_taken() {
     let rules = [("", merge()), ("/f", FirstWriteWins)];
-    check_partial(&rules, json!({"k":1}), json!({"k":1,"f":"z"}), json!({"k":1,"f":"z"}));
+    check_partial(
+        &rules,
+        json!({"k":1}),
+        json!({"k":1,"f":"z"}),
+        json!({"k":1,"f":"z"}),
+    );
 }
 
 #[test]
 fn example_05_append_arrays() {
-    check_partial(&[("", Append)], json!([1, 2]), json!([3, null, "abc"]), json!([1, 2, 3, null, "abc"]));
+    check_partial(
+        &[("", Append)],
+        json!([1, 2]),
+        json!([3, null, "abc"]),
+        json!([1, 2, 3, null, "abc"]),
+    );
 }
 
 #[test]
@@ -114,14 +149,20 @@ fn example_06_append_null_lhs_is_noop() {
 #[test]
 fn example_07_append_non_array_rhs_fails() {
     let error = fails(&[("", Append)], json!([1]), json!("x"), Mode::Partial);
-    assert_eq!(error.message(), "'append' needs arrays at the document root; found L=array, R=string");
+    assert_eq!(
+        error.message(),
+        "'append' needs arrays at the document root; found L=array, R=string"
+    );
 }
 
 #[test]
 fn example_08_append_without_lhs_takes_rhs() {
     let rhs = json!([1]);
     let annotations = annotate(&rhs, &[("", Append)]);
-    assert_eq!(reduce_onto(None, rhs, &annotations, Mode::Partial), Ok(json!([1])));
+    assert_eq!(
+        reduce_onto(None, rhs, &annotations, Mode::Partial),
+        Ok(json!([1]))
+    );
 }
 
 #[test]
@@ -146,12 +187,22 @@ fn example_10_merge_nested_merge() {
 
 #[test]
 fn example_11_merge_arrays_positionally_longer_rhs() {
-    check_partial(&[("", merge()), ("/*", Sum)], json!([1, 1]), json!([2, 2, 2]), json!([3, 3, 2]));
+    check_partial(
+        &[("", merge()), ("/*", Sum)],
+        json!([1, 1]),
+        json!([2, 2, 2]),
+        json!([3, 3, 2]),
+    );
 }
 
 #[test]
 fn example_12_merge_arrays_positionally_longer_lhs() {
-    check_partial(&[("", merge()), ("/*", Sum)], json!([5, 5, 5]), json!([1]), json!([6, 5, 5]));
+    check_partial(
+        &[("", merge()), ("/*", Sum)],
+        json!([5, 5, 5]),
+        json!([1]),
+        json!([6, 5, 5]),
+    );
 }
 
 #[test]
@@ -176,7 +227,12 @@ fn example_14_merge_keyed_items_first_write_wins() {
 
 #[test]
 fn example_15_merge_keyed_by_whole_item() {
-    check_partial(&[("", Merge { key: key(&[""]) })], json!([1, 5]), json!([2, 5, 9]), json!([1, 2, 5, 9]));
+    check_partial(
+        &[("", Merge { key: key(&[""]) })],
+        json!([1, 5]),
+        json!([2, 5, 9]),
+        json!([1, 2, 5, 9]),
+    );
 }
 
 #[test]
@@ -195,27 +251,52 @@ fn example_17_merge_object_with_array_fails() {
 
 #[test]
 fn example_18_minimize_numbers() {
-    check_partial(&[("", Minimize { key: vec![] })], json!(32), json!(42), json!(32));
+    check_partial(
+        &[("", Minimize { key: vec![] })],
+        json!(32),
+        json!(42),
+        json!(32),
+    );
 }
 
 #[test]
 fn example_19_maximize_strings() {
-    check_partial(&[("", Maximize { key: vec![] })], json!("abc"), json!("def"), json!("def"));
+    check_partial(
+        &[("", Maximize { key: vec![] })],
+        json!("abc"),
+        json!("def"),
+        json!("def"),
+    );
 }
 
 #[test]
 fn example_20_minimize_number_before_string() {
-    check_partial(&[("", Minimize { key: vec![] })], json!(5), json!("a"), json!(5));
+    check_partial(
+        &[("", Minimize { key: vec![] })],
+        json!(5),
+        json!("a"),
+        json!(5),
+    );
 }
 
 #[test]
 fn example_21_maximize_prefix_sorts_first() {
-    check_partial(&[("", Maximize { key: vec![] })], json!([1, 2]), json!([1, 2, 0]), json!([1, 2, 0]));
+    check_partial(
+        &[("", Maximize { key: vec![] })],
+        json!([1, 2]),
+        json!([1, 2, 0]),
+        json!([1, 2, 0]),
+    );
 }
 
 #[test]
 fn example_22_minimize_equal_without_key_takes_rhs() {
-    check_partial(&[("", Minimize { key: vec![] })], json!(3), json!(3.0), json!(3.0));
+    check_partial(
+        &[("", Minimize { key: vec![] })],
+        json!(3),
+        json!(3.0),
+        json!(3.0),
+    );
 }
 
 fn min_by_first_with_sum() -> [(&'static str, Strategy); 2] {
@@ -224,12 +305,22 @@ fn min_by_first_with_sum() -> [(&'static str, Strategy); 2] {
 
 #[test]
 fn example_23_minimize_keyed_smaller_lhs_kept() {
-    check_partial(&min_by_first_with_sum(), json!(["a", 1]), json!(["c", 2]), json!(["a", 1]));
+    check_partial(
+        &min_by_first_with_sum(),
+        json!(["a", 1]),
+        json!(["c", 2]),
+        json!(["a", 1]),
+    );
 }
 
 #[test]
 fn example_24_minimize_keyed_equal_keys_deep_merge() {
-    check_partial(&min_by_first_with_sum(), json!(["a", 1]), json!(["a", 4]), json!(["a", 5]));
+    check_partial(
+        &min_by_first_with_sum(),
+        json!(["a", 1]),
+        json!(["a", 4]),
+        json!(["a", 5]),
+    );
 }
 
 #[test]
@@ -244,7 +335,12 @@ fn example_25_maximize_keyed_missing_key_sorts_first() {
 
 #[test]
 fn example_26_minimize_keyed_missing_before_null() {
-    check_partial(&[("", Minimize { key: key(&["/k"]) })], json!({"x":2}), json!({"k":null}), json!({"x":2}));
+    check_partial(
+        &[("", Minimize { key: key(&["/k"]) })],
+        json!({"x":2}),
+        json!({"k":null}),
+        json!({"x":2}),
+    );
 }
 
 #[test]
@@ -259,7 +355,12 @@ fn example_28_sum_integers_stay_integers() {
 
 #[test]
 fn example_29_sum_floats_round_to_nearest() {
-    check_partial(&[("", Sum)], json!(0.1), json!(0.2), json!(0.30000000000000004));
+    check_partial(
+        &[("", Sum)],
+        json!(0.1),
+        json!(0.2),
+        json!(0.30000000000000004),
+    );
 }
 
 #[test]
@@ -276,12 +377,22 @@ fn example_31_sum_i64_underflow_fails() {
 
 #[test]
 fn example_32_sum_u64_max_minus_one() {
-    check_partial(&[("", Sum)], json!(u64::MAX), json!(-1), json!(18446744073709551614_u64));
+    check_partial(
+        &[("", Sum)],
+        json!(u64::MAX),
+        json!(-1),
+        json!(18446744073709551614_u64),
+    );
 }
 
 #[test]
 fn example_33_sum_float_overflow_fails() {
-    let error = fails(&[("", Sum)], json!(f64::MAX), json!(f64::MAX), Mode::Partial);
+    let error = fails(
+        &[("", Sum)],
+        json!(f64::MAX),
+        json!(f64::MAX),
+        Mode::Partial,
+    );
     assert_eq!(error.message(), "'sum' overflowed at the document root");
 }
 
@@ -343,12 +454,22 @@ fn scalar_set() -> [(&'static str, Strategy); 1] {
 
 #[test]
 fn example_39_set_array_add_union() {
-    check_partial(&scalar_set(), json!({"add":[1,3]}), json!({"add":[2,3]}), json!({"add":[1,2,3]}));
+    check_partial(
+        &scalar_set(),
+        json!({"add":[1,3]}),
+        json!({"add":[2,3]}),
+        json!({"add":[1,2,3]}),
+    );
 }
 
 #[test]
 fn example_40_set_array_remove_then_add() {
-    check_partial(&scalar_set(), json!({"remove":[5]}), json!({"add":[5]}), json!({"add":[5],"remove":[5]}));
+    check_partial(
+        &scalar_set(),
+        json!({"remove":[5]}),
+        json!({"add":[5]}),
+        json!({"add":[5],"remove":[5]}),
+    );
 }
 
 #[test]
@@ -403,13 +524,23 @@ fn example_45_set_array_add_emptied_is_kept() {
 
 #[test]
 fn example_46_set_array_removes_pruned_in_full_mode() {
-    check(&scalar_set(), json!({"remove":[1]}), json!({"remove":[2]}), Mode::Full, json!({}));
+    check(
+        &scalar_set(),
+        json!({"remove":[1]}),
+        json!({"remove":[2]}),
+        Mode::Full,
+        json!({}),
+    );
 }
 
 #[test]
 fn example_47_set_array_keyed_tuples_merge_with_sum() {
     check_partial(
-        &[("", Set { key: key(&["/0"]) }), ("/add/*", merge()), ("/add/*/1", Sum)],
+        &[
+            ("", Set { key: key(&["/0"]) }),
+            ("/add/*", merge()),
+            ("/add/*/1", Sum),
+        ],
         json!({"add":[["a",1],["b",1]]}),
         json!({"add":[["a",1],["c",1]]}),
         json!({"add":[["a",2],["b",1],["c",1]]}),
@@ -418,19 +549,34 @@ fn example_47_set_array_keyed_tuples_merge_with_sum() {
 
 #[test]
 fn example_48_set_mixed_forms_fail() {
-    let error = fails(&[("", Set { key: vec![] })], json!({"add":{"a":1}}), json!({"add":[1]}), Mode::Partial);
+    let error = fails(
+        &[("", Set { key: vec![] })],
+        json!({"add":{"a":1}}),
+        json!({"add":[1]}),
+        Mode::Partial,
+    );
     assert_eq!(error.message(), SET_MESSAGE);
 }
 
 #[test]
 fn example_49_set_intersect_with_remove_fails() {
-    let error = fails(&[("", Set { key: vec![] })], json!({"remove":[1],"intersect":[2]}), json!({}), Mode::Partial);
+    let error = fails(
+        &[("", Set { key: vec![] })],
+        json!({"remove":[1],"intersect":[2]}),
+        json!({}),
+        Mode::Partial,
+    );
     assert_eq!(error.message(), SET_MESSAGE);
 }
 
 #[test]
 fn example_50_set_other_property_fails() {
-    let error = fails(&[("", Set { key: vec![] })], json!({"add":{}}), json!({"other":{}}), Mode::Partial);
+    let error = fails(
+        &[("", Set { key: vec![] })],
+        json!({"add":{}}),
+        json!({"other":{}}),
+        Mode::Partial,
+    );
     assert_eq!(error.message(), SET_MESSAGE);
 }
 
@@ -439,7 +585,10 @@ fn reset_counter_annotations(rhs: &Value) -> Annotations {
     if rhs.get("action") == Some(&json!("reset")) {
         annotate(rhs, &[("", LastWriteWins)])
     } else {
-        annotate(rhs, &[("", merge()), ("/action", FirstWriteWins), ("/value", Sum)])
+        annotate(
+            rhs,
+            &[("", merge()), ("/action", FirstWriteWins), ("/value", Sum)],
+        )
     }
 }
 
@@ -454,7 +603,10 @@ fn reset_counter(lhs: Value, rhs: Value) -> Value {
 #[test]
 fn example_51_reset_counter_sums() {
     assert_eq!(
-        reset_counter(json!({"key":"k","action":"sum","value":5}), json!({"key":"k","action":"sum","value":-1.2})),
+        reset_counter(
+            json!({"key":"k","action":"sum","value":5}),
+            json!({"key":"k","action":"sum","value":-1.2})
+        ),
         json!({"key":"k","action":"sum","value":3.8})
     );
 }
@@ -462,7 +614,10 @@ fn example_51_reset_counter_sums() {
 #[test]
 fn example_52_reset_counter_keeps_earlier_reset() {
     assert_eq!(
-        reset_counter(json!({"key":"k","action":"reset","value":0}), json!({"key":"k","action":"sum","value":1.3})),
+        reset_counter(
+            json!({"key":"k","action":"reset","value":0}),
+            json!({"key":"k","action":"sum","value":1.3})
+        ),
         json!({"key":"k","action":"reset","value":1.3})
     );
 }
@@ -471,7 +626,10 @@ fn example_52_reset_counter_keeps_earlier_reset() {
 fn example_53_reset_counter_reset_replaces() {
     let row_51 = json!({"key":"k","action":"sum","value":3.8});
     let row_52 = json!({"key":"k","action":"reset","value":1.3});
-    assert_eq!(reset_counter(row_51, row_52), json!({"key":"k","action":"reset","value":1.3}));
+    assert_eq!(
+        reset_counter(row_51, row_52),
+        json!({"key":"k","action":"reset","value":1.3})
+    );
     // Applying the four documents one by one gives the same value.
     let one_by_one = [
         json!({"key":"k","action":"sum","value":-1.2}),
@@ -485,7 +643,11 @@ fn example_53_reset_counter_reset_replaces() {
 
 /// `if: {type: null}, then: lastWriteWins, else: append`.
 fn null_or_append(rhs: &Value) -> [(&'static str, Strategy); 1] {
-    if rhs.is_null() { [("", LastWriteWins)] } else { [("", Append)] }
+    if rhs.is_null() {
+        [("", LastWriteWins)]
+    } else {
+        [("", Append)]
+    }
 }
 
 #[test]
@@ -549,23 +711,39 @@ fn example_58_own_annotation_beats_ref() {
 
 #[test]
 fn error_display_follows_runtime_catalogue() {
-    let error = fails(&[("", merge()), ("/x", Sum)], json!({"x":1}), json!({"x":"2"}), Mode::Partial);
+    let error = fails(
+        &[("", merge()), ("/x", Sum)],
+        json!({"x":1}),
+        json!({"x":"2"}),
+        Mode::Partial,
+    );
     assert_eq!(error.location(), "/x");
     assert_eq!(error.strategy(), &Sum);
     assert_eq!(error.lhs(), &json!(1));
     assert_eq!(error.rhs(), &json!("2"));
-    assert_eq!(error.to_string(), r#"reducing /x: 'sum' needs numbers at /x; left: 1, right: "2""#);
+    assert_eq!(
+        error.to_string(),
+        r#"reducing /x: 'sum' needs numbers at /x; left: 1, right: "2""#
+    );
 }
 
 #[test]
 fn error_append_message_names_types() {
-    let error = fails(&[("", merge()), ("/a", Append)], json!({"a":{"b":1}}), json!({"a":[1]}), Mode::Partial);
+    let error = fails(
+        &[("", merge()), ("/a", Append)],
+        json!({"a":{"b":1}}),
+        json!({"a":[1]}),
+        Mode::Partial,
+    );
     assert_eq!(
         error.to_string(),
         r#"reducing /a: 'append' needs arrays at /a; found L=object, R=array; left: {"b":1}, right: [1]"#
     );
     let error = fails(&[("", Append)], json!(null), json!("x"), Mode::Partial);
-    assert_eq!(error.message(), "'append' needs arrays at the document root; found L=null, R=string");
+    assert_eq!(
+        error.message(),
+        "'append' needs arrays at the document root; found L=null, R=string"
+    );
 }
 
 #[test]
@@ -580,7 +758,12 @@ fn error_merge_rhs_null_still_annotated() {
 
 #[test]
 fn error_keyed_extremum_deep_merge_of_scalars() {
-    let error = fails(&[("", Minimize { key: key(&["/k"]) })], json!(1), json!(2), Mode::Partial);
+    let error = fails(
+        &[("", Minimize { key: key(&["/k"]) })],
+        json!(1),
+        json!(2),
+        Mode::Partial,
+    );
     assert_eq!(error.strategy(), &Minimize { key: key(&["/k"]) });
     assert_eq!(
         error.message(),
@@ -590,7 +773,12 @@ fn error_keyed_extremum_deep_merge_of_scalars() {
 
 #[test]
 fn error_sum_overflow_shows_values() {
-    let error = fails(&[("", merge()), ("/n", Sum)], json!({"n": i64::MIN}), json!({"n": -1}), Mode::Partial);
+    let error = fails(
+        &[("", merge()), ("/n", Sum)],
+        json!({"n": i64::MIN}),
+        json!({"n": -1}),
+        Mode::Partial,
+    );
     assert_eq!(
         error.to_string(),
         "reducing /n: 'sum' overflowed at /n; left: -9223372036854775808, right: -1"
@@ -601,9 +789,9 @@ fn error_sum_overflow_shows_values() {
 fn error_set_messages() {
     let set = [("", Set { key: vec![] })];
     for (lhs, rhs) in [
-        (json!(null), json!({"add":[1]})),           // null LHS is no no-op for set
-        (json!({"add":[1]}), json!([1])),            // RHS not an object
-        (json!({"add":[1]}), json!({"add":5})),      // term neither object nor array
+        (json!(null), json!({"add":[1]})), // null LHS is no no-op for set
+        (json!({"add":[1]}), json!([1])),  // RHS not an object
+        (json!({"add":[1]}), json!({"add":5})), // term neither object nor array
         (json!({"add":[1],"remove":{}}), json!({})), // forms mixed within one side
         (json!({}), json!({"intersect":[1],"remove":[2]})),
     ] {
@@ -616,7 +804,11 @@ fn error_set_messages() {
 #[test]
 fn error_location_inside_keyed_array_is_rhs_index() {
     let error = fails(
-        &[("", Merge { key: key(&["/k"]) }), ("/*", merge()), ("/*/v", Sum)],
+        &[
+            ("", Merge { key: key(&["/k"]) }),
+            ("/*", merge()),
+            ("/*/v", Sum),
+        ],
         json!([{"k":"b","v":1}]),
         json!([{"k":"a","v":1},{"k":"b","v":"x"}]),
         Mode::Partial,
@@ -653,7 +845,13 @@ fn error_when_reductions_nest_too_deep() {
         Ok(value) => panic!("expected an error, got {value}"),
         Err(error) => error,
     };
-    assert!(error.message().starts_with("reductions nest deeper than 256 levels at /a/a/"), "{}", error.message());
+    assert!(
+        error
+            .message()
+            .starts_with("reductions nest deeper than 256 levels at /a/a/"),
+        "{}",
+        error.message()
+    );
 }
 
 // ---- further behaviour ---------------------------------------------------
@@ -663,7 +861,12 @@ fn sum_representations() {
     let sum = [("", Sum)];
     check_partial(&sum, json!(-5), json!(7), json!(2)); // negative + positive → u64
     check_partial(&sum, json!(-5), json!(3), json!(-2));
-    check_partial(&sum, json!(i64::MAX), json!(i64::MAX), json!(18446744073709551614_u64));
+    check_partial(
+        &sum,
+        json!(i64::MAX),
+        json!(i64::MAX),
+        json!(18446744073709551614_u64),
+    );
     check_partial(&sum, json!(98.1), json!(-98.1), json!(0.0));
     check_partial(&sum, json!(f64::MAX), json!(-1.0), json!(f64::MAX));
     check_partial(&sum, json!(f64::MAX), json!(-1), json!(f64::MAX));
@@ -671,7 +874,12 @@ fn sum_representations() {
 
 #[test]
 fn merge_objects_keeps_lhs_order_then_new_rhs_properties() {
-    let merged = run(&[("", merge())], json!({"z":1,"a":1}), json!({"b":2,"z":3}), Mode::Partial);
+    let merged = run(
+        &[("", merge())],
+        json!({"z":1,"a":1}),
+        json!({"b":2,"z":3}),
+        Mode::Partial,
+    );
     let merged = merged.map(|value| value.to_string());
     assert_eq!(merged, Ok(r#"{"z":3,"a":1,"b":2}"#.to_owned()));
 }
@@ -707,7 +915,12 @@ fn set_intersect_values_reduced_in_partial_mode() {
 fn set_empty_updates_combine_with_either_form() {
     let set = [("", Set { key: vec![] })];
     check_partial(&set, json!({}), json!({"add":[1]}), json!({"add":[1]}));
-    check_partial(&set, json!({"add":{"a":1}}), json!({}), json!({"add":{"a":1}}));
+    check_partial(
+        &set,
+        json!({"add":{"a":1}}),
+        json!({}),
+        json!({"add":{"a":1}}),
+    );
     check_partial(&set, json!({}), json!({}), json!({}));
 }
 
@@ -752,7 +965,11 @@ impl Rng {
 
 /// Checks (A·B)·C == A·(B·C) in partial mode for `trials` random triples,
 /// annotating each RHS with `annotations` (as validating it would).
-fn check_associative(seed: u64, generate: impl Fn(&mut Rng) -> Value, annotations: impl Fn(&Value) -> Annotations) {
+fn check_associative(
+    seed: u64,
+    generate: impl Fn(&mut Rng) -> Value,
+    annotations: impl Fn(&Value) -> Annotations,
+) {
     let mut rng = Rng(seed);
     let step = |lhs: Value, rhs: Value| {
         let annotations = annotations(&rhs);
@@ -783,7 +1000,9 @@ fn associative_nested_merge() {
     let generate = |rng: &mut Rng| {
         let mut doc = Map::new();
         if rng.chance(60) {
-            let counts: Map<String, Value> = (0..rng.below(3)).map(|_| (rng.name(), json!(rng.int()))).collect();
+            let counts: Map<String, Value> = (0..rng.below(3))
+                .map(|_| (rng.name(), json!(rng.int())))
+                .collect();
             doc.insert("counts".into(), Value::Object(counts));
         }
         for field in ["first", "last", "max"] {
@@ -814,7 +1033,10 @@ fn associative_nested_merge() {
 #[test]
 fn associative_keyed_minimize_and_maximize_with_sum() {
     let generate = |rng: &mut Rng| json!([rng.name(), rng.int()]);
-    for strategy in [Minimize { key: key(&["/0"]) }, Maximize { key: key(&["/0"]) }] {
+    for strategy in [
+        Minimize { key: key(&["/0"]) },
+        Maximize { key: key(&["/0"]) },
+    ] {
         let rules = [("", strategy), ("/1", Sum)];
         check_associative(3, generate, |rhs| annotate(rhs, &rules));
     }
@@ -823,10 +1045,18 @@ fn associative_keyed_minimize_and_maximize_with_sum() {
 #[test]
 fn associative_keyed_merge_of_objects() {
     let generate = |rng: &mut Rng| {
-        let items: Vec<Value> = rng.sorted_names().into_iter().map(|k| json!({"k": k, "n": rng.int()})).collect();
+        let items: Vec<Value> = rng
+            .sorted_names()
+            .into_iter()
+            .map(|k| json!({"k": k, "n": rng.int()}))
+            .collect();
         Value::Array(items)
     };
-    let rules = [("", Merge { key: key(&["/k"]) }), ("/*", merge()), ("/*/n", Sum)];
+    let rules = [
+        ("", Merge { key: key(&["/k"]) }),
+        ("/*", merge()),
+        ("/*/n", Sum),
+    ];
     check_associative(4, generate, |rhs| annotate(rhs, &rules));
 }
 
@@ -851,14 +1081,18 @@ fn set_update(rng: &mut Rng, members: impl Fn(&mut Rng) -> Value) -> Value {
 #[test]
 fn associative_set_of_scalars() {
     let generate = |rng: &mut Rng| set_update(rng, |rng| json!(rng.sorted_ints()));
-    check_associative(5, generate, |rhs| annotate(rhs, &[("", Set { key: key(&[""]) })]));
+    check_associative(5, generate, |rhs| {
+        annotate(rhs, &[("", Set { key: key(&[""]) })])
+    });
 }
 
 #[test]
 fn associative_set_of_objects_with_summed_values() {
     let generate = |rng: &mut Rng| {
         set_update(rng, |rng| {
-            let members: Map<String, Value> = (0..rng.below(4)).map(|_| (rng.name(), json!(rng.int()))).collect();
+            let members: Map<String, Value> = (0..rng.below(4))
+                .map(|_| (rng.name(), json!(rng.int())))
+                .collect();
             Value::Object(members)
         })
     };
@@ -870,11 +1104,19 @@ fn associative_set_of_objects_with_summed_values() {
 fn associative_set_of_keyed_tuples() {
     let generate = |rng: &mut Rng| {
         set_update(rng, |rng| {
-            let members: Vec<Value> = rng.sorted_names().into_iter().map(|name| json!([name, rng.int()])).collect();
+            let members: Vec<Value> = rng
+                .sorted_names()
+                .into_iter()
+                .map(|name| json!([name, rng.int()]))
+                .collect();
             Value::Array(members)
         })
     };
-    let rules = [("", Set { key: key(&["/0"]) }), ("/*/*", merge()), ("/*/*/1", Sum)];
+    let rules = [
+        ("", Set { key: key(&["/0"]) }),
+        ("/*/*", merge()),
+        ("/*/*/1", Sum),
+    ];
     check_associative(7, generate, |rhs| annotate(rhs, &rules));
 }
 

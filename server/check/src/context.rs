@@ -1,0 +1,128 @@
+//! The state one run of the checks shares: the loaded catalog, the
+//! diagnostics found so far, collection lookup by name, import visibility
+//! (catalog.md §4) and the per-schema caches of [`crate::schemas`].
+//!
+//! Everything expensive is computed once per build and cached here, so that a
+//! schema used by a thousand collections is compiled and inferred once.
+
+use std::collections::{HashMap, HashSet};
+
+use load::Loaded;
+use model::{Catalog, Collection, Diagnostic, Scope};
+use url::Url;
+
+use crate::schemas::SchemaCache;
+
+pub(crate) struct Context<'l> {
+    pub loaded: &'l Loaded,
+    pub catalog: &'l Catalog,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Exact collection name → index of its first definition.
+    by_name: HashMap<&'l str, usize>,
+    /// Import edges: importing file → imported files.
+    imports: HashMap<&'l Url, Vec<&'l Url>>,
+    /// Files visible from a file (itself and everything it imports,
+    /// transitively), computed on first use.
+    visible: HashMap<Url, HashSet<Url>>,
+    pub schemas: SchemaCache,
+}
+
+/// Why a collection name could not be resolved from some file.
+pub(crate) enum Unresolved {
+    /// C12, with the message already written.
+    Missing(Diagnostic),
+    /// C13, with the collection that exists but is not visible.
+    NotVisible(Diagnostic),
+}
+
+impl<'l> Context<'l> {
+    pub fn new(loaded: &'l Loaded) -> Context<'l> {
+        let catalog = &loaded.catalog;
+        let mut by_name = HashMap::new();
+        for (index, collection) in catalog.collections.iter().enumerate() {
+            by_name.entry(collection.name.as_str()).or_insert(index);
+        }
+        let mut imports: HashMap<&Url, Vec<&Url>> = HashMap::new();
+        for import in &catalog.imports {
+            imports.entry(&import.from).or_default().push(&import.to);
+        }
+        Context {
+            loaded,
+            catalog,
+            diagnostics: Vec::new(),
+            by_name,
+            imports,
+            visible: HashMap::new(),
+            schemas: SchemaCache::default(),
+        }
+    }
+
+    pub fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// The index (in processing order) of the collection named exactly `name`.
+    pub fn collection_index(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).copied()
+    }
+
+    pub fn collection(&self, name: &str) -> Option<&'l Collection> {
+        let catalog = self.catalog;
+        self.collection_index(name).map(|index| &catalog.collections[index])
+    }
+
+    /// Whether the file `from` can see the file `to` (catalog.md §4).
+    pub fn can_see(&mut self, from: &Url, to: &Url) -> bool {
+        if from == to {
+            return true;
+        }
+        if !self.visible.contains_key(from) {
+            let mut seen: HashSet<Url> = HashSet::new();
+            let mut work: Vec<&Url> = vec![from];
+            while let Some(next) = work.pop() {
+                if !seen.insert(next.clone()) {
+                    continue;
+                }
+                for child in self.imports.get(next).into_iter().flatten() {
+                    if !seen.contains(*child) {
+                        work.push(child);
+                    }
+                }
+            }
+            self.visible.insert(from.clone(), seen);
+        }
+        self.visible.get(from).is_some_and(|seen| seen.contains(to))
+    }
+
+    /// Resolves a collection named at `scope` (a `source.name`, a test step's
+    /// `collection`): it must exist (C12) and be visible from the file holding
+    /// `scope` (C13).
+    pub fn resolve_collection(&mut self, name: &str, scope: &Scope) -> Result<&'l Collection, Unresolved> {
+        let Some(collection) = self.collection(name) else {
+            let mut message = format!("no collection named \"{name}\"");
+            let candidates = self.catalog.collections.iter().map(|collection| collection.name.as_str());
+            if let Some(suggestion) = model::names::suggest(name, candidates) {
+                message.push_str(&format!("; did you mean \"{suggestion}\"?"));
+            }
+            return Err(Unresolved::Missing(Diagnostic::error("C12", scope.clone(), message)));
+        };
+        let here = &scope.resource;
+        let there = &collection.scope.resource;
+        if !self.can_see(here, there) {
+            let message = format!(
+                "\"{name}\" is defined in {there}, which {here} does not import (directly or indirectly)"
+            );
+            let diagnostic = Diagnostic::error("C13", scope.clone(), message)
+                .with_related(collection.name_scope.clone(), format!("\"{name}\" is defined here"));
+            return Err(Unresolved::NotVisible(diagnostic));
+        }
+        Ok(collection)
+    }
+
+    /// Reports an unresolved reference.
+    pub fn report_unresolved(&mut self, unresolved: Unresolved) {
+        match unresolved {
+            Unresolved::Missing(diagnostic) | Unresolved::NotVisible(diagnostic) => self.report(diagnostic),
+        }
+    }
+}

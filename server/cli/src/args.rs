@@ -1,0 +1,103 @@
+//! The command-line contract of `flowctl` (shared/spec/cli.md), as clap types.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Build, test and lint Estuary Flow catalogs: everything runs in this process
+/// (schemas, reductions, TypeScript lambdas, the test runner). No platform, no
+/// Docker, no network unless a catalog names a remote URL.
+#[derive(Debug, Parser)]
+#[command(name = "flowctl", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load and check a catalog, print its diagnostics and write the build
+    /// artifact (exit 0: no errors; 1: the catalog has errors; 2: could not run).
+    Build(BuildArgs),
+    /// Check a catalog and print diagnostics in a CI-friendly format.
+    Lint(LintArgs),
+    /// Build a catalog, then run its tests in the in-process runtime.
+    Test(TestArgs),
+    /// Print the JSON Schema of catalog files (for editors' YAML support).
+    JsonSchema,
+}
+
+/// Flags common to every command that reads a catalog.
+#[derive(Debug, Args, Clone)]
+pub struct SourceArgs {
+    /// Root catalog: a path or URL.
+    #[arg(long, default_value = "flow.yaml", value_name = "PATH-OR-URL")]
+    pub source: String,
+    /// Serve URLs starting with PREFIX from files under DIR (repeatable; DIR
+    /// is relative to the working directory). Also read from FLOW_MAP_URL as
+    /// `PREFIX=DIR;PREFIX=DIR`.
+    #[arg(long = "map-url", value_name = "PREFIX=DIR")]
+    pub map_url: Vec<String>,
+    /// Never touch the network: an unmapped remote URL is error C2.
+    #[arg(long)]
+    pub offline: bool,
+    /// Colors in human output (NO_COLOR is honoured).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Directory of the build artifact.
+    #[arg(long, default_value = "flowctl-build", value_name = "DIR")]
+    pub output: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    /// rustc-style diagnostics with source snippets.
+    Human,
+    /// One JSON object with every diagnostic (see the README).
+    Json,
+    /// GitHub Actions workflow commands (`::error file=…`).
+    Github,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Output format; `github` is the default when GITHUB_ACTIONS=true.
+    #[arg(long, value_enum)]
+    pub format: Option<LintFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TestFormat {
+    /// One line per test, failures with a per-document diff, then `N passed, N failed`.
+    Human,
+    /// One JSON object with every test's result (see the README).
+    Json,
+    /// JUnit XML, one test case per catalog test.
+    Junit,
+    /// Test Anything Protocol.
+    Tap,
+}
+
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Run only tests whose name contains this text.
+    #[arg(long)]
+    pub filter: Option<String>,
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    pub format: TestFormat,
+}
