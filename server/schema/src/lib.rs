@@ -15,6 +15,7 @@
 //!   key-like locations (C10), canonical projections (§7.6).
 //! * [`pointer`], [`keywords`]: JSON Pointer helpers and the sub-schema walk.
 
+pub mod check;
 pub mod index;
 pub mod keywords;
 pub mod pointer;
@@ -22,6 +23,7 @@ pub mod reduce;
 pub mod refs;
 pub mod validate;
 
+pub use check::{SchemaProblem, check_document};
 pub use index::{Resolved, SchemaIndex};
 pub use reduce::{Annotations, Strategy, parse_strategy};
 pub use refs::{SchemaRef, collect_refs};

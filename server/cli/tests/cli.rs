@@ -1,0 +1,145 @@
+//! Drives the `flowctl` binary as a user would: output and exit codes of
+//! `build`, `lint --format json`, `test` and `json-schema`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const CORPUS_PREFIX: &str = "https://raw.githubusercontent.com/estuary/docs/developer-docs/";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn corpus() -> PathBuf {
+    repo().join("../shared/corpus/estuary-docs").canonicalize().unwrap()
+}
+
+fn flowctl(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flowctl"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("FLOW_MAP_URL")
+        .env_remove("GITHUB_ACTIONS")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn corpus_args<'a>(command: &'a str, map: &'a str) -> Vec<&'a str> {
+    vec![command, "--offline", "--source", "../shared/corpus/estuary-docs/flow.yaml", "--map-url", map]
+}
+
+/// A scratch directory holding the given files.
+fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("flowctl-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (path, text) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn json_schema_matches_the_checked_in_file() {
+    let output = flowctl(&["json-schema"], &repo());
+    assert!(output.status.success());
+    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let path = repo().join("schemas/flow-catalog.schema.json");
+    if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+        std::fs::write(&path, String::from_utf8(output.stdout).unwrap()).unwrap();
+    }
+    let checked_in: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default()).unwrap_or(Value::Null);
+    assert_eq!(printed, checked_in, "schemas/flow-catalog.schema.json is stale: run `UPDATE_SCHEMAS=1 cargo test -p cli`");
+    // Every property has a description, for editors' hover and completion.
+    fn undocumented(schema: &Value, at: &str, out: &mut Vec<String>) {
+        if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+            for (name, property) in properties {
+                if property.get("description").is_none() {
+                    out.push(format!("{at}/{name}"));
+                }
+            }
+        }
+        if let Some(object) = schema.as_object() {
+            for (key, value) in object {
+                undocumented(value, &format!("{at}/{key}"), out);
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    undocumented(&printed, "", &mut missing);
+    assert!(missing.is_empty(), "properties without a description: {missing:?}");
+}
+
+#[test]
+fn build_the_corpus_succeeds() {
+    let map = format!("{CORPUS_PREFIX}={}/", corpus().display());
+    let out_dir = std::env::temp_dir().join(format!("flowctl-build-{}", std::process::id()));
+    let mut args = corpus_args("build", &map);
+    let out_str = out_dir.display().to_string();
+    args.extend(["--output", &out_str]);
+    let output = flowctl(&args, &repo());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("built 37 collection(s) and 29 test(s)"), "{stderr}");
+    let artifact: Value = serde_json::from_str(&std::fs::read_to_string(out_dir.join("catalog.json")).unwrap()).unwrap();
+    assert!(artifact["resources"].as_array().unwrap().len() > 40);
+}
+
+#[test]
+fn lint_json_reports_mistakes_with_ranges_and_exit_1() {
+    let dir = scratch(
+        "lint",
+        &[
+            ("flow.yaml", "import: [orders.flow.yaml]\ncollections:\n  - name: acme/totals\n    schema: {type: object, properties: {id: {type: string}}, required: [id]}\n    key: [/id]\n    derivaton: {}\n"),
+            ("orders.flow.yaml", "collections:\n  - name: acme/orders\n    schema: {type: object, properties: {id: {type: string}}, required: [id]}\n    key: [/id]\n"),
+        ],
+    );
+    let output = flowctl(&["lint", "--format", "json"], &dir);
+    assert_eq!(output.status.code(), Some(1));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["errors"], 1);
+    assert_eq!(value["warnings"], 0);
+    let diagnostic = &value["diagnostics"][0];
+    assert_eq!(diagnostic["path"], "flow.yaml");
+    assert_eq!(diagnostic["code"], "C1b");
+    assert_eq!(diagnostic["severity"], "error");
+    assert_eq!(diagnostic["range"]["start"]["line"], 5);
+    assert_eq!(diagnostic["range"]["start"]["character"], 4);
+    assert_eq!(diagnostic["range"]["end"]["character"], 13);
+    assert!(diagnostic["message"].as_str().unwrap().contains("unexpected property \"derivaton\""));
+    assert!(diagnostic["uri"].as_str().unwrap().starts_with("file:///"));
+    assert!(diagnostic["scope"].as_str().unwrap().ends_with("flow.yaml#/collections/0/derivaton"));
+
+    let human = flowctl(&["build"], &dir);
+    assert_eq!(human.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&human.stderr);
+    assert!(stderr.contains("error[C1b]"), "{stderr}");
+    assert!(stderr.contains("flow.yaml:6:5"), "{stderr}");
+    assert!(stderr.contains("^^^^^^^^^"), "{stderr}");
+}
+
+#[test]
+fn a_valid_catalog_lints_clean() {
+    let dir = scratch(
+        "clean",
+        &[("flow.yaml", "collections:\n  acme/orders:\n    schema: {type: object, properties: {id: {type: string}}, required: [id]}\n    key: [/id]\n")],
+    );
+    let output = flowctl(&["lint", "--format", "json"], &dir);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["diagnostics"], Value::Array(Vec::new()));
+}
+
+#[test]
+fn an_unreadable_root_or_bad_flag_exits_2() {
+    let dir = scratch("missing", &[]);
+    let output = flowctl(&["build", "--source", "nope.yaml"], &dir);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("nope.yaml"));
+    let output = flowctl(&["build", "--no-such-flag"], &dir);
+    assert_eq!(output.status.code(), Some(2));
+}

@@ -1,0 +1,274 @@
+//! [`Plan`]: everything the engine needs from a catalog, prepared once: every
+//! schema compiled into a validator, every lambda compiled by the lambda host,
+//! read delays parsed, sources resolved to collection indices, and for each
+//! collection the derivations that feed it.
+//!
+//! Building a plan never fails on a catalog mistake: a schema that cannot be
+//! compiled, a lambda that does not compile or a missing source is kept as an
+//! error and reported (as a [`RuntimeError`]) only when a test actually needs
+//! it, so one broken derivation fails only the tests that run it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use model::{Catalog, Collection, LambdaSpec, PartitionSelectorSpec, Scope};
+use schema::{SchemaIndex, Validator};
+use serde_json::Value;
+use url::Url;
+
+use super::duration::parse_seconds;
+use super::error::{RuntimeError, RuntimeErrorKind};
+use crate::lambda::{LambdaHost, LambdaId, LambdaKind, LambdaSource, QuickJsConfig, QuickJsHost};
+
+/// A compiled schema, or why it could not be compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct SchemaPlan {
+    pub uri: String,
+    pub validator: Result<Validator, String>,
+}
+
+impl SchemaPlan {
+    pub fn validator(&self) -> Result<&Validator, RuntimeError> {
+        self.validator.as_ref().map_err(|error| {
+            RuntimeError::new(RuntimeErrorKind::Unsupported, format!("schema {} cannot be used: {error}", self.uri))
+        })
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct CollectionPlan {
+    pub name: String,
+    pub scope: Scope,
+    pub key: Vec<String>,
+    pub schema: SchemaPlan,
+    /// Every projection: field → location (partition selectors name fields).
+    pub fields: BTreeMap<String, String>,
+    pub derivation: Option<DerivationPlan>,
+}
+
+#[derive(Debug)]
+pub(crate) struct DerivationPlan {
+    /// `None` when the register has no schema (`true`: any value, last write wins).
+    pub register_schema: Option<SchemaPlan>,
+    pub initial: Value,
+    pub transforms: Vec<TransformPlan>,
+}
+
+#[derive(Debug)]
+pub(crate) struct TransformPlan {
+    pub name: String,
+    pub scope: Scope,
+    /// Index of the source collection.
+    pub source: Result<usize, String>,
+    /// The alternate source schema, or the source collection's.
+    pub source_schema: SchemaPlan,
+    pub shuffle: Vec<String>,
+    pub read_delay: Result<u64, String>,
+    pub priority: u32,
+    pub selector: Option<PartitionSelectorSpec>,
+    pub update: Option<LambdaPlan>,
+    pub publish: Option<LambdaPlan>,
+}
+
+impl TransformPlan {
+    /// The read delay in seconds; a malformed one counts as 0 here and fails
+    /// the derivation's run (see [`TransformPlan::problem`]).
+    pub fn delay(&self) -> u64 {
+        self.read_delay.as_ref().copied().unwrap_or(0)
+    }
+
+    /// A problem that stops every run of this transform's derivation.
+    pub fn problem(&self) -> Option<String> {
+        if let Err(error) = &self.source {
+            return Some(error.clone());
+        }
+        self.read_delay.as_ref().err().cloned()
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct LambdaPlan {
+    /// `…/transform/<t>/update/nodeJS` (or `…/remote`).
+    pub scope: Scope,
+    /// The compiled lambda, or the error every call reports.
+    pub compiled: Result<LambdaId, RuntimeError>,
+}
+
+/// A catalog prepared for running: compiled validators and lambdas. Build it
+/// once and run every test (or preview) with it.
+pub struct Plan {
+    pub(crate) collections: Vec<CollectionPlan>,
+    pub(crate) by_name: HashMap<String, usize>,
+    /// Indices of derived collections, in catalog order.
+    pub(crate) derivations: Vec<usize>,
+    /// Per collection: the derivations feeding it, transitively, itself
+    /// included when derived (runtime.md §7.3).
+    pub(crate) upstream: Vec<Vec<usize>>,
+    pub(crate) host: Box<dyn LambdaHost>,
+}
+
+impl std::fmt::Debug for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plan").field("collections", &self.collections).finish_non_exhaustive()
+    }
+}
+
+impl Plan {
+    /// Prepares `catalog` with an in-process QuickJS lambda host (default limits).
+    /// Fails only when the JavaScript engine cannot start.
+    pub fn build(catalog: &Catalog, schemas: &SchemaIndex) -> Result<Plan, RuntimeError> {
+        let host = QuickJsHost::new(QuickJsConfig::default())
+            .map_err(|error| RuntimeError::new(RuntimeErrorKind::Unsupported, error.to_string()))?;
+        Ok(Plan::with_host(catalog, schemas, Box::new(host)))
+    }
+
+    /// Prepares `catalog`, compiling its lambdas with `host`.
+    pub fn with_host(catalog: &Catalog, schemas: &SchemaIndex, mut host: Box<dyn LambdaHost>) -> Plan {
+        let mut compiled: HashMap<Url, SchemaPlan> = HashMap::new();
+        let mut compile = |url: Option<Url>, what: &str| -> SchemaPlan {
+            let Some(url) = url else {
+                return SchemaPlan { uri: what.to_owned(), validator: Err("the schema URL is invalid".to_owned()) };
+            };
+            compiled
+                .entry(url.clone())
+                .or_insert_with(|| SchemaPlan { uri: url.to_string(), validator: schemas.compile(&url) })
+                .clone()
+        };
+        let by_name: HashMap<String, usize> =
+            catalog.collections.iter().enumerate().map(|(index, c)| (c.name.clone(), index)).collect();
+        let dependencies: Vec<String> = catalog.node_dependencies.iter().map(|d| d.package.clone()).collect();
+
+        let mut collections = Vec::with_capacity(catalog.collections.len());
+        for collection in &catalog.collections {
+            let schema = compile(collection.schema_url(), &format!("the schema of \"{}\"", collection.name));
+            let derivation = collection.spec.derivation.as_ref().map(|derivation| {
+                let register_schema = derivation.register.as_ref().and_then(|register| {
+                    register.schema.as_ref().map(|_| {
+                        compile(collection.register_schema_url(), &format!("the register schema of \"{}\"", collection.name))
+                    })
+                });
+                let initial = derivation.register.as_ref().map(|register| register.initial.clone()).unwrap_or(Value::Null);
+                let transforms = collection
+                    .transforms()
+                    .into_iter()
+                    .map(|(scope, name, spec)| {
+                        let source_collection = catalog.collection(&spec.source.name);
+                        let source = by_name.get(&spec.source.name).copied().ok_or_else(|| {
+                            format!("transform {}/{name} reads unknown collection \"{}\"", collection.name, spec.source.name)
+                        });
+                        let source_schema = match &spec.source.schema {
+                            Some(alternate) => compile(
+                                model::catalog::schema_url(&scope.push("source").push("schema"), alternate),
+                                &format!("the source schema of {}/{name}", collection.name),
+                            ),
+                            None => compile(
+                                source_collection.and_then(Collection::schema_url),
+                                &format!("the schema of \"{}\"", spec.source.name),
+                            ),
+                        };
+                        let shuffle = match (&spec.shuffle, source_collection) {
+                            (Some(shuffle), _) => shuffle.clone(),
+                            (None, Some(source)) => source.spec.key.clone(),
+                            (None, None) => Vec::new(),
+                        };
+                        let read_delay = match &spec.read_delay {
+                            None => Ok(0),
+                            Some(text) => parse_seconds(text)
+                                .map_err(|error| format!("transform {}/{name}: {error}", collection.name)),
+                        };
+                        let mut lambda = |kind: LambdaKind, lambda: &Option<LambdaSpec>| {
+                            let lambda = lambda.as_ref()?;
+                            let lambda_scope = scope.push(kind.as_str());
+                            let source = LambdaSource {
+                                name: format!("{}/{name}", collection.name),
+                                kind,
+                                body: String::new(),
+                                dependencies: dependencies.clone(),
+                            };
+                            let unsupported = |scope: Scope, what: &str| LambdaPlan {
+                                compiled: Err(RuntimeError::new(
+                                    RuntimeErrorKind::Unsupported,
+                                    format!("transform {}/{name} {kind} lambda: {what}", collection.name),
+                                )
+                                .at(&scope)
+                                .in_transform(&collection.name, name)),
+                                scope,
+                            };
+                            Some(match lambda {
+                                LambdaSpec::NodeJs(body) => {
+                                    let scope = lambda_scope.push("nodeJS");
+                                    let compiled = host
+                                        .compile(LambdaSource { body: body.clone(), ..source })
+                                        .map_err(|error| RuntimeError::lambda(&error, &collection.name, name, &scope));
+                                    LambdaPlan { scope, compiled }
+                                }
+                                LambdaSpec::Remote(_) => unsupported(
+                                    lambda_scope.push("remote"),
+                                    "remote lambdas are not supported by the in-process runtime",
+                                ),
+                                LambdaSpec::Sqlite(_) | LambdaSpec::SqliteFile(_) => {
+                                    unsupported(lambda_scope, "SQLite lambdas are not supported")
+                                }
+                            })
+                        };
+                        TransformPlan {
+                            name: name.to_owned(),
+                            scope: scope.clone(),
+                            source,
+                            source_schema,
+                            shuffle,
+                            read_delay,
+                            priority: spec.priority.unwrap_or(0),
+                            selector: spec.source.partitions.clone(),
+                            update: lambda(LambdaKind::Update, &spec.update),
+                            publish: lambda(LambdaKind::Publish, &spec.publish),
+                        }
+                    })
+                    .collect();
+                DerivationPlan { register_schema, initial, transforms }
+            });
+            collections.push(CollectionPlan {
+                name: collection.name.clone(),
+                scope: collection.scope.clone(),
+                key: collection.spec.key.clone(),
+                schema,
+                fields: collection
+                    .spec
+                    .projections
+                    .iter()
+                    .map(|(field, projection)| (field.clone(), projection.location().to_owned()))
+                    .collect(),
+                derivation,
+            });
+        }
+
+        let derivations = (0..collections.len()).filter(|&index| collections[index].derivation.is_some()).collect();
+        let upstream = (0..collections.len()).map(|index| upstream_of(&collections, index)).collect();
+        Plan { collections, by_name, derivations, upstream, host }
+    }
+
+    /// The index of a collection by name.
+    pub(crate) fn collection_index(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).copied()
+    }
+
+    /// Names of the collections, in catalog order.
+    pub fn collection_names(&self) -> impl Iterator<Item = &str> {
+        self.collections.iter().map(|collection| collection.name.as_str())
+    }
+}
+
+/// The derivations feeding `collection` (itself included if derived), found by
+/// walking sources; cycle-safe, in catalog order.
+fn upstream_of(collections: &[CollectionPlan], collection: usize) -> Vec<usize> {
+    let mut seen = vec![false; collections.len()];
+    let mut stack = vec![collection];
+    while let Some(index) = stack.pop() {
+        if std::mem::replace(&mut seen[index], true) {
+            continue;
+        }
+        if let Some(derivation) = &collections[index].derivation {
+            stack.extend(derivation.transforms.iter().filter_map(|t| t.source.as_ref().ok().copied()));
+        }
+    }
+    (0..collections.len()).filter(|&index| seen[index] && collections[index].derivation.is_some()).collect()
+}

@@ -1,0 +1,214 @@
+//! Problems of one schema document that a build reports (catalog.md §12):
+//! `$ref`s that do not resolve (**C7**) and invalid keyword values (**C9**),
+//! each at the pointer of the offending value inside that document.
+
+use std::sync::LazyLock;
+
+use serde_json::Value;
+use url::Url;
+
+use crate::index::SchemaIndex;
+use crate::keywords;
+use crate::reduce::parse_strategy;
+use crate::refs::base_in_effect;
+
+/// One problem found in a schema document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaProblem {
+    /// The document (or inline schema's synthetic URL) holding the problem.
+    pub document: Url,
+    /// Pointer inside that document: the `$ref` string, or the bad keyword value.
+    pub pointer: String,
+    /// `"C7"` (unresolvable reference) or `"C9"` (invalid schema).
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// The 2019-09 meta-schema, with formats asserted so that `pattern` and
+/// `patternProperties` names must be valid regular expressions.
+static META_SCHEMA: LazyLock<Result<jsonschema::Validator, String>> = LazyLock::new(|| {
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft201909)
+        .should_validate_formats(true)
+        .build(&serde_json::json!({ "$ref": "https://json-schema.org/draft/2019-09/schema" }))
+        .map_err(|e| e.to_string())
+});
+
+const TYPE_NAMES: &str = "array, boolean, integer, null, number, object, string";
+
+/// Every C7 and C9 problem of the document added to `index` under `url`.
+/// A URL that is not indexed has no problems here (the loader reports it).
+pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
+    let Some(number) = index.document_number(url) else {
+        return Vec::new();
+    };
+    let document = &index.documents[number];
+    let doc_url = &document.url;
+    let mut problems = Vec::new();
+    let invalid = |pointer: String, detail: String| SchemaProblem {
+        document: doc_url.clone(),
+        message: format!("invalid schema at {doc_url}#{pointer}: {detail}"),
+        pointer,
+        code: "C9",
+    };
+
+    if let Some(deep) = &document.too_deep {
+        problems.push(invalid(
+            deep.clone(),
+            format!("nesting is deeper than {} levels", keywords::MAX_DEPTH),
+        ));
+    }
+
+    keywords::walk(&document.value, "", doc_url.clone(), |ptr, schema, parent_base| {
+        let base = base_in_effect(parent_base, schema);
+        match schema.get("$ref") {
+            Some(Value::String(reference)) => {
+                let pointer = format!("{ptr}/$ref");
+                let resolved = match base.join(reference) {
+                    Ok(target) => index.resolve(&target).map(|_| ()).ok_or(target.to_string()),
+                    Err(_) => Err(reference.clone()),
+                };
+                if let Err(uri) = resolved {
+                    problems.push(SchemaProblem {
+                        document: doc_url.clone(),
+                        pointer,
+                        code: "C7",
+                        message: format!("schema reference {uri} cannot be resolved"),
+                    });
+                }
+            }
+            Some(other) => {
+                problems.push(invalid(format!("{ptr}/$ref"), format!("$ref must be a string, found {other}")))
+            }
+            None => {}
+        }
+        if let Some(reduce) = schema.get("reduce") {
+            if let Err(detail) = parse_strategy(reduce) {
+                problems.push(invalid(format!("{ptr}/reduce"), detail));
+            }
+        }
+        base
+    });
+
+    if document.too_deep.is_none() {
+        if let Ok(meta) = &*META_SCHEMA {
+            for error in meta.iter_errors(&document.value) {
+                let pointer = error.instance_path().to_string();
+                if problems.iter().any(|p| p.pointer == pointer) {
+                    continue;
+                }
+                let (pointer, detail) = describe(pointer, error.instance(), &error.to_string());
+                problems.push(invalid(pointer, detail));
+            }
+        }
+    }
+    // One problem per location: the first (most specific) one.
+    let mut seen = std::collections::HashSet::new();
+    problems.retain(|p| seen.insert(p.pointer.clone()));
+    problems
+}
+
+/// A message for a meta-schema error, clearer than the generic one where
+/// the keyword is known, and the pointer narrowed to the bad list entry.
+fn describe(pointer: String, instance: &Value, generic: &str) -> (String, String) {
+    const TYPES: [&str; 7] = ["array", "boolean", "integer", "null", "number", "object", "string"];
+    let bad_type =
+        |name: &str| format!("type \"{name}\" is not a JSON Schema type (expected one of {TYPE_NAMES})");
+    let keyword = pointer.rsplit('/').next().unwrap_or("").to_string();
+    match (keyword.as_str(), instance) {
+        ("type", Value::String(name)) => (pointer, bad_type(name)),
+        ("type", Value::Array(names)) => {
+            let bad = names.iter().enumerate().find(|(_, n)| !n.as_str().is_some_and(|n| TYPES.contains(&n)));
+            match bad {
+                Some((i, Value::String(name))) => (format!("{pointer}/{i}"), bad_type(name)),
+                Some((i, other)) => (format!("{pointer}/{i}"), format!("type entries must be strings, found {other}")),
+                None => (pointer, format!("type: {generic}")),
+            }
+        }
+        ("pattern", Value::String(p)) => (pointer, format!("pattern \"{p}\" is not a valid regular expression")),
+        ("pattern", other) => (pointer, format!("pattern must be a string, found {other}")),
+        _ => (pointer, format!("{keyword}: {generic}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    fn problems(index: &SchemaIndex, at: &str) -> Vec<(String, &'static str, String)> {
+        check_document(index, &url(at)).into_iter().map(|p| (p.pointer, p.code, p.message)).collect()
+    }
+
+    #[test]
+    fn unresolvable_references_are_c7() {
+        let mut index = SchemaIndex::new();
+        index.add_document(url("file:///p/schema.yaml"), json!({"$defs": {"a": {"$anchor": "A"}}}));
+        index.add_document(
+            url("file:///p/x.flow.yaml?ptr=/collections/0/schema"),
+            json!({
+                "properties": {
+                    "ok1": {"$ref": "schema.yaml#A"},
+                    "ok2": {"$ref": "schema.yaml#/$defs/a"},
+                    "bad1": {"$ref": "schema.yaml#B"},
+                    "bad2": {"$ref": "schema.yaml#/$defs/b"},
+                    "bad3": {"$ref": "missing.yaml"},
+                    "bad4": {"$ref": "#/properties/ok1/$ref"}
+                }
+            }),
+        );
+        let got = problems(&index, "file:///p/x.flow.yaml?ptr=/collections/0/schema");
+        assert_eq!(got.len(), 4, "{got:?}");
+        assert_eq!(got[0].0, "/properties/bad1/$ref");
+        assert_eq!(got[0].1, "C7");
+        assert_eq!(got[0].2, "schema reference file:///p/schema.yaml#B cannot be resolved");
+        assert_eq!(got[1].0, "/properties/bad2/$ref");
+        assert_eq!(got[2].2, "schema reference file:///p/missing.yaml cannot be resolved");
+        assert_eq!(got[3].0, "/properties/bad4/$ref");
+        assert!(problems(&index, "file:///p/schema.yaml").is_empty());
+    }
+
+    #[test]
+    fn invalid_keywords_are_c9() {
+        let mut index = SchemaIndex::new();
+        let doc = url("file:///p/bad.schema.yaml");
+        index.add_document(
+            doc.clone(),
+            json!({
+                "$schema": "https://json-schema.org/draft/2019-09/schema",
+                "type": "object",
+                "properties": {
+                    "a": {"type": "strnig"},
+                    "b": {"type": "string", "pattern": 3},
+                    "c": {"type": "string", "pattern": "(("},
+                    "d": {"reduce": {"strategy": "summ"}},
+                    "e": {"reduce": {"strategy": "sum", "key": ["/x"]}},
+                    "f": {"type": ["string", "nul"]},
+                    "g": {"minimum": "x", "format": "whatever", "x-extension": {"type": 1}}
+                }
+            }),
+        );
+        let got = problems(&index, doc.as_str());
+        let at: Vec<(&str, &str)> = got.iter().map(|p| (p.0.as_str(), p.1)).collect();
+        assert_eq!(
+            at,
+            vec![
+                ("/properties/d/reduce", "C9"),
+                ("/properties/e/reduce", "C9"),
+                ("/properties/a/type", "C9"),
+                ("/properties/b/pattern", "C9"),
+                ("/properties/c/pattern", "C9"),
+                ("/properties/f/type/1", "C9"),
+                ("/properties/g/minimum", "C9"),
+            ],
+            "{got:#?}"
+        );
+        assert!(got[0].2.starts_with("invalid schema at file:///p/bad.schema.yaml#/properties/d/reduce: unknown reduce strategy \"summ\""));
+        assert!(got[2].2.contains("\"strnig\" is not a JSON Schema type"), "{}", got[2].2);
+        assert!(got[4].2.contains("not a valid regular expression"), "{}", got[4].2);
+    }
+}
