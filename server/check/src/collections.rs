@@ -90,9 +90,7 @@ fn key(cx: &mut Context<'_>, collection: &Collection) {
         let Some((url, shape)) = &shape else { continue };
         let role = KeyRole::Key { collection: &collection.name };
         if schemas::check_key_location(cx, shape, url, pointer, &role, &scope) {
-            if let Some(strategy) = shape.locate(pointer).shape.and_then(|located| located.reduction_name()) {
-                let message =
-                    format!("key location {pointer} has reduce strategy {strategy}, which will be ignored for keying");
+            if let Some(message) = schema::shape::key_reduction_warning(shape, pointer) {
                 cx.report(Diagnostic::warning("W1", scope, message));
             }
         }

@@ -11,6 +11,8 @@
 //! TypeScript is blanked, not transpiled, so nothing moves). The caller adds the
 //! body's position in the YAML.
 
+mod convert;
+mod memory;
 mod quickjs;
 
 use std::fmt;

@@ -21,10 +21,12 @@ pub mod keywords;
 pub mod pointer;
 pub mod reduce;
 pub mod refs;
+pub mod shape;
 pub mod validate;
 
 pub use check::{SchemaProblem, check_document};
 pub use index::{Resolved, SchemaIndex};
 pub use reduce::{Annotations, Strategy, parse_strategy};
 pub use refs::{SchemaRef, collect_refs};
+pub use shape::{Exists, Inspection, Located, Reduction, Shape, Types};
 pub use validate::{ValidationError, Validator};

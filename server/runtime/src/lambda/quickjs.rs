@@ -1,14 +1,16 @@
 //! [`QuickJsHost`]: runs lambdas in process with QuickJS-ng (`rquickjs`).
 //!
 //! One QuickJS runtime and context per host. Each lambda is compiled once into an
-//! `async function`; each call parses fresh copies of its JSON arguments, awaits
-//! the promise by running QuickJS's job queue, and serializes the result with
-//! `JSON.stringify`. Limits: a memory limit, a native stack limit, and an
+//! `async function`; each call builds fresh copies of its JSON arguments, awaits
+//! the promise by running QuickJS's job queue, and converts the result with
+//! `JSON.stringify` semantics (see `convert`). Limits: a memory limit, a native stack limit, and an
 //! interrupt handler that stops a call once it has run past its time limit
 //! (QuickJS makes that interruption uncatchable by the lambda).
 //!
 //! A call that runs out of memory leaves the engine suspect, so the host drops it
 //! and transparently builds a new one (recompiling every lambda) on next use.
+//! The memory limit is enforced by our allocator (`memory`), which also tells us
+//! for certain that the limit was hit.
 //!
 //! The compiled text is
 //!
@@ -34,6 +36,8 @@ use rquickjs::{
 };
 use serde_json::Value;
 
+use super::convert::{self, FromJsError};
+use super::memory::{LimitedAllocator, MemoryState};
 use super::{LambdaError, LambdaErrorKind, LambdaHost, LambdaId, LambdaSource, dependency_identifier};
 
 /// Limits of a [`QuickJsHost`].
@@ -177,19 +181,11 @@ impl LambdaHost for QuickJsHost {
                 format!("expected {expected} arguments, got {}", args.len()),
             ));
         }
-        let mut json_args = Vec::with_capacity(args.len());
-        for arg in args {
-            let text = serde_json::to_string(arg).map_err(|error| {
-                LambdaError::new(LambdaErrorKind::Thrown, &lambda.source, format!("argument is not JSON: {error}"))
-            })?;
-            json_args.push(text);
-        }
-
         self.engine()?;
         let (Some(engine), Some(lambda)) = (self.engine.as_mut(), self.lambdas.get(index)) else {
             return Err(host_error("the JavaScript engine is unavailable".to_owned()));
         };
-        let outcome = engine.call(index, lambda, json_args, time_limit);
+        let outcome = engine.call(index, lambda, args, time_limit);
         let drop_engine = match &outcome {
             Ok(_) => engine.poisoned,
             Err(error) => engine.poisoned || error.kind == LambdaErrorKind::OutOfMemory,
@@ -261,6 +257,8 @@ struct Engine {
     deadline: Rc<Cell<Option<Instant>>>,
     /// Set by the interrupt handler when it stopped a call.
     interrupted: Rc<Cell<bool>>,
+    /// Heap accounting; says whether a call hit the memory limit.
+    memory: Rc<MemoryState>,
     /// Set when a call left work behind that could not be finished; the host then
     /// drops this engine.
     poisoned: bool,
@@ -280,8 +278,12 @@ impl Drop for Engine {
 
 impl Engine {
     fn new(config: &QuickJsConfig) -> Result<Engine, String> {
-        let runtime = Runtime::new().map_err(|error| error.to_string())?;
-        runtime.set_memory_limit(config.memory_limit);
+        // The memory limit lives in the allocator (see `memory`), so that hitting
+        // it is always recognisable; QuickJS's own `set_memory_limit` is a no-op
+        // with a custom allocator.
+        let memory = MemoryState::new(config.memory_limit);
+        let runtime = Runtime::new_with_alloc(LimitedAllocator { state: memory.clone() })
+            .map_err(|error| error.to_string())?;
         runtime.set_max_stack_size(config.max_stack_size);
         let deadline: Rc<Cell<Option<Instant>>> = Rc::new(Cell::new(None));
         let interrupted = Rc::new(Cell::new(false));
@@ -310,6 +312,7 @@ impl Engine {
             runtime,
             deadline,
             interrupted,
+            memory,
             poisoned: false,
         })
     }
@@ -352,7 +355,7 @@ impl Engine {
         &mut self,
         index: usize,
         lambda: &Lambda,
-        json_args: Vec<String>,
+        args: &[&Value],
         time_limit: Duration,
     ) -> Result<Vec<Value>, LambdaError> {
         let Some(Some(function)) = self.functions.get(index) else {
@@ -363,14 +366,21 @@ impl Engine {
             ));
         };
         let function = function.clone();
+        self.memory.reset_refused();
         self.interrupted.set(false);
         self.deadline.set(Some(Instant::now() + time_limit));
         let interrupted = self.interrupted.clone();
         let deadline = self.deadline.clone();
+        let memory = self.memory.clone();
 
         let (outcome, leftover_jobs) = self.context.with(|ctx| {
-            let outcome = run(&ctx, function, json_args, &interrupted)
-                .map_err(|error| describe_failure(&ctx, error, lambda, interrupted.get()));
+            let outcome = run(&ctx, function, args, &interrupted).map_err(|error| {
+                if memory.refused() && !interrupted.get() {
+                    let _ = ctx.catch();
+                    return LambdaError::new(LambdaErrorKind::OutOfMemory, &lambda.source, out_of_memory_message());
+                }
+                describe_failure(&ctx, error, lambda, interrupted.get())
+            });
             // Jobs the lambda queued but did not await must not run during a later
             // call. Finish them now, within the same time budget.
             let mut leftover_jobs = false;
@@ -383,7 +393,9 @@ impl Engine {
             (outcome, leftover_jobs)
         });
         self.deadline.set(None);
-        if leftover_jobs {
+        // After hitting the memory limit QuickJS may have been interrupted halfway
+        // through its own work: start afresh even if the lambda recovered.
+        if leftover_jobs || self.memory.refused() {
             self.poisoned = true;
         }
         outcome
@@ -394,15 +406,15 @@ impl Engine {
 fn run<'js>(
     ctx: &Ctx<'js>,
     function: Persistent<Function<'static>>,
-    json_args: Vec<String>,
+    args: &[&Value],
     interrupted: &Rc<Cell<bool>>,
 ) -> Result<Vec<Value>, Failure> {
     let function = function.restore(ctx)?;
-    let mut args = Args::new(ctx.clone(), json_args.len());
-    for json in json_args {
-        args.push_arg(ctx.json_parse(json)?)?;
+    let mut call_args = Args::new(ctx.clone(), args.len());
+    for arg in args {
+        call_args.push_arg(convert::to_js(ctx, arg)?)?;
     }
-    let returned: JsValue = args.apply(&function)?;
+    let returned: JsValue = call_args.apply(&function)?;
     let value = match returned.as_promise() {
         None => returned,
         Some(promise) => loop {
@@ -431,12 +443,17 @@ fn run<'js>(
     if !value.is_array() {
         return Err(Failure::NotAnArray(render(ctx, &value)));
     }
-    let Some(json) = ctx.json_stringify(value)? else {
-        return Err(Failure::Message("the returned array cannot be converted to JSON".to_owned()));
-    };
-    let json = json.to_string()?;
-    serde_json::from_str::<Vec<Value>>(&json)
-        .map_err(|error| Failure::Message(format!("the returned array is not valid JSON: {error}")))
+    match convert::from_js(ctx, value, 0) {
+        Ok(Some(Value::Array(items))) => Ok(items),
+        Ok(other) => Err(Failure::NotAnArray(match other {
+            Some(other) => other.to_string(),
+            None => "undefined".to_owned(),
+        })),
+        Err(FromJsError::Engine(error)) => Err(Failure::Engine(error)),
+        Err(FromJsError::Unrepresentable(reason)) => {
+            Err(Failure::Message(format!("the returned array cannot be converted to JSON: {reason}")))
+        }
+    }
 }
 
 /// Why [`run`] stopped, before it is described with positions and names.

@@ -1,0 +1,347 @@
+//! Tests (catalog.md §10): names (C32a duplicate, C32e empty), each step's
+//! collection (C12/C13, visible from the test's file), ingests into derived
+//! collections (C32c), ingest fixtures against the collection schema (C32d),
+//! verify fixtures in key order (C32b) and verify partition selectors (C25).
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use model::{Collection, Diagnostic, Scope, Test, TestStepSpec};
+use serde_json::Value;
+
+use crate::context::Context;
+use crate::projections;
+
+/// At most this many validation errors are quoted per invalid document.
+const MAX_QUOTED_ERRORS: usize = 5;
+
+pub(crate) fn check(cx: &mut Context<'_>) {
+    let catalog = cx.catalog;
+    let mut first: HashMap<&str, &Test> = HashMap::new();
+    for test in &catalog.tests {
+        if test.name.is_empty() {
+            cx.report(Diagnostic::error("C32e", test.scope.clone(), "test names cannot be empty").at_key());
+        }
+        match first.get(test.name.as_str()) {
+            Some(earlier) => {
+                let message = format!("test \"{}\" is already defined at {}", test.name, earlier.scope);
+                cx.report(
+                    Diagnostic::error("C32a", test.scope.clone(), message)
+                        .at_key()
+                        .with_related(earlier.scope.clone(), "the first definition"),
+                );
+            }
+            None => {
+                first.insert(&test.name, test);
+            }
+        }
+        for (index, step) in test.steps.iter().enumerate() {
+            let step_scope = test.scope.push(index).push(step.kind());
+            let collection_scope = step_scope.push("collection");
+            let collection = match cx.resolve_collection(step.collection(), &collection_scope) {
+                Ok(collection) => collection,
+                Err(unresolved) => {
+                    cx.report_unresolved(unresolved);
+                    continue;
+                }
+            };
+            match step {
+                TestStepSpec::Ingest(ingest) => {
+                    if collection.is_derived() {
+                        let message =
+                            format!("\"{}\" is a derived collection and cannot be ingested into", collection.name);
+                        cx.report(
+                            Diagnostic::error("C32c", collection_scope, message)
+                                .with_related(collection.name_scope.clone(), "defined here with a derivation"),
+                        );
+                        continue;
+                    }
+                    ingest_documents(cx, collection, &ingest.documents, &step_scope.push("documents"));
+                }
+                TestStepSpec::Verify(verify) => {
+                    verify_order(cx, collection, &verify.documents, &step_scope.push("documents"));
+                    if let Some(selector) = &verify.partitions {
+                        projections::check_selector(cx, collection, selector, &step_scope.push("partitions"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// C32d: every ingested document must validate against the collection schema.
+fn ingest_documents(cx: &mut Context<'_>, collection: &Collection, documents: &[Value], scope: &Scope) {
+    let Some(url) = collection.schema_url() else { return };
+    let Some(validator) = cx.schemas.validator(cx.loaded, &url) else { return };
+    for (index, document) in documents.iter().enumerate() {
+        let Err(errors) = validator.validate(document) else { continue };
+        let quoted: Vec<String> = errors.iter().take(MAX_QUOTED_ERRORS).map(ToString::to_string).collect();
+        let mut detail = quoted.join("; ");
+        if errors.len() > MAX_QUOTED_ERRORS {
+            detail.push_str(&format!("; and {} more", errors.len() - MAX_QUOTED_ERRORS));
+        }
+        let message =
+            format!("ingest document {index} is invalid against the schema of \"{}\": {detail}", collection.name);
+        cx.report(Diagnostic::error("C32d", scope.push(index), message));
+    }
+}
+
+/// C32b: verify documents must be sorted by the collection key (runtime.md
+/// §2.2); equal keys are allowed. The message carries the fixture re-sorted
+/// with a stable sort, ready to paste.
+fn verify_order(cx: &mut Context<'_>, collection: &Collection, documents: &[Value], scope: &Scope) {
+    let key = &collection.spec.key;
+    if key.is_empty() || key.iter().any(|pointer| schema::pointer::tokens(pointer).is_none()) {
+        return;
+    }
+    let ordered = documents.windows(2).all(|pair| compare_keys(&pair[0], &pair[1], key) != Ordering::Greater);
+    if ordered {
+        return;
+    }
+    let mut sorted: Vec<&Value> = documents.iter().collect();
+    sorted.sort_by(|a, b| compare_keys(a, b, key));
+    let rendered: Vec<String> = sorted.iter().map(|document| document.to_string()).collect();
+    let message = format!(
+        "verify documents must be ordered by the key [{}] of \"{}\"; expected order: [{}]",
+        key.join(", "),
+        collection.name,
+        rendered.join(", ")
+    );
+    cx.report(Diagnostic::error("C32b", scope.clone(), message).at_key());
+}
+
+/// Compares two documents by the values at the key pointers, a missing value
+/// sorting before every value (reductions.md §3).
+pub(crate) fn compare_keys(a: &Value, b: &Value, key: &[String]) -> Ordering {
+    for pointer in key {
+        let left = schema::pointer::resolve(a, pointer);
+        let right = schema::pointer::resolve(b, pointer);
+        let order = match (left, right) {
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) => Ordering::Less,
+            (Some(_), None) => Ordering::Greater,
+            (Some(left), Some(right)) => compare_values(left, right),
+        };
+        if order != Ordering::Equal {
+            return order;
+        }
+    }
+    Ordering::Equal
+}
+
+/// The total order of JSON values (reductions.md §3): null < boolean <
+/// number < string < array < object; numbers by value across integer and
+/// float representations; strings by bytes; arrays and objects
+/// lexicographically (objects by sorted property name, then value).
+pub(crate) fn compare_values(a: &Value, b: &Value) -> Ordering {
+    fn rank(value: &Value) -> u8 {
+        match value {
+            Value::Null => 0,
+            Value::Bool(_) => 1,
+            Value::Number(_) => 2,
+            Value::String(_) => 3,
+            Value::Array(_) => 4,
+            Value::Object(_) => 5,
+        }
+    }
+    match (a, b) {
+        (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
+        (Value::Number(a), Value::Number(b)) => compare_numbers(a, b),
+        (Value::String(a), Value::String(b)) => a.as_bytes().cmp(b.as_bytes()),
+        (Value::Array(a), Value::Array(b)) => {
+            for (a, b) in a.iter().zip(b) {
+                let order = compare_values(a, b);
+                if order != Ordering::Equal {
+                    return order;
+                }
+            }
+            a.len().cmp(&b.len())
+        }
+        (Value::Object(a), Value::Object(b)) => {
+            let mut a: Vec<(&String, &Value)> = a.iter().collect();
+            let mut b: Vec<(&String, &Value)> = b.iter().collect();
+            a.sort_by(|x, y| x.0.as_bytes().cmp(y.0.as_bytes()));
+            b.sort_by(|x, y| x.0.as_bytes().cmp(y.0.as_bytes()));
+            for ((ka, va), (kb, vb)) in a.iter().zip(&b) {
+                let order = ka.as_bytes().cmp(kb.as_bytes()).then_with(|| compare_values(va, vb));
+                if order != Ordering::Equal {
+                    return order;
+                }
+            }
+            a.len().cmp(&b.len())
+        }
+        _ => rank(a).cmp(&rank(b)),
+    }
+}
+
+fn compare_numbers(a: &serde_json::Number, b: &serde_json::Number) -> Ordering {
+    if let (Some(a), Some(b)) = (a.as_i64(), b.as_i64()) {
+        return a.cmp(&b);
+    }
+    if let (Some(a), Some(b)) = (a.as_u64(), b.as_u64()) {
+        return a.cmp(&b);
+    }
+    // One is a u64 beyond i64 and the other a negative i64, or a float is
+    // involved.
+    match (a.as_i64(), b.as_u64(), a.as_u64(), b.as_i64()) {
+        (Some(_), Some(_), None, None) => return Ordering::Less,
+        (None, None, Some(_), Some(_)) => return Ordering::Greater,
+        _ => {}
+    }
+    let (a, b) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0));
+    a.partial_cmp(&b).unwrap_or(Ordering::Equal)
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+    use crate::test_support::*;
+    use serde_json::json;
+
+    const ORDERS: &str = "collections:\n  - name: acme/orders\n    schema: order.schema.yaml\n    key: [/id]\n";
+    const ORDER_SCHEMA: &str =
+        "type: object\nproperties:\n  id: { type: string }\n  qty: { type: integer }\nrequired: [id, qty]\n";
+
+    #[test]
+    fn c32a_duplicate_test_names_across_files() {
+        let test = "tests:\n  \"keeps qty\":\n    - verify:\n        collection: acme/orders\n        documents: []\n";
+        let run = run(&[
+            ("flow.yaml", "import: [orders.yaml, more.yaml]\n"),
+            ("orders.yaml", &format!("{ORDERS}{test}")),
+            ("more.yaml", &format!("import: [orders.yaml]\n{test}")),
+            ("order.schema.yaml", ORDER_SCHEMA),
+        ]);
+        let found = run.only("C32a");
+        assert_eq!(run.file_of(found), "more.yaml");
+        assert_eq!(run.text_at(found), "\"keeps qty\"");
+        assert!(found.message.contains("test \"keeps qty\" is already defined at file:///p/orders.yaml#/tests/keeps qty"));
+        assert_eq!(run.related_text(found, 0), "\"keeps qty\"");
+    }
+
+    #[test]
+    fn c32e_empty_test_name() {
+        let run = run(&[
+            ("flow.yaml", &format!("{ORDERS}tests:\n  \"\":\n    - ingest:\n        collection: acme/orders\n        documents: []\n")),
+            ("order.schema.yaml", ORDER_SCHEMA),
+        ]);
+        let found = run.only("C32e");
+        assert_eq!(found.message, "test names cannot be empty");
+        assert_eq!(run.text_at(found), "\"\"");
+    }
+
+    #[test]
+    fn c32b_verify_order_with_resorted_fixture() {
+        let run = run(&[
+            (
+                "flow.yaml",
+                &format!(
+                    "{ORDERS}tests:\n  t:\n    - verify:\n        collection: acme/orders\n        documents:\n          - {{ id: o-2, qty: 1 }}\n          - {{ qty: 5 }}\n          - {{ id: o-1, qty: 3 }}\n"
+                ),
+            ),
+            ("order.schema.yaml", ORDER_SCHEMA),
+        ]);
+        let found = run.only("C32b");
+        assert_eq!(run.text_at(found), "documents");
+        assert!(found.message.starts_with("verify documents must be ordered by the key [/id] of \"acme/orders\""));
+        assert!(
+            found.message.ends_with(r#"expected order: [{"qty":5}, {"id":"o-1","qty":3}, {"id":"o-2","qty":1}]"#),
+            "{}",
+            found.message
+        );
+    }
+
+    #[test]
+    fn c32b_equal_keys_and_sorted_fixtures_pass() {
+        let run = run(&[
+            (
+                "flow.yaml",
+                &format!(
+                    "{ORDERS}tests:\n  t:\n    - verify:\n        collection: acme/orders\n        documents: [{{id: a, qty: 1}}, {{id: a, qty: 2}}, {{id: b, qty: 1}}]\n"
+                ),
+            ),
+            ("order.schema.yaml", ORDER_SCHEMA),
+        ]);
+        run.assert_clean();
+    }
+
+    #[test]
+    fn c32c_ingest_into_derived_collection() {
+        let run = run(&[
+            (
+                "flow.yaml",
+                &format!(
+                    "{ORDERS}  - name: acme/copies\n    schema: order.schema.yaml\n    key: [/id]\n    derivation:\n      transform:\n        fromOrders:\n          source: {{ name: acme/orders }}\n          publish: {{ nodeJS: \"return [source];\" }}\ntests:\n  t:\n    - ingest:\n        collection: acme/copies\n        documents: [{{ id: a, qty: 1 }}]\n"
+                ),
+            ),
+            ("order.schema.yaml", ORDER_SCHEMA),
+        ]);
+        let found = run.only("C32c");
+        assert_eq!(run.text_at(found), "acme/copies");
+        assert_eq!(found.message, "\"acme/copies\" is a derived collection and cannot be ingested into");
+    }
+
+    #[test]
+    fn c32d_invalid_ingest_document() {
+        let run = run(&[
+            (
+                "flow.yaml",
+                &format!(
+                    "{ORDERS}tests:\n  t:\n    - ingest:\n        collection: acme/orders\n        documents:\n          - {{ id: o-1, qty: 1 }}\n          - {{ id: 7, qty: 2 }}\n"
+                ),
+            ),
+            ("order.schema.yaml", ORDER_SCHEMA),
+        ]);
+        let found = run.only("C32d");
+        assert_eq!(run.text_at(found), "{ id: 7, qty: 2 }");
+        assert!(found.message.starts_with("ingest document 1 is invalid against the schema of \"acme/orders\": /id:"), "{}", found.message);
+    }
+
+    #[test]
+    fn c12_and_c13_for_test_steps() {
+        let run = run(&[
+            ("flow.yaml", "import: [orders.yaml, tests.yaml]\n"),
+            ("orders.yaml", ORDERS),
+            ("order.schema.yaml", ORDER_SCHEMA),
+            (
+                "tests.yaml",
+                "tests:\n  t:\n    - ingest:\n        collection: acme/orders\n        documents: []\n    - verify:\n        collection: billing/invoices\n        documents: []\n",
+            ),
+        ]);
+        let c13 = run.all("C13");
+        assert_eq!(c13.len(), 1);
+        assert_eq!(run.text_at(c13[0]), "acme/orders");
+        assert_eq!(c13[0].message, "\"acme/orders\" is defined in file:///p/orders.yaml, which file:///p/tests.yaml does not import (directly or indirectly)");
+        let c12 = run.all("C12");
+        assert_eq!(c12.len(), 1);
+        assert_eq!(run.text_at(c12[0]), "billing/invoices");
+        assert_eq!(c12[0].message, "no collection named \"billing/invoices\"");
+    }
+
+    #[test]
+    fn the_key_order_of_values() {
+        let ordered = [
+            json!(null),
+            json!(false),
+            json!(true),
+            json!(-1),
+            json!(1.5),
+            json!(2),
+            json!(u64::MAX),
+            json!("a"),
+            json!("b"),
+            json!([1, 2]),
+            json!([1, 2, 3]),
+            json!([1, 3]),
+            json!({"a": 1}),
+            json!({"a": 1, "b": 0}),
+            json!({"b": 0}),
+        ];
+        for pair in ordered.windows(2) {
+            assert_eq!(compare_values(&pair[0], &pair[1]), Ordering::Less, "{} < {}", pair[0], pair[1]);
+        }
+        assert_eq!(compare_values(&json!(20), &json!(20.0)), Ordering::Equal);
+        let key = vec!["/k".to_string()];
+        assert_eq!(compare_keys(&json!({}), &json!({"k": null}), &key), Ordering::Less);
+        assert_eq!(compare_keys(&json!({}), &json!({}), &key), Ordering::Equal);
+    }
+}

@@ -1,0 +1,565 @@
+//! The in-process engine (runtime.md §1–§6): collection logs with clocks,
+//! derivation registers, transforms with cursors, read delays on a simulated
+//! clock, ingestion through a combiner, and derivation runs.
+//!
+//! A [`Plan`] is built once per catalog (validators and lambdas compiled); an
+//! [`Engine`] is the mutable state of one run over a plan: empty logs, empty
+//! registers, clock 0. The test runner starts a fresh engine for every test
+//! case, which is the isolation runtime.md §7.2 allows; previews can keep one
+//! engine and feed it documents.
+//!
+//! Every operation either completes or returns a [`RuntimeError`]; a failed
+//! derivation run writes nothing and leaves registers and cursors as they were.
+
+mod duration;
+mod error;
+mod plan;
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use model::PartitionSelectorSpec;
+use schema::Annotations;
+use serde_json::Value;
+
+use crate::combiner::Combiner;
+use crate::lambda::LambdaKind;
+use crate::order::{compare, compare_optional, resolve};
+use crate::reduce::{Mode, reduce};
+
+pub use duration::parse_seconds;
+pub use error::{BodyPosition, RuntimeError, RuntimeErrorKind, render};
+pub use plan::Plan;
+
+use error::render_validation_errors;
+use plan::{CollectionPlan, DerivationPlan, LambdaPlan, SchemaPlan, TransformPlan};
+
+/// Derivation runs one settle may perform before it gives up (a guard against
+/// derivations that feed each other forever, which a checked catalog cannot
+/// contain).
+const MAX_RUNS_PER_SETTLE: usize = 100_000;
+
+/// A document written to a collection log, with its clock (runtime.md §1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    /// Test time (seconds) when the document was written.
+    pub time: u64,
+    /// Global write counter: strictly increasing in write order.
+    pub seq: u64,
+    pub document: Value,
+}
+
+/// The state of one run over a [`Plan`].
+pub struct Engine<'p> {
+    plan: &'p mut Plan,
+    /// Per collection: its append-only log.
+    logs: Vec<Vec<LogEntry>>,
+    /// Per collection, per transform: the read position in the source log.
+    cursors: Vec<Vec<usize>>,
+    /// Per collection: the registers of its derivation by register key.
+    registers: Vec<BTreeMap<RegisterKey, Value>>,
+    clock: u64,
+    next_seq: u64,
+}
+
+impl<'p> Engine<'p> {
+    /// A fresh engine: empty logs and registers, clock 0.
+    pub fn new(plan: &'p mut Plan) -> Engine<'p> {
+        let cursors = plan
+            .collections
+            .iter()
+            .map(|c| vec![0; c.derivation.as_ref().map_or(0, |d| d.transforms.len())])
+            .collect();
+        let count = plan.collections.len();
+        Engine {
+            plan,
+            logs: vec![Vec::new(); count],
+            cursors,
+            registers: vec![BTreeMap::new(); count],
+            clock: 0,
+            next_seq: 0,
+        }
+    }
+
+    /// The test clock, in seconds.
+    pub fn clock(&self) -> u64 {
+        self.clock
+    }
+
+    /// The log of a collection, in write order.
+    pub fn log(&self, collection: &str) -> Option<&[LogEntry]> {
+        self.plan.collection_index(collection).map(|index| self.logs[index].as_slice())
+    }
+
+    /// The register of `derivation` at `key` (the shuffle key values), or its
+    /// `initial` value when never updated. `None` for a non-derivation.
+    pub fn register(&self, derivation: &str, key: &[Value]) -> Option<Value> {
+        let index = self.plan.collection_index(derivation)?;
+        let plan = self.plan.collections[index].derivation.as_ref()?;
+        let key = RegisterKey(key.iter().cloned().map(Some).collect());
+        Some(self.registers[index].get(&key).cloned().unwrap_or_else(|| plan.initial.clone()))
+    }
+
+    /// Ingests documents into a captured collection (runtime.md §3): all are
+    /// validated (nothing is written if one fails), combined per key, and the
+    /// combined documents appended in key order. Returns how many were written.
+    /// Does not settle.
+    pub fn ingest(&mut self, collection: &str, documents: &[Value]) -> Result<usize, RuntimeError> {
+        let index = self.plan.collection_index(collection).ok_or_else(|| {
+            RuntimeError::new(RuntimeErrorKind::Unsupported, format!("cannot ingest into unknown collection \"{collection}\""))
+        })?;
+        let plan = &self.plan.collections[index];
+        if plan.derivation.is_some() {
+            return Err(RuntimeError::new(
+                RuntimeErrorKind::Unsupported,
+                format!("cannot ingest into \"{collection}\": it is a derived collection"),
+            )
+            .at(&plan.scope));
+        }
+        let validator = plan.schema.validator()?;
+        let mut combiner = Combiner::new(plan.key.clone());
+        for (position, document) in documents.iter().enumerate() {
+            let annotations = validator.validate(document).map_err(|errors| {
+                RuntimeError::new(
+                    RuntimeErrorKind::Invalid,
+                    format!(
+                        "document {position} of ingest into \"{collection}\" is invalid: {}",
+                        render_validation_errors(&errors)
+                    ),
+                )
+                .with_document("document", document)
+            })?;
+            combiner.add(document.clone(), &annotations).map_err(|error| {
+                RuntimeError::reduction(&format!("combining document {position} of ingest into \"{collection}\""), &error)
+                    .with_document("document", document)
+            })?;
+        }
+        let drained = drain_validated(&mut combiner, &plan.schema, &format!("ingest into \"{collection}\""))?;
+        let written = drained.len();
+        self.append(index, drained);
+        Ok(written)
+    }
+
+    /// Runs derivations with ready documents until none has any (runtime.md §6.1).
+    pub fn settle(&mut self) -> Result<(), RuntimeError> {
+        let derivations = self.plan.derivations.clone();
+        let mut runs = 0;
+        loop {
+            let mut progressed = false;
+            for &derivation in &derivations {
+                if self.run_derivation(derivation)? {
+                    progressed = true;
+                    runs += 1;
+                }
+            }
+            if !progressed {
+                return Ok(());
+            }
+            if runs > MAX_RUNS_PER_SETTLE {
+                return Err(RuntimeError::new(
+                    RuntimeErrorKind::Unsupported,
+                    "derivations did not settle: they keep producing documents for each other",
+                ));
+            }
+        }
+    }
+
+    /// Settles, then advances the clock for the derivations feeding
+    /// `collection` (itself included when derived) until none of them has
+    /// pending documents (runtime.md §6.2, §7.3). Other derivations run too
+    /// when time passes, but never make the clock move.
+    pub fn advance_for(&mut self, collection: &str) -> Result<(), RuntimeError> {
+        let derivations = match self.plan.collection_index(collection) {
+            Some(index) => self.plan.upstream[index].clone(),
+            None => Vec::new(),
+        };
+        self.advance(&derivations)
+    }
+
+    /// Settles, then advances the clock until no derivation has pending documents.
+    pub fn advance_all(&mut self) -> Result<(), RuntimeError> {
+        let derivations = self.plan.derivations.clone();
+        self.advance(&derivations)
+    }
+
+    fn advance(&mut self, derivations: &[usize]) -> Result<(), RuntimeError> {
+        loop {
+            self.settle()?;
+            let next = derivations.iter().filter_map(|&d| self.next_pending_time(d)).min();
+            match next {
+                Some(time) => self.clock = self.clock.max(time),
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// The smallest effective time among the unread documents of a derivation.
+    fn next_pending_time(&self, derivation: usize) -> Option<u64> {
+        let plan = self.plan.collections[derivation].derivation.as_ref()?;
+        plan.transforms
+            .iter()
+            .zip(&self.cursors[derivation])
+            .filter_map(|(transform, &cursor)| {
+                let source = *transform.source.as_ref().ok()?;
+                let entry = self.logs[source].get(cursor)?;
+                Some(entry.time.saturating_add(transform.delay()))
+            })
+            .min()
+    }
+
+    /// Every document appended to `collection` at or after log position
+    /// `since`, restricted by `selector`, combined per key and drained in key
+    /// order (runtime.md §7.4 steps 1–2).
+    pub fn reduced_documents(
+        &self,
+        collection: &str,
+        since: usize,
+        selector: Option<&PartitionSelectorSpec>,
+    ) -> Result<Vec<Value>, RuntimeError> {
+        let index = self.plan.collection_index(collection).ok_or_else(|| {
+            RuntimeError::new(RuntimeErrorKind::Unsupported, format!("cannot verify unknown collection \"{collection}\""))
+        })?;
+        let plan = &self.plan.collections[index];
+        let validator = plan.schema.validator()?;
+        let mut combiner = Combiner::new(plan.key.clone());
+        for entry in self.logs[index].iter().skip(since) {
+            if !selected(selector, plan, &entry.document) {
+                continue;
+            }
+            let annotations = validator.validate(&entry.document).map_err(|errors| {
+                RuntimeError::new(
+                    RuntimeErrorKind::Invalid,
+                    format!(
+                        "document {} of \"{collection}\" is invalid: {}",
+                        entry.seq,
+                        render_validation_errors(&errors)
+                    ),
+                )
+                .with_document("document", &entry.document)
+            })?;
+            combiner.add(entry.document.clone(), &annotations).map_err(|error| {
+                RuntimeError::reduction(&format!("combining the documents of \"{collection}\""), &error)
+                    .with_document("document", &entry.document)
+            })?;
+        }
+        drain_validated(&mut combiner, &plan.schema, &format!("the documents of \"{collection}\""))
+    }
+
+    fn append(&mut self, collection: usize, documents: Vec<Value>) {
+        let log = &mut self.logs[collection];
+        for document in documents {
+            log.push(LogEntry { time: self.clock, seq: self.next_seq, document });
+            self.next_seq += 1;
+        }
+    }
+
+    /// One transaction of a derivation (runtime.md §4.1). Returns whether any
+    /// document was read (and so whether the run happened).
+    fn run_derivation(&mut self, derivation: usize) -> Result<bool, RuntimeError> {
+        let Plan { collections, host, .. } = &mut *self.plan;
+        let collection = &collections[derivation];
+        let Some(plan) = &collection.derivation else { return Ok(false) };
+
+        // 1–3: collect ready documents, drop unselected ones, order by clock.
+        let mut batch: Vec<Pending> = Vec::new();
+        let mut cursors = self.cursors[derivation].clone();
+        for (transform_index, transform) in plan.transforms.iter().enumerate() {
+            let Ok(source) = transform.source else { continue };
+            let log = &self.logs[source];
+            let delay = transform.delay();
+            let mut cursor = cursors[transform_index];
+            while let Some(entry) = log.get(cursor) {
+                let effective = entry.time.saturating_add(delay);
+                if effective > self.clock {
+                    break;
+                }
+                if selected(transform.selector.as_ref(), &collections[source], &entry.document) {
+                    batch.push(Pending {
+                        priority: transform.priority,
+                        effective,
+                        seq: entry.seq,
+                        transform: transform_index,
+                        source,
+                        position: cursor,
+                    });
+                }
+                cursor += 1;
+            }
+            cursors[transform_index] = cursor;
+        }
+        if cursors == self.cursors[derivation] {
+            return Ok(false);
+        }
+        if let Some(problem) = plan.transforms.iter().find_map(TransformPlan::problem) {
+            return Err(RuntimeError::new(RuntimeErrorKind::Unsupported, problem).at(&collection.scope));
+        }
+        batch.sort_by(|a, b| {
+            b.priority
+                .cmp(&a.priority)
+                .then(a.effective.cmp(&b.effective))
+                .then(a.seq.cmp(&b.seq))
+                .then(a.transform.cmp(&b.transform))
+        });
+
+        // 4: process one document at a time, publishing into one combiner.
+        let mut run = Run {
+            collection,
+            plan,
+            host: host.as_mut(),
+            registers: &mut self.registers[derivation],
+            undo: BTreeMap::new(),
+            combiner: Combiner::new(collection.key.clone()),
+        };
+        let mut outcome = Ok(());
+        for pending in &batch {
+            let document = &self.logs[pending.source][pending.position].document;
+            outcome = run.process(&plan.transforms[pending.transform], document);
+            if outcome.is_err() {
+                break;
+            }
+        }
+        // 5: drain in key order.
+        let drained = outcome.and_then(|()| {
+            drain_validated(&mut run.combiner, &collection.schema, &format!("the documents published into \"{}\"", collection.name))
+        });
+        match drained {
+            Ok(documents) => {
+                self.cursors[derivation] = cursors;
+                self.append(derivation, documents);
+                Ok(true)
+            }
+            Err(error) => {
+                // Nothing from a failed run is written: restore the registers.
+                for (key, original) in std::mem::take(&mut run.undo) {
+                    match original {
+                        Some(value) => run.registers.insert(key, value),
+                        None => run.registers.remove(&key),
+                    };
+                }
+                Err(error)
+            }
+        }
+    }
+}
+
+/// A ready (transform, document) pair of a derivation run.
+struct Pending {
+    priority: u32,
+    effective: u64,
+    seq: u64,
+    transform: usize,
+    source: usize,
+    position: usize,
+}
+
+/// The state of one derivation run.
+struct Run<'a> {
+    collection: &'a CollectionPlan,
+    plan: &'a DerivationPlan,
+    host: &'a mut dyn crate::lambda::LambdaHost,
+    registers: &'a mut BTreeMap<RegisterKey, Value>,
+    /// Register values before this run, for every key it changed.
+    undo: BTreeMap<RegisterKey, Option<Value>>,
+    combiner: Combiner,
+}
+
+impl Run<'_> {
+    /// Processes one source document (runtime.md §4.2).
+    fn process(&mut self, transform: &TransformPlan, source: &Value) -> Result<(), RuntimeError> {
+        let derivation = self.collection.name.as_str();
+        let name = transform.name.as_str();
+        let failed = |error: RuntimeError| {
+            let error = if error.derivation.is_none() { error.in_transform(derivation, name) } else { error };
+            let error = if error.scope.is_none() { error.at(&transform.scope) } else { error };
+            error.with_document("source document", source)
+        };
+
+        // 1. Validate against the source schema.
+        let validator = transform.source_schema.validator().map_err(failed)?;
+        if let Err(errors) = validator.validate(source) {
+            return Err(failed(RuntimeError::new(
+                RuntimeErrorKind::Invalid,
+                format!(
+                    "transform {derivation}/{name}: source document is invalid against {}: {}",
+                    transform.source_schema.uri,
+                    render_validation_errors(&errors)
+                ),
+            )));
+        }
+
+        // 2–3. Register key and `previous`.
+        let key = RegisterKey(transform.shuffle.iter().map(|pointer| resolve(source, pointer).cloned()).collect());
+        let previous = self.registers.get(&key).cloned().unwrap_or_else(|| self.plan.initial.clone());
+
+        // 4–5. Update lambda, reduced in full mode into the register.
+        let mut updated: Option<Value> = None;
+        if let Some(lambda) = &transform.update {
+            let updates = call(self.host, lambda, LambdaKind::Update, &[source], derivation, name).map_err(failed)?;
+            if !updates.is_empty() {
+                let mut current = previous.clone();
+                for (j, update) in updates.into_iter().enumerate() {
+                    let annotations = validate_register(self.plan, &update).map_err(|errors| {
+                        failed(
+                            RuntimeError::new(
+                                RuntimeErrorKind::Invalid,
+                                format!("transform {derivation}/{name}: register update {j} is invalid: {errors}"),
+                            )
+                            .with_document("register update", &update),
+                        )
+                    })?;
+                    current = reduce(current, update, &annotations, Mode::Full).map_err(|error| {
+                        failed(RuntimeError::reduction(
+                            &format!("transform {derivation}/{name}: reducing register update {j}"),
+                            &error,
+                        ))
+                    })?;
+                    validate_register(self.plan, &current).map_err(|errors| {
+                        failed(
+                            RuntimeError::new(
+                                RuntimeErrorKind::Invalid,
+                                format!("transform {derivation}/{name}: register became invalid after update {j}: {errors}"),
+                            )
+                            .with_document("register", &current),
+                        )
+                    })?;
+                }
+                let original = self.registers.insert(key.clone(), current.clone());
+                self.undo.entry(key).or_insert(original);
+                updated = Some(current);
+            }
+        }
+        let register = updated.as_ref().unwrap_or(&previous);
+
+        // 6. Publish lambda, into the derivation's combiner.
+        if let Some(lambda) = &transform.publish {
+            let published =
+                call(self.host, lambda, LambdaKind::Publish, &[source, register, &previous], derivation, name)
+                    .map_err(failed)?;
+            let validator = self.collection.schema.validator().map_err(failed)?;
+            for (j, document) in published.into_iter().enumerate() {
+                let annotations = validator.validate(&document).map_err(|errors| {
+                    failed(
+                        RuntimeError::new(
+                            RuntimeErrorKind::Invalid,
+                            format!(
+                                "transform {derivation}/{name}: published document {j} is invalid against \"{derivation}\": {}",
+                                render_validation_errors(&errors)
+                            ),
+                        )
+                        .with_document("published document", &document),
+                    )
+                })?;
+                self.combiner.add(document, &annotations).map_err(|error| {
+                    failed(RuntimeError::reduction(
+                        &format!("transform {derivation}/{name}: combining published document {j}"),
+                        &error,
+                    ))
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Calls a lambda, turning its failure into a runtime error at the lambda's scope.
+fn call(
+    host: &mut dyn crate::lambda::LambdaHost,
+    lambda: &LambdaPlan,
+    kind: LambdaKind,
+    args: &[&Value],
+    derivation: &str,
+    transform: &str,
+) -> Result<Vec<Value>, RuntimeError> {
+    let id = lambda.compiled.as_ref().map_err(Clone::clone)?;
+    host.call(*id, args).map_err(|mut error| {
+        error.lambda_kind = kind;
+        RuntimeError::lambda(&error, derivation, transform, &lambda.scope)
+    })
+}
+
+/// Validates a register value or update: any value when there is no register schema.
+fn validate_register(plan: &DerivationPlan, value: &Value) -> Result<Annotations, String> {
+    let Some(schema) = &plan.register_schema else { return Ok(Annotations::default()) };
+    let validator = schema.validator().map_err(|error| error.message)?;
+    validator.validate(value).map_err(|errors| render_validation_errors(&errors))
+}
+
+/// Drains a combiner, validating every drained document again (runtime.md §2.3).
+fn drain_validated(combiner: &mut Combiner, schema: &SchemaPlan, what: &str) -> Result<Vec<Value>, RuntimeError> {
+    let documents = combiner.drain();
+    let validator = schema.validator()?;
+    for document in &documents {
+        if let Err(errors) = validator.validate(document) {
+            return Err(RuntimeError::new(
+                RuntimeErrorKind::Invalid,
+                format!(
+                    "combining {what} produced a document that is invalid against {}: {}",
+                    schema.uri,
+                    render_validation_errors(&errors)
+                ),
+            )
+            .with_document("combined document", document));
+        }
+    }
+    Ok(documents)
+}
+
+/// Whether a document passes a partition selector (runtime.md §4.6). A field
+/// that is not a projection of the collection is looked up as the canonical
+/// field `/field`; a missing value equals no listed value.
+pub(crate) fn selected_by(
+    selector: Option<&PartitionSelectorSpec>,
+    fields: &BTreeMap<String, String>,
+    document: &Value,
+) -> bool {
+    let Some(selector) = selector else { return true };
+    let value_of = |field: &String| -> Option<&Value> {
+        match fields.get(field) {
+            Some(location) => resolve(document, location),
+            None => resolve(document, &format!("/{field}")),
+        }
+    };
+    let equals_any = |value: Option<&Value>, values: &[Value]| {
+        value.is_some_and(|value| values.iter().any(|listed| compare(value, listed) == Ordering::Equal))
+    };
+    selector.include.iter().all(|(field, values)| equals_any(value_of(field), values))
+        && selector.exclude.iter().all(|(field, values)| !equals_any(value_of(field), values))
+}
+
+fn selected(selector: Option<&PartitionSelectorSpec>, collection: &CollectionPlan, document: &Value) -> bool {
+    selected_by(selector, &collection.fields, document)
+}
+
+/// A register key: the values at a transform's shuffle pointers, compared with
+/// the total order (so `6` and `6.0` select the same register).
+#[derive(Debug, Clone)]
+struct RegisterKey(Vec<Option<Value>>);
+
+impl Ord for RegisterKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        for (a, b) in self.0.iter().zip(&other.0) {
+            let decided = compare_optional(a.as_ref(), b.as_ref());
+            if decided != Ordering::Equal {
+                return decided;
+            }
+        }
+        self.0.len().cmp(&other.0.len())
+    }
+}
+
+impl PartialOrd for RegisterKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for RegisterKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for RegisterKey {}
+
+#[cfg(test)]
+pub(crate) mod tests;
