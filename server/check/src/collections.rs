@@ -96,3 +96,222 @@ fn key(cx: &mut Context<'_>, collection: &Collection) {
         }
     }
 }
+
+#[cfg(test)]
+mod unit {
+    use crate::test_support::*;
+
+    fn collection(name: &str, schema: &str, key: &str) -> String {
+        format!("  - name: {name}\n    schema:\n{schema}    key: {key}\n")
+    }
+
+    const ID_SCHEMA: &str = "      type: object\n      properties:\n        id: { type: string }\n      required: [id]\n";
+
+    fn one(schema: &str, key: &str) -> Run {
+        run(&[("flow.yaml", &format!("collections:\n{}", collection("acme/things", schema, key)))])
+    }
+
+    #[test]
+    fn c5a_bad_characters() {
+        let run = run(&[("flow.yaml", &format!("collections:\n{}", collection("acme/open orders", ID_SCHEMA, "[/id]")))]);
+        let found = run.only("C5a");
+        assert_eq!(run.text_at(found), "acme/open orders");
+        assert!(found.message.starts_with("collection name \"acme/open orders\" may contain only"));
+    }
+
+    #[test]
+    fn c5b_trailing_slash() {
+        let run = run(&[("flow.yaml", &format!("collections:\n{}", collection("acme/archive/", ID_SCHEMA, "[/id]")))]);
+        let found = run.only("C5b");
+        assert_eq!(run.text_at(found), "acme/archive/");
+        assert_eq!(found.message, "collection name \"acme/archive/\" must not end with \"/\"");
+    }
+
+    #[test]
+    fn c5c_duplicate_names_differ_by_case() {
+        let run = run(&[
+            ("flow.yaml", "import: [a.yaml, b.yaml]\n"),
+            ("a.yaml", &format!("collections:\n{}", collection("acme/orders", ID_SCHEMA, "[/id]"))),
+            ("b.yaml", &format!("collections:\n  acme/Orders:\n    schema:\n{ID_SCHEMA}    key: [/id]\n")),
+        ]);
+        let found = run.only("C5c");
+        assert_eq!(run.file_of(found), "b.yaml");
+        assert_eq!(run.text_at(found), "acme/Orders");
+        assert_eq!(found.message, "collection \"acme/Orders\" is already defined at file:///p/a.yaml#/collections/0/name");
+        assert_eq!(run.related_text(found, 0), "acme/orders");
+    }
+
+    #[test]
+    fn c5d_name_is_a_path_prefix() {
+        let text = format!(
+            "collections:\n{}{}{}",
+            collection("acme/orders/archive", ID_SCHEMA, "[/id]"),
+            collection("acme/orders", ID_SCHEMA, "[/id]"),
+            collection("acme/orders-2", ID_SCHEMA, "[/id]")
+        );
+        let run = run(&[("flow.yaml", &text)]);
+        let found = run.only("C5d");
+        // Reported at the later of the two.
+        assert_eq!(found.scope.pointer, "/collections/1/name");
+        assert_eq!(run.text_at(found), "acme/orders");
+        assert_eq!(found.message, "collection \"acme/orders\" cannot be a prefix of collection \"acme/orders/archive\"");
+    }
+
+    #[test]
+    fn c6a_empty_key() {
+        let run = one(ID_SCHEMA, "[]");
+        let found = run.only("C6a");
+        assert_eq!(run.text_at(found), "[]");
+        assert_eq!(found.message, "collection \"acme/things\" must have at least one key pointer");
+    }
+
+    #[test]
+    fn c6b_key_pointer() {
+        let run = one(ID_SCHEMA, "[id]");
+        let found = run.only("C6b");
+        assert_eq!(run.text_at(found), "id");
+        assert_eq!(found.message, "\"id\" is not a valid JSON Pointer");
+    }
+
+    #[test]
+    fn c10a_undescribed_key() {
+        let run = one(ID_SCHEMA, "[/sku]");
+        let found = run.only("C10a");
+        assert_eq!(run.text_at(found), "/sku");
+        assert_eq!(
+            found.message,
+            "key of collection \"acme/things\" /sku is not a location described by schema file:///p/flow.yaml?ptr=/collections/0/schema"
+        );
+    }
+
+    #[test]
+    fn c10b_impossible_key() {
+        let schema = "      type: object\n      properties:\n        id: { type: string }\n        legacy: false\n      required: [id]\n";
+        let run = one(schema, "[/legacy]");
+        let found = run.only("C10b");
+        assert_eq!(run.text_at(found), "/legacy");
+        assert!(found.message.contains("/legacy can never exist"));
+    }
+
+    #[test]
+    fn c10c_optional_key() {
+        let schema = "      type: object\n      properties:\n        id: { type: string }\n";
+        let run = one(schema, "[/id]");
+        let found = run.only("C10c");
+        assert!(found.message.contains("/id may be absent"));
+    }
+
+    #[test]
+    fn c10e_fractional_key() {
+        let schema = "      type: object\n      properties:\n        id: { type: string }\n        level: { type: number }\n      required: [id, level]\n";
+        let run = one(schema, "[/id, /level]");
+        let found = run.only("C10e");
+        assert_eq!(run.text_at(found), "/level");
+        assert!(found.message.contains("objects, arrays and fractional numbers cannot be keys"));
+    }
+
+    #[test]
+    fn w1_key_with_a_reduce_strategy() {
+        let schema = "      type: object\n      reduce: { strategy: merge }\n      properties:\n        isbn:\n          type: string\n          reduce: { strategy: firstWriteWins }\n      required: [isbn]\n";
+        let run = one(schema, "[/isbn]");
+        let found = run.only("W1");
+        assert!(!found.is_error());
+        assert_eq!(run.text_at(found), "/isbn");
+        assert_eq!(found.message, "key location /isbn has reduce strategy firstWriteWins, which will be ignored for keying");
+    }
+
+    /// A collection keyed on `/id` whose schema file is `schema`.
+    fn with_schema_file(schema: &str) -> Run {
+        run(&[
+            ("flow.yaml", "collections:\n  - name: acme/things\n    schema: s.yaml\n    key: [/id]\n"),
+            ("s.yaml", schema),
+        ])
+    }
+
+    #[test]
+    fn c8a_required_location_without_types() {
+        let run = with_schema_file(
+            "type: object\nproperties:\n  id: { type: string }\n  qty:\n    type: integer\n    allOf:\n      - type: string\nrequired: [id, qty]\n",
+        );
+        let found = run.only("C8a");
+        assert_eq!(run.file_of(found), "s.yaml");
+        assert_eq!(run.text_at(found), "qty");
+        assert!(found.message.contains("location /qty is required to exist but no value can satisfy its schema"));
+        assert_eq!(run.related_text(found, 0), "acme/things");
+    }
+
+    #[test]
+    fn c8b_reduce_without_a_parent_reduce() {
+        let run = with_schema_file(
+            "type: object\nproperties:\n  id: { type: string }\n  total: { type: integer, reduce: { strategy: sum } }\nrequired: [id]\n",
+        );
+        let found = run.only("C8b");
+        assert_eq!(run.text_at(found), "total");
+        assert!(found.message.contains("location /total declares a reduce strategy"));
+    }
+
+    fn merged(property: &str) -> String {
+        format!("type: object\nreduce: {{ strategy: merge }}\nproperties:\n  id: {{ type: string }}\n{property}required: [id]\n")
+    }
+
+    #[test]
+    fn c8c_sum_of_strings() {
+        let run = with_schema_file(&merged("  total:\n    type: string\n    reduce: { strategy: sum }\n"));
+        let found = run.only("C8c");
+        assert_eq!(run.text_at(found), "total");
+        assert!(found.message.contains("/total uses 'sum', which needs a numeric location, but it may be string"));
+    }
+
+    #[test]
+    fn c8d_merge_of_strings() {
+        let run = with_schema_file(&merged("  label: { type: string, reduce: { strategy: merge } }\n"));
+        let found = run.only("C8d");
+        assert_eq!(run.text_at(found), "label");
+    }
+
+    #[test]
+    fn c8e_set_of_an_array() {
+        let run = with_schema_file(&merged("  members:\n    type: array\n    reduce: { strategy: set }\n"));
+        let found = run.only("C8e");
+        assert_eq!(run.text_at(found), "members");
+    }
+
+    #[test]
+    fn c8f_set_with_another_property() {
+        let run = with_schema_file(&merged(
+            "  members:\n    type: object\n    reduce: { strategy: set }\n    properties:\n      add: { type: object }\n      replace: { type: object }\n",
+        ));
+        let found = run.only("C8f");
+        assert_eq!(run.text_at(found), "replace");
+        assert!(found.message.contains("/members/replace is inside a 'set' location"));
+    }
+
+    #[test]
+    fn c8g_append_to_a_string() {
+        let run = with_schema_file(&merged("  notes: { type: string, reduce: { strategy: append } }\n"));
+        let found = run.only("C8g");
+        assert_eq!(run.text_at(found), "notes");
+    }
+
+    #[test]
+    fn c8_root_location_reports_at_the_schema_key() {
+        let run = run(&[(
+            "flow.yaml",
+            "collections:\n  - name: acme/things\n    schema:\n      type: object\n      reduce: { strategy: sum }\n      properties:\n        id: { type: string }\n      required: [id]\n    key: [/id]\n",
+        )]);
+        let found = run.only("C8c");
+        assert_eq!(run.text_at(found), "schema");
+    }
+
+    #[test]
+    fn a_shared_schema_is_reported_once() {
+        let run = run(&[
+            (
+                "flow.yaml",
+                "collections:\n  - name: a\n    schema: s.yaml\n    key: [/id]\n  - name: b\n    schema: s.yaml\n    key: [/id]\n",
+            ),
+            ("s.yaml", "type: object\nproperties:\n  id: { type: string }\n  total: { type: integer, reduce: { strategy: sum } }\nrequired: [id]\n"),
+        ]);
+        run.only("C8b");
+    }
+}

@@ -10,7 +10,7 @@ use model::{Collection, DerivationSpec, Diagnostic, Scope, TransformSpec};
 use schema::shape::Types;
 use url::Url;
 
-use crate::context::{Context, Unresolved};
+use crate::context::Context;
 use crate::lambdas;
 use crate::projections;
 use crate::schemas::{self, KeyRole, SchemaRole};

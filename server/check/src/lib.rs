@@ -37,6 +37,9 @@ mod test_support;
 #[cfg(test)]
 mod conformance;
 
+#[cfg(test)]
+mod fixtures;
+
 use load::Loaded;
 use model::Diagnostic;
 

@@ -25,8 +25,11 @@ use schema::shape::{self, Shape};
 pub(crate) struct SchemaCache {
     shapes: HashMap<Url, Option<Rc<Shape>>>,
     validators: HashMap<Url, Option<Validator>>,
-    /// Documents whose C7/C9 problems were examined.
-    checked_documents: HashSet<Url>,
+    /// Documents whose C7/C9 problems were examined, and whether they had any.
+    checked_documents: HashMap<Url, bool>,
+    /// Whether every document reached from a document (itself included) is
+    /// free of C7/C9 problems.
+    reach_is_clean: HashMap<Url, bool>,
     /// Schema URLs whose shapes were inspected (C8).
     inspected: HashSet<Url>,
     /// Schema problems already reported, by code and place.
@@ -96,8 +99,10 @@ pub(crate) fn check_schema_use(
         cx.report(Diagnostic::error(role.code("C7"), written.clone(), message).with_related(related.0, related.1));
         return false;
     }
-    check_documents(cx, &document_url, role, &related);
-    if cx.schemas.inspected.insert(url.clone()) {
+    let clean = check_documents(cx, &document_url, role, &related);
+    // The shape of a schema with invalid keywords or dangling references is
+    // unreliable: its inspections would only echo those problems.
+    if clean && cx.schemas.inspected.insert(url.clone()) {
         if let Some(shape) = cx.schemas.shape(loaded, url) {
             for inspection in shape::inspect(&shape) {
                 // The root location is reported at the `schema` key that
@@ -123,13 +128,19 @@ pub(crate) fn check_schema_use(
 }
 
 /// Reports the C7/C9 problems of `document` and of every document it
-/// reaches through `$ref`s, each document once per build.
-fn check_documents(cx: &mut Context<'_>, document: &Url, role: SchemaRole, related: &(Scope, String)) {
+/// reaches through `$ref`s, each document once per build. Returns whether
+/// all of them are free of problems.
+fn check_documents(cx: &mut Context<'_>, document: &Url, role: SchemaRole, related: &(Scope, String)) -> bool {
+    if let Some(clean) = cx.schemas.reach_is_clean.get(document) {
+        return *clean;
+    }
     let loaded = cx.loaded;
+    let mut clean = true;
+    let mut seen: HashSet<Url> = HashSet::new();
     let mut work = vec![document.clone()];
     while let Some(url) = work.pop() {
         let Some(value) = loaded.schemas.document(&url) else { continue };
-        if !cx.schemas.checked_documents.insert(url.clone()) {
+        if !seen.insert(url.clone()) {
             continue;
         }
         let references = schema::collect_refs(&url, value);
@@ -138,7 +149,14 @@ fn check_documents(cx: &mut Context<'_>, document: &Url, role: SchemaRole, relat
             target.set_fragment(None);
             work.push(target);
         }
-        for problem in schema::check_document(&loaded.schemas, &url) {
+        if let Some(document_clean) = cx.schemas.checked_documents.get(&url) {
+            clean &= *document_clean;
+            continue;
+        }
+        let problems = schema::check_document(&loaded.schemas, &url);
+        cx.schemas.checked_documents.insert(url.clone(), problems.is_empty());
+        clean &= problems.is_empty();
+        for problem in problems {
             if problem.code == "C7" {
                 // A reference into a document that could not be loaded was
                 // reported by the loader (C2/C3).
@@ -165,6 +183,8 @@ fn check_documents(cx: &mut Context<'_>, document: &Url, role: SchemaRole, relat
             cx.report(diagnostic);
         }
     }
+    cx.schemas.reach_is_clean.insert(document.clone(), clean);
+    clean
 }
 
 /// Narrows a problem reported at a whole `reduce` value to the part that is

@@ -109,6 +109,59 @@ impl Loaded {
     }
 }
 
+impl Loaded {
+    /// The range of the character at (`line`, `column`) (0-based; column in
+    /// UTF-16 units) inside the text of the string scalar at `scope`, such as a
+    /// position in a lambda body. For a block scalar (`|`), body line `i` is
+    /// the file line after the indicator plus `i`, past the content
+    /// indentation. Reached through an alias, the position is in the anchored
+    /// definition.
+    pub fn locate_in_scalar(&self, scope: &Scope, line: u32, column: u32) -> Option<TextLocation> {
+        let scope = self.file_scope(scope);
+        let resource = self.resource(&scope.resource)?;
+        let located = resource.tree.locate(&scope.pointer)?;
+        let node = resource.tree.node(located.node);
+        let scalar = resource.tree.scalar(located.node)?;
+        let text = &*resource.text;
+        let index = &resource.line_index;
+        let offset = if scalar.style.is_block() {
+            let indicator_line = index.line_of(node.range.start);
+            let first_line = indicator_line + 1;
+            let last_line = index.line_of(node.range.end);
+            let indent = (first_line..=last_line)
+                .map(|l| index.line_range(text, l))
+                .map(|r| &text[r.start as usize..r.end as usize])
+                .find(|content| !content.trim().is_empty())
+                .map(|content| (content.len() - content.trim_start_matches(' ').len()) as u32)?;
+            let file_line = first_line + line;
+            let line_range = index.line_range(text, file_line);
+            let base = text::Position { line: file_line, character: 0 };
+            let start = index.offset(text, base, text::ColumnUnit::Utf8).max(line_range.start);
+            let content_start = (start + indent).min(line_range.end);
+            let line_text = &text[content_start as usize..line_range.end as usize];
+            let mut units = 0u32;
+            let mut byte = line_text.len();
+            for (at, ch) in line_text.char_indices() {
+                if units >= column {
+                    byte = at;
+                    break;
+                }
+                units += ch.len_utf16() as u32;
+            }
+            content_start + byte as u32
+        } else {
+            let quoted = matches!(scalar.style, syntax::ScalarStyle::SingleQuoted | syntax::ScalarStyle::DoubleQuoted);
+            let start = node.range.start + u32::from(quoted);
+            let position = index.position(text, start, text::ColumnUnit::Utf16);
+            let target = text::Position { line: position.line + line, character: if line == 0 { position.character + column } else { column } };
+            index.offset(text, target, text::ColumnUnit::Utf16).min(node.range.end)
+        };
+        let rest = &text[offset as usize..];
+        let len = rest.chars().next().map_or(0, |c| if c == '\n' { 0 } else { c.len_utf8() }) as u32;
+        Some(TextLocation { resource: resource.url.clone(), range: TextRange::new(offset, offset + len), anchor_range: None })
+    }
+}
+
 /// The first key (or item) of a block collection: where to point at a list
 /// item that has no key of its own.
 fn first_child_range(tree: &syntax::Tree, node: syntax::NodeId) -> TextRange {

@@ -88,7 +88,9 @@ impl<'p> Engine<'p> {
 
     /// The log of a collection, in write order.
     pub fn log(&self, collection: &str) -> Option<&[LogEntry]> {
-        self.plan.collection_index(collection).map(|index| self.logs[index].as_slice())
+        self.plan
+            .collection_index(collection)
+            .map(|index| self.logs[index].as_slice())
     }
 
     /// The register of `derivation` at `key` (the shuffle key values), or its
@@ -97,7 +99,12 @@ impl<'p> Engine<'p> {
         let index = self.plan.collection_index(derivation)?;
         let plan = self.plan.collections[index].derivation.as_ref()?;
         let key = RegisterKey(key.iter().cloned().map(Some).collect());
-        Some(self.registers[index].get(&key).cloned().unwrap_or_else(|| plan.initial.clone()))
+        Some(
+            self.registers[index]
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| plan.initial.clone()),
+        )
     }
 
     /// Ingests documents into a captured collection (runtime.md §3): all are
@@ -106,7 +113,10 @@ impl<'p> Engine<'p> {
     /// Does not settle.
     pub fn ingest(&mut self, collection: &str, documents: &[Value]) -> Result<usize, RuntimeError> {
         let index = self.plan.collection_index(collection).ok_or_else(|| {
-            RuntimeError::new(RuntimeErrorKind::Unsupported, format!("cannot ingest into unknown collection \"{collection}\""))
+            RuntimeError::new(
+                RuntimeErrorKind::Unsupported,
+                format!("cannot ingest into unknown collection \"{collection}\""),
+            )
         })?;
         let plan = &self.plan.collections[index];
         if plan.derivation.is_some() {
@@ -129,12 +139,21 @@ impl<'p> Engine<'p> {
                 )
                 .with_document("document", document)
             })?;
-            combiner.add(document.clone(), &annotations).map_err(|error| {
-                RuntimeError::reduction(&format!("combining document {position} of ingest into \"{collection}\""), &error)
+            combiner
+                .add(document.clone(), &annotations)
+                .map_err(|error| {
+                    RuntimeError::reduction(
+                        &format!("combining document {position} of ingest into \"{collection}\""),
+                        &error,
+                    )
                     .with_document("document", document)
-            })?;
+                })?;
         }
-        let drained = drain_validated(&mut combiner, &plan.schema, &format!("ingest into \"{collection}\""))?;
+        let drained = drain_validated(
+            &mut combiner,
+            &plan.schema,
+            &format!("ingest into \"{collection}\""),
+        )?;
         let written = drained.len();
         self.append(index, drained);
         Ok(written)
@@ -185,7 +204,10 @@ impl<'p> Engine<'p> {
     fn advance(&mut self, derivations: &[usize]) -> Result<(), RuntimeError> {
         loop {
             self.settle()?;
-            let next = derivations.iter().filter_map(|&d| self.next_pending_time(d)).min();
+            let next = derivations
+                .iter()
+                .filter_map(|&d| self.next_pending_time(d))
+                .min();
             match next {
                 Some(time) => self.clock = self.clock.max(time),
                 None => return Ok(()),
@@ -217,7 +239,10 @@ impl<'p> Engine<'p> {
         selector: Option<&PartitionSelectorSpec>,
     ) -> Result<Vec<Value>, RuntimeError> {
         let index = self.plan.collection_index(collection).ok_or_else(|| {
-            RuntimeError::new(RuntimeErrorKind::Unsupported, format!("cannot verify unknown collection \"{collection}\""))
+            RuntimeError::new(
+                RuntimeErrorKind::Unsupported,
+                format!("cannot verify unknown collection \"{collection}\""),
+            )
         })?;
         let plan = &self.plan.collections[index];
         let validator = plan.schema.validator()?;
@@ -237,18 +262,31 @@ impl<'p> Engine<'p> {
                 )
                 .with_document("document", &entry.document)
             })?;
-            combiner.add(entry.document.clone(), &annotations).map_err(|error| {
-                RuntimeError::reduction(&format!("combining the documents of \"{collection}\""), &error)
+            combiner
+                .add(entry.document.clone(), &annotations)
+                .map_err(|error| {
+                    RuntimeError::reduction(
+                        &format!("combining the documents of \"{collection}\""),
+                        &error,
+                    )
                     .with_document("document", &entry.document)
-            })?;
+                })?;
         }
-        drain_validated(&mut combiner, &plan.schema, &format!("the documents of \"{collection}\""))
+        drain_validated(
+            &mut combiner,
+            &plan.schema,
+            &format!("the documents of \"{collection}\""),
+        )
     }
 
     fn append(&mut self, collection: usize, documents: Vec<Value>) {
         let log = &mut self.logs[collection];
         for document in documents {
-            log.push(LogEntry { time: self.clock, seq: self.next_seq, document });
+            log.push(LogEntry {
+                time: self.clock,
+                seq: self.next_seq,
+                document,
+            });
             self.next_seq += 1;
         }
     }
@@ -256,15 +294,21 @@ impl<'p> Engine<'p> {
     /// One transaction of a derivation (runtime.md §4.1). Returns whether any
     /// document was read (and so whether the run happened).
     fn run_derivation(&mut self, derivation: usize) -> Result<bool, RuntimeError> {
-        let Plan { collections, host, .. } = &mut *self.plan;
+        let Plan {
+            collections, host, ..
+        } = &mut *self.plan;
         let collection = &collections[derivation];
-        let Some(plan) = &collection.derivation else { return Ok(false) };
+        let Some(plan) = &collection.derivation else {
+            return Ok(false);
+        };
 
         // 1–3: collect ready documents, drop unselected ones, order by clock.
         let mut batch: Vec<Pending> = Vec::new();
         let mut cursors = self.cursors[derivation].clone();
         for (transform_index, transform) in plan.transforms.iter().enumerate() {
-            let Ok(source) = transform.source else { continue };
+            let Ok(source) = transform.source else {
+                continue;
+            };
             let log = &self.logs[source];
             let delay = transform.delay();
             let mut cursor = cursors[transform_index];
@@ -273,7 +317,11 @@ impl<'p> Engine<'p> {
                 if effective > self.clock {
                     break;
                 }
-                if selected(transform.selector.as_ref(), &collections[source], &entry.document) {
+                if selected(
+                    transform.selector.as_ref(),
+                    &collections[source],
+                    &entry.document,
+                ) {
                     batch.push(Pending {
                         priority: transform.priority,
                         effective,
@@ -291,7 +339,9 @@ impl<'p> Engine<'p> {
             return Ok(false);
         }
         if let Some(problem) = plan.transforms.iter().find_map(TransformPlan::problem) {
-            return Err(RuntimeError::new(RuntimeErrorKind::Unsupported, problem).at(&collection.scope));
+            return Err(
+                RuntimeError::new(RuntimeErrorKind::Unsupported, problem).at(&collection.scope)
+            );
         }
         batch.sort_by(|a, b| {
             b.priority
@@ -320,7 +370,11 @@ impl<'p> Engine<'p> {
         }
         // 5: drain in key order.
         let drained = outcome.and_then(|()| {
-            drain_validated(&mut run.combiner, &collection.schema, &format!("the documents published into \"{}\"", collection.name))
+            drain_validated(
+                &mut run.combiner,
+                &collection.schema,
+                &format!("the documents published into \"{}\"", collection.name),
+            )
         });
         match drained {
             Ok(documents) => {
@@ -369,8 +423,16 @@ impl Run<'_> {
         let derivation = self.collection.name.as_str();
         let name = transform.name.as_str();
         let failed = |error: RuntimeError| {
-            let error = if error.derivation.is_none() { error.in_transform(derivation, name) } else { error };
-            let error = if error.scope.is_none() { error.at(&transform.scope) } else { error };
+            let error = if error.derivation.is_none() {
+                error.in_transform(derivation, name)
+            } else {
+                error
+            };
+            let error = if error.scope.is_none() {
+                error.at(&transform.scope)
+            } else {
+                error
+            };
             error.with_document("source document", source)
         };
 
@@ -388,13 +450,31 @@ impl Run<'_> {
         }
 
         // 2–3. Register key and `previous`.
-        let key = RegisterKey(transform.shuffle.iter().map(|pointer| resolve(source, pointer).cloned()).collect());
-        let previous = self.registers.get(&key).cloned().unwrap_or_else(|| self.plan.initial.clone());
+        let key = RegisterKey(
+            transform
+                .shuffle
+                .iter()
+                .map(|pointer| resolve(source, pointer).cloned())
+                .collect(),
+        );
+        let previous = self
+            .registers
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| self.plan.initial.clone());
 
         // 4–5. Update lambda, reduced in full mode into the register.
         let mut updated: Option<Value> = None;
         if let Some(lambda) = &transform.update {
-            let updates = call(self.host, lambda, LambdaKind::Update, &[source], derivation, name).map_err(failed)?;
+            let updates = call(
+                self.host,
+                lambda,
+                LambdaKind::Update,
+                &[source],
+                derivation,
+                name,
+            )
+            .map_err(failed)?;
             if !updates.is_empty() {
                 let mut current = previous.clone();
                 for (j, update) in updates.into_iter().enumerate() {
@@ -407,12 +487,15 @@ impl Run<'_> {
                             .with_document("register update", &update),
                         )
                     })?;
-                    current = reduce(current, update, &annotations, Mode::Full).map_err(|error| {
-                        failed(RuntimeError::reduction(
-                            &format!("transform {derivation}/{name}: reducing register update {j}"),
-                            &error,
-                        ))
-                    })?;
+                    current =
+                        reduce(current, update, &annotations, Mode::Full).map_err(|error| {
+                            failed(RuntimeError::reduction(
+                                &format!(
+                                    "transform {derivation}/{name}: reducing register update {j}"
+                                ),
+                                &error,
+                            ))
+                        })?;
                     validate_register(self.plan, &current).map_err(|errors| {
                         failed(
                             RuntimeError::new(
@@ -432,9 +515,15 @@ impl Run<'_> {
 
         // 6. Publish lambda, into the derivation's combiner.
         if let Some(lambda) = &transform.publish {
-            let published =
-                call(self.host, lambda, LambdaKind::Publish, &[source, register, &previous], derivation, name)
-                    .map_err(failed)?;
+            let published = call(
+                self.host,
+                lambda,
+                LambdaKind::Publish,
+                &[source, register, &previous],
+                derivation,
+                name,
+            )
+            .map_err(failed)?;
             let validator = self.collection.schema.validator().map_err(failed)?;
             for (j, document) in published.into_iter().enumerate() {
                 let annotations = validator.validate(&document).map_err(|errors| {
@@ -479,13 +568,21 @@ fn call(
 
 /// Validates a register value or update: any value when there is no register schema.
 fn validate_register(plan: &DerivationPlan, value: &Value) -> Result<Annotations, String> {
-    let Some(schema) = &plan.register_schema else { return Ok(Annotations::default()) };
+    let Some(schema) = &plan.register_schema else {
+        return Ok(Annotations::default());
+    };
     let validator = schema.validator().map_err(|error| error.message)?;
-    validator.validate(value).map_err(|errors| render_validation_errors(&errors))
+    validator
+        .validate(value)
+        .map_err(|errors| render_validation_errors(&errors))
 }
 
 /// Drains a combiner, validating every drained document again (runtime.md §2.3).
-fn drain_validated(combiner: &mut Combiner, schema: &SchemaPlan, what: &str) -> Result<Vec<Value>, RuntimeError> {
+fn drain_validated(
+    combiner: &mut Combiner,
+    schema: &SchemaPlan,
+    what: &str,
+) -> Result<Vec<Value>, RuntimeError> {
     let documents = combiner.drain();
     let validator = schema.validator()?;
     for document in &documents {
@@ -512,7 +609,9 @@ pub(crate) fn selected_by(
     fields: &BTreeMap<String, String>,
     document: &Value,
 ) -> bool {
-    let Some(selector) = selector else { return true };
+    let Some(selector) = selector else {
+        return true;
+    };
     let value_of = |field: &String| -> Option<&Value> {
         match fields.get(field) {
             Some(location) => resolve(document, location),
@@ -520,13 +619,27 @@ pub(crate) fn selected_by(
         }
     };
     let equals_any = |value: Option<&Value>, values: &[Value]| {
-        value.is_some_and(|value| values.iter().any(|listed| compare(value, listed) == Ordering::Equal))
+        value.is_some_and(|value| {
+            values
+                .iter()
+                .any(|listed| compare(value, listed) == Ordering::Equal)
+        })
     };
-    selector.include.iter().all(|(field, values)| equals_any(value_of(field), values))
-        && selector.exclude.iter().all(|(field, values)| !equals_any(value_of(field), values))
+    selector
+        .include
+        .iter()
+        .all(|(field, values)| equals_any(value_of(field), values))
+        && selector
+            .exclude
+            .iter()
+            .all(|(field, values)| !equals_any(value_of(field), values))
 }
 
-fn selected(selector: Option<&PartitionSelectorSpec>, collection: &CollectionPlan, document: &Value) -> bool {
+fn selected(
+    selector: Option<&PartitionSelectorSpec>,
+    collection: &CollectionPlan,
+    document: &Value,
+) -> bool {
     selected_by(selector, &collection.fields, document)
 }
 

@@ -6,6 +6,10 @@
 //! in process with QuickJS-ng (through `rquickjs`); a Node.js child process or a
 //! remote host can implement the same trait later.
 //!
+//! Submodules: `quickjs` (the host), `convert` (JSON ↔ JavaScript values with
+//! `JSON.stringify` semantics), `memory` (the heap allocator that enforces the
+//! memory limit).
+//!
 //! Positions: every [`LambdaError`] that has a location gives it as a zero-based
 //! line and UTF-16 column *inside the body*, exactly as the user wrote it (the
 //! TypeScript is blanked, not transpiled, so nothing moves). The caller adds the

@@ -16,7 +16,9 @@ use serde_json::Value;
 
 use crate::engine::{Engine, Plan, RuntimeError, render};
 
-pub use matching::{Difference, DocumentMismatch, compare_documents, differences, matches, numbers_match};
+pub use matching::{
+    Difference, DocumentMismatch, compare_documents, differences, matches, numbers_match,
+};
 
 /// What one test produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,16 +89,35 @@ impl fmt::Display for TestFailure {
                         DocumentMismatch::Mismatched { index, differences } => {
                             write!(f, "\nmismatched document at index {index}:")?;
                             for difference in differences {
-                                let at = if difference.pointer.is_empty() { "(root)" } else { &difference.pointer };
-                                let actual = difference.actual.as_ref().map_or_else(|| "missing".to_owned(), render);
-                                write!(f, "\n  {at}: expected {}, actual {actual}", render(&difference.expected))?;
+                                let at = if difference.pointer.is_empty() {
+                                    "(root)"
+                                } else {
+                                    &difference.pointer
+                                };
+                                let actual = difference
+                                    .actual
+                                    .as_ref()
+                                    .map_or_else(|| "missing".to_owned(), render);
+                                write!(
+                                    f,
+                                    "\n  {at}: expected {}, actual {actual}",
+                                    render(&difference.expected)
+                                )?;
                             }
                         }
                         DocumentMismatch::Missing { index, expected } => {
-                            write!(f, "\nmissing expected document at index {index}: {}", render(expected))?;
+                            write!(
+                                f,
+                                "\nmissing expected document at index {index}: {}",
+                                render(expected)
+                            )?;
                         }
                         DocumentMismatch::Unexpected { index, actual } => {
-                            write!(f, "\nunexpected actual document at index {index}: {}", render(actual))?;
+                            write!(
+                                f,
+                                "\nunexpected actual document at index {index}: {}",
+                                render(actual)
+                            )?;
                         }
                     }
                 }
@@ -131,7 +152,11 @@ impl TestReport {
 pub fn ordered_tests(catalog: &Catalog) -> Vec<&Test> {
     let mut tests: Vec<&Test> = catalog.tests.iter().collect();
     tests.sort_by(|a, b| {
-        a.scope.resource.as_str().cmp(b.scope.resource.as_str()).then_with(|| a.name.as_bytes().cmp(b.name.as_bytes()))
+        a.scope
+            .resource
+            .as_str()
+            .cmp(b.scope.resource.as_str())
+            .then_with(|| a.name.as_bytes().cmp(b.name.as_bytes()))
     });
     tests
 }
@@ -142,8 +167,16 @@ pub fn run_all(plan: &mut Plan, catalog: &Catalog) -> TestReport {
 }
 
 /// Runs the tests of `catalog` that `filter` accepts, in order.
-pub fn run_matching(plan: &mut Plan, catalog: &Catalog, filter: impl Fn(&Test) -> bool) -> TestReport {
-    let results = ordered_tests(catalog).into_iter().filter(|test| filter(test)).map(|test| run_test(plan, test)).collect();
+pub fn run_matching(
+    plan: &mut Plan,
+    catalog: &Catalog,
+    filter: impl Fn(&Test) -> bool,
+) -> TestReport {
+    let results = ordered_tests(catalog)
+        .into_iter()
+        .filter(|test| filter(test))
+        .map(|test| run_test(plan, test))
+        .collect();
     TestReport { results }
 }
 
@@ -153,33 +186,61 @@ pub fn run_test(plan: &mut Plan, test: &Test) -> TestResult {
     let mut engine = Engine::new(plan);
     let mut verifies = Vec::new();
     let failure = run_steps(&mut engine, test, &mut verifies).err();
-    TestResult { name: test.name.clone(), scope: test.scope.clone(), failure, verifies, duration: started.elapsed() }
+    TestResult {
+        name: test.name.clone(),
+        scope: test.scope.clone(),
+        failure,
+        verifies,
+        duration: started.elapsed(),
+    }
 }
 
-fn run_steps(engine: &mut Engine<'_>, test: &Test, verifies: &mut Vec<VerifyResult>) -> Result<(), TestFailure> {
+fn run_steps(
+    engine: &mut Engine<'_>,
+    test: &Test,
+    verifies: &mut Vec<VerifyResult>,
+) -> Result<(), TestFailure> {
     for (index, step) in test.steps.iter().enumerate() {
         let scope = test.scope.push(index);
-        let error = |error: RuntimeError| TestFailure { step: Some(index), scope: scope.clone(), problem: Problem::Error(error) };
+        let error = |error: RuntimeError| TestFailure {
+            step: Some(index),
+            scope: scope.clone(),
+            problem: Problem::Error(error),
+        };
         match step {
             TestStepSpec::Ingest(ingest) => {
-                engine.ingest(&ingest.collection, &ingest.documents).map_err(error)?;
+                engine
+                    .ingest(&ingest.collection, &ingest.documents)
+                    .map_err(error)?;
                 engine.settle().map_err(error)?;
             }
             TestStepSpec::Verify(verify) => {
                 engine.advance_for(&verify.collection).map_err(error)?;
-                let actual =
-                    engine.reduced_documents(&verify.collection, 0, verify.partitions.as_ref()).map_err(error)?;
+                let actual = engine
+                    .reduced_documents(&verify.collection, 0, verify.partitions.as_ref())
+                    .map_err(error)?;
                 let mismatches = compare_documents(&verify.documents, &actual);
-                verifies.push(VerifyResult { step: index, scope: scope.clone(), collection: verify.collection.clone(), actual });
+                verifies.push(VerifyResult {
+                    step: index,
+                    scope: scope.clone(),
+                    collection: verify.collection.clone(),
+                    actual,
+                });
                 if !mismatches.is_empty() {
-                    return Err(TestFailure { step: Some(index), scope, problem: Problem::Mismatch(mismatches) });
+                    return Err(TestFailure {
+                        step: Some(index),
+                        scope,
+                        problem: Problem::Mismatch(mismatches),
+                    });
                 }
             }
         }
     }
-    engine
-        .advance_all()
-        .map_err(|error| TestFailure { step: None, scope: test.scope.clone(), problem: Problem::Error(error) })
+    engine.advance_all().map_err(|error| TestFailure {
+        step: None,
+        scope: test.scope.clone(),
+        problem: Problem::Error(error),
+    })
 }
 
 #[cfg(test)]

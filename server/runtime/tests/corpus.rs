@@ -13,9 +13,13 @@ use serde_json::Value;
 use url::Url;
 
 fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared").canonicalize().expect("shared/ exists")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared")
+        .canonicalize()
+        .expect("shared/ exists")
 }
 
+/// Loads and checks the corpus, which must build without diagnostics.
 fn load_corpus() -> load::Loaded {
     let corpus = shared().join("corpus/estuary-docs");
     let fetch = DiskFetch::new(
@@ -28,6 +32,8 @@ fn load_corpus() -> load::Loaded {
     let root = Url::from_file_path(corpus.join("flow.yaml")).expect("absolute path");
     let loaded = load::load(&root, &fetch);
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
+    let diagnostics = check::check(&loaded);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     loaded
 }
 
@@ -44,15 +50,28 @@ struct Expected {
 /// "verify #N of \`collection\`:" and a json block (one document per line, or `[]`).
 fn expected_results() -> Vec<Expected> {
     let text = std::fs::read_to_string(shared().join("spec/corpus.md")).expect("corpus.md");
-    let section = text.split("## 7. Exact verify results").nth(1).expect("§7 exists");
+    let section = text
+        .split("## 7. Exact verify results")
+        .nth(1)
+        .expect("§7 exists");
     let mut expected: Vec<Expected> = Vec::new();
     let mut lines = section.lines();
     while let Some(line) = lines.next() {
         if let Some(heading) = line.strip_prefix("#### `") {
-            let (file, test) = heading.split_once("` — ").expect("heading is `file` — name");
-            expected.push(Expected { file: file.to_owned(), test: test.to_owned(), verifies: Vec::new() });
+            let (file, test) = heading
+                .split_once("` — ")
+                .expect("heading is `file` — name");
+            expected.push(Expected {
+                file: file.to_owned(),
+                test: test.to_owned(),
+                verifies: Vec::new(),
+            });
         } else if let Some(rest) = line.strip_prefix("verify #") {
-            let collection = rest.split('`').nth(1).expect("verify names a collection").to_owned();
+            let collection = rest
+                .split('`')
+                .nth(1)
+                .expect("verify names a collection")
+                .to_owned();
             assert_eq!(lines.next(), Some(""));
             assert_eq!(lines.next(), Some("```json"));
             let mut documents = Vec::new();
@@ -60,10 +79,15 @@ fn expected_results() -> Vec<Expected> {
                 match line {
                     "```" => break,
                     "[]" => {}
-                    json => documents.push(serde_json::from_str(json).expect("one JSON document per line")),
+                    json => documents
+                        .push(serde_json::from_str(json).expect("one JSON document per line")),
                 }
             }
-            expected.last_mut().expect("a heading first").verifies.push((collection, documents));
+            expected
+                .last_mut()
+                .expect("a heading first")
+                .verifies
+                .push((collection, documents));
         }
     }
     expected
@@ -84,7 +108,10 @@ fn all_29_corpus_tests_pass() {
         .iter()
         .filter_map(|result| {
             let failure = result.failure.as_ref()?;
-            Some(format!("{} :: {} failed at step {:?}:\n{failure}", result.scope.resource, result.name, failure.step))
+            Some(format!(
+                "{} :: {} failed at step {:?}:\n{failure}",
+                result.scope.resource, result.name, failure.step
+            ))
         })
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
@@ -92,19 +119,27 @@ fn all_29_corpus_tests_pass() {
     assert_eq!(report.passed(), 29);
 
     // Test by test, in run order (file URL, then name).
-    let corpus = Url::from_directory_path(shared().join("corpus/estuary-docs")).expect("absolute path");
+    let corpus =
+        Url::from_directory_path(shared().join("corpus/estuary-docs")).expect("absolute path");
     let ran: Vec<(String, &str, bool)> = report
         .results
         .iter()
         .map(|result| {
-            let file = corpus.make_relative(&result.scope.resource).unwrap_or_default();
+            let file = corpus
+                .make_relative(&result.scope.resource)
+                .unwrap_or_default();
             (file, result.name.as_str(), result.passed())
         })
         .collect();
-    let mut listed: Vec<(String, String)> =
-        expected_results().into_iter().map(|expected| (expected.file, expected.test)).collect();
+    let mut listed: Vec<(String, String)> = expected_results()
+        .into_iter()
+        .map(|expected| (expected.file, expected.test))
+        .collect();
     listed.sort();
-    let ran_names: Vec<(String, String)> = ran.iter().map(|(file, name, _)| (file.clone(), name.to_string())).collect();
+    let ran_names: Vec<(String, String)> = ran
+        .iter()
+        .map(|(file, name, _)| (file.clone(), name.to_string()))
+        .collect();
     assert_eq!(ran_names, listed);
     for (file, name, passed) in &ran {
         assert!(passed, "{file} :: {name}");
@@ -115,7 +150,8 @@ fn all_29_corpus_tests_pass() {
 #[test]
 fn every_verify_sees_the_exact_reduced_documents() {
     let (_loaded, report) = run_corpus();
-    let corpus = Url::from_directory_path(shared().join("corpus/estuary-docs")).expect("absolute path");
+    let corpus =
+        Url::from_directory_path(shared().join("corpus/estuary-docs")).expect("absolute path");
     let expected = expected_results();
     assert_eq!(expected.len(), 29);
     let mut checked = 0;
@@ -124,20 +160,46 @@ fn every_verify_sees_the_exact_reduced_documents() {
             .results
             .iter()
             .find(|result| {
-                result.name == expected.test && corpus.make_relative(&result.scope.resource).as_deref() == Some(&expected.file)
+                result.name == expected.test
+                    && corpus.make_relative(&result.scope.resource).as_deref()
+                        == Some(&expected.file)
             })
             .unwrap_or_else(|| panic!("test {} :: {} ran", expected.file, expected.test));
-        assert_eq!(result.verifies.len(), expected.verifies.len(), "verify steps of {}", expected.test);
-        for (ordinal, ((collection, documents), verify)) in expected.verifies.iter().zip(&result.verifies).enumerate() {
-            let context = format!("{} :: {} verify #{}", expected.file, expected.test, ordinal + 1);
+        assert_eq!(
+            result.verifies.len(),
+            expected.verifies.len(),
+            "verify steps of {}",
+            expected.test
+        );
+        for (ordinal, ((collection, documents), verify)) in
+            expected.verifies.iter().zip(&result.verifies).enumerate()
+        {
+            let context = format!(
+                "{} :: {} verify #{}",
+                expected.file,
+                expected.test,
+                ordinal + 1
+            );
             assert_eq!(&verify.collection, collection, "{context}");
             let equal = documents.len() == verify.actual.len()
-                && documents.iter().zip(&verify.actual).all(|(a, b)| compare(a, b).is_eq());
+                && documents
+                    .iter()
+                    .zip(&verify.actual)
+                    .all(|(a, b)| compare(a, b).is_eq());
             assert!(
                 equal,
                 "{context}\nexpected:\n{}\nactual:\n{}",
-                documents.iter().map(Value::to_string).collect::<Vec<_>>().join("\n"),
-                verify.actual.iter().map(Value::to_string).collect::<Vec<_>>().join("\n"),
+                documents
+                    .iter()
+                    .map(Value::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                verify
+                    .actual
+                    .iter()
+                    .map(Value::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
             );
             checked += 1;
         }

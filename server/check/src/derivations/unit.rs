@@ -168,13 +168,14 @@ fn c22_mixed_source_schemas() {
 #[test]
 fn c23_shuffle_types_differ() {
     let text = format!(
-        "collections:\n{ORDERS}  - name: acme/bins\n    schema:\n      type: object\n      properties:\n        bin: {{ type: integer }}\n      required: [bin]\n    key: [/bin]\n  - name: acme/picks\n    schema: order.schema.yaml\n    key: [/id]\n    derivation:\n      transform:\n        fromBins:\n          source: {{ name: acme/bins }}\n          shuffle: [/bin]\n{PUBLISH}        fromOrders:\n          source: {{ name: acme/orders }}\n          shuffle: [/customer]\n{PUBLISH}"
+        "collections:\n{ORDERS}  - name: acme/bins\n    schema:\n      type: object\n      properties:\n        bin: {{ type: integer }}\n      required: [bin]\n    key: [/bin]\n  - name: acme/picks\n    schema: order.schema.yaml\n    key: [/id]\n    derivation:\n      transform:\n        fromBins:\n          source: {{ name: acme/bins }}\n{PUBLISH}        fromOrders:\n          source: {{ name: acme/orders }}\n          shuffle: [/customer]\n{PUBLISH}"
     );
     let run = with_schema(&text);
     let found = run.only("C23");
     assert_eq!(run.text_at(found), "[/customer]");
     assert_eq!(found.message, "shuffle key types differ between transforms: fromBins [integer] vs fromOrders [string]");
-    assert_eq!(run.related_text(found, 0), "[/bin]");
+    // fromBins shuffles on its source key, named by the source.
+    assert_eq!(run.related_text(found, 0), "acme/bins");
 }
 
 #[test]

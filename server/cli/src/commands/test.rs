@@ -1,16 +1,226 @@
-//! `flowctl test`: build, then run the catalog's tests in the in-process runtime.
+//! `flowctl test`: build, then run the catalog's tests in the in-process
+//! runtime, and report in the chosen format (human, json, junit, tap).
 
+use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
-use crate::args::TestArgs;
+use load::Loaded;
+use model::Scope;
+use runtime::engine::Plan;
+use runtime::testing::{self, Problem, TestReport, TestResult};
+use serde_json::{json, Value};
+use text::{ColumnUnit, TextRange};
+use url::Url;
+
+use crate::args::{TestArgs, TestFormat};
+use crate::render;
 
 pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
     let build = super::build(&args.source)?;
-    let located = crate::render::locate_all(&build.loaded, &build.diagnostics);
-    let mut out = super::color_stream(args.source.color, true);
-    crate::render::human::write(&mut out, &build.loaded, &located, &build.cwd).map_err(|error| error.to_string())?;
+    let located = render::locate_all(&build.loaded, &build.diagnostics);
     if build.has_errors() {
+        if args.format == TestFormat::Json {
+            let mut value = render::json::diagnostics(&build.loaded, &located, &build.cwd);
+            value["tests"] = json!([]);
+            value["passed"] = json!(0);
+            value["failed"] = json!(0);
+            println!("{}", serde_json::to_string_pretty(&value).map_err(|error| error.to_string())?);
+        } else {
+            let mut out = super::color_stream(args.source.color, true);
+            render::human::write(&mut out, &build.loaded, &located, &build.cwd).map_err(|error| error.to_string())?;
+            eprintln!("the catalog has errors; no test was run");
+        }
         return Ok(ExitCode::from(1));
     }
-    Err("the test runner is not wired in yet".to_string())
+    if !located.is_empty() && args.format == TestFormat::Human {
+        let mut out = super::color_stream(args.source.color, true);
+        render::human::write(&mut out, &build.loaded, &located, &build.cwd).map_err(|error| error.to_string())?;
+    }
+    let catalog = &build.loaded.catalog;
+    let mut plan = Plan::build(catalog, &build.loaded.schemas).map_err(|error| error.to_string())?;
+    let filter = args.filter.clone();
+    let selected = |test: &model::Test| filter.as_ref().is_none_or(|filter| test.name.contains(filter.as_str()));
+    let count = testing::ordered_tests(catalog).into_iter().filter(|test| selected(test)).count();
+
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let write_error = |error: std::io::Error| error.to_string();
+    let report = match args.format {
+        TestFormat::Human => {
+            writeln!(out, "Running {count} test(s)...").map_err(write_error)?;
+            let report = testing::run_matching(&mut plan, catalog, selected);
+            for result in &report.results {
+                write_human(&mut out, &build.loaded, result, &build.cwd).map_err(write_error)?;
+            }
+            writeln!(out, "{} passed, {} failed", report.passed(), report.failed()).map_err(write_error)?;
+            report
+        }
+        format => {
+            let report = testing::run_matching(&mut plan, catalog, selected);
+            let text = match format {
+                TestFormat::Json => {
+                    serde_json::to_string_pretty(&json_report(&build.loaded, &report, &build.cwd)).map_err(|e| e.to_string())?
+                }
+                TestFormat::Junit => junit(&build.loaded, &report, &build.cwd),
+                _ => tap(&build.loaded, &report, &build.cwd),
+            };
+            writeln!(out, "{text}").map_err(write_error)?;
+            report
+        }
+    };
+    Ok(if report.all_passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Where a failure is: the lambda position when a lambda failed, else the step.
+fn failure_location(loaded: &Loaded, result: &TestResult) -> Option<(Url, TextRange)> {
+    let failure = result.failure.as_ref()?;
+    if let Problem::Error(error) = &failure.problem {
+        if let (Some(scope), Some(position)) = (&error.scope, &error.body_position) {
+            if let Some(location) = loaded.locate_in_scalar(scope, position.line, position.column) {
+                return Some((location.resource, location.range));
+            }
+        }
+    }
+    let location = loaded.locate(&failure.scope, true)?;
+    Some((location.resource, location.range))
+}
+
+fn position_text(loaded: &Loaded, file: &Url, range: TextRange, cwd: &Path) -> String {
+    let (start, _) = render::positions(loaded, file, range, ColumnUnit::Char);
+    format!("{}:{}:{}", render::display(file, cwd), start.line + 1, start.character + 1)
+}
+
+fn test_location(loaded: &Loaded, scope: &Scope) -> Option<(Url, TextRange)> {
+    let location = loaded.locate(scope, true)?;
+    Some((location.resource, location.range))
+}
+
+fn write_human(out: &mut dyn Write, loaded: &Loaded, result: &TestResult, cwd: &Path) -> std::io::Result<()> {
+    let path = render::display(&result.scope.resource, cwd);
+    match &result.failure {
+        None => writeln!(out, "✔️ {path} :: {} ({:.1} ms)", result.name, result.duration.as_secs_f64() * 1e3),
+        Some(failure) => {
+            let step = failure.step.map_or("the end of the test".to_string(), |step| format!("step {}", step + 1));
+            writeln!(out, "❌ {path} :: {} failed at {step}:", result.name)?;
+            if let Some((file, range)) = failure_location(loaded, result) {
+                writeln!(out, "  --> {}", position_text(loaded, &file, range, cwd))?;
+            }
+            for line in failure.to_string().lines() {
+                writeln!(out, "  {line}")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn range_of(loaded: &Loaded, location: Option<(Url, TextRange)>) -> Value {
+    match location {
+        Some((file, range)) => {
+            let (start, end) = render::positions(loaded, &file, range, ColumnUnit::Utf16);
+            render::json::range_json(start, end)
+        }
+        None => render::json::range_json(Default::default(), Default::default()),
+    }
+}
+
+/// `flowctl test --format json`: the shape of shared/spec/cli.md.
+fn json_report(loaded: &Loaded, report: &TestReport, cwd: &Path) -> Value {
+    let tests: Vec<Value> = report
+        .results
+        .iter()
+        .map(|result| {
+            let mut test = json!({
+                "name": result.name,
+                "path": render::display(&result.scope.resource, cwd),
+                "range": range_of(loaded, test_location(loaded, &result.scope)),
+                "status": if result.passed() { "passed" } else { "failed" },
+                "duration_ms": (result.duration.as_secs_f64() * 1e4).round() / 10.0,
+            });
+            if let Some(failure) = &result.failure {
+                let (expected, actual) = match &failure.problem {
+                    Problem::Mismatch(_) => {
+                        let expected = failure
+                            .step
+                            .and_then(|step| loaded.catalog.tests.iter().find(|t| t.scope == result.scope)?.steps.get(step))
+                            .map(|step| Value::Array(step.documents().to_vec()))
+                            .unwrap_or(Value::Null);
+                        let actual = result.verifies.last().map(|verify| Value::Array(verify.actual.clone())).unwrap_or(Value::Null);
+                        (expected, actual)
+                    }
+                    Problem::Error(_) => (Value::Null, Value::Null),
+                };
+                test["failure"] = json!({
+                    "step": failure.step,
+                    "range": range_of(loaded, failure_location(loaded, result)),
+                    "message": failure.to_string(),
+                    "expected": expected,
+                    "actual": actual,
+                });
+            }
+            test
+        })
+        .collect();
+    json!({"tests": tests, "passed": report.passed(), "failed": report.failed()})
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// JUnit XML: one test case per catalog test, the file as class name.
+fn junit(loaded: &Loaded, report: &TestReport, cwd: &Path) -> String {
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let seconds: f64 = report.results.iter().map(|result| result.duration.as_secs_f64()).sum();
+    xml.push_str(&format!(
+        "<testsuites tests=\"{}\" failures=\"{}\" time=\"{seconds:.3}\">\n  <testsuite name=\"flowctl test\" tests=\"{}\" failures=\"{}\" time=\"{seconds:.3}\">\n",
+        report.results.len(),
+        report.failed(),
+        report.results.len(),
+        report.failed()
+    ));
+    for result in &report.results {
+        let path = render::display(&result.scope.resource, cwd);
+        xml.push_str(&format!(
+            "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3}\"",
+            xml_escape(&result.name),
+            xml_escape(&path),
+            result.duration.as_secs_f64()
+        ));
+        match &result.failure {
+            None => xml.push_str("/>\n"),
+            Some(failure) => {
+                let at = failure_location(loaded, result).map(|(file, range)| position_text(loaded, &file, range, cwd));
+                let message = failure.to_string();
+                let first = message.lines().next().unwrap_or_default();
+                xml.push_str(&format!(
+                    ">\n      <failure message=\"{}\">{}{}</failure>\n    </testcase>\n",
+                    xml_escape(first),
+                    at.map(|at| format!("at {}\n", xml_escape(&at))).unwrap_or_default(),
+                    xml_escape(&message)
+                ));
+            }
+        }
+    }
+    xml.push_str("  </testsuite>\n</testsuites>");
+    xml
+}
+
+/// TAP version 13 with a YAML block per failure.
+fn tap(loaded: &Loaded, report: &TestReport, cwd: &Path) -> String {
+    let mut out = format!("TAP version 13\n1..{}\n", report.results.len());
+    for (index, result) in report.results.iter().enumerate() {
+        let path = render::display(&result.scope.resource, cwd);
+        match &result.failure {
+            None => out.push_str(&format!("ok {} - {path} :: {}\n", index + 1, result.name)),
+            Some(failure) => {
+                out.push_str(&format!("not ok {} - {path} :: {}\n  ---\n", index + 1, result.name));
+                if let Some((file, range)) = failure_location(loaded, result) {
+                    out.push_str(&format!("  at: {}\n", serde_json::to_string(&position_text(loaded, &file, range, cwd)).unwrap_or_default()));
+                }
+                out.push_str(&format!("  message: {}\n  ...\n", serde_json::to_string(&failure.to_string()).unwrap_or_default()));
+            }
+        }
+    }
+    out.trim_end().to_string()
 }

@@ -27,22 +27,30 @@ fn unit_nanos(unit: &str) -> Option<u128> {
 
 /// Parses a duration such as `48h` or `1h 30m` into whole seconds.
 pub fn parse_seconds(text: &str) -> Result<u64, String> {
-    let invalid = || format!("readDelay \"{text}\" is not a duration such as \"90s\", \"5m\" or \"48h\"");
+    let invalid =
+        || format!("readDelay \"{text}\" is not a duration such as \"90s\", \"5m\" or \"48h\"");
     let mut rest = text.trim();
     if rest.is_empty() {
         return Err(invalid());
     }
     let mut total: u128 = 0;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         if digits == 0 {
             return Err(invalid());
         }
         let number: u128 = rest[..digits].parse().map_err(|_| invalid())?;
         rest = rest[digits..].trim_start();
-        let letters = rest.find(|c: char| !c.is_alphabetic()).unwrap_or(rest.len());
+        let letters = rest
+            .find(|c: char| !c.is_alphabetic())
+            .unwrap_or(rest.len());
         let nanos = unit_nanos(&rest[..letters]).ok_or_else(invalid)?;
-        total = number.checked_mul(nanos).and_then(|term| total.checked_add(term)).ok_or_else(invalid)?;
+        total = number
+            .checked_mul(nanos)
+            .and_then(|term| total.checked_add(term))
+            .ok_or_else(invalid)?;
         rest = rest[letters..].trim_start();
     }
     u64::try_from(total / 1_000_000_000).map_err(|_| invalid())

@@ -97,28 +97,47 @@ impl RuntimeError {
 
     /// Adds the document to the error and names it at the end of the message.
     pub(crate) fn with_document(mut self, label: &str, document: &Value) -> RuntimeError {
-        self.message.push_str(&format!("\n  {label}: {}", render(document)));
+        self.message
+            .push_str(&format!("\n  {label}: {}", render(document)));
         self.document = Some(document.clone());
         self
     }
 
     /// A lambda failure of transform `derivation/transform`, pointing at the
     /// lambda body at `scope`.
-    pub(crate) fn lambda(error: &LambdaError, derivation: &str, transform: &str, scope: &Scope) -> RuntimeError {
+    pub(crate) fn lambda(
+        error: &LambdaError,
+        derivation: &str,
+        transform: &str,
+        scope: &Scope,
+    ) -> RuntimeError {
         let kind = error.lambda_kind;
         let mut message = match error.kind {
             LambdaErrorKind::NotAnArray => {
-                let detail = error.message.strip_prefix("lambda ").unwrap_or(&error.message);
+                let detail = error
+                    .message
+                    .strip_prefix("lambda ")
+                    .unwrap_or(&error.message);
                 format!("transform {derivation}/{transform} {kind} lambda {detail}")
             }
             LambdaErrorKind::Syntax => {
-                format!("transform {derivation}/{transform} {kind} lambda does not compile: {}", error.message)
+                format!(
+                    "transform {derivation}/{transform} {kind} lambda does not compile: {}",
+                    error.message
+                )
             }
-            _ => format!("transform {derivation}/{transform} {kind} lambda failed: {}", error.message),
+            _ => format!(
+                "transform {derivation}/{transform} {kind} lambda failed: {}",
+                error.message
+            ),
         };
         let body_position = match (error.line, error.column) {
             (Some(line), Some(column)) => {
-                message.push_str(&format!(" (at line {}, column {} of the lambda body)", line + 1, column + 1));
+                message.push_str(&format!(
+                    " (at line {}, column {} of the lambda body)",
+                    line + 1,
+                    column + 1
+                ));
                 Some(BodyPosition { line, column })
             }
             _ => None,
@@ -148,7 +167,11 @@ impl std::error::Error for RuntimeError {}
 
 /// Renders validation errors for a message: `(root): …; /x: …`.
 pub(crate) fn render_validation_errors(errors: &[ValidationError]) -> String {
-    let mut parts: Vec<String> = errors.iter().take(MAX_LISTED_ERRORS).map(ToString::to_string).collect();
+    let mut parts: Vec<String> = errors
+        .iter()
+        .take(MAX_LISTED_ERRORS)
+        .map(ToString::to_string)
+        .collect();
     if errors.len() > MAX_LISTED_ERRORS {
         parts.push(format!("and {} more", errors.len() - MAX_LISTED_ERRORS));
     }

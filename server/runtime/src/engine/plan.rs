@@ -29,7 +29,10 @@ pub(crate) struct SchemaPlan {
 impl SchemaPlan {
     pub fn validator(&self) -> Result<&Validator, RuntimeError> {
         self.validator.as_ref().map_err(|error| {
-            RuntimeError::new(RuntimeErrorKind::Unsupported, format!("schema {} cannot be used: {error}", self.uri))
+            RuntimeError::new(
+                RuntimeErrorKind::Unsupported,
+                format!("schema {} cannot be used: {error}", self.uri),
+            )
         })
     }
 }
@@ -108,7 +111,9 @@ pub struct Plan {
 
 impl std::fmt::Debug for Plan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Plan").field("collections", &self.collections).finish_non_exhaustive()
+        f.debug_struct("Plan")
+            .field("collections", &self.collections)
+            .finish_non_exhaustive()
     }
 }
 
@@ -122,42 +127,76 @@ impl Plan {
     }
 
     /// Prepares `catalog`, compiling its lambdas with `host`.
-    pub fn with_host(catalog: &Catalog, schemas: &SchemaIndex, mut host: Box<dyn LambdaHost>) -> Plan {
+    pub fn with_host(
+        catalog: &Catalog,
+        schemas: &SchemaIndex,
+        mut host: Box<dyn LambdaHost>,
+    ) -> Plan {
         let mut compiled: HashMap<Url, SchemaPlan> = HashMap::new();
         let mut compile = |url: Option<Url>, what: &str| -> SchemaPlan {
             let Some(url) = url else {
-                return SchemaPlan { uri: what.to_owned(), validator: Err("the schema URL is invalid".to_owned()) };
+                return SchemaPlan {
+                    uri: what.to_owned(),
+                    validator: Err("the schema URL is invalid".to_owned()),
+                };
             };
             compiled
                 .entry(url.clone())
-                .or_insert_with(|| SchemaPlan { uri: url.to_string(), validator: schemas.compile(&url) })
+                .or_insert_with(|| SchemaPlan {
+                    uri: url.to_string(),
+                    validator: schemas.compile(&url),
+                })
                 .clone()
         };
-        let by_name: HashMap<String, usize> =
-            catalog.collections.iter().enumerate().map(|(index, c)| (c.name.clone(), index)).collect();
-        let dependencies: Vec<String> = catalog.node_dependencies.iter().map(|d| d.package.clone()).collect();
+        let by_name: HashMap<String, usize> = catalog
+            .collections
+            .iter()
+            .enumerate()
+            .map(|(index, c)| (c.name.clone(), index))
+            .collect();
+        let dependencies: Vec<String> = catalog
+            .node_dependencies
+            .iter()
+            .map(|d| d.package.clone())
+            .collect();
 
         let mut collections = Vec::with_capacity(catalog.collections.len());
         for collection in &catalog.collections {
-            let schema = compile(collection.schema_url(), &format!("the schema of \"{}\"", collection.name));
+            let schema = compile(
+                collection.schema_url(),
+                &format!("the schema of \"{}\"", collection.name),
+            );
             let derivation = collection.spec.derivation.as_ref().map(|derivation| {
                 let register_schema = derivation.register.as_ref().and_then(|register| {
                     register.schema.as_ref().map(|_| {
-                        compile(collection.register_schema_url(), &format!("the register schema of \"{}\"", collection.name))
+                        compile(
+                            collection.register_schema_url(),
+                            &format!("the register schema of \"{}\"", collection.name),
+                        )
                     })
                 });
-                let initial = derivation.register.as_ref().map(|register| register.initial.clone()).unwrap_or(Value::Null);
+                let initial = derivation
+                    .register
+                    .as_ref()
+                    .map(|register| register.initial.clone())
+                    .unwrap_or(Value::Null);
                 let transforms = collection
                     .transforms()
                     .into_iter()
                     .map(|(scope, name, spec)| {
                         let source_collection = catalog.collection(&spec.source.name);
                         let source = by_name.get(&spec.source.name).copied().ok_or_else(|| {
-                            format!("transform {}/{name} reads unknown collection \"{}\"", collection.name, spec.source.name)
+                            format!(
+                                "transform {}/{name} reads unknown collection \"{}\"",
+                                collection.name, spec.source.name
+                            )
                         });
                         let source_schema = match &spec.source.schema {
                             Some(alternate) => compile(
-                                model::catalog::schema_url(&scope.push("source").push("schema"), alternate),
+                                model::catalog::schema_url(
+                                    &scope.push("source").push("schema"),
+                                    alternate,
+                                ),
                                 &format!("the source schema of {}/{name}", collection.name),
                             ),
                             None => compile(
@@ -172,8 +211,9 @@ impl Plan {
                         };
                         let read_delay = match &spec.read_delay {
                             None => Ok(0),
-                            Some(text) => parse_seconds(text)
-                                .map_err(|error| format!("transform {}/{name}: {error}", collection.name)),
+                            Some(text) => parse_seconds(text).map_err(|error| {
+                                format!("transform {}/{name}: {error}", collection.name)
+                            }),
                         };
                         let mut lambda = |kind: LambdaKind, lambda: &Option<LambdaSpec>| {
                             let lambda = lambda.as_ref()?;
@@ -187,7 +227,10 @@ impl Plan {
                             let unsupported = |scope: Scope, what: &str| LambdaPlan {
                                 compiled: Err(RuntimeError::new(
                                     RuntimeErrorKind::Unsupported,
-                                    format!("transform {}/{name} {kind} lambda: {what}", collection.name),
+                                    format!(
+                                        "transform {}/{name} {kind} lambda: {what}",
+                                        collection.name
+                                    ),
                                 )
                                 .at(&scope)
                                 .in_transform(&collection.name, name)),
@@ -197,8 +240,18 @@ impl Plan {
                                 LambdaSpec::NodeJs(body) => {
                                     let scope = lambda_scope.push("nodeJS");
                                     let compiled = host
-                                        .compile(LambdaSource { body: body.clone(), ..source })
-                                        .map_err(|error| RuntimeError::lambda(&error, &collection.name, name, &scope));
+                                        .compile(LambdaSource {
+                                            body: body.clone(),
+                                            ..source
+                                        })
+                                        .map_err(|error| {
+                                            RuntimeError::lambda(
+                                                &error,
+                                                &collection.name,
+                                                name,
+                                                &scope,
+                                            )
+                                        });
                                     LambdaPlan { scope, compiled }
                                 }
                                 LambdaSpec::Remote(_) => unsupported(
@@ -224,7 +277,11 @@ impl Plan {
                         }
                     })
                     .collect();
-                DerivationPlan { register_schema, initial, transforms }
+                DerivationPlan {
+                    register_schema,
+                    initial,
+                    transforms,
+                }
             });
             collections.push(CollectionPlan {
                 name: collection.name.clone(),
@@ -241,9 +298,19 @@ impl Plan {
             });
         }
 
-        let derivations = (0..collections.len()).filter(|&index| collections[index].derivation.is_some()).collect();
-        let upstream = (0..collections.len()).map(|index| upstream_of(&collections, index)).collect();
-        Plan { collections, by_name, derivations, upstream, host }
+        let derivations = (0..collections.len())
+            .filter(|&index| collections[index].derivation.is_some())
+            .collect();
+        let upstream = (0..collections.len())
+            .map(|index| upstream_of(&collections, index))
+            .collect();
+        Plan {
+            collections,
+            by_name,
+            derivations,
+            upstream,
+            host,
+        }
     }
 
     /// The index of a collection by name.
@@ -253,7 +320,9 @@ impl Plan {
 
     /// Names of the collections, in catalog order.
     pub fn collection_names(&self) -> impl Iterator<Item = &str> {
-        self.collections.iter().map(|collection| collection.name.as_str())
+        self.collections
+            .iter()
+            .map(|collection| collection.name.as_str())
     }
 }
 
@@ -267,8 +336,15 @@ fn upstream_of(collections: &[CollectionPlan], collection: usize) -> Vec<usize> 
             continue;
         }
         if let Some(derivation) = &collections[index].derivation {
-            stack.extend(derivation.transforms.iter().filter_map(|t| t.source.as_ref().ok().copied()));
+            stack.extend(
+                derivation
+                    .transforms
+                    .iter()
+                    .filter_map(|t| t.source.as_ref().ok().copied()),
+            );
         }
     }
-    (0..collections.len()).filter(|&index| seen[index] && collections[index].derivation.is_some()).collect()
+    (0..collections.len())
+        .filter(|&index| seen[index] && collections[index].derivation.is_some())
+        .collect()
 }

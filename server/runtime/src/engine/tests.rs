@@ -56,7 +56,10 @@ collections:
 
 fn seen_log(engine: &Engine<'_>) -> Value {
     let documents = ok(engine.reduced_documents("seen", 0, None));
-    documents.first().map(|document| document["log"].clone()).unwrap_or(Value::Null)
+    documents
+        .first()
+        .map(|document| document["log"].clone())
+        .unwrap_or(Value::Null)
 }
 
 #[test]
@@ -75,15 +78,28 @@ fn read_delay_gates_documents_until_the_clock_reaches_them() {
     // both delayed documents become ready together and run in seq order.
     ok(engine.advance_for("seen"));
     assert_eq!(engine.clock(), 10);
-    assert_eq!(seen_log(&engine), json!(["now1", "tie1", "now2", "tie2", "late1", "late2"]));
+    assert_eq!(
+        seen_log(&engine),
+        json!(["now1", "tie1", "now2", "tie2", "late1", "late2"])
+    );
     // Documents written now get time 10, so their delayed reads wait for 20.
     ok(engine.ingest("ints", &[json!({"k": 3, "n": 3})]));
     ok(engine.settle());
     assert_eq!(engine.clock(), 10);
     ok(engine.advance_all());
     assert_eq!(engine.clock(), 20);
-    assert_eq!(seen_log(&engine), json!(["now1", "tie1", "now2", "tie2", "late1", "late2", "now3", "tie3", "late3"]));
-    let times: Vec<u64> = engine.log("ints").unwrap_or_default().iter().map(|entry| entry.time).collect();
+    assert_eq!(
+        seen_log(&engine),
+        json!([
+            "now1", "tie1", "now2", "tie2", "late1", "late2", "now3", "tie3", "late3"
+        ])
+    );
+    let times: Vec<u64> = engine
+        .log("ints")
+        .unwrap_or_default()
+        .iter()
+        .map(|entry| entry.time)
+        .collect();
     assert_eq!(times, [0, 0, 10]);
 }
 
@@ -161,7 +177,12 @@ fn register_and_previous_follow_the_table() {
     assert_eq!(engine.register("views", &[json!(1.0)]), Some(json!(106)));
     assert_eq!(engine.register("views", &[json!(2)]), Some(json!(100)));
     // Mutations inside lambdas never reach the stored log.
-    let ns: Vec<Value> = engine.log("ints").unwrap_or_default().iter().map(|entry| entry.document["n"].clone()).collect();
+    let ns: Vec<Value> = engine
+        .log("ints")
+        .unwrap_or_default()
+        .iter()
+        .map(|entry| entry.document["n"].clone())
+        .collect();
     assert_eq!(ns, [json!(5), json!(0), json!(-2)]);
 }
 
@@ -171,12 +192,29 @@ fn ingest_combines_per_key_and_appends_in_key_order() {
     let mut engine = Engine::new(&mut plan);
     let written = ok(engine.ingest(
         "ints",
-        &[json!({"k": 2, "n": 1}), json!({"k": 1, "n": 1, "x": "a"}), json!({"k": 1, "n": 1.0, "x": "b"})],
+        &[
+            json!({"k": 2, "n": 1}),
+            json!({"k": 1, "n": 1, "x": "a"}),
+            json!({"k": 1, "n": 1.0, "x": "b"}),
+        ],
     ));
     assert_eq!(written, 2);
-    let documents: Vec<Value> = engine.log("ints").unwrap_or_default().iter().map(|entry| entry.document.clone()).collect();
-    assert_eq!(documents, [json!({"k": 1, "n": 1.0, "x": "b"}), json!({"k": 2, "n": 1})]);
-    let seqs: Vec<u64> = engine.log("ints").unwrap_or_default().iter().map(|entry| entry.seq).collect();
+    let documents: Vec<Value> = engine
+        .log("ints")
+        .unwrap_or_default()
+        .iter()
+        .map(|entry| entry.document.clone())
+        .collect();
+    assert_eq!(
+        documents,
+        [json!({"k": 1, "n": 1.0, "x": "b"}), json!({"k": 2, "n": 1})]
+    );
+    let seqs: Vec<u64> = engine
+        .log("ints")
+        .unwrap_or_default()
+        .iter()
+        .map(|entry| entry.seq)
+        .collect();
     assert_eq!(seqs, [0, 1]);
 }
 
@@ -184,12 +222,27 @@ fn ingest_combines_per_key_and_appends_in_key_order() {
 fn invalid_ingest_writes_nothing_and_names_the_document() {
     let (_, mut plan) = plan(REGISTERS);
     let mut engine = Engine::new(&mut plan);
-    let error = engine.ingest("ints", &[json!({"k": 1, "n": 1}), json!({"k": "one", "n": 1})]).expect_err("invalid");
+    let error = engine
+        .ingest(
+            "ints",
+            &[json!({"k": 1, "n": 1}), json!({"k": "one", "n": 1})],
+        )
+        .expect_err("invalid");
     assert_eq!(error.kind, RuntimeErrorKind::Invalid);
-    assert!(error.message.starts_with("document 1 of ingest into \"ints\" is invalid: /k: "), "{error}");
-    assert!(error.message.ends_with("document: {\"k\":\"one\",\"n\":1}"), "{error}");
+    assert!(
+        error
+            .message
+            .starts_with("document 1 of ingest into \"ints\" is invalid: /k: "),
+        "{error}"
+    );
+    assert!(
+        error.message.ends_with("document: {\"k\":\"one\",\"n\":1}"),
+        "{error}"
+    );
     assert_eq!(engine.log("ints").map(<[LogEntry]>::len), Some(0));
-    let error = engine.ingest("views", &[json!({"k": 1})]).expect_err("derived");
+    let error = engine
+        .ingest("views", &[json!({"k": 1})])
+        .expect_err("derived");
     assert!(error.message.contains("is a derived collection"), "{error}");
 }
 
@@ -203,13 +256,18 @@ fn a_failed_run_writes_nothing_and_keeps_registers() {
     ok(engine.ingest("ints", &[json!({"k": 1, "n": 5})]));
     ok(engine.settle());
     ok(engine.ingest("ints", &[json!({"k": 1, "n": 6}), json!({"k": 1, "n": 7})]));
-    let error = engine.settle().expect_err("register update is not an integer");
+    let error = engine
+        .settle()
+        .expect_err("register update is not an integer");
     assert_eq!(
         error.message,
         "transform views/add: register update 0 is invalid: (root): \"seven\" is not of type \"integer\"\n  \
          register update: \"seven\"\n  source document: {\"k\":1,\"n\":7}"
     );
-    assert_eq!((error.derivation.as_deref(), error.transform.as_deref()), (Some("views"), Some("add")));
+    assert_eq!(
+        (error.derivation.as_deref(), error.transform.as_deref()),
+        (Some("views"), Some("add"))
+    );
     // The run that also processed n = 6 was rolled back.
     assert_eq!(engine.register("views", &[json!(1)]), Some(json!(105)));
     assert_eq!(engine.log("views").map(<[LogEntry]>::len), Some(1));
@@ -235,11 +293,19 @@ collections:
 "#,
     );
     let mut engine = Engine::new(&mut plan);
-    let edits = [json!({"id": 1, "channel": "en"}), json!({"id": 2, "channel": "fr"}), json!({"id": 3, "channel": "de"})];
+    let edits = [
+        json!({"id": 1, "channel": "en"}),
+        json!({"id": 2, "channel": "fr"}),
+        json!({"id": 3, "channel": "de"}),
+    ];
     ok(engine.ingest("edits", &edits));
     ok(engine.settle());
-    assert_eq!(ok(engine.reduced_documents("english", 0, None)), vec![json!({"id": 1})]);
-    let selector: PartitionSelectorSpec = serde_json::from_value(json!({"exclude": {"chan": ["en"]}})).expect("selector");
+    assert_eq!(
+        ok(engine.reduced_documents("english", 0, None)),
+        vec![json!({"id": 1})]
+    );
+    let selector: PartitionSelectorSpec =
+        serde_json::from_value(json!({"exclude": {"chan": ["en"]}})).expect("selector");
     let verified = ok(engine.reduced_documents("edits", 0, Some(&selector)));
     assert_eq!(verified, vec![edits[1].clone(), edits[2].clone()]);
 }

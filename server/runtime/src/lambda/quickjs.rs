@@ -393,6 +393,15 @@ impl Engine {
             (outcome, leftover_jobs)
         });
         self.deadline.set(None);
+        let outcome = outcome.map_err(|mut error| {
+            if error.kind == LambdaErrorKind::Timeout {
+                error.message = format!(
+                    "the lambda ran past its time limit of {} ms and was stopped (is there an endless loop?)",
+                    time_limit.as_millis()
+                );
+            }
+            error
+        });
         // After hitting the memory limit QuickJS may have been interrupted halfway
         // through its own work: start afresh even if the lambda recovered.
         if leftover_jobs || self.memory.refused() {
@@ -403,8 +412,8 @@ impl Engine {
 }
 
 /// Inside the context: builds the arguments, calls, awaits, and converts the result.
-fn run<'js>(
-    ctx: &Ctx<'js>,
+fn run(
+    ctx: &Ctx<'_>,
     function: Persistent<Function<'static>>,
     args: &[&Value],
     interrupted: &Rc<Cell<bool>>,
@@ -474,8 +483,8 @@ impl From<rquickjs::Error> for Failure {
 
 /// Turns a failure into a [`LambdaError`], reading the thrown value's message,
 /// kind and position.
-fn describe_failure<'js>(
-    ctx: &Ctx<'js>,
+fn describe_failure(
+    ctx: &Ctx<'_>,
     failure: impl Into<Failure>,
     lambda: &Lambda,
     interrupted: bool,

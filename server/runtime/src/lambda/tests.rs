@@ -282,3 +282,67 @@ fn many_calls_reuse_one_compiled_lambda() {
         assert_eq!(out, vec![json!({"key": "k", "n": n + 1})]);
     }
 }
+
+#[test]
+fn results_follow_json_stringify_semantics() {
+    let mut host = host();
+    let id = compile(
+        &mut host,
+        LambdaKind::Update,
+        "return [0/0, 1/0, -0, 1.5, 2 ** 60, 1e300, [undefined, () => 1], {f() {}, s: Symbol('x'), d: new Date(0)}, 'é😀'];",
+    );
+    let out = host.call(id, &[&json!({})]).unwrap();
+    assert_eq!(
+        out,
+        vec![
+            json!(null),
+            json!(null),
+            json!(0),
+            json!(1.5),
+            json!(1_152_921_504_606_846_976_i64),
+            json!(1e300),
+            json!([null, null]),
+            json!({"d": "1970-01-01T00:00:00.000Z"}),
+            json!("é😀"),
+        ]
+    );
+    assert!(out[2].is_i64());
+}
+
+#[test]
+fn unrepresentable_results_are_errors() {
+    let mut host = host();
+    let id = compile(&mut host, LambdaKind::Update, "const a: any = {}; a.self = a; return [a];");
+    let error = call_err(&mut host, id, &[&json!({})]);
+    assert_eq!(error.kind, LambdaErrorKind::Thrown);
+    assert!(error.message.contains("cyclic"), "{}", error.message);
+    let id = compile(&mut host, LambdaKind::Update, "return [10n];");
+    assert!(call_err(&mut host, id, &[&json!({})]).message.contains("BigInt"));
+}
+
+#[test]
+fn arguments_keep_their_json_shape() {
+    let mut host = host();
+    let id = compile(
+        &mut host,
+        LambdaKind::Update,
+        "return [Object.keys(source), Object.getPrototypeOf(source) === Object.prototype, typeof source.big, source];",
+    );
+    let document: Value = serde_json::from_str(r#"{"__proto__": {"x": 1}, "2": "two", "b": [1, 2.5, "s", null, true], "big": 18446744073709551615}"#).unwrap();
+    let out = host.call(id, &[&document]).unwrap();
+    assert_eq!(out[0], json!(["2", "__proto__", "b", "big"]));
+    assert_eq!(out[1], json!(true));
+    assert_eq!(out[2], json!("number"));
+    assert_eq!(out[3]["__proto__"], json!({"x": 1}));
+    assert_eq!(out[3]["b"], json!([1, 2.5, "s", null, true]));
+}
+
+#[test]
+fn timeout_message_names_the_limit() {
+    let config = QuickJsConfig { time_limit: std::time::Duration::from_millis(50), ..QuickJsConfig::default() };
+    let mut host = QuickJsHost::new(config).unwrap();
+    let id = compile(&mut host, LambdaKind::Update, "while (true) {}");
+    let error = call_err(&mut host, id, &[&json!({})]);
+    assert_eq!(error.kind, LambdaErrorKind::Timeout);
+    assert!(error.message.contains("50 ms"), "{}", error.message);
+}

@@ -29,7 +29,10 @@ pub struct Difference {
 #[derive(Debug, Clone, PartialEq)]
 pub enum DocumentMismatch {
     /// Fixture and actual document at `index` differ at these locations.
-    Mismatched { index: usize, differences: Vec<Difference> },
+    Mismatched {
+        index: usize,
+        differences: Vec<Difference>,
+    },
     /// There are fewer actual documents than fixtures.
     Missing { index: usize, expected: Value },
     /// There are more actual documents than fixtures.
@@ -57,7 +60,13 @@ pub fn matches(expected: &Value, actual: &Value) -> bool {
 /// Every location where `actual` does not match `expected`.
 pub fn differences(expected: &Value, actual: &Value) -> Vec<Difference> {
     let mut differences = Vec::new();
-    collect_differences(expected, actual, &mut String::new(), &mut differences, false);
+    collect_differences(
+        expected,
+        actual,
+        &mut String::new(),
+        &mut differences,
+        false,
+    );
     differences
 }
 
@@ -72,17 +81,33 @@ pub fn compare_documents(expected: &[Value], actual: &[Value]) -> Vec<DocumentMi
         }
     }
     for (index, expected) in expected.iter().enumerate().skip(actual.len()) {
-        mismatches.push(DocumentMismatch::Missing { index, expected: expected.clone() });
+        mismatches.push(DocumentMismatch::Missing {
+            index,
+            expected: expected.clone(),
+        });
     }
     for (index, actual) in actual.iter().enumerate().skip(expected.len()) {
-        mismatches.push(DocumentMismatch::Unexpected { index, actual: actual.clone() });
+        mismatches.push(DocumentMismatch::Unexpected {
+            index,
+            actual: actual.clone(),
+        });
     }
     mismatches
 }
 
-fn collect_differences(expected: &Value, actual: &Value, pointer: &mut String, out: &mut Vec<Difference>, first_only: bool) {
+fn collect_differences(
+    expected: &Value,
+    actual: &Value,
+    pointer: &mut String,
+    out: &mut Vec<Difference>,
+    first_only: bool,
+) {
     let differ = |out: &mut Vec<Difference>, pointer: &str| {
-        out.push(Difference { pointer: pointer.to_owned(), expected: expected.clone(), actual: Some(actual.clone()) })
+        out.push(Difference {
+            pointer: pointer.to_owned(),
+            expected: expected.clone(),
+            actual: Some(actual.clone()),
+        })
     };
     match (expected, actual) {
         (Value::Object(expected), Value::Object(actual)) => {
@@ -91,7 +116,11 @@ fn collect_differences(expected: &Value, actual: &Value, pointer: &mut String, o
                 push_token(pointer, name);
                 match actual.get(name) {
                     Some(actual) => collect_differences(expected, actual, pointer, out, first_only),
-                    None => out.push(Difference { pointer: pointer.clone(), expected: expected.clone(), actual: None }),
+                    None => out.push(Difference {
+                        pointer: pointer.clone(),
+                        expected: expected.clone(),
+                        actual: None,
+                    }),
                 }
                 pointer.truncate(length);
                 if first_only && !out.is_empty() {
@@ -105,7 +134,11 @@ fn collect_differences(expected: &Value, actual: &Value, pointer: &mut String, o
                 push_index(pointer, index);
                 match actual.get(index) {
                     Some(actual) => collect_differences(expected, actual, pointer, out, first_only),
-                    None => out.push(Difference { pointer: pointer.clone(), expected: expected.clone(), actual: None }),
+                    None => out.push(Difference {
+                        pointer: pointer.clone(),
+                        expected: expected.clone(),
+                        actual: None,
+                    }),
                 }
                 pointer.truncate(length);
                 if first_only && !out.is_empty() {

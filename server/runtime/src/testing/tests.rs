@@ -16,7 +16,10 @@ fn catalog(yaml: &str) -> (Catalog, Plan) {
 fn objects_match_as_subsets_and_arrays_as_prefixes() {
     assert!(matches(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
     assert!(!matches(&json!({"a": 1, "b": 2}), &json!({"a": 1})));
-    assert!(matches(&json!({"xs": [{"id": 1}]}), &json!({"xs": [{"id": 1, "n": 2}, {"id": 3}]})));
+    assert!(matches(
+        &json!({"xs": [{"id": 1}]}),
+        &json!({"xs": [{"id": 1, "n": 2}, {"id": 3}]})
+    ));
     assert!(matches(&json!([]), &json!([1, 2, 3])));
     assert!(!matches(&json!([1, 2]), &json!([1])));
     assert!(!matches(&json!([2, 1]), &json!([1, 2])));
@@ -35,8 +38,14 @@ fn numbers_match_by_value_and_within_tolerance() {
     assert!(!matches(&json!(3.8), &json!(3.800_000_000_001)));
     assert!(!matches(&json!(1), &json!(2)));
     // Integers beyond 2^53 compare as doubles under the tolerance rule.
-    assert!(matches(&json!(9007199254740993_u64), &json!(9007199254740992_u64)));
-    assert!(!matches(&json!(9007199254740996_u64), &json!(9007199254740992_u64)));
+    assert!(matches(
+        &json!(9007199254740993_u64),
+        &json!(9007199254740992_u64)
+    ));
+    assert!(!matches(
+        &json!(9007199254740996_u64),
+        &json!(9007199254740992_u64)
+    ));
 }
 
 #[test]
@@ -58,10 +67,26 @@ fn differences_name_pointer_expected_and_actual() {
     assert_eq!(
         found,
         vec![
-            Difference { pointer: "/a/b~1c".into(), expected: json!(1), actual: Some(json!(2)) },
-            Difference { pointer: "/xs/1".into(), expected: json!(2), actual: Some(json!(5)) },
-            Difference { pointer: "/xs/2".into(), expected: json!(3), actual: None },
-            Difference { pointer: "/m".into(), expected: json!(null), actual: None },
+            Difference {
+                pointer: "/a/b~1c".into(),
+                expected: json!(1),
+                actual: Some(json!(2))
+            },
+            Difference {
+                pointer: "/xs/1".into(),
+                expected: json!(2),
+                actual: Some(json!(5))
+            },
+            Difference {
+                pointer: "/xs/2".into(),
+                expected: json!(3),
+                actual: None
+            },
+            Difference {
+                pointer: "/m".into(),
+                expected: json!(null),
+                actual: None
+            },
         ]
     );
 }
@@ -116,7 +141,11 @@ tests:
 fn a_failing_lambda_fails_only_its_own_test() {
     let (catalog, mut plan) = catalog(CATALOG);
     let report = run_all(&mut plan, &catalog);
-    let names: Vec<(&str, bool)> = report.results.iter().map(|r| (r.name.as_str(), r.passed())).collect();
+    let names: Vec<(&str, bool)> = report
+        .results
+        .iter()
+        .map(|r| (r.name.as_str(), r.passed()))
+        .collect();
     assert_eq!(
         names,
         [
@@ -134,8 +163,13 @@ fn a_failing_lambda_fails_only_its_own_test() {
     let failure = failed.failure.as_ref().expect("failed");
     assert_eq!(failure.step, Some(0));
     assert_eq!(failure.scope.pointer, "/tests/b: a failing lambda/0");
-    let Problem::Error(error) = &failure.problem else { panic!("expected a runtime error: {failure}") };
-    assert_eq!(error.kind, RuntimeErrorKind::Lambda(LambdaErrorKind::Thrown));
+    let Problem::Error(error) = &failure.problem else {
+        panic!("expected a runtime error: {failure}")
+    };
+    assert_eq!(
+        error.kind,
+        RuntimeErrorKind::Lambda(LambdaErrorKind::Thrown)
+    );
     assert_eq!(error.lambda, Some(LambdaKind::Publish));
     assert_eq!(
         error.scope.as_ref().map(|scope| scope.pointer.as_str()),
@@ -155,8 +189,16 @@ fn a_failing_lambda_fails_only_its_own_test() {
     let Some(Problem::Error(error)) = report.results[3].failure.as_ref().map(|f| &f.problem) else {
         panic!("expected a runtime error")
     };
-    assert_eq!(error.kind, RuntimeErrorKind::Lambda(LambdaErrorKind::NotAnArray));
-    assert!(error.message.starts_with("transform sums/fromInts publish lambda must return an array, got \"nope\""), "{error}");
+    assert_eq!(
+        error.kind,
+        RuntimeErrorKind::Lambda(LambdaErrorKind::NotAnArray)
+    );
+    assert!(
+        error.message.starts_with(
+            "transform sums/fromInts publish lambda must return an array, got \"nope\""
+        ),
+        "{error}"
+    );
 }
 
 #[test]
@@ -167,7 +209,10 @@ fn a_failing_verify_reports_a_per_document_diff() {
     let result = &report.results[0];
     let failure = result.failure.as_ref().expect("failed");
     assert_eq!(failure.step, Some(2));
-    assert_eq!(failure.document_scope(1).pointer, "/tests/c: a mismatch/2/verify/documents/1");
+    assert_eq!(
+        failure.document_scope(1).pointer,
+        "/tests/c: a mismatch/2/verify/documents/1"
+    );
     assert_eq!(
         failure.to_string(),
         "actual and expected documents did not match:\n\
@@ -180,24 +225,48 @@ fn a_failing_verify_reports_a_per_document_diff() {
     assert_eq!(result.verifies.len(), 1);
     assert_eq!(
         result.verifies[0].actual,
-        vec![json!({"k": "a", "total": 2, "count": 1}), json!({"k": "b", "total": 10, "count": 2})]
+        vec![
+            json!({"k": "a", "total": 2, "count": 1}),
+            json!({"k": "b", "total": 10, "count": 2})
+        ]
     );
 }
 
 #[test]
 fn tests_run_in_file_then_name_order() {
     let (catalog, _) = catalog(CATALOG);
-    let names: Vec<&str> = ordered_tests(&catalog).iter().map(|test| test.name.as_str()).collect();
-    assert_eq!(names, ["a: registers start from initial", "b: a failing lambda", "c: a mismatch", "d: a non-array", "e: after the failures"]);
+    let names: Vec<&str> = ordered_tests(&catalog)
+        .iter()
+        .map(|test| test.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "a: registers start from initial",
+            "b: a failing lambda",
+            "c: a mismatch",
+            "d: a non-array",
+            "e: after the failures"
+        ]
+    );
 }
 
 #[test]
 fn unexpected_documents_are_reported() {
     let mismatches = compare_documents(&[json!({"k": 1})], &[json!({"k": 1}), json!({"k": 2})]);
-    assert_eq!(mismatches, vec![DocumentMismatch::Unexpected { index: 1, actual: json!({"k": 2}) }]);
+    assert_eq!(
+        mismatches,
+        vec![DocumentMismatch::Unexpected {
+            index: 1,
+            actual: json!({"k": 2})
+        }]
+    );
     let failure = TestFailure {
         step: Some(0),
-        scope: model::Scope::new(url::Url::parse("file:///f.yaml").expect("url"), "/tests/t/0"),
+        scope: model::Scope::new(
+            url::Url::parse("file:///f.yaml").expect("url"),
+            "/tests/t/0",
+        ),
         problem: Problem::Mismatch(mismatches),
     };
     assert_eq!(

@@ -193,3 +193,33 @@ fn await_and_return_at_top_level() {
     let body = "const x: number = await Promise.resolve(1);\nreturn [x];";
     assert_eq!(js(body), "const x         = await Promise.resolve(1);\nreturn [x];");
 }
+
+#[test]
+fn hostile_input_keeps_layout_and_never_panics() {
+    let deep = format!("return [{}1{}];", "(".repeat(5000), ")".repeat(5000));
+    let cases = [
+        "}",
+        "{",
+        "`${`${`",
+        "'",
+        "\"\\",
+        "/* unterminated",
+        "let x = /re",
+        "é😀: number } )",
+        "return <",
+        "x!!!!!",
+        "\r\nlet a: number\r\n= 1;",
+        "type",
+        "as as as",
+        deep.as_str(),
+    ];
+    for case in cases {
+        let stripped = strip_types(case);
+        assert_layout(case, &stripped.javascript);
+        for error in &stripped.errors {
+            let lines = case.split('\n').count() as u32;
+            assert!(error.line < lines && error.end_line < lines, "{case:?}: {error:?}");
+        }
+    }
+    assert!(strip_types(&deep).errors.is_empty());
+}
