@@ -6,6 +6,7 @@
 //! schema used by a thousand collections is compiled and inferred once.
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use load::Loaded;
 use model::{Catalog, Collection, Diagnostic, Scope};
@@ -25,6 +26,8 @@ pub(crate) struct Context<'l> {
     /// transitively), computed on first use.
     visible: HashMap<Url, HashSet<Url>>,
     pub schemas: SchemaCache,
+    /// TypeScript syntax errors by lambda body: many bodies are identical.
+    pub lambda_errors: HashMap<String, Rc<Vec<typescript::SyntaxError>>>,
 }
 
 /// Why a collection name could not be resolved from some file.
@@ -54,6 +57,7 @@ impl<'l> Context<'l> {
             imports,
             visible: HashMap::new(),
             schemas: SchemaCache::default(),
+            lambda_errors: HashMap::new(),
         }
     }
 

@@ -213,9 +213,25 @@ fn shuffle(
 ) -> Option<Vec<String>> {
     let shuffle_scope = scope.push("shuffle");
     let Some(shuffle) = &transform.shuffle else {
-        // The source key, checked where the source is defined.
-        let valid = !source.spec.key.is_empty() && source.spec.key.iter().all(|p| schemas::is_valid_pointer(p));
-        return valid.then(|| source.spec.key.clone());
+        // The source key, checked against the source collection's schema
+        // where the source is defined; an alternate source schema must also
+        // describe it (reported at that schema).
+        let key = &source.spec.key;
+        if key.is_empty() || !key.iter().all(|pointer| schemas::is_valid_pointer(pointer)) {
+            return None;
+        }
+        if transform.source.schema.is_none() {
+            return Some(key.clone());
+        }
+        let url = source_schema?;
+        let shape = cx.schemas.shape(cx.loaded, url)?;
+        let role = KeyRole::Shuffle { transform: name };
+        let written = scope.push("source").push("schema");
+        let mut valid = true;
+        for pointer in key {
+            valid &= schemas::check_key_location(cx, &shape, url, pointer, &role, &written);
+        }
+        return valid.then(|| key.clone());
     };
     if shuffle.is_empty() {
         let message = format!("transform \"{name}\" has an empty shuffle; omit it to shuffle on the source key");

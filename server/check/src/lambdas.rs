@@ -35,13 +35,17 @@ pub(crate) fn check_lambda(cx: &mut Context<'_>, label: &str, lambda: &LambdaSpe
 
 /// C29: syntax errors of a TypeScript body written at `scope`.
 fn typescript_syntax(cx: &mut Context<'_>, label: &str, body: &str, scope: &Scope) {
-    let stripped = typescript::strip_types(body);
-    if stripped.errors.is_empty() {
+    let errors = cx
+        .lambda_errors
+        .entry(body.to_string())
+        .or_insert_with(|| std::rc::Rc::new(typescript::strip_types(body).errors))
+        .clone();
+    if errors.is_empty() {
         return;
     }
     let body_lines = LineIndex::new(body);
     let place = BodyPlace::find(cx, scope, body);
-    for error in &stripped.errors {
+    for error in errors.iter() {
         let mut diagnostic = Diagnostic::error("C29", scope.clone(), format!("lambda {label}: {}", error.message));
         let start = body_lines.offset(body, Position { line: error.line, character: error.column }, ColumnUnit::Utf16);
         let end = body_lines.offset(body, Position { line: error.end_line, character: error.end_column }, ColumnUnit::Utf16);

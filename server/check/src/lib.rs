@@ -20,6 +20,11 @@
 //!   with the per-build cache of shapes and validators.
 //! * [`context`]: the state shared by one run: name lookup, import
 //!   visibility (§4), diagnostics.
+//!
+//! Tests: each module's unit tests (one or more per code, asserting the
+//! code, the message facts and the exact text under the range), plus
+//! `conformance` (the corpus checks cleanly; 1,000 collections check fast)
+//! and `fixtures` (every `fixtures/invalid/` case reports what it expects).
 
 mod collections;
 mod context;

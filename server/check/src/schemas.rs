@@ -38,15 +38,29 @@ pub(crate) struct SchemaCache {
 
 impl SchemaCache {
     /// The inferred shape of the schema at `url`; `None` when it does not
-    /// resolve.
+    /// resolve, or when its documents have C7/C9 problems (checks against
+    /// a broken schema would only echo those).
     pub fn shape(&mut self, loaded: &Loaded, url: &Url) -> Option<Rc<Shape>> {
+        if !self.is_usable(url) {
+            return None;
+        }
         self.shapes.entry(url.clone()).or_insert_with(|| shape::infer(&loaded.schemas, url).map(Rc::new)).clone()
     }
 
-    /// The compiled schema at `url`; `None` when it cannot be compiled (its
-    /// problems are reported as C7/C9).
+    /// The compiled schema at `url`; `None` when it cannot be compiled or
+    /// its documents have C7/C9 problems.
     pub fn validator(&mut self, loaded: &Loaded, url: &Url) -> Option<Validator> {
+        if !self.is_usable(url) {
+            return None;
+        }
         self.validators.entry(url.clone()).or_insert_with(|| loaded.schemas.compile(url).ok()).clone()
+    }
+
+    /// False when the schema's documents are known to have problems.
+    fn is_usable(&self, url: &Url) -> bool {
+        let mut document = url.clone();
+        document.set_fragment(None);
+        self.reach_is_clean.get(&document).copied().unwrap_or(true)
     }
 }
 
@@ -362,5 +376,15 @@ mod unit {
         )]);
         let found = run.only("C9");
         assert_eq!(run.text_at(found), "\"^IMO([0-9]{7}$\"");
+    }
+
+    #[test]
+    fn a_broken_schema_does_not_cascade_into_key_checks() {
+        let run = run(&[(
+            "flow.yaml",
+            "collections:\n  - name: members\n    schema:\n      type: object\n      reduce: { strategy: sum }\n      properties:\n        id: { type: strnig }\n      required: [id]\n    key: [/id]\ntests:\n  t:\n    - ingest:\n        collection: members\n        documents: [{ id: 1 }]\n",
+        )]);
+        let found = run.only("C9");
+        assert_eq!(run.text_at(found), "strnig");
     }
 }

@@ -223,3 +223,20 @@ fn c27_register_schema_problems() {
     assert!(found[0].message.starts_with("invalid schema at"));
     assert!(run.diagnostics.iter().all(|diagnostic| diagnostic.code == "C27"), "{:#?}", run.diagnostics);
 }
+
+#[test]
+fn c10_default_shuffle_against_an_alternate_source_schema() {
+    let run = run(&[
+        (
+            "flow.yaml",
+            &copies(&format!(
+                "        fromOrders:\n          source:\n            name: acme/orders\n            schema: loose.schema.yaml\n{PUBLISH}"
+            )),
+        ),
+        ("order.schema.yaml", ORDER_SCHEMA),
+        ("loose.schema.yaml", "type: object\nproperties:\n  id: { type: string }\n"),
+    ]);
+    let found = run.only("C10c");
+    assert_eq!(run.text_at(found), "loose.schema.yaml");
+    assert!(found.message.starts_with("shuffle key of transform \"fromOrders\" /id may be absent"), "{}", found.message);
+}
