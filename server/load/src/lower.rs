@@ -94,10 +94,22 @@ fn entity<T: DeserializeOwned>(loader: &mut Loader<'_>, scope: &Scope, value: &V
                     && diagnostic.scope.resource == scope.resource
                     && (diagnostic.scope.pointer.starts_with(&format!("{prefix}/")) || diagnostic.scope.pointer == *prefix)
             });
-            if !reported {
+            // A non-string `nodeJS` body is C28a, reported by the checks.
+            if !reported && !has_non_string_lambda(value) {
                 loader.error(Diagnostic::error("C1b", scope.clone(), format!("invalid structure: {error}")).at_key());
             }
             None
         }
+    }
+}
+
+/// True when a `nodeJS` lambda body somewhere in `value` is not a string.
+fn has_non_string_lambda(value: &Value) -> bool {
+    match value {
+        Value::Object(object) => object
+            .iter()
+            .any(|(key, child)| (key == "nodeJS" && !child.is_string()) || has_non_string_lambda(child)),
+        Value::Array(items) => items.iter().any(has_non_string_lambda),
+        _ => false,
     }
 }

@@ -56,6 +56,8 @@ fn report(schema: &Value, resource: &Scope, error: &ValidationError<'_>, out: &m
             let property = property.as_str().map(str::to_string).unwrap_or_else(|| property.to_string());
             out.push(Diagnostic::error("C1b", at, format!("missing required property \"{property}\"")).at_key());
         }
+        // A `nodeJS` body that is not a string is C28a, reported by the checks.
+        ValidationErrorKind::Type { .. } if at.pointer.ends_with("/nodeJS") => {}
         ValidationErrorKind::Type { kind } => {
             let expected = match kind {
                 TypeKind::Single(ty) => type_name(&ty.to_string()).to_string(),
