@@ -14,10 +14,11 @@ use url::Url;
 
 /// Every check of catalog.md §12, plus our warning W1.
 const ALL_CODES: &[&str] = &[
-    "C1a", "C1b", "C1c", "C2", "C3", "C4", "C5a", "C5b", "C5c", "C5d", "C6a", "C6b", "C7", "C8a", "C8b", "C8c", "C8d",
-    "C8e", "C8f", "C8g", "C9", "C10a", "C10b", "C10c", "C10d", "C10e", "C11a", "C11b", "C11c", "C12", "C13", "C14",
-    "C15", "C16", "C17a", "C17b", "C18", "C19", "C20", "C21", "C22", "C23", "C24", "C25a", "C25b", "C25c", "C26",
-    "C27", "C28a", "C28b", "C28c", "C29", "C30", "C31a", "C31b", "C32a", "C32b", "C32c", "C32d", "C32e", "W1",
+    "C1a", "C1b", "C1c", "C2", "C3", "C4", "C5a", "C5b", "C5c", "C5d", "C6a", "C6b", "C7", "C8a",
+    "C8b", "C8c", "C8d", "C8e", "C8f", "C8g", "C9", "C10a", "C10b", "C10c", "C10d", "C10e", "C11a",
+    "C11b", "C11c", "C12", "C13", "C14", "C15", "C16", "C17a", "C17b", "C18", "C19", "C20", "C21",
+    "C22", "C23", "C24", "C25a", "C25b", "C25c", "C26", "C27", "C28a", "C28b", "C28c", "C29",
+    "C30", "C31a", "C31b", "C32a", "C32b", "C32c", "C32d", "C32e", "W1",
 ];
 
 /// One produced diagnostic, in the terms of an expectation.
@@ -28,13 +29,27 @@ fn actual(dir: &Path) -> (Vec<(PathBuf, Expectation)>, Loaded) {
     diagnostics.extend(check::check(&loaded));
     let mut out = Vec::new();
     for diagnostic in &diagnostics {
-        let Some(location) = loaded.locate(&diagnostic.scope, diagnostic.at_key) else { continue };
+        let Some(location) = loaded.locate(&diagnostic.scope, diagnostic.at_key) else {
+            continue;
+        };
         let range = diagnostic.range.unwrap_or(location.range);
         let resource = loaded.resource(&location.resource).unwrap();
-        let start = resource.line_index.position(&resource.text, range.start, ColumnUnit::Char);
-        let end = resource.line_index.position(&resource.text, range.end, ColumnUnit::Char);
-        let path = location.resource.to_file_path().map(|p| p.strip_prefix(dir).unwrap_or(&p).to_path_buf()).unwrap_or_default();
-        let end_character = if end.line == start.line { end.character } else { u32::MAX };
+        let start = resource
+            .line_index
+            .position(&resource.text, range.start, ColumnUnit::Char);
+        let end = resource
+            .line_index
+            .position(&resource.text, range.end, ColumnUnit::Char);
+        let path = location
+            .resource
+            .to_file_path()
+            .map(|p| p.strip_prefix(dir).unwrap_or(&p).to_path_buf())
+            .unwrap_or_default();
+        let end_character = if end.line == start.line {
+            end.character
+        } else {
+            u32::MAX
+        };
         out.push((
             path,
             Expectation {
@@ -73,7 +88,10 @@ fn invalid_fixtures_report_exactly_their_annotations() {
             if path != Path::new("flow.yaml") {
                 covered_in_imports.insert(expectation.code.clone());
             }
-            match actual.iter().position(|(actual_path, item)| actual_path == path && matches(expectation, item)) {
+            match actual
+                .iter()
+                .position(|(actual_path, item)| actual_path == path && matches(expectation, item))
+            {
                 Some(index) => {
                     actual.remove(index);
                 }
@@ -100,9 +118,20 @@ fn invalid_fixtures_report_exactly_their_annotations() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
-    let uncovered: Vec<&&str> = ALL_CODES.iter().filter(|code| !covered.contains(**code)).collect();
-    assert!(uncovered.is_empty(), "checks without a fixture: {uncovered:?}");
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    let uncovered: Vec<&&str> = ALL_CODES
+        .iter()
+        .filter(|code| !covered.contains(**code))
+        .collect();
+    assert!(
+        uncovered.is_empty(),
+        "checks without a fixture: {uncovered:?}"
+    );
     assert!(
         covered_in_imports.len() * 3 >= ALL_CODES.len(),
         "only {} of {} checks have a fixture with the mistake in an imported file",

@@ -30,21 +30,35 @@ fn names(cx: &mut Context<'_>) {
     for (index, collection) in collections.iter().enumerate() {
         let name = &collection.name;
         if !model::names::is_valid_collection_name(name) {
-            let message =
-                format!("collection name \"{name}\" may contain only letters, digits, \"-\", \"_\", \".\", \"/\"");
-            cx.report(Diagnostic::error("C5a", collection.name_scope.clone(), message));
+            let message = format!(
+                "collection name \"{name}\" may contain only letters, digits, \"-\", \"_\", \".\", \"/\""
+            );
+            cx.report(Diagnostic::error(
+                "C5a",
+                collection.name_scope.clone(),
+                message,
+            ));
         }
         if name.ends_with('/') {
             let message = format!("collection name \"{name}\" must not end with \"/\"");
-            cx.report(Diagnostic::error("C5b", collection.name_scope.clone(), message));
+            cx.report(Diagnostic::error(
+                "C5b",
+                collection.name_scope.clone(),
+                message,
+            ));
         }
         match first.get(&name.to_lowercase()) {
             Some(&earlier) => {
                 let earlier = &collections[earlier];
-                let message = format!("collection \"{name}\" is already defined at {}", earlier.name_scope);
+                let message = format!(
+                    "collection \"{name}\" is already defined at {}",
+                    earlier.name_scope
+                );
                 cx.report(
-                    Diagnostic::error("C5c", collection.name_scope.clone(), message)
-                        .with_related(earlier.name_scope.clone(), format!("\"{}\" is defined here", earlier.name)),
+                    Diagnostic::error("C5c", collection.name_scope.clone(), message).with_related(
+                        earlier.name_scope.clone(),
+                        format!("\"{}\" is defined here", earlier.name),
+                    ),
                 );
             }
             None => {
@@ -60,14 +74,24 @@ fn names(cx: &mut Context<'_>) {
             if at + 1 == folded.len() {
                 continue;
             }
-            let Some(&prefix_index) = first.get(&folded[..at]) else { continue };
+            let Some(&prefix_index) = first.get(&folded[..at]) else {
+                continue;
+            };
             let prefix = &collections[prefix_index];
-            let (later, earlier) = if prefix_index < index { (collection, prefix) } else { (prefix, collection) };
-            let message =
-                format!("collection \"{}\" cannot be a prefix of collection \"{}\"", prefix.name, collection.name);
+            let (later, earlier) = if prefix_index < index {
+                (collection, prefix)
+            } else {
+                (prefix, collection)
+            };
+            let message = format!(
+                "collection \"{}\" cannot be a prefix of collection \"{}\"",
+                prefix.name, collection.name
+            );
             cx.report(
-                Diagnostic::error("C5d", later.name_scope.clone(), message)
-                    .with_related(earlier.name_scope.clone(), format!("\"{}\" is defined here", earlier.name)),
+                Diagnostic::error("C5d", later.name_scope.clone(), message).with_related(
+                    earlier.name_scope.clone(),
+                    format!("\"{}\" is defined here", earlier.name),
+                ),
             );
         }
     }
@@ -77,18 +101,25 @@ fn names(cx: &mut Context<'_>) {
 fn key(cx: &mut Context<'_>, collection: &Collection) {
     let key_scope = collection.scope.push("key");
     if collection.spec.key.is_empty() {
-        let message = format!("collection \"{}\" must have at least one key pointer", collection.name);
+        let message = format!(
+            "collection \"{}\" must have at least one key pointer",
+            collection.name
+        );
         cx.report(Diagnostic::error("C6a", key_scope, message));
         return;
     }
-    let shape = collection.schema_url().and_then(|url| cx.schemas.shape(cx.loaded, &url).map(|shape| (url, shape)));
+    let shape = collection
+        .schema_url()
+        .and_then(|url| cx.schemas.shape(cx.loaded, &url).map(|shape| (url, shape)));
     for (index, pointer) in collection.spec.key.iter().enumerate() {
         let scope = key_scope.push(index);
         if !schemas::report_invalid_pointer(cx, pointer, &scope) {
             continue;
         }
         let Some((url, shape)) = &shape else { continue };
-        let role = KeyRole::Key { collection: &collection.name };
+        let role = KeyRole::Key {
+            collection: &collection.name,
+        };
         if schemas::check_key_location(cx, shape, url, pointer, &role, &scope) {
             if let Some(message) = schema::shape::key_reduction_warning(shape, pointer) {
                 cx.report(Diagnostic::warning("W1", scope, message));
@@ -108,36 +139,70 @@ mod unit {
     const ID_SCHEMA: &str = "      type: object\n      properties:\n        id: { type: string }\n      required: [id]\n";
 
     fn one(schema: &str, key: &str) -> Run {
-        run(&[("flow.yaml", &format!("collections:\n{}", collection("acme/things", schema, key)))])
+        run(&[(
+            "flow.yaml",
+            &format!("collections:\n{}", collection("acme/things", schema, key)),
+        )])
     }
 
     #[test]
     fn c5a_bad_characters() {
-        let run = run(&[("flow.yaml", &format!("collections:\n{}", collection("acme/open orders", ID_SCHEMA, "[/id]")))]);
+        let run = run(&[(
+            "flow.yaml",
+            &format!(
+                "collections:\n{}",
+                collection("acme/open orders", ID_SCHEMA, "[/id]")
+            ),
+        )]);
         let found = run.only("C5a");
         assert_eq!(run.text_at(found), "acme/open orders");
-        assert!(found.message.starts_with("collection name \"acme/open orders\" may contain only"));
+        assert!(
+            found
+                .message
+                .starts_with("collection name \"acme/open orders\" may contain only")
+        );
     }
 
     #[test]
     fn c5b_trailing_slash() {
-        let run = run(&[("flow.yaml", &format!("collections:\n{}", collection("acme/archive/", ID_SCHEMA, "[/id]")))]);
+        let run = run(&[(
+            "flow.yaml",
+            &format!(
+                "collections:\n{}",
+                collection("acme/archive/", ID_SCHEMA, "[/id]")
+            ),
+        )]);
         let found = run.only("C5b");
         assert_eq!(run.text_at(found), "acme/archive/");
-        assert_eq!(found.message, "collection name \"acme/archive/\" must not end with \"/\"");
+        assert_eq!(
+            found.message,
+            "collection name \"acme/archive/\" must not end with \"/\""
+        );
     }
 
     #[test]
     fn c5c_duplicate_names_differ_by_case() {
         let run = run(&[
             ("flow.yaml", "import: [a.yaml, b.yaml]\n"),
-            ("a.yaml", &format!("collections:\n{}", collection("acme/orders", ID_SCHEMA, "[/id]"))),
-            ("b.yaml", &format!("collections:\n  acme/Orders:\n    schema:\n{ID_SCHEMA}    key: [/id]\n")),
+            (
+                "a.yaml",
+                &format!(
+                    "collections:\n{}",
+                    collection("acme/orders", ID_SCHEMA, "[/id]")
+                ),
+            ),
+            (
+                "b.yaml",
+                &format!("collections:\n  acme/Orders:\n    schema:\n{ID_SCHEMA}    key: [/id]\n"),
+            ),
         ]);
         let found = run.only("C5c");
         assert_eq!(run.file_of(found), "b.yaml");
         assert_eq!(run.text_at(found), "acme/Orders");
-        assert_eq!(found.message, "collection \"acme/Orders\" is already defined at file:///p/a.yaml#/collections/0/name");
+        assert_eq!(
+            found.message,
+            "collection \"acme/Orders\" is already defined at file:///p/a.yaml#/collections/0/name"
+        );
         assert_eq!(run.related_text(found, 0), "acme/orders");
     }
 
@@ -154,7 +219,10 @@ mod unit {
         // Reported at the later of the two.
         assert_eq!(found.scope.pointer, "/collections/1/name");
         assert_eq!(run.text_at(found), "acme/orders");
-        assert_eq!(found.message, "collection \"acme/orders\" cannot be a prefix of collection \"acme/orders/archive\"");
+        assert_eq!(
+            found.message,
+            "collection \"acme/orders\" cannot be a prefix of collection \"acme/orders/archive\""
+        );
     }
 
     #[test]
@@ -162,7 +230,10 @@ mod unit {
         let run = one(ID_SCHEMA, "[]");
         let found = run.only("C6a");
         assert_eq!(run.text_at(found), "[]");
-        assert_eq!(found.message, "collection \"acme/things\" must have at least one key pointer");
+        assert_eq!(
+            found.message,
+            "collection \"acme/things\" must have at least one key pointer"
+        );
     }
 
     #[test]
@@ -207,7 +278,11 @@ mod unit {
         let run = one(schema, "[/id, /level]");
         let found = run.only("C10e");
         assert_eq!(run.text_at(found), "/level");
-        assert!(found.message.contains("objects, arrays and fractional numbers cannot be keys"));
+        assert!(
+            found
+                .message
+                .contains("objects, arrays and fractional numbers cannot be keys")
+        );
     }
 
     #[test]
@@ -217,13 +292,19 @@ mod unit {
         let found = run.only("W1");
         assert!(!found.is_error());
         assert_eq!(run.text_at(found), "/isbn");
-        assert_eq!(found.message, "key location /isbn has reduce strategy firstWriteWins, which will be ignored for keying");
+        assert_eq!(
+            found.message,
+            "key location /isbn has reduce strategy firstWriteWins, which will be ignored for keying"
+        );
     }
 
     /// A collection keyed on `/id` whose schema file is `schema`.
     fn with_schema_file(schema: &str) -> Run {
         run(&[
-            ("flow.yaml", "collections:\n  - name: acme/things\n    schema: s.yaml\n    key: [/id]\n"),
+            (
+                "flow.yaml",
+                "collections:\n  - name: acme/things\n    schema: s.yaml\n    key: [/id]\n",
+            ),
             ("s.yaml", schema),
         ])
     }
@@ -236,7 +317,11 @@ mod unit {
         let found = run.only("C8a");
         assert_eq!(run.file_of(found), "s.yaml");
         assert_eq!(run.text_at(found), "qty");
-        assert!(found.message.contains("location /qty is required to exist but no value can satisfy its schema"));
+        assert!(
+            found
+                .message
+                .contains("location /qty is required to exist but no value can satisfy its schema")
+        );
         assert_eq!(run.related_text(found, 0), "acme/things");
     }
 
@@ -247,31 +332,47 @@ mod unit {
         );
         let found = run.only("C8b");
         assert_eq!(run.text_at(found), "total");
-        assert!(found.message.contains("location /total declares a reduce strategy"));
+        assert!(
+            found
+                .message
+                .contains("location /total declares a reduce strategy")
+        );
     }
 
     fn merged(property: &str) -> String {
-        format!("type: object\nreduce: {{ strategy: merge }}\nproperties:\n  id: {{ type: string }}\n{property}required: [id]\n")
+        format!(
+            "type: object\nreduce: {{ strategy: merge }}\nproperties:\n  id: {{ type: string }}\n{property}required: [id]\n"
+        )
     }
 
     #[test]
     fn c8c_sum_of_strings() {
-        let run = with_schema_file(&merged("  total:\n    type: string\n    reduce: { strategy: sum }\n"));
+        let run = with_schema_file(&merged(
+            "  total:\n    type: string\n    reduce: { strategy: sum }\n",
+        ));
         let found = run.only("C8c");
         assert_eq!(run.text_at(found), "total");
-        assert!(found.message.contains("/total uses 'sum', which needs a numeric location, but it may be string"));
+        assert!(
+            found.message.contains(
+                "/total uses 'sum', which needs a numeric location, but it may be string"
+            )
+        );
     }
 
     #[test]
     fn c8d_merge_of_strings() {
-        let run = with_schema_file(&merged("  label: { type: string, reduce: { strategy: merge } }\n"));
+        let run = with_schema_file(&merged(
+            "  label: { type: string, reduce: { strategy: merge } }\n",
+        ));
         let found = run.only("C8d");
         assert_eq!(run.text_at(found), "label");
     }
 
     #[test]
     fn c8e_set_of_an_array() {
-        let run = with_schema_file(&merged("  members:\n    type: array\n    reduce: { strategy: set }\n"));
+        let run = with_schema_file(&merged(
+            "  members:\n    type: array\n    reduce: { strategy: set }\n",
+        ));
         let found = run.only("C8e");
         assert_eq!(run.text_at(found), "members");
     }
@@ -283,12 +384,18 @@ mod unit {
         ));
         let found = run.only("C8f");
         assert_eq!(run.text_at(found), "replace");
-        assert!(found.message.contains("/members/replace is inside a 'set' location"));
+        assert!(
+            found
+                .message
+                .contains("/members/replace is inside a 'set' location")
+        );
     }
 
     #[test]
     fn c8g_append_to_a_string() {
-        let run = with_schema_file(&merged("  notes: { type: string, reduce: { strategy: append } }\n"));
+        let run = with_schema_file(&merged(
+            "  notes: { type: string, reduce: { strategy: append } }\n",
+        ));
         let found = run.only("C8g");
         assert_eq!(run.text_at(found), "notes");
     }
@@ -310,7 +417,10 @@ mod unit {
                 "flow.yaml",
                 "collections:\n  - name: a\n    schema: s.yaml\n    key: [/id]\n  - name: b\n    schema: s.yaml\n    key: [/id]\n",
             ),
-            ("s.yaml", "type: object\nproperties:\n  id: { type: string }\n  total: { type: integer, reduce: { strategy: sum } }\nrequired: [id]\n"),
+            (
+                "s.yaml",
+                "type: object\nproperties:\n  id: { type: string }\n  total: { type: integer, reduce: { strategy: sum } }\nrequired: [id]\n",
+            ),
         ]);
         run.only("C8b");
     }

@@ -8,7 +8,8 @@ use crate::test_support::*;
 
 #[test]
 fn the_corpus_checks_cleanly() {
-    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/estuary-docs/");
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/estuary-docs/");
     let corpus = corpus.canonicalize().expect("the corpus is present");
     let fetch = DiskFetch::new(
         vec![UrlMapping {

@@ -72,7 +72,8 @@ impl<'l> Context<'l> {
 
     pub fn collection(&self, name: &str) -> Option<&'l Collection> {
         let catalog = self.catalog;
-        self.collection_index(name).map(|index| &catalog.collections[index])
+        self.collection_index(name)
+            .map(|index| &catalog.collections[index])
     }
 
     /// Whether the file `from` can see the file `to` (catalog.md §4).
@@ -101,14 +102,26 @@ impl<'l> Context<'l> {
     /// Resolves a collection named at `scope` (a `source.name`, a test step's
     /// `collection`): it must exist (C12) and be visible from the file holding
     /// `scope` (C13).
-    pub fn resolve_collection(&mut self, name: &str, scope: &Scope) -> Result<&'l Collection, Unresolved> {
+    pub fn resolve_collection(
+        &mut self,
+        name: &str,
+        scope: &Scope,
+    ) -> Result<&'l Collection, Unresolved> {
         let Some(collection) = self.collection(name) else {
             let mut message = format!("no collection named \"{name}\"");
-            let candidates = self.catalog.collections.iter().map(|collection| collection.name.as_str());
+            let candidates = self
+                .catalog
+                .collections
+                .iter()
+                .map(|collection| collection.name.as_str());
             if let Some(suggestion) = model::names::suggest(name, candidates) {
                 message.push_str(&format!("; did you mean \"{suggestion}\"?"));
             }
-            return Err(Unresolved::Missing(Diagnostic::error("C12", scope.clone(), message)));
+            return Err(Unresolved::Missing(Diagnostic::error(
+                "C12",
+                scope.clone(),
+                message,
+            )));
         };
         let here = &scope.resource;
         let there = &collection.scope.resource;
@@ -116,8 +129,10 @@ impl<'l> Context<'l> {
             let message = format!(
                 "\"{name}\" is defined in {there}, which {here} does not import (directly or indirectly)"
             );
-            let diagnostic = Diagnostic::error("C13", scope.clone(), message)
-                .with_related(collection.name_scope.clone(), format!("\"{name}\" is defined here"));
+            let diagnostic = Diagnostic::error("C13", scope.clone(), message).with_related(
+                collection.name_scope.clone(),
+                format!("\"{name}\" is defined here"),
+            );
             return Err(Unresolved::NotVisible(diagnostic));
         }
         Ok(collection)
@@ -126,7 +141,9 @@ impl<'l> Context<'l> {
     /// Reports an unresolved reference.
     pub fn report_unresolved(&mut self, unresolved: Unresolved) {
         match unresolved {
-            Unresolved::Missing(diagnostic) | Unresolved::NotVisible(diagnostic) => self.report(diagnostic),
+            Unresolved::Missing(diagnostic) | Unresolved::NotVisible(diagnostic) => {
+                self.report(diagnostic)
+            }
         }
     }
 }

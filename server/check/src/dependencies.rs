@@ -24,7 +24,10 @@ pub(crate) fn check(cx: &mut Context<'_>) {
                 cx.report(
                     Diagnostic::error("C30", dependency.scope.clone(), message).with_related(
                         earlier.scope.clone(),
-                        format!("\"{}\" is required at \"{}\" here", earlier.package, earlier.version),
+                        format!(
+                            "\"{}\" is required at \"{}\" here",
+                            earlier.package, earlier.version
+                        ),
                     ),
                 );
             }
@@ -40,8 +43,14 @@ mod unit {
     #[test]
     fn c30_version_clash_is_reported_at_the_later_declaration() {
         let run = run(&[
-            ("flow.yaml", "import: [reports.yaml]\nnodeDependencies:\n  moment: \"^2.24\"\n  lodash: \"4\"\n"),
-            ("reports.yaml", "nodeDependencies:\n  moment: \"^2.29\"\n  lodash: \"4\"\n"),
+            (
+                "flow.yaml",
+                "import: [reports.yaml]\nnodeDependencies:\n  moment: \"^2.24\"\n  lodash: \"4\"\n",
+            ),
+            (
+                "reports.yaml",
+                "nodeDependencies:\n  moment: \"^2.29\"\n  lodash: \"4\"\n",
+            ),
         ]);
         let found = run.only("C30");
         assert_eq!(run.text_at(found), "\"^2.24\"");

@@ -34,14 +34,19 @@ pub(crate) fn check(cx: &mut Context<'_>) {
     // Derivation → (transform scope, source) edges for cycle detection.
     let mut edges: HashMap<usize, Vec<(Scope, usize)>> = HashMap::new();
     for (index, collection) in catalog.collections.iter().enumerate() {
-        let Some(derivation) = &collection.spec.derivation else { continue };
+        let Some(derivation) = &collection.spec.derivation else {
+            continue;
+        };
         register(cx, collection, derivation);
         transform_names(cx, collection);
         let mut resolved = Vec::new();
         for (scope, name, transform) in collection.transforms() {
             if let Some(one) = transform_checks(cx, index, collection, &scope, name, transform) {
                 if let Some(source_index) = cx.collection_index(&one.source.name) {
-                    edges.entry(index).or_default().push((scope.push("source").push("name"), source_index));
+                    edges
+                        .entry(index)
+                        .or_default()
+                        .push((scope.push("source").push("name"), source_index));
                 }
                 resolved.push(one);
             }
@@ -49,8 +54,17 @@ pub(crate) fn check(cx: &mut Context<'_>) {
         source_schemas_agree(cx, collection, &resolved);
         shuffle_types_agree(cx, &resolved);
         for (position, lambda) in derivation.bootstrap.iter().enumerate() {
-            let scope = collection.scope.push("derivation").push("bootstrap").push(position);
-            lambdas::check_lambda(cx, &format!("{} bootstrap {position}", collection.name), lambda, &scope);
+            let scope = collection
+                .scope
+                .push("derivation")
+                .push("bootstrap")
+                .push(position);
+            lambdas::check_lambda(
+                cx,
+                &format!("{} bootstrap {position}", collection.name),
+                lambda,
+                &scope,
+            );
         }
     }
     cycles(cx, &edges);
@@ -58,17 +72,33 @@ pub(crate) fn check(cx: &mut Context<'_>) {
 
 /// C27 (register schema problems) and C26 (`initial` must validate).
 fn register(cx: &mut Context<'_>, collection: &Collection, derivation: &DerivationSpec) {
-    let Some(register) = &derivation.register else { return };
+    let Some(register) = &derivation.register else {
+        return;
+    };
     let register_scope = collection.scope.push("derivation").push("register");
-    let Some(url) = collection.register_schema_url() else { return };
-    if !schemas::check_schema_use(cx, &url, &register_scope.push("schema"), collection, SchemaRole::Register) {
+    let Some(url) = collection.register_schema_url() else {
+        return;
+    };
+    if !schemas::check_schema_use(
+        cx,
+        &url,
+        &register_scope.push("schema"),
+        collection,
+        SchemaRole::Register,
+    ) {
         return;
     }
-    let Some(validator) = cx.schemas.validator(cx.loaded, &url) else { return };
+    let Some(validator) = cx.schemas.validator(cx.loaded, &url) else {
+        return;
+    };
     if let Err(errors) = validator.validate(&register.initial) {
         let detail: Vec<String> = errors.iter().take(5).map(ToString::to_string).collect();
         let message = format!("initial register value is invalid: {}", detail.join("; "));
-        cx.report(Diagnostic::error("C26", register_scope.push("initial"), message));
+        cx.report(Diagnostic::error(
+            "C26",
+            register_scope.push("initial"),
+            message,
+        ));
     }
 }
 
@@ -78,17 +108,24 @@ fn transform_names(cx: &mut Context<'_>, collection: &Collection) {
     let mut first: HashMap<String, (Scope, &str)> = HashMap::new();
     for (scope, name, _) in collection.transforms() {
         if !model::names::is_valid_token_name(name) {
-            let message = format!("transform name \"{name}\" may contain only letters, digits, \"-\", \"_\", \".\"");
+            let message = format!(
+                "transform name \"{name}\" may contain only letters, digits, \"-\", \"_\", \".\""
+            );
             cx.report(Diagnostic::error("C17a", scope.clone(), message).at_key());
         }
         match first.get(&name.to_lowercase()) {
             Some((earlier_scope, earlier)) => {
-                let message =
-                    format!("transform \"{name}\" duplicates \"{earlier}\" in derivation \"{}\"", collection.name);
+                let message = format!(
+                    "transform \"{name}\" duplicates \"{earlier}\" in derivation \"{}\"",
+                    collection.name
+                );
                 cx.report(
                     Diagnostic::error("C17b", scope.clone(), message)
                         .at_key()
-                        .with_related(earlier_scope.clone(), format!("\"{earlier}\" is defined here")),
+                        .with_related(
+                            earlier_scope.clone(),
+                            format!("\"{earlier}\" is defined here"),
+                        ),
                 );
             }
             None => {
@@ -109,12 +146,21 @@ fn transform_checks<'l>(
     transform: &'l TransformSpec,
 ) -> Option<Resolved<'l>> {
     if transform.update.is_none() && transform.publish.is_none() {
-        let message = format!("transform \"{name}\" must have an update lambda, a publish lambda, or both");
+        let message =
+            format!("transform \"{name}\" must have an update lambda, a publish lambda, or both");
         cx.report(Diagnostic::error("C18", scope.clone(), message).at_key());
     }
-    for (kind, lambda) in [("update", &transform.update), ("publish", &transform.publish)] {
+    for (kind, lambda) in [
+        ("update", &transform.update),
+        ("publish", &transform.publish),
+    ] {
         if let Some(lambda) = lambda {
-            lambdas::check_lambda(cx, &format!("{}/{name} {kind}", collection.name), lambda, &scope.push(kind));
+            lambdas::check_lambda(
+                cx,
+                &format!("{}/{name} {kind}", collection.name),
+                lambda,
+                &scope.push(kind),
+            );
         }
     }
     read_delay(cx, transform, scope);
@@ -146,7 +192,14 @@ fn transform_checks<'l>(
         projections::check_selector(cx, source, selector, &source_scope.push("partitions"));
     }
     let shuffle = shuffle(cx, scope, name, transform, source, source_schema.as_ref());
-    Some(Resolved { scope: scope.clone(), name, transform, source, source_schema, shuffle })
+    Some(Resolved {
+        scope: scope.clone(),
+        name,
+        transform,
+        source,
+        source_schema,
+        shuffle,
+    })
 }
 
 /// C12–C15 for `source.name`.
@@ -161,7 +214,10 @@ fn source<'l>(
     let name_scope = scope.push("source").push("name");
     let source_name = &transform.source.name;
     if *source_name == collection.name {
-        let message = format!("derivation \"{}\" cannot read from itself (transform \"{name}\")", collection.name);
+        let message = format!(
+            "derivation \"{}\" cannot read from itself (transform \"{name}\")",
+            collection.name
+        );
         cx.report(Diagnostic::error("C15", name_scope, message));
         return None;
     }
@@ -175,11 +231,12 @@ fn source<'l>(
     let source_index = cx.collection_index(source_name).unwrap_or(0);
     let same_file = source.scope.resource == collection.scope.resource;
     if collection.list_form && same_file && source_index > index {
-        let message = format!("collection \"{source_name}\" must be defined before it is used as a source");
-        cx.report(
-            Diagnostic::error("C14", name_scope, message)
-                .with_related(source.name_scope.clone(), format!("\"{source_name}\" is defined here")),
-        );
+        let message =
+            format!("collection \"{source_name}\" must be defined before it is used as a source");
+        cx.report(Diagnostic::error("C14", name_scope, message).with_related(
+            source.name_scope.clone(),
+            format!("\"{source_name}\" is defined here"),
+        ));
         return None;
     }
     Some(source)
@@ -187,15 +244,23 @@ fn source<'l>(
 
 /// C1c and C24 for `readDelay`.
 fn read_delay(cx: &mut Context<'_>, transform: &TransformSpec, scope: &Scope) {
-    let Some(delay) = &transform.read_delay else { return };
+    let Some(delay) = &transform.read_delay else {
+        return;
+    };
     let delay_scope = scope.push("readDelay");
     match humantime::parse_duration(delay.trim()) {
         Err(_) => {
-            let message = format!("readDelay \"{delay}\" is not a duration such as \"90s\", \"5m\" or \"48h\"");
+            let message = format!(
+                "readDelay \"{delay}\" is not a duration such as \"90s\", \"5m\" or \"48h\""
+            );
             cx.report(Diagnostic::error("C1c", delay_scope, message));
         }
         Ok(duration) if duration.as_secs() < 1 => {
-            cx.report(Diagnostic::error("C24", delay_scope, "readDelay must be at least one second"));
+            cx.report(Diagnostic::error(
+                "C24",
+                delay_scope,
+                "readDelay must be at least one second",
+            ));
         }
         Ok(_) => {}
     }
@@ -234,7 +299,9 @@ fn shuffle(
         return valid.then(|| key.clone());
     };
     if shuffle.is_empty() {
-        let message = format!("transform \"{name}\" has an empty shuffle; omit it to shuffle on the source key");
+        let message = format!(
+            "transform \"{name}\" has an empty shuffle; omit it to shuffle on the source key"
+        );
         cx.report(Diagnostic::error("C19", shuffle_scope, message));
         return None;
     }
@@ -246,7 +313,10 @@ fn shuffle(
         return None;
     }
     if *shuffle == source.spec.key {
-        let message = format!("transform \"{name}\" shuffle equals the key of \"{}\"; omit it", source.name);
+        let message = format!(
+            "transform \"{name}\" shuffle equals the key of \"{}\"; omit it",
+            source.name
+        );
         cx.report(Diagnostic::error("C20", shuffle_scope, message));
         return Some(shuffle.clone());
     }
@@ -254,7 +324,14 @@ fn shuffle(
     let shape = cx.schemas.shape(cx.loaded, url)?;
     let role = KeyRole::Shuffle { transform: name };
     for (position, pointer) in shuffle.iter().enumerate() {
-        valid &= schemas::check_key_location(cx, &shape, url, pointer, &role, &shuffle_scope.push(position));
+        valid &= schemas::check_key_location(
+            cx,
+            &shape,
+            url,
+            pointer,
+            &role,
+            &shuffle_scope.push(position),
+        );
     }
     valid.then(|| shuffle.clone())
 }
@@ -278,8 +355,10 @@ fn source_schemas_agree(cx: &mut Context<'_>, collection: &Collection, resolved:
                 collection.name, one.source.name
             );
             cx.report(
-                Diagnostic::error("C22", source_schema_scope(one), message)
-                    .with_related(source_schema_scope(earlier), format!("transform \"{}\" reads it like this", earlier.name)),
+                Diagnostic::error("C22", source_schema_scope(one), message).with_related(
+                    source_schema_scope(earlier),
+                    format!("transform \"{}\" reads it like this", earlier.name),
+                ),
             );
         }
     }
@@ -299,9 +378,16 @@ fn source_schema_scope(resolved: &Resolved<'_>) -> Scope {
 fn shuffle_types_agree(cx: &mut Context<'_>, resolved: &[Resolved<'_>]) {
     let mut first: Option<(&Resolved<'_>, Vec<Types>)> = None;
     for one in resolved {
-        let (Some(shuffle), Some(url)) = (&one.shuffle, &one.source_schema) else { continue };
-        let Some(shape) = cx.schemas.shape(cx.loaded, url) else { continue };
-        let types: Vec<Types> = shuffle.iter().map(|pointer| shape.locate(pointer).shape.types).collect();
+        let (Some(shuffle), Some(url)) = (&one.shuffle, &one.source_schema) else {
+            continue;
+        };
+        let Some(shape) = cx.schemas.shape(cx.loaded, url) else {
+            continue;
+        };
+        let types: Vec<Types> = shuffle
+            .iter()
+            .map(|pointer| shape.locate(pointer).shape.types)
+            .collect();
         let Some((earlier, earlier_types)) = &first else {
             first = Some((one, types));
             continue;
@@ -315,8 +401,10 @@ fn shuffle_types_agree(cx: &mut Context<'_>, resolved: &[Resolved<'_>]) {
                 describe_types(&types)
             );
             cx.report(
-                Diagnostic::error("C23", shuffle_scope(one), message)
-                    .with_related(shuffle_scope(earlier), format!("transform \"{}\" shuffles here", earlier.name)),
+                Diagnostic::error("C23", shuffle_scope(one), message).with_related(
+                    shuffle_scope(earlier),
+                    format!("transform \"{}\" shuffles here", earlier.name),
+                ),
             );
         }
     }
@@ -331,7 +419,10 @@ fn shuffle_scope(resolved: &Resolved<'_>) -> Scope {
 
 /// `[integer]`, `[string, null | integer]`.
 fn describe_types(types: &[Types]) -> String {
-    let each: Vec<String> = types.iter().map(|types| types.names().join(" | ")).collect();
+    let each: Vec<String> = types
+        .iter()
+        .map(|types| types.names().join(" | "))
+        .collect();
     format!("[{}]", each.join(", "))
 }
 
@@ -369,8 +460,12 @@ fn cycles(cx: &mut Context<'_>, edges: &HashMap<usize, Vec<(Scope, usize)>>) {
                     path.push((*target, 0));
                 }
                 State::Open => {
-                    let from = path.iter().position(|(open, _)| open == target).unwrap_or(0);
-                    let mut cycle: Vec<usize> = path[from..].iter().map(|(open, _)| *open).collect();
+                    let from = path
+                        .iter()
+                        .position(|(open, _)| open == target)
+                        .unwrap_or(0);
+                    let mut cycle: Vec<usize> =
+                        path[from..].iter().map(|(open, _)| *open).collect();
                     cycle.push(*target);
                     found.push((scope.clone(), cycle));
                 }
@@ -381,7 +476,10 @@ fn cycles(cx: &mut Context<'_>, edges: &HashMap<usize, Vec<(Scope, usize)>>) {
     let collections = &cx.catalog.collections;
     let mut diagnostics = Vec::new();
     for (scope, cycle) in found {
-        let names: Vec<&str> = cycle.iter().map(|index| collections[*index].name.as_str()).collect();
+        let names: Vec<&str> = cycle
+            .iter()
+            .map(|index| collections[*index].name.as_str())
+            .collect();
         let message = format!("derivations form a cycle: {}", names.join(" -> "));
         diagnostics.push(Diagnostic::error("C16", scope, message));
     }

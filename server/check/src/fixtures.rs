@@ -32,7 +32,11 @@ fn found(loaded: &Loaded, dir: &Path, diagnostic: &Diagnostic) -> Option<Found> 
         file: path.strip_prefix(dir).ok()?.to_path_buf(),
         line: start.line,
         start: start.character,
-        end: if end.line == start.line { end.character } else { u32::MAX },
+        end: if end.line == start.line {
+            end.character
+        } else {
+            u32::MAX
+        },
         code: diagnostic.code.to_string(),
         message: diagnostic.message.clone(),
     })
@@ -45,7 +49,10 @@ const LOADER_CODES: [&str; 5] = ["C1a", "C1b", "C2", "C3", "C4"];
 /// message substring) and named in the hand-off report.
 const TOLERATED: [(&str, &str); 1] = [
     // `schema::shape::inspect` words C8b "declares a reduce strategy (sum), but".
-    ("C8b-orphan-reduce", "declares a reduce strategy, but its parent location does not"),
+    (
+        "C8b-orphan-reduce",
+        "declares a reduce strategy, but its parent location does not",
+    ),
 ];
 
 /// Disagreements between one fixture's expectations and what was reported.
@@ -71,9 +78,14 @@ fn disagreements(dir: &Path) -> Vec<String> {
     let mut expected = test_utils::fixture_expectations(&dir);
     expected.retain(|(_, expectation)| !LOADER_CODES.contains(&expectation.code.as_str()));
     let mut out = Vec::new();
-    let name = dir.file_name().map(|name| name.to_string_lossy().to_string()).unwrap_or_default();
+    let name = dir
+        .file_name()
+        .map(|name| name.to_string_lossy().to_string())
+        .unwrap_or_default();
     let tolerated = |expectation: &test_utils::Expectation| {
-        TOLERATED.iter().any(|(fixture, message)| *fixture == name && expectation.message.contains(message))
+        TOLERATED
+            .iter()
+            .any(|(fixture, message)| *fixture == name && expectation.message.contains(message))
     };
     let mut matched = vec![false; reported.len()];
     for (file, expectation) in &expected {
@@ -89,8 +101,14 @@ fn disagreements(dir: &Path) -> Vec<String> {
         match hit {
             Some((index, _)) => matched[index] = true,
             None => {
-                let near: Vec<&Found> = reported.iter().filter(|found| found.code == expectation.code).collect();
-                out.push(format!("{name}: missing {expectation:?} in {}; reported with that code: {near:?}", file.display()));
+                let near: Vec<&Found> = reported
+                    .iter()
+                    .filter(|found| found.code == expectation.code)
+                    .collect();
+                out.push(format!(
+                    "{name}: missing {expectation:?} in {}; reported with that code: {near:?}",
+                    file.display()
+                ));
             }
         }
     }
@@ -109,5 +127,10 @@ fn the_invalid_fixtures_report_what_they_expect() {
     for dir in test_utils::case_dirs(&root) {
         all.extend(disagreements(&dir));
     }
-    assert!(all.is_empty(), "{} disagreements:\n{}", all.len(), all.join("\n"));
+    assert!(
+        all.is_empty(),
+        "{} disagreements:\n{}",
+        all.len(),
+        all.join("\n")
+    );
 }

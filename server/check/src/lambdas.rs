@@ -17,18 +17,28 @@ pub(crate) fn check_lambda(cx: &mut Context<'_>, label: &str, lambda: &LambdaSpe
         LambdaSpec::NodeJs(body) => typescript_syntax(cx, label, body, &scope.push("nodeJS")),
         LambdaSpec::Remote(url) => {
             let absolute = url::Url::parse(url).is_ok_and(|url| {
-                matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|host| !host.is_empty())
+                matches!(url.scheme(), "http" | "https")
+                    && url.host_str().is_some_and(|host| !host.is_empty())
             });
             if !absolute {
-                let message = format!("remote lambda must be an absolute http(s) URL, not \"{url}\"");
+                let message =
+                    format!("remote lambda must be an absolute http(s) URL, not \"{url}\"");
                 cx.report(Diagnostic::error("C28b", scope.push("remote"), message));
             }
         }
         LambdaSpec::Sqlite(_) => {
-            cx.report(Diagnostic::error("C28c", scope.push("sqlite"), "SQLite lambdas are not supported"));
+            cx.report(Diagnostic::error(
+                "C28c",
+                scope.push("sqlite"),
+                "SQLite lambdas are not supported",
+            ));
         }
         LambdaSpec::SqliteFile(_) => {
-            cx.report(Diagnostic::error("C28c", scope.push("sqliteFile"), "SQLite lambdas are not supported"));
+            cx.report(Diagnostic::error(
+                "C28c",
+                scope.push("sqliteFile"),
+                "SQLite lambdas are not supported",
+            ));
         }
     }
 }
@@ -46,9 +56,27 @@ fn typescript_syntax(cx: &mut Context<'_>, label: &str, body: &str, scope: &Scop
     let body_lines = LineIndex::new(body);
     let place = BodyPlace::find(cx, scope, body);
     for error in errors.iter() {
-        let mut diagnostic = Diagnostic::error("C29", scope.clone(), format!("lambda {label}: {}", error.message));
-        let start = body_lines.offset(body, Position { line: error.line, character: error.column }, ColumnUnit::Utf16);
-        let end = body_lines.offset(body, Position { line: error.end_line, character: error.end_column }, ColumnUnit::Utf16);
+        let mut diagnostic = Diagnostic::error(
+            "C29",
+            scope.clone(),
+            format!("lambda {label}: {}", error.message),
+        );
+        let start = body_lines.offset(
+            body,
+            Position {
+                line: error.line,
+                character: error.column,
+            },
+            ColumnUnit::Utf16,
+        );
+        let end = body_lines.offset(
+            body,
+            Position {
+                line: error.end_line,
+                character: error.end_column,
+            },
+            ColumnUnit::Utf16,
+        );
         if let Some(place) = &place {
             let precise = place.range(start, end.max(start));
             match place.use_site {
@@ -58,7 +86,10 @@ fn typescript_syntax(cx: &mut Context<'_>, label: &str, body: &str, scope: &Scop
                     diagnostic.related.push(Related {
                         scope: scope.clone(),
                         range: Some(precise),
-                        message: format!("the error is in the anchored lambda body: {}", error.message),
+                        message: format!(
+                            "the error is in the anchored lambda body: {}",
+                            error.message
+                        ),
                     });
                 }
                 None => diagnostic = diagnostic.with_range(precise),
@@ -83,7 +114,12 @@ enum Mapping {
     Contiguous(u32),
     /// A literal block scalar: body line `i` is file line `first_line + i`,
     /// starting after `indent` columns.
-    Lines { first_line: u32, indent: u32, body_lines: LineIndex, line_index: LineIndex },
+    Lines {
+        first_line: u32,
+        indent: u32,
+        body_lines: LineIndex,
+        line_index: LineIndex,
+    },
     /// No exact mapping (folded or escaped scalars): the whole scalar.
     Whole,
 }
@@ -111,7 +147,11 @@ impl BodyPlace {
                 }
             }
         };
-        Some(BodyPlace { node, mapping, use_site })
+        Some(BodyPlace {
+            node,
+            mapping,
+            use_site,
+        })
     }
 
     /// The file range of the body range `start..end` (byte offsets).
@@ -119,7 +159,12 @@ impl BodyPlace {
         let clamp = |offset: u32| offset.clamp(self.node.start, self.node.end);
         match &self.mapping {
             Mapping::Contiguous(at) => TextRange::new(clamp(at + start), clamp(at + end)),
-            Mapping::Lines { first_line, indent, body_lines, line_index } => {
+            Mapping::Lines {
+                first_line,
+                indent,
+                body_lines,
+                line_index,
+            } => {
                 let map = |offset: u32| {
                     let line = body_lines.line_of(offset);
                     let column = offset - body_lines.line_start(line);
@@ -155,8 +200,15 @@ fn literal_mapping(text: &str, line_index: &LineIndex, node: TextRange, body: &s
             break;
         }
     }
-    let Some(indent) = indent else { return Mapping::Whole };
-    Mapping::Lines { first_line, indent, body_lines: LineIndex::new(body), line_index: line_index.clone() }
+    let Some(indent) = indent else {
+        return Mapping::Whole;
+    };
+    Mapping::Lines {
+        first_line,
+        indent,
+        body_lines: LineIndex::new(body),
+        line_index: line_index.clone(),
+    }
 }
 
 /// C28a: a `nodeJS` value that is not a string. The loader cannot build such
@@ -164,26 +216,38 @@ fn literal_mapping(text: &str, line_index: &LineIndex, node: TextRange, body: &s
 pub(crate) fn non_string_bodies(cx: &mut Context<'_>) {
     let loaded = cx.loaded;
     let mut found = Vec::new();
-    for resource in loaded.resources.iter().filter(|resource| resource.kind == ResourceKind::Catalog) {
+    for resource in loaded
+        .resources
+        .iter()
+        .filter(|resource| resource.kind == ResourceKind::Catalog)
+    {
         let root = Scope::root(resource.url.clone());
         let collections: Vec<(Scope, &Value)> = match resource.json.get("collections") {
-            Some(Value::Array(list)) => {
-                list.iter().enumerate().map(|(index, value)| (root.push("collections").push(index), value)).collect()
-            }
-            Some(Value::Object(map)) => {
-                map.iter().map(|(name, value)| (root.push("collections").push(name), value)).collect()
-            }
+            Some(Value::Array(list)) => list
+                .iter()
+                .enumerate()
+                .map(|(index, value)| (root.push("collections").push(index), value))
+                .collect(),
+            Some(Value::Object(map)) => map
+                .iter()
+                .map(|(name, value)| (root.push("collections").push(name), value))
+                .collect(),
             _ => Vec::new(),
         };
         for (scope, collection) in collections {
-            let Some(derivation) = collection.get("derivation") else { continue };
+            let Some(derivation) = collection.get("derivation") else {
+                continue;
+            };
             let derivation_scope = scope.push("derivation");
             let mut lambdas: Vec<(Scope, &Value)> = Vec::new();
             if let Some(Value::Object(transforms)) = derivation.get("transform") {
                 for (name, transform) in transforms {
                     for kind in ["update", "publish"] {
                         if let Some(lambda) = transform.get(kind) {
-                            lambdas.push((derivation_scope.push("transform").push(name).push(kind), lambda));
+                            lambdas.push((
+                                derivation_scope.push("transform").push(name).push(kind),
+                                lambda,
+                            ));
                         }
                     }
                 }
@@ -202,7 +266,14 @@ pub(crate) fn non_string_bodies(cx: &mut Context<'_>) {
         }
     }
     for scope in found {
-        cx.report(Diagnostic::error("C28a", scope, "nodeJS lambda must be an inline function body").at_key());
+        cx.report(
+            Diagnostic::error(
+                "C28a",
+                scope,
+                "nodeJS lambda must be an inline function body",
+            )
+            .at_key(),
+        );
     }
 }
 
@@ -224,10 +295,21 @@ mod unit {
         );
         let run = run(&[("flow.yaml", &text), ("s.yaml", SCHEMA)]);
         let found = run.only("C29");
-        assert!(found.message.starts_with("lambda acme/cents/fromOrders publish: "), "{}", found.message);
+        assert!(
+            found
+                .message
+                .starts_with("lambda acme/cents/fromOrders publish: "),
+            "{}",
+            found.message
+        );
         let location = run.loaded.locate(&found.scope, false).unwrap();
         let range = found.range.unwrap();
-        let line = run.loaded.resource(&location.resource).unwrap().line_index.line_of(range.start);
+        let line = run
+            .loaded
+            .resource(&location.resource)
+            .unwrap()
+            .line_index
+            .line_of(range.start);
         assert_eq!(line, 15, "{found:#?}");
         assert_eq!(run.text_at(found), "]", "{found:#?}");
     }
@@ -239,7 +321,10 @@ mod unit {
         let found = run.all("C29");
         assert!(!found.is_empty());
         let at = run.text_at(found[0]);
-        assert!(!at.is_empty() && "return [source;".contains(at), "{at:?} {found:#?}");
+        assert!(
+            !at.is_empty() && "return [source;".contains(at),
+            "{at:?} {found:#?}"
+        );
     }
 
     #[test]
@@ -256,16 +341,24 @@ mod unit {
         let related = &found[0].related[0];
         let inside = &run.loaded.resource(&related.scope.resource).unwrap().text
             [related.range.unwrap().start as usize..related.range.unwrap().end as usize];
-        assert!("return [source;".contains(inside) && !inside.is_empty(), "{inside:?}");
+        assert!(
+            "return [source;".contains(inside) && !inside.is_empty(),
+            "{inside:?}"
+        );
     }
 
     #[test]
     fn c28a_nodejs_body_that_is_not_a_string() {
-        let text = derivation("          publish:\n            nodeJS:\n              file: copy-order.ts\n");
+        let text = derivation(
+            "          publish:\n            nodeJS:\n              file: copy-order.ts\n",
+        );
         let run = run_allowing_load_errors(&[("flow.yaml", &text), ("s.yaml", SCHEMA)]);
         let found = run.only("C28a");
         assert_eq!(run.text_at(found), "nodeJS");
-        assert_eq!(found.message, "nodeJS lambda must be an inline function body");
+        assert_eq!(
+            found.message,
+            "nodeJS lambda must be an inline function body"
+        );
     }
 
     #[test]
@@ -274,9 +367,16 @@ mod unit {
         let run = run(&[("flow.yaml", &text), ("s.yaml", SCHEMA)]);
         let found = run.only("C28b");
         assert_eq!(run.text_at(found), "/lambdas/price-order");
-        assert!(found.message.starts_with("remote lambda must be an absolute http(s) URL"));
+        assert!(
+            found
+                .message
+                .starts_with("remote lambda must be an absolute http(s) URL")
+        );
         let ok = run_allowing_load_errors(&[
-            ("flow.yaml", &derivation("          publish:\n            remote: https://example.com/lambda\n")),
+            (
+                "flow.yaml",
+                &derivation("          publish:\n            remote: https://example.com/lambda\n"),
+            ),
             ("s.yaml", SCHEMA),
         ]);
         ok.assert_clean();

@@ -18,13 +18,18 @@ pub(crate) fn check(cx: &mut Context<'_>) {
         if collection.spec.projections.is_empty() {
             continue;
         }
-        let schema_shape =
-            collection.schema_url().and_then(|url| cx.schemas.shape(cx.loaded, &url).map(|shape| (url, shape)));
+        let schema_shape = collection
+            .schema_url()
+            .and_then(|url| cx.schemas.shape(cx.loaded, &url).map(|shape| (url, shape)));
         let canonical: HashMap<String, String> = schema_shape
-            .as_ref().map(|(_, shape)| schema::shape::canonical_projections(shape)
+            .as_ref()
+            .map(|(_, shape)| {
+                schema::shape::canonical_projections(shape)
                     .into_iter()
                     .map(|projection| (projection.field, projection.pointer))
-                    .collect()).unwrap_or_default();
+                    .collect()
+            })
+            .unwrap_or_default();
         for (field, projection) in &collection.spec.projections {
             let entry = collection.scope.push("projections").push(field);
             let location_scope = match projection {
@@ -33,7 +38,9 @@ pub(crate) fn check(cx: &mut Context<'_>) {
             };
             let location = projection.location();
             if projection.is_partition() && !model::names::is_valid_token_name(field) {
-                let message = format!("partition field \"{field}\" may contain only letters, digits, \"-\", \"_\", \".\"");
+                let message = format!(
+                    "partition field \"{field}\" may contain only letters, digits, \"-\", \"_\", \".\""
+                );
                 cx.report(Diagnostic::error("C11c", entry.clone(), message).at_key());
             }
             if !schemas::report_invalid_pointer(cx, location, &location_scope) {
@@ -41,20 +48,28 @@ pub(crate) fn check(cx: &mut Context<'_>) {
             }
             if let Some(canonical) = canonical.get(field) {
                 if canonical != location {
-                    let message =
-                        format!("projection \"{field}\" is the automatic field for {canonical}; it cannot point at {location}");
+                    let message = format!(
+                        "projection \"{field}\" is the automatic field for {canonical}; it cannot point at {location}"
+                    );
                     cx.report(Diagnostic::error("C11b", location_scope.clone(), message));
                 }
             }
-            let Some((url, shape)) = &schema_shape else { continue };
+            let Some((url, shape)) = &schema_shape else {
+                continue;
+            };
             let located = shape.locate(location);
             if !matches!(located.exists, Exists::Must | Exists::May) {
-                let message = format!("projection \"{field}\" points at {location}, which schema {url} does not describe");
+                let message = format!(
+                    "projection \"{field}\" points at {location}, which schema {url} does not describe"
+                );
                 cx.report(Diagnostic::error("C11a", location_scope, message));
                 continue;
             }
             if projection.is_partition() {
-                let role = KeyRole::Partition { field, collection: &collection.name };
+                let role = KeyRole::Partition {
+                    field,
+                    collection: &collection.name,
+                };
                 schemas::check_key_location(cx, shape, url, location, &role, &location_scope);
             }
         }
@@ -63,14 +78,31 @@ pub(crate) fn check(cx: &mut Context<'_>) {
 
 /// C25a–C25d: a partition selector (`include`/`exclude`) written at `scope`
 /// that selects documents of `collection`.
-pub(crate) fn check_selector(cx: &mut Context<'_>, collection: &Collection, selector: &PartitionSelectorSpec, scope: &Scope) {
-    let shape = collection.schema_url().and_then(|url| cx.schemas.shape(cx.loaded, &url));
-    for (kind, fields) in [("include", &selector.include), ("exclude", &selector.exclude)] {
+pub(crate) fn check_selector(
+    cx: &mut Context<'_>,
+    collection: &Collection,
+    selector: &PartitionSelectorSpec,
+    scope: &Scope,
+) {
+    let shape = collection
+        .schema_url()
+        .and_then(|url| cx.schemas.shape(cx.loaded, &url));
+    for (kind, fields) in [
+        ("include", &selector.include),
+        ("exclude", &selector.exclude),
+    ] {
         for (field, values) in fields {
             let field_scope = scope.push(kind).push(field);
-            let partition = collection.spec.projections.get(field).filter(|projection| projection.is_partition());
+            let partition = collection
+                .spec
+                .projections
+                .get(field)
+                .filter(|projection| projection.is_partition());
             let Some(partition) = partition else {
-                let message = format!("\"{field}\" is not a partition field of collection \"{}\"", collection.name);
+                let message = format!(
+                    "\"{field}\" is not a partition field of collection \"{}\"",
+                    collection.name
+                );
                 cx.report(Diagnostic::error("C25a", field_scope, message).at_key());
                 continue;
             };
@@ -85,19 +117,26 @@ pub(crate) fn check_selector(cx: &mut Context<'_>, collection: &Collection, sele
                     Value::Null | Value::Bool(_) | Value::String(_) => {}
                     Value::Number(number) if number.is_i64() || number.is_u64() => {}
                     _ => {
-                        let message = "partition selector values must be null, boolean, integer or string";
+                        let message =
+                            "partition selector values must be null, boolean, integer or string";
                         cx.report(Diagnostic::error("C25b", value_scope, message));
                         continue;
                     }
                 }
                 if value.as_str() == Some("") {
-                    cx.report(Diagnostic::error("C25c", value_scope, "partition selector values cannot be empty strings"));
+                    cx.report(Diagnostic::error(
+                        "C25c",
+                        value_scope,
+                        "partition selector values cannot be empty strings",
+                    ));
                     continue;
                 }
                 let Some(types) = types else { continue };
                 if !types.overlaps(Types::of_value(value)) {
-                    let message =
-                        format!("value {value} of partition \"{field}\" does not match its type {}", types);
+                    let message = format!(
+                        "value {value} of partition \"{field}\" does not match its type {}",
+                        types
+                    );
                     cx.report(Diagnostic::error("C25d", value_scope, message));
                 }
             }
@@ -117,7 +156,11 @@ mod unit {
 
     #[test]
     fn c11a_projection_location_not_described() {
-        let text = collection("        id: { type: string }\n        weight_g: { type: integer }\n", "id", "      weight: /weight_kg\n");
+        let text = collection(
+            "        id: { type: string }\n        weight_g: { type: integer }\n",
+            "id",
+            "      weight: /weight_kg\n",
+        );
         let run = run(&[("flow.yaml", &text)]);
         let found = run.only("C11a");
         assert_eq!(run.text_at(found), "/weight_kg");
@@ -126,11 +169,18 @@ mod unit {
 
     #[test]
     fn c11b_canonical_field_for_another_location() {
-        let text = collection("        id: { type: string }\n        sku: { type: string }\n", "id", "      sku: /id\n      same: /sku\n      id: /id\n");
+        let text = collection(
+            "        id: { type: string }\n        sku: { type: string }\n",
+            "id",
+            "      sku: /id\n      same: /sku\n      id: /id\n",
+        );
         let run = run(&[("flow.yaml", &text)]);
         let found = run.only("C11b");
         assert_eq!(run.text_at(found), "/id");
-        assert_eq!(found.message, "projection \"sku\" is the automatic field for /sku; it cannot point at /id");
+        assert_eq!(
+            found.message,
+            "projection \"sku\" is the automatic field for /sku; it cannot point at /id"
+        );
     }
 
     #[test]
@@ -143,7 +193,11 @@ mod unit {
         let run = run(&[("flow.yaml", &text)]);
         let found = run.only("C11c");
         assert_eq!(run.text_at(found), "ship/region");
-        assert!(found.message.starts_with("partition field \"ship/region\" may contain only"));
+        assert!(
+            found
+                .message
+                .starts_with("partition field \"ship/region\" may contain only")
+        );
     }
 
     #[test]
@@ -161,7 +215,11 @@ mod unit {
 
     #[test]
     fn c6b_projection_pointer() {
-        let text = collection("        id: { type: string }\n", "id", "      buyer: customer\n");
+        let text = collection(
+            "        id: { type: string }\n",
+            "id",
+            "      buyer: customer\n",
+        );
         let run = run(&[("flow.yaml", &text)]);
         let found = run.only("C6b");
         assert_eq!(run.text_at(found), "customer");
@@ -178,33 +236,51 @@ mod unit {
 
     #[test]
     fn c25a_selector_field_is_not_a_partition() {
-        let run = run(&[("flow.yaml", &verify_with("          include:\n            color:\n              - red\n"))]);
+        let run = run(&[(
+            "flow.yaml",
+            &verify_with("          include:\n            color:\n              - red\n"),
+        )]);
         let found = run.only("C25a");
         assert_eq!(run.text_at(found), "color");
-        assert_eq!(found.message, "\"color\" is not a partition field of collection \"acme/orders\"");
+        assert_eq!(
+            found.message,
+            "\"color\" is not a partition field of collection \"acme/orders\""
+        );
     }
 
     #[test]
     fn c25b_float_selector_value() {
-        let run = run(&[("flow.yaml", &verify_with("          include:\n            region: [north, 2.5]\n"))]);
+        let run = run(&[(
+            "flow.yaml",
+            &verify_with("          include:\n            region: [north, 2.5]\n"),
+        )]);
         let found = run.only("C25b");
         assert_eq!(run.text_at(found), "2.5");
     }
 
     #[test]
     fn c25c_empty_selector_value() {
-        let run = run(&[("flow.yaml", &verify_with("          exclude: { region: [\"\"] }\n"))]);
+        let run = run(&[(
+            "flow.yaml",
+            &verify_with("          exclude: { region: [\"\"] }\n"),
+        )]);
         let found = run.only("C25c");
         assert_eq!(run.text_at(found), "\"\"");
     }
 
     #[test]
     fn c25d_selector_value_of_the_wrong_type() {
-        let run = run(&[("flow.yaml", &verify_with("          include: { region: [north, 7, true] }\n"))]);
+        let run = run(&[(
+            "flow.yaml",
+            &verify_with("          include: { region: [north, 7, true] }\n"),
+        )]);
         let found = run.all("C25d");
         assert_eq!(found.len(), 2, "{:#?}", run.diagnostics);
         assert_eq!(run.text_at(found[0]), "7");
-        assert_eq!(found[0].message, "value 7 of partition \"region\" does not match its type string");
+        assert_eq!(
+            found[0].message,
+            "value 7 of partition \"region\" does not match its type string"
+        );
         assert_eq!(run.text_at(found[1]), "true");
     }
 }

@@ -44,7 +44,10 @@ impl SchemaCache {
         if !self.is_usable(url) {
             return None;
         }
-        self.shapes.entry(url.clone()).or_insert_with(|| shape::infer(&loaded.schemas, url).map(Rc::new)).clone()
+        self.shapes
+            .entry(url.clone())
+            .or_insert_with(|| shape::infer(&loaded.schemas, url).map(Rc::new))
+            .clone()
     }
 
     /// The compiled schema at `url`; `None` when it cannot be compiled or
@@ -53,7 +56,10 @@ impl SchemaCache {
         if !self.is_usable(url) {
             return None;
         }
-        self.validators.entry(url.clone()).or_insert_with(|| loaded.schemas.compile(url).ok()).clone()
+        self.validators
+            .entry(url.clone())
+            .or_insert_with(|| loaded.schemas.compile(url).ok())
+            .clone()
     }
 
     /// False when the schema's documents are known to have problems.
@@ -83,8 +89,12 @@ impl SchemaRole {
     fn describe(self, collection: &Collection) -> String {
         match self {
             SchemaRole::Collection => format!("schema of collection \"{}\"", collection.name),
-            SchemaRole::Register => format!("register schema of derivation \"{}\"", collection.name),
-            SchemaRole::Source => format!("source schema of a transform of \"{}\"", collection.name),
+            SchemaRole::Register => {
+                format!("register schema of derivation \"{}\"", collection.name)
+            }
+            SchemaRole::Source => {
+                format!("source schema of a transform of \"{}\"", collection.name)
+            }
         }
     }
 }
@@ -107,10 +117,16 @@ pub(crate) fn check_schema_use(
         // Not loaded: the loader reported why (C2, C3 or C7).
         return false;
     }
-    let related = (collection.name_scope.clone(), format!("used as the {}", role.describe(collection)));
+    let related = (
+        collection.name_scope.clone(),
+        format!("used as the {}", role.describe(collection)),
+    );
     if loaded.schemas.resolve(url).is_none() {
         let message = format!("schema reference {url} cannot be resolved");
-        cx.report(Diagnostic::error(role.code("C7"), written.clone(), message).with_related(related.0, related.1));
+        cx.report(
+            Diagnostic::error(role.code("C7"), written.clone(), message)
+                .with_related(related.0, related.1),
+        );
         return false;
     }
     let clean = check_documents(cx, &document_url, role, &related);
@@ -144,7 +160,12 @@ pub(crate) fn check_schema_use(
 /// Reports the C7/C9 problems of `document` and of every document it
 /// reaches through `$ref`s, each document once per build. Returns whether
 /// all of them are free of problems.
-fn check_documents(cx: &mut Context<'_>, document: &Url, role: SchemaRole, related: &(Scope, String)) -> bool {
+fn check_documents(
+    cx: &mut Context<'_>,
+    document: &Url,
+    role: SchemaRole,
+    related: &(Scope, String),
+) -> bool {
     if let Some(clean) = cx.schemas.reach_is_clean.get(document) {
         return *clean;
     }
@@ -153,7 +174,9 @@ fn check_documents(cx: &mut Context<'_>, document: &Url, role: SchemaRole, relat
     let mut seen: HashSet<Url> = HashSet::new();
     let mut work = vec![document.clone()];
     while let Some(url) = work.pop() {
-        let Some(value) = loaded.schemas.document(&url) else { continue };
+        let Some(value) = loaded.schemas.document(&url) else {
+            continue;
+        };
         if !seen.insert(url.clone()) {
             continue;
         }
@@ -168,13 +191,17 @@ fn check_documents(cx: &mut Context<'_>, document: &Url, role: SchemaRole, relat
             continue;
         }
         let problems = schema::check_document(&loaded.schemas, &url);
-        cx.schemas.checked_documents.insert(url.clone(), problems.is_empty());
+        cx.schemas
+            .checked_documents
+            .insert(url.clone(), problems.is_empty());
         clean &= problems.is_empty();
         for problem in problems {
             if problem.code == "C7" {
                 // A reference into a document that could not be loaded was
                 // reported by the loader (C2/C3).
-                let target = references.iter().find(|reference| reference.pointer == problem.pointer);
+                let target = references
+                    .iter()
+                    .find(|reference| reference.pointer == problem.pointer);
                 if let Some(reference) = target {
                     let mut target_document = reference.target.clone();
                     target_document.set_fragment(None);
@@ -189,8 +216,8 @@ fn check_documents(cx: &mut Context<'_>, document: &Url, role: SchemaRole, relat
             if !cx.schemas.reported.insert((code, scope.clone())) {
                 continue;
             }
-            let mut diagnostic =
-                Diagnostic::error(code, scope, problem.message).with_related(related.0.clone(), related.1.clone());
+            let mut diagnostic = Diagnostic::error(code, scope, problem.message)
+                .with_related(related.0.clone(), related.1.clone());
             if at_key {
                 diagnostic = diagnostic.at_key();
             }
@@ -210,13 +237,29 @@ fn refine_reduce_pointer(document: &Value, pointer: &str) -> (String, bool) {
     let Some(Value::Object(reduce)) = schema::pointer::resolve(document, pointer) else {
         return (pointer.to_string(), false);
     };
-    if let Some(unknown) = reduce.keys().find(|name| *name != "strategy" && *name != "key") {
+    if let Some(unknown) = reduce
+        .keys()
+        .find(|name| *name != "strategy" && *name != "key")
+    {
         return (schema::pointer::join(pointer, unknown), true);
     }
-    let Some(strategy) = reduce.get("strategy") else { return (pointer.to_string(), false) };
-    const STRATEGIES: [&str; 8] =
-        ["append", "firstWriteWins", "lastWriteWins", "maximize", "merge", "minimize", "set", "sum"];
-    if !strategy.as_str().is_some_and(|name| STRATEGIES.contains(&name)) {
+    let Some(strategy) = reduce.get("strategy") else {
+        return (pointer.to_string(), false);
+    };
+    const STRATEGIES: [&str; 8] = [
+        "append",
+        "firstWriteWins",
+        "lastWriteWins",
+        "maximize",
+        "merge",
+        "minimize",
+        "set",
+        "sum",
+    ];
+    if !strategy
+        .as_str()
+        .is_some_and(|name| STRATEGIES.contains(&name))
+    {
         return (format!("{pointer}/strategy"), false);
     }
     if reduce.contains_key("key") {
@@ -232,7 +275,11 @@ pub(crate) fn report_invalid_pointer(cx: &mut Context<'_>, pointer: &str, scope:
     if is_valid_pointer(pointer) {
         return true;
     }
-    cx.report(Diagnostic::error("C6b", scope.clone(), format!("\"{pointer}\" is not a valid JSON Pointer")));
+    cx.report(Diagnostic::error(
+        "C6b",
+        scope.clone(),
+        format!("\"{pointer}\" is not a valid JSON Pointer"),
+    ));
     false
 }
 
@@ -240,7 +287,9 @@ pub(crate) fn is_valid_pointer(pointer: &str) -> bool {
     if pointer.is_empty() {
         return true;
     }
-    let Some(rest) = pointer.strip_prefix('/') else { return false };
+    let Some(rest) = pointer.strip_prefix('/') else {
+        return false;
+    };
     rest.split('/').all(|token| {
         !token.is_empty() && {
             let mut chars = token.chars();
@@ -268,7 +317,10 @@ impl std::fmt::Display for KeyRole<'_> {
         match self {
             KeyRole::Key { collection } => write!(f, "key of collection \"{collection}\""),
             KeyRole::Partition { field, collection } => {
-                write!(f, "partition field \"{field}\" of collection \"{collection}\"")
+                write!(
+                    f,
+                    "partition field \"{field}\" of collection \"{collection}\""
+                )
             }
             KeyRole::Shuffle { transform } => write!(f, "shuffle key of transform \"{transform}\""),
         }
@@ -321,18 +373,30 @@ mod unit {
     #[test]
     fn c7_unknown_anchor_at_the_schema_url() {
         let run = run(&[
-            ("flow.yaml", "collections:\n  - name: acme/orders\n    schema: order.schema.yaml#Order\n    key: [/id]\n"),
-            ("order.schema.yaml", "$defs:\n  order:\n    $anchor: PurchaseOrder\n    type: object\n"),
+            (
+                "flow.yaml",
+                "collections:\n  - name: acme/orders\n    schema: order.schema.yaml#Order\n    key: [/id]\n",
+            ),
+            (
+                "order.schema.yaml",
+                "$defs:\n  order:\n    $anchor: PurchaseOrder\n    type: object\n",
+            ),
         ]);
         let found = run.only("C7");
         assert_eq!(run.text_at(found), "order.schema.yaml#Order");
-        assert_eq!(found.message, "schema reference file:///p/order.schema.yaml#Order cannot be resolved");
+        assert_eq!(
+            found.message,
+            "schema reference file:///p/order.schema.yaml#Order cannot be resolved"
+        );
     }
 
     #[test]
     fn c7_missing_definition_inside_the_schema_file() {
         let run = run(&[
-            ("flow.yaml", "collections:\n  - name: acme/orders\n    schema: order.schema.yaml\n    key: [/id]\n"),
+            (
+                "flow.yaml",
+                "collections:\n  - name: acme/orders\n    schema: order.schema.yaml\n    key: [/id]\n",
+            ),
             (
                 "order.schema.yaml",
                 "$defs:\n  amount: { type: integer }\ntype: object\nproperties:\n  id: { type: string }\n  total: { $ref: \"#/$defs/money\" }\nrequired: [id]\n",
@@ -341,20 +405,36 @@ mod unit {
         let found = run.only("C7");
         assert_eq!(run.file_of(found), "order.schema.yaml");
         assert_eq!(run.text_at(found), "\"#/$defs/money\"");
-        assert!(found.message.contains("order.schema.yaml#/$defs/money cannot be resolved"));
+        assert!(
+            found
+                .message
+                .contains("order.schema.yaml#/$defs/money cannot be resolved")
+        );
         assert_eq!(run.related_text(found, 0), "acme/orders");
     }
 
     #[test]
     fn c9_invalid_keywords_once_per_document() {
-        let collection = |name: &str| format!("  - name: {name}\n    schema: member.schema.yaml\n    key: [/id]\n");
+        let collection = |name: &str| {
+            format!("  - name: {name}\n    schema: member.schema.yaml\n    key: [/id]\n")
+        };
         let run = run(&[
-            ("flow.yaml", &format!("collections:\n{}{}", collection("a"), collection("b"))),
-            ("member.schema.yaml", "type: object\nproperties:\n  id: { type: integer }\n  name: { type: strnig }\nrequired: [id]\n"),
+            (
+                "flow.yaml",
+                &format!("collections:\n{}{}", collection("a"), collection("b")),
+            ),
+            (
+                "member.schema.yaml",
+                "type: object\nproperties:\n  id: { type: integer }\n  name: { type: strnig }\nrequired: [id]\n",
+            ),
         ]);
         let found = run.only("C9");
         assert_eq!(run.text_at(found), "strnig");
-        assert!(found.message.starts_with("invalid schema at file:///p/member.schema.yaml#/properties/name/type"));
+        assert!(
+            found.message.starts_with(
+                "invalid schema at file:///p/member.schema.yaml#/properties/name/type"
+            )
+        );
     }
 
     #[test]

@@ -21,11 +21,17 @@ pub(crate) fn check(cx: &mut Context<'_>) {
         }
         match first.get(&name.to_lowercase()) {
             Some(earlier) => {
-                let message = format!("materialization target \"{name}\" is already defined at {}", earlier.scope);
+                let message = format!(
+                    "materialization target \"{name}\" is already defined at {}",
+                    earlier.scope
+                );
                 cx.report(
                     Diagnostic::error("C31b", target.scope.clone(), message)
                         .at_key()
-                        .with_related(earlier.scope.clone(), format!("\"{}\" is defined here", earlier.name)),
+                        .with_related(
+                            earlier.scope.clone(),
+                            format!("\"{}\" is defined here", earlier.name),
+                        ),
                 );
             }
             None => {
@@ -41,7 +47,10 @@ mod unit {
 
     #[test]
     fn c31a_bad_target_name() {
-        let run = run(&[("flow.yaml", "materializationTargets:\n  warehouse db:\n    sqlite: { uri: file:///tmp/x.db }\n")]);
+        let run = run(&[(
+            "flow.yaml",
+            "materializationTargets:\n  warehouse db:\n    sqlite: { uri: file:///tmp/x.db }\n",
+        )]);
         let found = run.only("C31a");
         assert_eq!(run.text_at(found), "warehouse db");
         assert!(found.message.contains("\"warehouse db\" may contain only"));
@@ -51,8 +60,14 @@ mod unit {
     fn c31b_duplicate_target_differs_by_case() {
         let run = run(&[
             ("flow.yaml", "import: [a.yaml, b.yaml]\n"),
-            ("a.yaml", "materializationTargets:\n  warehouse:\n    sqlite: { uri: file:///tmp/x.db }\n"),
-            ("b.yaml", "materializationTargets:\n  Warehouse: { postgres: { uri: \"postgresql://x\" } }\n"),
+            (
+                "a.yaml",
+                "materializationTargets:\n  warehouse:\n    sqlite: { uri: file:///tmp/x.db }\n",
+            ),
+            (
+                "b.yaml",
+                "materializationTargets:\n  Warehouse: { postgres: { uri: \"postgresql://x\" } }\n",
+            ),
         ]);
         let found = run.only("C31b");
         assert_eq!(found.scope.resource.as_str(), "file:///p/b.yaml");

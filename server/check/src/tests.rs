@@ -20,11 +20,17 @@ pub(crate) fn check(cx: &mut Context<'_>) {
     let mut first: HashMap<&str, &Test> = HashMap::new();
     for test in &catalog.tests {
         if test.name.is_empty() {
-            cx.report(Diagnostic::error("C32e", test.scope.clone(), "test names cannot be empty").at_key());
+            cx.report(
+                Diagnostic::error("C32e", test.scope.clone(), "test names cannot be empty")
+                    .at_key(),
+            );
         }
         match first.get(test.name.as_str()) {
             Some(earlier) => {
-                let message = format!("test \"{}\" is already defined at {}", test.name, earlier.scope);
+                let message = format!(
+                    "test \"{}\" is already defined at {}",
+                    test.name, earlier.scope
+                );
                 cx.report(
                     Diagnostic::error("C32a", test.scope.clone(), message)
                         .at_key()
@@ -48,20 +54,39 @@ pub(crate) fn check(cx: &mut Context<'_>) {
             match step {
                 TestStepSpec::Ingest(ingest) => {
                     if collection.is_derived() {
-                        let message =
-                            format!("\"{}\" is a derived collection and cannot be ingested into", collection.name);
+                        let message = format!(
+                            "\"{}\" is a derived collection and cannot be ingested into",
+                            collection.name
+                        );
                         cx.report(
-                            Diagnostic::error("C32c", collection_scope, message)
-                                .with_related(collection.name_scope.clone(), "defined here with a derivation"),
+                            Diagnostic::error("C32c", collection_scope, message).with_related(
+                                collection.name_scope.clone(),
+                                "defined here with a derivation",
+                            ),
                         );
                         continue;
                     }
-                    ingest_documents(cx, collection, &ingest.documents, &step_scope.push("documents"));
+                    ingest_documents(
+                        cx,
+                        collection,
+                        &ingest.documents,
+                        &step_scope.push("documents"),
+                    );
                 }
                 TestStepSpec::Verify(verify) => {
-                    verify_order(cx, collection, &verify.documents, &step_scope.push("documents"));
+                    verify_order(
+                        cx,
+                        collection,
+                        &verify.documents,
+                        &step_scope.push("documents"),
+                    );
                     if let Some(selector) = &verify.partitions {
-                        projections::check_selector(cx, collection, selector, &step_scope.push("partitions"));
+                        projections::check_selector(
+                            cx,
+                            collection,
+                            selector,
+                            &step_scope.push("partitions"),
+                        );
                     }
                 }
             }
@@ -70,18 +95,35 @@ pub(crate) fn check(cx: &mut Context<'_>) {
 }
 
 /// C32d: every ingested document must validate against the collection schema.
-fn ingest_documents(cx: &mut Context<'_>, collection: &Collection, documents: &[Value], scope: &Scope) {
-    let Some(url) = collection.schema_url() else { return };
-    let Some(validator) = cx.schemas.validator(cx.loaded, &url) else { return };
+fn ingest_documents(
+    cx: &mut Context<'_>,
+    collection: &Collection,
+    documents: &[Value],
+    scope: &Scope,
+) {
+    let Some(url) = collection.schema_url() else {
+        return;
+    };
+    let Some(validator) = cx.schemas.validator(cx.loaded, &url) else {
+        return;
+    };
     for (index, document) in documents.iter().enumerate() {
-        let Err(errors) = validator.validate(document) else { continue };
-        let quoted: Vec<String> = errors.iter().take(MAX_QUOTED_ERRORS).map(ToString::to_string).collect();
+        let Err(errors) = validator.validate(document) else {
+            continue;
+        };
+        let quoted: Vec<String> = errors
+            .iter()
+            .take(MAX_QUOTED_ERRORS)
+            .map(ToString::to_string)
+            .collect();
         let mut detail = quoted.join("; ");
         if errors.len() > MAX_QUOTED_ERRORS {
             detail.push_str(&format!("; and {} more", errors.len() - MAX_QUOTED_ERRORS));
         }
-        let message =
-            format!("ingest document {index} is invalid against the schema of \"{}\": {detail}", collection.name);
+        let message = format!(
+            "ingest document {index} is invalid against the schema of \"{}\": {detail}",
+            collection.name
+        );
         cx.report(Diagnostic::error("C32d", scope.push(index), message));
     }
 }
@@ -91,10 +133,16 @@ fn ingest_documents(cx: &mut Context<'_>, collection: &Collection, documents: &[
 /// with a stable sort, ready to paste.
 fn verify_order(cx: &mut Context<'_>, collection: &Collection, documents: &[Value], scope: &Scope) {
     let key = &collection.spec.key;
-    if key.is_empty() || key.iter().any(|pointer| schema::pointer::tokens(pointer).is_none()) {
+    if key.is_empty()
+        || key
+            .iter()
+            .any(|pointer| schema::pointer::tokens(pointer).is_none())
+    {
         return;
     }
-    let ordered = documents.windows(2).all(|pair| compare_keys(&pair[0], &pair[1], key) != Ordering::Greater);
+    let ordered = documents
+        .windows(2)
+        .all(|pair| compare_keys(&pair[0], &pair[1], key) != Ordering::Greater);
     if ordered {
         return;
     }
@@ -163,7 +211,10 @@ pub(crate) fn compare_values(a: &Value, b: &Value) -> Ordering {
             a.sort_by(|x, y| x.0.as_bytes().cmp(y.0.as_bytes()));
             b.sort_by(|x, y| x.0.as_bytes().cmp(y.0.as_bytes()));
             for ((ka, va), (kb, vb)) in a.iter().zip(&b) {
-                let order = ka.as_bytes().cmp(kb.as_bytes()).then_with(|| compare_values(va, vb));
+                let order = ka
+                    .as_bytes()
+                    .cmp(kb.as_bytes())
+                    .then_with(|| compare_values(va, vb));
                 if order != Ordering::Equal {
                     return order;
                 }
@@ -198,9 +249,9 @@ mod unit {
     use crate::test_support::*;
     use serde_json::json;
 
-    const ORDERS: &str = "collections:\n  - name: acme/orders\n    schema: order.schema.yaml\n    key: [/id]\n";
-    const ORDER_SCHEMA: &str =
-        "type: object\nproperties:\n  id: { type: string }\n  qty: { type: integer }\nrequired: [id, qty]\n";
+    const ORDERS: &str =
+        "collections:\n  - name: acme/orders\n    schema: order.schema.yaml\n    key: [/id]\n";
+    const ORDER_SCHEMA: &str = "type: object\nproperties:\n  id: { type: string }\n  qty: { type: integer }\nrequired: [id, qty]\n";
 
     #[test]
     fn c32a_duplicate_test_names_across_files() {
@@ -214,14 +265,21 @@ mod unit {
         let found = run.only("C32a");
         assert_eq!(run.file_of(found), "more.yaml");
         assert_eq!(run.text_at(found), "\"keeps qty\"");
-        assert!(found.message.contains("test \"keeps qty\" is already defined at file:///p/orders.yaml#/tests/keeps qty"));
+        assert!(found.message.contains(
+            "test \"keeps qty\" is already defined at file:///p/orders.yaml#/tests/keeps qty"
+        ));
         assert_eq!(run.related_text(found, 0), "\"keeps qty\"");
     }
 
     #[test]
     fn c32e_empty_test_name() {
         let run = run(&[
-            ("flow.yaml", &format!("{ORDERS}tests:\n  \"\":\n    - ingest:\n        collection: acme/orders\n        documents: []\n")),
+            (
+                "flow.yaml",
+                &format!(
+                    "{ORDERS}tests:\n  \"\":\n    - ingest:\n        collection: acme/orders\n        documents: []\n"
+                ),
+            ),
             ("order.schema.yaml", ORDER_SCHEMA),
         ]);
         let found = run.only("C32e");
@@ -242,9 +300,15 @@ mod unit {
         ]);
         let found = run.only("C32b");
         assert_eq!(run.text_at(found), "documents");
-        assert!(found.message.starts_with("verify documents must be ordered by the key [/id] of \"acme/orders\""));
         assert!(
-            found.message.ends_with(r#"expected order: [{"qty":5}, {"id":"o-1","qty":3}, {"id":"o-2","qty":1}]"#),
+            found.message.starts_with(
+                "verify documents must be ordered by the key [/id] of \"acme/orders\""
+            )
+        );
+        assert!(
+            found.message.ends_with(
+                r#"expected order: [{"qty":5}, {"id":"o-1","qty":3}, {"id":"o-2","qty":1}]"#
+            ),
             "{}",
             found.message
         );
@@ -277,7 +341,10 @@ mod unit {
         ]);
         let found = run.only("C32c");
         assert_eq!(run.text_at(found), "acme/copies");
-        assert_eq!(found.message, "\"acme/copies\" is a derived collection and cannot be ingested into");
+        assert_eq!(
+            found.message,
+            "\"acme/copies\" is a derived collection and cannot be ingested into"
+        );
     }
 
     #[test]
@@ -293,7 +360,13 @@ mod unit {
         ]);
         let found = run.only("C32d");
         assert_eq!(run.text_at(found), "{ id: 7, qty: 2 }");
-        assert!(found.message.starts_with("ingest document 1 is invalid against the schema of \"acme/orders\": /id:"), "{}", found.message);
+        assert!(
+            found.message.starts_with(
+                "ingest document 1 is invalid against the schema of \"acme/orders\": /id:"
+            ),
+            "{}",
+            found.message
+        );
     }
 
     #[test]
@@ -310,7 +383,10 @@ mod unit {
         let c13 = run.all("C13");
         assert_eq!(c13.len(), 1);
         assert_eq!(run.text_at(c13[0]), "acme/orders");
-        assert_eq!(c13[0].message, "\"acme/orders\" is defined in file:///p/orders.yaml, which file:///p/tests.yaml does not import (directly or indirectly)");
+        assert_eq!(
+            c13[0].message,
+            "\"acme/orders\" is defined in file:///p/orders.yaml, which file:///p/tests.yaml does not import (directly or indirectly)"
+        );
         let c12 = run.all("C12");
         assert_eq!(c12.len(), 1);
         assert_eq!(run.text_at(c12[0]), "billing/invoices");
@@ -337,11 +413,20 @@ mod unit {
             json!({"b": 0}),
         ];
         for pair in ordered.windows(2) {
-            assert_eq!(compare_values(&pair[0], &pair[1]), Ordering::Less, "{} < {}", pair[0], pair[1]);
+            assert_eq!(
+                compare_values(&pair[0], &pair[1]),
+                Ordering::Less,
+                "{} < {}",
+                pair[0],
+                pair[1]
+            );
         }
         assert_eq!(compare_values(&json!(20), &json!(20.0)), Ordering::Equal);
         let key = vec!["/k".to_string()];
-        assert_eq!(compare_keys(&json!({}), &json!({"k": null}), &key), Ordering::Less);
+        assert_eq!(
+            compare_keys(&json!({}), &json!({"k": null}), &key),
+            Ordering::Less
+        );
         assert_eq!(compare_keys(&json!({}), &json!({}), &key), Ordering::Equal);
     }
 }

@@ -45,7 +45,8 @@ impl Build {
 
 /// Loads and checks the catalog named by `source`.
 pub fn build(source: &SourceArgs) -> Result<Build, String> {
-    let cwd = std::env::current_dir().map_err(|error| format!("cannot read the working directory: {error}"))?;
+    let cwd = std::env::current_dir()
+        .map_err(|error| format!("cannot read the working directory: {error}"))?;
     let mut mappings = Vec::new();
     if let Ok(list) = std::env::var("FLOW_MAP_URL") {
         mappings.extend(UrlMapping::parse_list(&list, &cwd)?);
@@ -57,12 +58,20 @@ pub fn build(source: &SourceArgs) -> Result<Build, String> {
     let fetch = DiskFetch::new(mappings, source.offline);
     let loaded = load::load(&root, &fetch);
     if loaded.resources.is_empty() {
-        let reason = loaded.diagnostics.first().map(|d| d.message.clone()).unwrap_or_default();
+        let reason = loaded
+            .diagnostics
+            .first()
+            .map(|d| d.message.clone())
+            .unwrap_or_default();
         return Err(format!("cannot read the root catalog: {reason}"));
     }
     let mut diagnostics = loaded.diagnostics.clone();
     diagnostics.extend(check::check(&loaded));
-    Ok(Build { loaded, diagnostics, cwd })
+    Ok(Build {
+        loaded,
+        diagnostics,
+        cwd,
+    })
 }
 
 pub fn color_stream(choice: args::ColorChoice, stderr: bool) -> StandardStream {
@@ -72,28 +81,50 @@ pub fn color_stream(choice: args::ColorChoice, stderr: bool) -> StandardStream {
         args::ColorChoice::Never => ColorChoice::Never,
         args::ColorChoice::Auto if no_color => ColorChoice::Never,
         args::ColorChoice::Auto => {
-            let terminal = if stderr { std::io::IsTerminal::is_terminal(&std::io::stderr()) } else { std::io::IsTerminal::is_terminal(&std::io::stdout()) };
-            if terminal { ColorChoice::Auto } else { ColorChoice::Never }
+            let terminal = if stderr {
+                std::io::IsTerminal::is_terminal(&std::io::stderr())
+            } else {
+                std::io::IsTerminal::is_terminal(&std::io::stdout())
+            };
+            if terminal {
+                ColorChoice::Auto
+            } else {
+                ColorChoice::Never
+            }
         }
     };
-    if stderr { StandardStream::stderr(choice) } else { StandardStream::stdout(choice) }
+    if stderr {
+        StandardStream::stderr(choice)
+    } else {
+        StandardStream::stdout(choice)
+    }
 }
 
 fn exit_for(build: &Build) -> ExitCode {
-    if build.has_errors() { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if build.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn run_build(args: &args::BuildArgs) -> Result<ExitCode, String> {
     let build = build(&args.source)?;
     let located = render::locate_all(&build.loaded, &build.diagnostics);
     let mut out = color_stream(args.source.color, true);
-    render::human::write(&mut out, &build.loaded, &located, &build.cwd).map_err(|error| error.to_string())?;
+    render::human::write(&mut out, &build.loaded, &located, &build.cwd)
+        .map_err(|error| error.to_string())?;
     if !build.has_errors() {
         let dir = build.cwd.join(&args.output);
         write_artifact(&build, &dir)?;
         let collections = build.loaded.catalog.collections.len();
         let tests = build.loaded.catalog.tests.len();
-        writeln!(out, "built {collections} collection(s) and {tests} test(s) into {}", args.output).map_err(|e| e.to_string())?;
+        writeln!(
+            out,
+            "built {collections} collection(s) and {tests} test(s) into {}",
+            args.output
+        )
+        .map_err(|e| e.to_string())?;
     }
     Ok(exit_for(&build))
 }
@@ -101,7 +132,8 @@ fn run_build(args: &args::BuildArgs) -> Result<ExitCode, String> {
 /// Writes the build artifact: the content of every resource as fetched, so a
 /// later run can rebuild without the network (catalog.md §13).
 fn write_artifact(build: &Build, dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|error| format!("cannot create {}: {error}", dir.display()))?;
     let resources: Vec<_> = build
         .loaded
         .resources
@@ -123,26 +155,44 @@ fn run_lint(args: &args::LintArgs) -> Result<ExitCode, String> {
     let build = build(&args.source)?;
     let located = render::locate_all(&build.loaded, &build.diagnostics);
     let format = args.format.unwrap_or_else(|| {
-        if std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true") { LintFormat::Github } else { LintFormat::Human }
+        if std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true") {
+            LintFormat::Github
+        } else {
+            LintFormat::Human
+        }
     });
     match format {
         LintFormat::Human => {
             let mut out = color_stream(args.source.color, false);
-            render::human::write(&mut out, &build.loaded, &located, &build.cwd).map_err(|error| error.to_string())?;
+            render::human::write(&mut out, &build.loaded, &located, &build.cwd)
+                .map_err(|error| error.to_string())?;
         }
         LintFormat::Json => {
             let value = render::json::diagnostics(&build.loaded, &located, &build.cwd);
-            println!("{}", serde_json::to_string_pretty(&value).map_err(|error| error.to_string())?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).map_err(|error| error.to_string())?
+            );
         }
         LintFormat::Github => {
             for item in &located {
-                let file = item.file.as_ref().map(|file| render::display(file, &build.cwd)).unwrap_or_default();
+                let file = item
+                    .file
+                    .as_ref()
+                    .map(|file| render::display(file, &build.cwd))
+                    .unwrap_or_default();
                 let (start, end) = item
                     .file
                     .as_ref()
-                    .map(|file| render::positions(&build.loaded, file, item.range, text::ColumnUnit::Char))
+                    .map(|file| {
+                        render::positions(&build.loaded, file, item.range, text::ColumnUnit::Char)
+                    })
                     .unwrap_or_default();
-                let level = if item.diagnostic.is_error() { "error" } else { "warning" };
+                let level = if item.diagnostic.is_error() {
+                    "error"
+                } else {
+                    "warning"
+                };
                 println!(
                     "::{level} file={file},line={},col={},endLine={},endColumn={},title={}::{}",
                     start.line + 1,
@@ -150,7 +200,11 @@ fn run_lint(args: &args::LintArgs) -> Result<ExitCode, String> {
                     end.line + 1,
                     end.character + 1,
                     item.diagnostic.code,
-                    item.diagnostic.message.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+                    item.diagnostic
+                        .message
+                        .replace('%', "%25")
+                        .replace('\r', "%0D")
+                        .replace('\n', "%0A")
                 );
             }
         }

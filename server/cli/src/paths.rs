@@ -12,7 +12,9 @@ pub fn root_url(source: &str, cwd: &Path) -> Result<Url, String> {
         }
     }
     let path = cwd.join(source);
-    let path = path.canonicalize().map_err(|error| format!("cannot read the root catalog {}: {error}", path.display()))?;
+    let path = path
+        .canonicalize()
+        .map_err(|error| format!("cannot read the root catalog {}: {error}", path.display()))?;
     Url::from_file_path(&path).map_err(|()| format!("{} is not a valid file path", path.display()))
 }
 

@@ -9,11 +9,17 @@ use serde_json::Value;
 const CORPUS_PREFIX: &str = "https://raw.githubusercontent.com/estuary/docs/developer-docs/";
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn corpus() -> PathBuf {
-    repo().join("../shared/corpus/estuary-docs").canonicalize().unwrap()
+    repo()
+        .join("../shared/corpus/estuary-docs")
+        .canonicalize()
+        .unwrap()
 }
 
 fn flowctl(args: &[&str], cwd: &Path) -> Output {
@@ -28,7 +34,14 @@ fn flowctl(args: &[&str], cwd: &Path) -> Output {
 }
 
 fn corpus_args<'a>(command: &'a str, map: &'a str) -> Vec<&'a str> {
-    vec![command, "--offline", "--source", "../shared/corpus/estuary-docs/flow.yaml", "--map-url", map]
+    vec![
+        command,
+        "--offline",
+        "--source",
+        "../shared/corpus/estuary-docs/flow.yaml",
+        "--map-url",
+        map,
+    ]
 }
 
 /// A scratch directory holding the given files.
@@ -53,8 +66,13 @@ fn json_schema_matches_the_checked_in_file() {
     if std::env::var_os("UPDATE_SCHEMAS").is_some() {
         std::fs::write(&path, String::from_utf8(output.stdout).unwrap()).unwrap();
     }
-    let checked_in: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default()).unwrap_or(Value::Null);
-    assert_eq!(printed, checked_in, "schemas/flow-catalog.schema.json is stale: run `UPDATE_SCHEMAS=1 cargo test -p cli`");
+    let checked_in: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_default())
+            .unwrap_or(Value::Null);
+    assert_eq!(
+        printed, checked_in,
+        "schemas/flow-catalog.schema.json is stale: run `UPDATE_SCHEMAS=1 cargo test -p cli`"
+    );
     // Every property has a description, for editors' hover and completion.
     fn undocumented(schema: &Value, at: &str, out: &mut Vec<String>) {
         if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
@@ -72,7 +90,10 @@ fn json_schema_matches_the_checked_in_file() {
     }
     let mut missing = Vec::new();
     undocumented(&printed, "", &mut missing);
-    assert!(missing.is_empty(), "properties without a description: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "properties without a description: {missing:?}"
+    );
 }
 
 #[test]
@@ -85,8 +106,13 @@ fn build_the_corpus_succeeds() {
     let output = flowctl(&args, &repo());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("built 37 collection(s) and 29 test(s)"), "{stderr}");
-    let artifact: Value = serde_json::from_str(&std::fs::read_to_string(out_dir.join("catalog.json")).unwrap()).unwrap();
+    assert!(
+        stderr.contains("built 37 collection(s) and 29 test(s)"),
+        "{stderr}"
+    );
+    let artifact: Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("catalog.json")).unwrap())
+            .unwrap();
     assert!(artifact["resources"].as_array().unwrap().len() > 40);
 }
 
@@ -95,8 +121,14 @@ fn lint_json_reports_mistakes_with_ranges_and_exit_1() {
     let dir = scratch(
         "lint",
         &[
-            ("flow.yaml", "import: [orders.flow.yaml]\ncollections:\n  - name: acme/totals\n    schema: {type: object, properties: {id: {type: string}}, required: [id]}\n    key: [/id]\n    derivaton: {}\n"),
-            ("orders.flow.yaml", "collections:\n  - name: acme/orders\n    schema: {type: object, properties: {id: {type: string}}, required: [id]}\n    key: [/id]\n"),
+            (
+                "flow.yaml",
+                "import: [orders.flow.yaml]\ncollections:\n  - name: acme/totals\n    schema: {type: object, properties: {id: {type: string}}, required: [id]}\n    key: [/id]\n    derivaton: {}\n",
+            ),
+            (
+                "orders.flow.yaml",
+                "collections:\n  - name: acme/orders\n    schema: {type: object, properties: {id: {type: string}}, required: [id]}\n    key: [/id]\n",
+            ),
         ],
     );
     let output = flowctl(&["lint", "--format", "json"], &dir);
@@ -111,9 +143,19 @@ fn lint_json_reports_mistakes_with_ranges_and_exit_1() {
     assert_eq!(diagnostic["range"]["start"]["line"], 5);
     assert_eq!(diagnostic["range"]["start"]["character"], 4);
     assert_eq!(diagnostic["range"]["end"]["character"], 13);
-    assert!(diagnostic["message"].as_str().unwrap().contains("unexpected property \"derivaton\""));
+    assert!(
+        diagnostic["message"]
+            .as_str()
+            .unwrap()
+            .contains("unexpected property \"derivaton\"")
+    );
     assert!(diagnostic["uri"].as_str().unwrap().starts_with("file:///"));
-    assert!(diagnostic["scope"].as_str().unwrap().ends_with("flow.yaml#/collections/0/derivaton"));
+    assert!(
+        diagnostic["scope"]
+            .as_str()
+            .unwrap()
+            .ends_with("flow.yaml#/collections/0/derivaton")
+    );
 
     let human = flowctl(&["build"], &dir);
     assert_eq!(human.status.code(), Some(1));
@@ -127,10 +169,18 @@ fn lint_json_reports_mistakes_with_ranges_and_exit_1() {
 fn a_valid_catalog_lints_clean() {
     let dir = scratch(
         "clean",
-        &[("flow.yaml", "collections:\n  acme/orders:\n    schema: {type: object, properties: {id: {type: string}}, required: [id]}\n    key: [/id]\n")],
+        &[(
+            "flow.yaml",
+            "collections:\n  acme/orders:\n    schema: {type: object, properties: {id: {type: string}}, required: [id]}\n    key: [/id]\n",
+        )],
     );
     let output = flowctl(&["lint", "--format", "json"], &dir);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     let value: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(value["diagnostics"], Value::Array(Vec::new()));
 }
@@ -143,4 +193,141 @@ fn an_unreadable_root_or_bad_flag_exits_2() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("nope.yaml"));
     let output = flowctl(&["build", "--no-such-flag"], &dir);
     assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn test_runs_the_corpus_29_of_29() {
+    let map = format!("{CORPUS_PREFIX}={}/", corpus().display());
+    let mut args = corpus_args("test", &map);
+    args.extend(["--format", "json"]);
+    let output = flowctl(&args, &repo());
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["passed"], 29);
+    assert_eq!(value["failed"], 0);
+    let tests = value["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 29);
+    assert!(tests.iter().all(
+        |test| test["status"] == "passed" && test["range"]["start"]["line"].as_u64().is_some()
+    ));
+}
+
+#[test]
+fn test_on_our_example_catalogs_passes() {
+    for example in [
+        "fixtures/greenhouse/flow.yaml",
+        "fixtures/reductions/flow.yaml",
+    ] {
+        let output = flowctl(&["test", "--source", example], &repo());
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(0), "{example}: {stdout}");
+        assert!(
+            stdout
+                .trim_end()
+                .lines()
+                .last()
+                .unwrap()
+                .ends_with(" passed, 0 failed"),
+            "{stdout}"
+        );
+    }
+}
+
+/// The must-fail fixtures: every failure kind fails its own test with its
+/// message, and the output is compared with `fixtures/failing/expected.txt`
+/// (regenerate with UPDATE_SNAPSHOTS=1).
+#[test]
+fn failing_tests_report_each_failure_clearly() {
+    let output = flowctl(&["test", "--source", "fixtures/failing/flow.yaml"], &repo());
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.ends_with("0 passed, 8 failed\n"), "{stdout}");
+    let snapshot = repo().join("fixtures/failing/expected.txt");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&snapshot, &stdout).unwrap();
+    }
+    let expected = std::fs::read_to_string(&snapshot).unwrap_or_default();
+    assert_eq!(
+        stdout, expected,
+        "flowctl test output changed: rerun with UPDATE_SNAPSHOTS=1 and review the diff"
+    );
+
+    let junit = flowctl(
+        &[
+            "test",
+            "--source",
+            "fixtures/failing/flow.yaml",
+            "--format",
+            "junit",
+            "--filter",
+            "throws",
+        ],
+        &repo(),
+    );
+    let xml = String::from_utf8(junit.stdout).unwrap();
+    assert!(
+        xml.contains("<testsuite name=\"flowctl test\" tests=\"1\" failures=\"1\""),
+        "{xml}"
+    );
+    assert!(xml.contains("skipped a beat"), "{xml}");
+    let tap = flowctl(
+        &[
+            "test",
+            "--source",
+            "fixtures/failing/flow.yaml",
+            "--format",
+            "tap",
+            "--filter",
+            "verify",
+        ],
+        &repo(),
+    );
+    let tap = String::from_utf8(tap.stdout).unwrap();
+    assert!(
+        tap.starts_with("TAP version 13\n1..1\nnot ok 1 - "),
+        "{tap}"
+    );
+    let json = flowctl(
+        &[
+            "test",
+            "--source",
+            "fixtures/failing/flow.yaml",
+            "--format",
+            "json",
+            "--filter",
+            "verify",
+        ],
+        &repo(),
+    );
+    let value: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let failure = &value["tests"][0]["failure"];
+    assert_eq!(failure["step"], 1);
+    assert!(
+        failure["message"]
+            .as_str()
+            .unwrap()
+            .contains("/entries: expected 6, actual 5")
+    );
+    assert!(failure["expected"].is_array() && failure["actual"].is_array());
+}
+
+#[test]
+fn a_broken_catalog_runs_no_test() {
+    let dir = scratch(
+        "broken-test",
+        &[(
+            "flow.yaml",
+            "collections:\n  - name: a b\n    schema: {type: object}\n    key: [/k]\n",
+        )],
+    );
+    let output = flowctl(&["test", "--format", "json"], &dir);
+    assert_eq!(output.status.code(), Some(1));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["tests"], Value::Array(Vec::new()));
+    assert!(value["errors"].as_u64().unwrap() >= 1);
 }

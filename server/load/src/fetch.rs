@@ -39,7 +39,10 @@ impl MemoryFetch {
 
 impl Fetch for MemoryFetch {
     fn fetch(&self, url: &Url) -> Result<String, String> {
-        self.files.get(url).cloned().ok_or_else(|| "no such resource".to_string())
+        self.files
+            .get(url)
+            .cloned()
+            .ok_or_else(|| "no such resource".to_string())
     }
 }
 
@@ -72,12 +75,18 @@ impl UrlMapping {
             .split_once('=')
             .filter(|(prefix, dir)| !prefix.is_empty() && !dir.is_empty())
             .ok_or_else(|| format!("--map-url expects PREFIX=DIR, got \"{spec}\""))?;
-        Ok(UrlMapping { prefix: prefix.to_string(), dir: cwd.join(dir) })
+        Ok(UrlMapping {
+            prefix: prefix.to_string(),
+            dir: cwd.join(dir),
+        })
     }
 
     /// Parses `FLOW_MAP_URL`: `PREFIX=DIR;PREFIX=DIR`.
     pub fn parse_list(list: &str, cwd: &std::path::Path) -> Result<Vec<UrlMapping>, String> {
-        list.split(';').filter(|entry| !entry.trim().is_empty()).map(|entry| UrlMapping::parse(entry.trim(), cwd)).collect()
+        list.split(';')
+            .filter(|entry| !entry.trim().is_empty())
+            .map(|entry| UrlMapping::parse(entry.trim(), cwd))
+            .collect()
     }
 }
 
@@ -93,7 +102,12 @@ pub struct DiskFetch {
 
 impl DiskFetch {
     pub fn new(mappings: Vec<UrlMapping>, offline: bool) -> DiskFetch {
-        DiskFetch { mappings, offline, timeout_seconds: 10, cache: Mutex::default() }
+        DiskFetch {
+            mappings,
+            offline,
+            timeout_seconds: 10,
+            cache: Mutex::default(),
+        }
     }
 
     fn read_file(path: &std::path::Path) -> Result<String, String> {
@@ -102,20 +116,37 @@ impl DiskFetch {
             _ => format!("cannot read {}: {error}", path.display()),
         })?;
         String::from_utf8(bytes).map_err(|error| {
-            format!("{} is not UTF-8 text (invalid byte at offset {})", path.display(), error.utf8_error().valid_up_to())
+            format!(
+                "{} is not UTF-8 text (invalid byte at offset {})",
+                path.display(),
+                error.utf8_error().valid_up_to()
+            )
         })
     }
 
     fn fetch_remote(&self, url: &Url) -> Result<String, String> {
         if self.offline {
-            return Err("the URL is remote, not mapped by --map-url, and the build is --offline".to_string());
+            return Err(
+                "the URL is remote, not mapped by --map-url, and the build is --offline"
+                    .to_string(),
+            );
         }
         let output = Command::new("curl")
-            .args(["--silent", "--show-error", "--location", "--fail", "--max-time"])
+            .args([
+                "--silent",
+                "--show-error",
+                "--location",
+                "--fail",
+                "--max-time",
+            ])
             .arg(self.timeout_seconds.to_string())
             .arg(url.as_str())
             .output()
-            .map_err(|error| format!("cannot run curl to fetch it ({error}); map it with --map-url or use --offline"))?;
+            .map_err(|error| {
+                format!(
+                    "cannot run curl to fetch it ({error}); map it with --map-url or use --offline"
+                )
+            })?;
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
             return Err(format!("fetch failed: {}", stderr.trim()));
@@ -126,7 +157,11 @@ impl DiskFetch {
 
 impl Fetch for DiskFetch {
     fn fetch(&self, url: &Url) -> Result<String, String> {
-        if let Some(mapping) = self.mappings.iter().find(|mapping| url.as_str().starts_with(&mapping.prefix)) {
+        if let Some(mapping) = self
+            .mappings
+            .iter()
+            .find(|mapping| url.as_str().starts_with(&mapping.prefix))
+        {
             let rest = &url.as_str()[mapping.prefix.len()..];
             let rest = rest.split(['?', '#']).next().unwrap_or_default();
             let decoded = percent_decode(rest);
@@ -134,12 +169,20 @@ impl Fetch for DiskFetch {
         }
         match url.scheme() {
             "file" => {
-                let path = url.to_file_path().map_err(|()| "not a local file path".to_string())?;
+                let path = url
+                    .to_file_path()
+                    .map_err(|()| "not a local file path".to_string())?;
                 DiskFetch::read_file(&path)
             }
             "http" | "https" => {
-                let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                cache.entry(url.clone()).or_insert_with(|| self.fetch_remote(url)).clone()
+                let mut cache = self
+                    .cache
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                cache
+                    .entry(url.clone())
+                    .or_insert_with(|| self.fetch_remote(url))
+                    .clone()
             }
             scheme => Err(format!("unsupported URL scheme \"{scheme}\"")),
         }

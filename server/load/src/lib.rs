@@ -58,7 +58,9 @@ pub struct Loaded {
 
 impl Loaded {
     pub fn resource(&self, url: &Url) -> Option<&LoadedResource> {
-        self.resource_index.get(url).map(|index| &self.resources[*index])
+        self.resource_index
+            .get(url)
+            .map(|index| &self.resources[*index])
     }
 
     /// Maps a scope inside an inline schema (`file:///f.yaml?ptr=/collections/0/schema#/properties/x`)
@@ -67,7 +69,10 @@ impl Loaded {
         let mut resource = scope.resource.clone();
         resource.set_fragment(None);
         match self.inline_schemas.get(&resource) {
-            Some(inline) => Scope::new(inline.resource.clone(), format!("{}{}", inline.pointer, scope.pointer)),
+            Some(inline) => Scope::new(
+                inline.resource.clone(),
+                format!("{}{}", inline.pointer, scope.pointer),
+            ),
             None => Scope::new(resource, scope.pointer.clone()),
         }
     }
@@ -86,13 +91,19 @@ impl Loaded {
                 let use_key = at_key || missing || located.is_block_collection;
                 let mut range = match (use_key, located.key_range) {
                     (true, Some(key)) => key,
-                    (true, None) if located.is_block_collection => first_child_range(&resource.tree, located.node),
+                    (true, None) if located.is_block_collection => {
+                        first_child_range(&resource.tree, located.node)
+                    }
                     _ => located.range,
                 };
                 if pointer.is_empty() {
                     range = first_line_range(resource);
                 }
-                return Some(TextLocation { resource: resource.url.clone(), range, anchor_range: located.anchor_range });
+                return Some(TextLocation {
+                    resource: resource.url.clone(),
+                    range,
+                    anchor_range: located.anchor_range,
+                });
             }
             missing = true;
             match pointer.rfind('/') {
@@ -135,8 +146,13 @@ impl Loaded {
                 .map(|content| (content.len() - content.trim_start_matches(' ').len()) as u32)?;
             let file_line = first_line + line;
             let line_range = index.line_range(text, file_line);
-            let base = text::Position { line: file_line, character: 0 };
-            let start = index.offset(text, base, text::ColumnUnit::Utf8).max(line_range.start);
+            let base = text::Position {
+                line: file_line,
+                character: 0,
+            };
+            let start = index
+                .offset(text, base, text::ColumnUnit::Utf8)
+                .max(line_range.start);
             let content_start = (start + indent).min(line_range.end);
             let line_text = &text[content_start as usize..line_range.end as usize];
             let mut units = 0u32;
@@ -150,15 +166,34 @@ impl Loaded {
             }
             content_start + byte as u32
         } else {
-            let quoted = matches!(scalar.style, syntax::ScalarStyle::SingleQuoted | syntax::ScalarStyle::DoubleQuoted);
+            let quoted = matches!(
+                scalar.style,
+                syntax::ScalarStyle::SingleQuoted | syntax::ScalarStyle::DoubleQuoted
+            );
             let start = node.range.start + u32::from(quoted);
             let position = index.position(text, start, text::ColumnUnit::Utf16);
-            let target = text::Position { line: position.line + line, character: if line == 0 { position.character + column } else { column } };
-            index.offset(text, target, text::ColumnUnit::Utf16).min(node.range.end)
+            let target = text::Position {
+                line: position.line + line,
+                character: if line == 0 {
+                    position.character + column
+                } else {
+                    column
+                },
+            };
+            index
+                .offset(text, target, text::ColumnUnit::Utf16)
+                .min(node.range.end)
         };
         let rest = &text[offset as usize..];
-        let len = rest.chars().next().map_or(0, |c| if c == '\n' { 0 } else { c.len_utf8() }) as u32;
-        Some(TextLocation { resource: resource.url.clone(), range: TextRange::new(offset, offset + len), anchor_range: None })
+        let len = rest
+            .chars()
+            .next()
+            .map_or(0, |c| if c == '\n' { 0 } else { c.len_utf8() }) as u32;
+        Some(TextLocation {
+            resource: resource.url.clone(),
+            range: TextRange::new(offset, offset + len),
+            anchor_range: None,
+        })
     }
 }
 
@@ -176,12 +211,21 @@ fn first_child_range(tree: &syntax::Tree, node: syntax::NodeId) -> TextRange {
 
 fn first_line_range(resource: &LoadedResource) -> TextRange {
     let line = resource.line_index.line_range(&resource.text, 0);
-    if line.is_empty() { TextRange::empty(0) } else { line }
+    if line.is_empty() {
+        TextRange::empty(0)
+    } else {
+        line
+    }
 }
 
 /// Loads the catalog rooted at `root`.
 pub fn load(root: &Url, fetch: &dyn Fetch) -> Loaded {
-    let mut loader = Loader { fetch, loaded: Loaded::default(), stack: Vec::new(), edges: HashMap::new() };
+    let mut loader = Loader {
+        fetch,
+        loaded: Loaded::default(),
+        stack: Vec::new(),
+        edges: HashMap::new(),
+    };
     loader.loaded.root = Some(root.clone());
     loader.load_catalog(root, None);
     loader.loaded
@@ -203,12 +247,22 @@ impl Loader<'_> {
 
     /// Fetches and parses a resource, or reports why it could not (C2, C3, C1a).
     /// Returns None when the resource was already loaded or could not be.
-    fn fetch_resource(&mut self, url: &Url, kind: ResourceKind, referrer: Option<&Scope>) -> Option<usize> {
+    fn fetch_resource(
+        &mut self,
+        url: &Url,
+        kind: ResourceKind,
+        referrer: Option<&Scope>,
+    ) -> Option<usize> {
         if let Some(existing) = self.loaded.resource(url) {
             if existing.kind != kind {
-                let scope = referrer.cloned().unwrap_or_else(|| Scope::root(url.clone()));
-                let message =
-                    format!("{url} is used as a {} here but was already loaded as a {}", kind.as_str(), existing.kind.as_str());
+                let scope = referrer
+                    .cloned()
+                    .unwrap_or_else(|| Scope::root(url.clone()));
+                let message = format!(
+                    "{url} is used as a {} here but was already loaded as a {}",
+                    kind.as_str(),
+                    existing.kind.as_str()
+                );
                 self.error(Diagnostic::error("C3", scope, message));
             }
             return None;
@@ -216,8 +270,14 @@ impl Loader<'_> {
         let text = match self.fetch.fetch(url) {
             Ok(text) => text,
             Err(reason) => {
-                let scope = referrer.cloned().unwrap_or_else(|| Scope::root(url.clone()));
-                self.error(Diagnostic::error("C2", scope, format!("could not load {url}: {reason}")));
+                let scope = referrer
+                    .cloned()
+                    .unwrap_or_else(|| Scope::root(url.clone()));
+                self.error(Diagnostic::error(
+                    "C2",
+                    scope,
+                    format!("could not load {url}: {reason}"),
+                ));
                 return None;
             }
         };
@@ -248,7 +308,8 @@ impl Loader<'_> {
         let json = match parse.tree.document_json() {
             Ok(json) => json,
             Err(error) => {
-                let position = line_index.position(&text, error.range.start, text::ColumnUnit::Char);
+                let position =
+                    line_index.position(&text, error.range.start, text::ColumnUnit::Char);
                 self.error(
                     Diagnostic::error(
                         "C1a",
@@ -275,12 +336,17 @@ impl Loader<'_> {
             json,
         });
         self.loaded.resource_index.insert(url.clone(), index);
-        self.loaded.catalog.resources.push(Resource { url: url.clone(), kind });
+        self.loaded.catalog.resources.push(Resource {
+            url: url.clone(),
+            kind,
+        });
         Some(index)
     }
 
     fn load_catalog(&mut self, url: &Url, referrer: Option<&Scope>) {
-        let Some(index) = self.fetch_resource(url, ResourceKind::Catalog, referrer) else { return };
+        let Some(index) = self.fetch_resource(url, ResourceKind::Catalog, referrer) else {
+            return;
+        };
         let json = self.loaded.resources[index].json.clone();
         let root = Scope::root(url.clone());
         match &json {
@@ -290,7 +356,10 @@ impl Loader<'_> {
                 self.loaded.diagnostics.extend(structural);
             }
             other => {
-                let message = format!("a catalog source must be a mapping, found {}", structure::describe(other));
+                let message = format!(
+                    "a catalog source must be a mapping, found {}",
+                    structure::describe(other)
+                );
                 self.error(Diagnostic::error("C1b", root, message));
                 return;
             }
@@ -298,7 +367,9 @@ impl Loader<'_> {
         self.stack.push(url.clone());
         if let Some(imports) = json.get("import").and_then(Value::as_array) {
             for (position, entry) in imports.iter().enumerate() {
-                let Some(written) = entry.as_str() else { continue };
+                let Some(written) = entry.as_str() else {
+                    continue;
+                };
                 let scope = root.push("import").push(position);
                 self.import(url, written, &scope);
             }
@@ -311,19 +382,28 @@ impl Loader<'_> {
         let mut to = match from.join(written) {
             Ok(to) => to,
             Err(error) => {
-                self.error(Diagnostic::error("C2", scope.clone(), format!("could not load {written}: invalid URL ({error})")));
+                self.error(Diagnostic::error(
+                    "C2",
+                    scope.clone(),
+                    format!("could not load {written}: invalid URL ({error})"),
+                ));
                 return;
             }
         };
         to.set_fragment(None);
         if self.closes_cycle(from, &to) {
-            let message =
-                format!("importing {to} from {from} creates an import cycle ({from} is already imported by {to})");
+            let message = format!(
+                "importing {to} from {from} creates an import cycle ({from} is already imported by {to})"
+            );
             self.error(Diagnostic::error("C4", scope.clone(), message));
             return;
         }
         self.edges.entry(from.clone()).or_default().push(to.clone());
-        self.loaded.catalog.imports.push(model::Import { scope: scope.clone(), from: from.clone(), to: to.clone() });
+        self.loaded.catalog.imports.push(model::Import {
+            scope: scope.clone(),
+            from: from.clone(),
+            to: to.clone(),
+        });
         self.load_catalog(&to, Some(scope));
     }
 
@@ -359,7 +439,11 @@ impl Loader<'_> {
                     self.load_schema_document(&url, scope);
                 }
                 Err(error) => {
-                    self.error(Diagnostic::error("C7", scope.clone(), format!("schema reference {written} cannot be resolved: {error}")));
+                    self.error(Diagnostic::error(
+                        "C7",
+                        scope.clone(),
+                        format!("schema reference {written} cannot be resolved: {error}"),
+                    ));
                 }
             },
             model::SchemaSpec::Inline(inline) => {
@@ -367,15 +451,21 @@ impl Loader<'_> {
                 if self.loaded.inline_schemas.contains_key(&url) {
                     return;
                 }
-                self.loaded.inline_schemas.insert(url.clone(), scope.clone());
-                self.loaded.schemas.add_document(url.clone(), inline.0.clone());
+                self.loaded
+                    .inline_schemas
+                    .insert(url.clone(), scope.clone());
+                self.loaded
+                    .schemas
+                    .add_document(url.clone(), inline.0.clone());
                 self.load_references(&url, &inline.0);
             }
         }
     }
 
     fn load_schema_document(&mut self, url: &Url, referrer: &Scope) {
-        let Some(index) = self.fetch_resource(url, ResourceKind::Schema, Some(referrer)) else { return };
+        let Some(index) = self.fetch_resource(url, ResourceKind::Schema, Some(referrer)) else {
+            return;
+        };
         let json = self.loaded.resources[index].json.clone();
         self.loaded.schemas.add_document(url.clone(), json.clone());
         self.load_references(url, &json);
@@ -385,7 +475,9 @@ impl Loader<'_> {
         for reference in schema::collect_refs(url, document) {
             let mut target = reference.target.clone();
             target.set_fragment(None);
-            if self.loaded.schemas.document(&target).is_some() || self.loaded.inline_schemas.contains_key(&target) {
+            if self.loaded.schemas.document(&target).is_some()
+                || self.loaded.inline_schemas.contains_key(&target)
+            {
                 continue;
             }
             let scope = Scope::new(url.clone(), reference.pointer.clone());

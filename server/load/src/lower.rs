@@ -3,7 +3,10 @@
 //! structure is broken (already reported as C1b) is skipped; the others still
 //! load.
 
-use model::{Collection, CollectionSpec, Diagnostic, MaterializationTargetSpec, NodeDependency, Scope, Target, Test, TestStepSpec};
+use model::{
+    Collection, CollectionSpec, Diagnostic, MaterializationTargetSpec, NodeDependency, Scope,
+    Target, Test, TestStepSpec,
+};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -12,24 +15,48 @@ use crate::Loader;
 pub(crate) fn lower_catalog(loader: &mut Loader<'_>, root: &Scope, json: &Value) {
     if let Some(dependencies) = json.get("nodeDependencies").and_then(Value::as_object) {
         for (package, version) in dependencies {
-            let Some(version) = version.as_str() else { continue };
-            loader.loaded.catalog.node_dependencies.push(NodeDependency {
-                scope: root.push("nodeDependencies").push(package),
-                package: package.clone(),
-                version: version.to_string(),
-            });
+            let Some(version) = version.as_str() else {
+                continue;
+            };
+            loader
+                .loaded
+                .catalog
+                .node_dependencies
+                .push(NodeDependency {
+                    scope: root.push("nodeDependencies").push(package),
+                    package: package.clone(),
+                    version: version.to_string(),
+                });
         }
     }
     match json.get("collections") {
         Some(Value::Array(list)) => {
             for (index, value) in list.iter().enumerate() {
                 let scope = root.push("collections").push(index);
-                let Some(spec) = entity::<CollectionSpec>(loader, &scope, value) else { continue };
-                let Some(name) = spec.name.clone() else {
-                    loader.error(Diagnostic::error("C1b", scope.clone(), "missing required property \"name\"").at_key());
+                let Some(spec) = entity::<CollectionSpec>(loader, &scope, value) else {
                     continue;
                 };
-                add_collection(loader, Collection { name_scope: scope.push("name"), scope, name, list_form: true, spec });
+                let Some(name) = spec.name.clone() else {
+                    loader.error(
+                        Diagnostic::error(
+                            "C1b",
+                            scope.clone(),
+                            "missing required property \"name\"",
+                        )
+                        .at_key(),
+                    );
+                    continue;
+                };
+                add_collection(
+                    loader,
+                    Collection {
+                        name_scope: scope.push("name"),
+                        scope,
+                        name,
+                        list_form: true,
+                        spec,
+                    },
+                );
             }
         }
         Some(Value::Object(map)) => {
@@ -37,31 +64,55 @@ pub(crate) fn lower_catalog(loader: &mut Loader<'_>, root: &Scope, json: &Value)
             names.sort();
             for name in names {
                 let scope = root.push("collections").push(name);
-                let Some(spec) = entity::<CollectionSpec>(loader, &scope, &map[name]) else { continue };
+                let Some(spec) = entity::<CollectionSpec>(loader, &scope, &map[name]) else {
+                    continue;
+                };
                 if spec.name.is_some() {
-                    let message = "a collection in map form takes its name from its key; remove \"name\"";
+                    let message =
+                        "a collection in map form takes its name from its key; remove \"name\"";
                     loader.error(Diagnostic::error("C1b", scope.push("name"), message).at_key());
                 }
                 add_collection(
                     loader,
-                    Collection { name_scope: scope.clone(), scope, name: name.clone(), list_form: false, spec },
+                    Collection {
+                        name_scope: scope.clone(),
+                        scope,
+                        name: name.clone(),
+                        list_form: false,
+                        spec,
+                    },
                 );
             }
         }
         _ => {}
     }
-    if let Some(targets) = json.get("materializationTargets").and_then(Value::as_object) {
+    if let Some(targets) = json
+        .get("materializationTargets")
+        .and_then(Value::as_object)
+    {
         for (name, value) in targets {
             let scope = root.push("materializationTargets").push(name);
-            let Some(spec) = entity::<MaterializationTargetSpec>(loader, &scope, value) else { continue };
-            loader.loaded.catalog.targets.push(Target { scope, name: name.clone(), spec });
+            let Some(spec) = entity::<MaterializationTargetSpec>(loader, &scope, value) else {
+                continue;
+            };
+            loader.loaded.catalog.targets.push(Target {
+                scope,
+                name: name.clone(),
+                spec,
+            });
         }
     }
     if let Some(tests) = json.get("tests").and_then(Value::as_object) {
         for (name, value) in tests {
             let scope = root.push("tests").push(name);
-            let Some(steps) = entity::<Vec<TestStepSpec>>(loader, &scope, value) else { continue };
-            loader.loaded.catalog.tests.push(Test { scope, name: name.clone(), steps });
+            let Some(steps) = entity::<Vec<TestStepSpec>>(loader, &scope, value) else {
+                continue;
+            };
+            loader.loaded.catalog.tests.push(Test {
+                scope,
+                name: name.clone(),
+                steps,
+            });
         }
     }
 }
@@ -70,8 +121,17 @@ pub(crate) fn lower_catalog(loader: &mut Loader<'_>, root: &Scope, json: &Value)
 fn add_collection(loader: &mut Loader<'_>, collection: Collection) {
     loader.load_schema(&collection.scope.push("schema"), &collection.spec.schema);
     if let Some(derivation) = &collection.spec.derivation {
-        if let Some(schema) = derivation.register.as_ref().and_then(|register| register.schema.as_ref()) {
-            loader.load_schema(&collection.scope.push_all(["derivation", "register", "schema"]), schema);
+        if let Some(schema) = derivation
+            .register
+            .as_ref()
+            .and_then(|register| register.schema.as_ref())
+        {
+            loader.load_schema(
+                &collection
+                    .scope
+                    .push_all(["derivation", "register", "schema"]),
+                schema,
+            );
         }
     }
     for (scope, _, transform) in collection.transforms() {
@@ -92,11 +152,15 @@ fn entity<T: DeserializeOwned>(loader: &mut Loader<'_>, scope: &Scope, value: &V
             let reported = loader.loaded.diagnostics.iter().any(|diagnostic| {
                 diagnostic.code == "C1b"
                     && diagnostic.scope.resource == scope.resource
-                    && (diagnostic.scope.pointer.starts_with(&format!("{prefix}/")) || diagnostic.scope.pointer == *prefix)
+                    && (diagnostic.scope.pointer.starts_with(&format!("{prefix}/"))
+                        || diagnostic.scope.pointer == *prefix)
             });
             // A non-string `nodeJS` body is C28a, reported by the checks.
             if !reported && !has_non_string_lambda(value) {
-                loader.error(Diagnostic::error("C1b", scope.clone(), format!("invalid structure: {error}")).at_key());
+                loader.error(
+                    Diagnostic::error("C1b", scope.clone(), format!("invalid structure: {error}"))
+                        .at_key(),
+                );
             }
             None
         }
@@ -106,9 +170,9 @@ fn entity<T: DeserializeOwned>(loader: &mut Loader<'_>, scope: &Scope, value: &V
 /// True when a `nodeJS` lambda body somewhere in `value` is not a string.
 fn has_non_string_lambda(value: &Value) -> bool {
     match value {
-        Value::Object(object) => object
-            .iter()
-            .any(|(key, child)| (key == "nodeJS" && !child.is_string()) || has_non_string_lambda(child)),
+        Value::Object(object) => object.iter().any(|(key, child)| {
+            (key == "nodeJS" && !child.is_string()) || has_non_string_lambda(child)
+        }),
         Value::Array(items) => items.iter().any(has_non_string_lambda),
         _ => false,
     }

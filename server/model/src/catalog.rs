@@ -3,8 +3,10 @@
 
 use url::Url;
 
-use crate::spec::{CollectionSpec, MaterializationTargetSpec, SchemaSpec, TestStepSpec, TransformSpec};
 use crate::Scope;
+use crate::spec::{
+    CollectionSpec, MaterializationTargetSpec, SchemaSpec, TestStepSpec, TransformSpec,
+};
 
 /// What a resource was loaded as (catalog.md §1.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,7 +62,9 @@ impl Collection {
     /// Transforms of the derivation (empty for captured collections), in name
     /// order (the transform index), each with its scope.
     pub fn transforms(&self) -> Vec<(Scope, &str, &TransformSpec)> {
-        let Some(derivation) = &self.spec.derivation else { return Vec::new() };
+        let Some(derivation) = &self.spec.derivation else {
+            return Vec::new();
+        };
         let base = self.scope.push("derivation").push("transform");
         derivation
             .transform
@@ -73,7 +77,14 @@ impl Collection {
     pub fn register_schema_url(&self) -> Option<Url> {
         let register = self.spec.derivation.as_ref()?.register.as_ref()?;
         let schema = register.schema.as_ref()?;
-        schema_url(&self.scope.push("derivation").push("register").push("schema"), schema)
+        schema_url(
+            &self
+                .scope
+                .push("derivation")
+                .push("register")
+                .push("schema"),
+            schema,
+        )
     }
 
     pub fn is_derived(&self) -> bool {
@@ -118,7 +129,9 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn collection(&self, name: &str) -> Option<&Collection> {
-        self.collections.iter().find(|collection| collection.name == name)
+        self.collections
+            .iter()
+            .find(|collection| collection.name == name)
     }
 }
 
@@ -136,7 +149,9 @@ pub fn schema_url(scope: &Scope, schema: &SchemaSpec) -> Option<Url> {
 pub fn inline_schema_url(scope: &Scope) -> Url {
     let mut url = scope.resource.clone();
     url.set_fragment(None);
-    url.query_pairs_mut().clear().append_pair("ptr", &scope.pointer);
+    url.query_pairs_mut()
+        .clear()
+        .append_pair("ptr", &scope.pointer);
     // `append_pair` form-encodes `/` as %2F; keep pointers readable.
     let query = url.query().unwrap_or_default().replace("%2F", "/");
     url.set_query(Some(&query));

@@ -73,7 +73,10 @@ impl Diagnostic {
     }
 
     pub fn warning(code: &'static str, scope: Scope, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, scope, message) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, scope, message)
+        }
     }
 
     pub fn with_range(mut self, range: TextRange) -> Diagnostic {
@@ -87,7 +90,11 @@ impl Diagnostic {
     }
 
     pub fn with_related(mut self, scope: Scope, message: impl Into<String>) -> Diagnostic {
-        self.related.push(Related { scope, range: None, message: message.into() });
+        self.related.push(Related {
+            scope,
+            range: None,
+            message: message.into(),
+        });
         self
     }
 

@@ -12,7 +12,9 @@ pub mod names;
 pub mod scope;
 pub mod spec;
 
-pub use catalog::{Catalog, Collection, Import, NodeDependency, Resource, ResourceKind, Target, Test};
+pub use catalog::{
+    Catalog, Collection, Import, NodeDependency, Resource, ResourceKind, Target, Test,
+};
 pub use diagnostic::{Diagnostic, Related, Severity};
 pub use scope::Scope;
 pub use spec::*;

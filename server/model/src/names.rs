@@ -2,12 +2,18 @@
 
 /// Collection and materialization target names: `^[\p{L}\p{N}\-_./]+$`.
 pub fn is_valid_collection_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
 }
 
 /// Transform and partition field names: `^[\p{L}\p{N}\-_.]+$`.
 pub fn is_valid_token_name(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// Edit distance (Levenshtein, by characters), for "did you mean" suggestions.
@@ -53,7 +59,10 @@ mod tests {
     #[test]
     fn suggestions() {
         assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(suggest("wiki/edit", ["wiki/edits", "wiki/pages"]), Some("wiki/edits"));
+        assert_eq!(
+            suggest("wiki/edit", ["wiki/edits", "wiki/pages"]),
+            Some("wiki/edits")
+        );
         assert_eq!(suggest("zzzzzzzzzz", ["a/b"]), None);
     }
 }

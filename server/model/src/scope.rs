@@ -13,12 +13,18 @@ pub struct Scope {
 
 impl Scope {
     pub fn new(resource: Url, pointer: impl Into<String>) -> Scope {
-        Scope { resource, pointer: pointer.into() }
+        Scope {
+            resource,
+            pointer: pointer.into(),
+        }
     }
 
     /// The scope of the resource's root value.
     pub fn root(resource: Url) -> Scope {
-        Scope { resource, pointer: String::new() }
+        Scope {
+            resource,
+            pointer: String::new(),
+        }
     }
 
     /// This scope extended by one (escaped) pointer token.
@@ -32,12 +38,17 @@ impl Scope {
                 c => pointer.push(c),
             }
         }
-        Scope { resource: self.resource.clone(), pointer }
+        Scope {
+            resource: self.resource.clone(),
+            pointer,
+        }
     }
 
     /// This scope extended by several tokens.
     pub fn push_all<T: fmt::Display>(&self, tokens: impl IntoIterator<Item = T>) -> Scope {
-        tokens.into_iter().fold(self.clone(), |scope, token| scope.push(token))
+        tokens
+            .into_iter()
+            .fold(self.clone(), |scope, token| scope.push(token))
     }
 
     /// A URL for this scope: the resource URL with the pointer as fragment.

@@ -144,7 +144,13 @@ impl ProjectionSpec {
     }
 
     pub fn is_partition(&self) -> bool {
-        matches!(self, ProjectionSpec::Full(FullProjectionSpec { partition: true, .. }))
+        matches!(
+            self,
+            ProjectionSpec::Full(FullProjectionSpec {
+                partition: true,
+                ..
+            })
+        )
     }
 }
 
@@ -328,7 +334,9 @@ impl TestStepSpec {
 /// The JSON Schema of catalog files, as `flowctl json-schema` prints it.
 pub fn catalog_json_schema() -> Value {
     let settings = schemars::generate::SchemaSettings::draft2019_09();
-    let schema = settings.into_generator().into_root_schema_for::<CatalogSpec>();
+    let schema = settings
+        .into_generator()
+        .into_root_schema_for::<CatalogSpec>();
     let mut schema = serde_json::to_value(schema).unwrap_or(Value::Null);
     remove_null_alternatives(&mut schema);
     schema
@@ -348,7 +356,9 @@ fn remove_null_alternatives(schema: &mut Value) {
             }
             for keyword in ["anyOf", "oneOf"] {
                 if let Some(Value::Array(alternatives)) = object.get_mut(keyword) {
-                    alternatives.retain(|alternative| alternative.get("type").is_none_or(|ty| ty != "null"));
+                    alternatives.retain(|alternative| {
+                        alternative.get("type").is_none_or(|ty| ty != "null")
+                    });
                     if alternatives.len() == 1 {
                         let only = alternatives.remove(0);
                         object.remove(keyword);

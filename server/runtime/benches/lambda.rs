@@ -62,7 +62,9 @@ fn publish_with_register(bencher: Bencher) {
     let previous = json!({"total": 2, "items": [1, 2]});
     bencher.counter(ItemsCount::new(BATCH)).bench_local(|| {
         for document in &documents {
-            let out = host.call(id, &[document, &register, &previous]).expect("call succeeds");
+            let out = host
+                .call(id, &[document, &register, &previous])
+                .expect("call succeeds");
             divan::black_box(out);
         }
     });

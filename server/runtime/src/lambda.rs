@@ -106,7 +106,11 @@ pub struct LambdaError {
 }
 
 impl LambdaError {
-    pub(crate) fn new(kind: LambdaErrorKind, source: &LambdaSource, message: impl Into<String>) -> LambdaError {
+    pub(crate) fn new(
+        kind: LambdaErrorKind,
+        source: &LambdaSource,
+        message: impl Into<String>,
+    ) -> LambdaError {
         LambdaError {
             kind,
             message: message.into(),
@@ -155,7 +159,11 @@ pub trait LambdaHost {
     /// previous` (publish), awaits it, and returns the array it produced, with
     /// `JSON.stringify` semantics (integral numbers are JSON integers, `undefined`
     /// properties disappear).
-    fn call(&mut self, id: LambdaId, args: &[&serde_json::Value]) -> Result<Vec<serde_json::Value>, LambdaError>;
+    fn call(
+        &mut self,
+        id: LambdaId,
+        args: &[&serde_json::Value],
+    ) -> Result<Vec<serde_json::Value>, LambdaError>;
 }
 
 /// The identifier a body uses for a `nodeDependencies` package (runtime.md §8.1):
@@ -165,7 +173,8 @@ pub fn dependency_identifier(package: &str) -> String {
     let package = package.strip_prefix('@').unwrap_or(package);
     let mut identifier = String::with_capacity(package.len());
     for (index, ch) in package.chars().enumerate() {
-        let allowed = ch == '_' || ch == '$' || ch.is_alphabetic() || (index > 0 && ch.is_numeric());
+        let allowed =
+            ch == '_' || ch == '$' || ch.is_alphabetic() || (index > 0 && ch.is_numeric());
         identifier.push(if allowed { ch } else { '_' });
     }
     identifier

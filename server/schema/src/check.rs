@@ -59,36 +59,42 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
         ));
     }
 
-    keywords::walk(&document.value, "", doc_url.clone(), |ptr, schema, parent_base| {
-        let base = base_in_effect(parent_base, schema);
-        match schema.get("$ref") {
-            Some(Value::String(reference)) => {
-                let pointer = format!("{ptr}/$ref");
-                let resolved = match base.join(reference) {
-                    Ok(target) => index.resolve(&target).map(|_| ()).ok_or(target.to_string()),
-                    Err(_) => Err(reference.clone()),
-                };
-                if let Err(uri) = resolved {
-                    problems.push(SchemaProblem {
-                        document: doc_url.clone(),
-                        pointer,
-                        code: "C7",
-                        message: format!("schema reference {uri} cannot be resolved"),
-                    });
+    keywords::walk(
+        &document.value,
+        "",
+        doc_url.clone(),
+        |ptr, schema, parent_base| {
+            let base = base_in_effect(parent_base, schema);
+            match schema.get("$ref") {
+                Some(Value::String(reference)) => {
+                    let pointer = format!("{ptr}/$ref");
+                    let resolved = match base.join(reference) {
+                        Ok(target) => index.resolve(&target).map(|_| ()).ok_or(target.to_string()),
+                        Err(_) => Err(reference.clone()),
+                    };
+                    if let Err(uri) = resolved {
+                        problems.push(SchemaProblem {
+                            document: doc_url.clone(),
+                            pointer,
+                            code: "C7",
+                            message: format!("schema reference {uri} cannot be resolved"),
+                        });
+                    }
+                }
+                Some(other) => problems.push(invalid(
+                    format!("{ptr}/$ref"),
+                    format!("$ref must be a string, found {other}"),
+                )),
+                None => {}
+            }
+            if let Some(reduce) = schema.get("reduce") {
+                if let Err(detail) = parse_strategy(reduce) {
+                    problems.push(invalid(format!("{ptr}/reduce"), detail));
                 }
             }
-            Some(other) => {
-                problems.push(invalid(format!("{ptr}/$ref"), format!("$ref must be a string, found {other}")))
-            }
-            None => {}
-        }
-        if let Some(reduce) = schema.get("reduce") {
-            if let Err(detail) = parse_strategy(reduce) {
-                problems.push(invalid(format!("{ptr}/reduce"), detail));
-            }
-        }
-        base
-    });
+            base
+        },
+    );
 
     if document.too_deep.is_none() {
         if let Ok(meta) = &*META_SCHEMA {
@@ -111,21 +117,33 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
 /// A message for a meta-schema error, clearer than the generic one where
 /// the keyword is known, and the pointer narrowed to the bad list entry.
 fn describe(pointer: String, instance: &Value, generic: &str) -> (String, String) {
-    const TYPES: [&str; 7] = ["array", "boolean", "integer", "null", "number", "object", "string"];
-    let bad_type =
-        |name: &str| format!("type \"{name}\" is not a JSON Schema type (expected one of {TYPE_NAMES})");
+    const TYPES: [&str; 7] = [
+        "array", "boolean", "integer", "null", "number", "object", "string",
+    ];
+    let bad_type = |name: &str| {
+        format!("type \"{name}\" is not a JSON Schema type (expected one of {TYPE_NAMES})")
+    };
     let keyword = pointer.rsplit('/').next().unwrap_or("").to_string();
     match (keyword.as_str(), instance) {
         ("type", Value::String(name)) => (pointer, bad_type(name)),
         ("type", Value::Array(names)) => {
-            let bad = names.iter().enumerate().find(|(_, n)| !n.as_str().is_some_and(|n| TYPES.contains(&n)));
+            let bad = names
+                .iter()
+                .enumerate()
+                .find(|(_, n)| !n.as_str().is_some_and(|n| TYPES.contains(&n)));
             match bad {
                 Some((i, Value::String(name))) => (format!("{pointer}/{i}"), bad_type(name)),
-                Some((i, other)) => (format!("{pointer}/{i}"), format!("type entries must be strings, found {other}")),
+                Some((i, other)) => (
+                    format!("{pointer}/{i}"),
+                    format!("type entries must be strings, found {other}"),
+                ),
                 None => (pointer, format!("type: {generic}")),
             }
         }
-        ("pattern", Value::String(p)) => (pointer, format!("pattern \"{p}\" is not a valid regular expression")),
+        ("pattern", Value::String(p)) => (
+            pointer,
+            format!("pattern \"{p}\" is not a valid regular expression"),
+        ),
         ("pattern", other) => (pointer, format!("pattern must be a string, found {other}")),
         _ => (pointer, format!("{keyword}: {generic}")),
     }
@@ -141,13 +159,19 @@ mod tests {
     }
 
     fn problems(index: &SchemaIndex, at: &str) -> Vec<(String, &'static str, String)> {
-        check_document(index, &url(at)).into_iter().map(|p| (p.pointer, p.code, p.message)).collect()
+        check_document(index, &url(at))
+            .into_iter()
+            .map(|p| (p.pointer, p.code, p.message))
+            .collect()
     }
 
     #[test]
     fn unresolvable_references_are_c7() {
         let mut index = SchemaIndex::new();
-        index.add_document(url("file:///p/schema.yaml"), json!({"$defs": {"a": {"$anchor": "A"}}}));
+        index.add_document(
+            url("file:///p/schema.yaml"),
+            json!({"$defs": {"a": {"$anchor": "A"}}}),
+        );
         index.add_document(
             url("file:///p/x.flow.yaml?ptr=/collections/0/schema"),
             json!({
@@ -165,9 +189,15 @@ mod tests {
         assert_eq!(got.len(), 4, "{got:?}");
         assert_eq!(got[0].0, "/properties/bad1/$ref");
         assert_eq!(got[0].1, "C7");
-        assert_eq!(got[0].2, "schema reference file:///p/schema.yaml#B cannot be resolved");
+        assert_eq!(
+            got[0].2,
+            "schema reference file:///p/schema.yaml#B cannot be resolved"
+        );
         assert_eq!(got[1].0, "/properties/bad2/$ref");
-        assert_eq!(got[2].2, "schema reference file:///p/missing.yaml cannot be resolved");
+        assert_eq!(
+            got[2].2,
+            "schema reference file:///p/missing.yaml cannot be resolved"
+        );
         assert_eq!(got[3].0, "/properties/bad4/$ref");
         assert!(problems(&index, "file:///p/schema.yaml").is_empty());
     }
@@ -208,7 +238,15 @@ mod tests {
             "{got:#?}"
         );
         assert!(got[0].2.starts_with("invalid schema at file:///p/bad.schema.yaml#/properties/d/reduce: unknown reduce strategy \"summ\""));
-        assert!(got[2].2.contains("\"strnig\" is not a JSON Schema type"), "{}", got[2].2);
-        assert!(got[4].2.contains("not a valid regular expression"), "{}", got[4].2);
+        assert!(
+            got[2].2.contains("\"strnig\" is not a JSON Schema type"),
+            "{}",
+            got[2].2
+        );
+        assert!(
+            got[4].2.contains("not a valid regular expression"),
+            "{}",
+            got[4].2
+        );
     }
 }

@@ -68,7 +68,12 @@ impl SchemaIndex {
         let mut url = url;
         url.set_fragment(None);
         let too_deep = keywords::depth_exceeding(&doc, keywords::MAX_DEPTH);
-        let document = Document { url: url.clone(), value: Arc::new(doc), too_deep, bases: Vec::new() };
+        let document = Document {
+            url: url.clone(),
+            value: Arc::new(doc),
+            too_deep,
+            bases: Vec::new(),
+        };
         self.registry = OnceLock::new();
         match self.by_url.get(url.as_str()) {
             Some(&existing) => {
@@ -96,33 +101,49 @@ impl SchemaIndex {
         let document = &self.documents[number];
         let url = document.url.clone();
         let value = document.value.clone();
-        self.resources
-            .insert(url.to_string(), Place { document: number, pointer: String::new() });
+        self.resources.insert(
+            url.to_string(),
+            Place {
+                document: number,
+                pointer: String::new(),
+            },
+        );
 
         let mut bases = Vec::new();
         let resources = &mut self.resources;
         let anchors = &mut self.anchors;
         // State: the base in effect, and whether it is the document URL or a
         // root `$id` (anchors there are also registered under the document URL).
-        keywords::walk(&value, "", (url.clone(), true), |ptr, schema, (parent_base, at_root)| {
-            let base = base_in_effect(parent_base, schema);
-            let changed = &base != parent_base;
-            if changed {
-                bases.push((ptr.to_string(), base.clone()));
-                resources
-                    .entry(base.to_string())
-                    .or_insert_with(|| Place { document: number, pointer: ptr.to_string() });
-            }
-            let at_root = *at_root && (!changed || ptr.is_empty());
-            if let Some(Value::String(anchor)) = schema.get("$anchor") {
-                let place = Place { document: number, pointer: ptr.to_string() };
-                anchors.entry(format!("{base}#{anchor}")).or_insert_with(|| place.clone());
-                if at_root {
-                    anchors.entry(format!("{url}#{anchor}")).or_insert(place);
+        keywords::walk(
+            &value,
+            "",
+            (url.clone(), true),
+            |ptr, schema, (parent_base, at_root)| {
+                let base = base_in_effect(parent_base, schema);
+                let changed = &base != parent_base;
+                if changed {
+                    bases.push((ptr.to_string(), base.clone()));
+                    resources.entry(base.to_string()).or_insert_with(|| Place {
+                        document: number,
+                        pointer: ptr.to_string(),
+                    });
                 }
-            }
-            (base, at_root)
-        });
+                let at_root = *at_root && (!changed || ptr.is_empty());
+                if let Some(Value::String(anchor)) = schema.get("$anchor") {
+                    let place = Place {
+                        document: number,
+                        pointer: ptr.to_string(),
+                    };
+                    anchors
+                        .entry(format!("{base}#{anchor}"))
+                        .or_insert_with(|| place.clone());
+                    if at_root {
+                        anchors.entry(format!("{url}#{anchor}")).or_insert(place);
+                    }
+                }
+                (base, at_root)
+            },
+        );
         self.documents[number].bases = bases;
     }
 
@@ -136,7 +157,11 @@ impl SchemaIndex {
         if !keywords::is_schema(value) {
             return None;
         }
-        Some(Resolved { value, document: document.url.clone(), pointer: place.pointer })
+        Some(Resolved {
+            value,
+            document: document.url.clone(),
+            pointer: place.pointer,
+        })
     }
 
     /// The document number and pointer `uri` names, without checking that the
@@ -269,27 +294,43 @@ mod tests {
         assert_eq!(r.document.as_str(), "file:///p/schema.yaml");
         assert_eq!(r.value["type"], "integer");
 
-        let r = index.resolve(&url("file:///p/schema.yaml#/properties/a%20b")).unwrap();
+        let r = index
+            .resolve(&url("file:///p/schema.yaml#/properties/a%20b"))
+            .unwrap();
         assert_eq!(r.pointer, "/properties/a b");
 
         assert!(index.resolve(&url("file:///p/schema.yaml")).is_some());
         assert!(index.resolve(&url("file:///p/schema.yaml#")).is_some());
         // `$id` registers an alternate URL; its anchors live under it.
-        let r = index.resolve(&url("https://example.com/sub.json#Str")).unwrap();
+        let r = index
+            .resolve(&url("https://example.com/sub.json#Str"))
+            .unwrap();
         assert_eq!(r.pointer, "/$defs/sub/$defs/s");
         assert_eq!(r.document.as_str(), "file:///p/schema.yaml");
-        let r = index.resolve(&url("https://example.com/sub.json#/$defs/s")).unwrap();
+        let r = index
+            .resolve(&url("https://example.com/sub.json#/$defs/s"))
+            .unwrap();
         assert_eq!(r.pointer, "/$defs/sub/$defs/s");
         assert!(index.resolve(&url("file:///p/schema.yaml#Str")).is_none());
 
         // Inline schemas with synthetic URLs.
-        let r = index.resolve(&url("file:///p/x.flow.yaml?ptr=/collections/0/schema#Root")).unwrap();
+        let r = index
+            .resolve(&url("file:///p/x.flow.yaml?ptr=/collections/0/schema#Root"))
+            .unwrap();
         assert_eq!(r.pointer, "");
 
         // Misses: unknown anchor, pointer to a non-schema, anchors inside data.
         assert!(index.resolve(&url("file:///p/schema.yaml#Nope")).is_none());
-        assert!(index.resolve(&url("file:///p/schema.yaml#/$defs/int/type")).is_none());
-        assert!(index.resolve(&url("file:///p/schema.yaml#NotASchema")).is_none());
+        assert!(
+            index
+                .resolve(&url("file:///p/schema.yaml#/$defs/int/type"))
+                .is_none()
+        );
+        assert!(
+            index
+                .resolve(&url("file:///p/schema.yaml#NotASchema"))
+                .is_none()
+        );
         assert!(index.resolve(&url("file:///p/missing.yaml")).is_none());
         assert_eq!(index.documents().count(), 2);
     }
@@ -297,9 +338,16 @@ mod tests {
     #[test]
     fn base_in_effect_follows_ids() {
         let index = index();
-        let place = index.place_of(&url("file:///p/schema.yaml#/$defs/sub/$defs/s")).unwrap();
-        assert_eq!(index.base_at(&place).as_str(), "https://example.com/sub.json");
-        let place = index.place_of(&url("file:///p/schema.yaml#/$defs/int")).unwrap();
+        let place = index
+            .place_of(&url("file:///p/schema.yaml#/$defs/sub/$defs/s"))
+            .unwrap();
+        assert_eq!(
+            index.base_at(&place).as_str(),
+            "https://example.com/sub.json"
+        );
+        let place = index
+            .place_of(&url("file:///p/schema.yaml#/$defs/int"))
+            .unwrap();
         assert_eq!(index.base_at(&place).as_str(), "file:///p/schema.yaml");
     }
 }

@@ -106,7 +106,11 @@ pub fn parse_strategy(value: &serde_json::Value) -> Result<Strategy, String> {
             }
             Some(key)
         }
-        Some(other) => return Err(format!("reduce key must be a list of JSON Pointers, found {other}")),
+        Some(other) => {
+            return Err(format!(
+                "reduce key must be a list of JSON Pointers, found {other}"
+            ));
+        }
     };
     let keyless = |strategy: Strategy| match key {
         Some(_) => Err(format!("reduce strategy \"{name}\" does not take a key")),
@@ -122,7 +126,9 @@ pub fn parse_strategy(value: &serde_json::Value) -> Result<Strategy, String> {
         "minimize" => Ok(Strategy::Minimize { key: key() }),
         "maximize" => Ok(Strategy::Maximize { key: key() }),
         "set" => Ok(Strategy::Set { key: key() }),
-        other => Err(format!("unknown reduce strategy \"{other}\" (expected one of {STRATEGY_NAMES})")),
+        other => Err(format!(
+            "unknown reduce strategy \"{other}\" (expected one of {STRATEGY_NAMES})"
+        )),
     }
 }
 
@@ -133,16 +139,26 @@ mod tests {
 
     #[test]
     fn parses_strategies() {
-        assert_eq!(parse_strategy(&json!({"strategy": "sum"})), Ok(Strategy::Sum));
+        assert_eq!(
+            parse_strategy(&json!({"strategy": "sum"})),
+            Ok(Strategy::Sum)
+        );
         assert_eq!(
             parse_strategy(&json!({"strategy": "maximize", "key": ["/0"]})),
-            Ok(Strategy::Maximize { key: vec!["/0".into()] })
+            Ok(Strategy::Maximize {
+                key: vec!["/0".into()]
+            })
         );
         assert_eq!(
             parse_strategy(&json!({"strategy": "set", "key": [""]})),
-            Ok(Strategy::Set { key: vec!["".into()] })
+            Ok(Strategy::Set {
+                key: vec!["".into()]
+            })
         );
-        assert_eq!(parse_strategy(&json!({"strategy": "merge"})), Ok(Strategy::Merge { key: vec![] }));
+        assert_eq!(
+            parse_strategy(&json!({"strategy": "merge"})),
+            Ok(Strategy::Merge { key: vec![] })
+        );
     }
 
     #[test]
@@ -150,7 +166,9 @@ mod tests {
         let err = |v| parse_strategy(&v).unwrap_err();
         assert!(err(json!({"strategy": "summ"})).contains("unknown reduce strategy \"summ\""));
         assert!(err(json!({"strategy": "sum", "key": ["/a"]})).contains("does not take a key"));
-        assert!(err(json!({"strategy": "sum", "extra": 1})).contains("unexpected property \"extra\""));
+        assert!(
+            err(json!({"strategy": "sum", "extra": 1})).contains("unexpected property \"extra\"")
+        );
         assert!(err(json!({"strategy": "merge", "key": ["a"]})).contains("JSON Pointers"));
         assert!(err(json!("sum")).contains("must be an object"));
         assert!(err(json!({})).contains("missing required property"));

@@ -27,7 +27,10 @@ pub fn collect_refs(base: &Url, doc: &Value) -> Vec<SchemaRef> {
         let base = base_in_effect(parent_base, schema);
         if let Some(Value::String(reference)) = schema.get("$ref") {
             if let Ok(target) = base.join(reference) {
-                out.push(SchemaRef { pointer: format!("{ptr}/$ref"), target });
+                out.push(SchemaRef {
+                    pointer: format!("{ptr}/$ref"),
+                    target,
+                });
             }
         }
         base
@@ -80,7 +83,10 @@ mod tests {
                     "/properties/a/$ref".into(),
                     "file:///p/dir/x.flow.yaml?ptr=/collections/0/schema#/$defs/a".into()
                 ),
-                ("/properties/b/items/$ref".into(), "https://example.com/s/t.json#/x".into()),
+                (
+                    "/properties/b/items/$ref".into(),
+                    "https://example.com/s/t.json#/x".into()
+                ),
                 ("/$defs/a/$ref".into(), "file:///p/other.yaml".into()),
             ]
         );

@@ -51,7 +51,11 @@ pub struct ValidationError {
 
 impl std::fmt::Display for ValidationError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let at = if self.instance_pointer.is_empty() { "(root)" } else { &self.instance_pointer };
+        let at = if self.instance_pointer.is_empty() {
+            "(root)"
+        } else {
+            &self.instance_pointer
+        };
         write!(f, "{at}: {}", self.message)
     }
 }
@@ -91,7 +95,10 @@ impl SchemaIndex {
         let registry = self.registry()?;
         let root = build_validator(&registry, &self.canonical_uri(&root_place))?;
         let program = ProgramBuilder::new(self, &registry).build(root_place)?;
-        Ok(Validator { root: Arc::new(root), program: program.map(Arc::new) })
+        Ok(Validator {
+            root: Arc::new(root),
+            program: program.map(Arc::new),
+        })
     }
 }
 
@@ -106,7 +113,11 @@ fn build_validator(
         .build(&serde_json::json!({ "$ref": uri.as_str() }))
         .map_err(|e| {
             let at = e.instance_path().to_string();
-            if at.is_empty() { e.to_string() } else { format!("{e} (at {at})") }
+            if at.is_empty() {
+                e.to_string()
+            } else {
+                format!("{e} (at {at})")
+            }
         })
 }
 
@@ -136,8 +147,12 @@ impl Validator {
         }
         let mut annotations = Annotations::default();
         if let Some(program) = &self.program {
-            let mut location = String::new();
-            program.walk(program.root, doc, &mut location, &mut annotations.by_location, 0);
+            let mut cursor = Cursor {
+                location: String::new(),
+                out: &mut annotations.by_location,
+                seen: Vec::new(),
+            };
+            program.walk(program.root, doc, &mut cursor, 0, 0);
         }
         Ok(annotations)
     }
@@ -247,7 +262,10 @@ impl<'a> ProgramBuilder<'a> {
     }
 
     fn child(&mut self, parent: &Place, suffix: &str) -> NodeId {
-        self.node_for(Place { document: parent.document, pointer: format!("{}{suffix}", parent.pointer) })
+        self.node_for(Place {
+            document: parent.document,
+            pointer: format!("{}{suffix}", parent.pointer),
+        })
     }
 
     fn build(mut self, root: Place) -> Result<Option<Program>, String> {
@@ -256,7 +274,9 @@ impl<'a> ProgramBuilder<'a> {
         let mut next = 0;
         while next < self.nodes.len() {
             if self.nodes.len() > MAX_PROGRAM_NODES {
-                return Err(format!("schema has more than {MAX_PROGRAM_NODES} sub-schemas"));
+                return Err(format!(
+                    "schema has more than {MAX_PROGRAM_NODES} sub-schemas"
+                ));
             }
             let place = self.places[next].clone();
             self.fill(next, &place);
@@ -270,8 +290,9 @@ impl<'a> ProgramBuilder<'a> {
                 parents[child].push(id);
             }
         }
-        let mut work: Vec<NodeId> =
-            (0..self.nodes.len()).filter(|&id| self.nodes[id].reduce.is_some()).collect();
+        let mut work: Vec<NodeId> = (0..self.nodes.len())
+            .filter(|&id| self.nodes[id].reduce.is_some())
+            .collect();
         for &id in &work {
             self.nodes[id].relevant = true;
         }
@@ -317,7 +338,12 @@ impl<'a> ProgramBuilder<'a> {
                 }
             }
         }
-        Ok(Some(Program { nodes: self.nodes, root, branches: self.branches, patterns: self.patterns }))
+        Ok(Some(Program {
+            nodes: self.nodes,
+            root,
+            branches: self.branches,
+            patterns: self.patterns,
+        }))
     }
 
     fn branch_validator(&mut self, node: NodeId) -> Result<usize, String> {
@@ -335,7 +361,8 @@ impl<'a> ProgramBuilder<'a> {
             .build(&serde_json::json!({ "pattern": pattern }))
             .ok();
         self.patterns.push(validator);
-        self.pattern_ids.insert(pattern.to_string(), self.patterns.len() - 1);
+        self.pattern_ids
+            .insert(pattern.to_string(), self.patterns.len() - 1);
         self.patterns.len() - 1
     }
 
@@ -438,59 +465,59 @@ impl Program {
         self.branches[validator].is_valid(instance)
     }
 
-    fn walk(
-        &self,
-        id: NodeId,
-        instance: &Value,
-        location: &mut String,
-        out: &mut BTreeMap<String, Strategy>,
-        depth: usize,
-    ) {
+    /// Annotates `instance` (at `location`) with node `id` and everything it
+    /// applies. `seen[here..]` lists the nodes already applied at this
+    /// location: applying one twice adds nothing (first annotation wins), so
+    /// it is skipped, which also ends in-place `$ref` cycles and keeps
+    /// repeated `allOf` members from multiplying the work.
+    fn walk(&self, id: NodeId, instance: &Value, at: &mut Cursor<'_>, here: usize, depth: usize) {
         let node = &self.nodes[id];
-        if !node.relevant || depth > MAX_WALK_DEPTH {
+        if !node.relevant || depth > MAX_WALK_DEPTH || at.seen[here..].contains(&id) {
             return;
         }
+        at.seen.push(id);
         if let Some(strategy) = &node.reduce {
-            if !out.contains_key(location.as_str()) {
-                out.insert(location.clone(), strategy.clone());
+            if !at.out.contains_key(at.location.as_str()) {
+                at.out.insert(at.location.clone(), strategy.clone());
             }
         }
         for &child in node.refs.iter().chain(&node.all_of) {
-            self.walk(child, instance, location, out, depth + 1);
+            self.walk(child, instance, at, here, depth + 1);
         }
         for &(member, validator) in &node.any_of {
             if self.branch_valid(validator, instance) {
-                self.walk(member, instance, location, out, depth + 1);
+                self.walk(member, instance, at, here, depth + 1);
             }
         }
         for &(member, validator) in &node.one_of {
             if self.branch_valid(validator, instance) {
-                self.walk(member, instance, location, out, depth + 1);
+                self.walk(member, instance, at, here, depth + 1);
                 break;
             }
         }
         if let Some((condition, validator)) = node.condition {
             if self.branch_valid(validator, instance) {
-                self.walk(condition, instance, location, out, depth + 1);
+                self.walk(condition, instance, at, here, depth + 1);
                 if let Some(then_) = node.then_ {
-                    self.walk(then_, instance, location, out, depth + 1);
+                    self.walk(then_, instance, at, here, depth + 1);
                 }
             } else if let Some(else_) = node.else_ {
-                self.walk(else_, instance, location, out, depth + 1);
+                self.walk(else_, instance, at, here, depth + 1);
             }
         }
         match instance {
             Value::Object(map) => {
                 for (name, member) in &node.dependent {
                     if map.contains_key(name) {
-                        self.walk(*member, instance, location, out, depth + 1);
+                        self.walk(*member, instance, at, here, depth + 1);
                     }
                 }
-                let scans_all = !node.pattern_properties.is_empty() || node.additional_properties.is_some();
+                let scans_all =
+                    !node.pattern_properties.is_empty() || node.additional_properties.is_some();
                 if !scans_all {
                     for (name, child) in &node.properties {
                         if let Some(value) = map.get(name) {
-                            self.walk_child(*child, value, name, location, out, depth);
+                            self.walk_child(*child, value, name, at, depth);
                         }
                     }
                     return;
@@ -500,7 +527,7 @@ impl Program {
                     for (property, child) in &node.properties {
                         if property == name {
                             matched = true;
-                            self.walk_child(*child, value, name, location, out, depth);
+                            self.walk_child(*child, value, name, at, depth);
                         }
                     }
                     for &(pattern, child) in &node.pattern_properties {
@@ -509,11 +536,11 @@ impl Program {
                             .is_some_and(|p| p.is_valid(&Value::String(name.clone())));
                         if is_match {
                             matched = true;
-                            self.walk_child(child, value, name, location, out, depth);
+                            self.walk_child(child, value, name, at, depth);
                         }
                     }
                     if let (false, Some(child)) = (matched, node.additional_properties) {
-                        self.walk_child(child, value, name, location, out, depth);
+                        self.walk_child(child, value, name, at, depth);
                     }
                 }
             }
@@ -525,7 +552,7 @@ impl Program {
                         None => node.additional_items,
                     };
                     if let Some(child) = child {
-                        self.walk_child(child, item, &i.to_string(), location, out, depth);
+                        self.walk_child(child, item, &i.to_string(), at, depth);
                     }
                 }
             }
@@ -538,18 +565,26 @@ impl Program {
         id: NodeId,
         value: &Value,
         token: &str,
-        location: &mut String,
-        out: &mut BTreeMap<String, Strategy>,
+        at: &mut Cursor<'_>,
         depth: usize,
     ) {
         if !self.nodes[id].relevant {
             return;
         }
-        let length = location.len();
-        pointer::push_token(location, token);
-        self.walk(id, value, location, out, depth + 1);
-        location.truncate(length);
+        let (length, here) = (at.location.len(), at.seen.len());
+        pointer::push_token(&mut at.location, token);
+        self.walk(id, value, at, here, depth + 1);
+        at.location.truncate(length);
+        at.seen.truncate(here);
     }
+}
+
+/// The annotation walk's position and output.
+struct Cursor<'a> {
+    location: String,
+    out: &'a mut BTreeMap<String, Strategy>,
+    /// Nodes applied at each location of the current path (see `walk`).
+    seen: Vec<NodeId>,
 }
 
 #[cfg(test)]
@@ -571,11 +606,17 @@ mod tests {
 
     fn strategies(validator: &Validator, doc: Value) -> Vec<(String, String)> {
         let annotations = validator.validate(&doc).unwrap();
-        annotations.by_location.iter().map(|(k, v)| (k.clone(), v.name().to_string())).collect()
+        annotations
+            .by_location
+            .iter()
+            .map(|(k, v)| (k.clone(), v.name().to_string()))
+            .collect()
     }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        list.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     /// reductions/reset_counter.flow.yaml
@@ -603,13 +644,19 @@ mod tests {
         assert!(v.has_annotations());
         assert_eq!(
             strategies(&v, json!({"key": "k", "action": "sum", "value": 5})),
-            pairs(&[("", "merge"), ("/action", "firstWriteWins"), ("/value", "sum")])
+            pairs(&[
+                ("", "merge"),
+                ("/action", "firstWriteWins"),
+                ("/value", "sum")
+            ])
         );
         assert_eq!(
             strategies(&v, json!({"key": "k", "action": "reset", "value": 0})),
             pairs(&[("", "lastWriteWins")])
         );
-        let errors = v.validate(&json!({"key": "k", "action": "other"})).unwrap_err();
+        let errors = v
+            .validate(&json!({"key": "k", "action": "other"}))
+            .unwrap_err();
         assert!(!errors.is_empty());
     }
 
@@ -643,7 +690,9 @@ mod tests {
         let annotations = v.validate(&json!({"key": "k", "max": ["a", 1]})).unwrap();
         assert_eq!(
             annotations.strategy_at("/max"),
-            Some(&Strategy::Maximize { key: vec!["/0".into()] })
+            Some(&Strategy::Maximize {
+                key: vec!["/0".into()]
+            })
         );
     }
 
@@ -684,7 +733,9 @@ mod tests {
                 }
             }),
         );
-        let v = index.compile(&url("file:///p/re-key/schema.yaml#/$defs/join_register")).unwrap();
+        let v = index
+            .compile(&url("file:///p/re-key/schema.yaml#/$defs/join_register"))
+            .unwrap();
         let event = json!({"anonymous_id": "a", "event_id": "e"});
         assert_eq!(
             strategies(&v, json!({"events": [event]})),
@@ -694,7 +745,10 @@ mod tests {
             strategies(&v, json!({"events": null, "stable_id": "s"})),
             pairs(&[("", "merge")])
         );
-        assert!(v.validate(&json!({"events": [{"anonymous_id": 1}]})).is_err());
+        assert!(
+            v.validate(&json!({"events": [{"anonymous_id": 1}]}))
+                .is_err()
+        );
     }
 
     #[test]
@@ -718,7 +772,12 @@ mod tests {
         );
         assert_eq!(
             strategies(&v, json!({"a": 1, "d": [], "zzz": 1, "b": 2})),
-            pairs(&[("", "merge"), ("/a", "maximize"), ("/b", "sum"), ("/d", "append")])
+            pairs(&[
+                ("", "merge"),
+                ("/a", "maximize"),
+                ("/b", "sum"),
+                ("/d", "append")
+            ])
         );
     }
 
@@ -776,17 +835,34 @@ mod tests {
         let errors = v.validate(&json!({"i": 1.5, "s": 2})).unwrap_err();
         let at: Vec<&str> = errors.iter().map(|e| e.instance_pointer.as_str()).collect();
         assert_eq!(at, vec!["/i", "/s"]);
-        assert!(errors[0].message.contains("integer"), "{}", errors[0].message);
-        assert!(errors[0].schema_uri.as_deref().unwrap_or("").starts_with("file:///p/schema.yaml#"));
+        assert!(
+            errors[0].message.contains("integer"),
+            "{}",
+            errors[0].message
+        );
+        assert!(
+            errors[0]
+                .schema_uri
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("file:///p/schema.yaml#")
+        );
         // `1.0` is an integer (catalog.md §6.1).
         assert!(v.is_valid(&json!({"i": 1.0})));
     }
 
     #[test]
     fn schemas_without_reduce_have_no_program() {
-        let v = compile_inline(json!({"type": "object", "properties": {"a": {"oneOf": [{"type": "string"}]}}}));
+        let v = compile_inline(
+            json!({"type": "object", "properties": {"a": {"oneOf": [{"type": "string"}]}}}),
+        );
         assert!(!v.has_annotations());
-        assert!(v.validate(&json!({"a": "x"})).unwrap().by_location.is_empty());
+        assert!(
+            v.validate(&json!({"a": "x"}))
+                .unwrap()
+                .by_location
+                .is_empty()
+        );
     }
 
     #[test]
@@ -794,7 +870,12 @@ mod tests {
         let mut index = SchemaIndex::new();
         index.add_document(url(INLINE), json!({"$ref": "missing.yaml"}));
         assert!(index.compile(&url(INLINE)).is_err());
-        assert!(index.compile(&url("file:///p/nope.yaml")).unwrap_err().contains("cannot be resolved"));
+        assert!(
+            index
+                .compile(&url("file:///p/nope.yaml"))
+                .unwrap_err()
+                .contains("cannot be resolved")
+        );
     }
 
     #[test]
@@ -809,8 +890,46 @@ mod tests {
         }));
         assert_eq!(
             strategies(&v, json!({"n": 1, "kids": {"a": {"n": 2, "kids": {}}}})),
-            pairs(&[("", "merge"), ("/kids/a", "merge"), ("/kids/a/n", "sum"), ("/n", "sum")])
+            pairs(&[
+                ("", "merge"),
+                ("/kids/a", "merge"),
+                ("/kids/a/n", "sum"),
+                ("/n", "sum")
+            ])
         );
+    }
+
+    #[test]
+    fn in_place_ref_cycles_terminate() {
+        let v = compile_inline(json!({
+            "$defs": {
+                "a": {"$ref": "#/$defs/b", "reduce": {"strategy": "merge"}},
+                "b": {"$ref": "#/$defs/a", "properties": {"n": {"reduce": {"strategy": "sum"}}}}
+            },
+            "$ref": "#/$defs/a"
+        }));
+        assert_eq!(
+            strategies(&v, json!({"n": 1})),
+            pairs(&[("", "merge"), ("/n", "sum")])
+        );
+    }
+
+    #[test]
+    fn repeated_members_do_not_multiply_work() {
+        let mut defs = serde_json::Map::new();
+        defs.insert(
+            "d0".into(),
+            json!({"reduce": {"strategy": "merge"}, "allOf": [{"$ref": "#"}, {"$ref": "#"}]}),
+        );
+        for i in 1..64 {
+            let prev = format!("#/$defs/d{}", i - 1);
+            defs.insert(
+                format!("d{i}"),
+                json!({"allOf": [{"$ref": prev}, {"$ref": prev}]}),
+            );
+        }
+        let v = compile_inline(json!({"$defs": defs, "$ref": "#/$defs/d63"}));
+        assert_eq!(strategies(&v, json!({})), pairs(&[("", "merge")]));
     }
 
     #[test]

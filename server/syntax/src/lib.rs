@@ -7,8 +7,8 @@
 mod yaml;
 
 pub use yaml::{
-    parse, parse_with_limits, pointer_tokens, push_token, Entry, ExpansionError, Limits, Located, Node, NodeId,
-    NodeKind, Parse, Scalar, ScalarStyle, ScalarValue, SyntaxError, Tree,
+    Entry, ExpansionError, Limits, Located, Node, NodeId, NodeKind, Parse, Scalar, ScalarStyle,
+    ScalarValue, SyntaxError, Tree, parse, parse_with_limits, pointer_tokens, push_token,
 };
 
 #[cfg(test)]

@@ -39,7 +39,10 @@ fn ranges_of_keys_and_values() {
     assert_eq!(slice(text, derivation.key_range.unwrap()), "derivation");
     assert!(tree.locate("/collections/1").is_none());
     assert!(tree.locate("/nope").is_none());
-    assert_eq!(tree.pointer_at(text.find("/id").unwrap() as u32).unwrap(), "/collections/0/key/0");
+    assert_eq!(
+        tree.pointer_at(text.find("/id").unwrap() as u32).unwrap(),
+        "/collections/0/key/0"
+    );
 }
 
 #[test]
@@ -47,9 +50,15 @@ fn block_scalar_range_starts_at_indicator() {
     let text = "publish:\n  nodeJS: |\n    return [source];\n  other: 1\n";
     let parse = parse(text);
     let located = parse.tree.locate("/publish/nodeJS").unwrap();
-    assert!(slice(text, located.range).starts_with('|') || slice(text, located.range).starts_with("return"));
+    assert!(
+        slice(text, located.range).starts_with('|')
+            || slice(text, located.range).starts_with("return")
+    );
     assert!(slice(text, located.range).ends_with("return [source];"));
-    assert_eq!(parse.tree.scalar(located.node).unwrap().text, "return [source];\n");
+    assert_eq!(
+        parse.tree.scalar(located.node).unwrap().text,
+        "return [source];\n"
+    );
 }
 
 #[test]
@@ -58,7 +67,10 @@ fn aliases_report_use_site_and_anchor() {
     let parse = parse(text);
     assert!(parse.errors.is_empty());
     let tree = &parse.tree;
-    assert_eq!(tree.document_json().unwrap(), json!({"a": {"k": 1}, "b": {"k": 1}, "c": {"own": 2, "k": 1}}));
+    assert_eq!(
+        tree.document_json().unwrap(),
+        json!({"a": {"k": 1}, "b": {"k": 1}, "c": {"own": 2, "k": 1}})
+    );
     let through_alias = tree.locate("/b/k").unwrap();
     assert_eq!(slice(text, through_alias.range), "*x");
     assert_eq!(slice(text, through_alias.anchor_range.unwrap()), "1");
@@ -90,7 +102,10 @@ fn complex_keys_and_unicode() {
     let text = "? \"a long test name\"\n: [1]\n正岡大介: 1\n";
     let parse = parse(text);
     assert!(parse.errors.is_empty(), "{:?}", parse.errors);
-    assert_eq!(parse.tree.document_json().unwrap(), json!({"a long test name": [1], "正岡大介": 1}));
+    assert_eq!(
+        parse.tree.document_json().unwrap(),
+        json!({"a long test name": [1], "正岡大介": 1})
+    );
     let located = parse.tree.locate("/正岡大介").unwrap();
     assert_eq!(slice(text, located.key_range.unwrap()), "正岡大介");
 }
@@ -101,7 +116,10 @@ fn duplicate_keys_are_errors_at_the_second() {
     let parse = parse(text);
     assert_eq!(parse.errors.len(), 1);
     assert_eq!(parse.errors[0].message, "duplicate key \"a\"");
-    assert_eq!(parse.errors[0].range.start as usize, text.rfind('a').unwrap());
+    assert_eq!(
+        parse.errors[0].range.start as usize,
+        text.rfind('a').unwrap()
+    );
     assert_eq!(parse.tree.document_json().unwrap(), json!({"a": 1, "b": 2}));
 }
 
@@ -109,7 +127,11 @@ fn duplicate_keys_are_errors_at_the_second() {
 fn undefined_alias_and_multiple_documents_are_errors() {
     assert_eq!(parse("a: *nope\n").errors.len(), 1);
     let multi = parse("a: 1\n---\nb: 2\n");
-    assert!(multi.errors[0].message.contains("one YAML document"), "{:?}", multi.errors);
+    assert!(
+        multi.errors[0].message.contains("one YAML document"),
+        "{:?}",
+        multi.errors
+    );
 }
 
 #[test]
@@ -117,7 +139,13 @@ fn empty_file_is_null() {
     let parse = parse("");
     assert!(parse.errors.is_empty());
     assert_eq!(parse.tree.document_json().unwrap(), json!(null));
-    assert_eq!(super::parse("# only a comment\n").tree.document_json().unwrap(), json!(null));
+    assert_eq!(
+        super::parse("# only a comment\n")
+            .tree
+            .document_json()
+            .unwrap(),
+        json!(null)
+    );
 }
 
 #[test]
@@ -152,19 +180,27 @@ fn deep_nesting_is_bounded() {
     let text = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
     let parse = parse(&text);
     assert!(
-        parse.errors.iter().any(|error| error.message.contains("nesting is deeper") || error.message.contains("recursion limit")),
+        parse
+            .errors
+            .iter()
+            .any(|error| error.message.contains("nesting is deeper")
+                || error.message.contains("recursion limit")),
         "{:?}",
         parse.errors
     );
     assert!(parse.errors[0].range.len() <= 80);
-    let block: String = (0..depth).map(|level| format!("{}k:\n", " ".repeat(level))).collect();
+    let block: String = (0..depth)
+        .map(|level| format!("{}k:\n", " ".repeat(level)))
+        .collect();
     let parse = super::parse(&block);
     assert!(!parse.errors.is_empty());
 }
 
 #[test]
 fn binary_garbage_does_not_panic() {
-    let garbage: String = (0..4096u32).map(|i| char::from_u32((i * 7919) % 0xD7FF).unwrap_or('x')).collect();
+    let garbage: String = (0..4096u32)
+        .map(|i| char::from_u32((i * 7919) % 0xD7FF).unwrap_or('x'))
+        .collect();
     let _ = parse(&garbage);
     let _ = parse("\u{0}\u{1}{[}]:::\"\\");
     let _ = parse("a: &x [*x]\n");
@@ -174,7 +210,9 @@ fn binary_garbage_does_not_panic() {
 fn self_referencing_alias_is_a_cycle_error() {
     let parse = parse("a: &x [1, *x]\n");
     assert!(
-        parse.errors.iter().any(|error| error.message.contains("cycle") || error.message.contains("unknown anchor")),
+        parse.errors.iter().any(
+            |error| error.message.contains("cycle") || error.message.contains("unknown anchor")
+        ),
         "{:?}",
         parse.errors
     );
@@ -182,11 +220,14 @@ fn self_referencing_alias_is_a_cycle_error() {
 
 #[test]
 fn every_corpus_file_parses() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/estuary-docs");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus/estuary-docs");
     let mut count = 0;
     let mut stack = vec![root];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
@@ -194,7 +235,12 @@ fn every_corpus_file_parses() {
             } else if path.extension().is_some_and(|ext| ext == "yaml") {
                 let text = std::fs::read_to_string(&path).unwrap();
                 let parse = parse(&text);
-                assert!(parse.errors.is_empty(), "{}: {:?}", path.display(), parse.errors);
+                assert!(
+                    parse.errors.is_empty(),
+                    "{}: {:?}",
+                    path.display(),
+                    parse.errors
+                );
                 parse.tree.document_json().unwrap();
                 count += 1;
             }

@@ -111,7 +111,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_depth: 200, max_expanded_nodes: 2_000_000 }
+        Limits {
+            max_depth: 200,
+            max_expanded_nodes: 2_000_000,
+        }
     }
 }
 
@@ -155,9 +158,20 @@ pub fn parse_with_limits(text: &str, limits: Limits) -> Parse {
         skip_depth: 0,
     };
     builder.run();
-    let Builder { nodes, root, errors, .. } = builder;
+    let Builder {
+        nodes,
+        root,
+        errors,
+        ..
+    } = builder;
     Parse {
-        tree: Tree { nodes, root, limits: LimitsEq { max_expanded_nodes: limits.max_expanded_nodes } },
+        tree: Tree {
+            nodes,
+            root,
+            limits: LimitsEq {
+                max_expanded_nodes: limits.max_expanded_nodes,
+            },
+        },
         errors,
     }
 }
@@ -174,9 +188,14 @@ impl CharOffsets {
         let table = if text.is_ascii() {
             Vec::new()
         } else {
-            text.char_indices().map(|(offset, _)| offset as u32).collect()
+            text.char_indices()
+                .map(|(offset, _)| offset as u32)
+                .collect()
         };
-        CharOffsets { table, len: text.len() as u32 }
+        CharOffsets {
+            table,
+            len: text.len() as u32,
+        }
     }
 
     fn byte(&self, char_index: usize) -> u32 {
@@ -189,8 +208,19 @@ impl CharOffsets {
 }
 
 enum Frame {
-    Sequence { start: u32, flow: bool, items: Vec<NodeId>, anchor: usize },
-    Mapping { start: u32, flow: bool, pairs: Vec<(NodeId, NodeId)>, key: Option<NodeId>, anchor: usize },
+    Sequence {
+        start: u32,
+        flow: bool,
+        items: Vec<NodeId>,
+        anchor: usize,
+    },
+    Mapping {
+        start: u32,
+        flow: bool,
+        pairs: Vec<(NodeId, NodeId)>,
+        key: Option<NodeId>,
+        anchor: usize,
+    },
 }
 
 struct Builder<'t> {
@@ -213,7 +243,10 @@ struct Builder<'t> {
 
 impl Builder<'_> {
     fn range(&self, span: &Span) -> TextRange {
-        TextRange::new(self.offsets.byte(span.start.index()), self.offsets.byte(span.end.index()))
+        TextRange::new(
+            self.offsets.byte(span.start.index()),
+            self.offsets.byte(span.end.index()),
+        )
     }
 
     fn run(&mut self) {
@@ -248,7 +281,10 @@ impl Builder<'_> {
             .map(|(i, _)| i)
             .unwrap_or(rest.len())
             .min(rest.char_indices().nth(80).map_or(rest.len(), |(i, _)| i));
-        TextRange::new(offset, offset + len.max(rest.chars().next().map_or(0, char::len_utf8)) as u32)
+        TextRange::new(
+            offset,
+            offset + len.max(rest.chars().next().map_or(0, char::len_utf8)) as u32,
+        )
     }
 
     /// Handles one event; false stops parsing.
@@ -309,7 +345,11 @@ impl Builder<'_> {
                     let id = self.push(null_node(range));
                     return self.attach(id);
                 }
-                let id = self.push(Node { kind: NodeKind::Alias(target), range, flow: false });
+                let id = self.push(Node {
+                    kind: NodeKind::Alias(target),
+                    range,
+                    flow: false,
+                });
                 self.attach(id)
             }
             Event::Scalar(value, style, anchor, tag) => {
@@ -323,7 +363,11 @@ impl Builder<'_> {
                 let tag = tag.map(|tag| tag.suffix.clone());
                 let scalar = type_scalar(value, style, tag.as_deref());
                 let range = self.scalar_range(range, style);
-                let id = self.push(Node { kind: NodeKind::Scalar(scalar), range, flow: false });
+                let id = self.push(Node {
+                    kind: NodeKind::Scalar(scalar),
+                    range,
+                    flow: false,
+                });
                 if anchor > 0 {
                     self.anchors.insert(anchor, id);
                 }
@@ -342,21 +386,43 @@ impl Builder<'_> {
                     self.skip_depth = 1;
                     return true;
                 }
-                let flow = matches!(self.text.as_bytes().get(range.start as usize), Some(b'[' | b'{'));
+                let flow = matches!(
+                    self.text.as_bytes().get(range.start as usize),
+                    Some(b'[' | b'{')
+                );
                 if anchor > 0 {
                     self.open_anchors.push(anchor);
                 }
-                self.stack.push(if matches!(event, Event::SequenceStart(..)) {
-                    Frame::Sequence { start: range.start, flow, items: Vec::new(), anchor }
-                } else {
-                    Frame::Mapping { start: range.start, flow, pairs: Vec::new(), key: None, anchor }
-                });
+                self.stack
+                    .push(if matches!(event, Event::SequenceStart(..)) {
+                        Frame::Sequence {
+                            start: range.start,
+                            flow,
+                            items: Vec::new(),
+                            anchor,
+                        }
+                    } else {
+                        Frame::Mapping {
+                            start: range.start,
+                            flow,
+                            pairs: Vec::new(),
+                            key: None,
+                            anchor,
+                        }
+                    });
                 true
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let Some(frame) = self.stack.pop() else { return true };
+                let Some(frame) = self.stack.pop() else {
+                    return true;
+                };
                 let (id, anchor) = match frame {
-                    Frame::Sequence { start, flow, items, anchor } => {
+                    Frame::Sequence {
+                        start,
+                        flow,
+                        items,
+                        anchor,
+                    } => {
                         let end = self.collection_end(flow, range, items.last().copied(), start);
                         let id = self.push(Node {
                             kind: NodeKind::Sequence(items),
@@ -365,7 +431,13 @@ impl Builder<'_> {
                         });
                         (id, anchor)
                     }
-                    Frame::Mapping { start, flow, pairs, anchor, .. } => {
+                    Frame::Mapping {
+                        start,
+                        flow,
+                        pairs,
+                        anchor,
+                        ..
+                    } => {
                         let last = pairs.last().map(|(_, value)| *value);
                         let end = self.collection_end(flow, range, last, start);
                         let entries = self.resolve_entries(pairs);
@@ -394,21 +466,42 @@ impl Builder<'_> {
         let mut start = range.start;
         let mut end = range.end.max(start);
         if matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted) {
-            let quote = if style == ScalarStyle::SingleQuoted { b'\'' } else { b'"' };
-            if start > 0 && bytes.get(start as usize) != Some(&quote) && bytes.get(start as usize - 1) == Some(&quote) {
+            let quote = if style == ScalarStyle::SingleQuoted {
+                b'\''
+            } else {
+                b'"'
+            };
+            if start > 0
+                && bytes.get(start as usize) != Some(&quote)
+                && bytes.get(start as usize - 1) == Some(&quote)
+            {
                 start -= 1;
             }
-            if end < bytes.len() as u32 && bytes.get(end as usize - 1) != Some(&quote) && bytes.get(end as usize) == Some(&quote) {
+            if end < bytes.len() as u32
+                && bytes.get(end as usize - 1) != Some(&quote)
+                && bytes.get(end as usize) == Some(&quote)
+            {
                 end += 1;
             }
         }
-        while end > start && matches!(bytes.get(end as usize - 1), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        while end > start
+            && matches!(
+                bytes.get(end as usize - 1),
+                Some(b' ' | b'\t' | b'\n' | b'\r')
+            )
+        {
             end -= 1;
         }
         TextRange::new(start, end)
     }
 
-    fn collection_end(&self, flow: bool, end_event: TextRange, last_child: Option<NodeId>, start: u32) -> u32 {
+    fn collection_end(
+        &self,
+        flow: bool,
+        end_event: TextRange,
+        last_child: Option<NodeId>,
+        start: u32,
+    ) -> u32 {
         if flow {
             return end_event.end.max(start);
         }
@@ -473,7 +566,12 @@ impl Builder<'_> {
                 continue;
             }
             seen.insert(key_text.clone(), key);
-            entries.push(Entry { key, value, key_text, merged_via: None });
+            entries.push(Entry {
+                key,
+                value,
+                key_text,
+                merged_via: None,
+            });
         }
         for merge in merges {
             let sources: Vec<NodeId> = match &self.nodes[self.resolve(merge).0 as usize].kind {
@@ -485,7 +583,8 @@ impl Builder<'_> {
                 let NodeKind::Mapping(merged) = &self.nodes[target.0 as usize].kind else {
                     self.errors.push(SyntaxError {
                         range: self.nodes[source.0 as usize].range,
-                        message: "a merge key `<<` takes a mapping or a list of mappings".to_string(),
+                        message: "a merge key `<<` takes a mapping or a list of mappings"
+                            .to_string(),
                         related: None,
                     });
                     continue;
@@ -495,7 +594,10 @@ impl Builder<'_> {
                         continue;
                     }
                     seen.insert(entry.key_text.clone(), entry.key);
-                    entries.push(Entry { merged_via: Some(source), ..entry });
+                    entries.push(Entry {
+                        merged_via: Some(source),
+                        ..entry
+                    });
                 }
             }
         }
@@ -512,7 +614,11 @@ impl Builder<'_> {
 
 fn null_node(range: TextRange) -> Node {
     Node {
-        kind: NodeKind::Scalar(Scalar { value: ScalarValue::Null, text: String::new(), style: ScalarStyle::Plain }),
+        kind: NodeKind::Scalar(Scalar {
+            value: ScalarValue::Null,
+            text: String::new(),
+            style: ScalarStyle::Plain,
+        }),
         range,
         flow: false,
     }
@@ -525,7 +631,9 @@ fn type_scalar(value: Cow<'_, str>, style: ScalarStyle, tag: Option<&str>) -> Sc
     let value = match tag {
         Some("str") => ScalarValue::String(text.clone()),
         Some("null") => ScalarValue::Null,
-        Some("bool") | Some("int") | Some("float") => core_schema(&text).unwrap_or(ScalarValue::String(text.clone())),
+        Some("bool") | Some("int") | Some("float") => {
+            core_schema(&text).unwrap_or(ScalarValue::String(text.clone()))
+        }
         _ if style != ScalarStyle::Plain => ScalarValue::String(text.clone()),
         _ => core_schema(&text).unwrap_or(ScalarValue::String(text.clone())),
     };
@@ -550,7 +658,12 @@ fn core_schema(text: &str) -> Option<ScalarValue> {
         return text.parse::<f64>().ok().map(ScalarValue::Float);
     }
     if is_core_float(unsigned) {
-        return text.strip_prefix('+').unwrap_or(text).parse::<f64>().ok().map(ScalarValue::Float);
+        return text
+            .strip_prefix('+')
+            .unwrap_or(text)
+            .parse::<f64>()
+            .ok()
+            .map(ScalarValue::Float);
     }
     None
 }
@@ -714,7 +827,11 @@ impl Tree {
             let (next, next_key, via) = match &self.node(self.resolve(current)).kind {
                 NodeKind::Mapping(entries) => {
                     let entry = entries.iter().find(|entry| entry.key_text == token)?;
-                    (entry.value, Some(self.node(entry.key).range), entry.merged_via)
+                    (
+                        entry.value,
+                        Some(self.node(entry.key).range),
+                        entry.merged_via,
+                    )
                 }
                 NodeKind::Sequence(items) => {
                     let index: usize = token.parse().ok()?;
@@ -735,14 +852,16 @@ impl Tree {
             current = next;
         }
         let resolved = self.resolve(current);
-        let anchor_range = (left_use_site || current != resolved).then(|| self.node(resolved).range);
+        let anchor_range =
+            (left_use_site || current != resolved).then(|| self.node(resolved).range);
         let node = self.node(resolved);
         Some(Located {
             node: resolved,
             range,
             key_range,
             anchor_range,
-            is_block_collection: !node.flow && matches!(node.kind, NodeKind::Mapping(_) | NodeKind::Sequence(_)),
+            is_block_collection: !node.flow
+                && matches!(node.kind, NodeKind::Mapping(_) | NodeKind::Sequence(_)),
         })
     }
 
@@ -788,7 +907,9 @@ fn scalar_json(scalar: &Scalar) -> Value {
         ScalarValue::Null => Value::Null,
         ScalarValue::Bool(b) => Value::Bool(*b),
         ScalarValue::Integer(n) => Value::Number(n.clone()),
-        ScalarValue::Float(f) => Number::from_f64(*f).map(Value::Number).unwrap_or_else(|| Value::String(scalar.text.clone())),
+        ScalarValue::Float(f) => Number::from_f64(*f)
+            .map(Value::Number)
+            .unwrap_or_else(|| Value::String(scalar.text.clone())),
         ScalarValue::String(s) => Value::String(s.clone()),
     }
 }

@@ -116,7 +116,10 @@ fn parse_annotation(line: &str) -> Result<Annotation, String> {
         String::new()
     } else if chars[i] == ':' {
         let rest: String = chars[i + 1..].iter().collect();
-        rest.strip_prefix(' ').unwrap_or(&rest).trim_end().to_string()
+        rest.strip_prefix(' ')
+            .unwrap_or(&rest)
+            .trim_end()
+            .to_string()
     } else {
         return Err(format!("expected ':' after the check code {code}"));
     };
@@ -194,7 +197,10 @@ pub fn fixture_expectations(dir: &Path) -> Vec<(PathBuf, Expectation)> {
     for file in files {
         let text = fs::read_to_string(&file)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
-        let relative = file.strip_prefix(dir).expect("file is below dir").to_path_buf();
+        let relative = file
+            .strip_prefix(dir)
+            .expect("file is below dir")
+            .to_path_buf();
         let found = try_expectations(&text)
             .unwrap_or_else(|e| panic!("bad annotation in {}, {e}", file.display()));
         out.extend(found.into_iter().map(|e| (relative.clone(), e)));
@@ -346,7 +352,10 @@ b: 2
         // every one counts as a single column.
         let text = "x: { café: 正岡大介, 😀: acme/ordr }\n#                   ^^^^^^^^^ C12: no collection named \"acme/ordr\"\n";
         let found = expectations(text);
-        assert_eq!(found, vec![exp(0, 20, 29, "C12", "no collection named \"acme/ordr\"")]);
+        assert_eq!(
+            found,
+            vec![exp(0, 20, 29, "C12", "no collection named \"acme/ordr\"")]
+        );
         let source: Vec<char> = text.lines().next().unwrap().chars().collect();
         let marked: String = source[20..29].iter().collect();
         assert_eq!(marked, "acme/ordr");
@@ -357,14 +366,23 @@ b: 2
         let text = "tests:\n  \"Ünïcode test\": []\n  #^^^^^^^^^^^^ C32a: test \"Ünïcode test\" is already defined\n";
         assert_eq!(
             expectations(text),
-            vec![exp(1, 3, 15, "C32a", "test \"Ünïcode test\" is already defined")]
+            vec![exp(
+                1,
+                3,
+                15,
+                "C32a",
+                "test \"Ünïcode test\" is already defined"
+            )]
         );
     }
 
     #[test]
     fn annotations_skip_over_each_other_but_not_over_blank_lines() {
         let text = "a: b\n\n#  ^ C1a: points at the blank line\n";
-        assert_eq!(expectations(text), vec![exp(1, 3, 4, "C1a", "points at the blank line")]);
+        assert_eq!(
+            expectations(text),
+            vec![exp(1, 3, 4, "C1a", "points at the blank line")]
+        );
     }
 
     #[test]
@@ -375,7 +393,8 @@ b: 2
 
     #[test]
     fn plain_comments_are_not_annotations() {
-        let text = "# a comment\n  # another ^ comment\n#no caret here\nkey: v # trailing ^ caret\n";
+        let text =
+            "# a comment\n  # another ^ comment\n#no caret here\nkey: v # trailing ^ caret\n";
         assert_eq!(expectations(text), vec![]);
         assert!(!is_annotation_line("key: v # ^ trailing"));
         assert!(is_annotation_line("   #   ^^ C2: x"));
@@ -407,9 +426,17 @@ b: 2
         let dir = std::env::temp_dir().join(format!("test-utils-walk-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(dir.join("sub")).unwrap();
-        fs::write(dir.join("flow.yaml"), "import: [sub/a.flow.yaml]\n#        ^^^^^^^^^^^^^^^ C2: could not load\n").unwrap();
+        fs::write(
+            dir.join("flow.yaml"),
+            "import: [sub/a.flow.yaml]\n#        ^^^^^^^^^^^^^^^ C2: could not load\n",
+        )
+        .unwrap();
         fs::write(dir.join("sub/a.flow.yaml"), "collections: []\n").unwrap();
-        fs::write(dir.join("sub/b.schema.yaml"), "type: strnig\n#     ^^^^^^ C9: invalid schema\n").unwrap();
+        fs::write(
+            dir.join("sub/b.schema.yaml"),
+            "type: strnig\n#     ^^^^^^ C9: invalid schema\n",
+        )
+        .unwrap();
         fs::write(dir.join("notes.txt"), "#  ^ C1: not yaml, ignored\n").unwrap();
         fs::write(
             dir.join("expect.json"),
@@ -422,8 +449,14 @@ b: 2
             found,
             vec![
                 (PathBuf::from("data.bin"), exp(0, 0, 1, "C1a", "YAML error")),
-                (PathBuf::from("flow.yaml"), exp(0, 9, 24, "C2", "could not load")),
-                (PathBuf::from("sub/b.schema.yaml"), exp(0, 6, 12, "C9", "invalid schema")),
+                (
+                    PathBuf::from("flow.yaml"),
+                    exp(0, 9, 24, "C2", "could not load")
+                ),
+                (
+                    PathBuf::from("sub/b.schema.yaml"),
+                    exp(0, 6, 12, "C9", "invalid schema")
+                ),
             ]
         );
 
@@ -434,7 +467,10 @@ b: 2
         }
         fs::write(root.join("C2-b/flow.yaml"), "").unwrap();
         fs::write(root.join("C12-a/flow.yaml"), "").unwrap();
-        assert_eq!(case_dirs(&root), vec![root.join("C12-a"), root.join("C2-b")]);
+        assert_eq!(
+            case_dirs(&root),
+            vec![root.join("C12-a"), root.join("C2-b")]
+        );
 
         fs::remove_dir_all(&dir).unwrap();
         fs::remove_dir_all(&root).unwrap();

@@ -11,10 +11,10 @@ use test_utils::{case_dirs, fixture_expectations, fixtures_dir};
 /// Every check id of catalog.md §12, plus the key-reduce warning `W1`.
 const KNOWN_CODES: &[&str] = &[
     "C1a", "C1b", "C1c", "C2", "C3", "C4", "C5a", "C5b", "C5c", "C5d", "C6a", "C6b", "C7", "C8a",
-    "C8b", "C8c", "C8d", "C8e", "C8f", "C8g", "C9", "C10a", "C10b", "C10c", "C10d", "C10e",
-    "C11a", "C11b", "C11c", "C12", "C13", "C14", "C15", "C16", "C17a", "C17b", "C18", "C19",
-    "C20", "C21", "C22", "C23", "C24", "C25a", "C25b", "C25c", "C25d", "C26", "C27", "C28a",
-    "C28b", "C28c", "C29", "C30", "C31a", "C31b", "C32a", "C32b", "C32c", "C32d", "C32e", "W1",
+    "C8b", "C8c", "C8d", "C8e", "C8f", "C8g", "C9", "C10a", "C10b", "C10c", "C10d", "C10e", "C11a",
+    "C11b", "C11c", "C12", "C13", "C14", "C15", "C16", "C17a", "C17b", "C18", "C19", "C20", "C21",
+    "C22", "C23", "C24", "C25a", "C25b", "C25c", "C25d", "C26", "C27", "C28a", "C28b", "C28c",
+    "C29", "C30", "C31a", "C31b", "C32a", "C32b", "C32c", "C32d", "C32e", "W1",
 ];
 
 /// Checks that must each have at least one fixture (C25d is a later-Flow check).
@@ -29,15 +29,33 @@ fn invalid_root() -> std::path::PathBuf {
 #[test]
 fn every_case_has_wellformed_expectations_inside_its_lines() {
     let cases = case_dirs(&invalid_root());
-    assert!(!cases.is_empty(), "no cases under {}", invalid_root().display());
+    assert!(
+        !cases.is_empty(),
+        "no cases under {}",
+        invalid_root().display()
+    );
     for dir in &cases {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
         let found = fixture_expectations(dir);
         assert!(!found.is_empty(), "{name}: no expectations");
         for (file, e) in &found {
-            assert!(KNOWN_CODES.contains(&e.code.as_str()), "{name}/{}: unknown code {}", file.display(), e.code);
-            assert!(!e.message.is_empty(), "{name}/{}: {} has no message", file.display(), e.code);
-            assert!(e.start_character < e.end_character, "{name}/{}: empty range", file.display());
+            assert!(
+                KNOWN_CODES.contains(&e.code.as_str()),
+                "{name}/{}: unknown code {}",
+                file.display(),
+                e.code
+            );
+            assert!(
+                !e.message.is_empty(),
+                "{name}/{}: {} has no message",
+                file.display(),
+                e.code
+            );
+            assert!(
+                e.start_character < e.end_character,
+                "{name}/{}: empty range",
+                file.display()
+            );
             let text = fs::read_to_string(dir.join(file)).unwrap();
             let line = text.split('\n').nth(e.line as usize).unwrap();
             let len = line.trim_end_matches('\r').chars().count() as u32;
@@ -59,7 +77,10 @@ fn every_case_has_wellformed_expectations_inside_its_lines() {
             );
         } else {
             let files: BTreeSet<_> = found.iter().map(|(f, _)| f.clone()).collect();
-            assert!(found.len() >= 3 && files.len() >= 2, "{name}: a multi case needs 3+ errors in 2+ files");
+            assert!(
+                found.len() >= 3 && files.len() >= 2,
+                "{name}: a multi case needs 3+ errors in 2+ files"
+            );
         }
     }
 }
@@ -69,8 +90,13 @@ fn no_unconverted_markers_or_stray_files() {
     for dir in case_dirs(&invalid_root()) {
         for entry in walk(&dir) {
             let text = fs::read_to_string(&entry).unwrap();
-            assert!(!text.contains("\n#@"), "{}: unconverted marker", entry.display());
-            let ext_ok = entry.to_string_lossy().ends_with(".yaml") || entry.ends_with("expect.json");
+            assert!(
+                !text.contains("\n#@"),
+                "{}: unconverted marker",
+                entry.display()
+            );
+            let ext_ok =
+                entry.to_string_lossy().ends_with(".yaml") || entry.ends_with("expect.json");
             assert!(ext_ok, "{}: unexpected file in a fixture", entry.display());
         }
     }

@@ -17,12 +17,18 @@ pub struct TextRange {
 
 impl TextRange {
     pub fn new(start: u32, end: u32) -> TextRange {
-        TextRange { start, end: end.max(start) }
+        TextRange {
+            start,
+            end: end.max(start),
+        }
     }
 
     /// An empty range at `offset`.
     pub fn empty(offset: u32) -> TextRange {
-        TextRange { start: offset, end: offset }
+        TextRange {
+            start: offset,
+            end: offset,
+        }
     }
 
     pub fn len(&self) -> u32 {
@@ -80,7 +86,10 @@ impl LineIndex {
                 line_starts.push(offset as u32 + 1);
             }
         }
-        LineIndex { line_starts, text_len: text.len() as u32 }
+        LineIndex {
+            line_starts,
+            text_len: text.len() as u32,
+        }
     }
 
     pub fn line_count(&self) -> u32 {
@@ -89,7 +98,11 @@ impl LineIndex {
 
     /// The byte range of line `line` without its line terminator.
     pub fn line_range(&self, text: &str, line: u32) -> TextRange {
-        let start = self.line_starts.get(line as usize).copied().unwrap_or(self.text_len);
+        let start = self
+            .line_starts
+            .get(line as usize)
+            .copied()
+            .unwrap_or(self.text_len);
         let mut end = self
             .line_starts
             .get(line as usize + 1)
@@ -152,7 +165,10 @@ impl LineIndex {
 
     /// Byte offset of the start of `line` (clamped to the end of the text).
     pub fn line_start(&self, line: u32) -> u32 {
-        self.line_starts.get(line as usize).copied().unwrap_or(self.text_len)
+        self.line_starts
+            .get(line as usize)
+            .copied()
+            .unwrap_or(self.text_len)
     }
 }
 
@@ -165,15 +181,43 @@ mod tests {
         let text = "a: 1\nkey: 正岡大介 x\n";
         let index = LineIndex::new(text);
         let x = text.find(" x").unwrap() as u32 + 1;
-        assert_eq!(index.position(text, x, ColumnUnit::Utf16), Position { line: 1, character: 10 });
-        assert_eq!(index.position(text, x, ColumnUnit::Char), Position { line: 1, character: 10 });
-        assert_eq!(index.position(text, x, ColumnUnit::Utf8), Position { line: 1, character: 18 });
+        assert_eq!(
+            index.position(text, x, ColumnUnit::Utf16),
+            Position {
+                line: 1,
+                character: 10
+            }
+        );
+        assert_eq!(
+            index.position(text, x, ColumnUnit::Char),
+            Position {
+                line: 1,
+                character: 10
+            }
+        );
+        assert_eq!(
+            index.position(text, x, ColumnUnit::Utf8),
+            Position {
+                line: 1,
+                character: 18
+            }
+        );
         let emoji = "k: 😀z";
         let index = LineIndex::new(emoji);
         let z = emoji.find('z').unwrap() as u32;
         assert_eq!(index.position(emoji, z, ColumnUnit::Utf16).character, 5);
         assert_eq!(index.position(emoji, z, ColumnUnit::Char).character, 4);
-        assert_eq!(index.offset(emoji, Position { line: 0, character: 5 }, ColumnUnit::Utf16), z);
+        assert_eq!(
+            index.offset(
+                emoji,
+                Position {
+                    line: 0,
+                    character: 5
+                },
+                ColumnUnit::Utf16
+            ),
+            z
+        );
     }
 
     #[test]

@@ -121,7 +121,11 @@ pub fn strip_types(source: &str) -> Stripped {
         .into_iter()
         .map(|problem| {
             let start = index.position(source, to_body(problem.start), ColumnUnit::Utf16);
-            let end = index.position(source, to_body(problem.end.max(problem.start)), ColumnUnit::Utf16);
+            let end = index.position(
+                source,
+                to_body(problem.end.max(problem.start)),
+                ColumnUnit::Utf16,
+            );
             SyntaxError {
                 line: start.line,
                 column: start.character,
@@ -143,7 +147,11 @@ struct Problem {
 
 impl Problem {
     fn at(node: Node<'_>, message: String) -> Problem {
-        Problem { start: node.start_byte(), end: node.end_byte(), message }
+        Problem {
+            start: node.start_byte(),
+            end: node.end_byte(),
+            message,
+        }
     }
 }
 
@@ -266,7 +274,10 @@ impl Pass<'_> {
     /// constructor parameter properties (`public x`) have a runtime meaning and are
     /// reported.
     fn parameter(&mut self, node: Node<'_>) -> bool {
-        if node.child_by_field_name("pattern").is_some_and(|pattern| pattern.kind() == "this") {
+        if node
+            .child_by_field_name("pattern")
+            .is_some_and(|pattern| pattern.kind() == "this")
+        {
             let mut end = node.end_byte();
             if let Some(next) = node.next_sibling().filter(|next| next.kind() == ",") {
                 end = next.end_byte();
@@ -275,9 +286,10 @@ impl Pass<'_> {
             return false;
         }
         let mut cursor = node.walk();
-        let property = node
-            .children(&mut cursor)
-            .any(|child| child.kind() == "accessibility_modifier" || (child.kind() == "readonly" && !child.is_named()));
+        let property = node.children(&mut cursor).any(|child| {
+            child.kind() == "accessibility_modifier"
+                || (child.kind() == "readonly" && !child.is_named())
+        });
         if property {
             self.errors.push(Problem::at(
                 node,
@@ -301,7 +313,10 @@ impl Pass<'_> {
         let spans_lines = self.source[return_type.start_byte()..return_type.end_byte()]
             .iter()
             .any(|&byte| byte == b'\n' || byte == b'\r');
-        if !spans_lines || parameters.end_byte() == parameters.start_byte() || return_type.end_byte() == 0 {
+        if !spans_lines
+            || parameters.end_byte() == parameters.start_byte()
+            || return_type.end_byte() == 0
+        {
             return;
         }
         let close = parameters.end_byte() - 1;
@@ -461,7 +476,10 @@ fn closing(opener: &str) -> &'static str {
 /// A string node is closed when it starts and ends with the same, real, quote token.
 fn string_is_closed(node: Node<'_>) -> bool {
     let count = node.child_count();
-    let (Some(first), Some(last)) = (node.child(0), count.checked_sub(1).and_then(|i| node.child(i as u32))) else {
+    let (Some(first), Some(last)) = (
+        node.child(0),
+        count.checked_sub(1).and_then(|i| node.child(i as u32)),
+    ) else {
         return false;
     };
     count >= 2
@@ -472,7 +490,11 @@ fn string_is_closed(node: Node<'_>) -> bool {
 }
 
 fn unterminated_string(node: Node<'_>) -> Problem {
-    Problem { start: node.start_byte(), end: node.end_byte().max(node.start_byte() + 1), message: "unterminated string".to_owned() }
+    Problem {
+        start: node.start_byte(),
+        end: node.end_byte().max(node.start_byte() + 1),
+        message: "unterminated string".to_owned(),
+    }
 }
 
 /// Errors from tree-sitter's recovery: the outermost ERROR nodes and the MISSING
@@ -484,7 +506,11 @@ fn tree_errors(root: Node<'_>, source: &[u8]) -> Vec<Problem> {
         let node = cursor.node();
         let mut descend = node.has_error();
         if node.is_missing() {
-            let expected = if node.is_named() { node.kind().replace('_', " ") } else { format!("\"{}\"", node.kind()) };
+            let expected = if node.is_named() {
+                node.kind().replace('_', " ")
+            } else {
+                format!("\"{}\"", node.kind())
+            };
             problems.push(Problem::at(node, format!("expected {expected}")));
             descend = false;
         } else if node.is_error() {
@@ -530,7 +556,11 @@ fn error_node_problem(node: Node<'_>, source: &[u8]) -> Problem {
         [first, ..] => {
             let last_row = node.end_position().row;
             if node.start_position().row != last_row {
-                leaves.iter().find(|leaf| leaf.start_position().row == last_row).copied().or(Some(*first))
+                leaves
+                    .iter()
+                    .find(|leaf| leaf.start_position().row == last_row)
+                    .copied()
+                    .or(Some(*first))
             } else {
                 Some(*first)
             }
@@ -540,7 +570,11 @@ fn error_node_problem(node: Node<'_>, source: &[u8]) -> Problem {
         Some(token) => {
             let text = String::from_utf8_lossy(&source[token.start_byte()..token.end_byte()]);
             let text: String = text.chars().take(40).collect();
-            Problem { start: token.start_byte(), end: node.end_byte(), message: format!("unexpected \"{text}\"") }
+            Problem {
+                start: token.start_byte(),
+                end: node.end_byte(),
+                message: format!("unexpected \"{text}\""),
+            }
         }
         None => Problem::at(node, "syntax error".to_owned()),
     }

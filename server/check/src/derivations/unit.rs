@@ -8,7 +8,9 @@ const ORDERS: &str = "  - name: acme/orders\n    schema: order.schema.yaml\n    
 /// A catalog with `acme/orders` and a derivation `acme/copies` whose
 /// `transform:` mapping is `transforms` (indented by 8).
 fn copies(transforms: &str) -> String {
-    format!("collections:\n{ORDERS}  - name: acme/copies\n    schema: order.schema.yaml\n    key: [/id]\n    derivation:\n      transform:\n{transforms}")
+    format!(
+        "collections:\n{ORDERS}  - name: acme/copies\n    schema: order.schema.yaml\n    key: [/id]\n    derivation:\n      transform:\n{transforms}"
+    )
 }
 
 fn with_schema(text: &str) -> Run {
@@ -27,10 +29,15 @@ fn a_valid_derivation_is_clean() {
 
 #[test]
 fn c12_unknown_source_suggests_the_nearest_name() {
-    let run = with_schema(&copies(&format!("        fromOrders:\n          source: {{ name: acme/order }}\n{PUBLISH}")));
+    let run = with_schema(&copies(&format!(
+        "        fromOrders:\n          source: {{ name: acme/order }}\n{PUBLISH}"
+    )));
     let found = run.only("C12");
     assert_eq!(run.text_at(found), "acme/order");
-    assert_eq!(found.message, "no collection named \"acme/order\"; did you mean \"acme/orders\"?");
+    assert_eq!(
+        found.message,
+        "no collection named \"acme/order\"; did you mean \"acme/orders\"?"
+    );
 }
 
 #[test]
@@ -38,7 +45,12 @@ fn c13_source_in_a_file_not_imported() {
     let run = run(&[
         ("flow.yaml", "import: [orders.yaml, copies.yaml]\n"),
         ("orders.yaml", &format!("collections:\n{ORDERS}")),
-        ("copies.yaml", &format!("collections:\n  - name: acme/copies\n    schema: order.schema.yaml\n    key: [/id]\n    derivation:\n      transform:\n        fromOrders:\n          source: {{ name: acme/orders }}\n{PUBLISH}")),
+        (
+            "copies.yaml",
+            &format!(
+                "collections:\n  - name: acme/copies\n    schema: order.schema.yaml\n    key: [/id]\n    derivation:\n      transform:\n        fromOrders:\n          source: {{ name: acme/orders }}\n{PUBLISH}"
+            ),
+        ),
         ("order.schema.yaml", ORDER_SCHEMA),
     ]);
     let found = run.only("C13");
@@ -56,36 +68,62 @@ fn c14_source_defined_later_in_a_list() {
     let run = with_schema(&text);
     let found = run.only("C14");
     assert_eq!(run.text_at(found), "acme/orders");
-    assert_eq!(found.message, "collection \"acme/orders\" must be defined before it is used as a source");
+    assert_eq!(
+        found.message,
+        "collection \"acme/orders\" must be defined before it is used as a source"
+    );
 }
 
 #[test]
 fn c15_derivation_reads_itself() {
-    let run = with_schema(&copies(&format!("        fromEcho:\n          source: {{ name: acme/copies }}\n{PUBLISH}")));
+    let run = with_schema(&copies(&format!(
+        "        fromEcho:\n          source: {{ name: acme/copies }}\n{PUBLISH}"
+    )));
     let found = run.only("C15");
     assert_eq!(run.text_at(found), "acme/copies");
-    assert_eq!(found.message, "derivation \"acme/copies\" cannot read from itself (transform \"fromEcho\")");
+    assert_eq!(
+        found.message,
+        "derivation \"acme/copies\" cannot read from itself (transform \"fromEcho\")"
+    );
 }
 
 #[test]
 fn c16_cycle_between_map_form_derivations() {
     let derivation = |name: &str, source: &str| {
-        format!("  {name}:\n    schema: order.schema.yaml\n    key: [/id]\n    derivation:\n      transform:\n        from:\n          source: {{ name: {source} }}\n{PUBLISH}")
+        format!(
+            "  {name}:\n    schema: order.schema.yaml\n    key: [/id]\n    derivation:\n      transform:\n        from:\n          source: {{ name: {source} }}\n{PUBLISH}"
+        )
     };
-    let text = format!("collections:\n{}{}", derivation("acme/ping", "acme/pong"), derivation("acme/pong", "acme/ping"));
+    let text = format!(
+        "collections:\n{}{}",
+        derivation("acme/ping", "acme/pong"),
+        derivation("acme/pong", "acme/ping")
+    );
     let run = with_schema(&text);
     let found = run.only("C16");
-    assert_eq!(found.message, "derivations form a cycle: acme/ping -> acme/pong -> acme/ping");
-    assert_eq!(found.scope.pointer, "/collections/acme~1pong/derivation/transform/from/source/name");
+    assert_eq!(
+        found.message,
+        "derivations form a cycle: acme/ping -> acme/pong -> acme/ping"
+    );
+    assert_eq!(
+        found.scope.pointer,
+        "/collections/acme~1pong/derivation/transform/from/source/name"
+    );
     assert_eq!(run.text_at(found), "acme/ping");
 }
 
 #[test]
 fn c17a_transform_name_characters() {
-    let run = with_schema(&copies(&format!("        copy orders:\n          source: {{ name: acme/orders }}\n{PUBLISH}")));
+    let run = with_schema(&copies(&format!(
+        "        copy orders:\n          source: {{ name: acme/orders }}\n{PUBLISH}"
+    )));
     let found = run.only("C17a");
     assert_eq!(run.text_at(found), "copy orders");
-    assert!(found.message.starts_with("transform name \"copy orders\" may contain only"));
+    assert!(
+        found
+            .message
+            .starts_with("transform name \"copy orders\" may contain only")
+    );
 }
 
 #[test]
@@ -95,32 +133,51 @@ fn c17b_transform_names_differing_by_case() {
     )));
     let found = run.only("C17b");
     assert_eq!(run.text_at(found), "fromorders");
-    assert_eq!(found.message, "transform \"fromorders\" duplicates \"fromOrders\" in derivation \"acme/copies\"");
+    assert_eq!(
+        found.message,
+        "transform \"fromorders\" duplicates \"fromOrders\" in derivation \"acme/copies\""
+    );
     assert_eq!(run.related_text(found, 0), "fromOrders");
 }
 
 #[test]
 fn c18_transform_without_lambdas() {
-    let run = with_schema(&copies("        fromOrders:\n          source: { name: acme/orders }\n          shuffle: [/customer]\n"));
+    let run = with_schema(&copies(
+        "        fromOrders:\n          source: { name: acme/orders }\n          shuffle: [/customer]\n",
+    ));
     let found = run.only("C18");
     assert_eq!(run.text_at(found), "fromOrders");
-    assert_eq!(found.message, "transform \"fromOrders\" must have an update lambda, a publish lambda, or both");
+    assert_eq!(
+        found.message,
+        "transform \"fromOrders\" must have an update lambda, a publish lambda, or both"
+    );
 }
 
 #[test]
 fn c19_empty_shuffle() {
-    let run = with_schema(&copies(&format!("        fromOrders:\n          source: {{ name: acme/orders }}\n          shuffle: []\n{PUBLISH}")));
+    let run = with_schema(&copies(&format!(
+        "        fromOrders:\n          source: {{ name: acme/orders }}\n          shuffle: []\n{PUBLISH}"
+    )));
     let found = run.only("C19");
     assert_eq!(run.text_at(found), "[]");
-    assert!(found.message.starts_with("transform \"fromOrders\" has an empty shuffle"));
+    assert!(
+        found
+            .message
+            .starts_with("transform \"fromOrders\" has an empty shuffle")
+    );
 }
 
 #[test]
 fn c20_shuffle_equals_the_source_key() {
-    let run = with_schema(&copies(&format!("        fromOrders:\n          source: {{ name: acme/orders }}\n          shuffle: [/id]\n{PUBLISH}")));
+    let run = with_schema(&copies(&format!(
+        "        fromOrders:\n          source: {{ name: acme/orders }}\n          shuffle: [/id]\n{PUBLISH}"
+    )));
     let found = run.only("C20");
     assert_eq!(run.text_at(found), "[/id]");
-    assert_eq!(found.message, "transform \"fromOrders\" shuffle equals the key of \"acme/orders\"; omit it");
+    assert_eq!(
+        found.message,
+        "transform \"fromOrders\" shuffle equals the key of \"acme/orders\"; omit it"
+    );
 }
 
 #[test]
@@ -144,7 +201,10 @@ fn c21_source_schema_is_the_collection_schema() {
     )));
     let found = run.only("C21");
     assert_eq!(run.text_at(found), "order.schema.yaml");
-    assert_eq!(found.message, "transform \"fromOrders\" source schema is already the schema of \"acme/orders\"; omit it");
+    assert_eq!(
+        found.message,
+        "transform \"fromOrders\" source schema is already the schema of \"acme/orders\"; omit it"
+    );
 }
 
 #[test]
@@ -157,11 +217,17 @@ fn c22_mixed_source_schemas() {
             )),
         ),
         ("order.schema.yaml", ORDER_SCHEMA),
-        ("strict.schema.yaml", "$ref: order.schema.yaml\nproperties:\n  qty: { minimum: 1 }\n"),
+        (
+            "strict.schema.yaml",
+            "$ref: order.schema.yaml\nproperties:\n  qty: { minimum: 1 }\n",
+        ),
     ]);
     let found = run.only("C22");
     assert_eq!(run.text_at(found), "strict.schema.yaml");
-    assert_eq!(found.message, "transforms of \"acme/copies\" that read \"acme/orders\" must all use the same source schema");
+    assert_eq!(
+        found.message,
+        "transforms of \"acme/copies\" that read \"acme/orders\" must all use the same source schema"
+    );
     assert_eq!(run.related_text(found, 0), "acme/orders");
 }
 
@@ -173,7 +239,10 @@ fn c23_shuffle_types_differ() {
     let run = with_schema(&text);
     let found = run.only("C23");
     assert_eq!(run.text_at(found), "[/customer]");
-    assert_eq!(found.message, "shuffle key types differ between transforms: fromBins [integer] vs fromOrders [string]");
+    assert_eq!(
+        found.message,
+        "shuffle key types differ between transforms: fromBins [integer] vs fromOrders [string]"
+    );
     // fromBins shuffles on its source key, named by the source.
     assert_eq!(run.related_text(found, 0), "acme/bins");
 }
@@ -185,9 +254,15 @@ fn c1c_and_c24_read_delays() {
     )));
     assert_eq!(run.codes(), ["C1c", "C24"]);
     assert_eq!(run.text_at(&run.diagnostics[0]), "\"a while\"");
-    assert_eq!(run.diagnostics[0].message, "readDelay \"a while\" is not a duration such as \"90s\", \"5m\" or \"48h\"");
+    assert_eq!(
+        run.diagnostics[0].message,
+        "readDelay \"a while\" is not a duration such as \"90s\", \"5m\" or \"48h\""
+    );
     assert_eq!(run.text_at(&run.diagnostics[1]), "500ms");
-    assert_eq!(run.diagnostics[1].message, "readDelay must be at least one second");
+    assert_eq!(
+        run.diagnostics[1].message,
+        "readDelay must be at least one second"
+    );
 }
 
 #[test]
@@ -208,7 +283,13 @@ fn c26_initial_register_value_is_invalid() {
     let run = with_schema(&text);
     let found = run.only("C26");
     assert_eq!(run.text_at(found), "\"zero\"");
-    assert!(found.message.starts_with("initial register value is invalid: "), "{}", found.message);
+    assert!(
+        found
+            .message
+            .starts_with("initial register value is invalid: "),
+        "{}",
+        found.message
+    );
 }
 
 #[test]
@@ -221,7 +302,13 @@ fn c27_register_schema_problems() {
     assert!(!found.is_empty(), "{:#?}", run.diagnostics);
     assert_eq!(run.text_at(found[0]), "intger");
     assert!(found[0].message.starts_with("invalid schema at"));
-    assert!(run.diagnostics.iter().all(|diagnostic| diagnostic.code == "C27"), "{:#?}", run.diagnostics);
+    assert!(
+        run.diagnostics
+            .iter()
+            .all(|diagnostic| diagnostic.code == "C27"),
+        "{:#?}",
+        run.diagnostics
+    );
 }
 
 #[test]
@@ -234,9 +321,18 @@ fn c10_default_shuffle_against_an_alternate_source_schema() {
             )),
         ),
         ("order.schema.yaml", ORDER_SCHEMA),
-        ("loose.schema.yaml", "type: object\nproperties:\n  id: { type: string }\n"),
+        (
+            "loose.schema.yaml",
+            "type: object\nproperties:\n  id: { type: string }\n",
+        ),
     ]);
     let found = run.only("C10c");
     assert_eq!(run.text_at(found), "loose.schema.yaml");
-    assert!(found.message.starts_with("shuffle key of transform \"fromOrders\" /id may be absent"), "{}", found.message);
+    assert!(
+        found
+            .message
+            .starts_with("shuffle key of transform \"fromOrders\" /id may be absent"),
+        "{}",
+        found.message
+    );
 }

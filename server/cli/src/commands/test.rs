@@ -9,7 +9,7 @@ use load::Loaded;
 use model::Scope;
 use runtime::engine::Plan;
 use runtime::testing::{self, Problem, TestReport, TestResult};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use text::{ColumnUnit, TextRange};
 use url::Url;
 
@@ -25,23 +25,36 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
             value["tests"] = json!([]);
             value["passed"] = json!(0);
             value["failed"] = json!(0);
-            println!("{}", serde_json::to_string_pretty(&value).map_err(|error| error.to_string())?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).map_err(|error| error.to_string())?
+            );
         } else {
             let mut out = super::color_stream(args.source.color, true);
-            render::human::write(&mut out, &build.loaded, &located, &build.cwd).map_err(|error| error.to_string())?;
+            render::human::write(&mut out, &build.loaded, &located, &build.cwd)
+                .map_err(|error| error.to_string())?;
             eprintln!("the catalog has errors; no test was run");
         }
         return Ok(ExitCode::from(1));
     }
     if !located.is_empty() && args.format == TestFormat::Human {
         let mut out = super::color_stream(args.source.color, true);
-        render::human::write(&mut out, &build.loaded, &located, &build.cwd).map_err(|error| error.to_string())?;
+        render::human::write(&mut out, &build.loaded, &located, &build.cwd)
+            .map_err(|error| error.to_string())?;
     }
     let catalog = &build.loaded.catalog;
-    let mut plan = Plan::build(catalog, &build.loaded.schemas).map_err(|error| error.to_string())?;
+    let mut plan =
+        Plan::build(catalog, &build.loaded.schemas).map_err(|error| error.to_string())?;
     let filter = args.filter.clone();
-    let selected = |test: &model::Test| filter.as_ref().is_none_or(|filter| test.name.contains(filter.as_str()));
-    let count = testing::ordered_tests(catalog).into_iter().filter(|test| selected(test)).count();
+    let selected = |test: &model::Test| {
+        filter
+            .as_ref()
+            .is_none_or(|filter| test.name.contains(filter.as_str()))
+    };
+    let count = testing::ordered_tests(catalog)
+        .into_iter()
+        .filter(|test| selected(test))
+        .count();
 
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -53,14 +66,21 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
             for result in &report.results {
                 write_human(&mut out, &build.loaded, result, &build.cwd).map_err(write_error)?;
             }
-            writeln!(out, "{} passed, {} failed", report.passed(), report.failed()).map_err(write_error)?;
+            writeln!(
+                out,
+                "{} passed, {} failed",
+                report.passed(),
+                report.failed()
+            )
+            .map_err(write_error)?;
             report
         }
         format => {
             let report = testing::run_matching(&mut plan, catalog, selected);
             let text = match format {
                 TestFormat::Json => {
-                    serde_json::to_string_pretty(&json_report(&build.loaded, &report, &build.cwd)).map_err(|e| e.to_string())?
+                    serde_json::to_string_pretty(&json_report(&build.loaded, &report, &build.cwd))
+                        .map_err(|e| e.to_string())?
                 }
                 TestFormat::Junit => junit(&build.loaded, &report, &build.cwd),
                 _ => tap(&build.loaded, &report, &build.cwd),
@@ -69,7 +89,11 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
             report
         }
     };
-    Ok(if report.all_passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.all_passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Where a failure is: the lambda position when a lambda failed, else the step.
@@ -88,7 +112,12 @@ fn failure_location(loaded: &Loaded, result: &TestResult) -> Option<(Url, TextRa
 
 fn position_text(loaded: &Loaded, file: &Url, range: TextRange, cwd: &Path) -> String {
     let (start, _) = render::positions(loaded, file, range, ColumnUnit::Char);
-    format!("{}:{}:{}", render::display(file, cwd), start.line + 1, start.character + 1)
+    format!(
+        "{}:{}:{}",
+        render::display(file, cwd),
+        start.line + 1,
+        start.character + 1
+    )
 }
 
 fn test_location(loaded: &Loaded, scope: &Scope) -> Option<(Url, TextRange)> {
@@ -96,12 +125,26 @@ fn test_location(loaded: &Loaded, scope: &Scope) -> Option<(Url, TextRange)> {
     Some((location.resource, location.range))
 }
 
-fn write_human(out: &mut dyn Write, loaded: &Loaded, result: &TestResult, cwd: &Path) -> std::io::Result<()> {
+fn write_human(
+    out: &mut dyn Write,
+    loaded: &Loaded,
+    result: &TestResult,
+    cwd: &Path,
+) -> std::io::Result<()> {
     let path = render::display(&result.scope.resource, cwd);
     match &result.failure {
-        None => writeln!(out, "✔️ {path} :: {} ({:.1} ms)", result.name, result.duration.as_secs_f64() * 1e3),
+        None => writeln!(
+            out,
+            "✔️ {path} :: {} ({:.1} ms)",
+            result.name,
+            result.duration.as_secs_f64() * 1e3
+        ),
         Some(failure) => {
-            let step = failure.step.map_or("the end of the test".to_string(), |step| format!("step {}", step + 1));
+            let step = failure
+                .step
+                .map_or("the end of the test".to_string(), |step| {
+                    format!("step {}", step + 1)
+                });
             writeln!(out, "❌ {path} :: {} failed at {step}:", result.name)?;
             if let Some((file, range)) = failure_location(loaded, result) {
                 writeln!(out, "  --> {}", position_text(loaded, &file, range, cwd))?;
@@ -142,10 +185,22 @@ fn json_report(loaded: &Loaded, report: &TestReport, cwd: &Path) -> Value {
                     Problem::Mismatch(_) => {
                         let expected = failure
                             .step
-                            .and_then(|step| loaded.catalog.tests.iter().find(|t| t.scope == result.scope)?.steps.get(step))
+                            .and_then(|step| {
+                                loaded
+                                    .catalog
+                                    .tests
+                                    .iter()
+                                    .find(|t| t.scope == result.scope)?
+                                    .steps
+                                    .get(step)
+                            })
                             .map(|step| Value::Array(step.documents().to_vec()))
                             .unwrap_or(Value::Null);
-                        let actual = result.verifies.last().map(|verify| Value::Array(verify.actual.clone())).unwrap_or(Value::Null);
+                        let actual = result
+                            .verifies
+                            .last()
+                            .map(|verify| Value::Array(verify.actual.clone()))
+                            .unwrap_or(Value::Null);
                         (expected, actual)
                     }
                     Problem::Error(_) => (Value::Null, Value::Null),
@@ -165,13 +220,20 @@ fn json_report(loaded: &Loaded, report: &TestReport, cwd: &Path) -> Value {
 }
 
 fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// JUnit XML: one test case per catalog test, the file as class name.
 fn junit(loaded: &Loaded, report: &TestReport, cwd: &Path) -> String {
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let seconds: f64 = report.results.iter().map(|result| result.duration.as_secs_f64()).sum();
+    let seconds: f64 = report
+        .results
+        .iter()
+        .map(|result| result.duration.as_secs_f64())
+        .sum();
     xml.push_str(&format!(
         "<testsuites tests=\"{}\" failures=\"{}\" time=\"{seconds:.3}\">\n  <testsuite name=\"flowctl test\" tests=\"{}\" failures=\"{}\" time=\"{seconds:.3}\">\n",
         report.results.len(),
@@ -190,13 +252,15 @@ fn junit(loaded: &Loaded, report: &TestReport, cwd: &Path) -> String {
         match &result.failure {
             None => xml.push_str("/>\n"),
             Some(failure) => {
-                let at = failure_location(loaded, result).map(|(file, range)| position_text(loaded, &file, range, cwd));
+                let at = failure_location(loaded, result)
+                    .map(|(file, range)| position_text(loaded, &file, range, cwd));
                 let message = failure.to_string();
                 let first = message.lines().next().unwrap_or_default();
                 xml.push_str(&format!(
                     ">\n      <failure message=\"{}\">{}{}</failure>\n    </testcase>\n",
                     xml_escape(first),
-                    at.map(|at| format!("at {}\n", xml_escape(&at))).unwrap_or_default(),
+                    at.map(|at| format!("at {}\n", xml_escape(&at)))
+                        .unwrap_or_default(),
                     xml_escape(&message)
                 ));
             }
@@ -214,11 +278,22 @@ fn tap(loaded: &Loaded, report: &TestReport, cwd: &Path) -> String {
         match &result.failure {
             None => out.push_str(&format!("ok {} - {path} :: {}\n", index + 1, result.name)),
             Some(failure) => {
-                out.push_str(&format!("not ok {} - {path} :: {}\n  ---\n", index + 1, result.name));
+                out.push_str(&format!(
+                    "not ok {} - {path} :: {}\n  ---\n",
+                    index + 1,
+                    result.name
+                ));
                 if let Some((file, range)) = failure_location(loaded, result) {
-                    out.push_str(&format!("  at: {}\n", serde_json::to_string(&position_text(loaded, &file, range, cwd)).unwrap_or_default()));
+                    out.push_str(&format!(
+                        "  at: {}\n",
+                        serde_json::to_string(&position_text(loaded, &file, range, cwd))
+                            .unwrap_or_default()
+                    ));
                 }
-                out.push_str(&format!("  message: {}\n  ...\n", serde_json::to_string(&failure.to_string()).unwrap_or_default()));
+                out.push_str(&format!(
+                    "  message: {}\n  ...\n",
+                    serde_json::to_string(&failure.to_string()).unwrap_or_default()
+                ));
             }
         }
     }

@@ -12,10 +12,15 @@ use load::Loaded;
 use model::Severity;
 use termcolor::WriteColor;
 
-use super::{display, Located};
+use super::{Located, display};
 
 /// Writes every diagnostic, then a summary line.
-pub fn write(out: &mut dyn WriteColor, loaded: &Loaded, located: &[Located<'_>], cwd: &Path) -> std::io::Result<()> {
+pub fn write(
+    out: &mut dyn WriteColor,
+    loaded: &Loaded,
+    located: &[Located<'_>],
+    cwd: &Path,
+) -> std::io::Result<()> {
     let mut files = SimpleFiles::new();
     let mut ids = HashMap::new();
     for resource in &loaded.resources {
@@ -30,24 +35,38 @@ pub fn write(out: &mut dyn WriteColor, loaded: &Loaded, located: &[Located<'_>],
             Severity::Information => ReportSeverity::Note,
             Severity::Hint => ReportSeverity::Help,
         };
-        let mut report =
-            Report::new(severity).with_code(item.diagnostic.code).with_message(item.diagnostic.message.clone());
+        let mut report = Report::new(severity)
+            .with_code(item.diagnostic.code)
+            .with_message(item.diagnostic.message.clone());
         let mut labels = Vec::new();
         match item.file.as_ref().and_then(|file| ids.get(file)) {
-            Some(id) => labels.push(Label::primary(*id, item.range.start as usize..item.range.end as usize)),
+            Some(id) => labels.push(Label::primary(
+                *id,
+                item.range.start as usize..item.range.end as usize,
+            )),
             None => report = report.with_notes(vec![format!("in {}", item.diagnostic.scope)]),
         }
         for (file, range, message) in &item.related {
             if let Some(id) = ids.get(file) {
-                labels.push(Label::secondary(*id, range.start as usize..range.end as usize).with_message(message.clone()));
+                labels.push(
+                    Label::secondary(*id, range.start as usize..range.end as usize)
+                        .with_message(message.clone()),
+                );
             }
         }
         report = report.with_labels(labels);
         if term::emit_to_write_style(out, &config, &files, &report).is_err() {
-            writeln!(out, "{}[{}]: {}", item.diagnostic.severity, item.diagnostic.code, item.diagnostic.message)?;
+            writeln!(
+                out,
+                "{}[{}]: {}",
+                item.diagnostic.severity, item.diagnostic.code, item.diagnostic.message
+            )?;
         }
     }
-    let errors = located.iter().filter(|item| item.diagnostic.is_error()).count();
+    let errors = located
+        .iter()
+        .filter(|item| item.diagnostic.is_error())
+        .count();
     let warnings = located.len() - errors;
     if errors + warnings > 0 {
         writeln!(out, "{errors} error(s), {warnings} warning(s)")?;

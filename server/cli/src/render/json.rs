@@ -4,15 +4,21 @@
 use std::path::Path;
 
 use load::Loaded;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use text::ColumnUnit;
 
-use super::{display, positions, Located};
+use super::{Located, display, positions};
 
 /// The JSON object of a diagnostic list.
 pub fn diagnostics(loaded: &Loaded, located: &[Located<'_>], cwd: &Path) -> Value {
-    let items: Vec<Value> = located.iter().map(|item| diagnostic(loaded, item, cwd)).collect();
-    let errors = located.iter().filter(|item| item.diagnostic.is_error()).count();
+    let items: Vec<Value> = located
+        .iter()
+        .map(|item| diagnostic(loaded, item, cwd))
+        .collect();
+    let errors = located
+        .iter()
+        .filter(|item| item.diagnostic.is_error())
+        .count();
     json!({
         "diagnostics": items,
         "errors": errors,

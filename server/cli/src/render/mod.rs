@@ -28,34 +28,66 @@ pub fn locate_all<'d>(loaded: &Loaded, diagnostics: &'d [Diagnostic]) -> Vec<Loc
         .map(|diagnostic| {
             let location = loaded.locate(&diagnostic.scope, diagnostic.at_key);
             let file = location.as_ref().map(|location| location.resource.clone());
-            let range = diagnostic.range.or(location.as_ref().map(|location| location.range)).unwrap_or_default();
+            let range = diagnostic
+                .range
+                .or(location.as_ref().map(|location| location.range))
+                .unwrap_or_default();
             let mut related = Vec::new();
             if let Some(anchor) = location.as_ref().and_then(|location| location.anchor_range) {
                 if let Some(file) = &file {
-                    related.push((file.clone(), anchor, "the value comes from this anchor".to_string()));
+                    related.push((
+                        file.clone(),
+                        anchor,
+                        "the value comes from this anchor".to_string(),
+                    ));
                 }
             }
             for item in &diagnostic.related {
                 if let Some(at) = loaded.locate(&item.scope, false) {
-                    related.push((at.resource, item.range.unwrap_or(at.range), item.message.clone()));
+                    related.push((
+                        at.resource,
+                        item.range.unwrap_or(at.range),
+                        item.message.clone(),
+                    ));
                 }
             }
-            Located { diagnostic, file, range, related }
+            Located {
+                diagnostic,
+                file,
+                range,
+                related,
+            }
         })
         .collect();
     let order = |url: &Option<Url>| {
-        url.as_ref().and_then(|url| loaded.resources.iter().position(|resource| &resource.url == url)).unwrap_or(usize::MAX)
+        url.as_ref()
+            .and_then(|url| {
+                loaded
+                    .resources
+                    .iter()
+                    .position(|resource| &resource.url == url)
+            })
+            .unwrap_or(usize::MAX)
     };
     located.sort_by_key(|item| (order(&item.file), item.range.start, item.diagnostic.code));
     located
 }
 
 /// The (start, end) positions of a range in a resource, in `unit`.
-pub fn positions(loaded: &Loaded, file: &Url, range: TextRange, unit: ColumnUnit) -> (Position, Position) {
+pub fn positions(
+    loaded: &Loaded,
+    file: &Url,
+    range: TextRange,
+    unit: ColumnUnit,
+) -> (Position, Position) {
     match loaded.resource(file) {
         Some(resource) => (
-            resource.line_index.position(&resource.text, range.start, unit),
-            resource.line_index.position(&resource.text, range.end, unit),
+            resource
+                .line_index
+                .position(&resource.text, range.start, unit),
+            resource
+                .line_index
+                .position(&resource.text, range.end, unit),
         ),
         None => (Position::default(), Position::default()),
     }

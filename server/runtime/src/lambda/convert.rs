@@ -57,7 +57,10 @@ pub(super) fn to_js<'js>(ctx: &Ctx<'js>, value: &Value) -> rquickjs::Result<JsVa
             for (key, item) in map {
                 // Define rather than assign, as `JSON.parse` does: a key named
                 // `__proto__` becomes an ordinary property.
-                let property = Property::from(to_js(ctx, item)?).writable().enumerable().configurable();
+                let property = Property::from(to_js(ctx, item)?)
+                    .writable()
+                    .enumerable()
+                    .configurable();
                 object.prop(key.as_str(), property)?;
             }
             object.into_value()
@@ -67,7 +70,11 @@ pub(super) fn to_js<'js>(ctx: &Ctx<'js>, value: &Value) -> rquickjs::Result<JsVa
 
 /// The JSON of `value` with `JSON.stringify` semantics; `None` where
 /// `JSON.stringify` would produce nothing (`undefined`, functions, symbols).
-pub(super) fn from_js<'js>(ctx: &Ctx<'js>, value: JsValue<'js>, depth: usize) -> Result<Option<Value>, FromJsError> {
+pub(super) fn from_js<'js>(
+    ctx: &Ctx<'js>,
+    value: JsValue<'js>,
+    depth: usize,
+) -> Result<Option<Value>, FromJsError> {
     if depth > MAX_DEPTH {
         return Err(FromJsError::Unrepresentable(
             "the result is nested too deeply or is cyclic".to_owned(),
@@ -89,7 +96,9 @@ pub(super) fn from_js<'js>(ctx: &Ctx<'js>, value: JsValue<'js>, depth: usize) ->
         return Ok(Some(Value::Null));
     }
     if value.is_big_int() {
-        return Err(FromJsError::Unrepresentable("a BigInt cannot be serialized to JSON".to_owned()));
+        return Err(FromJsError::Unrepresentable(
+            "a BigInt cannot be serialized to JSON".to_owned(),
+        ));
     }
     let Some(object) = value.as_object() else {
         // undefined, symbols.

@@ -21,7 +21,11 @@ pub(super) struct MemoryState {
 
 impl MemoryState {
     pub(super) fn new(limit: usize) -> Rc<MemoryState> {
-        Rc::new(MemoryState { used: Cell::new(0), limit, refused: Cell::new(false) })
+        Rc::new(MemoryState {
+            used: Cell::new(0),
+            limit,
+            refused: Cell::new(false),
+        })
     }
 
     /// Whether an allocation was refused since the last [`MemoryState::reset_refused`].
@@ -35,7 +39,12 @@ impl MemoryState {
 
     /// Accepts `more` bytes if they fit under the limit (0 means no limit).
     fn admit(&self, more: usize) -> bool {
-        let fits = self.limit == 0 || self.used.get().checked_add(more).is_some_and(|total| total <= self.limit);
+        let fits = self.limit == 0
+            || self
+                .used
+                .get()
+                .checked_add(more)
+                .is_some_and(|total| total <= self.limit);
         if !fits {
             self.refused.set(true);
         }
@@ -88,7 +97,9 @@ unsafe impl Allocator for LimitedAllocator {
         // SAFETY: QuickJS only frees pointers this allocator returned.
         unsafe {
             let usable = RustAllocator::usable_size(pointer);
-            self.state.used.set(self.state.used.get().saturating_sub(usable));
+            self.state
+                .used
+                .set(self.state.used.get().saturating_sub(usable));
             RustAllocator.dealloc(pointer);
         }
     }
@@ -106,7 +117,9 @@ unsafe impl Allocator for LimitedAllocator {
             let moved = RustAllocator.realloc(pointer, new_size);
             if !moved.is_null() {
                 let usable = RustAllocator::usable_size(moved);
-                self.state.used.set(self.state.used.get().saturating_sub(old) + usable);
+                self.state
+                    .used
+                    .set(self.state.used.get().saturating_sub(old) + usable);
             }
             moved
         }

@@ -38,7 +38,9 @@ use serde_json::Value;
 
 use super::convert::{self, FromJsError};
 use super::memory::{LimitedAllocator, MemoryState};
-use super::{LambdaError, LambdaErrorKind, LambdaHost, LambdaId, LambdaSource, dependency_identifier};
+use super::{
+    LambdaError, LambdaErrorKind, LambdaHost, LambdaId, LambdaSource, dependency_identifier,
+};
 
 /// Limits of a [`QuickJsHost`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +110,11 @@ impl QuickJsHost {
     /// Starts a QuickJS runtime with the given limits.
     pub fn new(config: QuickJsConfig) -> Result<QuickJsHost, LambdaError> {
         let engine = Engine::new(&config).map_err(host_error)?;
-        Ok(QuickJsHost { config, lambdas: Vec::new(), engine: Some(engine) })
+        Ok(QuickJsHost {
+            config,
+            lambdas: Vec::new(),
+            engine: Some(engine),
+        })
     }
 
     /// The engine, rebuilt (with every lambda recompiled) if it was dropped.
@@ -125,7 +131,9 @@ impl QuickJsHost {
         }
         match self.engine.as_mut() {
             Some(engine) => Ok(engine),
-            None => Err(host_error("the JavaScript engine is unavailable".to_owned())),
+            None => Err(host_error(
+                "the JavaScript engine is unavailable".to_owned(),
+            )),
         }
     }
 }
@@ -145,14 +153,21 @@ impl LambdaHost for QuickJsHost {
     fn compile(&mut self, lambda: LambdaSource) -> Result<LambdaId, LambdaError> {
         let stripped = typescript::strip_types(&lambda.body);
         if let Some(error) = stripped.errors.first() {
-            return Err(LambdaError::new(LambdaErrorKind::Syntax, &lambda, error.message.clone())
-                .at(Some((error.line, error.column))));
+            return Err(
+                LambdaError::new(LambdaErrorKind::Syntax, &lambda, error.message.clone())
+                    .at(Some((error.line, error.column))),
+            );
         }
         let javascript = wrap(&lambda, &stripped.javascript);
         let index = self.lambdas.len();
-        let id = u32::try_from(index)
-            .map_err(|_| LambdaError::new(LambdaErrorKind::OutOfMemory, &lambda, "too many lambdas"))?;
-        let compiled = Lambda { filename: format!("{}/{}#{index}", lambda.name, lambda.kind), javascript, source: lambda };
+        let id = u32::try_from(index).map_err(|_| {
+            LambdaError::new(LambdaErrorKind::OutOfMemory, &lambda, "too many lambdas")
+        })?;
+        let compiled = Lambda {
+            filename: format!("{}/{}#{index}", lambda.name, lambda.kind),
+            javascript,
+            source: lambda,
+        };
         let engine = self.engine()?;
         let function = engine.compile(&compiled)?;
         engine.functions.push(Some(function));
@@ -183,7 +198,9 @@ impl LambdaHost for QuickJsHost {
         }
         self.engine()?;
         let (Some(engine), Some(lambda)) = (self.engine.as_mut(), self.lambdas.get(index)) else {
-            return Err(host_error("the JavaScript engine is unavailable".to_owned()));
+            return Err(host_error(
+                "the JavaScript engine is unavailable".to_owned(),
+            ));
         };
         let outcome = engine.call(index, lambda, args, time_limit);
         let drop_engine = match &outcome {
@@ -214,7 +231,9 @@ fn wrap(lambda: &LambdaSource, javascript: &str) -> String {
             continue;
         }
         let package_literal = serde_json::Value::String(package.clone()).to_string();
-        text.push_str(&format!("const {identifier} = __flowDependency({package_literal}); "));
+        text.push_str(&format!(
+            "const {identifier} = __flowDependency({package_literal}); "
+        ));
         seen.push(identifier);
     }
     // A body that never awaits runs the same as a plain function, and skipping the
@@ -236,12 +255,54 @@ fn wrap(lambda: &LambdaSource, javascript: &str) -> String {
 fn is_reserved_word(word: &str) -> bool {
     matches!(
         word,
-        "break" | "case" | "catch" | "class" | "const" | "continue" | "debugger" | "default" | "delete" | "do"
-            | "else" | "enum" | "export" | "extends" | "false" | "finally" | "for" | "function" | "if"
-            | "import" | "in" | "instanceof" | "new" | "null" | "return" | "super" | "switch" | "this"
-            | "throw" | "true" | "try" | "typeof" | "var" | "void" | "while" | "with" | "yield" | "let"
-            | "static" | "implements" | "interface" | "package" | "private" | "protected" | "public"
-            | "await" | "arguments" | "eval"
+        "break"
+            | "case"
+            | "catch"
+            | "class"
+            | "const"
+            | "continue"
+            | "debugger"
+            | "default"
+            | "delete"
+            | "do"
+            | "else"
+            | "enum"
+            | "export"
+            | "extends"
+            | "false"
+            | "finally"
+            | "for"
+            | "function"
+            | "if"
+            | "import"
+            | "in"
+            | "instanceof"
+            | "new"
+            | "null"
+            | "return"
+            | "super"
+            | "switch"
+            | "this"
+            | "throw"
+            | "true"
+            | "try"
+            | "typeof"
+            | "var"
+            | "void"
+            | "while"
+            | "with"
+            | "yield"
+            | "let"
+            | "static"
+            | "implements"
+            | "interface"
+            | "package"
+            | "private"
+            | "protected"
+            | "public"
+            | "await"
+            | "arguments"
+            | "eval"
     )
 }
 
@@ -282,8 +343,10 @@ impl Engine {
         // it is always recognisable; QuickJS's own `set_memory_limit` is a no-op
         // with a custom allocator.
         let memory = MemoryState::new(config.memory_limit);
-        let runtime = Runtime::new_with_alloc(LimitedAllocator { state: memory.clone() })
-            .map_err(|error| error.to_string())?;
+        let runtime = Runtime::new_with_alloc(LimitedAllocator {
+            state: memory.clone(),
+        })
+        .map_err(|error| error.to_string())?;
         runtime.set_max_stack_size(config.max_stack_size);
         let deadline: Rc<Cell<Option<Instant>>> = Rc::new(Cell::new(None));
         let interrupted = Rc::new(Cell::new(false));
@@ -377,7 +440,11 @@ impl Engine {
             let outcome = run(&ctx, function, args, &interrupted).map_err(|error| {
                 if memory.refused() && !interrupted.get() {
                     let _ = ctx.catch();
-                    return LambdaError::new(LambdaErrorKind::OutOfMemory, &lambda.source, out_of_memory_message());
+                    return LambdaError::new(
+                        LambdaErrorKind::OutOfMemory,
+                        &lambda.source,
+                        out_of_memory_message(),
+                    );
                 }
                 describe_failure(&ctx, error, lambda, interrupted.get())
             });
@@ -385,7 +452,11 @@ impl Engine {
             // call. Finish them now, within the same time budget.
             let mut leftover_jobs = false;
             while ctx.execute_pending_job() {
-                if interrupted.get() || deadline.get().is_some_and(|deadline| Instant::now() >= deadline) {
+                if interrupted.get()
+                    || deadline
+                        .get()
+                        .is_some_and(|deadline| Instant::now() >= deadline)
+                {
                     leftover_jobs = true;
                     break;
                 }
@@ -432,7 +503,11 @@ fn run(
                     // A rejection comes back as an exception, caught by the caller.
                     match promise.result::<JsValue>() {
                         Some(result) => break result?,
-                        None => return Err(Failure::Message("the lambda's promise did not settle".to_owned())),
+                        None => {
+                            return Err(Failure::Message(
+                                "the lambda's promise did not settle".to_owned(),
+                            ));
+                        }
                     }
                 }
                 PromiseState::Pending => {
@@ -459,9 +534,9 @@ fn run(
             None => "undefined".to_owned(),
         })),
         Err(FromJsError::Engine(error)) => Err(Failure::Engine(error)),
-        Err(FromJsError::Unrepresentable(reason)) => {
-            Err(Failure::Message(format!("the returned array cannot be converted to JSON: {reason}")))
-        }
+        Err(FromJsError::Unrepresentable(reason)) => Err(Failure::Message(format!(
+            "the returned array cannot be converted to JSON: {reason}"
+        ))),
     }
 }
 
@@ -498,7 +573,9 @@ fn describe_failure(
                 format!("lambda must return an array, got {rendered}"),
             );
         }
-        Failure::Message(message) => return LambdaError::new(LambdaErrorKind::Thrown, source, message),
+        Failure::Message(message) => {
+            return LambdaError::new(LambdaErrorKind::Thrown, source, message);
+        }
         Failure::Interrupted => {
             // The uncatchable interruption may still be pending: clear it.
             let _ = ctx.catch();
@@ -509,7 +586,11 @@ fn describe_failure(
     match error {
         rquickjs::Error::Exception => {}
         rquickjs::Error::Allocation => {
-            return LambdaError::new(LambdaErrorKind::OutOfMemory, source, out_of_memory_message());
+            return LambdaError::new(
+                LambdaErrorKind::OutOfMemory,
+                source,
+                out_of_memory_message(),
+            );
         }
         _ if interrupted => return timeout(source),
         other => return LambdaError::new(LambdaErrorKind::Thrown, source, other.to_string()),
@@ -537,10 +618,16 @@ fn describe_failure(
     let name = string_property(object, "name");
     let message = string_property(object, "message");
     if name.as_deref() == Some("InternalError") && message.as_deref() == Some("out of memory") {
-        return LambdaError::new(LambdaErrorKind::OutOfMemory, source, out_of_memory_message());
+        return LambdaError::new(
+            LambdaErrorKind::OutOfMemory,
+            source,
+            out_of_memory_message(),
+        );
     }
     let text = match (name, message) {
-        (Some(name), Some(message)) if !name.is_empty() && !message.is_empty() => format!("{name}: {message}"),
+        (Some(name), Some(message)) if !name.is_empty() && !message.is_empty() => {
+            format!("{name}: {message}")
+        }
         (Some(name), Some(message)) if message.is_empty() => name,
         (_, Some(message)) => message,
         _ => render(ctx, &thrown),
@@ -572,7 +659,9 @@ fn render<'js>(ctx: &Ctx<'js>, value: &JsValue<'js>) -> String {
         "a function".to_owned()
     } else {
         match ctx.json_stringify(value.clone()) {
-            Ok(Some(json)) => json.to_string().unwrap_or_else(|_| value.type_name().to_owned()),
+            Ok(Some(json)) => json
+                .to_string()
+                .unwrap_or_else(|_| value.type_name().to_owned()),
             Ok(None) => value.type_name().to_owned(),
             Err(_) => {
                 let _ = ctx.catch();

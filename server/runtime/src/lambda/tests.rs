@@ -13,7 +13,12 @@ fn host() -> QuickJsHost {
 }
 
 fn source(kind: LambdaKind, body: &str) -> LambdaSource {
-    LambdaSource { name: "acme/derived/fromThings".to_owned(), kind, body: body.to_owned(), dependencies: Vec::new() }
+    LambdaSource {
+        name: "acme/derived/fromThings".to_owned(),
+        kind,
+        body: body.to_owned(),
+        dependencies: Vec::new(),
+    }
 }
 
 #[track_caller]
@@ -35,7 +40,11 @@ fn call_err(host: &mut QuickJsHost, id: LambdaId, args: &[&Value]) -> LambdaErro
 #[test]
 fn update_lambda_returns_register_updates() {
     let mut host = host();
-    let id = compile(&mut host, LambdaKind::Update, "return [{ count: source.n * 2, half: source.n / 2 }];");
+    let id = compile(
+        &mut host,
+        LambdaKind::Update,
+        "return [{ count: source.n * 2, half: source.n / 2 }];",
+    );
     let out = host.call(id, &[&json!({"n": 3})]).unwrap();
     assert_eq!(out, vec![json!({"count": 6, "half": 1.5})]);
     // Integral results are JSON integers.
@@ -50,16 +59,30 @@ fn publish_lambda_sees_register_and_previous() {
         LambdaKind::Publish,
         "if (register!.n !== previous.n) { return [{ id: source.id, from: previous.n, to: register!.n }]; }\nreturn [];",
     );
-    let out = host.call(id, &[&json!({"id": "a"}), &json!({"n": 2}), &json!({"n": 1})]).unwrap();
+    let out = host
+        .call(
+            id,
+            &[&json!({"id": "a"}), &json!({"n": 2}), &json!({"n": 1})],
+        )
+        .unwrap();
     assert_eq!(out, vec![json!({"id": "a", "from": 1, "to": 2})]);
-    let out = host.call(id, &[&json!({"id": "a"}), &json!({"n": 1}), &json!({"n": 1})]).unwrap();
+    let out = host
+        .call(
+            id,
+            &[&json!({"id": "a"}), &json!({"n": 1}), &json!({"n": 1})],
+        )
+        .unwrap();
     assert_eq!(out, Vec::<Value>::new());
 }
 
 #[test]
 fn undefined_properties_disappear() {
     let mut host = host();
-    let id = compile(&mut host, LambdaKind::Update, "return [{ a: undefined, b: 1 }, { ...source, c: source.missing }];");
+    let id = compile(
+        &mut host,
+        LambdaKind::Update,
+        "return [{ a: undefined, b: 1 }, { ...source, c: source.missing }];",
+    );
     let out = host.call(id, &[&json!({"x": true})]).unwrap();
     assert_eq!(out, vec![json!({"b": 1}), json!({"x": true})]);
 }
@@ -74,7 +97,10 @@ fn argument_mutation_does_not_leak_between_calls() {
     );
     let document = json!({"list": [1, 2], "src": {"ip": "1.2.3.4"}});
     for _ in 0..3 {
-        assert_eq!(host.call(id, &[&document]).unwrap(), vec![json!({"seen": 2})]);
+        assert_eq!(
+            host.call(id, &[&document]).unwrap(),
+            vec![json!({"seen": 2})]
+        );
     }
     assert_eq!(document, json!({"list": [1, 2], "src": {"ip": "1.2.3.4"}}));
 }
@@ -87,7 +113,10 @@ fn async_body_with_await() {
         LambdaKind::Update,
         "const x: number = await Promise.resolve(source.n);\nconst y = await new Promise<number>((resolve) => resolve(x + 1));\nreturn [y];",
     );
-    assert_eq!(host.call(id, &[&json!({"n": 41})]).unwrap(), vec![json!(42)]);
+    assert_eq!(
+        host.call(id, &[&json!({"n": 41})]).unwrap(),
+        vec![json!(42)]
+    );
 }
 
 #[test]
@@ -99,20 +128,29 @@ fn corpus_typescript_is_stripped() {
         "let items = register.cartItems!.add!;\nlet out: any[] = [];\nfor (var x of items) { out.push({...x, [x.k]: x.v != null, ok: !x.bad}); }\nreturn out as any[];",
     );
     let register = json!({"cartItems": {"add": [{"k": "a", "v": 1}]}});
-    let out = host.call(id, &[&json!({}), &register, &json!(null)]).unwrap();
+    let out = host
+        .call(id, &[&json!({}), &register, &json!(null)])
+        .unwrap();
     assert_eq!(out, vec![json!({"k": "a", "v": 1, "a": true, "ok": true})]);
 }
 
 #[test]
 fn thrown_error_reports_line_and_column_in_the_body() {
     let mut host = host();
-    let id = compile(&mut host, LambdaKind::Update, "let a = 1;\nif (source.bad) {\n    throw new Error(\"bad source\");\n}\nreturn [];");
+    let id = compile(
+        &mut host,
+        LambdaKind::Update,
+        "let a = 1;\nif (source.bad) {\n    throw new Error(\"bad source\");\n}\nreturn [];",
+    );
     let error = call_err(&mut host, id, &[&json!({"bad": true})]);
     assert_eq!(error.kind, LambdaErrorKind::Thrown);
     assert_eq!(error.message, "Error: bad source");
     // QuickJS places a `new Error(…)` at the constructor name.
     assert_eq!((error.line, error.column), (Some(2), Some(14)));
-    assert_eq!(error.to_string(), "transform acme/derived/fromThings update lambda failed: Error: bad source");
+    assert_eq!(
+        error.to_string(),
+        "transform acme/derived/fromThings update lambda failed: Error: bad source"
+    );
     // The host still works.
     assert_eq!(host.call(id, &[&json!({})]).unwrap(), Vec::<Value>::new());
 }
@@ -120,7 +158,11 @@ fn thrown_error_reports_line_and_column_in_the_body() {
 #[test]
 fn type_errors_point_at_the_failing_expression() {
     let mut host = host();
-    let id = compile(&mut host, LambdaKind::Update, "const s: string = \"é😀\";\nreturn [source.a.b];");
+    let id = compile(
+        &mut host,
+        LambdaKind::Update,
+        "const s: string = \"é😀\";\nreturn [source.a.b];",
+    );
     let error = call_err(&mut host, id, &[&json!({})]);
     assert_eq!(error.kind, LambdaErrorKind::Thrown);
     assert!(error.message.starts_with("TypeError"), "{}", error.message);
@@ -131,7 +173,11 @@ fn type_errors_point_at_the_failing_expression() {
 fn columns_after_non_ascii_text_are_utf16() {
     let mut host = host();
     // "é😀" is 6 bytes and 3 UTF-16 units.
-    let id = compile(&mut host, LambdaKind::Update, "let s = 'é😀'; throw new Error(s);");
+    let id = compile(
+        &mut host,
+        LambdaKind::Update,
+        "let s = 'é😀'; throw new Error(s);",
+    );
     let error = call_err(&mut host, id, &[&json!({})]);
     // QuickJS places this call at its argument `s`: byte 34, UTF-16 unit 31.
     assert_eq!((error.line, error.column), (Some(0), Some(31)));
@@ -143,19 +189,39 @@ fn thrown_non_errors_are_described() {
     let id = compile(&mut host, LambdaKind::Update, "throw 'plain text';");
     assert_eq!(call_err(&mut host, id, &[&json!({})]).message, "plain text");
     let id = compile(&mut host, LambdaKind::Update, "throw {code: 7};");
-    assert_eq!(call_err(&mut host, id, &[&json!({})]).message, "{\"code\":7}");
-    let id = compile(&mut host, LambdaKind::Update, "await null;\nthrow new RangeError('late');");
+    assert_eq!(
+        call_err(&mut host, id, &[&json!({})]).message,
+        "{\"code\":7}"
+    );
+    let id = compile(
+        &mut host,
+        LambdaKind::Update,
+        "await null;\nthrow new RangeError('late');",
+    );
     let error = call_err(&mut host, id, &[&json!({})]);
-    assert_eq!((error.message.as_str(), error.line), ("RangeError: late", Some(1)));
+    assert_eq!(
+        (error.message.as_str(), error.line),
+        ("RangeError: late", Some(1))
+    );
 }
 
 #[test]
 fn syntax_error_from_stripping_has_the_body_position() {
     let mut host = host();
-    let error = host.compile(source(LambdaKind::Update, "let a = 1;\nlet b = (a;\nreturn [];")).unwrap_err();
+    let error = host
+        .compile(source(
+            LambdaKind::Update,
+            "let a = 1;\nlet b = (a;\nreturn [];",
+        ))
+        .unwrap_err();
     assert_eq!(error.kind, LambdaErrorKind::Syntax);
     assert_eq!((error.line, error.column), (Some(1), Some(8)));
-    assert!(error.to_string().starts_with("lambda acme/derived/fromThings update: "), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("lambda acme/derived/fromThings update: "),
+        "{error}"
+    );
 }
 
 #[test]
@@ -163,10 +229,16 @@ fn syntax_error_from_quickjs_has_the_body_position() {
     let mut host = host();
     // Valid to tree-sitter, rejected by the engine: `register` is not in scope of
     // an update lambda, but that is a runtime error; redeclaring a parameter is not.
-    let error = host.compile(source(LambdaKind::Update, "return [];\n  let source = 1;")).unwrap_err();
+    let error = host
+        .compile(source(LambdaKind::Update, "return [];\n  let source = 1;"))
+        .unwrap_err();
     assert_eq!(error.kind, LambdaErrorKind::Syntax, "{error:?}");
     assert_eq!(error.line, Some(1));
-    assert!(!error.message.starts_with("SyntaxError"), "{}", error.message);
+    assert!(
+        !error.message.starts_with("SyntaxError"),
+        "{}",
+        error.message
+    );
 }
 
 #[test]
@@ -181,7 +253,11 @@ fn update_lambda_cannot_see_register() {
 #[test]
 fn non_array_results_are_errors() {
     let mut host = host();
-    let id = compile(&mut host, LambdaKind::Update, "if (source.n) { return {n: source.n}; }");
+    let id = compile(
+        &mut host,
+        LambdaKind::Update,
+        "if (source.n) { return {n: source.n}; }",
+    );
     let error = call_err(&mut host, id, &[&json!({"n": 1})]);
     assert_eq!(error.kind, LambdaErrorKind::NotAnArray);
     assert_eq!(error.message, "lambda must return an array, got {\"n\":1}");
@@ -195,25 +271,42 @@ fn non_array_results_are_errors() {
 
 #[test]
 fn endless_loop_times_out_and_the_host_keeps_working() {
-    let config = QuickJsConfig { time_limit: std::time::Duration::from_millis(100), ..QuickJsConfig::default() };
+    let config = QuickJsConfig {
+        time_limit: std::time::Duration::from_millis(100),
+        ..QuickJsConfig::default()
+    };
     let mut host = QuickJsHost::new(config).unwrap();
-    let spin = compile(&mut host, LambdaKind::Update, "let i = 0;\nwhile (true) { try { i++; } catch (e) {} }");
+    let spin = compile(
+        &mut host,
+        LambdaKind::Update,
+        "let i = 0;\nwhile (true) { try { i++; } catch (e) {} }",
+    );
     let fine = compile(&mut host, LambdaKind::Update, "return [source];");
     let error = call_err(&mut host, spin, &[&json!({})]);
     assert_eq!(error.kind, LambdaErrorKind::Timeout, "{error:?}");
     assert_eq!(host.call(fine, &[&json!(1)]).unwrap(), vec![json!(1)]);
     // An endless loop after an await runs inside a job; it is stopped too.
     let spin_later = compile(&mut host, LambdaKind::Update, "await 1;\nfor (;;) {}");
-    assert_eq!(call_err(&mut host, spin_later, &[&json!({})]).kind, LambdaErrorKind::Timeout);
+    assert_eq!(
+        call_err(&mut host, spin_later, &[&json!({})]).kind,
+        LambdaErrorKind::Timeout
+    );
     assert_eq!(host.call(fine, &[&json!(2)]).unwrap(), vec![json!(2)]);
 }
 
 #[test]
 fn memory_bomb_fails_cleanly_and_the_host_keeps_working() {
-    let config = QuickJsConfig { memory_limit: 32 * 1024 * 1024, ..QuickJsConfig::default() };
+    let config = QuickJsConfig {
+        memory_limit: 32 * 1024 * 1024,
+        ..QuickJsConfig::default()
+    };
     let mut host = QuickJsHost::new(config).unwrap();
     let fine = compile(&mut host, LambdaKind::Update, "return [source];");
-    let bomb = compile(&mut host, LambdaKind::Update, "let xs = [];\nwhile (true) { xs.push('x'.repeat(1024) + xs.length); }");
+    let bomb = compile(
+        &mut host,
+        LambdaKind::Update,
+        "let xs = [];\nwhile (true) { xs.push('x'.repeat(1024) + xs.length); }",
+    );
     let error = call_err(&mut host, bomb, &[&json!({})]);
     assert_eq!(error.kind, LambdaErrorKind::OutOfMemory, "{error:?}");
     assert_eq!(host.call(fine, &[&json!(1)]).unwrap(), vec![json!(1)]);
@@ -225,7 +318,11 @@ fn memory_bomb_fails_cleanly_and_the_host_keeps_working() {
 #[test]
 fn deep_recursion_is_a_range_error() {
     let mut host = host();
-    let id = compile(&mut host, LambdaKind::Update, "function f(n: number): number { return f(n + 1) + 1; }\nreturn [f(0)];");
+    let id = compile(
+        &mut host,
+        LambdaKind::Update,
+        "function f(n: number): number { return f(n + 1) + 1; }\nreturn [f(0)];",
+    );
     let error = call_err(&mut host, id, &[&json!({})]);
     assert_eq!(error.kind, LambdaErrorKind::Thrown);
     assert!(error.message.contains("stack"), "{}", error.message);
@@ -240,13 +337,20 @@ fn dependencies_compile_but_fail_clearly_when_used() {
         LambdaKind::Update,
         "if (!source.when) { return []; }\nreturn [{ t: moment(source.when).unix() }];",
     );
-    lambda.dependencies = vec!["moment".to_owned(), "@scope/pkg".to_owned(), "lodash.merge".to_owned()];
+    lambda.dependencies = vec![
+        "moment".to_owned(),
+        "@scope/pkg".to_owned(),
+        "lodash.merge".to_owned(),
+    ];
     let id = host.compile(lambda).unwrap();
     // Not touching the package works.
     assert_eq!(host.call(id, &[&json!({})]).unwrap(), Vec::<Value>::new());
     let error = call_err(&mut host, id, &[&json!({"when": "2020-01-01"})]);
     assert_eq!(error.kind, LambdaErrorKind::Dependency);
-    assert_eq!(error.message, "package \"moment\" is not available in the in-process runtime");
+    assert_eq!(
+        error.message,
+        "package \"moment\" is not available in the in-process runtime"
+    );
     // QuickJS places a call at its first argument.
     assert_eq!((error.line, error.column), (Some(1), Some(20)));
 
@@ -254,7 +358,10 @@ fn dependencies_compile_but_fail_clearly_when_used() {
     lambda.dependencies = vec!["@scope/pkg".to_owned(), "lodash.merge".to_owned()];
     let id = host.compile(lambda).unwrap();
     let error = call_err(&mut host, id, &[&json!({})]);
-    assert_eq!(error.message, "package \"@scope/pkg\" is not available in the in-process runtime");
+    assert_eq!(
+        error.message,
+        "package \"@scope/pkg\" is not available in the in-process runtime"
+    );
 }
 
 #[test]
@@ -276,7 +383,11 @@ fn wrong_argument_count_and_unknown_id_are_errors() {
 #[test]
 fn many_calls_reuse_one_compiled_lambda() {
     let mut host = host();
-    let id = compile(&mut host, LambdaKind::Update, "return [{ key: source.key, n: source.n + 1 }];");
+    let id = compile(
+        &mut host,
+        LambdaKind::Update,
+        "return [{ key: source.key, n: source.n + 1 }];",
+    );
     for n in 0..2000 {
         let out = host.call(id, &[&json!({"key": "k", "n": n})]).unwrap();
         assert_eq!(out, vec![json!({"key": "k", "n": n + 1})]);
@@ -312,12 +423,20 @@ fn results_follow_json_stringify_semantics() {
 #[test]
 fn unrepresentable_results_are_errors() {
     let mut host = host();
-    let id = compile(&mut host, LambdaKind::Update, "const a: any = {}; a.self = a; return [a];");
+    let id = compile(
+        &mut host,
+        LambdaKind::Update,
+        "const a: any = {}; a.self = a; return [a];",
+    );
     let error = call_err(&mut host, id, &[&json!({})]);
     assert_eq!(error.kind, LambdaErrorKind::Thrown);
     assert!(error.message.contains("cyclic"), "{}", error.message);
     let id = compile(&mut host, LambdaKind::Update, "return [10n];");
-    assert!(call_err(&mut host, id, &[&json!({})]).message.contains("BigInt"));
+    assert!(
+        call_err(&mut host, id, &[&json!({})])
+            .message
+            .contains("BigInt")
+    );
 }
 
 #[test]
@@ -339,7 +458,10 @@ fn arguments_keep_their_json_shape() {
 
 #[test]
 fn timeout_message_names_the_limit() {
-    let config = QuickJsConfig { time_limit: std::time::Duration::from_millis(50), ..QuickJsConfig::default() };
+    let config = QuickJsConfig {
+        time_limit: std::time::Duration::from_millis(50),
+        ..QuickJsConfig::default()
+    };
     let mut host = QuickJsHost::new(config).unwrap();
     let id = compile(&mut host, LambdaKind::Update, "while (true) {}");
     let error = call_err(&mut host, id, &[&json!({})]);

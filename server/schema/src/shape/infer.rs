@@ -10,14 +10,14 @@ use serde_json::Value;
 use url::Url;
 
 use super::ops::{fallback, intersect, union};
-use super::{Pattern, PatternProperty, Property, Reduction, Shape, Types};
+use super::{Origin, Pattern, PatternProperty, Property, Reduction, Shape, Types};
 use crate::index::{Place, SchemaIndex};
 use crate::keywords;
 use crate::pointer;
 use crate::reduce::parse_strategy;
 
 /// Deepest nesting of sub-schemas expanded; deeper ones are unconstrained.
-const MAX_DEPTH: usize = 128;
+const MAX_DEPTH: usize = 64;
 /// Most sub-schemas expanded for one inference; later ones are unconstrained.
 const MAX_EXPANSIONS: usize = 100_000;
 
@@ -25,8 +25,13 @@ const MAX_EXPANSIONS: usize = 100_000;
 pub fn infer(index: &SchemaIndex, uri: &Url) -> Option<Shape> {
     let place = index.place_of(uri)?;
     index.schema_at(&place)?;
-    let mut inferrer = Inferrer { index, path: Vec::new(), expansions: 0, patterns: HashMap::new() };
-    Some(inferrer.infer(&place))
+    let mut inferrer = Inferrer {
+        index,
+        path: Vec::new(),
+        expansions: 0,
+        patterns: HashMap::new(),
+    };
+    Some(*inferrer.infer(&place))
 }
 
 struct Inferrer<'a> {
@@ -37,117 +42,88 @@ struct Inferrer<'a> {
     patterns: HashMap<String, Pattern>,
 }
 
+// Inference recurses once per nested sub-schema. To keep each level's stack
+// frames small (even in debug builds, which do not share frame slots between
+// temporaries), shapes travel boxed along the recursion and all by-value shape
+// work happens in `#[inline(never)]` helpers that do not recurse.
 impl Inferrer<'_> {
     fn pattern(&mut self, source: &str) -> Pattern {
-        self.patterns.entry(source.to_string()).or_insert_with(|| Pattern::new(source)).clone()
+        self.patterns
+            .entry(source.to_string())
+            .or_insert_with(|| Pattern::new(source))
+            .clone()
     }
 
-    fn child(&mut self, parent: &Place, suffix: &str) -> Shape {
-        let place = Place { document: parent.document, pointer: format!("{}{suffix}", parent.pointer) };
+    fn child(&mut self, parent: &Place, suffix: &str) -> Box<Shape> {
+        let place = Place {
+            document: parent.document,
+            pointer: format!("{}{suffix}", parent.pointer),
+        };
         self.infer(&place)
     }
 
-    fn infer(&mut self, place: &Place) -> Shape {
+    fn infer(&mut self, place: &Place) -> Box<Shape> {
         self.expansions += 1;
         if self.path.len() >= MAX_DEPTH || self.expansions > MAX_EXPANSIONS {
-            return Shape::anything();
+            return Box::new(Shape::anything());
         }
-        let Some(schema) = self.index.schema_at(place) else {
-            return Shape::anything();
+        let index = self.index;
+        let Some(schema) = index.schema_at(place) else {
+            return Box::new(Shape::anything());
         };
         self.path.push((place.document, place.pointer.clone()));
-        let mut shape = self.infer_schema(place, schema);
+        let origin = (
+            index.documents[place.document].url.clone(),
+            place.pointer.clone(),
+        );
+        let shape = match schema {
+            Value::Object(map) => {
+                let mut shape = own_keywords(map, origin);
+                self.sub_schemas(place, map, &mut shape);
+                self.applicators(place, map, &mut shape);
+                shape
+            }
+            Value::Bool(true) => with_origin(Shape::anything(), origin),
+            _ => with_origin(Shape::never(), origin),
+        };
         self.path.pop();
-        if shape.origin.is_none() {
-            shape.origin = Some((self.index.documents[place.document].url.clone(), place.pointer.clone()));
-        }
         shape
     }
 
-    fn infer_schema(&mut self, place: &Place, schema: &Value) -> Shape {
-        let origin = Some((self.index.documents[place.document].url.clone(), place.pointer.clone()));
-        let map = match schema {
-            Value::Bool(true) => return Shape { origin, ..Shape::anything() },
-            Value::Object(map) => map,
-            _ => return Shape { origin, ..Shape::never() },
-        };
-        let mut shape = Shape { origin, ..Shape::anything() };
-        let string = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_string);
-        let count = |key: &str| map.get(key).and_then(Value::as_u64);
-
-        // 2. The schema's own keywords.
-        match map.get("type") {
-            Some(Value::String(name)) => shape.types = Types::from_name(name).unwrap_or(Types::ALL),
-            Some(Value::Array(names)) => {
-                shape.types = names
-                    .iter()
-                    .filter_map(|n| n.as_str().and_then(Types::from_name))
-                    .fold(Types::NONE, Types::union);
-            }
-            _ => {}
-        }
-        let enum_values = match (map.get("const"), map.get("enum")) {
-            (Some(value), _) => Some(vec![value.clone()]),
-            (None, Some(Value::Array(values))) => Some(values.clone()),
-            _ => None,
-        };
-        if let Some(values) = enum_values {
-            let enum_types = values.iter().map(Types::of_value).fold(Types::NONE, Types::union);
-            shape.types = shape.types & enum_types;
-            shape.enum_values = Some(values);
-        }
-        shape.title = string("title");
-        shape.description = string("description");
-        shape.string.format = string("format");
-        shape.string.content_type = string("contentMediaType");
-        shape.string.content_encoding = string("contentEncoding");
-        shape.string.min_length = count("minLength");
-        shape.string.max_length = count("maxLength");
-        shape.array.min_items = count("minItems");
-        shape.array.max_items = count("maxItems");
-        if let Some(strategy) = map.get("reduce").and_then(|r| parse_strategy(r).ok()) {
-            shape.reduction = Reduction::Strategy(strategy);
-        }
-
+    /// `patternProperties`, `additionalProperties`, `properties`, `required`,
+    /// `items`, `additionalItems`.
+    fn sub_schemas(
+        &mut self,
+        place: &Place,
+        map: &serde_json::Map<String, Value>,
+        shape: &mut Shape,
+    ) {
         if let Some(Value::Object(patterns)) = map.get("patternProperties") {
             for (source, sub) in patterns {
                 if keywords::is_schema(sub) {
                     let pattern = self.pattern(source);
                     let sub = self.child(place, &pointer::join("/patternProperties", source));
-                    shape.object.patterns.push(PatternProperty { pattern, shape: sub });
+                    push_pattern(shape, pattern, sub);
                 }
             }
         }
-        if map.get("additionalProperties").is_some_and(keywords::is_schema) {
-            shape.object.additional = Some(Box::new(self.child(place, "/additionalProperties")));
+        if map
+            .get("additionalProperties")
+            .is_some_and(keywords::is_schema)
+        {
+            shape.object.additional = Some(self.child(place, "/additionalProperties"));
         }
         if let Some(Value::Object(properties)) = map.get("properties") {
             for (name, sub) in properties {
-                if !keywords::is_schema(sub) {
-                    continue;
+                if keywords::is_schema(sub) {
+                    let sub = self.child(place, &pointer::join("/properties", name));
+                    push_property(shape, name, sub);
                 }
-                let mut sub = self.child(place, &pointer::join("/properties", name));
-                // Pattern shapes hold for the named properties they match.
-                for p in shape.object.patterns.iter().filter(|p| p.pattern.is_match(name)) {
-                    sub = intersect(sub, p.shape.clone());
-                }
-                shape.object.properties.push(Property { name: name.clone(), is_required: false, shape: sub });
             }
         }
         if let Some(Value::Array(required)) = map.get("required") {
             for name in required.iter().filter_map(Value::as_str) {
-                match shape.object.properties.iter_mut().find(|p| p.name == name) {
-                    Some(property) => property.is_required = true,
-                    None => {
-                        let sub = fallback(&shape.object.patterns, &shape.object.additional, name)
-                            .unwrap_or_else(Shape::anything);
-                        shape.object.properties.push(Property {
-                            name: name.to_string(),
-                            is_required: true,
-                            shape: sub,
-                        });
-                    }
-                }
+                mark_required(shape, name);
             }
         }
         match map.get("items") {
@@ -157,19 +133,27 @@ impl Inferrer<'_> {
                         break;
                     }
                     let item = self.child(place, &format!("/items/{i}"));
-                    shape.array.tuple.push(item);
+                    push_item(shape, item);
                 }
                 if map.get("additionalItems").is_some_and(keywords::is_schema) {
-                    shape.array.additional = Some(Box::new(self.child(place, "/additionalItems")));
+                    shape.array.additional = Some(self.child(place, "/additionalItems"));
                 }
             }
             Some(item) if keywords::is_schema(item) => {
-                shape.array.additional = Some(Box::new(self.child(place, "/items")));
+                shape.array.additional = Some(self.child(place, "/items"));
             }
             _ => {}
         }
+    }
 
-        // 3. `$ref` and `allOf`.
+    /// Steps 3–6 of §7.1: `$ref` and `allOf`, unions of `oneOf` and `anyOf`,
+    /// `if`/`then`/`else`, `unevaluated*`.
+    fn applicators(
+        &mut self,
+        place: &Place,
+        map: &serde_json::Map<String, Value>,
+        shape: &mut Shape,
+    ) {
         if let Some(Value::String(reference)) = map.get("$ref") {
             let target = self.index.base_at(place).join(reference).ok();
             let target = target.and_then(|t| self.index.place_of(&t));
@@ -177,48 +161,166 @@ impl Inferrer<'_> {
                 let key = (target.document, target.pointer.clone());
                 if !self.path.contains(&key) {
                     let referenced = self.infer(&target);
-                    shape = intersect(shape, referenced);
+                    intersect_into(shape, referenced);
                 }
             }
         }
         if let Some(Value::Array(members)) = map.get("allOf") {
             for i in 0..members.len() {
                 let member = self.child(place, &format!("/allOf/{i}"));
-                shape = intersect(shape, member);
+                intersect_into(shape, member);
             }
         }
-        // 4. Unions of `oneOf`, then `anyOf`.
         for keyword in ["oneOf", "anyOf"] {
             if let Some(Value::Array(members)) = map.get(keyword) {
-                let mut united: Option<Shape> = None;
+                let mut united: Option<Box<Shape>> = None;
                 for i in 0..members.len() {
                     let member = self.child(place, &format!("/{keyword}/{i}"));
                     united = Some(match united {
-                        Some(u) => union(u, member),
+                        Some(u) => union_boxed(u, member),
                         None => member,
                     });
                 }
                 if let Some(united) = united {
-                    shape = intersect(shape, united);
+                    intersect_into(shape, united);
                 }
             }
         }
-        // 5. `if` with both `then` and `else`.
         if map.contains_key("if")
             && map.get("then").is_some_and(keywords::is_schema)
             && map.get("else").is_some_and(keywords::is_schema)
         {
             let then_ = self.child(place, "/then");
             let else_ = self.child(place, "/else");
-            shape = intersect(shape, union(then_, else_));
+            intersect_into(shape, union_boxed(then_, else_));
         }
-        // 6. `unevaluated*` only where nothing else was said.
-        if shape.object.additional.is_none() && map.get("unevaluatedProperties").is_some_and(keywords::is_schema) {
-            shape.object.additional = Some(Box::new(self.child(place, "/unevaluatedProperties")));
+        if shape.object.additional.is_none()
+            && map
+                .get("unevaluatedProperties")
+                .is_some_and(keywords::is_schema)
+        {
+            shape.object.additional = Some(self.child(place, "/unevaluatedProperties"));
         }
-        if shape.array.additional.is_none() && map.get("unevaluatedItems").is_some_and(keywords::is_schema) {
-            shape.array.additional = Some(Box::new(self.child(place, "/unevaluatedItems")));
+        if shape.array.additional.is_none()
+            && map.get("unevaluatedItems").is_some_and(keywords::is_schema)
+        {
+            shape.array.additional = Some(self.child(place, "/unevaluatedItems"));
         }
-        shape
     }
+}
+
+#[inline(never)]
+fn with_origin(shape: Shape, origin: Origin) -> Box<Shape> {
+    Box::new(Shape {
+        origin: Some(origin),
+        ..shape
+    })
+}
+
+/// Step 2 of §7.1 for the keywords that hold no sub-schema.
+#[inline(never)]
+fn own_keywords(map: &serde_json::Map<String, Value>, origin: Origin) -> Box<Shape> {
+    let mut shape = Box::new(Shape {
+        origin: Some(origin),
+        ..Shape::anything()
+    });
+    let string = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_string);
+    let count = |key: &str| map.get(key).and_then(Value::as_u64);
+    match map.get("type") {
+        Some(Value::String(name)) => shape.types = Types::from_name(name).unwrap_or(Types::ALL),
+        Some(Value::Array(names)) => {
+            shape.types = names
+                .iter()
+                .filter_map(|n| n.as_str().and_then(Types::from_name))
+                .fold(Types::NONE, Types::union);
+        }
+        _ => {}
+    }
+    let enum_values = match (map.get("const"), map.get("enum")) {
+        (Some(value), _) => Some(vec![value.clone()]),
+        (None, Some(Value::Array(values))) => Some(values.clone()),
+        _ => None,
+    };
+    if let Some(values) = enum_values {
+        let enum_types = values
+            .iter()
+            .map(Types::of_value)
+            .fold(Types::NONE, Types::union);
+        shape.types = shape.types & enum_types;
+        shape.enum_values = Some(values);
+    }
+    shape.title = string("title");
+    shape.description = string("description");
+    shape.string.format = string("format");
+    shape.string.content_type = string("contentMediaType");
+    shape.string.content_encoding = string("contentEncoding");
+    shape.string.min_length = count("minLength");
+    shape.string.max_length = count("maxLength");
+    shape.array.min_items = count("minItems");
+    shape.array.max_items = count("maxItems");
+    if let Some(strategy) = map.get("reduce").and_then(|r| parse_strategy(r).ok()) {
+        shape.reduction = Reduction::Strategy(strategy);
+    }
+    shape
+}
+
+#[inline(never)]
+fn push_pattern(shape: &mut Shape, pattern: Pattern, sub: Box<Shape>) {
+    shape.object.patterns.push(PatternProperty {
+        pattern,
+        shape: *sub,
+    });
+}
+
+/// Adds a named property; the pattern shapes it matches hold for it too.
+#[inline(never)]
+fn push_property(shape: &mut Shape, name: &str, sub: Box<Shape>) {
+    let mut sub = *sub;
+    for p in shape
+        .object
+        .patterns
+        .iter()
+        .filter(|p| p.pattern.is_match(name))
+    {
+        sub = intersect(sub, p.shape.clone());
+    }
+    shape.object.properties.push(Property {
+        name: name.to_string(),
+        is_required: false,
+        shape: sub,
+    });
+}
+
+/// `required`: marks the property, creating it (shaped by the matching
+/// patterns or the additional shape) if it was not declared.
+#[inline(never)]
+fn mark_required(shape: &mut Shape, name: &str) {
+    match shape.object.properties.iter_mut().find(|p| p.name == name) {
+        Some(property) => property.is_required = true,
+        None => {
+            let sub = fallback(&shape.object.patterns, &shape.object.additional, name)
+                .unwrap_or_else(Shape::anything);
+            shape.object.properties.push(Property {
+                name: name.to_string(),
+                is_required: true,
+                shape: sub,
+            });
+        }
+    }
+}
+
+#[inline(never)]
+fn push_item(shape: &mut Shape, item: Box<Shape>) {
+    shape.array.tuple.push(*item);
+}
+
+#[inline(never)]
+fn intersect_into(shape: &mut Shape, other: Box<Shape>) {
+    let lhs = std::mem::replace(shape, Shape::never());
+    *shape = intersect(lhs, *other);
+}
+
+#[inline(never)]
+fn union_boxed(lhs: Box<Shape>, rhs: Box<Shape>) -> Box<Shape> {
+    Box::new(union(*lhs, *rhs))
 }

@@ -39,12 +39,20 @@ fn inspect_location(
     out: &mut Vec<Inspection>,
 ) {
     let mut report = |code: &'static str, message: String| {
-        out.push(Inspection { code, message, location_pointer: ptr.to_string(), origin: shape.origin.clone() });
+        out.push(Inspection {
+            code,
+            message,
+            location_pointer: ptr.to_string(),
+            origin: shape.origin.clone(),
+        });
     };
     let at = display_pointer(ptr);
     let types = shape.types;
     if exists == Exists::Must && types.is_empty() {
-        report("C8a", format!("location {at} is required to exist but no value can satisfy its schema"));
+        report(
+            "C8a",
+            format!("location {at} is required to exist but no value can satisfy its schema"),
+        );
     }
     if parent.is_some_and(Reduction::is_unset) && !shape.reduction.is_unset() {
         let strategy = match &shape.reduction {
@@ -64,17 +72,25 @@ fn inspect_location(
                 "C8c",
                 format!("{at} uses 'sum', which needs a numeric location, but it may be {types}"),
             ),
-            Strategy::Merge { .. } if !types.difference(Types::OBJECT | Types::ARRAY).is_empty() => report(
-                "C8d",
-                format!("{at} uses 'merge', which needs objects or arrays, but it may be {types}"),
-            ),
+            Strategy::Merge { .. }
+                if !types.difference(Types::OBJECT | Types::ARRAY).is_empty() =>
+            {
+                report(
+                    "C8d",
+                    format!(
+                        "{at} uses 'merge', which needs objects or arrays, but it may be {types}"
+                    ),
+                )
+            }
             Strategy::Set { .. } if types != Types::OBJECT => report(
                 "C8e",
                 format!("{at} uses 'set', which needs an object, but it may be {types}"),
             ),
             Strategy::Append if !types.difference(Types::ARRAY | Types::NULL).is_empty() => report(
                 "C8g",
-                format!("{at} uses 'append', which needs an array (or null), but it may be {types}"),
+                format!(
+                    "{at} uses 'append', which needs an array (or null), but it may be {types}"
+                ),
             ),
             _ => {}
         }
@@ -88,29 +104,63 @@ fn inspect_location(
         if is_set && !SET_MEMBERS.contains(&property.name.as_str()) {
             out.push(set_member(&child, property.shape.origin.clone()));
         }
-        let step = if exactly_object && property.is_required { Exists::Must } else { Exists::May };
-        inspect_location(&property.shape, &child, exists.min(step), Some(&shape.reduction), out);
+        let step = if exactly_object && property.is_required {
+            Exists::Must
+        } else {
+            Exists::May
+        };
+        inspect_location(
+            &property.shape,
+            &child,
+            exists.min(step),
+            Some(&shape.reduction),
+            out,
+        );
     }
     for pattern in &shape.object.patterns {
         let child = pointer::join(ptr, pattern.pattern.as_str());
         if is_set && !SET_MEMBERS.contains(&pattern.pattern.as_str()) {
             out.push(set_member(&child, pattern.shape.origin.clone()));
         }
-        inspect_location(&pattern.shape, &child, exists.min(Exists::May), Some(&shape.reduction), out);
+        inspect_location(
+            &pattern.shape,
+            &child,
+            exists.min(Exists::May),
+            Some(&shape.reduction),
+            out,
+        );
     }
     if let Some(additional) = &shape.object.additional {
         let child = format!("{ptr}/*");
-        inspect_location(additional, &child, exists.min(Exists::May), Some(&shape.reduction), out);
+        inspect_location(
+            additional,
+            &child,
+            exists.min(Exists::May),
+            Some(&shape.reduction),
+            out,
+        );
     }
     let exactly_array = types == Types::ARRAY;
     for (i, item) in shape.array.tuple.iter().enumerate() {
         let must = exactly_array && shape.array.min_items.is_some_and(|min| (i as u64) < min);
         let step = if must { Exists::Must } else { Exists::May };
-        inspect_location(item, &format!("{ptr}/{i}"), exists.min(step), Some(&shape.reduction), out);
+        inspect_location(
+            item,
+            &format!("{ptr}/{i}"),
+            exists.min(step),
+            Some(&shape.reduction),
+            out,
+        );
     }
     if let Some(additional) = &shape.array.additional {
         let child = format!("{ptr}/*");
-        inspect_location(additional, &child, exists.min(Exists::May), Some(&shape.reduction), out);
+        inspect_location(
+            additional,
+            &child,
+            exists.min(Exists::May),
+            Some(&shape.reduction),
+            out,
+        );
     }
 }
 

@@ -18,23 +18,37 @@ pub fn check_key_location(
     let located = shape.locate(ptr);
     let at = display_pointer(ptr);
     if !located.enumerable {
-        return Some(("C10a", format!("{role} {at} is not a location described by schema {schema}")));
+        return Some((
+            "C10a",
+            format!("{role} {at} is not a location described by schema {schema}"),
+        ));
     }
     if located.exists == Exists::Cannot {
-        return Some(("C10b", format!("{role} {at} can never exist in schema {schema}")));
+        return Some((
+            "C10b",
+            format!("{role} {at} can never exist in schema {schema}"),
+        ));
     }
     if located.exists != Exists::Must {
         return Some((
             "C10c",
-            format!("{role} {at} may be absent in schema {schema}; make it required (or set minItems)"),
+            format!(
+                "{role} {at} may be absent in schema {schema}; make it required (or set minItems)"
+            ),
         ));
     }
     let types = located.shape.types;
     let non_null = types.difference(Types::NULL);
-    let kinds = [Types::BOOLEAN, Types::NUMBER, Types::STRING, Types::OBJECT, Types::ARRAY]
-        .into_iter()
-        .filter(|kind| non_null.overlaps(*kind))
-        .count();
+    let kinds = [
+        Types::BOOLEAN,
+        Types::NUMBER,
+        Types::STRING,
+        Types::OBJECT,
+        Types::ARRAY,
+    ]
+    .into_iter()
+    .filter(|kind| non_null.overlaps(*kind))
+    .count();
     if kinds > 1 {
         return Some((
             "C10d",
@@ -44,7 +58,9 @@ pub fn check_key_location(
     if non_null.overlaps(Types::OBJECT | Types::ARRAY | Types::FRACTIONAL) {
         return Some((
             "C10e",
-            format!("{role} {at} may be {types}; objects, arrays and fractional numbers cannot be keys"),
+            format!(
+                "{role} {at} may be {types}; objects, arrays and fractional numbers cannot be keys"
+            ),
         ));
     }
     None
@@ -84,7 +100,10 @@ pub fn canonical_projections(shape: &Shape) -> Vec<Projection> {
 
 fn collect(shape: &Shape, ptr: &str, out: &mut Vec<Projection>) {
     if !ptr.is_empty() && is_single_scalar(shape.types) {
-        out.push(Projection { field: ptr[1..].to_string(), pointer: ptr.to_string() });
+        out.push(Projection {
+            field: ptr[1..].to_string(),
+            pointer: ptr.to_string(),
+        });
     }
     if shape.types.overlaps(Types::OBJECT) {
         for property in &shape.object.properties {

@@ -35,10 +35,18 @@ impl Shape {
     /// is treated as a location the schema does not describe.
     pub fn locate(&self, ptr: &str) -> Located<'_> {
         let Some(tokens) = pointer::tokens(ptr) else {
-            return Located { shape: Shape::anything_ref(), exists: Exists::Implicit, enumerable: false };
+            return Located {
+                shape: Shape::anything_ref(),
+                exists: Exists::Implicit,
+                enumerable: false,
+            };
         };
         let mut shape = self;
-        let mut exists = if shape.types.is_empty() { Exists::Cannot } else { Exists::Must };
+        let mut exists = if shape.types.is_empty() {
+            Exists::Cannot
+        } else {
+            Exists::Must
+        };
         let mut enumerable = true;
         for token in &tokens {
             let (child, step, named) = step(shape, token);
@@ -49,7 +57,11 @@ impl Shape {
                 exists = Exists::Cannot;
             }
         }
-        Located { shape, exists, enumerable }
+        Located {
+            shape,
+            exists,
+            enumerable,
+        }
     }
 }
 
@@ -57,13 +69,17 @@ impl Shape {
 /// child was named (a property or tuple item).
 fn step<'a>(parent: &'a Shape, token: &str) -> (&'a Shape, Exists, bool) {
     let anything = Shape::anything_ref();
-    if let (Some(index), true) = (pointer::parse_index(token), parent.types.overlaps(Types::ARRAY)) {
+    if let (Some(index), true) = (
+        pointer::parse_index(token),
+        parent.types.overlaps(Types::ARRAY),
+    ) {
         let array = &parent.array;
         let index_u64 = index as u64;
         if array.max_items.is_some_and(|max| index_u64 >= max) {
             return (Shape::never_ref(), Exists::Cannot, false);
         }
-        let must = parent.types == Types::ARRAY && array.min_items.is_some_and(|min| index_u64 < min);
+        let must =
+            parent.types == Types::ARRAY && array.min_items.is_some_and(|min| index_u64 < min);
         if let Some(item) = array.tuple.get(index) {
             return (item, if must { Exists::Must } else { Exists::May }, true);
         }
@@ -74,7 +90,11 @@ fn step<'a>(parent: &'a Shape, token: &str) -> (&'a Shape, Exists, bool) {
         } else {
             Exists::Implicit
         };
-        return (array.additional.as_deref().unwrap_or(anything), exists, false);
+        return (
+            array.additional.as_deref().unwrap_or(anything),
+            exists,
+            false,
+        );
     }
     if parent.types.overlaps(Types::OBJECT) {
         let object = &parent.object;

@@ -200,14 +200,19 @@ impl Pattern {
             .build(&serde_json::json!({ "pattern": source }))
             .ok()
             .map(Arc::new);
-        Pattern { source: source.to_string(), compiled }
+        Pattern {
+            source: source.to_string(),
+            compiled,
+        }
     }
     pub fn as_str(&self) -> &str {
         &self.source
     }
     /// Whether the expression is found anywhere in `name` (unanchored).
     pub fn is_match(&self, name: &str) -> bool {
-        self.compiled.as_ref().is_some_and(|v| v.is_valid(&Value::String(name.to_string())))
+        self.compiled
+            .as_ref()
+            .is_some_and(|v| v.is_valid(&Value::String(name.to_string())))
     }
 }
 
@@ -305,7 +310,10 @@ impl Shape {
 
     /// The shape of the schema `false`: no value.
     pub fn never() -> Shape {
-        Shape { types: Types::NONE, ..Shape::anything() }
+        Shape {
+            types: Types::NONE,
+            ..Shape::anything()
+        }
     }
 
     /// The named property `name`, if the shape declares it.

@@ -1,10 +1,16 @@
 //! Intersection ("both constraints hold") and union ("either may hold") of
-//! shapes, exactly as catalog.md §7.1 describes them. Both consume their
-//! inputs; recursion follows the shapes, whose depth inference bounds.
+//! shapes, exactly as catalog.md §7.1 describes them.
+//!
+//! Both recurse along the shapes (whose depth inference bounds). They work
+//! in place on the left side and take the right side boxed, so that each
+//! level of recursion keeps only a few shape-sized values on the stack, even
+//! in debug builds.
 
 use serde_json::Value;
 
-use super::{ArrayShape, ObjectShape, PatternProperty, Property, Reduction, Shape, StringShape, Types};
+use super::{
+    ArrayShape, ObjectShape, PatternProperty, Property, Reduction, Shape, StringShape, Types,
+};
 
 /// Numeric-aware equality (`1` equals `1.0`), used for enum values.
 pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
@@ -25,132 +31,207 @@ pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
 /// Both `lhs` and `rhs` hold. Annotations (title, description, string facts,
 /// reduction, origin) prefer `lhs`.
 pub fn intersect(lhs: Shape, rhs: Shape) -> Shape {
-    let types = lhs.types & rhs.types;
-    let enum_values = match (lhs.enum_values, rhs.enum_values) {
-        (Some(l), Some(r)) => {
-            Some(l.into_iter().filter(|v| r.iter().any(|w| values_equal(v, w))).collect())
-        }
-        (l, r) => l.or(r),
-    }
-    .map(|values: Vec<Value>| {
-        values.into_iter().filter(|v| types.overlaps(Types::of_value(v))).collect()
-    });
-    Shape {
-        types,
-        enum_values,
-        title: lhs.title.or(rhs.title),
-        description: lhs.description.or(rhs.description),
-        reduction: if lhs.reduction.is_unset() { rhs.reduction } else { lhs.reduction },
-        string: StringShape {
-            format: lhs.string.format.or(rhs.string.format),
-            content_type: lhs.string.content_type.or(rhs.string.content_type),
-            content_encoding: lhs.string.content_encoding.or(rhs.string.content_encoding),
-            min_length: lhs.string.min_length.or(rhs.string.min_length),
-            max_length: lhs.string.max_length.or(rhs.string.max_length),
-        },
-        array: intersect_arrays(lhs.array, rhs.array),
-        object: intersect_objects(lhs.object, rhs.object),
-        origin: lhs.origin.or(rhs.origin),
-    }
-}
-
-fn intersect_arrays(lhs: ArrayShape, rhs: ArrayShape) -> ArrayShape {
-    let min_items = match (lhs.min_items, rhs.min_items) {
-        (Some(l), Some(r)) => Some(l.max(r)),
-        (l, r) => l.or(r),
-    };
-    let max_items = match (lhs.max_items, rhs.max_items) {
-        (Some(l), Some(r)) => Some(l.min(r)),
-        (l, r) => l.or(r),
-    };
-    let length = lhs.tuple.len().max(rhs.tuple.len());
-    let mut left = lhs.tuple.into_iter();
-    let mut right = rhs.tuple.into_iter();
-    let mut tuple = Vec::with_capacity(length);
-    for _ in 0..length {
-        let item = match (left.next(), right.next()) {
-            (Some(l), Some(r)) => intersect(l, r),
-            (Some(l), None) => match &rhs.additional {
-                Some(extra) => intersect(l, (**extra).clone()),
-                None => l,
-            },
-            (None, Some(r)) => match &lhs.additional {
-                Some(extra) => intersect((**extra).clone(), r),
-                None => r,
-            },
-            (None, None) => break,
-        };
-        tuple.push(item);
-    }
-    let additional = match (lhs.additional, rhs.additional) {
-        (Some(l), Some(r)) => Some(Box::new(intersect(*l, *r))),
-        (l, r) => l.or(r),
-    };
-    ArrayShape { min_items, max_items, tuple, additional }
-}
-
-fn intersect_objects(lhs: ObjectShape, rhs: ObjectShape) -> ObjectShape {
-    let mut properties = Vec::with_capacity(lhs.properties.len() + rhs.properties.len());
-    let mut rhs_properties: Vec<Option<Property>> = rhs.properties.into_iter().map(Some).collect();
-    for l in lhs.properties {
-        let matching = rhs_properties.iter_mut().find(|r| r.as_ref().is_some_and(|r| r.name == l.name));
-        let shape = match matching.and_then(Option::take) {
-            Some(r) => {
-                properties.push(Property {
-                    name: l.name,
-                    is_required: l.is_required || r.is_required,
-                    shape: intersect(l.shape, r.shape),
-                });
-                continue;
-            }
-            None => match fallback(&rhs.patterns, &rhs.additional, &l.name) {
-                Some(other) => intersect(l.shape, other),
-                None => l.shape,
-            },
-        };
-        properties.push(Property { shape, ..l });
-    }
-    for r in rhs_properties.into_iter().flatten() {
-        let shape = match fallback(&lhs.patterns, &lhs.additional, &r.name) {
-            Some(other) => {
-                // The left side's pattern/additional shape keeps precedence for
-                // annotations, but the location was declared by the named property.
-                let origin = r.shape.origin.clone();
-                let mut shape = intersect(other, r.shape);
-                shape.origin = origin.or(shape.origin);
-                shape
-            }
-            None => r.shape,
-        };
-        properties.push(Property { shape, ..r });
-    }
-    let mut patterns = lhs.patterns;
-    for r in rhs.patterns {
-        match patterns.iter_mut().find(|l| l.pattern == r.pattern) {
-            Some(l) => {
-                let shape = std::mem::replace(&mut l.shape, Shape::never());
-                l.shape = intersect(shape, r.shape);
-            }
-            None => patterns.push(r),
-        }
-    }
-    let additional = match (lhs.additional, rhs.additional) {
-        (Some(l), Some(r)) => Some(Box::new(intersect(*l, *r))),
-        (l, r) => l.or(r),
-    };
-    ObjectShape { properties, patterns, additional }
+    let mut lhs = lhs;
+    intersect_in(&mut lhs, Box::new(rhs));
+    lhs
 }
 
 /// Either `lhs` or `rhs` holds.
 pub fn union(lhs: Shape, rhs: Shape) -> Shape {
-    if lhs.types.is_empty() {
-        return rhs;
+    let mut lhs = lhs;
+    union_in(&mut lhs, Box::new(rhs));
+    lhs
+}
+
+#[inline(never)]
+pub(crate) fn intersect_in(lhs: &mut Shape, rhs: Box<Shape>) {
+    let Shape {
+        types,
+        enum_values,
+        title,
+        description,
+        reduction,
+        string,
+        array,
+        object,
+        origin,
+    } = *rhs;
+    lhs.types = lhs.types & types;
+    let enum_values = match (lhs.enum_values.take(), enum_values) {
+        (Some(l), Some(r)) => Some(
+            l.into_iter()
+                .filter(|v| r.iter().any(|w| values_equal(v, w)))
+                .collect(),
+        ),
+        (l, r) => l.or(r),
+    };
+    let types = lhs.types;
+    lhs.enum_values = enum_values.map(|values: Vec<Value>| {
+        values
+            .into_iter()
+            .filter(|v| types.overlaps(Types::of_value(v)))
+            .collect()
+    });
+    or_else(&mut lhs.title, title);
+    or_else(&mut lhs.description, description);
+    if lhs.reduction.is_unset() {
+        lhs.reduction = reduction;
     }
+    intersect_strings(&mut lhs.string, string);
+    intersect_arrays(&mut lhs.array, array);
+    intersect_objects(&mut lhs.object, object);
+    or_else(&mut lhs.origin, origin);
+}
+
+fn or_else<T>(lhs: &mut Option<T>, rhs: Option<T>) {
+    if lhs.is_none() {
+        *lhs = rhs;
+    }
+}
+
+#[inline(never)]
+fn intersect_strings(lhs: &mut StringShape, rhs: StringShape) {
+    or_else(&mut lhs.format, rhs.format);
+    or_else(&mut lhs.content_type, rhs.content_type);
+    or_else(&mut lhs.content_encoding, rhs.content_encoding);
+    or_else(&mut lhs.min_length, rhs.min_length);
+    or_else(&mut lhs.max_length, rhs.max_length);
+}
+
+#[inline(never)]
+fn intersect_arrays(lhs: &mut ArrayShape, rhs: ArrayShape) {
+    lhs.min_items = match (lhs.min_items, rhs.min_items) {
+        (Some(l), Some(r)) => Some(l.max(r)),
+        (l, r) => l.or(r),
+    };
+    lhs.max_items = match (lhs.max_items, rhs.max_items) {
+        (Some(l), Some(r)) => Some(l.min(r)),
+        (l, r) => l.or(r),
+    };
+    let ArrayShape {
+        tuple, additional, ..
+    } = rhs;
+    // Left items beyond the right tuple meet the right's additional shape.
+    for item in lhs.tuple.iter_mut().skip(tuple.len()) {
+        if let Some(extra) = &additional {
+            intersect_in(item, extra.clone());
+        }
+    }
+    for (i, item) in tuple.into_iter().enumerate() {
+        match lhs.tuple.get_mut(i) {
+            Some(l) => intersect_in(l, Box::new(item)),
+            None => {
+                let mut item = Box::new(item);
+                if let Some(extra) = &lhs.additional {
+                    let mut left = extra.clone();
+                    intersect_in(&mut left, item);
+                    item = left;
+                }
+                lhs.tuple.push(*item);
+            }
+        }
+    }
+    match (&mut lhs.additional, additional) {
+        (Some(l), Some(r)) => intersect_in(l, r),
+        (l @ None, r) => *l = r,
+        (Some(_), None) => {}
+    }
+}
+
+#[inline(never)]
+fn intersect_objects(lhs: &mut ObjectShape, rhs: ObjectShape) {
+    let ObjectShape {
+        properties,
+        patterns,
+        additional,
+    } = rhs;
+    // Left properties the right side does not name meet its pattern or
+    // additional shape.
+    for l in lhs.properties.iter_mut() {
+        if !properties.iter().any(|r| r.name == l.name) {
+            if let Some(other) = fallback(&patterns, &additional, &l.name) {
+                intersect_in(&mut l.shape, Box::new(other));
+            }
+        }
+    }
+    let left_fallbacks: Vec<Option<Shape>> = properties
+        .iter()
+        .map(|r| match lhs.properties.iter().any(|l| l.name == r.name) {
+            true => None,
+            false => fallback(&lhs.patterns, &lhs.additional, &r.name),
+        })
+        .collect();
+    for (r, left) in properties.into_iter().zip(left_fallbacks) {
+        let Property {
+            name,
+            is_required,
+            shape,
+        } = r;
+        match lhs.properties.iter_mut().find(|l| l.name == name) {
+            Some(l) => {
+                l.is_required |= is_required;
+                intersect_in(&mut l.shape, Box::new(shape));
+            }
+            None => {
+                let shape = match left {
+                    Some(other) => {
+                        // The left side's pattern/additional shape keeps
+                        // precedence for annotations, but the location was
+                        // declared by the named property.
+                        let mut merged = Box::new(other);
+                        let origin = shape.origin.clone();
+                        intersect_in(&mut merged, Box::new(shape));
+                        if origin.is_some() {
+                            merged.origin = origin;
+                        }
+                        merged
+                    }
+                    None => Box::new(shape),
+                };
+                lhs.properties.push(Property {
+                    name,
+                    is_required,
+                    shape: *shape,
+                });
+            }
+        }
+    }
+    for r in patterns {
+        match lhs.patterns.iter_mut().find(|l| l.pattern == r.pattern) {
+            Some(l) => intersect_in(&mut l.shape, Box::new(r.shape)),
+            None => lhs.patterns.push(r),
+        }
+    }
+    match (&mut lhs.additional, additional) {
+        (Some(l), Some(r)) => intersect_in(l, r),
+        (l @ None, r) => *l = r,
+        (Some(_), None) => {}
+    }
+}
+
+#[inline(never)]
+pub(crate) fn union_in(lhs: &mut Shape, rhs: Box<Shape>) {
     if rhs.types.is_empty() {
-        return lhs;
+        return;
     }
-    let types = lhs.types | rhs.types;
-    let enum_values = match (lhs.enum_values, rhs.enum_values) {
+    if lhs.types.is_empty() {
+        *lhs = *rhs;
+        return;
+    }
+    let (l_types, r_types) = (lhs.types, rhs.types);
+    let Shape {
+        types,
+        enum_values,
+        title,
+        description,
+        reduction,
+        string,
+        array,
+        object,
+        origin,
+    } = *rhs;
+    lhs.types = lhs.types | types;
+    lhs.enum_values = match (lhs.enum_values.take(), enum_values) {
         (Some(mut l), Some(r)) => {
             for v in r {
                 if !l.iter().any(|w| values_equal(&v, w)) {
@@ -161,139 +242,190 @@ pub fn union(lhs: Shape, rhs: Shape) -> Shape {
         }
         _ => None,
     };
-    let same = |l: Option<String>, r: Option<String>| if l == r { l } else { None };
-    let reduction = match (lhs.reduction, rhs.reduction) {
+    keep_if_equal(&mut lhs.title, title);
+    keep_if_equal(&mut lhs.description, description);
+    lhs.reduction = match (std::mem::take(&mut lhs.reduction), reduction) {
         (Reduction::Unset, _) | (_, Reduction::Unset) => Reduction::Unset,
         (Reduction::Strategy(l), Reduction::Strategy(r)) if l == r => Reduction::Strategy(l),
         _ => Reduction::Multiple,
     };
     // A side that cannot be a string (array, object) constrains nothing about
     // strings (arrays, objects): its facts of that kind are ignored.
-    let (l_str, r_str) = (lhs.types.overlaps(Types::STRING), rhs.types.overlaps(Types::STRING));
-    let string = match (l_str, r_str) {
-        (true, true) => StringShape {
-            format: same(lhs.string.format, rhs.string.format),
-            content_type: same(lhs.string.content_type, rhs.string.content_type),
-            content_encoding: same(lhs.string.content_encoding, rhs.string.content_encoding),
-            min_length: if lhs.string.min_length == rhs.string.min_length { lhs.string.min_length } else { None },
-            max_length: if lhs.string.max_length == rhs.string.max_length { lhs.string.max_length } else { None },
-        },
-        (true, false) => lhs.string,
-        (false, true) => rhs.string,
-        (false, false) => StringShape::default(),
-    };
-    let array = match (lhs.types.overlaps(Types::ARRAY), rhs.types.overlaps(Types::ARRAY)) {
-        (true, true) => union_arrays(lhs.array, rhs.array),
-        (true, false) => lhs.array,
-        (false, true) => rhs.array,
-        (false, false) => ArrayShape::default(),
-    };
-    let object = match (lhs.types.overlaps(Types::OBJECT), rhs.types.overlaps(Types::OBJECT)) {
-        (true, true) => union_objects(lhs.object, rhs.object),
-        (true, false) => lhs.object,
-        (false, true) => rhs.object,
-        (false, false) => ObjectShape::default(),
-    };
-    Shape {
-        types,
-        enum_values,
-        title: same(lhs.title, rhs.title),
-        description: same(lhs.description, rhs.description),
-        reduction,
-        string,
-        array,
-        object,
-        origin: lhs.origin.or(rhs.origin),
+    match (
+        l_types.overlaps(Types::STRING),
+        r_types.overlaps(Types::STRING),
+    ) {
+        (true, true) => union_strings(&mut lhs.string, string),
+        (false, true) => lhs.string = string,
+        (true, false) => {}
+        (false, false) => lhs.string = StringShape::default(),
+    }
+    match (
+        l_types.overlaps(Types::ARRAY),
+        r_types.overlaps(Types::ARRAY),
+    ) {
+        (true, true) => union_arrays(&mut lhs.array, array),
+        (false, true) => lhs.array = array,
+        (true, false) => {}
+        (false, false) => lhs.array = ArrayShape::default(),
+    }
+    match (
+        l_types.overlaps(Types::OBJECT),
+        r_types.overlaps(Types::OBJECT),
+    ) {
+        (true, true) => union_objects(&mut lhs.object, object),
+        (false, true) => lhs.object = object,
+        (true, false) => {}
+        (false, false) => lhs.object = ObjectShape::default(),
+    }
+    or_else(&mut lhs.origin, origin);
+}
+
+fn keep_if_equal<T: PartialEq>(lhs: &mut Option<T>, rhs: Option<T>) {
+    if *lhs != rhs {
+        *lhs = None;
     }
 }
 
-fn union_arrays(lhs: ArrayShape, rhs: ArrayShape) -> ArrayShape {
-    let min_items = match (lhs.min_items, rhs.min_items) {
+#[inline(never)]
+fn union_strings(lhs: &mut StringShape, rhs: StringShape) {
+    keep_if_equal(&mut lhs.format, rhs.format);
+    keep_if_equal(&mut lhs.content_type, rhs.content_type);
+    keep_if_equal(&mut lhs.content_encoding, rhs.content_encoding);
+    keep_if_equal(&mut lhs.min_length, rhs.min_length);
+    keep_if_equal(&mut lhs.max_length, rhs.max_length);
+}
+
+#[inline(never)]
+fn union_arrays(lhs: &mut ArrayShape, rhs: ArrayShape) {
+    lhs.min_items = match (lhs.min_items, rhs.min_items) {
         (Some(l), Some(r)) => Some(l.min(r)),
         _ => None,
     };
-    let max_items = match (lhs.max_items, rhs.max_items) {
+    lhs.max_items = match (lhs.max_items, rhs.max_items) {
         (Some(l), Some(r)) => Some(l.max(r)),
         _ => None,
     };
-    let length = lhs.tuple.len().max(rhs.tuple.len());
-    let mut left = lhs.tuple.into_iter();
-    let mut right = rhs.tuple.into_iter();
-    let mut tuple = Vec::with_capacity(length);
-    for _ in 0..length {
-        let item = match (left.next(), right.next()) {
-            (Some(l), Some(r)) => union(l, r),
-            (Some(l), None) => match &rhs.additional {
-                Some(extra) => union(l, (**extra).clone()),
+    let ArrayShape {
+        tuple, additional, ..
+    } = rhs;
+    let right_len = tuple.len();
+    let mut right = tuple.into_iter();
+    let mut keep = 0;
+    for (i, item) in lhs.tuple.iter_mut().enumerate() {
+        let other = match right.next() {
+            Some(r) => Box::new(r),
+            None => match &additional {
+                Some(extra) => extra.clone(),
                 None => break, // Unconstrained on the right from here on.
             },
-            (None, Some(r)) => match &lhs.additional {
-                Some(extra) => union((**extra).clone(), r),
-                None => break,
-            },
-            (None, None) => break,
         };
-        tuple.push(item);
+        union_in(item, other);
+        keep = i + 1;
     }
-    let additional = match (lhs.additional, rhs.additional) {
-        (Some(l), Some(r)) => Some(Box::new(union(*l, *r))),
-        _ => None,
-    };
-    ArrayShape { min_items, max_items, tuple, additional }
+    lhs.tuple.truncate(keep);
+    if keep == lhs.tuple.len() && keep < right_len {
+        // Right items beyond the left tuple meet the left's additional shape.
+        if let Some(extra) = lhs.additional.clone() {
+            for r in right {
+                let mut item = extra.clone();
+                union_in(&mut item, Box::new(r));
+                lhs.tuple.push(*item);
+            }
+        }
+    }
+    match (&mut lhs.additional, additional) {
+        (Some(l), Some(r)) => union_in(l, r),
+        (l, _) => *l = None,
+    }
 }
 
-fn union_objects(lhs: ObjectShape, rhs: ObjectShape) -> ObjectShape {
-    let mut properties = Vec::new();
-    let mut rhs_properties: Vec<Option<Property>> = rhs.properties.into_iter().map(Some).collect();
-    for l in lhs.properties {
-        let matching = rhs_properties.iter_mut().find(|r| r.as_ref().is_some_and(|r| r.name == l.name));
-        match matching.and_then(Option::take) {
-            Some(r) => properties.push(Property {
-                name: l.name,
-                is_required: l.is_required && r.is_required,
-                shape: union(l.shape, r.shape),
-            }),
+#[inline(never)]
+fn union_objects(lhs: &mut ObjectShape, rhs: ObjectShape) {
+    let ObjectShape {
+        properties,
+        patterns,
+        additional,
+    } = rhs;
+    let left_fallbacks: Vec<Option<Shape>> = properties
+        .iter()
+        .map(|r| match lhs.properties.iter().any(|l| l.name == r.name) {
+            true => None,
+            false => fallback(&lhs.patterns, &lhs.additional, &r.name),
+        })
+        .collect();
+    // Left properties: united with the right's property, or its fallback
+    // shape; dropped (unconstrained) when the right says nothing.
+    let mut left = std::mem::take(&mut lhs.properties);
+    left.retain_mut(|l| {
+        let (other, required) = match properties.iter().find(|r| r.name == l.name) {
+            Some(_) => return true, // United below.
+            None => match fallback(&patterns, &additional, &l.name) {
+                Some(other) => (other, false),
+                None => return false,
+            },
+        };
+        union_in(&mut l.shape, Box::new(other));
+        l.is_required = required;
+        true
+    });
+    lhs.properties = left;
+    for (r, left) in properties.into_iter().zip(left_fallbacks) {
+        let Property {
+            name,
+            is_required,
+            shape,
+        } = r;
+        match lhs.properties.iter_mut().find(|l| l.name == name) {
+            Some(l) => {
+                l.is_required &= is_required;
+                union_in(&mut l.shape, Box::new(shape));
+            }
             None => {
-                if let Some(other) = fallback(&rhs.patterns, &rhs.additional, &l.name) {
-                    properties.push(Property { is_required: false, shape: union(l.shape, other), ..l });
+                if let Some(other) = left {
+                    let mut merged = Box::new(other);
+                    union_in(&mut merged, Box::new(shape));
+                    lhs.properties.push(Property {
+                        name,
+                        is_required: false,
+                        shape: *merged,
+                    });
                 }
             }
         }
     }
-    for r in rhs_properties.into_iter().flatten() {
-        if let Some(other) = fallback(&lhs.patterns, &lhs.additional, &r.name) {
-            properties.push(Property { is_required: false, shape: union(other, r.shape), ..r });
-        }
-    }
-    let mut patterns = Vec::new();
-    let mut rhs_patterns: Vec<Option<PatternProperty>> = rhs.patterns.into_iter().map(Some).collect();
-    for l in lhs.patterns {
-        let matching = rhs_patterns.iter_mut().find(|r| r.as_ref().is_some_and(|r| r.pattern == l.pattern));
+    let mut right: Vec<Option<PatternProperty>> = patterns.into_iter().map(Some).collect();
+    let mut kept = Vec::new();
+    for mut l in std::mem::take(&mut lhs.patterns) {
+        let matching = right
+            .iter_mut()
+            .find(|r| r.as_ref().is_some_and(|r| r.pattern == l.pattern));
         if let Some(r) = matching.and_then(Option::take) {
-            patterns.push(PatternProperty { pattern: l.pattern, shape: union(l.shape, r.shape) });
+            union_in(&mut l.shape, Box::new(r.shape));
+            kept.push(l);
         }
     }
-    let additional = match (lhs.additional, rhs.additional) {
-        (Some(l), Some(r)) => Some(Box::new(union(*l, *r))),
-        _ => None,
-    };
-    ObjectShape { properties, patterns, additional }
+    lhs.patterns = kept;
+    match (&mut lhs.additional, additional) {
+        (Some(l), Some(r)) => union_in(l, r),
+        (l, _) => *l = None,
+    }
 }
 
-/// The shape a side gives a property it does not name: the intersection
-/// of its matching patterns, else its additional shape; `None` when that
-/// side leaves the property unconstrained.
+/// The shape a side gives a property it does not name: the intersection of
+/// its matching patterns, else its additional shape; `None` when that side
+/// leaves the property unconstrained.
 pub(crate) fn fallback(
     patterns: &[PatternProperty],
     additional: &Option<Box<Shape>>,
     name: &str,
 ) -> Option<Shape> {
-    let mut found: Option<Shape> = None;
+    let mut found: Option<Box<Shape>> = None;
     for p in patterns.iter().filter(|p| p.pattern.is_match(name)) {
-        found = Some(match found {
-            Some(shape) => intersect(shape, p.shape.clone()),
-            None => p.shape.clone(),
-        });
+        match &mut found {
+            Some(shape) => intersect_in(shape, Box::new(p.shape.clone())),
+            None => found = Some(Box::new(p.shape.clone())),
+        }
     }
-    found.or_else(|| additional.as_deref().cloned())
+    found.or_else(|| additional.clone()).map(|b| *b)
 }

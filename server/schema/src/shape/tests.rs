@@ -20,7 +20,10 @@ fn shape_of(schema: Value) -> Shape {
 }
 
 fn codes(shape: &Shape) -> Vec<(&'static str, String)> {
-    inspect(shape).into_iter().map(|i| (i.code, i.location_pointer)).collect()
+    inspect(shape)
+        .into_iter()
+        .map(|i| (i.code, i.location_pointer))
+        .collect()
 }
 
 /// examples/citi-bike/ride.schema.yaml, as JSON.
@@ -65,10 +68,16 @@ fn ride() -> Value {
 
 #[test]
 fn types_display_and_names() {
-    assert_eq!((Types::INTEGER | Types::STRING).to_string(), "integer, string");
+    assert_eq!(
+        (Types::INTEGER | Types::STRING).to_string(),
+        "integer, string"
+    );
     assert_eq!(Types::NUMBER.to_string(), "number");
     assert_eq!((Types::OBJECT | Types::NULL).to_string(), "null, object");
-    assert_eq!(Types::ALL.to_string(), "array, boolean, null, number, object, string");
+    assert_eq!(
+        Types::ALL.to_string(),
+        "array, boolean, null, number, object, string"
+    );
     assert_eq!(Types::NONE.to_string(), "nothing");
     assert_eq!(Types::of_value(&json!(1.0)), Types::INTEGER);
     assert_eq!(Types::of_value(&json!(1.5)), Types::FRACTIONAL);
@@ -78,23 +87,50 @@ fn types_display_and_names() {
 fn infers_the_ride_schema() {
     let shape = shape_of(ride());
     assert_eq!(shape.types, Types::OBJECT);
-    assert_eq!(shape.description.as_deref(), Some("Ride within the Citi Bike system"));
+    assert_eq!(
+        shape.description.as_deref(),
+        Some("Ride within the Citi Bike system")
+    );
     let begin = shape.locate("/begin/station/id");
     assert_eq!(begin.exists, Exists::Must);
     assert!(begin.enumerable);
     assert_eq!(begin.shape.types, Types::INTEGER);
-    assert_eq!(begin.shape.title.as_deref(), Some("Unique identifier for this station"));
+    assert_eq!(
+        begin.shape.title.as_deref(),
+        Some("Unique identifier for this station")
+    );
     // Own title beats the referenced schema's description-less station.
-    assert_eq!(shape.locate("/begin").shape.title.as_deref(), Some("Starting point of the trip"));
-    assert_eq!(shape.locate("/begin/station/geo/latitude").exists, Exists::May);
-    assert_eq!(shape.locate("/begin/station/geo/latitude").shape.types, Types::NUMBER);
+    assert_eq!(
+        shape.locate("/begin").shape.title.as_deref(),
+        Some("Starting point of the trip")
+    );
+    assert_eq!(
+        shape.locate("/begin/station/geo/latitude").exists,
+        Exists::May
+    );
+    assert_eq!(
+        shape.locate("/begin/station/geo/latitude").shape.types,
+        Types::NUMBER
+    );
     let gender = shape.locate("/gender").shape;
     assert_eq!(gender.types, Types::INTEGER);
     assert_eq!(gender.enum_values, Some(vec![json!(0), json!(1), json!(2)]));
-    assert_eq!(shape.locate("/begin/timestamp").shape.description.as_deref(), Some("Timestamp"));
+    assert_eq!(
+        shape
+            .locate("/begin/timestamp")
+            .shape
+            .description
+            .as_deref(),
+        Some("Timestamp")
+    );
     assert!(inspect(&shape).is_empty());
     // Origin of a location declared through `$ref`.
-    let origin = shape.locate("/begin/station/name").shape.origin.clone().unwrap();
+    let origin = shape
+        .locate("/begin/station/name")
+        .shape
+        .origin
+        .clone()
+        .unwrap();
     assert_eq!(origin.0.as_str(), INLINE);
     assert_eq!(origin.1, "/$defs/station/properties/name");
 }
@@ -108,8 +144,12 @@ fn canonical_projections_of_a_nested_schema() {
         "additionalItems": {"type": "string"}
     });
     schema["properties"]["maybe"] = json!({"type": ["string", "integer"]});
-    schema["properties"]["extra"] = json!({"type": "object", "additionalProperties": {"type": "string"}});
-    let fields: Vec<String> = canonical_projections(&shape_of(schema)).into_iter().map(|p| p.field).collect();
+    schema["properties"]["extra"] =
+        json!({"type": "object", "additionalProperties": {"type": "string"}});
+    let fields: Vec<String> = canonical_projections(&shape_of(schema))
+        .into_iter()
+        .map(|p| p.field)
+        .collect();
     assert_eq!(
         fields,
         vec![
@@ -180,9 +220,14 @@ fn min_max_key_shape() {
     }));
     assert_eq!(
         shape.locate("/max").shape.reduction,
-        Reduction::Strategy(crate::Strategy::Maximize { key: vec!["/0".into()] })
+        Reduction::Strategy(crate::Strategy::Maximize {
+            key: vec!["/0".into()]
+        })
     );
-    assert_eq!(shape.locate("/max/1").shape.reduction, Reduction::Strategy(crate::Strategy::Sum));
+    assert_eq!(
+        shape.locate("/max/1").shape.reduction,
+        Reduction::Strategy(crate::Strategy::Sum)
+    );
     assert!(inspect(&shape).is_empty(), "{:?}", inspect(&shape));
 }
 
@@ -236,31 +281,51 @@ fn corpus_sets_pass_the_inspections() {
     let station = infer(&index, &url("file:///p/station.schema.yaml")).unwrap();
     assert_eq!(station.types, Types::OBJECT);
     assert!(inspect(&station).is_empty(), "{:?}", inspect(&station));
-    assert_eq!(check_key_location(&station, "/id", "key of collection S", "station"), None);
+    assert_eq!(
+        check_key_location(&station, "/id", "key of collection S", "station"),
+        None
+    );
     assert!(infer(&index, &url("file:///p/missing.yaml")).is_none());
 }
 
 #[test]
 fn c8a_required_location_that_cannot_exist() {
-    let shape = shape_of(json!({"type": "object", "properties": {"a": false, "b": false}, "required": ["a"]}));
+    let shape = shape_of(
+        json!({"type": "object", "properties": {"a": false, "b": false}, "required": ["a"]}),
+    );
     let found = inspect(&shape);
     assert_eq!(codes(&shape), vec![("C8a", "/a".to_string())]);
-    assert_eq!(found[0].message, "location /a is required to exist but no value can satisfy its schema");
+    assert_eq!(
+        found[0].message,
+        "location /a is required to exist but no value can satisfy its schema"
+    );
     assert_eq!(found[0].origin.as_ref().unwrap().1, "/properties/a");
     // The whole document must exist.
     assert_eq!(codes(&shape_of(json!(false))), vec![("C8a", String::new())]);
     // A nullable parent never makes its children must-exist.
-    let shape = shape_of(json!({"type": ["object", "null"], "properties": {"a": false}, "required": ["a"]}));
+    let shape = shape_of(
+        json!({"type": ["object", "null"], "properties": {"a": false}, "required": ["a"]}),
+    );
     assert!(inspect(&shape).is_empty());
 }
 
 #[test]
 fn c8b_reduction_under_unset_parent() {
-    let shape = shape_of(json!({"type": "object", "properties": {"a": {"type": "integer", "reduce": {"strategy": "sum"}}}}));
+    let shape = shape_of(
+        json!({"type": "object", "properties": {"a": {"type": "integer", "reduce": {"strategy": "sum"}}}}),
+    );
     let found = inspect(&shape);
     assert_eq!(codes(&shape), vec![("C8b", "/a".to_string())]);
-    assert!(found[0].message.contains("location /a declares a reduce strategy"), "{}", found[0].message);
-    let ok = shape_of(json!({"type": "object", "reduce": {"strategy": "merge"}, "properties": {"a": {"type": "integer", "reduce": {"strategy": "sum"}}}}));
+    assert!(
+        found[0]
+            .message
+            .contains("location /a declares a reduce strategy"),
+        "{}",
+        found[0].message
+    );
+    let ok = shape_of(
+        json!({"type": "object", "reduce": {"strategy": "merge"}, "properties": {"a": {"type": "integer", "reduce": {"strategy": "sum"}}}}),
+    );
     assert!(inspect(&ok).is_empty());
 }
 
@@ -292,9 +357,18 @@ fn c8c_c8d_c8e_c8g_strategy_type_mismatches() {
         found[0].message,
         "/sum_untyped uses 'sum', which needs a numeric location, but it may be array, boolean, null, number, object, string"
     );
-    assert_eq!(found[1].message, "/merge_string uses 'merge', which needs objects or arrays, but it may be object, string");
-    assert_eq!(found[2].message, "/set_nullable uses 'set', which needs an object, but it may be null, object");
-    assert_eq!(found[3].message, "/append_object uses 'append', which needs an array (or null), but it may be object");
+    assert_eq!(
+        found[1].message,
+        "/merge_string uses 'merge', which needs objects or arrays, but it may be object, string"
+    );
+    assert_eq!(
+        found[2].message,
+        "/set_nullable uses 'set', which needs an object, but it may be null, object"
+    );
+    assert_eq!(
+        found[3].message,
+        "/append_object uses 'append', which needs an array (or null), but it may be object"
+    );
 }
 
 #[test]
@@ -306,7 +380,10 @@ fn c8f_set_members() {
         "patternProperties": {"^x": {"type": "object"}}
     }));
     let found = inspect(&shape);
-    assert_eq!(codes(&shape), vec![("C8f", "/other".to_string()), ("C8f", "/^x".to_string())]);
+    assert_eq!(
+        codes(&shape),
+        vec![("C8f", "/other".to_string()), ("C8f", "/^x".to_string())]
+    );
     assert_eq!(
         found[0].message,
         "/other is inside a 'set' location, which may only contain 'add', 'intersect' and 'remove'"
@@ -346,7 +423,11 @@ fn existence_of_locations() {
     assert_eq!(at("/pat/p1"), (Exists::May, false));
     assert_eq!(shape.locate("/pat/p1").shape.types, Types::INTEGER);
     assert_eq!(at("/pat/q"), (Exists::Cannot, false));
-    assert!(Exists::Cannot < Exists::Implicit && Exists::Implicit < Exists::May && Exists::May < Exists::Must);
+    assert!(
+        Exists::Cannot < Exists::Implicit
+            && Exists::Implicit < Exists::May
+            && Exists::May < Exists::Must
+    );
 }
 
 #[test]
@@ -371,19 +452,33 @@ fn c10_key_location_checks() {
     assert_eq!(check("/nullable_id"), None);
     let (code, message) = check("/byCountry/US").unwrap();
     assert_eq!(code, "C10a");
-    assert_eq!(message, "key of collection c /byCountry/US is not a location described by schema flow.yaml#/collections/c/schema");
+    assert_eq!(
+        message,
+        "key of collection c /byCountry/US is not a location described by schema flow.yaml#/collections/c/schema"
+    );
     assert_eq!(check("/missing").unwrap().0, "C10a");
     let (code, message) = check("/never").unwrap();
-    assert_eq!((code, message.as_str()), ("C10b", "key of collection c /never can never exist in schema flow.yaml#/collections/c/schema"));
+    assert_eq!(
+        (code, message.as_str()),
+        (
+            "C10b",
+            "key of collection c /never can never exist in schema flow.yaml#/collections/c/schema"
+        )
+    );
     let (code, message) = check("/optional").unwrap();
     assert_eq!(code, "C10c");
     assert!(message.contains("/optional may be absent"));
     let (code, message) = check("/two").unwrap();
     assert_eq!(code, "C10d");
-    assert!(message.contains("/two may be integer, string; a key may have only one type besides null"));
+    assert!(
+        message.contains("/two may be integer, string; a key may have only one type besides null")
+    );
     let (code, message) = check("/num").unwrap();
     assert_eq!(code, "C10e");
-    assert!(message.contains("/num may be number; objects, arrays and fractional numbers cannot be keys"));
+    assert!(
+        message
+            .contains("/num may be number; objects, arrays and fractional numbers cannot be keys")
+    );
     assert_eq!(check("/obj").unwrap().0, "C10e");
     assert_eq!(
         key_reduction_warning(&shape, "/id").as_deref(),
@@ -414,8 +509,14 @@ fn union_and_intersection_rules() {
     assert_eq!(both.shape.types, Types::STRING | Types::INTEGER);
     assert_eq!(both.shape.description.as_deref(), Some("D"));
     assert!(shape.property("left").is_none());
-    assert_eq!(shape.property("pat").unwrap().shape.types, Types::STRING | Types::NULL);
-    assert_eq!(shape.property("extra").unwrap().shape.title.as_deref(), Some("from allOf"));
+    assert_eq!(
+        shape.property("pat").unwrap().shape.types,
+        Types::STRING | Types::NULL
+    );
+    assert_eq!(
+        shape.property("extra").unwrap().shape.title.as_deref(),
+        Some("from allOf")
+    );
 }
 
 #[test]
@@ -436,8 +537,14 @@ fn ref_cycles_stop_expanding() {
     assert_eq!(shape.locate("/kids/0").shape.types, Types::ALL);
     // Mutual recursion across documents.
     let mut index = SchemaIndex::new();
-    index.add_document(url("file:///p/a.json"), json!({"properties": {"b": {"$ref": "b.json"}}}));
-    index.add_document(url("file:///p/b.json"), json!({"properties": {"a": {"$ref": "a.json"}}, "$ref": "b.json"}));
+    index.add_document(
+        url("file:///p/a.json"),
+        json!({"properties": {"b": {"$ref": "b.json"}}}),
+    );
+    index.add_document(
+        url("file:///p/b.json"),
+        json!({"properties": {"a": {"$ref": "a.json"}}, "$ref": "b.json"}),
+    );
     let a = infer(&index, &url("file:///p/a.json")).unwrap();
     assert_eq!(a.locate("/b").exists, Exists::May);
     assert_eq!(a.locate("/b/a").exists, Exists::May);
@@ -448,39 +555,115 @@ fn ref_cycles_stop_expanding() {
 
 #[test]
 fn ten_thousand_deep_schema_is_bounded() {
-    // Built and dropped on a thread with a large stack: serde_json's own
-    // `Drop` and `Clone` recurse. Our code runs on that thread too, but none of
-    // it may depend on the extra stack: every walk is bounded or iterative.
-    let handle = std::thread::Builder::new()
-        .stack_size(256 << 20)
-        .spawn(|| {
-            let mut schema = json!({"type": "string", "$ref": "#/nope"});
-            for _ in 0..10_000 {
-                // Not `json!`: it would serialize (deep-copy) `schema` at every level.
-                let mut properties = serde_json::Map::new();
-                properties.insert("a".to_string(), schema);
-                let mut level = serde_json::Map::new();
-                level.insert("type".to_string(), json!("object"));
-                level.insert("properties".to_string(), Value::Object(properties));
-                level.insert("reduce".to_string(), json!({"strategy": "merge"}));
-                schema = Value::Object(level);
-            }
+    // serde_json's own `Drop` recurses, so the value is built and dropped on a
+    // thread with a large stack; our code runs on a thread with an ordinary
+    // 2 MiB stack, so it must not recurse with the nesting depth.
+    let big = |f: Box<dyn FnOnce() -> Value + Send>| {
+        std::thread::Builder::new()
+            .stack_size(256 << 20)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .unwrap()
+    };
+    let schema = big(Box::new(|| {
+        let mut schema = json!({"type": "string", "$ref": "#/nope"});
+        for _ in 0..10_000 {
+            // Not `json!`: it would serialize (deep-copy) `schema` at every level.
+            let mut properties = serde_json::Map::new();
+            properties.insert("a".to_string(), schema);
+            let mut level = serde_json::Map::new();
+            level.insert("type".to_string(), json!("object"));
+            level.insert("properties".to_string(), Value::Object(properties));
+            level.insert("reduce".to_string(), json!({"strategy": "merge"}));
+            schema = Value::Object(level);
+        }
+        schema
+    }));
+    let index = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            eprintln!("step let refs = crate::co");
             let refs = crate::collect_refs(&url(INLINE), &schema);
             assert!(refs.is_empty(), "the deep $ref lies beyond the walk bound");
+            eprintln!("step let mut index = Sche");
             let mut index = SchemaIndex::new();
             index.add_document(url(INLINE), schema);
+            eprintln!("step let problems = crate");
             let problems = crate::check_document(&index, &url(INLINE));
             assert_eq!(problems.len(), 1);
             assert_eq!(problems[0].code, "C9");
-            assert!(problems[0].message.contains("deeper than"), "{}", problems[0].message);
-            assert!(index.compile(&url(INLINE)).unwrap_err().contains("deeper than"));
+            assert!(
+                problems[0].message.contains("deeper than"),
+                "{}",
+                problems[0].message
+            );
+            eprintln!("step assert!(index.compil");
+            assert!(
+                index
+                    .compile(&url(INLINE))
+                    .unwrap_err()
+                    .contains("deeper than")
+            );
+            eprintln!("step let shape = infer(");
             let shape = infer(&index, &url(INLINE)).unwrap();
-            assert!(shape.locate("/a/a/a").exists == Exists::May);
-            let _ = inspect(&shape);
-            let _ = canonical_projections(&shape);
+            assert_eq!(shape.locate("/a/a/a").exists, Exists::May);
+            eprintln!("step assert!(inspect(&sha");
+            assert!(inspect(&shape).is_empty());
+            eprintln!("step assert_eq!(canonical");
+            assert_eq!(canonical_projections(&shape), vec![]);
+            // A deep instance is refused rather than walked.
+            eprintln!("step let mut shallow");
+            let mut shallow = SchemaIndex::new();
+            shallow.add_document(
+                url(INLINE),
+                json!({"additionalProperties": {"$ref": "#"}, "reduce": {"strategy": "merge"}}),
+            );
+            let validator = shallow.compile(&url(INLINE)).unwrap();
+            let document = index.document(&url(INLINE)).unwrap();
+            let errors = validator.validate(document).unwrap_err();
+            assert!(
+                errors[0].message.contains("nested deeper than"),
+                "{}",
+                errors[0].message
+            );
             index
         })
+        .unwrap()
+        .join()
         .unwrap();
-    let index = handle.join().unwrap();
-    std::mem::forget(index); // Dropping it needs the big stack; the test process ends anyway.
+    big(Box::new(move || {
+        drop(index);
+        Value::Null
+    }));
+}
+
+#[test]
+fn deep_intersections_and_unions_fit_a_small_stack() {
+    std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(|| {
+            let mut deep = json!({"type": "string", "reduce": {"strategy": "sum"}});
+            for _ in 0..100 {
+                let mut properties = serde_json::Map::new();
+                properties.insert("a".to_string(), deep);
+                let mut level = serde_json::Map::new();
+                level.insert("properties".to_string(), Value::Object(properties));
+                level.insert("required".to_string(), json!(["a"]));
+                deep = Value::Object(level);
+            }
+            let mut root = serde_json::Map::new();
+            root.insert(
+                "allOf".to_string(),
+                Value::Array(vec![deep.clone(), deep.clone()]),
+            );
+            root.insert("anyOf".to_string(), Value::Array(vec![deep.clone(), deep]));
+            let shape = shape_of(Value::Object(root));
+            let _ = inspect(&shape);
+            let _ = canonical_projections(&shape);
+            assert_eq!(shape.locate("/a/a/a").exists, Exists::May);
+        })
+        .unwrap()
+        .join()
+        .unwrap();
 }

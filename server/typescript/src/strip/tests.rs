@@ -15,16 +15,28 @@ fn js(source: &str) -> String {
 
 #[track_caller]
 fn assert_layout(source: &str, javascript: &str) {
-    assert_eq!(javascript.len(), source.len(), "byte length changed: {javascript:?}");
+    assert_eq!(
+        javascript.len(),
+        source.len(),
+        "byte length changed: {javascript:?}"
+    );
     let breaks = |text: &str| -> Vec<usize> { text.match_indices('\n').map(|(i, _)| i).collect() };
-    assert_eq!(breaks(javascript), breaks(source), "line structure changed: {javascript:?}");
+    assert_eq!(
+        breaks(javascript),
+        breaks(source),
+        "line structure changed: {javascript:?}"
+    );
 }
 
 /// Errors as `(line, column, message)`.
 fn errors(source: &str) -> Vec<(u32, u32, String)> {
     let stripped = strip_types(source);
     assert_layout(source, &stripped.javascript);
-    stripped.errors.into_iter().map(|error| (error.line, error.column, error.message)).collect()
+    stripped
+        .errors
+        .into_iter()
+        .map(|error| (error.line, error.column, error.message))
+        .collect()
 }
 
 #[test]
@@ -46,7 +58,10 @@ fn corpus_non_null_assertions_are_blanked() {
 #[test]
 fn negation_and_inequality_are_untouched() {
     let body = "if (a != b && c !== d && !e && !!f) { return [x! != y]; }\nreturn [];";
-    assert_eq!(js(body), "if (a != b && c !== d && !e && !!f) { return [x  != y]; }\nreturn [];");
+    assert_eq!(
+        js(body),
+        "if (a != b && c !== d && !e && !!f) { return [x  != y]; }\nreturn [];"
+    );
 }
 
 #[test]
@@ -61,24 +76,42 @@ fn corpus_javascript_shapes_survive() {
 #[test]
 fn annotations_on_variables_are_blanked() {
     assert_eq!(js("let x: number = 1;"), "let x         = 1;");
-    assert_eq!(js("const [a, b]: [number, string] = t;"), "const [a, b]                   = t;");
+    assert_eq!(
+        js("const [a, b]: [number, string] = t;"),
+        "const [a, b]                   = t;"
+    );
     assert_eq!(js("let x!: number;\nx = 1;"), "let x         ;\nx = 1;");
-    assert_eq!(js("try { f() } catch (e: unknown) { }"), "try { f() } catch (e         ) { }");
+    assert_eq!(
+        js("try { f() } catch (e: unknown) { }"),
+        "try { f() } catch (e         ) { }"
+    );
 }
 
 #[test]
 fn as_and_satisfies_are_blanked() {
     assert_eq!(js("return [source as any];"), "return [source       ];");
-    assert_eq!(js("let a = b as unknown as string[];"), "let a = b                       ;");
-    assert_eq!(js("let c = {x: 1} satisfies T;"), "let c = {x: 1}            ;");
+    assert_eq!(
+        js("let a = b as unknown as string[];"),
+        "let a = b                       ;"
+    );
+    assert_eq!(
+        js("let c = {x: 1} satisfies T;"),
+        "let c = {x: 1}            ;"
+    );
     assert_eq!(js("let d = [1] as const;"), "let d = [1]         ;");
 }
 
 #[test]
 fn generics_are_blanked() {
-    assert_eq!(js("let m = new Map<string, number[]>();"), "let m = new Map                  ();");
+    assert_eq!(
+        js("let m = new Map<string, number[]>();"),
+        "let m = new Map                  ();"
+    );
     assert_eq!(js("return f<string>(x);"), "return f        (x);");
-    assert_eq!(js("function id<T>(x: T): T { return x; }"), "function id   (x   )    { return x; }");
+    assert_eq!(
+        js("function id<T>(x: T): T { return x; }"),
+        "function id   (x   )    { return x; }"
+    );
     assert_eq!(js("let g = f<string>;"), "let g = f        ;");
     assert_eq!(js("let h = <any>x;"), "let h =      x;");
 }
@@ -89,9 +122,18 @@ fn arrow_functions_with_typed_parameters() {
         js("const f = async (a: number, b?: string): Promise<number> => a;"),
         "const f = async (a        , b         )                  => a;"
     );
-    assert_eq!(js("const g = <T,>(x: T) => x;"), "const g =     (x   ) => x;");
-    assert_eq!(js("xs.map((x: X): boolean => !x.ok);"), "xs.map((x   )          => !x.ok);");
-    assert_eq!(js("const p = (x): x is string => true;"), "const p = (x)              => true;");
+    assert_eq!(
+        js("const g = <T,>(x: T) => x;"),
+        "const g =     (x   ) => x;"
+    );
+    assert_eq!(
+        js("xs.map((x: X): boolean => !x.ok);"),
+        "xs.map((x   )          => !x.ok);"
+    );
+    assert_eq!(
+        js("const p = (x): x is string => true;"),
+        "const p = (x)              => true;"
+    );
 }
 
 #[test]
@@ -102,8 +144,14 @@ fn multi_line_arrow_return_type_moves_the_paren() {
 
 #[test]
 fn type_only_declarations_leave_a_semicolon() {
-    assert_eq!(js("type A = {a: 1};\nreturn [];"), ";               \nreturn [];");
-    assert_eq!(js("interface I {\n  x: number\n}\nreturn [];"), ";            \n           \n \nreturn [];");
+    assert_eq!(
+        js("type A = {a: 1};\nreturn [];"),
+        ";               \nreturn [];"
+    );
+    assert_eq!(
+        js("interface I {\n  x: number\n}\nreturn [];"),
+        ";            \n           \n \nreturn [];"
+    );
     assert_eq!(js("declare const q: number;"), ";                       ");
     assert_eq!(
         js("function o(a: string): void;\nfunction o(a) {}"),
@@ -126,12 +174,18 @@ fn class_members_and_modifiers_are_blanked() {
 fn non_ascii_types_keep_byte_offsets() {
     let body = "let s: \"é😀\" = \"é😀\";";
     let out = js(body);
-    assert_eq!(out, format!("let s{} = \"é😀\";", " ".repeat(": \"é😀\"".len())));
+    assert_eq!(
+        out,
+        format!("let s{} = \"é😀\";", " ".repeat(": \"é😀\"".len()))
+    );
 }
 
 #[test]
 fn syntax_error_positions_are_inside_the_body() {
-    assert_eq!(errors("let a = 1;\nlet x = ;"), vec![(1, 6, "unexpected \"=\"".to_owned())]);
+    assert_eq!(
+        errors("let a = 1;\nlet x = ;"),
+        vec![(1, 6, "unexpected \"=\"".to_owned())]
+    );
 }
 
 #[test]
@@ -142,11 +196,24 @@ fn unclosed_and_unexpected_brackets() {
     );
     assert_eq!(
         errors("return [1];\n}"),
-        vec![(1, 0, "unexpected \"}\": there is no \"{\" for it to close in the lambda body".to_owned())]
+        vec![(
+            1,
+            0,
+            "unexpected \"}\": there is no \"{\" for it to close in the lambda body".to_owned()
+        )]
     );
-    assert_eq!(errors("f(a, [b);"), vec![(0, 7, "unexpected \")\", expected \"]\"".to_owned())]);
-    assert_eq!(errors("let s = \"abc\nreturn [];"), vec![(0, 8, "unterminated string".to_owned())]);
-    assert_eq!(errors("let s = `abc ${x\nreturn [];"), vec![(0, 13, "\"${\" is never closed (expected \"}\")".to_owned())]);
+    assert_eq!(
+        errors("f(a, [b);"),
+        vec![(0, 7, "unexpected \")\", expected \"]\"".to_owned())]
+    );
+    assert_eq!(
+        errors("let s = \"abc\nreturn [];"),
+        vec![(0, 8, "unterminated string".to_owned())]
+    );
+    assert_eq!(
+        errors("let s = `abc ${x\nreturn [];"),
+        vec![(0, 13, "\"${\" is never closed (expected \"}\")".to_owned())]
+    );
 }
 
 #[test]
@@ -165,7 +232,10 @@ fn error_columns_count_utf16_units() {
 
 #[test]
 fn other_tree_errors_are_reported() {
-    assert_eq!(errors("let o = {a: 1 b: 2};"), vec![(0, 14, "unexpected \"b\"".to_owned())]);
+    assert_eq!(
+        errors("let o = {a: 1 b: 2};"),
+        vec![(0, 14, "unexpected \"b\"".to_owned())]
+    );
     assert_eq!(errors("let x = 1 +* 2;")[0].0, 0);
     assert!(!errors("return source.a.;").is_empty());
 }
@@ -191,7 +261,10 @@ fn empty_and_comment_only_bodies() {
 #[test]
 fn await_and_return_at_top_level() {
     let body = "const x: number = await Promise.resolve(1);\nreturn [x];";
-    assert_eq!(js(body), "const x         = await Promise.resolve(1);\nreturn [x];");
+    assert_eq!(
+        js(body),
+        "const x         = await Promise.resolve(1);\nreturn [x];"
+    );
 }
 
 #[test]
@@ -218,7 +291,10 @@ fn hostile_input_keeps_layout_and_never_panics() {
         assert_layout(case, &stripped.javascript);
         for error in &stripped.errors {
             let lines = case.split('\n').count() as u32;
-            assert!(error.line < lines && error.end_line < lines, "{case:?}: {error:?}");
+            assert!(
+                error.line < lines && error.end_line < lines,
+                "{case:?}: {error:?}"
+            );
         }
     }
     assert!(strip_types(&deep).errors.is_empty());
