@@ -142,12 +142,12 @@ fn verify_order(cx: &mut Context<'_>, collection: &Collection, documents: &[Valu
     }
     let ordered = documents
         .windows(2)
-        .all(|pair| compare_keys(&pair[0], &pair[1], key) != Ordering::Greater);
+        .all(|pair| json::order::compare_by_key(&pair[0], &pair[1], key) != Ordering::Greater);
     if ordered {
         return;
     }
     let mut sorted: Vec<&Value> = documents.iter().collect();
-    sorted.sort_by(|a, b| compare_keys(a, b, key));
+    sorted.sort_by(|a, b| json::order::compare_by_key(a, b, key));
     let rendered: Vec<String> = sorted.iter().map(|document| document.to_string()).collect();
     let message = format!(
         "verify documents must be ordered by the key [{}] of \"{}\"; expected order: [{}]",
@@ -156,91 +156,6 @@ fn verify_order(cx: &mut Context<'_>, collection: &Collection, documents: &[Valu
         rendered.join(", ")
     );
     cx.report(Diagnostic::error("C32b", scope.clone(), message).at_key());
-}
-
-/// Compares two documents by the values at the key pointers, a missing value
-/// sorting before every value (reductions.md §3).
-pub(crate) fn compare_keys(a: &Value, b: &Value, key: &[String]) -> Ordering {
-    for pointer in key {
-        let left = schema::pointer::resolve(a, pointer);
-        let right = schema::pointer::resolve(b, pointer);
-        let order = match (left, right) {
-            (None, None) => Ordering::Equal,
-            (None, Some(_)) => Ordering::Less,
-            (Some(_), None) => Ordering::Greater,
-            (Some(left), Some(right)) => compare_values(left, right),
-        };
-        if order != Ordering::Equal {
-            return order;
-        }
-    }
-    Ordering::Equal
-}
-
-/// The total order of JSON values (reductions.md §3): null < boolean <
-/// number < string < array < object; numbers by value across integer and
-/// float representations; strings by bytes; arrays and objects
-/// lexicographically (objects by sorted property name, then value).
-pub(crate) fn compare_values(a: &Value, b: &Value) -> Ordering {
-    fn rank(value: &Value) -> u8 {
-        match value {
-            Value::Null => 0,
-            Value::Bool(_) => 1,
-            Value::Number(_) => 2,
-            Value::String(_) => 3,
-            Value::Array(_) => 4,
-            Value::Object(_) => 5,
-        }
-    }
-    match (a, b) {
-        (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
-        (Value::Number(a), Value::Number(b)) => compare_numbers(a, b),
-        (Value::String(a), Value::String(b)) => a.as_bytes().cmp(b.as_bytes()),
-        (Value::Array(a), Value::Array(b)) => {
-            for (a, b) in a.iter().zip(b) {
-                let order = compare_values(a, b);
-                if order != Ordering::Equal {
-                    return order;
-                }
-            }
-            a.len().cmp(&b.len())
-        }
-        (Value::Object(a), Value::Object(b)) => {
-            let mut a: Vec<(&String, &Value)> = a.iter().collect();
-            let mut b: Vec<(&String, &Value)> = b.iter().collect();
-            a.sort_by(|x, y| x.0.as_bytes().cmp(y.0.as_bytes()));
-            b.sort_by(|x, y| x.0.as_bytes().cmp(y.0.as_bytes()));
-            for ((ka, va), (kb, vb)) in a.iter().zip(&b) {
-                let order = ka
-                    .as_bytes()
-                    .cmp(kb.as_bytes())
-                    .then_with(|| compare_values(va, vb));
-                if order != Ordering::Equal {
-                    return order;
-                }
-            }
-            a.len().cmp(&b.len())
-        }
-        _ => rank(a).cmp(&rank(b)),
-    }
-}
-
-fn compare_numbers(a: &serde_json::Number, b: &serde_json::Number) -> Ordering {
-    if let (Some(a), Some(b)) = (a.as_i64(), b.as_i64()) {
-        return a.cmp(&b);
-    }
-    if let (Some(a), Some(b)) = (a.as_u64(), b.as_u64()) {
-        return a.cmp(&b);
-    }
-    // One is a u64 beyond i64 and the other a negative i64, or a float is
-    // involved.
-    match (a.as_i64(), b.as_u64(), a.as_u64(), b.as_i64()) {
-        (Some(_), Some(_), None, None) => return Ordering::Less,
-        (None, None, Some(_), Some(_)) => return Ordering::Greater,
-        _ => {}
-    }
-    let (a, b) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0));
-    a.partial_cmp(&b).unwrap_or(Ordering::Equal)
 }
 
 #[cfg(test)]
@@ -414,19 +329,25 @@ mod unit {
         ];
         for pair in ordered.windows(2) {
             assert_eq!(
-                compare_values(&pair[0], &pair[1]),
+                json::order::compare(&pair[0], &pair[1]),
                 Ordering::Less,
                 "{} < {}",
                 pair[0],
                 pair[1]
             );
         }
-        assert_eq!(compare_values(&json!(20), &json!(20.0)), Ordering::Equal);
+        assert_eq!(
+            json::order::compare(&json!(20), &json!(20.0)),
+            Ordering::Equal
+        );
         let key = vec!["/k".to_string()];
         assert_eq!(
-            compare_keys(&json!({}), &json!({"k": null}), &key),
+            json::order::compare_by_key(&json!({}), &json!({"k": null}), &key),
             Ordering::Less
         );
-        assert_eq!(compare_keys(&json!({}), &json!({}), &key), Ordering::Equal);
+        assert_eq!(
+            json::order::compare_by_key(&json!({}), &json!({}), &key),
+            Ordering::Equal
+        );
     }
 }

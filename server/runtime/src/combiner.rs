@@ -20,8 +20,8 @@ use std::collections::btree_map::Entry;
 use schema::Annotations;
 use serde_json::Value;
 
-use crate::order::{compare_optional, extract_key};
 use crate::reduce::{Mode, ReduceError, reduce};
+use json::order::{compare_optional, extract_key};
 
 /// Documents held per key, waiting to be drained.
 #[derive(Debug, Clone, Default)]

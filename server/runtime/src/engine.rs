@@ -24,8 +24,9 @@ use serde_json::Value;
 
 use crate::combiner::Combiner;
 use crate::lambda::LambdaKind;
-use crate::order::{compare, compare_optional, resolve};
 use crate::reduce::{Mode, reduce};
+use json::order::{compare, compare_optional};
+use json::pointer::resolve;
 
 pub use duration::parse_seconds;
 pub use error::{BodyPosition, RuntimeError, RuntimeErrorKind, render};

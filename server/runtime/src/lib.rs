@@ -1,8 +1,8 @@
-//! runtime crate.
+//! The in-process runtime: reductions and the combiner, the QuickJS lambda
+//! host, the derivation engine and the test runner (runtime.md).
 
 pub mod combiner;
 pub mod engine;
 pub mod lambda;
-pub mod order;
 pub mod reduce;
 pub mod testing;

@@ -25,7 +25,8 @@ use std::fmt;
 use schema::{Annotations, Strategy};
 use serde_json::{Map, Number, Value};
 
-use crate::order::{compare, compare_by_key, integer_of, push_index, push_token};
+use json::order::{compare, compare_by_key, integer_of};
+use json::pointer::{push_index, push_token};
 
 /// Whether the LHS is known to be the complete, root-most value (reductions.md §1).
 /// Only `set` behaves differently: in `Full` mode it drops its `intersect` and

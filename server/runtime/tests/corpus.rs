@@ -5,9 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
+use json::order::compare;
 use load::{DiskFetch, UrlMapping};
 use runtime::engine::Plan;
-use runtime::order::compare;
 use runtime::testing::{self, TestReport};
 use serde_json::Value;
 use url::Url;

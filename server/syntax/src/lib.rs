@@ -8,7 +8,7 @@ mod yaml;
 
 pub use yaml::{
     Entry, ExpansionError, Limits, Located, Node, NodeId, NodeKind, Parse, Scalar, ScalarStyle,
-    ScalarValue, SyntaxError, Tree, parse, parse_with_limits, pointer_tokens, push_token,
+    ScalarValue, SyntaxError, Tree, parse, parse_with_limits,
 };
 
 #[cfg(test)]

@@ -18,6 +18,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use json::pointer::{push_token, tokens as pointer_tokens};
 use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span};
 use serde_json::{Map, Number, Value};
 use text::TextRange;
@@ -911,43 +912,5 @@ fn scalar_json(scalar: &Scalar) -> Value {
             .map(Value::Number)
             .unwrap_or_else(|| Value::String(scalar.text.clone())),
         ScalarValue::String(s) => Value::String(s.clone()),
-    }
-}
-
-/// Splits an RFC 6901 pointer into unescaped tokens; None when it is malformed.
-pub fn pointer_tokens(pointer: &str) -> Option<Vec<String>> {
-    if pointer.is_empty() {
-        return Some(Vec::new());
-    }
-    let rest = pointer.strip_prefix('/')?;
-    rest.split('/').map(unescape_token).collect()
-}
-
-fn unescape_token(token: &str) -> Option<String> {
-    let mut out = String::with_capacity(token.len());
-    let mut chars = token.chars();
-    while let Some(c) = chars.next() {
-        if c == '~' {
-            match chars.next() {
-                Some('0') => out.push('~'),
-                Some('1') => out.push('/'),
-                _ => return None,
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    Some(out)
-}
-
-/// Appends one escaped token to a pointer.
-pub fn push_token(pointer: &mut String, token: &str) {
-    pointer.push('/');
-    for c in token.chars() {
-        match c {
-            '~' => pointer.push_str("~0"),
-            '/' => pointer.push_str("~1"),
-            c => pointer.push(c),
-        }
     }
 }

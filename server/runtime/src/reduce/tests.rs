@@ -7,7 +7,7 @@
 //! validating the RHS against the row's schema fragment must produce.
 
 use super::*;
-use crate::order::compare;
+use json::order::compare;
 use schema::Strategy::{
     Append, FirstWriteWins, LastWriteWins, Maximize, Merge, Minimize, Set, Sum,
 };

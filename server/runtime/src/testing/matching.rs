@@ -12,7 +12,8 @@ use std::cmp::Ordering;
 
 use serde_json::{Number, Value};
 
-use crate::order::{compare_numbers, push_index, push_token};
+use json::order::compare_numbers;
+use json::pointer::{push_index, push_token};
 
 /// One place where an actual document differs from its fixture.
 #[derive(Debug, Clone, PartialEq)]

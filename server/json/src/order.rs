@@ -22,6 +22,8 @@ use std::cmp::Ordering;
 
 use serde_json::{Map, Number, Value};
 
+use crate::pointer::resolve;
+
 /// Compares two JSON values with the total order of reductions.md §3.
 pub fn compare(a: &Value, b: &Value) -> Ordering {
     // Containers still being compared, innermost last.
@@ -69,31 +71,6 @@ pub fn compare_numbers(a: &Number, b: &Number) -> Ordering {
             a.partial_cmp(&b).unwrap_or_else(|| a.total_cmp(&b))
         }
     }
-}
-
-/// Resolves a JSON Pointer (RFC 6901) inside `document`: `""` is the document
-/// itself, `/a/0` the first item of property `a`. `None` means "missing"
-/// (including a malformed pointer or an array index with leading zeros).
-pub fn resolve<'d>(document: &'d Value, pointer: &str) -> Option<&'d Value> {
-    if pointer.is_empty() {
-        return Some(document);
-    }
-    let rest = pointer.strip_prefix('/')?;
-    let mut here = document;
-    for token in rest.split('/') {
-        here = match here {
-            Value::Object(map) => {
-                if token.contains('~') {
-                    map.get(&unescape_token(token)?)?
-                } else {
-                    map.get(token)?
-                }
-            }
-            Value::Array(items) => items.get(parse_index(token)?)?,
-            _ => return None,
-        };
-    }
-    Some(here)
 }
 
 /// The composite key of `document`: the value at each pointer, `None` when missing.
@@ -221,7 +198,7 @@ fn sorted_properties(map: &Map<String, Value>) -> Vec<(&str, &Value)> {
 }
 
 /// The number as an exact integer, if it is one (`u64` or `i64` representation).
-pub(crate) fn integer_of(number: &Number) -> Option<i128> {
+pub fn integer_of(number: &Number) -> Option<i128> {
     if let Some(unsigned) = number.as_u64() {
         Some(i128::from(unsigned))
     } else {
@@ -256,58 +233,6 @@ fn compare_integer_float(integer: i128, float: f64) -> Ordering {
             .unwrap_or(Ordering::Equal),
         decided => decided,
     }
-}
-
-/// Decodes `~1` as `/` and `~0` as `~`; any other `~` makes the pointer invalid.
-fn unescape_token(token: &str) -> Option<String> {
-    let mut out = String::with_capacity(token.len());
-    let mut chars = token.chars();
-    while let Some(c) = chars.next() {
-        if c == '~' {
-            match chars.next() {
-                Some('0') => out.push('~'),
-                Some('1') => out.push('/'),
-                _ => return None,
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    Some(out)
-}
-
-/// An RFC 6901 array index: decimal digits, no leading zero except `0` itself.
-fn parse_index(token: &str) -> Option<usize> {
-    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    if token.len() > 1 && token.starts_with('0') {
-        return None;
-    }
-    token.parse().ok()
-}
-
-/// Appends `token` to a JSON Pointer, escaping `~` and `/`.
-pub(crate) fn push_token(pointer: &mut String, token: &str) {
-    pointer.push('/');
-    if token.contains(['~', '/']) {
-        for c in token.chars() {
-            match c {
-                '~' => pointer.push_str("~0"),
-                '/' => pointer.push_str("~1"),
-                c => pointer.push(c),
-            }
-        }
-    } else {
-        pointer.push_str(token);
-    }
-}
-
-/// Appends an array index to a JSON Pointer.
-pub(crate) fn push_index(pointer: &mut String, index: usize) {
-    use std::fmt::Write;
-    // Writing to a String cannot fail.
-    let _ = write!(pointer, "/{index}");
 }
 
 #[cfg(test)]
@@ -460,6 +385,7 @@ mod tests {
 
     #[test]
     fn push_token_escapes() {
+        use crate::pointer::{push_index, push_token};
         let mut pointer = String::new();
         push_token(&mut pointer, "a/b~c");
         push_index(&mut pointer, 3);
