@@ -235,6 +235,49 @@ fn compare_integer_float(integer: i128, float: f64) -> Ordering {
     }
 }
 
+/// An extracted composite key, owned, ordered by the total order (so `6` and
+/// `6.0` are the same key). Usable as a map key.
+#[derive(Debug, Clone)]
+pub struct OwnedKey(pub Vec<Option<Value>>);
+
+impl OwnedKey {
+    /// The key of `document` at `pointers` (`None` where missing).
+    pub fn extract<P: AsRef<str>>(document: &Value, pointers: &[P]) -> OwnedKey {
+        OwnedKey(
+            extract_key(document, pointers)
+                .into_iter()
+                .map(|value| value.cloned())
+                .collect(),
+        )
+    }
+}
+
+impl Ord for OwnedKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        for (a, b) in self.0.iter().zip(&other.0) {
+            let decided = compare_optional(a.as_ref(), b.as_ref());
+            if decided != Ordering::Equal {
+                return decided;
+            }
+        }
+        self.0.len().cmp(&other.0.len())
+    }
+}
+
+impl PartialOrd for OwnedKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for OwnedKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for OwnedKey {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,6 @@
 //! Keeping validation outside lets every user (ingest, published documents,
 //! `verify`) report failures with its own message (runtime.md §12).
 
-use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 
@@ -21,13 +20,13 @@ use schema::Annotations;
 use serde_json::Value;
 
 use crate::reduce::{Mode, ReduceError, reduce};
-use json::order::{compare_optional, extract_key};
+use json::order::OwnedKey;
 
 /// Documents held per key, waiting to be drained.
 #[derive(Debug, Clone, Default)]
 pub struct Combiner {
     key: Vec<String>,
-    held: BTreeMap<HeldKey, Value>,
+    held: BTreeMap<OwnedKey, Value>,
 }
 
 impl Combiner {
@@ -49,12 +48,7 @@ impl Combiner {
     /// reduced into it. On a reduction error the documents held for that key
     /// are dropped (the caller is expected to stop the operation).
     pub fn add(&mut self, document: Value, annotations: &Annotations) -> Result<(), ReduceError> {
-        let key = HeldKey(
-            extract_key(&document, &self.key)
-                .into_iter()
-                .map(|c| c.cloned())
-                .collect(),
-        );
+        let key = OwnedKey::extract(&document, &self.key);
         match self.held.entry(key) {
             Entry::Vacant(vacant) => {
                 vacant.insert(document);
@@ -88,36 +82,6 @@ impl Combiner {
         std::mem::take(&mut self.held).into_values().collect()
     }
 }
-
-/// An extracted composite key, owned, ordered by reductions.md §3.
-#[derive(Debug, Clone)]
-struct HeldKey(Vec<Option<Value>>);
-
-impl Ord for HeldKey {
-    fn cmp(&self, other: &Self) -> Ordering {
-        for (a, b) in self.0.iter().zip(&other.0) {
-            let decided = compare_optional(a.as_ref(), b.as_ref());
-            if decided != Ordering::Equal {
-                return decided;
-            }
-        }
-        self.0.len().cmp(&other.0.len())
-    }
-}
-
-impl PartialOrd for HeldKey {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for HeldKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for HeldKey {}
 
 #[cfg(test)]
 mod tests {

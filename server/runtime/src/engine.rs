@@ -25,7 +25,7 @@ use serde_json::Value;
 use crate::combiner::Combiner;
 use crate::lambda::LambdaKind;
 use crate::reduce::{Mode, reduce};
-use json::order::{compare, compare_optional};
+use json::order::{OwnedKey, compare};
 use json::pointer::resolve;
 
 pub use duration::parse_seconds;
@@ -58,7 +58,7 @@ pub struct Engine<'p> {
     /// Per collection, per transform: the read position in the source log.
     cursors: Vec<Vec<usize>>,
     /// Per collection: the registers of its derivation by register key.
-    registers: Vec<BTreeMap<RegisterKey, Value>>,
+    registers: Vec<BTreeMap<OwnedKey, Value>>,
     clock: u64,
     next_seq: u64,
 }
@@ -99,7 +99,7 @@ impl<'p> Engine<'p> {
     pub fn register(&self, derivation: &str, key: &[Value]) -> Option<Value> {
         let index = self.plan.collection_index(derivation)?;
         let plan = self.plan.collections[index].derivation.as_ref()?;
-        let key = RegisterKey(key.iter().cloned().map(Some).collect());
+        let key = OwnedKey(key.iter().cloned().map(Some).collect());
         Some(
             self.registers[index]
                 .get(&key)
@@ -412,9 +412,9 @@ struct Run<'a> {
     collection: &'a CollectionPlan,
     plan: &'a DerivationPlan,
     host: &'a mut dyn crate::lambda::LambdaHost,
-    registers: &'a mut BTreeMap<RegisterKey, Value>,
+    registers: &'a mut BTreeMap<OwnedKey, Value>,
     /// Register values before this run, for every key it changed.
-    undo: BTreeMap<RegisterKey, Option<Value>>,
+    undo: BTreeMap<OwnedKey, Option<Value>>,
     combiner: Combiner,
 }
 
@@ -451,13 +451,7 @@ impl Run<'_> {
         }
 
         // 2–3. Register key and `previous`.
-        let key = RegisterKey(
-            transform
-                .shuffle
-                .iter()
-                .map(|pointer| resolve(source, pointer).cloned())
-                .collect(),
-        );
+        let key = OwnedKey::extract(source, &transform.shuffle);
         let previous = self
             .registers
             .get(&key)
@@ -643,37 +637,6 @@ fn selected(
 ) -> bool {
     selected_by(selector, &collection.fields, document)
 }
-
-/// A register key: the values at a transform's shuffle pointers, compared with
-/// the total order (so `6` and `6.0` select the same register).
-#[derive(Debug, Clone)]
-struct RegisterKey(Vec<Option<Value>>);
-
-impl Ord for RegisterKey {
-    fn cmp(&self, other: &Self) -> Ordering {
-        for (a, b) in self.0.iter().zip(&other.0) {
-            let decided = compare_optional(a.as_ref(), b.as_ref());
-            if decided != Ordering::Equal {
-                return decided;
-            }
-        }
-        self.0.len().cmp(&other.0.len())
-    }
-}
-
-impl PartialOrd for RegisterKey {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for RegisterKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for RegisterKey {}
 
 #[cfg(test)]
 pub(crate) mod tests;
