@@ -3,9 +3,9 @@
 //! (`../shared/tools/lsp-bench/gen_catalog.py`, run once into `target/`).
 //! Targets on the 2-core machine: corpus < 50 ms, 1,000 collections < 1 s.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use load::{DiskFetch, UrlMapping};
+use load::DiskFetch;
 use url::Url;
 
 fn main() {
@@ -27,15 +27,7 @@ fn build(root: &Url, fetch: &DiskFetch) -> usize {
 
 #[divan::bench(sample_count = 20)]
 fn corpus(bencher: divan::Bencher) {
-    let corpus = shared().join("corpus/estuary-docs");
-    let fetch = DiskFetch::new(
-        vec![UrlMapping {
-            prefix: "https://raw.githubusercontent.com/estuary/docs/developer-docs/".to_string(),
-            dir: corpus.clone(),
-        }],
-        true,
-    );
-    let root = Url::from_file_path(corpus.join("flow.yaml")).unwrap();
+    let (root, fetch) = test_utils::corpus::corpus_fetch();
     assert_eq!(build(&root, &fetch), 0);
     bencher.bench(|| build(&root, &fetch));
 }
@@ -45,7 +37,7 @@ fn generated_1000_collections(bencher: divan::Bencher) {
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-gen-1000");
     if !out.join("flow.yaml").exists() {
         let status = std::process::Command::new("python3")
-            .arg(shared().join("tools/lsp-bench/gen_catalog.py"))
+            .arg(test_utils::corpus::shared_dir().join("tools/lsp-bench/gen_catalog.py"))
             .args([
                 "--collections",
                 "1000",

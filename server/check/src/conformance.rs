@@ -1,32 +1,17 @@
 //! The checks over whole catalogs: the conformance corpus must have no error
-//! and no warning, and a large generated catalog must check quickly.
-
-use load::{DiskFetch, UrlMapping};
-use url::Url;
+//! and no warning, and a large chained catalog must check cleanly.
 
 use crate::test_support::*;
 
 #[test]
 fn the_corpus_checks_cleanly() {
-    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/estuary-docs/");
-    let corpus = corpus.canonicalize().expect("the corpus is present");
-    let fetch = DiskFetch::new(
-        vec![UrlMapping {
-            prefix: "https://raw.githubusercontent.com/estuary/docs/developer-docs/".to_string(),
-            dir: corpus.clone(),
-        }],
-        true,
-    );
-    let root = Url::from_file_path(corpus.join("flow.yaml")).expect("corpus root URL");
-    let loaded = load::load(&root, &fetch);
-    assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
+    let loaded = test_utils::corpus::load_corpus();
     let diagnostics = crate::check(&loaded);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
 }
 
 #[test]
-fn a_thousand_collections_check_quickly() {
+fn a_thousand_chained_collections_check_cleanly() {
     let mut text = String::from("collections:\n");
     for index in 0..1000 {
         text.push_str(&format!(
@@ -44,11 +29,7 @@ fn a_thousand_collections_check_quickly() {
     fetch.insert(url("flow.yaml"), text);
     let loaded = load::load(&url("flow.yaml"), &fetch);
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
-    let started = std::time::Instant::now();
+    // Speed is measured by `cargo bench -p check --bench build`, not here.
     let diagnostics = crate::check(&loaded);
-    let elapsed = started.elapsed();
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
-    eprintln!("checked 1000 collections in {elapsed:?}");
-    // Well under a second in release builds; generous for test builds.
-    assert!(elapsed.as_secs_f64() < 2.0, "took {elapsed:?}");
 }

@@ -4,13 +4,10 @@
 //!
 //! Run with `cargo bench -p runtime --bench corpus`.
 
-use std::path::Path;
-
 use divan::Bencher;
-use load::{DiskFetch, Loaded, UrlMapping};
+use load::Loaded;
 use runtime::engine::Plan;
 use runtime::testing;
-use url::Url;
 
 fn main() {
     divan::main();
@@ -18,20 +15,7 @@ fn main() {
 
 /// Loads and checks the corpus; panics if it no longer builds without diagnostics.
 fn build() -> Loaded {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/estuary-docs")
-        .canonicalize()
-        .expect("the corpus exists");
-    let fetch = DiskFetch::new(
-        vec![UrlMapping {
-            prefix: "https://raw.githubusercontent.com/estuary/docs/developer-docs/".to_string(),
-            dir: corpus.clone(),
-        }],
-        true,
-    );
-    let root = Url::from_file_path(corpus.join("flow.yaml")).expect("absolute path");
-    let loaded = load::load(&root, &fetch);
-    assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
+    let loaded = test_utils::corpus::load_corpus();
     let diagnostics = check::check(&loaded);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     loaded

@@ -3,35 +3,15 @@
 //! every `verify` step saw exactly the fully reduced documents listed in
 //! `shared/spec/corpus.md` §7 (fixtures only state a subset of them).
 
-use std::path::{Path, PathBuf};
-
 use json::order::compare;
-use load::{DiskFetch, UrlMapping};
 use runtime::engine::Plan;
 use runtime::testing::{self, TestReport};
 use serde_json::Value;
 use url::Url;
 
-fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared")
-        .canonicalize()
-        .expect("shared/ exists")
-}
-
 /// Loads and checks the corpus, which must build without diagnostics.
 fn load_corpus() -> load::Loaded {
-    let corpus = shared().join("corpus/estuary-docs");
-    let fetch = DiskFetch::new(
-        vec![UrlMapping {
-            prefix: "https://raw.githubusercontent.com/estuary/docs/developer-docs/".to_string(),
-            dir: corpus.clone(),
-        }],
-        true,
-    );
-    let root = Url::from_file_path(corpus.join("flow.yaml")).expect("absolute path");
-    let loaded = load::load(&root, &fetch);
-    assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
+    let loaded = test_utils::corpus::load_corpus();
     let diagnostics = check::check(&loaded);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     loaded
@@ -49,7 +29,8 @@ struct Expected {
 /// Parses corpus.md §7: `#### \`file\` — name`, then for each verify
 /// "verify #N of \`collection\`:" and a json block (one document per line, or `[]`).
 fn expected_results() -> Vec<Expected> {
-    let text = std::fs::read_to_string(shared().join("spec/corpus.md")).expect("corpus.md");
+    let text = std::fs::read_to_string(test_utils::corpus::shared_dir().join("spec/corpus.md"))
+        .expect("corpus.md");
     let section = text
         .split("## 7. Exact verify results")
         .nth(1)
@@ -120,7 +101,8 @@ fn all_29_corpus_tests_pass() {
 
     // Test by test, in run order (file URL, then name).
     let corpus =
-        Url::from_directory_path(shared().join("corpus/estuary-docs")).expect("absolute path");
+        Url::from_directory_path(test_utils::corpus::shared_dir().join("corpus/estuary-docs"))
+            .expect("absolute path");
     let ran: Vec<(String, &str, bool)> = report
         .results
         .iter()
@@ -151,7 +133,8 @@ fn all_29_corpus_tests_pass() {
 fn every_verify_sees_the_exact_reduced_documents() {
     let (_loaded, report) = run_corpus();
     let corpus =
-        Url::from_directory_path(shared().join("corpus/estuary-docs")).expect("absolute path");
+        Url::from_directory_path(test_utils::corpus::shared_dir().join("corpus/estuary-docs"))
+            .expect("absolute path");
     let expected = expected_results();
     assert_eq!(expected.len(), 29);
     let mut checked = 0;

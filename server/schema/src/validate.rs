@@ -929,10 +929,7 @@ mod tests {
                 json!({"allOf": [{"$ref": prev}, {"$ref": prev}]}),
             );
         }
-        let t = std::time::Instant::now();
-        let v = compile_inline(json!({"$defs": defs, "$ref": "#/$defs/d15"}));
-        eprintln!("compile {:?}", t.elapsed());
-        eprintln!("valid {} {:?}", v.root.is_valid(&json!({})), t.elapsed());
+        let v = compile_inline(json!({"$defs": defs, "$ref": "#/$defs/d11"}));
         assert_eq!(strategies(&v, json!({})), pairs(&[("", "merge")]));
     }
 

@@ -21,6 +21,8 @@
 //! A fixture directory may additionally hold an `expect.json` for diagnostics
 //! that cannot be written inline (see [`fixture_expectations`]).
 
+pub mod corpus;
+
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
