@@ -164,7 +164,7 @@ impl Fetch for DiskFetch {
         {
             let rest = &url.as_str()[mapping.prefix.len()..];
             let rest = rest.split(['?', '#']).next().unwrap_or_default();
-            let decoded = percent_decode(rest);
+            let decoded = schema::pointer::percent_decode(rest);
             return DiskFetch::read_file(&mapping.dir.join(decoded));
         }
         match url.scheme() {
@@ -187,22 +187,4 @@ impl Fetch for DiskFetch {
             scheme => Err(format!("unsupported URL scheme \"{scheme}\"")),
         }
     }
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 {
-            if let Ok(byte) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

@@ -87,25 +87,25 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
                 )),
                 None => {}
             }
-            if let Some(reduce) = schema.get("reduce") {
-                if let Err(detail) = parse_strategy(reduce) {
-                    problems.push(invalid(format!("{ptr}/reduce"), detail));
-                }
+            if let Some(reduce) = schema.get("reduce")
+                && let Err(detail) = parse_strategy(reduce)
+            {
+                problems.push(invalid(format!("{ptr}/reduce"), detail));
             }
             base
         },
     );
 
-    if document.too_deep.is_none() {
-        if let Ok(meta) = &*META_SCHEMA {
-            for error in meta.iter_errors(&document.value) {
-                let pointer = error.instance_path().to_string();
-                if problems.iter().any(|p| p.pointer == pointer) {
-                    continue;
-                }
-                let (pointer, detail) = describe(pointer, error.instance(), &error.to_string());
-                problems.push(invalid(pointer, detail));
+    if document.too_deep.is_none()
+        && let Ok(meta) = &*META_SCHEMA
+    {
+        for error in meta.iter_errors(&document.value) {
+            let pointer = error.instance_path().to_string();
+            if problems.iter().any(|p| p.pointer == pointer) {
+                continue;
             }
+            let (pointer, detail) = describe(pointer, error.instance(), &error.to_string());
+            problems.push(invalid(pointer, detail));
         }
     }
     // One problem per location: the first (most specific) one.

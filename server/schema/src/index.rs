@@ -228,7 +228,7 @@ impl SchemaIndex {
     /// The canonical URI of a place: document URL + `#` + pointer.
     pub(crate) fn canonical_uri(&self, place: &Place) -> Url {
         let mut url = self.documents[place.document].url.clone();
-        url.set_fragment(Some(&place.pointer));
+        url.set_fragment(Some(&pointer::encode_fragment(&place.pointer)));
         url
     }
 

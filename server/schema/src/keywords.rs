@@ -69,12 +69,12 @@ pub fn for_each_subschema<'v>(schema: &'v Value, mut visit: impl FnMut(String, &
                 v if keyword == "items" && is_schema(v) => visit(prefix, v),
                 _ => {}
             }
-        } else if MAP.contains(&keyword) || keyword == "dependencies" {
-            if let Value::Object(children) = value {
-                for (name, child) in children {
-                    if is_schema(child) {
-                        visit(pointer::join(&prefix, name), child);
-                    }
+        } else if (MAP.contains(&keyword) || keyword == "dependencies")
+            && let Value::Object(children) = value
+        {
+            for (name, child) in children {
+                if is_schema(child) {
+                    visit(pointer::join(&prefix, name), child);
                 }
             }
         }

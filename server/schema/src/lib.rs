@@ -13,7 +13,8 @@
 //! * [`check`]: `check_document`, the C7 and C9 problems of a schema document.
 //! * [`shape`]: shape inference (§7.1), existence (§7.2), inspections (C8),
 //!   key-like locations (C10), canonical projections (§7.6).
-//! * [`pointer`], [`keywords`]: JSON Pointer helpers and the sub-schema walk.
+//! * [`pointer`], [`keywords`]: JSON Pointer helpers and the sub-schema walk
+//!   (bounded: hostile nesting is reported, never recursed into).
 
 pub mod check;
 pub mod index;
@@ -30,3 +31,15 @@ pub use reduce::{Annotations, Strategy, parse_strategy};
 pub use refs::{SchemaRef, collect_refs};
 pub use shape::{Exists, Inspection, Located, Reduction, Shape, Types};
 pub use validate::{ValidationError, Validator};
+
+#[cfg(test)]
+mod tests {
+    /// The index and validators are shared across worker threads.
+    #[test]
+    fn shared_types_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<crate::SchemaIndex>();
+        check::<crate::Validator>();
+        check::<crate::Shape>();
+    }
+}

@@ -25,13 +25,13 @@ pub fn collect_refs(base: &Url, doc: &Value) -> Vec<SchemaRef> {
     let mut out = Vec::new();
     keywords::walk(doc, "", base.clone(), |ptr, schema, parent_base| {
         let base = base_in_effect(parent_base, schema);
-        if let Some(Value::String(reference)) = schema.get("$ref") {
-            if let Ok(target) = base.join(reference) {
-                out.push(SchemaRef {
-                    pointer: format!("{ptr}/$ref"),
-                    target,
-                });
-            }
+        if let Some(Value::String(reference)) = schema.get("$ref")
+            && let Ok(target) = base.join(reference)
+        {
+            out.push(SchemaRef {
+                pointer: format!("{ptr}/$ref"),
+                target,
+            });
         }
         base
     });

@@ -376,12 +376,11 @@ impl<'a> ProgramBuilder<'a> {
         };
         if let Some(Value::String(reference)) = schema.get("$ref") {
             let base = self.index.base_at(place).clone();
-            if let Ok(target) = base.join(reference) {
-                if let Some(target) = self.index.place_of(&target) {
-                    if self.index.schema_at(&target).is_some() {
-                        node.refs.push(self.node_for(target));
-                    }
-                }
+            if let Ok(target) = base.join(reference)
+                && let Some(target) = self.index.place_of(&target)
+                && self.index.schema_at(&target).is_some()
+            {
+                node.refs.push(self.node_for(target));
             }
         }
         let is = |v: Option<&Value>| v.is_some_and(keywords::is_schema);
@@ -476,10 +475,10 @@ impl Program {
             return;
         }
         at.seen.push(id);
-        if let Some(strategy) = &node.reduce {
-            if !at.out.contains_key(at.location.as_str()) {
-                at.out.insert(at.location.clone(), strategy.clone());
-            }
+        if let Some(strategy) = &node.reduce
+            && !at.out.contains_key(at.location.as_str())
+        {
+            at.out.insert(at.location.clone(), strategy.clone());
         }
         for &child in node.refs.iter().chain(&node.all_of) {
             self.walk(child, instance, at, here, depth + 1);
@@ -931,6 +930,45 @@ mod tests {
         }
         let v = compile_inline(json!({"$defs": defs, "$ref": "#/$defs/d11"}));
         assert_eq!(strategies(&v, json!({})), pairs(&[("", "merge")]));
+    }
+
+    #[test]
+    fn unknown_meta_schemas_are_ignored_and_odd_names_work() {
+        let v = compile_inline(json!({
+            "$schema": "http://example.com/my-meta-schema",
+            "reduce": {"strategy": "merge"},
+            "properties": {
+                "a b/c~d%": {"oneOf": [
+                    {"type": "string", "reduce": {"strategy": "lastWriteWins"}},
+                    {"type": "integer", "reduce": {"strategy": "sum"}}
+                ]}
+            }
+        }));
+        assert_eq!(
+            strategies(&v, json!({"a b/c~d%": 1})),
+            pairs(&[("", "merge"), ("/a b~1c~0d%", "sum")])
+        );
+        assert_eq!(
+            strategies(&v, json!({"a b/c~d%": "x"})),
+            pairs(&[("", "merge"), ("/a b~1c~0d%", "lastWriteWins")])
+        );
+    }
+
+    #[test]
+    fn dollar_schema_does_not_change_the_dialect() {
+        let v = compile_inline(json!({
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "$defs": {"o": {"type": "object"}},
+            "$ref": "#/$defs/o",
+            "required": ["sibling"],
+            "dependentRequired": {"a": ["b"]}
+        }));
+        assert!(v.is_valid(&json!({"sibling": 1})));
+        assert!(!v.is_valid(&json!({})), "siblings of $ref apply (2019-09)");
+        assert!(
+            !v.is_valid(&json!({"sibling": 1, "a": 1})),
+            "dependentRequired is asserted"
+        );
     }
 
     #[test]

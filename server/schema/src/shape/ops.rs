@@ -148,10 +148,10 @@ fn intersect_objects(lhs: &mut ObjectShape, rhs: ObjectShape) {
     // Left properties the right side does not name meet its pattern or
     // additional shape.
     for l in lhs.properties.iter_mut() {
-        if !properties.iter().any(|r| r.name == l.name) {
-            if let Some(other) = fallback(&patterns, &additional, &l.name) {
-                intersect_in(&mut l.shape, Box::new(other));
-            }
+        if !properties.iter().any(|r| r.name == l.name)
+            && let Some(other) = fallback(&patterns, &additional, &l.name)
+        {
+            intersect_in(&mut l.shape, Box::new(other));
         }
     }
     let left_fallbacks: Vec<Option<Shape>> = properties
