@@ -100,4 +100,8 @@ pub struct TestArgs {
     pub filter: Option<String>,
     #[arg(long, value_enum, default_value_t = TestFormat::Human)]
     pub format: TestFormat,
+    /// Run from the artifact a `flowctl build --output DIR` wrote, without
+    /// reading the catalog's files or the network again.
+    #[arg(long = "from-build", value_name = "DIR")]
+    pub from_build: Option<String>,
 }

@@ -43,10 +43,45 @@ impl Build {
     }
 }
 
+fn working_dir() -> Result<PathBuf, String> {
+    std::env::current_dir().map_err(|error| format!("cannot read the working directory: {error}"))
+}
+
+/// Loads and checks the catalog recorded in a build artifact (see
+/// [`write_artifact`]): every resource comes from the artifact, none from disk.
+pub fn build_from_artifact(dir: &str) -> Result<Build, String> {
+    let cwd = working_dir()?;
+    let path = cwd.join(dir).join("catalog.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    let artifact: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|error| format!("{} is not a build artifact: {error}", path.display()))?;
+    let not_artifact = || format!("{} is not a build artifact of this flowctl", path.display());
+    let parse_url =
+        |value: &serde_json::Value| value.as_str().and_then(|url| url::Url::parse(url).ok());
+    let root = parse_url(&artifact["root"]).ok_or_else(not_artifact)?;
+    let mut fetch = load::MemoryFetch::new();
+    for resource in artifact["resources"].as_array().ok_or_else(not_artifact)? {
+        let url = parse_url(&resource["url"]).ok_or_else(not_artifact)?;
+        fetch.insert(url, resource["content"].as_str().ok_or_else(not_artifact)?);
+    }
+    Ok(checked(load::load(&root, &fetch), cwd))
+}
+
+/// Runs the checks over a loaded catalog.
+fn checked(loaded: Loaded, cwd: PathBuf) -> Build {
+    let mut diagnostics = loaded.diagnostics.clone();
+    diagnostics.extend(check::check(&loaded));
+    Build {
+        loaded,
+        diagnostics,
+        cwd,
+    }
+}
+
 /// Loads and checks the catalog named by `source`.
 pub fn build(source: &SourceArgs) -> Result<Build, String> {
-    let cwd = std::env::current_dir()
-        .map_err(|error| format!("cannot read the working directory: {error}"))?;
+    let cwd = working_dir()?;
     let mut mappings = Vec::new();
     if let Ok(list) = std::env::var("FLOW_MAP_URL") {
         mappings.extend(UrlMapping::parse_list(&list, &cwd)?);
@@ -65,13 +100,7 @@ pub fn build(source: &SourceArgs) -> Result<Build, String> {
             .unwrap_or_default();
         return Err(format!("cannot read the root catalog: {reason}"));
     }
-    let mut diagnostics = loaded.diagnostics.clone();
-    diagnostics.extend(check::check(&loaded));
-    Ok(Build {
-        loaded,
-        diagnostics,
-        cwd,
-    })
+    Ok(checked(loaded, cwd))
 }
 
 pub fn color_stream(choice: args::ColorChoice, stderr: bool) -> StandardStream {

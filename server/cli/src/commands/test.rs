@@ -17,7 +17,10 @@ use crate::args::{TestArgs, TestFormat};
 use crate::render;
 
 pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
-    let build = super::build(&args.source)?;
+    let build = match &args.from_build {
+        Some(dir) => super::build_from_artifact(dir)?,
+        None => super::build(&args.source)?,
+    };
     let located = render::locate_all(&build.loaded, &build.diagnostics);
     if build.has_errors() {
         if args.format == TestFormat::Json {
