@@ -3,7 +3,7 @@
 //! (`../shared/tools/lsp-bench/gen_catalog.py`, run once into `target/`).
 //! Targets on the 2-core machine: corpus < 50 ms, 1,000 collections < 1 s.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use load::DiskFetch;
 use url::Url;

@@ -218,6 +218,23 @@ fn first_line_range(resource: &LoadedResource) -> TextRange {
     }
 }
 
+/// A C1a diagnostic for a YAML problem at `range` of a resource's text.
+fn yaml_error(
+    url: &Url,
+    text: &str,
+    line_index: &LineIndex,
+    range: TextRange,
+    detail: &str,
+) -> Diagnostic {
+    let position = line_index.position(text, range.start, text::ColumnUnit::Char);
+    let message = format!(
+        "{url}: YAML error at line {}, column {}: {detail}",
+        position.line + 1,
+        position.character + 1
+    );
+    Diagnostic::error("C1a", Scope::root(url.clone()), message).with_range(range)
+}
+
 /// Loads the catalog rooted at `root`.
 pub fn load(root: &Url, fetch: &dyn Fetch) -> Loaded {
     let mut loader = Loader {
@@ -284,18 +301,7 @@ impl Loader<'_> {
         let parse = syntax::parse(&text);
         let line_index = LineIndex::new(&text);
         for error in &parse.errors {
-            let position = line_index.position(&text, error.range.start, text::ColumnUnit::Char);
-            let mut diagnostic = Diagnostic::error(
-                "C1a",
-                Scope::root(url.clone()),
-                format!(
-                    "{url}: YAML error at line {}, column {}: {}",
-                    position.line + 1,
-                    position.character + 1,
-                    error.message
-                ),
-            )
-            .with_range(error.range);
+            let mut diagnostic = yaml_error(url, &text, &line_index, error.range, &error.message);
             if let Some((range, message)) = &error.related {
                 diagnostic.related.push(model::Related {
                     scope: Scope::root(url.clone()),
@@ -308,21 +314,13 @@ impl Loader<'_> {
         let json = match parse.tree.document_json() {
             Ok(json) => json,
             Err(error) => {
-                let position =
-                    line_index.position(&text, error.range.start, text::ColumnUnit::Char);
-                self.error(
-                    Diagnostic::error(
-                        "C1a",
-                        Scope::root(url.clone()),
-                        format!(
-                            "{url}: YAML error at line {}, column {}: {}",
-                            position.line + 1,
-                            position.character + 1,
-                            error.message
-                        ),
-                    )
-                    .with_range(error.range),
-                );
+                self.error(yaml_error(
+                    url,
+                    &text,
+                    &line_index,
+                    error.range,
+                    &error.message,
+                ));
                 Value::Null
             }
         };

@@ -5,4 +5,5 @@ pub mod combiner;
 pub mod engine;
 pub mod lambda;
 pub mod reduce;
+mod shorten;
 pub mod testing;

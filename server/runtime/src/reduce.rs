@@ -74,20 +74,6 @@ pub fn reduce_onto(
     }
 }
 
-/// The name of a strategy as written in a schema (`lastWriteWins`, `sum`, …).
-pub fn strategy_name(strategy: &Strategy) -> &'static str {
-    match strategy {
-        Strategy::LastWriteWins => "lastWriteWins",
-        Strategy::FirstWriteWins => "firstWriteWins",
-        Strategy::Append => "append",
-        Strategy::Sum => "sum",
-        Strategy::Merge { .. } => "merge",
-        Strategy::Minimize { .. } => "minimize",
-        Strategy::Maximize { .. } => "maximize",
-        Strategy::Set { .. } => "set",
-    }
-}
-
 /// A failed reduction: where, under which strategy, why, and the two values
 /// found at that location. Displays as runtime.md §12 suggests:
 /// `reducing {location}: {message}; left: {lhs}, right: {rhs}`.

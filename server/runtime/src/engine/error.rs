@@ -181,12 +181,5 @@ pub(crate) fn render_validation_errors(errors: &[ValidationError]) -> String {
 /// A compact JSON rendering of a document, cut at a readable length.
 pub fn render(document: &Value) -> String {
     let text = document.to_string();
-    if text.len() <= MAX_RENDERED {
-        return text;
-    }
-    let mut end = MAX_RENDERED;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
+    crate::shorten::shorten(text, MAX_RENDERED)
 }

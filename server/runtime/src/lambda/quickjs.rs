@@ -669,14 +669,7 @@ fn render<'js>(ctx: &Ctx<'js>, value: &JsValue<'js>) -> String {
             }
         }
     };
-    if text.len() <= MAX_RENDERED {
-        return text;
-    }
-    let mut end = MAX_RENDERED;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
+    crate::shorten::shorten(text, MAX_RENDERED)
 }
 
 /// Finds the first `filename:line:column` frame of a QuickJS stack trace.

@@ -71,6 +71,25 @@ pub fn differences(expected: &Value, actual: &Value) -> Vec<Difference> {
     differences
 }
 
+/// Differences of one child location: a missing actual child is a difference
+/// of its own; a present one is compared recursively.
+fn child_differences(
+    expected: &Value,
+    actual: Option<&Value>,
+    pointer: &mut String,
+    out: &mut Vec<Difference>,
+    first_only: bool,
+) {
+    match actual {
+        Some(actual) => collect_differences(expected, actual, pointer, out, first_only),
+        None => out.push(Difference {
+            pointer: pointer.clone(),
+            expected: expected.clone(),
+            actual: None,
+        }),
+    }
+}
+
 /// Compares a verify step's fixtures with the actual documents, position by
 /// position. Empty when they match.
 pub fn compare_documents(expected: &[Value], actual: &[Value]) -> Vec<DocumentMismatch> {
@@ -115,14 +134,7 @@ fn collect_differences(
             for (name, expected) in expected {
                 let length = pointer.len();
                 push_token(pointer, name);
-                match actual.get(name) {
-                    Some(actual) => collect_differences(expected, actual, pointer, out, first_only),
-                    None => out.push(Difference {
-                        pointer: pointer.clone(),
-                        expected: expected.clone(),
-                        actual: None,
-                    }),
-                }
+                child_differences(expected, actual.get(name), pointer, out, first_only);
                 pointer.truncate(length);
                 if first_only && !out.is_empty() {
                     return;
@@ -133,14 +145,7 @@ fn collect_differences(
             for (index, expected) in expected.iter().enumerate() {
                 let length = pointer.len();
                 push_index(pointer, index);
-                match actual.get(index) {
-                    Some(actual) => collect_differences(expected, actual, pointer, out, first_only),
-                    None => out.push(Difference {
-                        pointer: pointer.clone(),
-                        expected: expected.clone(),
-                        actual: None,
-                    }),
-                }
+                child_differences(expected, actual.get(index), pointer, out, first_only);
                 pointer.truncate(length);
                 if first_only && !out.is_empty() {
                     return;
