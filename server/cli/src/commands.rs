@@ -129,7 +129,16 @@ pub fn color_stream(choice: args::ColorChoice, stderr: bool) -> StandardStream {
     }
 }
 
-fn exit_for(build: &Build) -> ExitCode {
+/// The exit code for a build, consuming it without freeing its memory: the
+/// process is about to end, and dropping a large catalog's trees costs about
+/// a tenth of a `flowctl lint` run.
+fn exit_for(build: Build) -> ExitCode {
+    let code = exit_code(&build);
+    std::mem::forget(build);
+    code
+}
+
+fn exit_code(build: &Build) -> ExitCode {
     if build.has_errors() {
         ExitCode::from(1)
     } else {
@@ -155,7 +164,7 @@ fn run_build(args: &args::BuildArgs) -> Result<ExitCode, String> {
         )
         .map_err(|e| e.to_string())?;
     }
-    Ok(exit_for(&build))
+    Ok(exit_for(build))
 }
 
 /// Writes the build artifact: the content of every resource as fetched, so a
@@ -238,5 +247,5 @@ fn run_lint(args: &args::LintArgs) -> Result<ExitCode, String> {
             }
         }
     }
-    Ok(exit_for(&build))
+    Ok(exit_for(build))
 }
