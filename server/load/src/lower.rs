@@ -108,6 +108,10 @@ pub(crate) fn lower_catalog(loader: &mut Loader<'_>, root: &Scope, json: &Value)
             let Some(steps) = entity::<Vec<TestStepSpec>>(loader, &scope, value) else {
                 continue;
             };
+            for (index, step) in steps.iter().enumerate() {
+                let documents = scope.push(index).push(step.kind()).push("documents");
+                non_string_document_keys(loader, &documents);
+            }
             loader.loaded.catalog.tests.push(Test {
                 scope,
                 name: name.clone(),
@@ -175,5 +179,40 @@ fn has_non_string_lambda(value: &Value) -> bool {
         }),
         Value::Array(items) => items.iter().any(has_non_string_lambda),
         _ => false,
+    }
+}
+
+/// Test documents are JSON: every mapping key in them must be a string
+/// (catalog.md §2). A plain `1:` or `true:` key is a C1b at the key, with a
+/// hint to quote it. Aliased nodes are visited once.
+fn non_string_document_keys(loader: &mut Loader<'_>, documents: &Scope) {
+    let Some(resource) = loader.loaded.resource(&documents.resource) else {
+        return;
+    };
+    let tree = &resource.tree;
+    let Some(located) = tree.locate(&documents.pointer) else {
+        return;
+    };
+    let mut found = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut work = vec![located.node];
+    while let Some(node) = work.pop() {
+        let node = tree.resolve(node);
+        if !seen.insert(node) {
+            continue;
+        }
+        for entry in tree.entries(node) {
+            if let Some(key) = tree.scalar(entry.key) {
+                if !matches!(key.value, syntax::ScalarValue::String(_)) {
+                    found.push((tree.node(entry.key).range, key.text.clone()));
+                }
+            }
+            work.push(entry.value);
+        }
+        work.extend_from_slice(tree.items(node));
+    }
+    for (range, text) in found {
+        let message = format!("document keys must be strings; write \"{text}\" in quotes");
+        loader.error(Diagnostic::error("C1b", documents.clone(), message).with_range(range));
     }
 }
