@@ -1,10 +1,11 @@
 //! Hostile and broken input: each case must give diagnostics (or build, where
 //! it is legal) quickly, never a panic, a hang or unbounded memory. The inputs
-//! are generated here rather than checked in, since some are megabytes.
+//! are the files of `fixtures/hostile`, plus cases generated here because
+//! they are megabytes (or fifty files) large.
 
 use std::time::{Duration, Instant};
 
-use load::MemoryFetch;
+use load::{DiskFetch, MemoryFetch};
 use model::Diagnostic;
 use url::Url;
 
@@ -40,25 +41,6 @@ fn codes(diagnostics: &[Diagnostic]) -> Vec<&'static str> {
 }
 
 const COLLECTION: &str = "collections:\n  - name: acme/things\n    schema: {type: object, properties: {id: {type: string}}, required: [id]}\n    key: [/id]\n";
-
-#[test]
-fn alias_bomb() {
-    let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
-    for level in 1..10 {
-        let prev = format!("*a{}", level - 1);
-        text.push_str(&format!(
-            "a{level}: &a{level} [{}]\n",
-            vec![prev.as_str(); 9].join(", ")
-        ));
-    }
-    let diagnostics = build(&[("flow.yaml", text)]);
-    assert!(
-        diagnostics
-            .iter()
-            .any(|d| d.code == "C1a" && d.message.contains("alias bomb")),
-        "{diagnostics:#?}"
-    );
-}
 
 #[test]
 fn ten_thousand_deep_nesting() {
@@ -97,20 +79,6 @@ fn binary_garbage_tabs_duplicates_and_empty_files() {
     );
     assert!(build(&[("flow.yaml", String::new())]).is_empty());
     assert!(build(&[("flow.yaml", "# nothing but a comment\n".to_string())]).is_empty());
-}
-
-#[test]
-fn schema_reference_cycles_build() {
-    let files = [
-        ("flow.yaml", "collections:\n  - name: acme/nodes\n    schema: a.schema.yaml\n    key: [/id]\n".to_string()),
-        (
-            "a.schema.yaml",
-            "type: object\nproperties:\n  id: {type: string}\n  child: {$ref: b.schema.yaml}\n  self: {$ref: '#'}\nrequired: [id]\n".to_string(),
-        ),
-        ("b.schema.yaml", "type: object\nproperties:\n  parent: {$ref: a.schema.yaml}\n".to_string()),
-    ];
-    let diagnostics = build(&files);
-    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
 }
 
 #[test]
@@ -158,4 +126,53 @@ fn megabyte_lambdas_and_names() {
         "t".repeat(1 << 20)
     );
     assert!(codes(&build(&[("flow.yaml", unterminated)])).contains(&"C1a"));
+}
+
+/// Builds a checked-in file of `fixtures/hostile` from disk (bytes as they are).
+fn build_file(relative: &str) -> Vec<Diagnostic> {
+    let path = test_utils::fixtures_dir()
+        .join("hostile")
+        .join(relative)
+        .canonicalize()
+        .unwrap();
+    let root = Url::from_file_path(path).unwrap();
+    let started = Instant::now();
+    let loaded = load::load(&root, &DiskFetch::new(Vec::new(), true));
+    let mut diagnostics = loaded.diagnostics.clone();
+    diagnostics.extend(check::check(&loaded));
+    for diagnostic in &diagnostics {
+        let _ = loaded.locate(&diagnostic.scope, diagnostic.at_key);
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{relative} took {:?}",
+        started.elapsed()
+    );
+    diagnostics
+}
+
+#[test]
+fn checked_in_hostile_files() {
+    let expect = |file: &str, code: &str, text: &str| {
+        let diagnostics = build_file(file);
+        assert!(
+            diagnostics
+                .iter()
+                .any(|d| d.code == code && d.message.contains(text)),
+            "{file}: expected {code} \"{text}\", got {diagnostics:#?}"
+        );
+    };
+    expect("alias-bomb.flow.yaml", "C1a", "alias bomb");
+    expect("deep-nesting.flow.yaml", "C1a", "");
+    expect("tabs.flow.yaml", "C1a", "");
+    expect(
+        "duplicate-keys.flow.yaml",
+        "C1a",
+        "duplicate key \"same name\"",
+    );
+    expect("invalid-utf8.flow.yaml", "C2", "not UTF-8");
+    expect("multi-document.flow.yaml", "C1a", "one YAML document");
+    assert!(!build_file("binary.flow.yaml").is_empty());
+    assert!(build_file("empty.flow.yaml").is_empty());
+    assert!(build_file("ref-cycle/flow.yaml").is_empty());
 }
