@@ -213,38 +213,9 @@ fn run_lint(args: &args::LintArgs) -> Result<ExitCode, String> {
             );
         }
         LintFormat::Github => {
-            for item in &located {
-                let file = item
-                    .file
-                    .as_ref()
-                    .map(|file| render::display(file, &build.cwd))
-                    .unwrap_or_default();
-                let (start, end) = item
-                    .file
-                    .as_ref()
-                    .map(|file| {
-                        render::positions(&build.loaded, file, item.range, text::ColumnUnit::Char)
-                    })
-                    .unwrap_or_default();
-                let level = if item.diagnostic.is_error() {
-                    "error"
-                } else {
-                    "warning"
-                };
-                println!(
-                    "::{level} file={file},line={},col={},endLine={},endColumn={},title={}::{}",
-                    start.line + 1,
-                    start.character + 1,
-                    end.line + 1,
-                    end.character + 1,
-                    item.diagnostic.code,
-                    item.diagnostic
-                        .message
-                        .replace('%', "%25")
-                        .replace('\r', "%0D")
-                        .replace('\n', "%0A")
-                );
-            }
+            let summary = std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from);
+            render::github::write(&build.loaded, &located, &build.cwd, summary.as_deref())
+                .map_err(|error| error.to_string())?;
         }
     }
     Ok(exit_for(build))

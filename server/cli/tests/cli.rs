@@ -331,3 +331,37 @@ fn a_broken_catalog_runs_no_test() {
     assert_eq!(value["tests"], Value::Array(Vec::new()));
     assert!(value["errors"].as_u64().unwrap() >= 1);
 }
+
+#[test]
+fn lint_github_prints_workflow_commands_and_a_summary() {
+    let dir = scratch(
+        "github",
+        &[(
+            "flow.yaml",
+            "collections:\n  - name: acme/a b\n    schema: {type: object, properties: {id: {type: string}}, required: [id]}\n    key: [/id]\n",
+        )],
+    );
+    let summary = dir.join("summary.md");
+    let output = Command::new(env!("CARGO_BIN_EXE_flowctl"))
+        .args(["lint"])
+        .current_dir(&dir)
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        stdout,
+        "::error file=flow.yaml,line=2,col=11,endLine=2,endColumn=19,title=C5a::collection name \"acme/a b\" may contain only letters, digits, \"-\", \"_\", \".\", \"/\"\n"
+    );
+    let summary = std::fs::read_to_string(summary).unwrap();
+    assert!(
+        summary.starts_with("### flowctl lint: 1 error(s), 0 warning(s)"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("| error | `C5a` | flow.yaml:2:11 |"),
+        "{summary}"
+    );
+}

@@ -1,6 +1,7 @@
 //! Renderers: each output format of `build`, `lint` and `test`. They all start
 //! from [`Located`] diagnostics, so every format reports the same range.
 
+pub mod github;
 pub mod human;
 pub mod json;
 
