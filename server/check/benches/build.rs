@@ -3,20 +3,13 @@
 //! (`../shared/tools/lsp-bench/gen_catalog.py`, run once into `target/`).
 //! Targets on the 2-core machine: corpus < 50 ms, 1,000 collections < 1 s.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use load::DiskFetch;
 use url::Url;
 
 fn main() {
     divan::main();
-}
-
-fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared")
-        .canonicalize()
-        .expect("../shared beside the project")
 }
 
 fn build(root: &Url, fetch: &DiskFetch) -> usize {

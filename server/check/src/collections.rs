@@ -120,10 +120,10 @@ fn key(cx: &mut Context<'_>, collection: &Collection) {
         let role = KeyRole::Key {
             collection: &collection.name,
         };
-        if schemas::check_key_location(cx, shape, url, pointer, &role, &scope) {
-            if let Some(message) = schema::shape::key_reduction_warning(shape, pointer) {
-                cx.report(Diagnostic::warning("W1", scope, message));
-            }
+        if schemas::check_key_location(cx, shape, url, pointer, &role, &scope)
+            && let Some(message) = schema::shape::key_reduction_warning(shape, pointer)
+        {
+            cx.report(Diagnostic::warning("W1", scope, message));
         }
     }
 }

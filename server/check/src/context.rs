@@ -102,6 +102,7 @@ impl<'l> Context<'l> {
     /// Resolves a collection named at `scope` (a `source.name`, a test step's
     /// `collection`): it must exist (C12) and be visible from the file holding
     /// `scope` (C13).
+    #[allow(clippy::result_large_err)] // `Unresolved` holds the diagnostic to report.
     pub fn resolve_collection(
         &mut self,
         name: &str,

@@ -174,14 +174,14 @@ fn transform_checks<'l>(
             if !schemas::check_schema_use(cx, &url, &written, collection, SchemaRole::Source) {
                 None
             } else {
-                if let Some(collection_schema) = source.schema_url() {
-                    if schemas::same_schema(cx.loaded, &url, &collection_schema) {
-                        let message = format!(
-                            "transform \"{name}\" source schema is already the schema of \"{}\"; omit it",
-                            source.name
-                        );
-                        cx.report(Diagnostic::error("C21", written.clone(), message));
-                    }
+                if let Some(collection_schema) = source.schema_url()
+                    && schemas::same_schema(cx.loaded, &url, &collection_schema)
+                {
+                    let message = format!(
+                        "transform \"{name}\" source schema is already the schema of \"{}\"; omit it",
+                        source.name
+                    );
+                    cx.report(Diagnostic::error("C21", written.clone(), message));
                 }
                 Some(url)
             }

@@ -46,13 +46,13 @@ pub(crate) fn check(cx: &mut Context<'_>) {
             if !schemas::report_invalid_pointer(cx, location, &location_scope) {
                 continue;
             }
-            if let Some(canonical) = canonical.get(field) {
-                if canonical != location {
-                    let message = format!(
-                        "projection \"{field}\" is the automatic field for {canonical}; it cannot point at {location}"
-                    );
-                    cx.report(Diagnostic::error("C11b", location_scope.clone(), message));
-                }
+            if let Some(canonical) = canonical.get(field)
+                && canonical != location
+            {
+                let message = format!(
+                    "projection \"{field}\" is the automatic field for {canonical}; it cannot point at {location}"
+                );
+                cx.report(Diagnostic::error("C11b", location_scope.clone(), message));
             }
             let Some((url, shape)) = &schema_shape else {
                 continue;

@@ -132,25 +132,26 @@ pub(crate) fn check_schema_use(
     let clean = check_documents(cx, &document_url, role, &related);
     // The shape of a schema with invalid keywords or dangling references is
     // unreliable: its inspections would only echo those problems.
-    if clean && cx.schemas.inspected.insert(url.clone()) {
-        if let Some(shape) = cx.schemas.shape(loaded, url) {
-            for inspection in shape::inspect(&shape) {
-                // The root location is reported at the `schema` key that
-                // uses the schema; any other at its sub-schema's key.
-                let scope = match &inspection.origin {
-                    Some((document, pointer)) if !inspection.location_pointer.is_empty() => {
-                        Scope::new(document.clone(), pointer.clone())
-                    }
-                    _ => written.clone(),
-                };
-                let code = role.code(inspection.code);
-                if cx.schemas.reported.insert((code, scope.clone())) {
-                    cx.report(
-                        Diagnostic::error(code, scope, inspection.message)
-                            .at_key()
-                            .with_related(related.0.clone(), related.1.clone()),
-                    );
+    if clean
+        && cx.schemas.inspected.insert(url.clone())
+        && let Some(shape) = cx.schemas.shape(loaded, url)
+    {
+        for inspection in shape::inspect(&shape) {
+            // The root location is reported at the `schema` key that
+            // uses the schema; any other at its sub-schema's key.
+            let scope = match &inspection.origin {
+                Some((document, pointer)) if !inspection.location_pointer.is_empty() => {
+                    Scope::new(document.clone(), pointer.clone())
                 }
+                _ => written.clone(),
+            };
+            let code = role.code(inspection.code);
+            if cx.schemas.reported.insert((code, scope.clone())) {
+                cx.report(
+                    Diagnostic::error(code, scope, inspection.message)
+                        .at_key()
+                        .with_related(related.0.clone(), related.1.clone()),
+                );
             }
         }
     }

@@ -6,10 +6,10 @@ use url::Url;
 
 /// The root catalog's URL: a URL as is, else a path made absolute.
 pub fn root_url(source: &str, cwd: &Path) -> Result<Url, String> {
-    if let Ok(url) = Url::parse(source) {
-        if url.scheme().len() > 1 {
-            return Ok(url);
-        }
+    if let Ok(url) = Url::parse(source)
+        && url.scheme().len() > 1
+    {
+        return Ok(url);
     }
     let path = cwd.join(source);
     let path = path
@@ -21,12 +21,11 @@ pub fn root_url(source: &str, cwd: &Path) -> Result<Url, String> {
 /// How a resource is shown: relative to the working directory when under it,
 /// else its URL.
 pub fn display_path(url: &Url, cwd: &Path) -> String {
-    if url.scheme() == "file" {
-        if let Ok(path) = url.to_file_path() {
-            if let Ok(relative) = path.strip_prefix(cwd) {
-                return relative.display().to_string();
-            }
-        }
+    if url.scheme() == "file"
+        && let Ok(path) = url.to_file_path()
+        && let Ok(relative) = path.strip_prefix(cwd)
+    {
+        return relative.display().to_string();
     }
     url.to_string()
 }

@@ -124,19 +124,18 @@ pub(crate) fn lower_catalog(loader: &mut Loader<'_>, root: &Scope, json: &Value)
 /// Registers a collection and loads every schema it names.
 fn add_collection(loader: &mut Loader<'_>, collection: Collection) {
     loader.load_schema(&collection.scope.push("schema"), &collection.spec.schema);
-    if let Some(derivation) = &collection.spec.derivation {
-        if let Some(schema) = derivation
+    if let Some(derivation) = &collection.spec.derivation
+        && let Some(schema) = derivation
             .register
             .as_ref()
             .and_then(|register| register.schema.as_ref())
-        {
-            loader.load_schema(
-                &collection
-                    .scope
-                    .push_all(["derivation", "register", "schema"]),
-                schema,
-            );
-        }
+    {
+        loader.load_schema(
+            &collection
+                .scope
+                .push_all(["derivation", "register", "schema"]),
+            schema,
+        );
     }
     for (scope, _, transform) in collection.transforms() {
         if let Some(schema) = &transform.source.schema {
@@ -202,10 +201,10 @@ fn non_string_document_keys(loader: &mut Loader<'_>, documents: &Scope) {
             continue;
         }
         for entry in tree.entries(node) {
-            if let Some(key) = tree.scalar(entry.key) {
-                if !matches!(key.value, syntax::ScalarValue::String(_)) {
-                    found.push((tree.node(entry.key).range, key.text.clone()));
-                }
+            if let Some(key) = tree.scalar(entry.key)
+                && !matches!(key.value, syntax::ScalarValue::String(_))
+            {
+                found.push((tree.node(entry.key).range, key.text.clone()));
             }
             work.push(entry.value);
         }

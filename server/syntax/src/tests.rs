@@ -3,7 +3,7 @@
 use super::*;
 use serde_json::json;
 
-fn slice<'t>(text: &'t str, range: text::TextRange) -> &'t str {
+fn slice(text: &str, range: text::TextRange) -> &str {
     &text[range.start as usize..range.end as usize]
 }
 

@@ -261,7 +261,7 @@ impl Builder<'_> {
                     let range = self.token_range_at(at);
                     self.errors.push(SyntaxError {
                         range,
-                        message: format!("{}", error.info()),
+                        message: error.info().to_string(),
                         related: None,
                     });
                     break;

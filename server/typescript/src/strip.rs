@@ -478,7 +478,7 @@ fn string_is_closed(node: Node<'_>) -> bool {
     let count = node.child_count();
     let (Some(first), Some(last)) = (
         node.child(0),
-        count.checked_sub(1).and_then(|i| node.child(i as u32)),
+        count.checked_sub(1).and_then(|i| node.child(i)),
     ) else {
         return false;
     };

@@ -102,12 +102,11 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
 /// Where a failure is: the lambda position when a lambda failed, else the step.
 fn failure_location(loaded: &Loaded, result: &TestResult) -> Option<(Url, TextRange)> {
     let failure = result.failure.as_ref()?;
-    if let Problem::Error(error) = &failure.problem {
-        if let (Some(scope), Some(position)) = (&error.scope, &error.body_position) {
-            if let Some(location) = loaded.locate_in_scalar(scope, position.line, position.column) {
-                return Some((location.resource, location.range));
-            }
-        }
+    if let Problem::Error(error) = &failure.problem
+        && let (Some(scope), Some(position)) = (&error.scope, &error.body_position)
+        && let Some(location) = loaded.locate_in_scalar(scope, position.line, position.column)
+    {
+        return Some((location.resource, location.range));
     }
     let location = loaded.locate(&failure.scope, true)?;
     Some((location.resource, location.range))

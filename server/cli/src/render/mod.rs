@@ -34,14 +34,14 @@ pub fn locate_all<'d>(loaded: &Loaded, diagnostics: &'d [Diagnostic]) -> Vec<Loc
                 .or(location.as_ref().map(|location| location.range))
                 .unwrap_or_default();
             let mut related = Vec::new();
-            if let Some(anchor) = location.as_ref().and_then(|location| location.anchor_range) {
-                if let Some(file) = &file {
-                    related.push((
-                        file.clone(),
-                        anchor,
-                        "the value comes from this anchor".to_string(),
-                    ));
-                }
+            if let Some(anchor) = location.as_ref().and_then(|location| location.anchor_range)
+                && let Some(file) = &file
+            {
+                related.push((
+                    file.clone(),
+                    anchor,
+                    "the value comes from this anchor".to_string(),
+                ));
             }
             for item in &diagnostic.related {
                 if let Some(at) = loaded.locate(&item.scope, false) {

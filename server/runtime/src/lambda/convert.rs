@@ -70,6 +70,7 @@ pub(super) fn to_js<'js>(ctx: &Ctx<'js>, value: &Value) -> rquickjs::Result<JsVa
 
 /// The JSON of `value` with `JSON.stringify` semantics; `None` where
 /// `JSON.stringify` would produce nothing (`undefined`, functions, symbols).
+#[allow(clippy::only_used_in_recursion)] // `ctx` ties the values to their context.
 pub(super) fn from_js<'js>(
     ctx: &Ctx<'js>,
     value: JsValue<'js>,
@@ -137,7 +138,7 @@ fn number(float: f64) -> Value {
     }
     if float.fract() == 0.0 {
         // Below 2^63 the integer is exact; -0 prints as 0.
-        if float >= -9_223_372_036_854_775_808.0 && float < 9_223_372_036_854_775_808.0 {
+        if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&float) {
             return Value::Number((float as i64).into());
         }
         if float > 0.0 && float < 18_446_744_073_709_551_616.0 {
