@@ -66,8 +66,13 @@ pub enum LintFormat {
     Human,
     /// One JSON object with every diagnostic (see the README).
     Json,
-    /// GitHub Actions workflow commands (`::error file=…`).
+    /// GitHub Actions workflow commands (`::error file=…`), and a summary
+    /// in $GITHUB_STEP_SUMMARY when set.
     Github,
+    /// SARIF 2.1.0, one rule per diagnostic code (for code-scanning UIs).
+    Sarif,
+    /// JUnit XML, one test case per catalog file.
+    Junit,
 }
 
 #[derive(Debug, Args)]

@@ -365,3 +365,63 @@ fn lint_github_prints_workflow_commands_and_a_summary() {
         "{summary}"
     );
 }
+
+#[test]
+fn lint_sarif_conforms_to_sarif_2_1_0() {
+    let dir = repo().join("fixtures/invalid/multi-three-errors-two-files");
+    let output = flowctl(&["lint", "--format", "sarif"], &dir);
+    assert_eq!(output.status.code(), Some(1));
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let schema_path = repo().join("../shared/schemas-external/sarif-schema-2.1.0.json");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|error| format!("{} at {}", error, error.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let run = &sarif["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "flowctl");
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    let c12 = results
+        .iter()
+        .find(|result| result["ruleId"] == "C12")
+        .unwrap();
+    let region = &c12["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        c12["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "orders.flow.yaml"
+    );
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(12), Some(21))
+    );
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let index = c12["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(rules[index]["id"], "C12");
+}
+
+#[test]
+fn lint_junit_has_one_case_per_file() {
+    // Three files: the two catalog sources and the schema, which is clean.
+    let dir = repo().join("fixtures/invalid/multi-three-errors-two-files");
+    let output = flowctl(&["lint", "--format", "junit"], &dir);
+    assert_eq!(output.status.code(), Some(1));
+    let xml = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        xml.contains("<testsuite name=\"flowctl lint\" tests=\"3\" failures=\"2\">"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<testcase name=\"orders.flow.yaml\" classname=\"flowctl lint\">"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(
+            "orders.flow.yaml:12:21: error[C12]: no collection named &quot;billing/invoices&quot;"
+        ),
+        "{xml}"
+    );
+}

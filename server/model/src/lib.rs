@@ -7,6 +7,7 @@
 //! diagnostic is shown.
 
 pub mod catalog;
+pub mod codes;
 pub mod diagnostic;
 pub mod names;
 pub mod scope;

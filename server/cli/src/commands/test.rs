@@ -221,13 +221,6 @@ fn json_report(loaded: &Loaded, report: &TestReport, cwd: &Path) -> Value {
     json!({"tests": tests, "passed": report.passed(), "failed": report.failed()})
 }
 
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// JUnit XML: one test case per catalog test, the file as class name.
 fn junit(loaded: &Loaded, report: &TestReport, cwd: &Path) -> String {
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -247,8 +240,8 @@ fn junit(loaded: &Loaded, report: &TestReport, cwd: &Path) -> String {
         let path = render::display(&result.scope.resource, cwd);
         xml.push_str(&format!(
             "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3}\"",
-            xml_escape(&result.name),
-            xml_escape(&path),
+            crate::render::junit::escape(&result.name),
+            crate::render::junit::escape(&path),
             result.duration.as_secs_f64()
         ));
         match &result.failure {
@@ -260,10 +253,10 @@ fn junit(loaded: &Loaded, report: &TestReport, cwd: &Path) -> String {
                 let first = message.lines().next().unwrap_or_default();
                 xml.push_str(&format!(
                     ">\n      <failure message=\"{}\">{}{}</failure>\n    </testcase>\n",
-                    xml_escape(first),
-                    at.map(|at| format!("at {}\n", xml_escape(&at)))
+                    crate::render::junit::escape(first),
+                    at.map(|at| format!("at {}\n", crate::render::junit::escape(&at)))
                         .unwrap_or_default(),
-                    xml_escape(&message)
+                    crate::render::junit::escape(&message)
                 ));
             }
         }

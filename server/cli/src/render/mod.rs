@@ -4,6 +4,8 @@
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use std::path::Path;
 
