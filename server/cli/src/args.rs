@@ -6,7 +6,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// (schemas, reductions, TypeScript lambdas, the test runner). No platform, no
 /// Docker, no network unless a catalog names a remote URL.
 #[derive(Debug, Parser)]
-#[command(name = "flowctl", version, about, long_about = None)]
+#[command(
+    name = "flowctl",
+    version,
+    about = "Build, test and lint Estuary Flow catalogs, in one process: schemas, reductions, TypeScript lambdas and the test runner run here, with no platform and no network.",
+    after_help = "Examples:\n  flowctl build --source flow.yaml\n  flowctl test --source flow.yaml --filter carts\n  flowctl lint --format json\n  flowctl test --offline --map-url https://example.com/schemas/=./schemas/\n\nExit status: 0 success, 1 the catalog or a test has errors, 2 the command could not run."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
