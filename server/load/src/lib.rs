@@ -345,12 +345,20 @@ impl Loader<'_> {
         let Some(index) = self.fetch_resource(url, ResourceKind::Catalog, referrer) else {
             return;
         };
-        let json = self.loaded.resources[index].json.clone();
+        // Taken out while this file's imports and entities load (nothing reads
+        // a catalog's JSON meanwhile), and put back after: no copy.
+        let json = std::mem::take(&mut self.loaded.resources[index].json);
+        self.load_catalog_json(url, &json);
+        self.loaded.resources[index].json = json;
+    }
+
+    /// Imports (depth first), then the entities of one catalog source.
+    fn load_catalog_json(&mut self, url: &Url, json: &Value) {
         let root = Scope::root(url.clone());
-        match &json {
+        match json {
             Value::Null => return,
             Value::Object(_) => {
-                let structural = structure::check(&root, &json);
+                let structural = structure::check(&root, json);
                 self.loaded.diagnostics.extend(structural);
             }
             other => {
@@ -373,7 +381,7 @@ impl Loader<'_> {
             }
         }
         self.stack.pop();
-        lower::lower_catalog(self, &root, &json);
+        lower::lower_catalog(self, &root, json);
     }
 
     fn import(&mut self, from: &Url, written: &str, scope: &Scope) {
@@ -455,7 +463,7 @@ impl Loader<'_> {
                 self.loaded
                     .schemas
                     .add_document(url.clone(), inline.0.clone());
-                self.load_references(&url, &inline.0);
+                self.load_references(&url, schema::collect_refs(&url, &inline.0));
             }
         }
     }
@@ -464,13 +472,14 @@ impl Loader<'_> {
         let Some(index) = self.fetch_resource(url, ResourceKind::Schema, Some(referrer)) else {
             return;
         };
+        let references = schema::collect_refs(url, &self.loaded.resources[index].json);
         let json = self.loaded.resources[index].json.clone();
-        self.loaded.schemas.add_document(url.clone(), json.clone());
-        self.load_references(url, &json);
+        self.loaded.schemas.add_document(url.clone(), json);
+        self.load_references(url, references);
     }
 
-    fn load_references(&mut self, url: &Url, document: &Value) {
-        for reference in schema::collect_refs(url, document) {
+    fn load_references(&mut self, url: &Url, references: Vec<schema::SchemaRef>) {
+        for reference in references {
             let mut target = reference.target.clone();
             target.set_fragment(None);
             if self.loaded.schemas.document(&target).is_some()

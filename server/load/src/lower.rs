@@ -148,7 +148,7 @@ fn add_collection(loader: &mut Loader<'_>, collection: Collection) {
 /// Deserializes one entity; when its structure is broken, reports it (unless a
 /// C1b inside it was already reported) and skips it.
 fn entity<T: DeserializeOwned>(loader: &mut Loader<'_>, scope: &Scope, value: &Value) -> Option<T> {
-    match serde_json::from_value::<T>(value.clone()) {
+    match T::deserialize(value) {
         Ok(entity) => Some(entity),
         Err(error) => {
             let prefix = &scope.pointer;
