@@ -16,8 +16,7 @@ use url::Url;
 fn actual(dir: &Path) -> (Vec<(PathBuf, Expectation)>, Loaded) {
     let root = Url::from_file_path(dir.join("flow.yaml")).unwrap();
     let loaded = load::load(&root, &DiskFetch::new(Vec::new(), true));
-    let mut diagnostics = loaded.diagnostics.clone();
-    diagnostics.extend(check::check(&loaded));
+    let diagnostics = check::all_diagnostics(&loaded);
     let mut out = Vec::new();
     for diagnostic in &diagnostics {
         let Some(location) = loaded.locate(&diagnostic.scope, diagnostic.at_key) else {

@@ -23,8 +23,9 @@
 //!
 //! Tests: each module's unit tests (one or more per code, asserting the
 //! code, the message facts and the exact text under the range), plus
-//! `conformance` (the corpus checks cleanly; 1,000 collections check fast)
-//! and `fixtures` (every `fixtures/invalid/` case reports what it expects).
+//! `conformance` (the corpus checks cleanly; 1,000 chained collections check
+//! cleanly). The `fixtures/invalid/` suite, which needs the loader's codes
+//! too, is `tests/tests/fixtures.rs`.
 
 mod collections;
 mod context;
@@ -42,11 +43,15 @@ mod test_support;
 #[cfg(test)]
 mod conformance;
 
-#[cfg(test)]
-mod fixtures;
-
 use load::Loaded;
 use model::Diagnostic;
+
+/// Every diagnostic of a build: the loader's (C1a–C4), then the checks'.
+pub fn all_diagnostics(loaded: &Loaded) -> Vec<Diagnostic> {
+    let mut diagnostics = loaded.diagnostics.clone();
+    diagnostics.extend(check(loaded));
+    diagnostics
+}
 
 /// Runs every check over a loaded catalog. The result holds only this
 /// crate's diagnostics (the loader's are in `loaded.diagnostics`).

@@ -70,8 +70,7 @@ pub fn build_from_artifact(dir: &str) -> Result<Build, String> {
 
 /// Runs the checks over a loaded catalog.
 fn checked(loaded: Loaded, cwd: PathBuf) -> Build {
-    let mut diagnostics = loaded.diagnostics.clone();
-    diagnostics.extend(check::check(&loaded));
+    let diagnostics = check::all_diagnostics(&loaded);
     Build {
         loaded,
         diagnostics,
