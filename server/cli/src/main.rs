@@ -6,6 +6,7 @@
 
 mod args;
 mod commands;
+mod output;
 mod paths;
 mod render;
 
@@ -15,10 +16,10 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
-    match commands::run(cli) {
+    match commands::run(cli).and_then(|code| output::flush().map(|()| code)) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error}");
+            output::eprint_line(&format!("error: {error}"));
             ExitCode::from(2)
         }
     }
