@@ -559,3 +559,44 @@ fn max_file_size_flag_raises_and_lowers_the_limit() {
     let output = flowctl(&["lint", "--max-file-size", "lots"], &dir);
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn a_lambda_failure_in_another_file_names_that_file_and_the_throw_line() {
+    let dir = scratch(
+        "lambda-path",
+        &[
+            (
+                "flow.yaml",
+                "import: [derive.flow.yaml]\ntests:\n  throws:\n    - ingest:\n        collection: acme/pings\n        documents: [{id: a}]\n",
+            ),
+            (
+                "derive.flow.yaml",
+                concat!(
+                    "collections:\n",
+                    "  - name: acme/pings\n",
+                    "    schema: {type: object, properties: {id: {type: string}}, required: [id]}\n",
+                    "    key: [/id]\n",
+                    "  - name: acme/echo\n",
+                    "    schema: {type: object, properties: {id: {type: string}}, required: [id]}\n",
+                    "    key: [/id]\n",
+                    "    derivation:\n",
+                    "      transform:\n",
+                    "        fromPings:\n",
+                    "          source: {name: acme/pings}\n",
+                    "          publish:\n",
+                    "            nodeJS: |2\n",
+                    "                const id = source.id;\n",
+                    "              throw new Error(id);\n",
+                ),
+            ),
+        ],
+    );
+    let output = flowctl(&["test", "--format", "json"], &dir);
+    assert_eq!(output.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let failure = &report["tests"][0]["failure"];
+    assert_eq!(report["tests"][0]["path"], "flow.yaml");
+    assert_eq!(failure["path"], "derive.flow.yaml", "{report:#}");
+    // 0-based line 14: the `throw`, not the line after it.
+    assert_eq!(failure["range"]["start"]["line"], 14, "{report:#}");
+}

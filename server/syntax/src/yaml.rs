@@ -418,7 +418,7 @@ impl Builder<'_> {
                     return true;
                 }
                 let flow = matches!(
-                    self.text.as_bytes().get(range.start as usize),
+                    self.text.as_bytes().get(self.after_properties(range.start)),
                     Some(b'[' | b'{')
                 );
                 if anchor > 0 {
@@ -487,6 +487,24 @@ impl Builder<'_> {
                 self.attach(id)
             }
         }
+    }
+
+    /// The offset of a node's content after its anchor and tag (`&a !t {`):
+    /// a collection's span starts at its properties.
+    fn after_properties(&self, mut at: u32) -> usize {
+        let bytes = self.text.as_bytes();
+        while let Some(b'&' | b'!') = bytes.get(at as usize) {
+            while bytes
+                .get(at as usize)
+                .is_some_and(|b| !b.is_ascii_whitespace())
+            {
+                at += 1;
+            }
+            while bytes.get(at as usize).is_some_and(u8::is_ascii_whitespace) {
+                at += 1;
+            }
+        }
+        at as usize
     }
 
     /// saphyr's scalar spans vary by style; normalise to the scalar's written text
