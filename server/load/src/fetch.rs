@@ -167,12 +167,16 @@ impl DiskFetch {
             .read_to_end(&mut bytes)
             .map_err(Err)?;
         if bytes.len() as u64 > self.max_file_size {
-            return Err(Ok(format!(
-                "{what} is larger than the limit of {} per resource (raise it with --max-file-size)",
-                size_text(self.max_file_size)
-            )));
+            return Err(Ok(self.too_large(what)));
         }
         Ok(bytes)
+    }
+
+    fn too_large(&self, what: &str) -> String {
+        format!(
+            "{what} is larger than the limit of {} per resource (raise it with --max-file-size)",
+            size_text(self.max_file_size)
+        )
     }
 
     /// Fetches an `http(s)` URL with curl: those two protocols only (also
@@ -225,6 +229,11 @@ impl DiskFetch {
         let body = body.map_err(|error| {
             error.unwrap_or_else(|io| format!("fetch failed: reading the response: {io}"))
         })?;
+        // curl's own refusal when the announced length is over the cap.
+        const CURL_FILESIZE_EXCEEDED: i32 = 63;
+        if output.status.code() == Some(CURL_FILESIZE_EXCEEDED) {
+            return Err(self.too_large("the response"));
+        }
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
             let reason = stderr.trim().trim_start_matches("curl: ");
@@ -319,6 +328,86 @@ impl Fetch for DiskFetch {
                     .clone()
             }
             scheme => Err(format!("unsupported URL scheme \"{scheme}\"")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
+
+    use super::*;
+
+    /// Serves one HTTP request on a local port with `response`, returning
+    /// the base URL.
+    fn serve_once(response: Vec<u8>) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let Ok((stream, _)) = listener.accept() else {
+                return;
+            };
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let _ = reader.get_mut().write_all(&response);
+        });
+        format!("http://{address}/")
+    }
+
+    fn fetch_with_cap(response: Vec<u8>, cap: u64) -> Result<String, String> {
+        let url = Url::parse(&serve_once(response)).unwrap().join("s.yaml").unwrap();
+        let mut fetch = DiskFetch::new(Vec::new(), false);
+        fetch.max_file_size = cap;
+        fetch.fetch(&url)
+    }
+
+    #[test]
+    fn remote_responses_are_capped_with_or_without_a_length() {
+        let body = "x".repeat(5000);
+        let announced = format!("HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n{body}");
+        let error = fetch_with_cap(announced.into_bytes(), 1024).unwrap_err();
+        assert_eq!(
+            error,
+            "the response is larger than the limit of 1 KiB per resource (raise it with --max-file-size)"
+        );
+        let unannounced = format!("HTTP/1.0 200 OK\r\nConnection: close\r\n\r\n{body}");
+        let error = fetch_with_cap(unannounced.into_bytes(), 1024).unwrap_err();
+        assert!(error.starts_with("the response is larger than the limit"), "{error}");
+        let small = "HTTP/1.0 200 OK\r\nConnection: close\r\n\r\ntype: object\n";
+        assert_eq!(fetch_with_cap(small.as_bytes().to_vec(), 1024).unwrap(), "type: object\n");
+    }
+
+    #[test]
+    fn remote_redirects_cannot_reach_local_files() {
+        let redirect =
+            "HTTP/1.1 302 Found\r\nLocation: file:///etc/hostname\r\nContent-Length: 0\r\n\r\n";
+        let error = fetch_with_cap(redirect.as_bytes().to_vec(), 1 << 20).unwrap_err();
+        assert!(error.starts_with("fetch failed: "), "{error}");
+        assert!(error.contains("file"), "{error}");
+    }
+
+    #[test]
+    fn mapped_paths_are_decoded_normalised_and_kept_inside() {
+        for (rest, inside_dir) in [
+            ("a/b.yaml", Some("a/b.yaml")),
+            ("a/./b/../c.yaml", Some("a/c.yaml")),
+            ("%2Fetc%2Fpasswd", Some("etc/passwd")),
+            ("a%20b.yaml", Some("a b.yaml")),
+            ("..%2Fx", None),
+            ("a/../../x", None),
+            ("%2E%2E/x", None),
+            ("a%00b", None),
+            ("%FF", None),
+        ] {
+            assert_eq!(
+                inside(rest),
+                inside_dir.map(PathBuf::from),
+                "{rest}"
+            );
         }
     }
 }
