@@ -164,7 +164,11 @@ fn invalid_fixtures_are_well_formed() {
                 e.end_character
             );
         }
-        if let Some(code) = name.split('-').next().filter(|_| !name.starts_with("multi-")) {
+        if let Some(code) = name
+            .split('-')
+            .next()
+            .filter(|_| !name.starts_with("multi-"))
+        {
             assert!(
                 found.iter().any(|(_, e)| e.code == code),
                 "{name}: no expectation with code {code}"
@@ -185,7 +189,11 @@ fn invalid_fixtures_are_well_formed() {
                     continue;
                 }
                 let text = fs::read_to_string(&path).unwrap();
-                assert!(!text.contains("\n#@"), "{}: unconverted marker", path.display());
+                assert!(
+                    !text.contains("\n#@"),
+                    "{}: unconverted marker",
+                    path.display()
+                );
                 assert!(
                     path.to_string_lossy().ends_with(".yaml") || path.ends_with("expect.json"),
                     "{}: unexpected file in a fixture",

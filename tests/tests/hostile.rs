@@ -260,7 +260,8 @@ fn files_over_the_size_limit_are_c2_naming_file_and_limit() {
     let diagnostics = build_bounded(&root, &fetch, "big.schema.yaml");
     assert!(
         diagnostics.iter().any(|d| d.code == "C2"
-            && d.message.contains("big.schema.yaml is larger than the limit of 2 KiB")
+            && d.message
+                .contains("big.schema.yaml is larger than the limit of 2 KiB")
             && d.message.contains("--max-file-size")),
         "{diagnostics:#?}"
     );
@@ -291,7 +292,9 @@ fn files_that_are_not_schemas_or_catalogs_are_named_never_quoted() {
         "{not_schema:#?}"
     );
     assert!(
-        not_schema.iter().any(|m| m.contains("secrets.txt") && m.contains("holds a list")),
+        not_schema
+            .iter()
+            .any(|m| m.contains("secrets.txt") && m.contains("holds a list")),
         "{not_schema:#?}"
     );
     expect_at(
@@ -321,8 +324,9 @@ fn mapped_urls_stay_inside_their_directory_and_remote_cannot_reach_files() {
         .collect();
     // `%2Fetc%2Fpasswd` decodes to remote/etc/passwd, which does not exist.
     assert!(
-        c2.iter().any(|m| m.contains("%2Fetc%2Fpasswd")
-            && m.contains("remote/etc/passwd does not exist")),
+        c2.iter().any(
+            |m| m.contains("%2Fetc%2Fpasswd") && m.contains("remote/etc/passwd does not exist")
+        ),
         "{c2:#?}"
     );
     assert!(
@@ -332,8 +336,9 @@ fn mapped_urls_stay_inside_their_directory_and_remote_cannot_reach_files() {
         "{c2:#?}"
     );
     assert!(
-        c2.iter().any(|m| m.starts_with("could not load file:///etc/passwd: ")
-            && m.contains("evil.schema.yaml is a remote resource")),
+        c2.iter()
+            .any(|m| m.starts_with("could not load file:///etc/passwd: ")
+                && m.contains("evil.schema.yaml is a remote resource")),
         "{c2:#?}"
     );
     assert_eq!(c2.len(), 3, "{diagnostics:#?}");

@@ -27,6 +27,7 @@
 //! cleanly). The `fixtures/invalid/` suite, which needs the loader's codes
 //! too, is `tests/tests/fixtures.rs`.
 
+mod catalog_tests;
 mod collections;
 mod context;
 mod dependencies;
@@ -35,7 +36,6 @@ mod lambdas;
 mod projections;
 mod schemas;
 mod targets;
-mod catalog_tests;
 
 #[cfg(test)]
 mod test_support;

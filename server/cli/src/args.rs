@@ -136,7 +136,11 @@ fn parse_size(text: &str) -> Result<u64, String> {
         "kib" => 1 << 10,
         "mib" => 1 << 20,
         "gib" => 1 << 30,
-        other => return Err(format!("unknown size unit \"{other}\" (use KiB, MiB, GiB, KB, MB or GB)")),
+        other => {
+            return Err(format!(
+                "unknown size unit \"{other}\" (use KiB, MiB, GiB, KB, MB or GB)"
+            ));
+        }
     };
     digits
         .parse::<u64>()

@@ -223,11 +223,9 @@ fn run_lint(args: &args::LintArgs) -> Result<ExitCode, String> {
                 &serde_json::to_string_pretty(&value).map_err(|error| error.to_string())?,
             )?;
         }
-        LintFormat::Junit => crate::output::print_line(&render::junit::report(
-            &build.loaded,
-            &located,
-            &build.cwd,
-        ))?,
+        LintFormat::Junit => {
+            crate::output::print_line(&render::junit::report(&build.loaded, &located, &build.cwd))?
+        }
         LintFormat::Github => {
             let summary = std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from);
             render::github::write(&build.loaded, &located, &build.cwd, summary.as_deref())

@@ -291,7 +291,7 @@ fn size_text(bytes: u64) -> String {
     const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
     for (unit, size) in UNITS {
         if bytes >= size {
-            return if bytes % size == 0 {
+            return if bytes.is_multiple_of(size) {
                 format!("{} {unit}", bytes / size)
             } else {
                 format!("{:.1} {unit}", bytes as f64 / size as f64)
@@ -359,7 +359,10 @@ mod tests {
     }
 
     fn fetch_with_cap(response: Vec<u8>, cap: u64) -> Result<String, String> {
-        let url = Url::parse(&serve_once(response)).unwrap().join("s.yaml").unwrap();
+        let url = Url::parse(&serve_once(response))
+            .unwrap()
+            .join("s.yaml")
+            .unwrap();
         let mut fetch = DiskFetch::new(Vec::new(), false);
         fetch.max_file_size = cap;
         fetch.fetch(&url)
@@ -376,9 +379,15 @@ mod tests {
         );
         let unannounced = format!("HTTP/1.0 200 OK\r\nConnection: close\r\n\r\n{body}");
         let error = fetch_with_cap(unannounced.into_bytes(), 1024).unwrap_err();
-        assert!(error.starts_with("the response is larger than the limit"), "{error}");
+        assert!(
+            error.starts_with("the response is larger than the limit"),
+            "{error}"
+        );
         let small = "HTTP/1.0 200 OK\r\nConnection: close\r\n\r\ntype: object\n";
-        assert_eq!(fetch_with_cap(small.as_bytes().to_vec(), 1024).unwrap(), "type: object\n");
+        assert_eq!(
+            fetch_with_cap(small.as_bytes().to_vec(), 1024).unwrap(),
+            "type: object\n"
+        );
     }
 
     #[test]
@@ -403,11 +412,7 @@ mod tests {
             ("a%00b", None),
             ("%FF", None),
         ] {
-            assert_eq!(
-                inside(rest),
-                inside_dir.map(PathBuf::from),
-                "{rest}"
-            );
+            assert_eq!(inside(rest), inside_dir.map(PathBuf::from), "{rest}");
         }
     }
 }

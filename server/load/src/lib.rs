@@ -210,7 +210,9 @@ fn wrong_kind(
         }
         None => String::new(),
     };
-    Some(format!("it is not {expected}: the file holds {holds}{syntax}"))
+    Some(format!(
+        "it is not {expected}: the file holds {holds}{syntax}"
+    ))
 }
 
 /// A C1a diagnostic for a YAML problem at `range` of a resource's text.

@@ -71,7 +71,8 @@ pub(crate) fn lower_catalog(
             names.sort();
             for name in names {
                 let scope = root.push("collections").push(name);
-                let Some(spec) = entity::<CollectionSpec>(loader, &scope, &map[name], unexpected) else {
+                let Some(spec) = entity::<CollectionSpec>(loader, &scope, &map[name], unexpected)
+                else {
                     continue;
                 };
                 if spec.name.is_some() {
@@ -99,7 +100,8 @@ pub(crate) fn lower_catalog(
     {
         for (name, value) in targets {
             let scope = root.push("materializationTargets").push(name);
-            let Some(spec) = entity::<MaterializationTargetSpec>(loader, &scope, value, unexpected) else {
+            let Some(spec) = entity::<MaterializationTargetSpec>(loader, &scope, value, unexpected)
+            else {
                 continue;
             };
             loader.loaded.catalog.targets.push(Target {
@@ -191,8 +193,7 @@ fn entity<T: DeserializeOwned>(
     // A non-string `nodeJS` body is C28a, reported by the checks.
     if !reported && !has_non_string_lambda(value) {
         loader.error(
-            Diagnostic::error("C1b", scope.clone(), format!("invalid structure: {error}"))
-                .at_key(),
+            Diagnostic::error("C1b", scope.clone(), format!("invalid structure: {error}")).at_key(),
         );
     }
     None
@@ -210,8 +211,9 @@ fn remove_at(value: &mut Value, pointer: &str) {
     for token in &tokens {
         parent = match parent {
             Some(Value::Object(map)) => map.get_mut(token),
-            Some(Value::Array(items)) => schema::pointer::parse_index(token)
-                .and_then(|index| items.get_mut(index)),
+            Some(Value::Array(items)) => {
+                schema::pointer::parse_index(token).and_then(|index| items.get_mut(index))
+            }
             _ => None,
         };
     }

@@ -129,7 +129,9 @@ impl ScalarMap<'_> {
     pub fn range(&self, start: u32, end: u32) -> TextRange {
         let clamp = |offset: u32| offset.clamp(self.node.start, self.node.end);
         match self.mapping {
-            Mapping::Contiguous(at) => TextRange::new(clamp(at + start), clamp(at + end.max(start))),
+            Mapping::Contiguous(at) => {
+                TextRange::new(clamp(at + start), clamp(at + end.max(start)))
+            }
             Mapping::Lines { first_line, indent } => {
                 let file = &self.resource.line_index;
                 let text: &str = &self.resource.text;

@@ -177,7 +177,9 @@ fn char_in_scalar(loaded: &Loaded, pointer: &str, line: u32, column: u32) -> Str
         .unwrap();
     let text = &loaded.resource(&location.resource).unwrap().text;
     let range = location.range;
-    let line_start = text[..range.start as usize].rfind('\n').map_or(0, |at| at + 1);
+    let line_start = text[..range.start as usize]
+        .rfind('\n')
+        .map_or(0, |at| at + 1);
     // The character, and the file line it is on (to catch off-by-one lines).
     format!(
         "{}|{}",

@@ -276,8 +276,14 @@ fn chained_aliases_are_expanded_without_recursion_and_bounded_in_depth() {
     let parse = parse(&text);
     assert!(parse.errors.is_empty(), "{:?}", parse.errors);
     let error = parse.tree.document_json().unwrap_err();
-    assert!(error.message.contains("deeper than 200 levels"), "{error:?}");
-    assert_eq!(&text[error.range.start as usize..error.range.end as usize], "*a0");
+    assert!(
+        error.message.contains("deeper than 200 levels"),
+        "{error:?}"
+    );
+    assert_eq!(
+        &text[error.range.start as usize..error.range.end as usize],
+        "*a0"
+    );
     // Within the bound, the same construction expands.
     let shallow = "a: &a [[1]]\nb: &b [[*a]]\nc: [[*b]]\n";
     assert_eq!(
