@@ -390,3 +390,25 @@ fn checked_in_hostile_files() {
     assert!(build_file("empty.flow.yaml").is_empty());
     assert!(build_file("ref-cycle/flow.yaml").is_empty());
 }
+
+#[test]
+fn messages_quote_only_an_excerpt_of_a_long_schema_value() {
+    let long = "q".repeat(50_000);
+    let text = format!(
+        "collections:\n  - name: acme/long\n    schema: {{type: object, properties: {{id: {{type: \"{long}\"}}}}}}\n    key: [/id]\n"
+    );
+    let diagnostics = build(&[("flow.yaml", text)]);
+    assert!(
+        diagnostics.iter().any(|d| d.code == "C9"),
+        "{:#?}",
+        diagnostics.iter().map(|d| d.code).collect::<Vec<_>>()
+    );
+    for diagnostic in &diagnostics {
+        assert!(
+            diagnostic.message.len() < 1_000,
+            "{} quotes {} bytes",
+            diagnostic.code,
+            diagnostic.message.len()
+        );
+    }
+}

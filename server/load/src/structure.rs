@@ -170,7 +170,8 @@ fn report(
             ));
         }
         _ => {
-            out.push(Diagnostic::error("C1b", at, error.to_string()));
+            let message = model::diagnostic::excerpt(&error.to_string()).into_owned();
+            out.push(Diagnostic::error("C1b", at, message));
         }
     }
 }

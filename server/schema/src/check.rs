@@ -49,7 +49,7 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
         document: doc_url.clone(),
         message: format!(
             "invalid schema at {doc_url}#{pointer}: {}",
-            excerpt(&detail)
+            model::diagnostic::excerpt(&detail)
         ),
         pointer,
         code: "C9",
@@ -116,18 +116,6 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
     problems.retain(|p| seen.insert(p.pointer.clone()));
     problems
 }
-
-/// At most [`MAX_DETAIL`] characters of a problem's detail: it may quote a
-/// schema value, and a message quotes a short excerpt of one, never a whole
-/// (possibly huge, possibly secret) value.
-fn excerpt(detail: &str) -> std::borrow::Cow<'_, str> {
-    match detail.char_indices().nth(MAX_DETAIL) {
-        Some((cut, _)) => format!("{}…", &detail[..cut]).into(),
-        None => detail.into(),
-    }
-}
-
-const MAX_DETAIL: usize = 200;
 
 /// A message for a meta-schema error, clearer than the generic one where
 /// the keyword is known, and the pointer narrowed to the bad list entry.
