@@ -13,13 +13,38 @@ mod render;
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::error::ErrorKind;
 
 fn main() -> ExitCode {
-    let cli = args::Cli::parse();
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return clap_exit(&error),
+    };
     match commands::run(cli).and_then(|code| output::flush().map(|()| code)) {
         Ok(code) => code,
         Err(error) => {
             output::eprint_line(&format!("error: {error}"));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `--help` and `--version` go to stdout like any output (a closed pipe is
+/// quiet, another write error exits 2); argument errors to stderr, exit 2.
+fn clap_exit(error: &clap::Error) -> ExitCode {
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let text = error.render().to_string();
+            match output::print_line(text.trim_end()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    output::eprint_line(&format!("error: {message}"));
+                    ExitCode::from(2)
+                }
+            }
+        }
+        _ => {
+            let _ = error.print();
             ExitCode::from(2)
         }
     }

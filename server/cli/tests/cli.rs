@@ -454,13 +454,20 @@ const STDOUT_COMMANDS: &[(&[&str], &str, i32)] = &[
     (&["test", "--format", "tap"], TEST_CATALOG, 0),
     (&["test", "--format", "junit"], TEST_CATALOG, 0),
     (&["json-schema"], TEST_CATALOG, 0),
+    (&["--help"], TEST_CATALOG, 0),
+    (&["lint", "--help"], TEST_CATALOG, 0),
+    (&["--version"], TEST_CATALOG, 0),
 ];
 const LINT_CATALOG: &str = "fixtures/invalid/multi-three-errors-two-files/flow.yaml";
 const TEST_CATALOG: &str = "fixtures/greenhouse/flow.yaml";
 
 fn with_source<'a>(args: &[&'a str], catalog: &'a str) -> Vec<&'a str> {
     let mut all = args.to_vec();
-    if args[0] != "json-schema" {
+    if args[0] != "json-schema"
+        && !args
+            .iter()
+            .any(|arg| arg.starts_with("--h") || arg.starts_with("--v"))
+    {
         all.extend(["--offline", "--source", catalog]);
     }
     all
