@@ -1,7 +1,9 @@
 //! Lowering one catalog source's JSON into model entities, section by section in
 //! the order of catalog.md §3, each entity with its scope. An entity whose
-//! structure is broken (already reported as C1b) is skipped; the others still
-//! load.
+//! only structural mistakes are unexpected properties (a typo such as
+//! `projection:`) is lowered without them, so nothing that names it gets a
+//! false error; an entity broken otherwise (already reported as C1b) is
+//! skipped, and the others still load.
 
 use model::{
     Collection, CollectionSpec, Diagnostic, MaterializationTargetSpec, NodeDependency, Scope,
