@@ -239,6 +239,7 @@ pub fn load(root: &Url, fetch: &dyn Fetch) -> Loaded {
         loaded: Loaded::default(),
         open: HashSet::new(),
         edges: HashMap::new(),
+        failed: HashMap::new(),
     };
     loader.loaded.root = Some(root.clone());
     loader.load_catalog(root, None);
@@ -252,6 +253,8 @@ struct Loader<'f> {
     open: HashSet<Url>,
     /// Import edges recorded so far.
     edges: HashMap<Url, Vec<Url>>,
+    /// Resources that could not be loaded as a kind, with the reason.
+    failed: HashMap<(Url, ResourceKind), String>,
 }
 
 /// A catalog source whose imports are being loaded (see `Loader::load_catalog`).
@@ -316,32 +319,38 @@ impl Loader<'_> {
             }
             return None;
         }
-        let text = match self.fetch.fetch(url) {
-            Ok(text) => text,
+        let scope = || {
+            referrer
+                .cloned()
+                .unwrap_or_else(|| Scope::root(url.clone()))
+        };
+        // A URL that failed once fails the same way at every reference,
+        // without being read again (a thousand `$ref`s to a huge file must
+        // not read it a thousand times).
+        if let Some(reason) = self.failed.get(&(url.clone(), kind)).cloned() {
+            let message = format!("could not load {url}: {reason}");
+            self.error(Diagnostic::error("C2", scope(), message));
+            return None;
+        }
+        let read = self.fetch.fetch(url).and_then(|text| {
+            let parse = syntax::parse(&text);
+            let line_index = LineIndex::new(&text);
+            // Not registered when it is not what it is used as: nothing can
+            // point into (and so quote) such a file.
+            match wrong_kind(&parse, kind, &text, &line_index) {
+                Some(reason) => Err(reason),
+                None => Ok((text, parse, line_index)),
+            }
+        });
+        let (text, parse, line_index) = match read {
+            Ok(read) => read,
             Err(reason) => {
-                let scope = referrer
-                    .cloned()
-                    .unwrap_or_else(|| Scope::root(url.clone()));
-                self.error(Diagnostic::error(
-                    "C2",
-                    scope,
-                    format!("could not load {url}: {reason}"),
-                ));
+                let message = format!("could not load {url}: {reason}");
+                self.error(Diagnostic::error("C2", scope(), message));
+                self.failed.insert((url.clone(), kind), reason);
                 return None;
             }
         };
-        let parse = syntax::parse(&text);
-        let line_index = LineIndex::new(&text);
-        if let Some(reason) = wrong_kind(&parse, kind, &text, &line_index) {
-            // Not registered: nothing can point into (and so quote) a file
-            // that is not what it is used as.
-            let scope = referrer
-                .cloned()
-                .unwrap_or_else(|| Scope::root(url.clone()));
-            let message = format!("could not load {url}: {reason}");
-            self.error(Diagnostic::error("C2", scope, message));
-            return None;
-        }
         for error in &parse.errors {
             let mut diagnostic = yaml_error(url, &text, &line_index, error.range, &error.message);
             if let Some((range, message)) = &error.related {

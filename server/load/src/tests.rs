@@ -344,3 +344,25 @@ fn files_of_the_wrong_kind_are_c2_at_the_reference_without_their_content() {
     assert_eq!(codes(&loaded), ["C2", "C2", "C1a"]);
     assert_eq!(loaded.resources.len(), 3);
 }
+
+#[test]
+fn a_resource_that_failed_is_not_fetched_again() {
+    struct Counting(MemoryFetch, std::cell::Cell<usize>);
+    impl Fetch for Counting {
+        fn fetch(&self, url: &Url) -> Result<String, String> {
+            self.1.set(self.1.get() + 1);
+            self.0.fetch(url)
+        }
+    }
+    let mut files = MemoryFetch::new();
+    let collections: String = (0..50)
+        .map(|i| format!("  - {{name: c{i}, schema: {{$ref: notes.txt}}, key: [/k]}}\n"))
+        .collect();
+    files.insert(url("flow.yaml"), format!("collections:\n{collections}"));
+    files.insert(url("notes.txt"), "just some text\n");
+    let fetch = Counting(files, std::cell::Cell::new(0));
+    let loaded = load(&url("flow.yaml"), &fetch);
+    assert_eq!(loaded.diagnostics.len(), 50);
+    assert!(loaded.diagnostics.iter().all(|d| d.code == "C2"));
+    assert_eq!(fetch.1.get(), 2, "flow.yaml and notes.txt, once each");
+}
