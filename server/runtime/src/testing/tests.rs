@@ -139,8 +139,8 @@ tests:
 
 #[test]
 fn a_failing_lambda_fails_only_its_own_test() {
-    let (catalog, mut plan) = catalog(CATALOG);
-    let report = run_all(&mut plan, &catalog);
+    let (catalog, plan) = catalog(CATALOG);
+    let report = run_all(&plan, &catalog);
     let names: Vec<(&str, bool)> = report
         .results
         .iter()
@@ -203,8 +203,13 @@ fn a_failing_lambda_fails_only_its_own_test() {
 
 #[test]
 fn a_failing_verify_reports_a_per_document_diff() {
-    let (catalog, mut plan) = catalog(CATALOG);
-    let report = run_matching(&mut plan, &catalog, |test| test.name.starts_with("c:"));
+    let (catalog, plan) = catalog(CATALOG);
+    let report = run_matching(
+        &plan,
+        &catalog,
+        |test| test.name.starts_with("c:"),
+        &RunOptions::default(),
+    );
     assert_eq!(report.results.len(), 1);
     let result = &report.results[0];
     let failure = result.failure.as_ref().expect("failed");
