@@ -163,7 +163,7 @@ fn nothing_outside_the_sandbox_is_reachable_and_limits_are_named() {
         &[
             (
                 "must fail: endless recursion is a RangeError",
-                "stack overflow",
+                "Maximum call stack size exceeded",
             ),
             (
                 "must fail: a heap bomb names the memory limit",

@@ -188,6 +188,25 @@ pub trait LambdaHost {
     }
 }
 
+/// Whether `lambda` compiles, as the QuickJS host decides when it runs it: the
+/// build-time check (catalog C29) and the runtime share this one verdict. Uses
+/// one QuickJS host per thread, started on first use.
+pub fn check_syntax(lambda: &LambdaSource) -> Result<(), LambdaError> {
+    thread_local! {
+        static CHECKER: std::cell::RefCell<Option<QuickJsHost>> = const { std::cell::RefCell::new(None) };
+    }
+    CHECKER.with(|checker| {
+        let mut checker = checker.borrow_mut();
+        if checker.is_none() {
+            *checker = Some(QuickJsHost::new(QuickJsConfig::default())?);
+        }
+        match checker.as_mut() {
+            Some(host) => host.check_syntax(lambda),
+            None => Ok(()),
+        }
+    })
+}
+
 /// The identifier a body uses for a `nodeDependencies` package (runtime.md §8.1):
 /// every character that cannot appear in an identifier becomes `_`, and a leading
 /// `@` is dropped (`@scope/pkg` → `scope_pkg`, `lodash.merge` → `lodash_merge`).

@@ -356,7 +356,7 @@ fn tap(loaded: &Loaded, report: &TestReport, cwd: &Path) -> String {
             None => {
                 out.push_str(&format!("ok {} - {path} :: {}\n", index + 1, result.name));
             }
-            Some(failure) => {
+            Some(_) => {
                 out.push_str(&format!(
                     "not ok {} - {path} :: {}\n  ---\n",
                     index + 1,

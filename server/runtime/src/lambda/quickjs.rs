@@ -156,6 +156,29 @@ impl QuickJsHost {
         })
     }
 
+    /// Whether `lambda` compiles, exactly as [`LambdaHost::compile`] decides,
+    /// without keeping it: for build-time checks (catalog C29). Nothing of the
+    /// body runs.
+    pub fn check_syntax(&mut self, lambda: &LambdaSource) -> Result<(), LambdaError> {
+        let stripped = typescript::strip_types(&lambda.body);
+        let checked = Lambda {
+            filename: format!("{}/{}#check", lambda.name, lambda.kind),
+            javascript: wrap(lambda, &stripped.javascript),
+            source: lambda.clone(),
+        };
+        let time_limit = self.config.time_limit;
+        let engine = self.engine()?;
+        let check = contained(lambda, &stripped.javascript);
+        // Evaluating the wrapper only creates its factory; it is not called.
+        let outcome = engine
+            .parse_contained(&checked, &check, time_limit)
+            .and_then(|()| engine.parse_contained(&checked, &checked.javascript, time_limit));
+        if engine.memory.refused() {
+            self.engine = None;
+        }
+        outcome.map_err(|error| prefer_tree_sitter(error, &stripped))
+    }
+
     /// The engine, rebuilt if it was dropped (lambdas are then compiled again
     /// lazily, on their next call).
     fn engine(&mut self) -> Result<&mut Engine, LambdaError> {
@@ -212,18 +235,7 @@ impl LambdaHost for QuickJsHost {
                 self.lambdas.push(compiled);
                 Ok(LambdaId(id))
             }
-            Err(mut error) => {
-                // QuickJS decides; tree-sitter's message, when it has one, names
-                // TypeScript constructs better and points at the first problem.
-                if error.kind == LambdaErrorKind::Syntax
-                    && let Some(first) = stripped.errors.first()
-                {
-                    error.message = first.message.clone();
-                    error.line = Some(first.line);
-                    error.column = Some(first.column);
-                }
-                Err(error)
-            }
+            Err(error) => Err(prefer_tree_sitter(error, &stripped)),
         }
     }
 
@@ -274,6 +286,20 @@ impl LambdaHost for QuickJsHost {
     fn take_console(&mut self) -> Vec<ConsoleLine> {
         std::mem::take(&mut self.console)
     }
+}
+
+/// QuickJS decides whether a body compiles; when it does not and tree-sitter
+/// found a problem too, tree-sitter's message names TypeScript constructs
+/// better and points at the first problem.
+fn prefer_tree_sitter(mut error: LambdaError, stripped: &typescript::Stripped) -> LambdaError {
+    if error.kind == LambdaErrorKind::Syntax
+        && let Some(first) = stripped.errors.first()
+    {
+        error.message = first.message.clone();
+        error.line = Some(first.line);
+        error.column = Some(first.column);
+    }
+    error
 }
 
 /// The parameters, and `async` or not (see the module docs).
@@ -488,7 +514,17 @@ impl Engine {
             let parsed = ctx.eval_with_options::<JsValue, _>(check.as_bytes().to_vec(), options(lambda));
             match parsed {
                 Ok(_) => Ok(()),
-                Err(error) => Err(syntax_failure(&ctx, error, lambda, interrupted)),
+                Err(error) => {
+                    let mut failure = syntax_failure(&ctx, error, lambda, interrupted);
+                    if failure.kind == LambdaErrorKind::Syntax
+                        && failure.message.contains("label not found")
+                        && at_body_end(&lambda.source.body, &failure)
+                    {
+                        // Only our closing `break` can be missing its label there.
+                        failure.message = "the body closes the function it is written in (a closing bracket without its opening one, as JavaScript reads it: `<!--` and `-->` start comments)".to_owned();
+                    }
+                    Err(failure)
+                }
             }
         });
         self.deadline.set(None);
@@ -615,6 +651,14 @@ impl Engine {
         }
         outcome
     }
+}
+
+/// Whether an error's position is the end of the body, where positions after
+/// it (in the wrapper's closing text) are clamped.
+fn at_body_end(body: &str, error: &LambdaError) -> bool {
+    let last = body.split('\n').count().saturating_sub(1) as u32;
+    let last_text = body.rsplit('\n').next().unwrap_or("");
+    error.line == Some(last) && error.column == Some(utf16_len(last_text))
 }
 
 /// How every lambda text is evaluated: global code, strict, named for traces.
