@@ -388,6 +388,32 @@ mod unit {
     }
 
     #[test]
+    fn c29_verdict_is_quickjs_s() {
+        // tree-sitter reads `<!--` as code; QuickJS (which runs the body) as a
+        // comment, after which the body closes its wrapper: C29.
+        let escape = derivation(
+            "          publish:\n            nodeJS: |\n              x <!--x /*\n              }; })(); globalThis.pwned = 1; (function () { return function () { //*/\n              return [source];\n",
+        );
+        let escaped = run(&[("flow.yaml", &escape), ("s.yaml", SCHEMA)]);
+        let found = escaped.only("C29");
+        assert!(
+            found
+                .message
+                .contains("closes the function it is written in"),
+            "{found:#?}"
+        );
+        // Rejected by QuickJS only: a parameter redeclared (publish has `register`).
+        let redeclared =
+            derivation("          publish: { nodeJS: \"let register = 1; return [];\" }\n");
+        run(&[("flow.yaml", &redeclared), ("s.yaml", SCHEMA)]).only("C29");
+        // Enums build (runtime.md §8.3: type-correct code MUST build).
+        let enums = derivation(
+            "          publish: { nodeJS: \"enum E { A, B } return [{id: source.id, n: E.B}];\" }\n",
+        );
+        run(&[("flow.yaml", &enums), ("s.yaml", SCHEMA)]).assert_clean();
+    }
+
+    #[test]
     fn c28a_nodejs_body_that_is_not_a_string() {
         let text = derivation(
             "          publish:\n            nodeJS:\n              file: copy-order.ts\n",

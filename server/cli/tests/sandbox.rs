@@ -32,7 +32,9 @@ fn run(name: &str, extra: &[&str]) -> (Value, String, Duration) {
     let started = Instant::now();
     let output = Command::new("sh")
         .arg("-c")
-        .arg(format!("ulimit -v {ADDRESS_SPACE_KIB} && exec \"$0\" \"$@\""))
+        .arg(format!(
+            "ulimit -v {ADDRESS_SPACE_KIB} && exec \"$0\" \"$@\""
+        ))
         .arg(env!("CARGO_BIN_EXE_flowctl"))
         .args(["test", "--offline", "--format", "json", "--source"])
         .arg(&source)
@@ -106,8 +108,15 @@ fn huge_results_fail_naming_the_limit_and_reports_shorten_long_values() {
         ],
     );
     // The 200,000-character note appears nowhere in full.
-    assert!(!stdout.contains(&"y".repeat(5_000)), "a long value was not shortened");
-    assert!(stdout.contains("(200000 bytes in all)"), "{}", runtime_shorten(&stdout));
+    assert!(
+        !stdout.contains(&"y".repeat(5_000)),
+        "a long value was not shortened"
+    );
+    assert!(
+        stdout.contains("(200000 bytes in all)"),
+        "{}",
+        runtime_shorten(&stdout)
+    );
 }
 
 #[test]
@@ -121,10 +130,9 @@ fn a_body_that_closes_its_wrapper_is_refused_and_runs_nothing() {
     assert_eq!(diagnostics.len(), 1, "{report}");
     assert_eq!(diagnostics[0]["code"], "C29");
     assert!(
-        diagnostics[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("hostile/escape/fromPings publish: the body closes the function it is written in"),
+        diagnostics[0]["message"].as_str().unwrap().contains(
+            "hostile/escape/fromPings publish: the body closes the function it is written in"
+        ),
         "{report}"
     );
 }

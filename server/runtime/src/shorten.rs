@@ -35,11 +35,7 @@ pub fn shorten_value(value: &Value) -> Value {
             while !text.is_char_boundary(end) {
                 end -= 1;
             }
-            Value::String(format!(
-                "{}… ({} bytes in all)",
-                &text[..end],
-                text.len()
-            ))
+            Value::String(format!("{}… ({} bytes in all)", &text[..end], text.len()))
         }
         Value::Array(items) => {
             let mut shortened: Vec<Value> = items
@@ -57,7 +53,12 @@ pub fn shorten_value(value: &Value) -> Value {
         }
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(key, item)| (shorten(key.clone(), MAX_REPORTED_STRING), shorten_value(item)))
+                .map(|(key, item)| {
+                    (
+                        shorten(key.clone(), MAX_REPORTED_STRING),
+                        shorten_value(item),
+                    )
+                })
                 .collect(),
         ),
         other => other.clone(),

@@ -397,9 +397,7 @@ impl Pass<'_> {
                     };
                     let key = match member.kind() {
                         "string" => self.text(member),
-                        "property_identifier" | "number" => {
-                            string_literal(&self.text(member))
-                        }
+                        "property_identifier" | "number" => string_literal(&self.text(member)),
                         _ => {
                             self.errors.push(Problem::at(
                                 member,
@@ -576,13 +574,54 @@ fn string_literal(text: &str) -> String {
 fn is_reserved(word: &str) -> bool {
     matches!(
         word,
-        "break" | "case" | "catch" | "class" | "const" | "continue" | "debugger" | "default"
-            | "delete" | "do" | "else" | "enum" | "export" | "extends" | "false" | "finally"
-            | "for" | "function" | "if" | "import" | "in" | "instanceof" | "new" | "null"
-            | "return" | "super" | "switch" | "this" | "throw" | "true" | "try" | "typeof"
-            | "var" | "void" | "while" | "with" | "yield" | "let" | "static" | "implements"
-            | "interface" | "package" | "private" | "protected" | "public" | "await"
-            | "arguments" | "eval"
+        "break"
+            | "case"
+            | "catch"
+            | "class"
+            | "const"
+            | "continue"
+            | "debugger"
+            | "default"
+            | "delete"
+            | "do"
+            | "else"
+            | "enum"
+            | "export"
+            | "extends"
+            | "false"
+            | "finally"
+            | "for"
+            | "function"
+            | "if"
+            | "import"
+            | "in"
+            | "instanceof"
+            | "new"
+            | "null"
+            | "return"
+            | "super"
+            | "switch"
+            | "this"
+            | "throw"
+            | "true"
+            | "try"
+            | "typeof"
+            | "var"
+            | "void"
+            | "while"
+            | "with"
+            | "yield"
+            | "let"
+            | "static"
+            | "implements"
+            | "interface"
+            | "package"
+            | "private"
+            | "protected"
+            | "public"
+            | "await"
+            | "arguments"
+            | "eval"
     )
 }
 

@@ -109,8 +109,7 @@ pub(super) struct ConsoleBuffer {
 impl ConsoleBuffer {
     /// Keeps a line if the call's budget allows, else counts it as dropped.
     pub(super) fn push(&mut self, level: &str, text: String) {
-        if self.lines.len() >= MAX_LINES_PER_CALL || self.bytes + text.len() > MAX_BYTES_PER_CALL
-        {
+        if self.lines.len() >= MAX_LINES_PER_CALL || self.bytes + text.len() > MAX_BYTES_PER_CALL {
             self.dropped += 1;
             return;
         }

@@ -65,8 +65,10 @@ impl Budget {
         }
         self.bytes_left -= bytes;
         self.values = self.values.wrapping_add(1);
-        if self.values % CLOCK_EVERY == 0
-            && self.deadline.is_some_and(|deadline| Instant::now() >= deadline)
+        if self.values.is_multiple_of(CLOCK_EVERY)
+            && self
+                .deadline
+                .is_some_and(|deadline| Instant::now() >= deadline)
         {
             return Err(FromJsError::Timeout);
         }
@@ -91,9 +93,9 @@ impl Budget {
 
 /// `32 MiB`, `512 KiB`, `100 bytes`.
 pub(super) fn human_bytes(bytes: usize) -> String {
-    if bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0 {
+    if bytes >= 1024 * 1024 && bytes.is_multiple_of(1024 * 1024) {
         format!("{} MiB", bytes / (1024 * 1024))
-    } else if bytes >= 1024 && bytes % 1024 == 0 {
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
         format!("{} KiB", bytes / 1024)
     } else {
         format!("{bytes} bytes")

@@ -350,7 +350,7 @@ fn wrap(lambda: &LambdaSource, javascript: &str) -> String {
 fn contained(lambda: &LambdaSource, javascript: &str) -> String {
     let label = format!("__flow_{:016x}", RandomState::new().hash_one(javascript));
     let mut text = String::with_capacity(javascript.len() + 120);
-    text.push_str("(");
+    text.push('(');
     text.push_str(&function_head(lambda, javascript));
     text.push_str(&format!(" {{ \"use strict\"; {label}: {{\n"));
     text.push_str(javascript);
@@ -474,7 +474,8 @@ impl Engine {
         let context = Context::full(&runtime).map_err(|error| error.to_string())?;
         let console = Rc::new(RefCell::new(ConsoleBuffer::default()));
         let dependency = context.with(|ctx| -> Result<Persistent<Function<'static>>, String> {
-            let failed = |error: rquickjs::Error| format!("{error}: {}", render(&ctx, &ctx.catch()));
+            let failed =
+                |error: rquickjs::Error| format!("{error}: {}", render(&ctx, &ctx.catch()));
             let helper: Function = ctx.eval(DEPENDENCY_HELPER).map_err(failed)?;
             let console_factory: Function = ctx.eval(CONSOLE_HELPER).map_err(failed)?;
             let buffer = console.clone();
@@ -483,7 +484,9 @@ impl Engine {
             })
             .map_err(failed)?;
             let console_object: Object = console_factory.call((sink, MAX_LINE)).map_err(failed)?;
-            ctx.globals().set("console", console_object).map_err(failed)?;
+            ctx.globals()
+                .set("console", console_object)
+                .map_err(failed)?;
             Ok(Persistent::save(&ctx, helper))
         })?;
         Ok(Engine {

@@ -481,7 +481,10 @@ fn a_body_that_closes_its_wrapper_is_refused_before_anything_runs() {
     let error = host.compile(source(LambdaKind::Update, body)).unwrap_err();
     assert_eq!(error.kind, LambdaErrorKind::Syntax, "{error:?}");
     // Plain closing braces are refused the same way.
-    for body in ["}); globalThis.pwned = 1; ((function () {", "} globalThis.pwned = 1; {"] {
+    for body in [
+        "}); globalThis.pwned = 1; ((function () {",
+        "} globalThis.pwned = 1; {",
+    ] {
         let error = host.compile(source(LambdaKind::Update, body)).unwrap_err();
         assert_eq!(error.kind, LambdaErrorKind::Syntax, "{body}: {error:?}");
     }
@@ -490,7 +493,10 @@ fn a_body_that_closes_its_wrapper_is_refused_before_anything_runs() {
         LambdaKind::Update,
         "return [typeof globalThis.pwned];",
     );
-    assert_eq!(host.call(witness, &[&json!({})]).unwrap(), vec![json!("undefined")]);
+    assert_eq!(
+        host.call(witness, &[&json!({})]).unwrap(),
+        vec![json!("undefined")]
+    );
 }
 
 #[test]
@@ -572,11 +578,26 @@ fn huge_results_are_refused_naming_the_limit() {
     };
     let mut host = QuickJsHost::new(config).unwrap();
     let cases = [
-        ("return new Array(1e9);", "returned 1000000000 documents; one call may return at most 1000"),
-        ("return Array(1e7).fill(source);", "one call may return at most 1000"),
-        ("return [new Array(1e9)];", "larger than the 1 MiB one call may return"),
-        ("const s = 'x'.repeat(1 << 21); return [s];", "larger than the 1 MiB"),
-        ("const s = 'x'.repeat(100000); return Array(20).fill({s});", "larger than the 1 MiB"),
+        (
+            "return new Array(1e9);",
+            "returned 1000000000 documents; one call may return at most 1000",
+        ),
+        (
+            "return Array(1e7).fill(source);",
+            "one call may return at most 1000",
+        ),
+        (
+            "return [new Array(1e9)];",
+            "larger than the 1 MiB one call may return",
+        ),
+        (
+            "const s = 'x'.repeat(1 << 21); return [s];",
+            "larger than the 1 MiB",
+        ),
+        (
+            "const s = 'x'.repeat(100000); return Array(20).fill({s});",
+            "larger than the 1 MiB",
+        ),
     ];
     for (body, wanted) in cases {
         let id = compile(&mut host, LambdaKind::Update, body);
@@ -585,7 +606,11 @@ fn huge_results_are_refused_naming_the_limit() {
         assert!(error.message.contains(wanted), "{body}: {}", error.message);
     }
     // Within the limits, the same shapes convert.
-    let id = compile(&mut host, LambdaKind::Update, "return Array(1000).fill(source);");
+    let id = compile(
+        &mut host,
+        LambdaKind::Update,
+        "return Array(1000).fill(source);",
+    );
     assert_eq!(host.call(id, &[&json!({"a": 1})]).unwrap().len(), 1000);
 }
 

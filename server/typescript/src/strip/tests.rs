@@ -260,7 +260,8 @@ fn rewritten(source: &str) -> String {
 
 #[test]
 fn enums_are_emitted_as_tsc_does_keeping_lines() {
-    let body = "const enum Color {\n  Red,\n  Green = 5,\n  Blue,\n  Name = 'n',\n}\nreturn [Color.Blue];";
+    let body =
+        "const enum Color {\n  Red,\n  Green = 5,\n  Blue,\n  Name = 'n',\n}\nreturn [Color.Blue];";
     let javascript = rewritten(body);
     let lines: Vec<&str> = javascript.lines().collect();
     assert_eq!(lines[0], "var Color; (function (Color) {");
@@ -268,9 +269,21 @@ fn enums_are_emitted_as_tsc_does_keeping_lines() {
         lines[1],
         "  Color[\"Red\"] = 0; if (typeof Color[\"Red\"] !== \"string\") Color[Color[\"Red\"]] = \"Red\"; const Red = Color[\"Red\"]; "
     );
-    assert!(lines[2].starts_with("  Color[\"Green\"] = (5);"), "{}", lines[2]);
-    assert!(lines[3].starts_with("  Color[\"Blue\"] = Color[\"Green\"] + 1;"), "{}", lines[3]);
-    assert!(lines[4].starts_with("  Color[\"Name\"] = ('n');"), "{}", lines[4]);
+    assert!(
+        lines[2].starts_with("  Color[\"Green\"] = (5);"),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[3].starts_with("  Color[\"Blue\"] = Color[\"Green\"] + 1;"),
+        "{}",
+        lines[3]
+    );
+    assert!(
+        lines[4].starts_with("  Color[\"Name\"] = ('n');"),
+        "{}",
+        lines[4]
+    );
     assert_eq!(lines[5], "})(Color || (Color = {}));");
     assert_eq!(lines[6], "return [Color.Blue];");
     // Types inside initializers are blanked too.
@@ -291,7 +304,10 @@ fn parameter_properties_become_assignments() {
     let derived = rewritten(
         "class Q extends P {\n  constructor(protected w: number) {\n    super(w, 1);\n    go();\n  }\n}",
     );
-    assert!(derived.contains("super(w, 1); this.w = w;\n    go();"), "{derived}");
+    assert!(
+        derived.contains("super(w, 1); this.w = w;\n    go();"),
+        "{derived}"
+    );
 }
 
 #[test]
