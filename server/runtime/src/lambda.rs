@@ -190,12 +190,24 @@ pub trait LambdaHost {
 
 /// Whether `lambda` compiles, as the QuickJS host decides when it runs it: the
 /// build-time check (catalog C29) and the runtime share this one verdict. Uses
-/// one QuickJS host per thread, started on first use.
+/// one QuickJS host per thread, started on first use, and remembers recent
+/// verdicts per kind and body (a rebuild re-checks only what changed).
 pub fn check_syntax(lambda: &LambdaSource) -> Result<(), LambdaError> {
+    type Verdicts = std::collections::HashMap<(LambdaKind, String), Result<(), LambdaError>>;
+    /// Verdicts kept per thread before the cache starts afresh.
+    const MAX_VERDICTS: usize = 4_096;
     thread_local! {
         static CHECKER: std::cell::RefCell<Option<QuickJsHost>> = const { std::cell::RefCell::new(None) };
+        static VERDICTS: std::cell::RefCell<Verdicts> = std::cell::RefCell::new(Verdicts::new());
     }
-    CHECKER.with(|checker| {
+    let key = (lambda.kind, lambda.body.clone());
+    if let Some(verdict) = VERDICTS.with(|verdicts| verdicts.borrow().get(&key).cloned()) {
+        return verdict.map_err(|error| LambdaError {
+            lambda: lambda.name.clone(),
+            ..error
+        });
+    }
+    let verdict = CHECKER.with(|checker| {
         let mut checker = checker.borrow_mut();
         if checker.is_none() {
             *checker = Some(QuickJsHost::new(QuickJsConfig::default())?);
@@ -204,7 +216,15 @@ pub fn check_syntax(lambda: &LambdaSource) -> Result<(), LambdaError> {
             Some(host) => host.check_syntax(lambda),
             None => Ok(()),
         }
-    })
+    });
+    VERDICTS.with(|verdicts| {
+        let mut verdicts = verdicts.borrow_mut();
+        if verdicts.len() >= MAX_VERDICTS {
+            verdicts.clear();
+        }
+        verdicts.insert(key, verdict.clone());
+    });
+    verdict
 }
 
 /// The identifier a body uses for a `nodeDependencies` package (runtime.md §8.1):
