@@ -2,9 +2,13 @@
 //! strings (C28a), `remote` URLs (C28b), SQLite lambdas (C28c), and
 //! TypeScript syntax errors (C29) mapped from positions inside the body to
 //! the exact range in the YAML file (by `load::ScalarMap`, the one mapper of
-//! positions inside a scalar).
+//! positions inside a scalar). Whether a body compiles is decided by the
+//! runtime's QuickJS parser (`runtime::lambda::check_syntax`), so the build
+//! accepts exactly what `flowctl test` runs; tree-sitter's messages are shown
+//! when both reject a body.
 
 use model::{Diagnostic, LambdaSpec, Related, ResourceKind, Scope};
+use runtime::lambda::{LambdaErrorKind, LambdaKind, LambdaSource};
 use serde_json::Value;
 
 use crate::context::Context;
@@ -44,10 +48,16 @@ pub(crate) fn check_lambda(cx: &mut Context<'_>, label: &str, lambda: &LambdaSpe
 
 /// C29: syntax errors of a TypeScript body written at `scope`.
 fn typescript_syntax(cx: &mut Context<'_>, label: &str, body: &str, scope: &Scope) {
+    // The parameters in scope depend on the kind (`register` only in publish).
+    let kind = if label.ends_with(" publish") {
+        LambdaKind::Publish
+    } else {
+        LambdaKind::Update
+    };
     let errors = cx
         .lambda_errors
-        .entry(body.to_string())
-        .or_insert_with(|| std::rc::Rc::new(typescript::strip_types(body).errors))
+        .entry(format!("{kind}\n{body}"))
+        .or_insert_with(|| std::rc::Rc::new(syntax_errors(body, kind)))
         .clone();
     if errors.is_empty() {
         return;
@@ -80,6 +90,36 @@ fn typescript_syntax(cx: &mut Context<'_>, label: &str, body: &str, scope: &Scop
             }
         }
         cx.report(diagnostic);
+    }
+}
+
+/// The syntax errors of a body: none when QuickJS compiles it; else
+/// tree-sitter's (better worded for TypeScript), or QuickJS's own when
+/// tree-sitter found none.
+fn syntax_errors(body: &str, kind: LambdaKind) -> Vec<typescript::SyntaxError> {
+    let source = LambdaSource {
+        name: String::new(),
+        kind,
+        body: body.to_owned(),
+        dependencies: Vec::new(),
+    };
+    match runtime::lambda::check_syntax(&source) {
+        Err(error) if error.kind == LambdaErrorKind::Syntax => {
+            let stripped = typescript::strip_types(body);
+            if !stripped.errors.is_empty() {
+                return stripped.errors;
+            }
+            let (line, column) = (error.line.unwrap_or(0), error.column.unwrap_or(0));
+            vec![typescript::SyntaxError {
+                line,
+                column,
+                end_line: line,
+                end_column: column,
+                message: error.message,
+            }]
+        }
+        // Compiled, or the check itself could not run (no verdict on the body).
+        _ => Vec::new(),
     }
 }
 
@@ -217,6 +257,32 @@ mod unit {
             "return [source;".contains(inside) && !inside.is_empty(),
             "{inside:?}"
         );
+    }
+
+    #[test]
+    fn c29_verdict_is_quickjs_s() {
+        // tree-sitter reads `<!--` as code; QuickJS (which runs the body) as a
+        // comment, after which the body closes its wrapper: C29.
+        let escape = derivation(
+            "          publish:\n            nodeJS: |\n              x <!--x /*\n              }; })(); globalThis.pwned = 1; (function () { return function () { //*/\n              return [source];\n",
+        );
+        let escaped = run(&[("flow.yaml", &escape), ("s.yaml", SCHEMA)]);
+        let found = escaped.only("C29");
+        assert!(
+            found
+                .message
+                .contains("closes the function it is written in"),
+            "{found:#?}"
+        );
+        // Rejected by QuickJS only: a parameter redeclared (publish has `register`).
+        let redeclared =
+            derivation("          publish: { nodeJS: \"let register = 1; return [];\" }\n");
+        run(&[("flow.yaml", &redeclared), ("s.yaml", SCHEMA)]).only("C29");
+        // Enums build (runtime.md §8.3: type-correct code MUST build).
+        let enums = derivation(
+            "          publish: { nodeJS: \"enum E { A, B } return [{id: source.id, n: E.B}];\" }\n",
+        );
+        run(&[("flow.yaml", &enums), ("s.yaml", SCHEMA)]).assert_clean();
     }
 
     #[test]

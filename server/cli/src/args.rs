@@ -1,5 +1,7 @@
 //! The command-line contract of `flowctl` (shared/spec/cli.md), as clap types.
 
+use std::time::Duration;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Build, test and lint Estuary Flow catalogs: everything runs in this process
@@ -118,6 +120,23 @@ pub struct TestArgs {
     /// reading the catalog's files or the network again.
     #[arg(long = "from-build", value_name = "DIR")]
     pub from_build: Option<String>,
+    /// Tests to run at once, each worker with its own JavaScript engine
+    /// [default: the number of cores]. Results are always reported in test order.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+    /// How long one lambda call may run before it is stopped and fails its test
+    /// (`500ms`, `5s`, `1m`).
+    #[arg(long = "lambda-timeout", value_name = "DURATION", default_value = "2s", value_parser = parse_timeout)]
+    pub lambda_timeout: Duration,
+}
+
+/// A positive humantime duration (`500ms`, `2s`, `1m 30s`).
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text).map_err(|error| error.to_string())?;
+    if duration.is_zero() {
+        return Err("the timeout must be longer than zero".to_owned());
+    }
+    Ok(duration)
 }
 
 /// A size with an optional unit: `1000`, `512KiB`, `64MiB`, `1GiB`, `200MB`

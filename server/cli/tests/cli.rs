@@ -246,7 +246,7 @@ fn failing_tests_report_each_failure_clearly() {
     let output = flowctl(&["test", "--source", "fixtures/failing/flow.yaml"], &repo());
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(stdout.ends_with("0 passed, 8 failed\n"), "{stdout}");
+    assert!(stdout.ends_with("0 passed, 9 failed\n"), "{stdout}");
     let snapshot = repo().join("fixtures/failing/expected.txt");
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
         std::fs::write(&snapshot, &stdout).unwrap();

@@ -39,9 +39,9 @@ fn plan_catalog(bencher: Bencher) {
 #[divan::bench(sample_count = 20)]
 fn run_29_tests(bencher: Bencher) {
     let loaded = build();
-    let mut plan = plan(&loaded);
+    let plan = plan(&loaded);
     bencher.bench_local(|| {
-        let report = testing::run_all(&mut plan, &loaded.catalog);
+        let report = testing::run_all(&plan, &loaded.catalog);
         assert_eq!(report.passed(), 29);
         report
     });
@@ -51,8 +51,8 @@ fn run_29_tests(bencher: Bencher) {
 fn end_to_end(bencher: Bencher) {
     bencher.bench_local(|| {
         let loaded = build();
-        let mut plan = plan(&loaded);
-        let report = testing::run_all(&mut plan, &loaded.catalog);
+        let plan = plan(&loaded);
+        let report = testing::run_all(&plan, &loaded.catalog);
         assert_eq!(report.passed(), 29);
         report
     });

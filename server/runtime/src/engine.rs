@@ -2,34 +2,39 @@
 //! derivation registers, transforms with cursors, read delays on a simulated
 //! clock, ingestion through a combiner, and derivation runs.
 //!
-//! A [`Plan`] is built once per catalog (validators and lambdas compiled); an
-//! [`Engine`] is the mutable state of one run over a plan: empty logs, empty
-//! registers, clock 0. The test runner starts a fresh engine for every test
-//! case, which is the isolation runtime.md §7.2 allows; previews can keep one
-//! engine and feed it documents.
+//! A [`Plan`] is built once per catalog (validators compiled, lambda sources
+//! collected) and shared by every thread; [`Lambdas`] is one thread's lambda
+//! host, compiling the plan's lambdas on first use. An [`Engine`] is the
+//! mutable state of one run over a plan: empty logs, empty registers, clock 0.
+//! The test runner starts a fresh engine (and fresh lambda globals) for every
+//! test case, which is the isolation runtime.md §7.2 allows; previews can keep
+//! one engine and feed it documents. What lambdas print with `console.*` is
+//! collected per engine ([`ConsoleEntry`]).
 //!
 //! Every operation either completes or returns a [`RuntimeError`]; a failed
 //! derivation run writes nothing and leaves registers and cursors as they were.
 
 mod duration;
 mod error;
+mod lambdas;
 mod plan;
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
-use model::PartitionSelectorSpec;
+use model::{PartitionSelectorSpec, Scope};
 use schema::Annotations;
 use serde_json::Value;
 
 use crate::combiner::Combiner;
-use crate::lambda::LambdaKind;
+use crate::lambda::{ConsoleLevel, LambdaKind};
 use crate::reduce::{Mode, reduce};
 use json::order::{OwnedKey, compare};
 use json::pointer::resolve;
 
 pub use duration::parse_seconds;
 pub use error::{BodyPosition, RuntimeError, RuntimeErrorKind, render};
+pub use lambdas::Lambdas;
 pub use plan::Plan;
 
 use error::render_validation_errors;
@@ -39,6 +44,22 @@ use plan::{CollectionPlan, DerivationPlan, LambdaPlan, SchemaPlan, TransformPlan
 /// derivations that feed each other forever, which a checked catalog cannot
 /// contain).
 const MAX_RUNS_PER_SETTLE: usize = 100_000;
+
+/// Console lines one engine (one test) keeps; later ones are counted.
+const MAX_CONSOLE_LINES: usize = 1_000;
+
+/// One line a lambda printed with `console.*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsoleEntry {
+    /// `derivation/transform`.
+    pub lambda: String,
+    pub kind: LambdaKind,
+    /// The lambda body (`…/transform/<t>/<kind>/nodeJS`), for an editor to
+    /// show the line at.
+    pub scope: Scope,
+    pub level: ConsoleLevel,
+    pub text: String,
+}
 
 /// A document written to a collection log, with its clock (runtime.md §1).
 #[derive(Debug, Clone, PartialEq)]
@@ -52,7 +73,12 @@ pub struct LogEntry {
 
 /// The state of one run over a [`Plan`].
 pub struct Engine<'p> {
-    plan: &'p mut Plan,
+    plan: &'p Plan,
+    lambdas: &'p mut Lambdas,
+    /// What the lambdas printed, in call order (at most [`MAX_CONSOLE_LINES`]).
+    console: Vec<ConsoleEntry>,
+    /// Console lines not kept.
+    console_dropped: usize,
     /// Per collection: its append-only log.
     logs: Vec<Vec<LogEntry>>,
     /// Per collection, per transform: the read position in the source log.
@@ -64,8 +90,9 @@ pub struct Engine<'p> {
 }
 
 impl<'p> Engine<'p> {
-    /// A fresh engine: empty logs and registers, clock 0.
-    pub fn new(plan: &'p mut Plan) -> Engine<'p> {
+    /// A fresh engine: empty logs and registers, clock 0, running lambdas in
+    /// `lambdas` (reset them first for fresh lambda globals).
+    pub fn new(plan: &'p Plan, lambdas: &'p mut Lambdas) -> Engine<'p> {
         let cursors = plan
             .collections
             .iter()
@@ -74,6 +101,9 @@ impl<'p> Engine<'p> {
         let count = plan.collections.len();
         Engine {
             plan,
+            lambdas,
+            console: Vec::new(),
+            console_dropped: 0,
             logs: vec![Vec::new(); count],
             cursors,
             registers: vec![BTreeMap::new(); count],
@@ -85,6 +115,26 @@ impl<'p> Engine<'p> {
     /// The test clock, in seconds.
     pub fn clock(&self) -> u64 {
         self.clock
+    }
+
+    /// What the lambdas printed so far, in call order; when more than
+    /// [`MAX_CONSOLE_LINES`] were printed, the last entry says how many were
+    /// dropped.
+    pub fn take_console(&mut self) -> Vec<ConsoleEntry> {
+        let mut console = std::mem::take(&mut self.console);
+        if self.console_dropped > 0
+            && let Some(last) = console.last()
+        {
+            let mut note = last.clone();
+            note.level = ConsoleLevel::Warn;
+            note.text = format!(
+                "… {} more console line(s) were dropped (at most {MAX_CONSOLE_LINES} are kept per test)",
+                self.console_dropped
+            );
+            console.push(note);
+        }
+        self.console_dropped = 0;
+        console
     }
 
     /// The log of a collection, in write order.
@@ -295,9 +345,8 @@ impl<'p> Engine<'p> {
     /// One transaction of a derivation (runtime.md §4.1). Returns whether any
     /// document was read (and so whether the run happened).
     fn run_derivation(&mut self, derivation: usize) -> Result<bool, RuntimeError> {
-        let Plan {
-            collections, host, ..
-        } = &mut *self.plan;
+        let plan_ref: &Plan = self.plan;
+        let collections = &plan_ref.collections;
         let collection = &collections[derivation];
         let Some(plan) = &collection.derivation else {
             return Ok(false);
@@ -356,7 +405,10 @@ impl<'p> Engine<'p> {
         let mut run = Run {
             collection,
             plan,
-            host: host.as_mut(),
+            sources: &plan_ref.lambdas,
+            lambdas: &mut *self.lambdas,
+            console: &mut self.console,
+            console_dropped: &mut self.console_dropped,
             registers: &mut self.registers[derivation],
             undo: BTreeMap::new(),
             combiner: Combiner::new(collection.key.clone()),
@@ -411,7 +463,11 @@ struct Pending {
 struct Run<'a> {
     collection: &'a CollectionPlan,
     plan: &'a DerivationPlan,
-    host: &'a mut dyn crate::lambda::LambdaHost,
+    /// The plan's lambda sources.
+    sources: &'a [crate::lambda::LambdaSource],
+    lambdas: &'a mut Lambdas,
+    console: &'a mut Vec<ConsoleEntry>,
+    console_dropped: &'a mut usize,
     registers: &'a mut BTreeMap<OwnedKey, Value>,
     /// Register values before this run, for every key it changed.
     undo: BTreeMap<OwnedKey, Option<Value>>,
@@ -461,15 +517,9 @@ impl Run<'_> {
         // 4–5. Update lambda, reduced in full mode into the register.
         let mut updated: Option<Value> = None;
         if let Some(lambda) = &transform.update {
-            let updates = call(
-                self.host,
-                lambda,
-                LambdaKind::Update,
-                &[source],
-                derivation,
-                name,
-            )
-            .map_err(failed)?;
+            let updates = self
+                .call(lambda, LambdaKind::Update, &[source], derivation, name)
+                .map_err(failed)?;
             if !updates.is_empty() {
                 let mut current = previous.clone();
                 for (j, update) in updates.into_iter().enumerate() {
@@ -510,15 +560,15 @@ impl Run<'_> {
 
         // 6. Publish lambda, into the derivation's combiner.
         if let Some(lambda) = &transform.publish {
-            let published = call(
-                self.host,
-                lambda,
-                LambdaKind::Publish,
-                &[source, register, &previous],
-                derivation,
-                name,
-            )
-            .map_err(failed)?;
+            let published = self
+                .call(
+                    lambda,
+                    LambdaKind::Publish,
+                    &[source, register, &previous],
+                    derivation,
+                    name,
+                )
+                .map_err(failed)?;
             let validator = self.collection.schema.validator().map_err(failed)?;
             for (j, document) in published.into_iter().enumerate() {
                 let annotations = validator.validate(&document).map_err(|errors| {
@@ -545,20 +595,47 @@ impl Run<'_> {
     }
 }
 
-/// Calls a lambda, turning its failure into a runtime error at the lambda's scope.
-fn call(
-    host: &mut dyn crate::lambda::LambdaHost,
-    lambda: &LambdaPlan,
-    kind: LambdaKind,
-    args: &[&Value],
-    derivation: &str,
-    transform: &str,
-) -> Result<Vec<Value>, RuntimeError> {
-    let id = lambda.compiled.as_ref().map_err(Clone::clone)?;
-    host.call(*id, args).map_err(|mut error| {
-        error.lambda_kind = kind;
-        RuntimeError::lambda(&error, derivation, transform, &lambda.scope)
-    })
+impl Run<'_> {
+    /// Calls a lambda, keeping what it printed and turning its failure into a
+    /// runtime error at the lambda's scope.
+    fn call(
+        &mut self,
+        lambda: &LambdaPlan,
+        kind: LambdaKind,
+        args: &[&Value],
+        derivation: &str,
+        transform: &str,
+    ) -> Result<Vec<Value>, RuntimeError> {
+        let index = *lambda.lambda.as_ref().map_err(Clone::clone)?;
+        let outcome = match self.sources.get(index) {
+            Some(source) => self.lambdas.call(index, source, args),
+            None => Err(crate::lambda::LambdaError {
+                kind: crate::lambda::LambdaErrorKind::Thrown,
+                message: "the lambda is missing from the plan".to_owned(),
+                line: None,
+                column: None,
+                lambda: format!("{derivation}/{transform}"),
+                lambda_kind: kind,
+            }),
+        };
+        for line in self.lambdas.take_console() {
+            if self.console.len() >= MAX_CONSOLE_LINES {
+                *self.console_dropped += 1;
+                continue;
+            }
+            self.console.push(ConsoleEntry {
+                lambda: format!("{derivation}/{transform}"),
+                kind,
+                scope: lambda.scope.clone(),
+                level: line.level,
+                text: line.text,
+            });
+        }
+        outcome.map_err(|mut error| {
+            error.lambda_kind = kind;
+            RuntimeError::lambda(&error, derivation, transform, &lambda.scope)
+        })
+    }
 }
 
 /// Validates a register value or update: any value when there is no register schema.

@@ -7,20 +7,28 @@
 //! remote host can implement the same trait later.
 //!
 //! Submodules: `quickjs` (the host), `convert` (JSON ↔ JavaScript values with
-//! `JSON.stringify` semantics), `memory` (the heap allocator that enforces the
-//! memory limit).
+//! `JSON.stringify` semantics, under the call's deadline and output budget),
+//! `memory` (the heap allocator that enforces the memory limit), `console` (the
+//! bounded capture of `console.log` and friends).
+//!
+//! A host is per thread (QuickJS is not `Send`); run tests in parallel with one
+//! host per worker. [`LambdaHost::reset`] gives the lambdas fresh globals: the
+//! test runner calls it before every test, so a lambda that keeps state on
+//! `globalThis` cannot see another test's state.
 //!
 //! Positions: every [`LambdaError`] that has a location gives it as a zero-based
 //! line and UTF-16 column *inside the body*, exactly as the user wrote it (the
 //! TypeScript is blanked, not transpiled, so nothing moves). The caller adds the
 //! body's position in the YAML.
 
+mod console;
 mod convert;
 mod memory;
 mod quickjs;
 
 use std::fmt;
 
+pub use console::{ConsoleLevel, ConsoleLine};
 pub use quickjs::{QuickJsConfig, QuickJsHost};
 
 /// Which lambda of a transform this is; it decides the parameters in scope.
@@ -87,6 +95,9 @@ pub enum LambdaErrorKind {
     OutOfMemory,
     /// The body used a `nodeDependencies` package, which this host cannot load.
     Dependency,
+    /// The call returned more documents, or more bytes of them, than one call
+    /// may return (the message names the limit).
+    TooLarge,
 }
 
 /// A lambda that failed to compile or to run.
@@ -164,6 +175,56 @@ pub trait LambdaHost {
         id: LambdaId,
         args: &[&serde_json::Value],
     ) -> Result<Vec<serde_json::Value>, LambdaError>;
+
+    /// Forgets every global the lambdas set: later calls run in fresh globals,
+    /// as if the host had just been created (compiled lambdas stay valid). The
+    /// test runner calls it before each test.
+    fn reset(&mut self) {}
+
+    /// What the lambdas printed with `console.*` since the last call of this
+    /// method (bounded per call; see [`QuickJsConfig`]).
+    fn take_console(&mut self) -> Vec<ConsoleLine> {
+        Vec::new()
+    }
+}
+
+/// Whether `lambda` compiles, as the QuickJS host decides when it runs it: the
+/// build-time check (catalog C29) and the runtime share this one verdict. Uses
+/// one QuickJS host per thread, started on first use, and remembers recent
+/// verdicts per kind and body (a rebuild re-checks only what changed).
+pub fn check_syntax(lambda: &LambdaSource) -> Result<(), LambdaError> {
+    type Verdicts = std::collections::HashMap<(LambdaKind, String), Result<(), LambdaError>>;
+    /// Verdicts kept per thread before the cache starts afresh.
+    const MAX_VERDICTS: usize = 4_096;
+    thread_local! {
+        static CHECKER: std::cell::RefCell<Option<QuickJsHost>> = const { std::cell::RefCell::new(None) };
+        static VERDICTS: std::cell::RefCell<Verdicts> = std::cell::RefCell::new(Verdicts::new());
+    }
+    let key = (lambda.kind, lambda.body.clone());
+    if let Some(verdict) = VERDICTS.with(|verdicts| verdicts.borrow().get(&key).cloned()) {
+        return verdict.map_err(|error| LambdaError {
+            lambda: lambda.name.clone(),
+            ..error
+        });
+    }
+    let verdict = CHECKER.with(|checker| {
+        let mut checker = checker.borrow_mut();
+        if checker.is_none() {
+            *checker = Some(QuickJsHost::new(QuickJsConfig::default())?);
+        }
+        match checker.as_mut() {
+            Some(host) => host.check_syntax(lambda),
+            None => Ok(()),
+        }
+    });
+    VERDICTS.with(|verdicts| {
+        let mut verdicts = verdicts.borrow_mut();
+        if verdicts.len() >= MAX_VERDICTS {
+            verdicts.clear();
+        }
+        verdicts.insert(key, verdict.clone());
+    });
+    verdict
 }
 
 /// The identifier a body uses for a `nodeDependencies` package (runtime.md §8.1):

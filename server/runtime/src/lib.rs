@@ -10,5 +10,5 @@ pub mod combiner;
 pub mod engine;
 pub mod lambda;
 pub mod reduce;
-mod shorten;
+pub mod shorten;
 pub mod testing;

@@ -1,6 +1,9 @@
-//! The test runner (runtime.md §7): runs a catalog's tests in order, each in
-//! isolation, and reports per test whether it passed, and if not, at which step
-//! and why — a per-document diff for a failed `verify`, or the runtime error.
+//! The test runner (runtime.md §7): runs a catalog's tests, each in isolation
+//! (empty logs and registers, fresh lambda globals), on one or several worker
+//! threads (each with its own lambda host), and reports per test, in test
+//! order, whether it passed, and if not, at which step and why — a
+//! per-document diff for a failed `verify`, or the runtime error — with what
+//! its lambdas printed.
 //!
 //! Results are plain data carrying [`model::Scope`]s (the test's, the failing
 //! step's, the fixture document's) so that the CLI and the editor can map them
@@ -8,13 +11,19 @@
 
 mod matching;
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use model::{Catalog, Scope, Test, TestStepSpec};
 use serde_json::Value;
 
-use crate::engine::{Engine, Plan, RuntimeError, render};
+use crate::engine::{Engine, Lambdas, Plan, RuntimeError, render};
+use crate::lambda::QuickJsConfig;
+
+pub use crate::engine::ConsoleEntry;
 
 pub use matching::{
     Difference, DocumentMismatch, compare_documents, differences, matches, numbers_match,
@@ -30,6 +39,8 @@ pub struct TestResult {
     pub failure: Option<TestFailure>,
     /// The verify steps that ran, with the documents they saw.
     pub verifies: Vec<VerifyResult>,
+    /// What the test's lambdas printed with `console.*`, in call order (bounded).
+    pub console: Vec<ConsoleEntry>,
     pub duration: Duration,
 }
 
@@ -161,29 +172,134 @@ pub fn ordered_tests(catalog: &Catalog) -> Vec<&Test> {
     tests
 }
 
-/// Runs every test of `catalog` in order. A failing test never stops the others.
-pub fn run_all(plan: &mut Plan, catalog: &Catalog) -> TestReport {
-    run_matching(plan, catalog, |_| true)
+/// How to run tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Worker threads, each with its own lambda host (at least 1).
+    pub jobs: usize,
+    /// The lambda hosts' limits.
+    pub lambda: QuickJsConfig,
 }
 
-/// Runs the tests of `catalog` that `filter` accepts, in order.
+impl Default for RunOptions {
+    /// One worker, default limits.
+    fn default() -> RunOptions {
+        RunOptions {
+            jobs: 1,
+            lambda: QuickJsConfig::default(),
+        }
+    }
+}
+
+/// Runs every test of `catalog` in order on one worker. A failing test never
+/// stops the others.
+pub fn run_all(plan: &Plan, catalog: &Catalog) -> TestReport {
+    run_matching(plan, catalog, |_| true, &RunOptions::default())
+}
+
+/// Runs the tests of `catalog` that `filter` accepts; results in test order.
 pub fn run_matching(
-    plan: &mut Plan,
+    plan: &Plan,
     catalog: &Catalog,
     filter: impl Fn(&Test) -> bool,
+    options: &RunOptions,
 ) -> TestReport {
-    let results = ordered_tests(catalog)
+    let tests: Vec<&Test> = ordered_tests(catalog)
         .into_iter()
         .filter(|test| filter(test))
-        .map(|test| run_test(plan, test))
         .collect();
+    run_tests(plan, &tests, options, |_| {})
+}
+
+/// Runs `tests` on `options.jobs` workers (never more than there are tests).
+/// Each worker takes the next test not yet started, so a slow test holds up
+/// only its own worker. `on_result` sees every result on the calling thread,
+/// in the order of `tests`, as soon as it and all before it are done; the
+/// report holds them in that order too.
+pub fn run_tests(
+    plan: &Plan,
+    tests: &[&Test],
+    options: &RunOptions,
+    mut on_result: impl FnMut(&TestResult),
+) -> TestReport {
+    let jobs = options.jobs.clamp(1, tests.len().max(1));
+    if jobs == 1 {
+        let mut lambdas = Lambdas::quickjs(options.lambda.clone());
+        let results = tests
+            .iter()
+            .map(|test| {
+                let result = run_with(plan, lambdas.as_mut(), test);
+                on_result(&result);
+                result
+            })
+            .collect();
+        return TestReport { results };
+    }
+    let next = AtomicUsize::new(0);
+    let (sender, receiver) = mpsc::channel::<(usize, TestResult)>();
+    let mut results: Vec<TestResult> = Vec::with_capacity(tests.len());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            let sender = sender.clone();
+            let next = &next;
+            scope.spawn(move || {
+                let mut lambdas = Lambdas::quickjs(options.lambda.clone());
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(test) = tests.get(index) else {
+                        return;
+                    };
+                    let result = run_with(plan, lambdas.as_mut(), test);
+                    if sender.send((index, result)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        // Hand results on in test order as they complete.
+        let mut waiting: BTreeMap<usize, TestResult> = BTreeMap::new();
+        for (index, result) in receiver {
+            waiting.insert(index, result);
+            while let Some(result) = waiting.remove(&results.len()) {
+                on_result(&result);
+                results.push(result);
+            }
+        }
+    });
     TestReport { results }
 }
 
-/// Runs one test from empty logs and registers (runtime.md §7.2–§7.4).
-pub fn run_test(plan: &mut Plan, test: &Test) -> TestResult {
+/// Runs one test with a worker's lambdas, or fails it when the worker's lambda
+/// host could not start.
+fn run_with(
+    plan: &Plan,
+    lambdas: Result<&mut Lambdas, &mut RuntimeError>,
+    test: &Test,
+) -> TestResult {
+    match lambdas {
+        Ok(lambdas) => run_test(plan, lambdas, test),
+        Err(error) => TestResult {
+            name: test.name.clone(),
+            scope: test.scope.clone(),
+            failure: Some(TestFailure {
+                step: None,
+                scope: test.scope.clone(),
+                problem: Problem::Error(error.clone()),
+            }),
+            verifies: Vec::new(),
+            console: Vec::new(),
+            duration: Duration::ZERO,
+        },
+    }
+}
+
+/// Runs one test from empty logs and registers and fresh lambda globals
+/// (runtime.md §7.2–§7.4).
+pub fn run_test(plan: &Plan, lambdas: &mut Lambdas, test: &Test) -> TestResult {
     let started = Instant::now();
-    let mut engine = Engine::new(plan);
+    lambdas.reset();
+    let mut engine = Engine::new(plan, lambdas);
     let mut verifies = Vec::new();
     let failure = run_steps(&mut engine, test, &mut verifies).err();
     TestResult {
@@ -191,6 +307,7 @@ pub fn run_test(plan: &mut Plan, test: &Test) -> TestResult {
         scope: test.scope.clone(),
         failure,
         verifies,
+        console: engine.take_console(),
         duration: started.elapsed(),
     }
 }

@@ -3,9 +3,17 @@
 //! The body is parsed with tree-sitter-typescript, wrapped as the body of an
 //! `async function` (so top-level `return` and `await` parse), and every
 //! TypeScript-only construct is overwritten with spaces (line breaks inside it are
-//! kept). This is what swc's and ts-blank-space's "strip only" modes do: constructs
-//! that have a runtime meaning (`enum`, `namespace`, constructor parameter
-//! properties, `import x = …`) cannot be blanked and are reported as errors.
+//! kept). This is what swc's and ts-blank-space's "strip only" modes do.
+//!
+//! Two constructs have a runtime meaning and are transformed as `tsc` emits them
+//! (runtime.md §8.3: type-correct code must build): `enum` and `const enum`
+//! become `var E; (function (E) { E[E["A"] = 0] = "A"; … })(E || (E = {}));`
+//! (members also bound by name for later initializers), and constructor
+//! parameter properties (`constructor(private x: T)`) lose their modifier and
+//! get `this.x = x;` after the constructor's `{` (after its `super(…)` call in a
+//! derived class). These rewrites never add or remove a line break, so every
+//! line keeps its number; only columns on the lines of an enum, and after the
+//! `{` of such a constructor, move. Namespaces and `import x = …` are reported.
 //!
 //! Two small departures from pure blanking keep the output correct JavaScript while
 //! preserving every byte position:
@@ -26,8 +34,10 @@ use tree_sitter::{Node, Parser, TreeCursor};
 /// The result of [`strip_types`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stripped {
-    /// The body with TypeScript-only syntax blanked: same byte length, same bytes at
-    /// every position outside the blanked constructs.
+    /// The body with TypeScript-only syntax blanked: same lines, and same byte
+    /// length and bytes at every position outside the blanked constructs, except
+    /// on the lines of an `enum` or of a constructor with parameter properties
+    /// (see the module docs).
     pub javascript: String,
     /// Syntax errors, in source order. Empty when the body parsed cleanly.
     pub errors: Vec<SyntaxError>,
@@ -82,6 +92,7 @@ pub fn strip_types(source: &str) -> Stripped {
         source: wrapped.as_bytes(),
         output: wrapped.as_bytes().to_vec(),
         writes: Vec::new(),
+        replacements: Vec::new(),
         errors: Vec::new(),
     };
     let root = tree.root_node();
@@ -91,6 +102,8 @@ pub fn strip_types(source: &str) -> Stripped {
             *slot = byte;
         }
     }
+    // The body's end moves with the rewrites inside it.
+    let output_body = pass.apply_replacements(body.clone());
 
     let mut problems = std::mem::take(&mut pass.errors);
     let mut syntax = scan_brackets(root, &body);
@@ -106,7 +119,7 @@ pub fn strip_types(source: &str) -> Stripped {
 
     // The output only ever replaced whole characters with ASCII bytes (or wrote ASCII
     // bytes over ASCII bytes), so it is still UTF-8; the fallback never runs.
-    let output = &pass.output[body.clone()];
+    let output = &pass.output[output_body];
     let javascript = match std::str::from_utf8(output) {
         Ok(text) => text.to_owned(),
         Err(_) => String::from_utf8_lossy(output).into_owned(),
@@ -162,6 +175,9 @@ struct Pass<'a> {
     /// Single bytes written after all blanking (`;` and moved `)`), so that a later
     /// blanking of an enclosing range cannot erase them.
     writes: Vec<(usize, u8)>,
+    /// Ranges rewritten with other text (enums, parameter properties), applied
+    /// last; never overlapping, and every line break of a range is kept.
+    replacements: Vec<(usize, usize, String)>,
     /// Constructs that cannot be blanked.
     errors: Vec<Problem>,
 }
@@ -246,11 +262,9 @@ impl Pass<'_> {
                 true
             }
             "enum_declaration" => {
-                self.errors.push(Problem::at(
-                    node,
-                    "TypeScript enums are not supported in lambdas (they cannot be stripped to JavaScript); use a plain object".to_owned(),
-                ));
-                false
+                self.enum_declaration(node);
+                // Initializers may hold types to blank.
+                true
             }
             "internal_module" | "module" => {
                 self.errors.push(Problem::at(
@@ -287,17 +301,195 @@ impl Pass<'_> {
         }
         let mut cursor = node.walk();
         let property = node.children(&mut cursor).any(|child| {
-            child.kind() == "accessibility_modifier"
+            matches!(child.kind(), "accessibility_modifier" | "override_modifier")
                 || (child.kind() == "readonly" && !child.is_named())
         });
         if property {
+            self.parameter_property(node);
+        }
+        self.blank_token_children(node, &["?", "readonly"]);
+        true
+    }
+
+    /// `constructor(public x)`: `this.x = x;` at the start of the constructor
+    /// (after `super(…)` when there is one), as `tsc` emits it.
+    fn parameter_property(&mut self, node: Node<'_>) {
+        let name = node
+            .child_by_field_name("pattern")
+            .filter(|pattern| pattern.kind() == "identifier");
+        let constructor = node
+            .parent()
+            .and_then(|parameters| parameters.parent())
+            .filter(|method| method.kind() == "method_definition");
+        let body = constructor.and_then(|method| method.child_by_field_name("body"));
+        let (Some(name), Some(body)) = (name, body) else {
             self.errors.push(Problem::at(
                 node,
-                "constructor parameter properties are not supported in lambdas (they cannot be stripped to JavaScript); declare the field and assign it in the constructor".to_owned(),
+                "a parameter property must be a plain name in a constructor".to_owned(),
             ));
+            return;
+        };
+        let name = self.text(name);
+        let mut at = body.start_byte() + 1;
+        let mut cursor = body.walk();
+        for statement in body.named_children(&mut cursor) {
+            let is_super = statement.kind() == "expression_statement"
+                && statement
+                    .named_child(0)
+                    .filter(|call| call.kind() == "call_expression")
+                    .and_then(|call| call.child_by_field_name("function"))
+                    .is_some_and(|function| function.kind() == "super");
+            if is_super {
+                at = statement.end_byte();
+                break;
+            }
         }
-        self.blank_token_children(node, &["?"]);
-        true
+        let text = format!(" this.{name} = {name};");
+        match self
+            .replacements
+            .iter_mut()
+            .find(|(start, end, _)| *start == at && *end == at)
+        {
+            Some((_, _, existing)) => existing.push_str(&text),
+            None => self.replacements.push((at, at, text)),
+        }
+    }
+
+    /// `[const] enum E { A, B = x }` as `tsc` emits it (see the module docs).
+    fn enum_declaration(&mut self, node: Node<'_>) {
+        let (Some(name), Some(body)) = (
+            node.child_by_field_name("name"),
+            node.child_by_field_name("body"),
+        ) else {
+            return;
+        };
+        let enum_name = self.text(name);
+        let Some(open) = body.child(0).filter(|open| open.kind() == "{") else {
+            return;
+        };
+        self.replace(
+            node.start_byte(),
+            open.end_byte(),
+            format!("var {enum_name}; (function ({enum_name}) {{"),
+        );
+        let mut previous: Option<String> = None;
+        let mut cursor = body.walk();
+        let children: Vec<Node<'_>> = body.children(&mut cursor).collect();
+        for child in children {
+            match child.kind() {
+                "," => self.blank(child.start_byte(), child.end_byte()),
+                "}" => self.replace(
+                    child.start_byte(),
+                    child.end_byte(),
+                    format!("}})({enum_name} || ({enum_name} = {{}}));"),
+                ),
+                "enum_assignment" | "property_identifier" | "string" | "number" => {
+                    let (member, value) = if child.kind() == "enum_assignment" {
+                        (
+                            child.child_by_field_name("name"),
+                            child.child_by_field_name("value"),
+                        )
+                    } else {
+                        (Some(child), None)
+                    };
+                    let Some(member) = member else {
+                        continue;
+                    };
+                    let key = match member.kind() {
+                        "string" => self.text(member),
+                        "property_identifier" | "number" => string_literal(&self.text(member)),
+                        _ => {
+                            self.errors.push(Problem::at(
+                                member,
+                                "computed enum member names are not supported".to_owned(),
+                            ));
+                            continue;
+                        }
+                    };
+                    let slot = format!("{enum_name}[{key}]");
+                    let binding = Some(self.text(member))
+                        .filter(|text| {
+                            member.kind() == "property_identifier"
+                                && *text != enum_name
+                                && !is_reserved(text)
+                        })
+                        .map(|text| format!(" const {text} = {slot};"))
+                        .unwrap_or_default();
+                    let reverse =
+                        format!(" if (typeof {slot} !== \"string\") {enum_name}[{slot}] = {key};");
+                    match value {
+                        Some(value) => {
+                            self.replace(
+                                child.start_byte(),
+                                value.start_byte(),
+                                format!("{slot} = ("),
+                            );
+                            self.replace(
+                                value.end_byte(),
+                                child.end_byte(),
+                                format!(");{reverse}{binding}"),
+                            );
+                        }
+                        None => {
+                            let value = match &previous {
+                                Some(previous) => format!("{previous} + 1"),
+                                None => "0".to_owned(),
+                            };
+                            self.replace(
+                                child.start_byte(),
+                                child.end_byte(),
+                                format!("{slot} = {value};{reverse}{binding}"),
+                            );
+                        }
+                    }
+                    previous = Some(slot);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The source text of a node.
+    fn text(&self, node: Node<'_>) -> String {
+        String::from_utf8_lossy(&self.source[node.start_byte()..node.end_byte()]).into_owned()
+    }
+
+    /// Rewrites `start..end` as `text` followed by the range's own line breaks,
+    /// so that no line moves.
+    fn replace(&mut self, start: usize, end: usize, mut text: String) {
+        let end = end.min(self.source.len()).max(start);
+        for &byte in &self.source[start..end] {
+            if byte == b'\n' {
+                text.push('\n');
+            }
+        }
+        self.replacements.push((start, end, text));
+    }
+
+    /// Applies the replacements inside `body` to the output; returns where the
+    /// body now lies in it.
+    fn apply_replacements(&mut self, body: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        if self.replacements.is_empty() {
+            return body;
+        }
+        let mut replacements = std::mem::take(&mut self.replacements);
+        replacements.retain(|(start, end, _)| *start >= body.start && *end <= body.end);
+        replacements.sort_by_key(|(start, end, _)| (*start, *end));
+        let mut output = Vec::with_capacity(self.output.len() + replacements.len() * 40);
+        let mut at = 0;
+        let mut body_end = body.end;
+        for (start, end, text) in replacements {
+            if start < at {
+                continue;
+            }
+            output.extend_from_slice(&self.output[at..start]);
+            output.extend_from_slice(text.as_bytes());
+            body_end = body_end + text.len() - (end - start);
+            at = end;
+        }
+        output.extend_from_slice(&self.output[at..]);
+        self.output = output;
+        body.start..body_end
     }
 
     /// JavaScript forbids a line break between an arrow function's `)` and `=>`;
@@ -361,6 +553,76 @@ impl Pass<'_> {
             }
         }
     }
+}
+
+/// `text` as a JavaScript string literal.
+fn string_literal(text: &str) -> String {
+    let mut literal = String::with_capacity(text.len() + 2);
+    literal.push('"');
+    for ch in text.chars() {
+        match ch {
+            '"' => literal.push_str("\\\""),
+            '\\' => literal.push_str("\\\\"),
+            _ => literal.push(ch),
+        }
+    }
+    literal.push('"');
+    literal
+}
+
+/// Words that cannot name a `const`.
+fn is_reserved(word: &str) -> bool {
+    matches!(
+        word,
+        "break"
+            | "case"
+            | "catch"
+            | "class"
+            | "const"
+            | "continue"
+            | "debugger"
+            | "default"
+            | "delete"
+            | "do"
+            | "else"
+            | "enum"
+            | "export"
+            | "extends"
+            | "false"
+            | "finally"
+            | "for"
+            | "function"
+            | "if"
+            | "import"
+            | "in"
+            | "instanceof"
+            | "new"
+            | "null"
+            | "return"
+            | "super"
+            | "switch"
+            | "this"
+            | "throw"
+            | "true"
+            | "try"
+            | "typeof"
+            | "var"
+            | "void"
+            | "while"
+            | "with"
+            | "yield"
+            | "let"
+            | "static"
+            | "implements"
+            | "interface"
+            | "package"
+            | "private"
+            | "protected"
+            | "public"
+            | "await"
+            | "arguments"
+            | "eval"
+    )
 }
 
 fn has_token_child(node: Node<'_>, kinds: &[&str]) -> bool {

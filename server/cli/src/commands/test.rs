@@ -1,5 +1,8 @@
 //! `flowctl test`: build, then run the catalog's tests in the in-process
-//! runtime, and report in the chosen format (human, json, junit, tap).
+//! runtime (on `--jobs` workers, results in test order), and report in the
+//! chosen format (human, json, junit, tap), with what lambdas printed under
+//! each test. Long values are shortened in every format
+//! (`runtime::shorten`), so a huge document is never repeated in full.
 
 use std::io::Write;
 use std::path::Path;
@@ -8,7 +11,9 @@ use std::process::ExitCode;
 use load::Loaded;
 use model::Scope;
 use runtime::engine::Plan;
-use runtime::testing::{self, Problem, TestReport, TestResult};
+use runtime::lambda::QuickJsConfig;
+use runtime::shorten::{shorten, shorten_value};
+use runtime::testing::{self, ConsoleEntry, Problem, RunOptions, TestReport, TestResult};
 use serde_json::{Value, json};
 use text::{ColumnUnit, TextRange};
 use url::Url;
@@ -45,27 +50,44 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
             .map_err(|error| error.to_string())?;
     }
     let catalog = &build.loaded.catalog;
-    let mut plan =
-        Plan::build(catalog, &build.loaded.schemas).map_err(|error| error.to_string())?;
+    let plan = Plan::build(catalog, &build.loaded.schemas).map_err(|error| error.to_string())?;
     let filter = args.filter.clone();
-    let selected = |test: &model::Test| {
-        filter
-            .as_ref()
-            .is_none_or(|filter| test.name.contains(filter.as_str()))
-    };
-    let count = testing::ordered_tests(catalog)
+    let tests: Vec<&model::Test> = testing::ordered_tests(catalog)
         .into_iter()
-        .filter(|test| selected(test))
-        .count();
+        .filter(|test| {
+            filter
+                .as_ref()
+                .is_none_or(|filter| test.name.contains(filter.as_str()))
+        })
+        .collect();
+    let count = tests.len();
+    let options = RunOptions {
+        jobs: args.jobs.map_or_else(
+            || std::thread::available_parallelism().map_or(1, usize::from),
+            |jobs| jobs as usize,
+        ),
+        lambda: QuickJsConfig {
+            time_limit: args.lambda_timeout,
+            ..QuickJsConfig::default()
+        },
+    };
 
     let mut out = crate::output::stdout();
     let write_error = crate::output::write_error;
     let report = match args.format {
         TestFormat::Human => {
             writeln!(out, "Running {count} test(s)...").map_err(write_error)?;
-            let report = testing::run_matching(&mut plan, catalog, selected);
-            for result in &report.results {
-                write_human(&mut out, &build.loaded, result, &build.cwd).map_err(write_error)?;
+            // Each result is printed as soon as it and every test before it are done.
+            let mut failed_write: Option<std::io::Error> = None;
+            let report = testing::run_tests(&plan, &tests, &options, |result| {
+                if failed_write.is_none()
+                    && let Err(error) = write_human(&mut out, &build.loaded, result, &build.cwd)
+                {
+                    failed_write = Some(error);
+                }
+            });
+            if let Some(error) = failed_write {
+                return Err(write_error(error));
             }
             writeln!(
                 out,
@@ -77,7 +99,7 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
             report
         }
         format => {
-            let report = testing::run_matching(&mut plan, catalog, selected);
+            let report = testing::run_tests(&plan, &tests, &options, |_| {});
             let text = match format {
                 TestFormat::Json => {
                     serde_json::to_string_pretty(&json_report(&build.loaded, &report, &build.cwd))
@@ -133,12 +155,15 @@ fn write_human(
 ) -> std::io::Result<()> {
     let path = render::display(&result.scope.resource, cwd);
     match &result.failure {
-        None => writeln!(
-            out,
-            "✔️ {path} :: {} ({:.1} ms)",
-            result.name,
-            result.duration.as_secs_f64() * 1e3
-        ),
+        None => {
+            writeln!(
+                out,
+                "✔️ {path} :: {} ({:.1} ms)",
+                result.name,
+                result.duration.as_secs_f64() * 1e3
+            )?;
+            write_console(out, &result.console)
+        }
         Some(failure) => {
             let step = failure
                 .step
@@ -149,12 +174,45 @@ fn write_human(
             if let Some((file, range)) = failure_location(loaded, result) {
                 writeln!(out, "  --> {}", position_text(loaded, &file, range, cwd))?;
             }
-            for line in failure.to_string().lines() {
+            for line in failure_message(result).lines() {
                 writeln!(out, "  {line}")?;
             }
-            Ok(())
+            write_console(out, &result.console)
         }
     }
+}
+
+/// Longest failure message shown, in bytes (each document in it is shortened
+/// already; this bounds a long list of them).
+const MAX_MESSAGE: usize = 20_000;
+
+/// The runtime.md §7.5 failure text of a failed test, shortened.
+fn failure_message(result: &TestResult) -> String {
+    result
+        .failure
+        .as_ref()
+        .map(|failure| shorten(failure.to_string(), MAX_MESSAGE))
+        .unwrap_or_default()
+}
+
+/// One console line as the human, JUnit and TAP formats show it:
+/// `console.log (d/t update): text`.
+fn console_line(entry: &ConsoleEntry) -> String {
+    format!(
+        "console.{} ({} {}): {}",
+        entry.level, entry.lambda, entry.kind, entry.text
+    )
+}
+
+/// What the test's lambdas printed, under the test.
+fn write_console(out: &mut dyn Write, console: &[ConsoleEntry]) -> std::io::Result<()> {
+    for entry in console {
+        for (index, line) in console_line(entry).lines().enumerate() {
+            let marker = if index == 0 { "│" } else { "│   " };
+            writeln!(out, "  {marker} {line}")?;
+        }
+    }
+    Ok(())
 }
 
 fn range_of(loaded: &Loaded, location: Option<(Url, TextRange)>) -> Value {
@@ -181,7 +239,7 @@ fn json_report(loaded: &Loaded, report: &TestReport, cwd: &Path) -> Value {
                 "duration_ms": (result.duration.as_secs_f64() * 1e4).round() / 10.0,
             });
             if let Some(failure) = &result.failure {
-                let (expected, actual) = match &failure.problem {
+                let (expected, actual): (Value, Value) = match &failure.problem {
                     Problem::Mismatch(_) => {
                         let expected = failure
                             .step
@@ -209,9 +267,9 @@ fn json_report(loaded: &Loaded, report: &TestReport, cwd: &Path) -> Value {
                 test["failure"] = json!({
                     "step": failure.step,
                     "range": range_of(loaded, location.clone()),
-                    "message": failure.to_string(),
-                    "expected": expected,
-                    "actual": actual,
+                    "message": failure_message(result),
+                    "expected": shorten_value(&expected),
+                    "actual": shorten_value(&actual),
                 });
                 // In another file than the test (a lambda defined elsewhere).
                 if let Some((file, _)) = location
@@ -219,6 +277,20 @@ fn json_report(loaded: &Loaded, report: &TestReport, cwd: &Path) -> Value {
                 {
                     test["failure"]["path"] = json!(render::display(&file, cwd));
                 }
+            }
+            if !result.console.is_empty() {
+                test["console"] = result
+                    .console
+                    .iter()
+                    .map(|entry| {
+                        json!({
+                            "level": entry.level.as_str(),
+                            "lambda": entry.lambda,
+                            "kind": entry.kind.as_str(),
+                            "text": entry.text,
+                        })
+                    })
+                    .collect();
             }
             test
         })
@@ -249,22 +321,32 @@ fn junit(loaded: &Loaded, report: &TestReport, cwd: &Path) -> String {
             crate::render::junit::escape(&path),
             result.duration.as_secs_f64()
         ));
-        match &result.failure {
-            None => xml.push_str("/>\n"),
-            Some(failure) => {
-                let at = failure_location(loaded, result)
-                    .map(|(file, range)| position_text(loaded, &file, range, cwd));
-                let message = failure.to_string();
-                let first = message.lines().next().unwrap_or_default();
-                xml.push_str(&format!(
-                    ">\n      <failure message=\"{}\">{}{}</failure>\n    </testcase>\n",
-                    crate::render::junit::escape(first),
-                    at.map(|at| format!("at {}\n", crate::render::junit::escape(&at)))
-                        .unwrap_or_default(),
-                    crate::render::junit::escape(&message)
-                ));
-            }
+        if result.failure.is_none() && result.console.is_empty() {
+            xml.push_str("/>\n");
+            continue;
         }
+        xml.push_str(">\n");
+        if result.failure.is_some() {
+            let at = failure_location(loaded, result)
+                .map(|(file, range)| position_text(loaded, &file, range, cwd));
+            let message = failure_message(result);
+            let first = message.lines().next().unwrap_or_default();
+            xml.push_str(&format!(
+                "      <failure message=\"{}\">{}{}</failure>\n",
+                crate::render::junit::escape(first),
+                at.map(|at| format!("at {}\n", crate::render::junit::escape(&at)))
+                    .unwrap_or_default(),
+                crate::render::junit::escape(&message)
+            ));
+        }
+        if !result.console.is_empty() {
+            let lines: Vec<String> = result.console.iter().map(console_line).collect();
+            xml.push_str(&format!(
+                "      <system-out>{}</system-out>\n",
+                crate::render::junit::escape(&lines.join("\n"))
+            ));
+        }
+        xml.push_str("    </testcase>\n");
     }
     xml.push_str("  </testsuite>\n</testsuites>");
     xml
@@ -276,8 +358,10 @@ fn tap(loaded: &Loaded, report: &TestReport, cwd: &Path) -> String {
     for (index, result) in report.results.iter().enumerate() {
         let path = render::display(&result.scope.resource, cwd);
         match &result.failure {
-            None => out.push_str(&format!("ok {} - {path} :: {}\n", index + 1, result.name)),
-            Some(failure) => {
+            None => {
+                out.push_str(&format!("ok {} - {path} :: {}\n", index + 1, result.name));
+            }
+            Some(_) => {
                 out.push_str(&format!(
                     "not ok {} - {path} :: {}\n  ---\n",
                     index + 1,
@@ -292,8 +376,13 @@ fn tap(loaded: &Loaded, report: &TestReport, cwd: &Path) -> String {
                 }
                 out.push_str(&format!(
                     "  message: {}\n  ...\n",
-                    serde_json::to_string(&failure.to_string()).unwrap_or_default()
+                    serde_json::to_string(&failure_message(result)).unwrap_or_default()
                 ));
+            }
+        }
+        for entry in &result.console {
+            for line in console_line(entry).lines() {
+                out.push_str(&format!("# {line}\n"));
             }
         }
     }

@@ -170,7 +170,8 @@ pub(crate) fn render_validation_errors(errors: &[ValidationError]) -> String {
     let mut parts: Vec<String> = errors
         .iter()
         .take(MAX_LISTED_ERRORS)
-        .map(ToString::to_string)
+        // An error may quote the value it is about: keep each one short.
+        .map(|error| crate::shorten::shorten(error.to_string(), MAX_RENDERED))
         .collect();
     if errors.len() > MAX_LISTED_ERRORS {
         parts.push(format!("and {} more", errors.len() - MAX_LISTED_ERRORS));

@@ -1,7 +1,11 @@
 //! [`Plan`]: everything the engine needs from a catalog, prepared once: every
-//! schema compiled into a validator, every lambda compiled by the lambda host,
-//! read delays parsed, sources resolved to collection indices, and for each
+//! schema compiled into a validator, every lambda's source collected, read
+//! delays parsed, sources resolved to collection indices, and for each
 //! collection the derivations that feed it.
+//!
+//! A plan is plain shareable data (`Sync`): the lambdas are compiled per thread
+//! by [`Lambdas`](super::Lambdas) (QuickJS is not `Send`), lazily, so parallel
+//! test workers share one plan.
 //!
 //! Building a plan never fails on a catalog mistake: a schema that cannot be
 //! compiled, a lambda that does not compile or a missing source is kept as an
@@ -17,7 +21,7 @@ use url::Url;
 
 use super::duration::parse_seconds;
 use super::error::{RuntimeError, RuntimeErrorKind};
-use crate::lambda::{LambdaHost, LambdaId, LambdaKind, LambdaSource, QuickJsConfig, QuickJsHost};
+use crate::lambda::{LambdaKind, LambdaSource};
 
 /// A compiled schema, or why it could not be compiled.
 #[derive(Debug, Clone)]
@@ -92,8 +96,9 @@ impl TransformPlan {
 pub(crate) struct LambdaPlan {
     /// `…/transform/<t>/update/nodeJS` (or `…/remote`).
     pub scope: Scope,
-    /// The compiled lambda, or the error every call reports.
-    pub compiled: Result<LambdaId, RuntimeError>,
+    /// The index of the lambda's source in [`Plan::lambdas`], or the error
+    /// every call reports.
+    pub lambda: Result<usize, RuntimeError>,
 }
 
 /// A catalog prepared for running: compiled validators and lambdas. Build it
@@ -106,7 +111,8 @@ pub struct Plan {
     /// Per collection: the derivations feeding it, transitively, itself
     /// included when derived (runtime.md §7.3).
     pub(crate) upstream: Vec<Vec<usize>>,
-    pub(crate) host: Box<dyn LambdaHost>,
+    /// Every `nodeJS` lambda, compiled per thread by [`Lambdas`](super::Lambdas).
+    pub(crate) lambdas: Vec<LambdaSource>,
 }
 
 impl std::fmt::Debug for Plan {
@@ -118,20 +124,10 @@ impl std::fmt::Debug for Plan {
 }
 
 impl Plan {
-    /// Prepares `catalog` with an in-process QuickJS lambda host (default limits).
-    /// Fails only when the JavaScript engine cannot start.
+    /// Prepares `catalog` (its lambdas are compiled later, per thread, by
+    /// [`Lambdas`](super::Lambdas)). Never fails on a catalog mistake.
     pub fn build(catalog: &Catalog, schemas: &SchemaIndex) -> Result<Plan, RuntimeError> {
-        let host = QuickJsHost::new(QuickJsConfig::default())
-            .map_err(|error| RuntimeError::new(RuntimeErrorKind::Unsupported, error.to_string()))?;
-        Ok(Plan::with_host(catalog, schemas, Box::new(host)))
-    }
-
-    /// Prepares `catalog`, compiling its lambdas with `host`.
-    pub fn with_host(
-        catalog: &Catalog,
-        schemas: &SchemaIndex,
-        mut host: Box<dyn LambdaHost>,
-    ) -> Plan {
+        let mut lambdas: Vec<LambdaSource> = Vec::new();
         let mut compiled: HashMap<Url, SchemaPlan> = HashMap::new();
         let mut compile = |url: Option<Url>, what: &str| -> SchemaPlan {
             let Some(url) = url else {
@@ -225,7 +221,7 @@ impl Plan {
                                 dependencies: dependencies.clone(),
                             };
                             let unsupported = |scope: Scope, what: &str| LambdaPlan {
-                                compiled: Err(RuntimeError::new(
+                                lambda: Err(RuntimeError::new(
                                     RuntimeErrorKind::Unsupported,
                                     format!(
                                         "transform {}/{name} {kind} lambda: {what}",
@@ -238,21 +234,14 @@ impl Plan {
                             };
                             Some(match lambda {
                                 LambdaSpec::NodeJs(body) => {
-                                    let scope = lambda_scope.push("nodeJS");
-                                    let compiled = host
-                                        .compile(LambdaSource {
-                                            body: body.clone(),
-                                            ..source
-                                        })
-                                        .map_err(|error| {
-                                            RuntimeError::lambda(
-                                                &error,
-                                                &collection.name,
-                                                name,
-                                                &scope,
-                                            )
-                                        });
-                                    LambdaPlan { scope, compiled }
+                                    lambdas.push(LambdaSource {
+                                        body: body.clone(),
+                                        ..source
+                                    });
+                                    LambdaPlan {
+                                        scope: lambda_scope.push("nodeJS"),
+                                        lambda: Ok(lambdas.len() - 1),
+                                    }
                                 }
                                 LambdaSpec::Remote(_) => unsupported(
                                     lambda_scope.push("remote"),
@@ -304,13 +293,13 @@ impl Plan {
         let upstream = (0..collections.len())
             .map(|index| upstream_of(&collections, index))
             .collect();
-        Plan {
+        Ok(Plan {
             collections,
             by_name,
             derivations,
             upstream,
-            host,
-        }
+            lambdas,
+        })
     }
 
     /// The index of a collection by name.

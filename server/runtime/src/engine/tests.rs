@@ -20,6 +20,11 @@ pub(crate) fn plan(yaml: &str) -> (model::Catalog, Plan) {
     (loaded.catalog, plan)
 }
 
+/// A QuickJS lambda host with default limits.
+pub(crate) fn lambdas() -> Lambdas {
+    Lambdas::quickjs(crate::lambda::QuickJsConfig::default()).expect("QuickJS starts")
+}
+
 #[track_caller]
 fn ok<T>(result: Result<T, RuntimeError>) -> T {
     match result {
@@ -64,8 +69,9 @@ fn seen_log(engine: &Engine<'_>) -> Value {
 
 #[test]
 fn read_delay_gates_documents_until_the_clock_reaches_them() {
-    let (_, mut plan) = plan(ORDERING);
-    let mut engine = Engine::new(&mut plan);
+    let (_, plan) = plan(ORDERING);
+    let mut lambdas = lambdas();
+    let mut engine = Engine::new(&plan, &mut lambdas);
     ok(engine.ingest("ints", &[json!({"k": 1, "n": 1})]));
     ok(engine.settle());
     // Undelayed transforms ran, in transform (name) order for the same document.
@@ -107,8 +113,9 @@ fn read_delay_gates_documents_until_the_clock_reaches_them() {
 fn delayed_and_undelayed_reads_interleave_by_effective_time() {
     // One run over documents that became ready at once: ordered by effective
     // time (time + delay), then seq, then transform index.
-    let (_, mut plan) = plan(ORDERING);
-    let mut engine = Engine::new(&mut plan);
+    let (_, plan) = plan(ORDERING);
+    let mut lambdas = lambdas();
+    let mut engine = Engine::new(&plan, &mut lambdas);
     ok(engine.ingest("ints", &[json!({"k": 1, "n": 1})]));
     // No settle: advance straight to the delayed read's time; the first run at
     // clock 0 takes only the undelayed reads.
@@ -150,8 +157,9 @@ collections:
 
 #[test]
 fn register_and_previous_follow_the_table() {
-    let (_, mut plan) = plan(REGISTERS);
-    let mut engine = Engine::new(&mut plan);
+    let (_, plan) = plan(REGISTERS);
+    let mut lambdas = lambdas();
+    let mut engine = Engine::new(&plan, &mut lambdas);
     for n in [5, 0, -2] {
         ok(engine.ingest("ints", &[json!({"k": 1, "n": n})]));
         ok(engine.settle());
@@ -188,8 +196,9 @@ fn register_and_previous_follow_the_table() {
 
 #[test]
 fn ingest_combines_per_key_and_appends_in_key_order() {
-    let (_, mut plan) = plan(REGISTERS);
-    let mut engine = Engine::new(&mut plan);
+    let (_, plan) = plan(REGISTERS);
+    let mut lambdas = lambdas();
+    let mut engine = Engine::new(&plan, &mut lambdas);
     let written = ok(engine.ingest(
         "ints",
         &[
@@ -220,8 +229,9 @@ fn ingest_combines_per_key_and_appends_in_key_order() {
 
 #[test]
 fn invalid_ingest_writes_nothing_and_names_the_document() {
-    let (_, mut plan) = plan(REGISTERS);
-    let mut engine = Engine::new(&mut plan);
+    let (_, plan) = plan(REGISTERS);
+    let mut lambdas = lambdas();
+    let mut engine = Engine::new(&plan, &mut lambdas);
     let error = engine
         .ingest(
             "ints",
@@ -248,11 +258,12 @@ fn invalid_ingest_writes_nothing_and_names_the_document() {
 
 #[test]
 fn a_failed_run_writes_nothing_and_keeps_registers() {
-    let (_, mut plan) = plan(&REGISTERS.replace(
+    let (_, plan) = plan(&REGISTERS.replace(
         "return source.n === 0 ? [] : [source.n, source.n];",
         "return source.n === 7 ? ['seven'] : [source.n];",
     ));
-    let mut engine = Engine::new(&mut plan);
+    let mut lambdas = lambdas();
+    let mut engine = Engine::new(&plan, &mut lambdas);
     ok(engine.ingest("ints", &[json!({"k": 1, "n": 5})]));
     ok(engine.settle());
     ok(engine.ingest("ints", &[json!({"k": 1, "n": 6}), json!({"k": 1, "n": 7})]));
@@ -275,7 +286,7 @@ fn a_failed_run_writes_nothing_and_keeps_registers() {
 
 #[test]
 fn partition_selectors_filter_transform_sources() {
-    let (_, mut plan) = plan(
+    let (_, plan) = plan(
         r#"
 collections:
   - name: edits
@@ -292,7 +303,8 @@ collections:
           publish: {nodeJS: "return [{id: source.id}];"}
 "#,
     );
-    let mut engine = Engine::new(&mut plan);
+    let mut lambdas = lambdas();
+    let mut engine = Engine::new(&plan, &mut lambdas);
     let edits = [
         json!({"id": 1, "channel": "en"}),
         json!({"id": 2, "channel": "fr"}),

@@ -1,16 +1,20 @@
 //! [`QuickJsHost`]: runs lambdas in process with QuickJS-ng (`rquickjs`).
 //!
-//! One QuickJS runtime and context per host. Each lambda is compiled once into an
-//! `async function`; each call builds fresh copies of its JSON arguments, awaits
-//! the promise by running QuickJS's job queue, and converts the result with
-//! `JSON.stringify` semantics (see `convert`). Limits: a memory limit, a native stack limit, and an
-//! interrupt handler that stops a call once it has run past its time limit
-//! (QuickJS makes that interruption uncatchable by the lambda).
+//! One QuickJS runtime and context per host at a time. Each lambda is compiled
+//! into an `async function`; each call builds fresh copies of its JSON
+//! arguments, awaits the promise by running QuickJS's job queue, and converts
+//! the result with `JSON.stringify` semantics (see `convert`), under the same
+//! deadline and an output budget. Limits: a memory limit, a native stack limit,
+//! an interrupt handler that stops a call once it has run past its time limit
+//! (QuickJS makes that interruption uncatchable by the lambda), and caps on the
+//! number and size of the documents one call returns.
 //!
-//! A call that runs out of memory leaves the engine suspect, so the host drops it
-//! and transparently builds a new one (recompiling every lambda) on next use.
-//! The memory limit is enforced by our allocator (`memory`), which also tells us
-//! for certain that the limit was hit.
+//! Fresh globals: [`LambdaHost::reset`] drops the runtime and context once a
+//! lambda has run in them; the next call builds new ones and compiles the
+//! lambdas it needs again, lazily. A call that runs out of memory or leaves
+//! work behind leaves the engine suspect, so it is dropped the same way. The
+//! memory limit is enforced by our allocator (`memory`), which also tells us for
+//! certain that the limit was hit.
 //!
 //! The compiled text is
 //!
@@ -21,11 +25,30 @@
 //! ```
 //!
 //! (a plain `function` when the body contains no `await`: same results, less
-//! machinery per call), so the body starts at line 2, column 1 of what QuickJS sees (its positions are
-//! one-based, columns in bytes), and we subtract exactly that.
+//! machinery per call), so the body starts at line 2, column 1 of what QuickJS
+//! sees (its positions are one-based, columns in bytes), and we subtract exactly
+//! that.
+//!
+//! No escape from the wrapper: QuickJS has no way to parse a function body on
+//! its own (its `Function` constructor concatenates text too), so before the
+//! text above is evaluated, QuickJS parses the body once more as
+//!
+//! ```text
+//! (function (source) { __flow_<random>: {
+//! <the body>
+//! break __flow_<random>; } })
+//! ```
+//!
+//! A `break` parses only inside its label's statement, and labels do not cross
+//! function boundaries, so that text parses only if the body closed nothing it
+//! did not open: it cannot close the wrapper and reopen a label whose name it
+//! cannot know. Parsing runs nothing, so a hostile body never runs at compile
+//! time; QuickJS's parser alone decides what is valid (tree-sitter only blanks
+//! types and gives better positions for its own errors).
 
 use std::{
-    cell::Cell,
+    cell::{Cell, RefCell},
+    hash::{BuildHasher, RandomState},
     rc::Rc,
     time::{Duration, Instant},
 };
@@ -36,7 +59,8 @@ use rquickjs::{
 };
 use serde_json::Value;
 
-use super::convert::{self, FromJsError};
+use super::console::{CONSOLE_HELPER, ConsoleBuffer, ConsoleLine, MAX_LINE};
+use super::convert::{self, Budget, FromJsError};
 use super::memory::{LimitedAllocator, MemoryState};
 use super::{
     LambdaError, LambdaErrorKind, LambdaHost, LambdaId, LambdaSource, dependency_identifier,
@@ -47,11 +71,17 @@ use super::{
 pub struct QuickJsConfig {
     /// Bytes the JavaScript heap may use (all lambdas together).
     pub memory_limit: usize,
-    /// How long one call may run, awaiting included.
+    /// How long one call may run, awaiting and converting the result included;
+    /// also the limit of one compilation.
     pub time_limit: Duration,
     /// Bytes of native stack the interpreter may use (deep recursion becomes a
     /// `RangeError` instead of a crash).
     pub max_stack_size: usize,
+    /// Documents one call may return.
+    pub max_documents: usize,
+    /// Bytes the documents of one call may take once converted (about their
+    /// JSON text, at least 16 bytes a value).
+    pub max_output_bytes: usize,
 }
 
 impl Default for QuickJsConfig {
@@ -60,6 +90,8 @@ impl Default for QuickJsConfig {
             memory_limit: 256 * 1024 * 1024,
             time_limit: Duration::from_secs(2),
             max_stack_size: 512 * 1024,
+            max_documents: 100_000,
+            max_output_bytes: 32 * 1024 * 1024,
         }
     }
 }
@@ -88,13 +120,19 @@ const DEPENDENCY_HELPER: &str = r#"(function () {
 /// Longest rendering of a value inside an error message.
 const MAX_RENDERED: usize = 200;
 
+/// Longest message of a thrown error kept in a [`LambdaError`].
+const MAX_MESSAGE: usize = 2_000;
+
 /// A [`LambdaHost`] backed by QuickJS-ng. Not `Send`: create it on the thread
-/// that runs the lambdas.
+/// that runs the lambdas (one per worker to run tests in parallel).
 pub struct QuickJsHost {
     config: QuickJsConfig,
     lambdas: Vec<Lambda>,
-    /// `None` after a failure that made the engine suspect; rebuilt on next use.
+    /// `None` after a reset or a failure that made the engine suspect; rebuilt
+    /// on next use.
     engine: Option<Engine>,
+    /// What the lambdas printed since the last `take_console`.
+    console: Vec<ConsoleLine>,
 }
 
 /// What is kept of a compiled lambda, enough to compile it again into a new engine.
@@ -114,19 +152,39 @@ impl QuickJsHost {
             config,
             lambdas: Vec::new(),
             engine: Some(engine),
+            console: Vec::new(),
         })
     }
 
-    /// The engine, rebuilt (with every lambda recompiled) if it was dropped.
+    /// Whether `lambda` compiles, exactly as [`LambdaHost::compile`] decides,
+    /// without keeping it: for build-time checks (catalog C29). Nothing of the
+    /// body runs.
+    pub fn check_syntax(&mut self, lambda: &LambdaSource) -> Result<(), LambdaError> {
+        let stripped = typescript::strip_types(&lambda.body);
+        let checked = Lambda {
+            filename: format!("{}/{}#check", lambda.name, lambda.kind),
+            javascript: wrap(lambda, &stripped.javascript),
+            source: lambda.clone(),
+        };
+        let time_limit = self.config.time_limit;
+        let engine = self.engine()?;
+        let check = contained(lambda, &stripped.javascript);
+        // Evaluating the wrapper only creates its factory; it is not called.
+        let outcome = engine
+            .parse_contained(&checked, &check, time_limit)
+            .and_then(|()| engine.parse_contained(&checked, &checked.javascript, time_limit));
+        if engine.memory.refused() {
+            self.engine = None;
+        }
+        outcome.map_err(|error| prefer_tree_sitter(error, &stripped))
+    }
+
+    /// The engine, rebuilt if it was dropped (lambdas are then compiled again
+    /// lazily, on their next call).
     fn engine(&mut self) -> Result<&mut Engine, LambdaError> {
         if self.engine.is_none() {
             let mut engine = Engine::new(&self.config).map_err(host_error)?;
-            for lambda in &self.lambdas {
-                // These compiled before, so they compile again; a failure leaves a
-                // hole that `call` reports.
-                let function = engine.compile(lambda).ok();
-                engine.functions.push(function);
-            }
+            engine.functions.resize_with(self.lambdas.len(), || None);
             self.engine = Some(engine);
         }
         match self.engine.as_mut() {
@@ -152,12 +210,6 @@ fn host_error(message: String) -> LambdaError {
 impl LambdaHost for QuickJsHost {
     fn compile(&mut self, lambda: LambdaSource) -> Result<LambdaId, LambdaError> {
         let stripped = typescript::strip_types(&lambda.body);
-        if let Some(error) = stripped.errors.first() {
-            return Err(
-                LambdaError::new(LambdaErrorKind::Syntax, &lambda, error.message.clone())
-                    .at(Some((error.line, error.column))),
-            );
-        }
         let javascript = wrap(&lambda, &stripped.javascript);
         let index = self.lambdas.len();
         let id = u32::try_from(index).map_err(|_| {
@@ -168,15 +220,26 @@ impl LambdaHost for QuickJsHost {
             javascript,
             source: lambda,
         };
+        let time_limit = self.config.time_limit;
         let engine = self.engine()?;
-        let function = engine.compile(&compiled)?;
-        engine.functions.push(Some(function));
-        self.lambdas.push(compiled);
-        Ok(LambdaId(id))
+        let check = contained(&compiled.source, &stripped.javascript);
+        let outcome = engine
+            .parse_contained(&compiled, &check, time_limit)
+            .and_then(|()| engine.compile(&compiled, time_limit));
+        if engine.memory.refused() {
+            self.engine = None;
+        }
+        match outcome {
+            Ok(function) => {
+                self.engine()?.functions.push(Some(function));
+                self.lambdas.push(compiled);
+                Ok(LambdaId(id))
+            }
+            Err(error) => Err(prefer_tree_sitter(error, &stripped)),
+        }
     }
 
     fn call(&mut self, id: LambdaId, args: &[&Value]) -> Result<Vec<Value>, LambdaError> {
-        let time_limit = self.config.time_limit;
         let index = id.0 as usize;
         let Some(lambda) = self.lambdas.get(index) else {
             return Err(LambdaError {
@@ -202,7 +265,8 @@ impl LambdaHost for QuickJsHost {
                 "the JavaScript engine is unavailable".to_owned(),
             ));
         };
-        let outcome = engine.call(index, lambda, args, time_limit);
+        let outcome = engine.call(index, lambda, args, &self.config);
+        engine.console.borrow_mut().finish_call(&mut self.console);
         let drop_engine = match &outcome {
             Ok(_) => engine.poisoned,
             Err(error) => engine.poisoned || error.kind == LambdaErrorKind::OutOfMemory,
@@ -212,6 +276,43 @@ impl LambdaHost for QuickJsHost {
         }
         outcome
     }
+
+    fn reset(&mut self) {
+        if self.engine.as_ref().is_some_and(|engine| engine.used) {
+            self.engine = None;
+        }
+    }
+
+    fn take_console(&mut self) -> Vec<ConsoleLine> {
+        std::mem::take(&mut self.console)
+    }
+}
+
+/// QuickJS decides whether a body compiles; when it does not and tree-sitter
+/// found a problem too, tree-sitter's message names TypeScript constructs
+/// better and points at the first problem.
+fn prefer_tree_sitter(mut error: LambdaError, stripped: &typescript::Stripped) -> LambdaError {
+    if error.kind == LambdaErrorKind::Syntax
+        && let Some(first) = stripped.errors.first()
+    {
+        error.message = first.message.clone();
+        error.line = Some(first.line);
+        error.column = Some(first.column);
+    }
+    error
+}
+
+/// The parameters, and `async` or not (see the module docs).
+fn function_head(lambda: &LambdaSource, javascript: &str) -> String {
+    // A body that never awaits runs the same as a plain function, and skipping the
+    // promise machinery makes each call markedly cheaper. Any "await" at all (even
+    // in a string or comment) keeps it async, which is always correct.
+    let keyword = if javascript.contains("await") {
+        "async function ("
+    } else {
+        "function ("
+    };
+    format!("{keyword}{})", lambda.kind.parameters().join(", "))
 }
 
 /// The wrapper around a stripped body (see the module docs).
@@ -236,21 +337,26 @@ fn wrap(lambda: &LambdaSource, javascript: &str) -> String {
         ));
         seen.push(identifier);
     }
-    // A body that never awaits runs the same as a plain function, and skipping the
-    // promise machinery makes each call markedly cheaper. Any "await" at all (even
-    // in a string or comment) keeps it async, which is always correct.
-    if javascript.contains("await") {
-        text.push_str("return async function (");
-    } else {
-        text.push_str("return function (");
-    }
-    text.push_str(&parameters.join(", "));
-    text.push_str(") {\n");
+    text.push_str("return ");
+    text.push_str(&function_head(lambda, javascript));
+    text.push_str(" {\n");
     text.push_str(javascript);
     text.push_str("\n}; })");
     text
 }
 
+/// The containment check's text: the body inside a block labelled with a name
+/// it cannot know, ended by a `break` to that label (see the module docs).
+fn contained(lambda: &LambdaSource, javascript: &str) -> String {
+    let label = format!("__flow_{:016x}", RandomState::new().hash_one(javascript));
+    let mut text = String::with_capacity(javascript.len() + 120);
+    text.push('(');
+    text.push_str(&function_head(lambda, javascript));
+    text.push_str(&format!(" {{ \"use strict\"; {label}: {{\n"));
+    text.push_str(javascript);
+    text.push_str(&format!("\nbreak {label}; }} }})"));
+    text
+}
 /// Words that cannot name a `const` in strict code.
 fn is_reserved_word(word: &str) -> bool {
     matches!(
@@ -309,7 +415,7 @@ fn is_reserved_word(word: &str) -> bool {
 /// One QuickJS runtime and context with the compiled lambdas. Field order matters:
 /// values must be freed before the context and runtime (see `Drop`).
 struct Engine {
-    /// Compiled lambdas, by `LambdaId`.
+    /// Compiled lambdas, by `LambdaId`; `None` until compiled in this engine.
     functions: Vec<Option<Persistent<Function<'static>>>>,
     dependency: Option<Persistent<Function<'static>>>,
     context: Context,
@@ -320,9 +426,13 @@ struct Engine {
     interrupted: Rc<Cell<bool>>,
     /// Heap accounting; says whether a call hit the memory limit.
     memory: Rc<MemoryState>,
+    /// What the running call printed.
+    console: Rc<RefCell<ConsoleBuffer>>,
     /// Set when a call left work behind that could not be finished; the host then
     /// drops this engine.
     poisoned: bool,
+    /// Whether a lambda ran here (its globals may have changed).
+    used: bool,
 }
 
 impl Drop for Engine {
@@ -362,10 +472,21 @@ impl Engine {
             })));
         }
         let context = Context::full(&runtime).map_err(|error| error.to_string())?;
+        let console = Rc::new(RefCell::new(ConsoleBuffer::default()));
         let dependency = context.with(|ctx| -> Result<Persistent<Function<'static>>, String> {
-            let helper: Function = ctx
-                .eval(DEPENDENCY_HELPER)
-                .map_err(|error| format!("{error}: {}", render(&ctx, &ctx.catch())))?;
+            let failed =
+                |error: rquickjs::Error| format!("{error}: {}", render(&ctx, &ctx.catch()));
+            let helper: Function = ctx.eval(DEPENDENCY_HELPER).map_err(failed)?;
+            let console_factory: Function = ctx.eval(CONSOLE_HELPER).map_err(failed)?;
+            let buffer = console.clone();
+            let sink = Function::new(ctx.clone(), move |level: String, text: String| {
+                buffer.borrow_mut().push(&level, text);
+            })
+            .map_err(failed)?;
+            let console_object: Object = console_factory.call((sink, MAX_LINE)).map_err(failed)?;
+            ctx.globals()
+                .set("console", console_object)
+                .map_err(failed)?;
             Ok(Persistent::save(&ctx, helper))
         })?;
         Ok(Engine {
@@ -376,20 +497,58 @@ impl Engine {
             deadline,
             interrupted,
             memory,
+            console,
             poisoned: false,
+            used: false,
         })
     }
 
-    /// Compiles one wrapped lambda into its `async function`.
-    fn compile(&mut self, lambda: &Lambda) -> Result<Persistent<Function<'static>>, LambdaError> {
+    /// Parses the containment check (see the module docs) under the time limit;
+    /// nothing of the body runs.
+    fn parse_contained(
+        &mut self,
+        lambda: &Lambda,
+        check: &str,
+        time_limit: Duration,
+    ) -> Result<(), LambdaError> {
+        self.deadline.set(Some(Instant::now() + time_limit));
+        let interrupted = self.interrupted.get();
+        let outcome = self.context.with(|ctx| {
+            let parsed = ctx.eval_with_options::<JsValue, _>(check.as_bytes().to_vec(), options(lambda));
+            match parsed {
+                Ok(_) => Ok(()),
+                Err(error) => {
+                    let mut failure = syntax_failure(&ctx, error, lambda, interrupted);
+                    if failure.kind == LambdaErrorKind::Syntax
+                        && failure.message.contains("label not found")
+                        && at_body_end(&lambda.source.body, &failure)
+                    {
+                        // Only our closing `break` can be missing its label there.
+                        failure.message = "the body closes the function it is written in (a closing bracket without its opening one, as JavaScript reads it: `<!--` and `-->` start comments)".to_owned();
+                    }
+                    Err(failure)
+                }
+            }
+        });
+        self.deadline.set(None);
+        outcome
+    }
+
+    /// Compiles one wrapped lambda into its function, under the time limit.
+    fn compile(
+        &mut self,
+        lambda: &Lambda,
+        time_limit: Duration,
+    ) -> Result<Persistent<Function<'static>>, LambdaError> {
         let dependency = self.dependency.clone();
-        self.context.with(|ctx| {
-            let mut options = EvalOptions::default();
-            options.global = true;
-            options.strict = true;
-            options.filename = Some(lambda.filename.clone());
+        self.deadline.set(Some(Instant::now() + time_limit));
+        let interrupted = self.interrupted.clone();
+        let outcome = self.context.with(|ctx| {
             let compiled = ctx
-                .eval_with_options::<Function, _>(lambda.javascript.as_bytes().to_vec(), options)
+                .eval_with_options::<Function, _>(
+                    lambda.javascript.as_bytes().to_vec(),
+                    options(lambda),
+                )
                 .and_then(|factory| {
                     let dependency = match dependency {
                         Some(dependency) => dependency.restore(&ctx)?,
@@ -399,18 +558,11 @@ impl Engine {
                 });
             match compiled {
                 Ok(function) => Ok(Persistent::save(&ctx, function)),
-                Err(error) => {
-                    let mut failure = describe_failure(&ctx, error, lambda, false);
-                    if failure.kind == LambdaErrorKind::Thrown {
-                        failure.kind = LambdaErrorKind::Syntax;
-                        if let Some(message) = failure.message.strip_prefix("SyntaxError: ") {
-                            failure.message = message.to_owned();
-                        }
-                    }
-                    Err(failure)
-                }
+                Err(error) => Err(syntax_failure(&ctx, error, lambda, interrupted.get())),
             }
-        })
+        });
+        self.deadline.set(None);
+        outcome
     }
 
     /// Runs one call: fresh arguments, await, array check, JSON out.
@@ -419,25 +571,47 @@ impl Engine {
         index: usize,
         lambda: &Lambda,
         args: &[&Value],
-        time_limit: Duration,
+        config: &QuickJsConfig,
     ) -> Result<Vec<Value>, LambdaError> {
-        let Some(Some(function)) = self.functions.get(index) else {
-            return Err(LambdaError::new(
-                LambdaErrorKind::Thrown,
-                &lambda.source,
-                "the lambda could not be compiled again after the JavaScript engine was restarted",
-            ));
+        let time_limit = config.time_limit;
+        if self.functions.len() <= index {
+            self.functions.resize_with(index + 1, || None);
+        }
+        let function = match &self.functions[index] {
+            Some(function) => function.clone(),
+            None => {
+                // Compiled before by this host, so it compiles again (unless
+                // memory runs out).
+                let function = self.compile(lambda, time_limit)?;
+                self.functions[index] = Some(function.clone());
+                function
+            }
         };
-        let function = function.clone();
+        self.used = true;
         self.memory.reset_refused();
         self.interrupted.set(false);
-        self.deadline.set(Some(Instant::now() + time_limit));
+        let deadline_at = Instant::now() + time_limit;
+        self.deadline.set(Some(deadline_at));
         let interrupted = self.interrupted.clone();
         let deadline = self.deadline.clone();
         let memory = self.memory.clone();
+        let mut budget = Budget {
+            deadline: Some(deadline_at),
+            bytes_left: config.max_output_bytes,
+            bytes_limit: config.max_output_bytes,
+            values: 0,
+        };
 
         let (outcome, leftover_jobs) = self.context.with(|ctx| {
-            let outcome = run(&ctx, function, args, &interrupted).map_err(|error| {
+            let outcome = run(
+                &ctx,
+                function,
+                args,
+                &interrupted,
+                config.max_documents,
+                &mut budget,
+            )
+            .map_err(|error| {
                 if memory.refused() && !interrupted.get() {
                     let _ = ctx.catch();
                     return LambdaError::new(
@@ -482,12 +656,49 @@ impl Engine {
     }
 }
 
+/// Whether an error's position is the end of the body, where positions after
+/// it (in the wrapper's closing text) are clamped.
+fn at_body_end(body: &str, error: &LambdaError) -> bool {
+    let last = body.split('\n').count().saturating_sub(1) as u32;
+    let last_text = body.rsplit('\n').next().unwrap_or("");
+    error.line == Some(last) && error.column == Some(utf16_len(last_text))
+}
+
+/// How every lambda text is evaluated: global code, strict, named for traces.
+fn options(lambda: &Lambda) -> EvalOptions {
+    let mut options = EvalOptions::default();
+    options.global = true;
+    options.strict = true;
+    options.filename = Some(lambda.filename.clone());
+    options
+}
+
+/// A failed compilation as a [`LambdaErrorKind::Syntax`] error (or a timeout or
+/// out-of-memory error when that is what happened).
+fn syntax_failure(
+    ctx: &Ctx<'_>,
+    error: rquickjs::Error,
+    lambda: &Lambda,
+    interrupted: bool,
+) -> LambdaError {
+    let mut failure = describe_failure(ctx, error, lambda, interrupted);
+    if failure.kind == LambdaErrorKind::Thrown {
+        failure.kind = LambdaErrorKind::Syntax;
+        if let Some(message) = failure.message.strip_prefix("SyntaxError: ") {
+            failure.message = message.to_owned();
+        }
+    }
+    failure
+}
+
 /// Inside the context: builds the arguments, calls, awaits, and converts the result.
 fn run(
     ctx: &Ctx<'_>,
     function: Persistent<Function<'static>>,
     args: &[&Value],
     interrupted: &Rc<Cell<bool>>,
+    max_documents: usize,
+    budget: &mut Budget,
 ) -> Result<Vec<Value>, Failure> {
     let function = function.restore(ctx)?;
     let mut call_args = Args::new(ctx.clone(), args.len());
@@ -524,16 +735,14 @@ fn run(
             }
         },
     };
-    if !value.is_array() {
+    let Some(array) = value.as_array().filter(|_| value.is_array()) else {
         return Err(Failure::NotAnArray(render(ctx, &value)));
-    }
-    match convert::from_js(ctx, value, 0) {
-        Ok(Some(Value::Array(items))) => Ok(items),
-        Ok(other) => Err(Failure::NotAnArray(match other {
-            Some(other) => other.to_string(),
-            None => "undefined".to_owned(),
-        })),
+    };
+    match convert::documents_from_js(ctx, array, max_documents, budget) {
+        Ok(items) => Ok(items),
         Err(FromJsError::Engine(error)) => Err(Failure::Engine(error)),
+        Err(FromJsError::Timeout) => Err(Failure::Interrupted),
+        Err(FromJsError::TooLarge(message)) => Err(Failure::TooLarge(message)),
         Err(FromJsError::Unrepresentable(reason)) => Err(Failure::Message(format!(
             "the returned array cannot be converted to JSON: {reason}"
         ))),
@@ -548,6 +757,8 @@ enum Failure {
     NotAnArray(String),
     Interrupted,
     Message(String),
+    /// Over the output limits; the message names the limit.
+    TooLarge(String),
 }
 
 impl From<rquickjs::Error> for Failure {
@@ -575,6 +786,9 @@ fn describe_failure(
         }
         Failure::Message(message) => {
             return LambdaError::new(LambdaErrorKind::Thrown, source, message);
+        }
+        Failure::TooLarge(message) => {
+            return LambdaError::new(LambdaErrorKind::TooLarge, source, message);
         }
         Failure::Interrupted => {
             // The uncatchable interruption may still be pending: clear it.
@@ -606,7 +820,7 @@ fn describe_failure(
     }
     let Some(object) = thrown.as_object() else {
         let message = match thrown.as_string().and_then(|text| text.to_string().ok()) {
-            Some(text) => text,
+            Some(text) => crate::shorten::shorten(text, MAX_MESSAGE),
             None => render(ctx, &thrown),
         };
         return LambdaError::new(LambdaErrorKind::Thrown, source, message);
@@ -632,6 +846,7 @@ fn describe_failure(
         (_, Some(message)) => message,
         _ => render(ctx, &thrown),
     };
+    let text = crate::shorten::shorten(text, MAX_MESSAGE);
     LambdaError::new(LambdaErrorKind::Thrown, source, text).at(position)
 }
 

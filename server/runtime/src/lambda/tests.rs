@@ -471,3 +471,197 @@ fn timeout_message_names_the_limit() {
     assert_eq!(error.kind, LambdaErrorKind::Timeout);
     assert!(error.message.contains("50 ms"), "{}", error.message);
 }
+
+#[test]
+fn a_body_that_closes_its_wrapper_is_refused_before_anything_runs() {
+    let mut host = host();
+    // tree-sitter reads `<!--` as code, QuickJS as a comment: without the
+    // containment check the second line would run at compile time (and loop).
+    let body = "x <!--x /*\n}; })(); globalThis.pwned = 1; while (true) {} (function () { return function () { //*/\nreturn [source];";
+    let error = host.compile(source(LambdaKind::Update, body)).unwrap_err();
+    assert_eq!(error.kind, LambdaErrorKind::Syntax, "{error:?}");
+    // Plain closing braces are refused the same way.
+    for body in [
+        "}); globalThis.pwned = 1; ((function () {",
+        "} globalThis.pwned = 1; {",
+    ] {
+        let error = host.compile(source(LambdaKind::Update, body)).unwrap_err();
+        assert_eq!(error.kind, LambdaErrorKind::Syntax, "{body}: {error:?}");
+    }
+    let witness = compile(
+        &mut host,
+        LambdaKind::Update,
+        "return [typeof globalThis.pwned];",
+    );
+    assert_eq!(
+        host.call(witness, &[&json!({})]).unwrap(),
+        vec![json!("undefined")]
+    );
+}
+
+#[test]
+fn bodies_are_strict_and_blocks_and_labels_still_work() {
+    let mut host = host();
+    let id = compile(
+        &mut host,
+        LambdaKind::Update,
+        "outer: for (const x of [1, 2]) { for (;;) { break outer; } }\nreturn [f(source.n), (function () { return this === undefined; })()];\nfunction f(n) { return n + 1; }",
+    );
+    assert_eq!(
+        host.call(id, &[&json!({"n": 1})]).unwrap(),
+        vec![json!(2), json!(true)]
+    );
+    let error = host
+        .compile(source(LambdaKind::Update, "undeclared = 1; return [];"))
+        .map(|id| host.call(id, &[&json!({})]));
+    assert!(matches!(error, Ok(Err(_))), "{error:?}");
+}
+
+#[test]
+fn reset_gives_fresh_globals() {
+    let mut host = host();
+    let id = compile(
+        &mut host,
+        LambdaKind::Update,
+        "globalThis.count = (globalThis.count || 0) + 1; return [globalThis.count];",
+    );
+    assert_eq!(host.call(id, &[&json!({})]).unwrap(), vec![json!(1)]);
+    assert_eq!(host.call(id, &[&json!({})]).unwrap(), vec![json!(2)]);
+    host.reset();
+    assert_eq!(host.call(id, &[&json!({})]).unwrap(), vec![json!(1)]);
+}
+
+#[test]
+fn console_is_captured_per_call_and_bounded() {
+    let mut host = host();
+    let id = compile(
+        &mut host,
+        LambdaKind::Update,
+        "console.log('n is', source.n, {a: [1]}, undefined);\nconsole.warn('careful');\nif (source.n > 1) { for (let i = 0; i < 1000; i++) console.error('x'.repeat(5000)); }\nreturn [];",
+    );
+    host.call(id, &[&json!({"n": 1})]).unwrap();
+    assert_eq!(
+        host.take_console(),
+        vec![
+            ConsoleLine {
+                level: ConsoleLevel::Log,
+                text: "n is 1 {\"a\":[1]} undefined".to_owned()
+            },
+            ConsoleLine {
+                level: ConsoleLevel::Warn,
+                text: "careful".to_owned()
+            },
+        ]
+    );
+    assert!(host.take_console().is_empty());
+    host.call(id, &[&json!({"n": 2})]).unwrap();
+    let lines = host.take_console();
+    assert!(lines.len() <= 101, "{}", lines.len());
+    let bytes: usize = lines.iter().map(|line| line.text.len()).sum();
+    assert!(bytes < 64 * 1024, "{bytes}");
+    assert!(lines.iter().all(|line| line.text.chars().count() <= 2_001));
+    assert!(
+        lines
+            .last()
+            .is_some_and(|line| line.text.contains("were dropped")),
+        "{:?}",
+        lines.last()
+    );
+}
+
+#[test]
+fn huge_results_are_refused_naming_the_limit() {
+    let config = QuickJsConfig {
+        max_documents: 1_000,
+        max_output_bytes: 1024 * 1024,
+        ..QuickJsConfig::default()
+    };
+    let mut host = QuickJsHost::new(config).unwrap();
+    let cases = [
+        (
+            "return new Array(1e9);",
+            "returned 1000000000 documents; one call may return at most 1000",
+        ),
+        (
+            "return Array(1e7).fill(source);",
+            "one call may return at most 1000",
+        ),
+        (
+            "return [new Array(1e9)];",
+            "larger than the 1 MiB one call may return",
+        ),
+        (
+            "const s = 'x'.repeat(1 << 21); return [s];",
+            "larger than the 1 MiB",
+        ),
+        (
+            "const s = 'x'.repeat(100000); return Array(20).fill({s});",
+            "larger than the 1 MiB",
+        ),
+    ];
+    for (body, wanted) in cases {
+        let id = compile(&mut host, LambdaKind::Update, body);
+        let error = call_err(&mut host, id, &[&json!({"a": 1})]);
+        assert_eq!(error.kind, LambdaErrorKind::TooLarge, "{body}: {error:?}");
+        assert!(error.message.contains(wanted), "{body}: {}", error.message);
+    }
+    // Within the limits, the same shapes convert.
+    let id = compile(
+        &mut host,
+        LambdaKind::Update,
+        "return Array(1000).fill(source);",
+    );
+    assert_eq!(host.call(id, &[&json!({"a": 1})]).unwrap().len(), 1000);
+}
+
+#[test]
+fn converting_the_result_runs_under_the_call_deadline() {
+    let config = QuickJsConfig {
+        time_limit: std::time::Duration::from_millis(100),
+        ..QuickJsConfig::default()
+    };
+    let mut host = QuickJsHost::new(config).unwrap();
+    // The loop runs only when the host reads the result's keys.
+    let id = compile(
+        &mut host,
+        LambdaKind::Update,
+        "return [new Proxy({}, { ownKeys() { for (;;) {} } })];",
+    );
+    let error = call_err(&mut host, id, &[&json!({})]);
+    assert_eq!(error.kind, LambdaErrorKind::Timeout, "{error:?}");
+    let ok = compile(&mut host, LambdaKind::Update, "return [1];");
+    assert_eq!(host.call(ok, &[&json!({})]).unwrap(), vec![json!(1)]);
+}
+
+#[test]
+fn nothing_outside_the_sandbox_is_reachable() {
+    let mut host = host();
+    let id = compile(
+        &mut host,
+        LambdaKind::Update,
+        "const out = [];\nfor (const name of ['std', 'os', 'require', 'process', 'fetch', 'scriptArgs', 'print', 'setTimeout']) out.push(name + ':' + typeof globalThis[name]);\nfor (const spec of ['os', 'std', '/etc/passwd', 'file:///etc/passwd', 'https://example.com/x.js']) {\n  try { await import(spec); out.push(spec + ':loaded'); } catch (e) { out.push(spec + ':refused'); }\n}\nreturn out;",
+    );
+    let out = host.call(id, &[&json!({})]).unwrap();
+    for item in &out {
+        let text = item.as_str().unwrap();
+        assert!(
+            text.ends_with(":undefined") || text.ends_with(":refused"),
+            "{text}"
+        );
+    }
+    assert_eq!(out.len(), 13);
+}
+
+#[test]
+fn enums_and_parameter_properties_run_as_tsc_emits_them() {
+    let mut host = host();
+    let id = compile(
+        &mut host,
+        LambdaKind::Update,
+        "enum Level { Low, High = Low + 10, Top }\nconst enum Mode { On = 'on' }\nclass Box { constructor(public readonly value: number, private label = 'b') {} show(): string { return this.label + this.value; } }\nreturn [Level.High, Level.Top, Level[11], Mode.On, new Box(source.n).show()];",
+    );
+    assert_eq!(
+        host.call(id, &[&json!({"n": 7})]).unwrap(),
+        vec![json!(10), json!(11), json!("Top"), json!("on"), json!("b7")]
+    );
+}

@@ -139,8 +139,8 @@ tests:
 
 #[test]
 fn a_failing_lambda_fails_only_its_own_test() {
-    let (catalog, mut plan) = catalog(CATALOG);
-    let report = run_all(&mut plan, &catalog);
+    let (catalog, plan) = catalog(CATALOG);
+    let report = run_all(&plan, &catalog);
     let names: Vec<(&str, bool)> = report
         .results
         .iter()
@@ -203,8 +203,13 @@ fn a_failing_lambda_fails_only_its_own_test() {
 
 #[test]
 fn a_failing_verify_reports_a_per_document_diff() {
-    let (catalog, mut plan) = catalog(CATALOG);
-    let report = run_matching(&mut plan, &catalog, |test| test.name.starts_with("c:"));
+    let (catalog, plan) = catalog(CATALOG);
+    let report = run_matching(
+        &plan,
+        &catalog,
+        |test| test.name.starts_with("c:"),
+        &RunOptions::default(),
+    );
     assert_eq!(report.results.len(), 1);
     let result = &report.results[0];
     let failure = result.failure.as_ref().expect("failed");
@@ -273,4 +278,75 @@ fn unexpected_documents_are_reported() {
         failure.to_string(),
         "actual and expected documents did not match:\nunexpected actual document at index 1: {\"k\":2}"
     );
+}
+
+#[test]
+fn parallel_workers_give_the_same_results_in_test_order() {
+    let (catalog, plan) = catalog(CATALOG);
+    let sequential = run_all(&plan, &catalog);
+    let tests = ordered_tests(&catalog);
+    let mut seen = Vec::new();
+    let parallel = run_tests(
+        &plan,
+        &tests,
+        &RunOptions {
+            jobs: 3,
+            ..RunOptions::default()
+        },
+        |result| seen.push(result.name.clone()),
+    );
+    let outcome = |report: &TestReport| -> Vec<(String, Option<String>)> {
+        report
+            .results
+            .iter()
+            .map(|r| (r.name.clone(), r.failure.as_ref().map(ToString::to_string)))
+            .collect()
+    };
+    assert_eq!(outcome(&parallel), outcome(&sequential));
+    let names: Vec<String> = tests.iter().map(|test| test.name.clone()).collect();
+    assert_eq!(seen, names);
+}
+
+const GLOBALS: &str = r#"
+collections:
+  - name: ints
+    schema: {type: object, properties: {k: {type: string}}, required: [k]}
+    key: [/k]
+  - name: counted
+    schema: {type: object, properties: {k: {type: string}, count: {type: integer}}, required: [k]}
+    key: [/k]
+    derivation:
+      transform:
+        fromInts:
+          source: {name: ints}
+          publish:
+            nodeJS: |
+              globalThis.count = (globalThis.count || 0) + 1;
+              console.log('count', globalThis.count);
+              return [{k: source.k, count: globalThis.count}];
+tests:
+  "first":
+    - ingest: {collection: ints, documents: [{k: a}]}
+    - verify: {collection: counted, documents: [{k: a, count: 1}]}
+  "second":
+    - ingest: {collection: ints, documents: [{k: a}]}
+    - verify: {collection: counted, documents: [{k: a, count: 1}]}
+"#;
+
+#[test]
+fn each_test_starts_from_fresh_lambda_globals_and_keeps_its_console() {
+    let (catalog, plan) = catalog(GLOBALS);
+    let report = run_all(&plan, &catalog);
+    for result in &report.results {
+        assert!(result.passed(), "{}: {:?}", result.name, result.failure);
+        assert_eq!(result.console.len(), 1, "{:?}", result.console);
+        let line = &result.console[0];
+        assert_eq!(line.text, "count 1");
+        assert_eq!(line.lambda, "counted/fromInts");
+        assert_eq!(line.kind, LambdaKind::Publish);
+        assert_eq!(
+            line.scope.pointer,
+            "/collections/1/derivation/transform/fromInts/publish/nodeJS"
+        );
+    }
 }

@@ -241,14 +241,73 @@ fn other_tree_errors_are_reported() {
 }
 
 #[test]
-fn non_erasable_constructs_are_errors() {
-    let found = errors("enum E { A }\nreturn [];");
+fn namespaces_are_errors() {
+    let found = errors("namespace N { export const a = 1; }\nreturn [];");
     assert_eq!(found.len(), 1);
-    assert_eq!((found[0].0, found[0].1), (0, 0));
-    assert!(found[0].2.contains("enums are not supported"));
-    let found = errors("class P { constructor(public x: number) {} }");
-    assert_eq!(found.len(), 1);
-    assert!(found[0].2.contains("parameter properties"));
+    assert!(found[0].2.contains("namespaces are not supported"));
+}
+
+/// Strips a body that is rewritten (not only blanked): no errors, and every
+/// line break where it was.
+#[track_caller]
+fn rewritten(source: &str) -> String {
+    let stripped = strip_types(source);
+    assert_eq!(stripped.errors, vec![], "unexpected errors for {source:?}");
+    let breaks = |text: &str| text.matches('\n').count();
+    assert_eq!(breaks(&stripped.javascript), breaks(source));
+    stripped.javascript
+}
+
+#[test]
+fn enums_are_emitted_as_tsc_does_keeping_lines() {
+    let body =
+        "const enum Color {\n  Red,\n  Green = 5,\n  Blue,\n  Name = 'n',\n}\nreturn [Color.Blue];";
+    let javascript = rewritten(body);
+    let lines: Vec<&str> = javascript.lines().collect();
+    assert_eq!(lines[0], "var Color; (function (Color) {");
+    assert_eq!(
+        lines[1],
+        "  Color[\"Red\"] = 0; if (typeof Color[\"Red\"] !== \"string\") Color[Color[\"Red\"]] = \"Red\"; const Red = Color[\"Red\"]; "
+    );
+    assert!(
+        lines[2].starts_with("  Color[\"Green\"] = (5);"),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[3].starts_with("  Color[\"Blue\"] = Color[\"Green\"] + 1;"),
+        "{}",
+        lines[3]
+    );
+    assert!(
+        lines[4].starts_with("  Color[\"Name\"] = ('n');"),
+        "{}",
+        lines[4]
+    );
+    assert_eq!(lines[5], "})(Color || (Color = {}));");
+    assert_eq!(lines[6], "return [Color.Blue];");
+    // Types inside initializers are blanked too.
+    assert!(rewritten("enum E { A = (1 as number) }").contains("(1          )"));
+}
+
+#[test]
+fn parameter_properties_become_assignments() {
+    let javascript = rewritten(
+        "class P {\n  constructor(public x: number, private readonly y = 2, z?: string) {\n    this.z = z;\n  }\n}",
+    );
+    let lines: Vec<&str> = javascript.lines().collect();
+    assert_eq!(
+        lines[1],
+        "  constructor(       x        ,                  y = 2, z         ) { this.x = x; this.y = y;"
+    );
+    assert_eq!(lines[2], "    this.z = z;");
+    let derived = rewritten(
+        "class Q extends P {\n  constructor(protected w: number) {\n    super(w, 1);\n    go();\n  }\n}",
+    );
+    assert!(
+        derived.contains("super(w, 1); this.w = w;\n    go();"),
+        "{derived}"
+    );
 }
 
 #[test]
