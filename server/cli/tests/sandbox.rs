@@ -172,7 +172,11 @@ fn looping_tests_run_in_parallel_and_name_the_time_limit() {
 
 #[test]
 fn nothing_outside_the_sandbox_is_reachable_and_limits_are_named() {
-    let (report, _, _) = run("lambda-sandbox.flow.yaml", &["--lambda-timeout", "5s"]);
+    let (report, stdout, _) = run("lambda-sandbox.flow.yaml", &["--lambda-timeout", "5s"]);
+    assert!(
+        !stdout.contains("root:"),
+        "a line of /etc/passwd was printed"
+    );
     check(
         &report,
         &[

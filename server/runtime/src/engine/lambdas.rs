@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use super::error::{RuntimeError, RuntimeErrorKind};
 use crate::lambda::{
-    ConsoleLine, LambdaError, LambdaHost, LambdaId, LambdaSource, QuickJsConfig, QuickJsHost,
+    ConsoleLine, LambdaError, LambdaErrorKind, LambdaHost, LambdaId, LambdaSource, QuickJsConfig,
+    QuickJsHost,
 };
 
 /// A lambda host with the plan's lambdas compiled in it on demand.
@@ -57,7 +58,11 @@ impl Lambdas {
             Some(compiled) => compiled.clone()?,
             None => {
                 let compiled = self.host.compile(source.clone());
-                self.compiled[index] = Some(compiled.clone());
+                // A syntax error is for good; running out of time or memory
+                // while compiling is tried again on the next call.
+                if !matches!(&compiled, Err(error) if error.kind != LambdaErrorKind::Syntax) {
+                    self.compiled[index] = Some(compiled.clone());
+                }
                 compiled?
             }
         };

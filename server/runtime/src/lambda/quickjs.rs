@@ -9,10 +9,10 @@
 //! (QuickJS makes that interruption uncatchable by the lambda), and caps on the
 //! number and size of the documents one call returns.
 //!
-//! Fresh globals: [`LambdaHost::reset`] drops the runtime and context once a
-//! lambda has run in them; the next call builds new ones and compiles the
-//! lambdas it needs again, lazily. A call that runs out of memory or leaves
-//! work behind leaves the engine suspect, so it is dropped the same way. The
+//! Fresh globals: [`LambdaHost::reset`] replaces the context (same runtime)
+//! once a lambda has run in it; the lambdas compile again, lazily, on their
+//! next call. A call that runs out of memory or leaves work behind leaves the
+//! engine suspect, so the whole runtime is dropped and rebuilt on next use. The
 //! memory limit is enforced by our allocator (`memory`), which also tells us for
 //! certain that the limit was hit.
 //!
@@ -278,7 +278,10 @@ impl LambdaHost for QuickJsHost {
     }
 
     fn reset(&mut self) {
-        if self.engine.as_ref().is_some_and(|engine| engine.used) {
+        let Some(engine) = self.engine.as_mut() else {
+            return;
+        };
+        if engine.used && engine.fresh_context().is_err() {
             self.engine = None;
         }
     }
@@ -471,24 +474,8 @@ impl Engine {
                 _ => false,
             })));
         }
-        let context = Context::full(&runtime).map_err(|error| error.to_string())?;
         let console = Rc::new(RefCell::new(ConsoleBuffer::default()));
-        let dependency = context.with(|ctx| -> Result<Persistent<Function<'static>>, String> {
-            let failed =
-                |error: rquickjs::Error| format!("{error}: {}", render(&ctx, &ctx.catch()));
-            let helper: Function = ctx.eval(DEPENDENCY_HELPER).map_err(failed)?;
-            let console_factory: Function = ctx.eval(CONSOLE_HELPER).map_err(failed)?;
-            let buffer = console.clone();
-            let sink = Function::new(ctx.clone(), move |level: String, text: String| {
-                buffer.borrow_mut().push(&level, text);
-            })
-            .map_err(failed)?;
-            let console_object: Object = console_factory.call((sink, MAX_LINE)).map_err(failed)?;
-            ctx.globals()
-                .set("console", console_object)
-                .map_err(failed)?;
-            Ok(Persistent::save(&ctx, helper))
-        })?;
+        let (context, dependency) = new_context(&runtime, &console)?;
         Ok(Engine {
             functions: Vec::new(),
             dependency: Some(dependency),
@@ -501,6 +488,22 @@ impl Engine {
             poisoned: false,
             used: false,
         })
+    }
+
+    /// Fresh globals: a new context in the same runtime (cheaper than a new
+    /// runtime); every lambda compiles again on its next call.
+    fn fresh_context(&mut self) -> Result<(), String> {
+        let functions = std::mem::take(&mut self.functions);
+        let dependency = self.dependency.take();
+        self.context.with(|_ctx| {
+            drop(functions);
+            drop(dependency);
+        });
+        let (context, dependency) = new_context(&self.runtime, &self.console)?;
+        self.context = context;
+        self.dependency = Some(dependency);
+        self.used = false;
+        Ok(())
     }
 
     /// Parses the containment check (see the module docs) under the time limit;
@@ -662,6 +665,30 @@ fn at_body_end(body: &str, error: &LambdaError) -> bool {
     let last = body.split('\n').count().saturating_sub(1) as u32;
     let last_text = body.rsplit('\n').next().unwrap_or("");
     error.line == Some(last) && error.column == Some(utf16_len(last_text))
+}
+
+/// A context with the dependency helper (returned) and `console` installed.
+fn new_context(
+    runtime: &Runtime,
+    console: &Rc<RefCell<ConsoleBuffer>>,
+) -> Result<(Context, Persistent<Function<'static>>), String> {
+    let context = Context::full(runtime).map_err(|error| error.to_string())?;
+    let dependency = context.with(|ctx| -> Result<Persistent<Function<'static>>, String> {
+        let failed = |error: rquickjs::Error| format!("{error}: {}", render(&ctx, &ctx.catch()));
+        let helper: Function = ctx.eval(DEPENDENCY_HELPER).map_err(failed)?;
+        let console_factory: Function = ctx.eval(CONSOLE_HELPER).map_err(failed)?;
+        let buffer = console.clone();
+        let sink = Function::new(ctx.clone(), move |level: String, text: String| {
+            buffer.borrow_mut().push(&level, text);
+        })
+        .map_err(failed)?;
+        let console_object: Object = console_factory.call((sink, MAX_LINE)).map_err(failed)?;
+        ctx.globals()
+            .set("console", console_object)
+            .map_err(failed)?;
+        Ok(Persistent::save(&ctx, helper))
+    })?;
+    Ok((context, dependency))
 }
 
 /// How every lambda text is evaluated: global code, strict, named for traces.
