@@ -20,11 +20,10 @@ use url::Url;
 use crate::context::Context;
 use schema::shape::{self, Shape};
 
-/// Shapes and validators, each computed once per schema URL.
+/// Shapes, each inferred once per schema URL, and which documents are usable.
 #[derive(Default)]
 pub(crate) struct SchemaCache {
     shapes: HashMap<Url, Option<Rc<Shape>>>,
-    validators: HashMap<Url, Option<Validator>>,
     /// Documents whose C7/C9 problems were examined, and whether they had any.
     checked_documents: HashMap<Url, bool>,
     /// Whether every document reached from a document (itself included) is
@@ -51,15 +50,13 @@ impl SchemaCache {
     }
 
     /// The compiled schema at `url`; `None` when it cannot be compiled or
-    /// its documents have C7/C9 problems.
+    /// its documents have C7/C9 problems. (The index compiles each schema
+    /// once and shares it with the runtime.)
     pub fn validator(&mut self, loaded: &Loaded, url: &Url) -> Option<Validator> {
         if !self.is_usable(url) {
             return None;
         }
-        self.validators
-            .entry(url.clone())
-            .or_insert_with(|| loaded.schemas.compile(url).ok())
-            .clone()
+        loaded.schemas.compile(url).ok()
     }
 
     /// False when the schema's documents are known to have problems.

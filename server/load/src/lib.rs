@@ -482,7 +482,9 @@ impl Loader<'_> {
         for reference in references {
             let mut target = reference.target.clone();
             target.set_fragment(None);
-            if self.loaded.schemas.document(&target).is_some()
+            // A document, or a sub-schema by its `$id` (catalog.md §6.2):
+            // found in the index, never fetched.
+            if self.loaded.schemas.has_resource(&target)
                 || self.loaded.inline_schemas.contains_key(&target)
             {
                 continue;

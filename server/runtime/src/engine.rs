@@ -190,7 +190,7 @@ impl<'p> Engine<'p> {
     /// when time passes, but never make the clock move.
     pub fn advance_for(&mut self, collection: &str) -> Result<(), RuntimeError> {
         let derivations = match self.plan.collection_index(collection) {
-            Some(index) => self.plan.upstream[index].clone(),
+            Some(index) => self.plan.upstream(index),
             None => Vec::new(),
         };
         self.advance(&derivations)

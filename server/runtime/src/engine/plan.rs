@@ -1,14 +1,17 @@
 //! [`Plan`]: everything the engine needs from a catalog, prepared once: every
-//! schema compiled into a validator, every lambda compiled by the lambda host,
-//! read delays parsed, sources resolved to collection indices, and for each
-//! collection the derivations that feed it.
+//! lambda compiled by the lambda host, read delays parsed, sources resolved to
+//! collection indices (by a name map). Schemas are compiled lazily, on first
+//! use, through the index's shared cache, and the derivations feeding a
+//! collection are found when asked, so a filtered run pays only for what its
+//! tests reach.
 //!
 //! Building a plan never fails on a catalog mistake: a schema that cannot be
 //! compiled, a lambda that does not compile or a missing source is kept as an
 //! error and reported (as a [`RuntimeError`]) only when a test actually needs
 //! it, so one broken derivation fails only the tests that run it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::OnceLock;
 
 use model::{Catalog, Collection, LambdaSpec, PartitionSelectorSpec, Scope};
 use schema::{SchemaIndex, Validator};
@@ -19,21 +22,41 @@ use super::duration::parse_seconds;
 use super::error::{RuntimeError, RuntimeErrorKind};
 use crate::lambda::{LambdaHost, LambdaId, LambdaKind, LambdaSource, QuickJsConfig, QuickJsHost};
 
-/// A compiled schema, or why it could not be compiled.
+/// A schema of the plan, compiled on first use (so a filtered test run
+/// compiles only what its tests reach), or why it could not be compiled.
+/// Compilation goes through the index's shared cache: a schema the checks
+/// already compiled is not compiled again.
 #[derive(Debug, Clone)]
 pub(crate) struct SchemaPlan {
     pub uri: String,
-    pub validator: Result<Validator, String>,
+    url: Option<Url>,
+    schemas: SchemaIndex,
+    validator: OnceLock<Result<Validator, String>>,
 }
 
 impl SchemaPlan {
+    fn new(schemas: &SchemaIndex, url: Option<Url>, what: &str) -> SchemaPlan {
+        SchemaPlan {
+            uri: url.as_ref().map_or_else(|| what.to_owned(), Url::to_string),
+            url,
+            schemas: schemas.clone(),
+            validator: OnceLock::new(),
+        }
+    }
+
     pub fn validator(&self) -> Result<&Validator, RuntimeError> {
-        self.validator.as_ref().map_err(|error| {
-            RuntimeError::new(
-                RuntimeErrorKind::Unsupported,
-                format!("schema {} cannot be used: {error}", self.uri),
-            )
-        })
+        self.validator
+            .get_or_init(|| match &self.url {
+                Some(url) => self.schemas.compile(url),
+                None => Err("the schema URL is invalid".to_owned()),
+            })
+            .as_ref()
+            .map_err(|error| {
+                RuntimeError::new(
+                    RuntimeErrorKind::Unsupported,
+                    format!("schema {} cannot be used: {error}", self.uri),
+                )
+            })
     }
 }
 
@@ -103,9 +126,6 @@ pub struct Plan {
     pub(crate) by_name: HashMap<String, usize>,
     /// Indices of derived collections, in catalog order.
     pub(crate) derivations: Vec<usize>,
-    /// Per collection: the derivations feeding it, transitively, itself
-    /// included when derived (runtime.md §7.3).
-    pub(crate) upstream: Vec<Vec<usize>>,
     pub(crate) host: Box<dyn LambdaHost>,
 }
 
@@ -132,28 +152,13 @@ impl Plan {
         schemas: &SchemaIndex,
         mut host: Box<dyn LambdaHost>,
     ) -> Plan {
-        let mut compiled: HashMap<Url, SchemaPlan> = HashMap::new();
-        let mut compile = |url: Option<Url>, what: &str| -> SchemaPlan {
-            let Some(url) = url else {
-                return SchemaPlan {
-                    uri: what.to_owned(),
-                    validator: Err("the schema URL is invalid".to_owned()),
-                };
-            };
-            compiled
-                .entry(url.clone())
-                .or_insert_with(|| SchemaPlan {
-                    uri: url.to_string(),
-                    validator: schemas.compile(&url),
-                })
-                .clone()
-        };
-        let by_name: HashMap<String, usize> = catalog
-            .collections
-            .iter()
-            .enumerate()
-            .map(|(index, c)| (c.name.clone(), index))
-            .collect();
+        let compile =
+            |url: Option<Url>, what: &str| -> SchemaPlan { SchemaPlan::new(schemas, url, what) };
+        // The first collection of each name, as `Catalog::collection` finds it.
+        let mut by_name: HashMap<String, usize> = HashMap::with_capacity(catalog.collections.len());
+        for (index, collection) in catalog.collections.iter().enumerate() {
+            by_name.entry(collection.name.clone()).or_insert(index);
+        }
         let dependencies: Vec<String> = catalog
             .node_dependencies
             .iter()
@@ -184,8 +189,9 @@ impl Plan {
                     .transforms()
                     .into_iter()
                     .map(|(scope, name, spec)| {
-                        let source_collection = catalog.collection(&spec.source.name);
-                        let source = by_name.get(&spec.source.name).copied().ok_or_else(|| {
+                        let source_index = by_name.get(&spec.source.name).copied();
+                        let source_collection = source_index.map(|i| &catalog.collections[i]);
+                        let source = source_index.ok_or_else(|| {
                             format!(
                                 "transform {}/{name} reads unknown collection \"{}\"",
                                 collection.name, spec.source.name
@@ -301,16 +307,37 @@ impl Plan {
         let derivations = (0..collections.len())
             .filter(|&index| collections[index].derivation.is_some())
             .collect();
-        let upstream = (0..collections.len())
-            .map(|index| upstream_of(&collections, index))
-            .collect();
         Plan {
             collections,
             by_name,
             derivations,
-            upstream,
             host,
         }
+    }
+
+    /// The derivations feeding collection `index` (itself included if
+    /// derived), found by walking sources from it: cycle-safe, in catalog
+    /// order, and costing only what it reaches (runtime.md §7.3).
+    pub(crate) fn upstream(&self, index: usize) -> Vec<usize> {
+        let collections = &self.collections;
+        let mut seen = HashSet::from([index]);
+        let mut stack = vec![index];
+        let mut found = Vec::new();
+        while let Some(index) = stack.pop() {
+            let Some(derivation) = &collections[index].derivation else {
+                continue;
+            };
+            found.push(index);
+            for transform in &derivation.transforms {
+                if let Ok(&source) = transform.source.as_ref()
+                    && seen.insert(source)
+                {
+                    stack.push(source);
+                }
+            }
+        }
+        found.sort_unstable();
+        found
     }
 
     /// The index of a collection by name.
@@ -324,27 +351,4 @@ impl Plan {
             .iter()
             .map(|collection| collection.name.as_str())
     }
-}
-
-/// The derivations feeding `collection` (itself included if derived), found by
-/// walking sources; cycle-safe, in catalog order.
-fn upstream_of(collections: &[CollectionPlan], collection: usize) -> Vec<usize> {
-    let mut seen = vec![false; collections.len()];
-    let mut stack = vec![collection];
-    while let Some(index) = stack.pop() {
-        if std::mem::replace(&mut seen[index], true) {
-            continue;
-        }
-        if let Some(derivation) = &collections[index].derivation {
-            stack.extend(
-                derivation
-                    .transforms
-                    .iter()
-                    .filter_map(|t| t.source.as_ref().ok().copied()),
-            );
-        }
-    }
-    (0..collections.len())
-        .filter(|&index| seen[index] && collections[index].derivation.is_some())
-        .collect()
 }
