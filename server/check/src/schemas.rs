@@ -169,30 +169,25 @@ fn check_documents(
     }
     let loaded = cx.loaded;
     let mut clean = true;
-    let mut seen: HashSet<Url> = HashSet::new();
-    let mut work = vec![document.clone()];
-    while let Some(url) = work.pop() {
-        let Some(value) = loaded.schemas.document(&url) else {
+    // The index recorded which documents each one references: no re-walk.
+    for url in loaded.schemas.reached_documents(document) {
+        let Some(value) = loaded.schemas.document(url) else {
             continue;
         };
-        if !seen.insert(url.clone()) {
-            continue;
-        }
-        let references = schema::collect_refs(&url, value);
-        for reference in &references {
-            let mut target = reference.target.clone();
-            target.set_fragment(None);
-            work.push(target);
-        }
-        if let Some(document_clean) = cx.schemas.checked_documents.get(&url) {
+        if let Some(document_clean) = cx.schemas.checked_documents.get(url) {
             clean &= *document_clean;
             continue;
         }
-        let problems = schema::check_document(&loaded.schemas, &url);
+        let problems = schema::check_document(&loaded.schemas, url);
         cx.schemas
             .checked_documents
             .insert(url.clone(), problems.is_empty());
         clean &= problems.is_empty();
+        let references = if problems.is_empty() {
+            Vec::new()
+        } else {
+            schema::collect_refs(url, value)
+        };
         for problem in problems {
             if problem.code == "C7" {
                 // A reference into a document that could not be loaded was

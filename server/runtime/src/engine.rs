@@ -2,9 +2,9 @@
 //! derivation registers, transforms with cursors, read delays on a simulated
 //! clock, ingestion through a combiner, and derivation runs.
 //!
-//! A [`Plan`] is built once per catalog (validators and lambdas compiled); an
-//! [`Engine`] is the mutable state of one run over a plan: empty logs, empty
-//! registers, clock 0. The test runner starts a fresh engine for every test
+//! A [`Plan`] is built once per catalog (validators and lambdas compiled on
+//! first use); an [`Engine`] is the mutable state of one run over a plan:
+//! empty logs, empty registers, clock 0. The test runner starts a fresh engine for every test
 //! case, which is the isolation runtime.md §7.2 allows; previews can keep one
 //! engine and feed it documents.
 //!
@@ -554,8 +554,8 @@ fn call(
     derivation: &str,
     transform: &str,
 ) -> Result<Vec<Value>, RuntimeError> {
-    let id = lambda.compiled.as_ref().map_err(Clone::clone)?;
-    host.call(*id, args).map_err(|mut error| {
+    let id = lambda.compiled(host)?;
+    host.call(id, args).map_err(|mut error| {
         error.lambda_kind = kind;
         RuntimeError::lambda(&error, derivation, transform, &lambda.scope)
     })

@@ -209,6 +209,19 @@ impl SchemaIndex {
         url
     }
 
+    /// The URL of the document at `url` (fragment ignored) and of every
+    /// document its `$ref`s reach, transitively, each once, itself first.
+    /// Computed from what indexing recorded: no walk over the documents.
+    pub fn reached_documents(&self, url: &Url) -> Vec<&Url> {
+        let Some(root) = self.document_number(url) else {
+            return Vec::new();
+        };
+        self.reference_closure(root)
+            .into_iter()
+            .map(|number| &self.entries.documents[number].url)
+            .collect()
+    }
+
     /// Document `root` and every document its `$ref`s reach, transitively
     /// (the documents a validator of a schema in `root` can need), `root` first.
     pub(crate) fn reference_closure(&self, root: usize) -> Vec<usize> {

@@ -1,7 +1,7 @@
-//! [`Plan`]: everything the engine needs from a catalog, prepared once: every
-//! lambda compiled by the lambda host, read delays parsed, sources resolved to
-//! collection indices (by a name map). Schemas are compiled lazily, on first
-//! use, through the index's shared cache, and the derivations feeding a
+//! [`Plan`]: everything the engine needs from a catalog, prepared once: read
+//! delays parsed, sources resolved to collection indices (by a name map).
+//! Schemas (through the index's shared cache) and lambdas (by the lambda
+//! host) are compiled lazily, on first use, and the derivations feeding a
 //! collection are found when asked, so a filtered run pays only for what its
 //! tests reach.
 //!
@@ -10,6 +10,7 @@
 //! error and reported (as a [`RuntimeError`]) only when a test actually needs
 //! it, so one broken derivation fails only the tests that run it.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
@@ -115,8 +116,28 @@ impl TransformPlan {
 pub(crate) struct LambdaPlan {
     /// `…/transform/<t>/update/nodeJS` (or `…/remote`).
     pub scope: Scope,
-    /// The compiled lambda, or the error every call reports.
-    pub compiled: Result<LambdaId, RuntimeError>,
+    /// What to compile, or why it cannot run (an unsupported lambda kind).
+    source: Result<LambdaSource, RuntimeError>,
+    /// `(derivation, transform)`, for compile errors.
+    owner: (String, String),
+    /// Compiled by the host on first call: a filtered run compiles only the
+    /// lambdas its tests reach. An error is kept and reported by every call.
+    compiled: OnceCell<Result<LambdaId, RuntimeError>>,
+}
+
+impl LambdaPlan {
+    /// The compiled lambda (compiling it with `host` on first use), or the
+    /// error every call reports.
+    pub fn compiled(&self, host: &mut dyn LambdaHost) -> Result<LambdaId, RuntimeError> {
+        self.compiled
+            .get_or_init(|| {
+                let source = self.source.as_ref().map_err(Clone::clone)?;
+                host.compile(source.clone()).map_err(|error| {
+                    RuntimeError::lambda(&error, &self.owner.0, &self.owner.1, &self.scope)
+                })
+            })
+            .clone()
+    }
 }
 
 /// A catalog prepared for running: compiled validators and lambdas. Build it
@@ -146,12 +167,8 @@ impl Plan {
         Ok(Plan::with_host(catalog, schemas, Box::new(host)))
     }
 
-    /// Prepares `catalog`, compiling its lambdas with `host`.
-    pub fn with_host(
-        catalog: &Catalog,
-        schemas: &SchemaIndex,
-        mut host: Box<dyn LambdaHost>,
-    ) -> Plan {
+    /// Prepares `catalog`, to compile its lambdas with `host` when first called.
+    pub fn with_host(catalog: &Catalog, schemas: &SchemaIndex, host: Box<dyn LambdaHost>) -> Plan {
         let compile =
             |url: Option<Url>, what: &str| -> SchemaPlan { SchemaPlan::new(schemas, url, what) };
         // The first collection of each name, as `Catalog::collection` finds it.
@@ -221,17 +238,12 @@ impl Plan {
                                 format!("transform {}/{name}: {error}", collection.name)
                             }),
                         };
-                        let mut lambda = |kind: LambdaKind, lambda: &Option<LambdaSpec>| {
+                        let lambda = |kind: LambdaKind, lambda: &Option<LambdaSpec>| {
                             let lambda = lambda.as_ref()?;
                             let lambda_scope = scope.push(kind.as_str());
-                            let source = LambdaSource {
-                                name: format!("{}/{name}", collection.name),
-                                kind,
-                                body: String::new(),
-                                dependencies: dependencies.clone(),
-                            };
+                            let owner = (collection.name.clone(), name.to_owned());
                             let unsupported = |scope: Scope, what: &str| LambdaPlan {
-                                compiled: Err(RuntimeError::new(
+                                source: Err(RuntimeError::new(
                                     RuntimeErrorKind::Unsupported,
                                     format!(
                                         "transform {}/{name} {kind} lambda: {what}",
@@ -241,25 +253,21 @@ impl Plan {
                                 .at(&scope)
                                 .in_transform(&collection.name, name)),
                                 scope,
+                                owner: owner.clone(),
+                                compiled: OnceCell::new(),
                             };
                             Some(match lambda {
-                                LambdaSpec::NodeJs(body) => {
-                                    let scope = lambda_scope.push("nodeJS");
-                                    let compiled = host
-                                        .compile(LambdaSource {
-                                            body: body.clone(),
-                                            ..source
-                                        })
-                                        .map_err(|error| {
-                                            RuntimeError::lambda(
-                                                &error,
-                                                &collection.name,
-                                                name,
-                                                &scope,
-                                            )
-                                        });
-                                    LambdaPlan { scope, compiled }
-                                }
+                                LambdaSpec::NodeJs(body) => LambdaPlan {
+                                    scope: lambda_scope.push("nodeJS"),
+                                    source: Ok(LambdaSource {
+                                        name: format!("{}/{name}", collection.name),
+                                        kind,
+                                        body: body.clone(),
+                                        dependencies: dependencies.clone(),
+                                    }),
+                                    owner,
+                                    compiled: OnceCell::new(),
+                                },
                                 LambdaSpec::Remote(_) => unsupported(
                                     lambda_scope.push("remote"),
                                     "remote lambdas are not supported by the in-process runtime",
