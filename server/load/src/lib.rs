@@ -29,7 +29,8 @@ pub struct LoadedResource {
     pub text: Arc<str>,
     pub tree: syntax::Tree,
     pub line_index: LineIndex,
-    pub json: Value,
+    /// Shared with the schema index for schema documents (one copy).
+    pub json: Arc<Value>,
 }
 
 /// Where a scope lands in a file's text.
@@ -328,7 +329,7 @@ impl Loader<'_> {
             text: Arc::from(text),
             tree: parse.tree,
             line_index,
-            json,
+            json: Arc::new(json),
         });
         self.loaded.resource_index.insert(url.clone(), index);
         self.loaded.catalog.resources.push(Resource {
@@ -446,7 +447,7 @@ impl Loader<'_> {
                     .insert(url.clone(), scope.clone());
                 self.loaded
                     .schemas
-                    .add_document(url.clone(), inline.0.clone());
+                    .add_shared_document(url.clone(), inline.0.clone());
                 self.load_references(&url, schema::collect_refs(&url, &inline.0));
             }
         }
@@ -458,7 +459,7 @@ impl Loader<'_> {
         };
         let references = schema::collect_refs(url, &self.loaded.resources[index].json);
         let json = self.loaded.resources[index].json.clone();
-        self.loaded.schemas.add_document(url.clone(), json);
+        self.loaded.schemas.add_shared_document(url.clone(), json);
         self.load_references(url, references);
     }
 
