@@ -1,6 +1,7 @@
-//! Build benchmarks: load + check of (a) the conformance corpus and (b) a
-//! generated catalog of 1,000 collections with derivations and tests
-//! (`../shared/tools/lsp-bench/gen_catalog.py`, run once into `target/`).
+//! Build benchmarks: load + check of (a) the conformance corpus, (b) catalogs
+//! of 1,000 and 10,000 collections with derivations and tests
+//! (`../shared/tools/lsp-bench/gen_catalog.py`, run once into `target/`) and
+//! (c) one ~20 MB single-file catalog (`test_utils::big`).
 //! Targets on the 2-core machine: corpus < 50 ms, 1,000 collections < 1 s.
 
 use std::path::Path;
@@ -25,27 +26,51 @@ fn corpus(bencher: divan::Bencher) {
     bencher.bench(|| build(&root, &fetch));
 }
 
-#[divan::bench(sample_count = 10)]
-fn generated_1000_collections(bencher: divan::Bencher) {
-    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-gen-1000");
+/// The catalog `gen_catalog.py` writes for these options, generated once
+/// into `target/bench-gen-<collections>`.
+fn generated(collections: usize, files: usize) -> Url {
+    let out =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/bench-gen-{collections}"));
     if !out.join("flow.yaml").exists() {
         let status = std::process::Command::new("python3")
             .arg(test_utils::corpus::shared_dir().join("tools/lsp-bench/gen_catalog.py"))
-            .args([
-                "--collections",
-                "1000",
-                "--files",
-                "200",
-                "--seed",
-                "1",
-                "--out",
-            ])
+            .args(["--collections", &collections.to_string()])
+            .args(["--files", &files.to_string()])
+            .args(["--seed", "1", "--out"])
             .arg(&out)
             .status()
             .expect("python3 runs the catalog generator");
         assert!(status.success());
     }
-    let root = Url::from_file_path(out.canonicalize().unwrap().join("flow.yaml")).unwrap();
+    Url::from_file_path(out.canonicalize().unwrap().join("flow.yaml")).unwrap()
+}
+
+#[divan::bench(sample_count = 10)]
+fn generated_1000_collections(bencher: divan::Bencher) {
+    let root = generated(1000, 200);
+    let fetch = DiskFetch::new(Vec::new(), true);
+    bencher.bench(|| build(&root, &fetch));
+}
+
+/// Target: well under 2 s (the whole cold `flowctl lint` of it).
+#[divan::bench(sample_count = 3)]
+fn generated_10000_collections(bencher: divan::Bencher) {
+    let root = generated(10_000, 1_000);
+    let fetch = DiskFetch::new(Vec::new(), true);
+    bencher.bench(|| build(&root, &fetch));
+}
+
+/// One ~20 MB file: 34,000 collections, every 100th derived, 60 tests
+/// (`test_utils::big`). Target: well under 5 s.
+#[divan::bench(sample_count = 3)]
+fn single_file_20_mb(bencher: divan::Bencher) {
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-single-20mb");
+    let file = out.join("flow.yaml");
+    if !file.exists() {
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(&file, test_utils::big::single_file_catalog(34_000, 60)).unwrap();
+    }
+    let root = Url::from_file_path(file.canonicalize().unwrap()).unwrap();
     let fetch = DiskFetch::new(Vec::new(), true);
     bencher.bench(|| build(&root, &fetch));
 }

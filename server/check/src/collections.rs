@@ -68,15 +68,10 @@ fn names(cx: &mut Context<'_>) {
     }
     // C5d: a name followed by `/` and more is another name. Each pair is
     // reported once, at whichever of the two was processed later.
+    let prefixes = NameTrie::new(first.iter().map(|(name, &index)| (name.as_str(), index)));
     for (index, collection) in collections.iter().enumerate() {
         let folded = collection.name.to_lowercase();
-        for (at, _) in folded.match_indices('/') {
-            if at + 1 == folded.len() {
-                continue;
-            }
-            let Some(&prefix_index) = first.get(&folded[..at]) else {
-                continue;
-            };
+        for prefix_index in prefixes.proper_prefixes(&folded) {
             let prefix = &collections[prefix_index];
             let (later, earlier) = if prefix_index < index {
                 (collection, prefix)
@@ -94,6 +89,58 @@ fn names(cx: &mut Context<'_>) {
                 ),
             );
         }
+    }
+}
+
+/// Collection names by `/`-separated segments, so that the names which are
+/// proper path prefixes of a name are found in one pass over its segments
+/// (each segment hashed once) instead of by hashing every prefix.
+struct NameTrie<'n> {
+    /// (parent node, segment) → child node; node 0 is the root.
+    children: HashMap<(usize, &'n str), usize>,
+    /// Per node: the index of the collection whose name ends there.
+    ends: Vec<Option<usize>>,
+}
+
+impl<'n> NameTrie<'n> {
+    fn new(names: impl Iterator<Item = (&'n str, usize)>) -> NameTrie<'n> {
+        let mut trie = NameTrie {
+            children: HashMap::new(),
+            ends: vec![None],
+        };
+        for (name, index) in names {
+            let mut node = 0;
+            for segment in name.split('/') {
+                let next = trie.ends.len();
+                node = *trie.children.entry((node, segment)).or_insert(next);
+                if node == next {
+                    trie.ends.push(None);
+                }
+            }
+            trie.ends[node] = Some(index);
+        }
+        trie
+    }
+
+    /// The collections named by `name` up to one of its `/`s, where more
+    /// follows that `/` (shortest first).
+    fn proper_prefixes(&self, name: &str) -> Vec<usize> {
+        let mut found = Vec::new();
+        let mut node = 0;
+        let mut rest = name;
+        while let Some((segment, after)) = rest.split_once('/') {
+            let Some(&next) = self.children.get(&(node, segment)) else {
+                break;
+            };
+            node = next;
+            if !after.is_empty()
+                && let Some(index) = self.ends[node]
+            {
+                found.push(index);
+            }
+            rest = after;
+        }
+        found
     }
 }
 
@@ -423,5 +470,70 @@ mod unit {
             ),
         ]);
         run.only("C8b");
+    }
+
+    /// catalog.md §6.2: a root `$id` is an alternate URL of the same
+    /// resource; `#Money` and `customer.json` (a sub-schema's `$id`) resolve
+    /// inside the file, offline, with no C2 or C7.
+    #[test]
+    fn a_root_id_keeps_references_in_its_file() {
+        let run = run(&[
+            (
+                "flow.yaml",
+                "collections:\n  - name: acme/orders\n    schema: order.schema.yaml\n    key: [/id]\n",
+            ),
+            (
+                "order.schema.yaml",
+                concat!(
+                    "$id: https://schemas.example.com/order.json\n",
+                    "type: object\n",
+                    "properties:\n",
+                    "  id: { type: string }\n",
+                    "  total: { $ref: \"#Money\" }\n",
+                    "  customer: { $ref: customer.json }\n",
+                    "required: [id]\n",
+                    "$defs:\n",
+                    "  money: { $anchor: Money, type: number }\n",
+                    "  customer:\n",
+                    "    $id: customer.json\n",
+                    "    type: object\n",
+                    "    properties: { name: { type: string } }\n",
+                ),
+            ),
+        ]);
+        run.assert_clean();
+        let schemas = &run.loaded.schemas;
+        let validator = schemas
+            .compile(&url("order.schema.yaml"))
+            .expect("compiles offline");
+        assert!(
+            validator
+                .is_valid(&serde_json::json!({"id": "a", "total": 1.5, "customer": {"name": "n"}}))
+        );
+        assert!(!validator.is_valid(&serde_json::json!({"id": "a", "total": "x"})));
+        assert!(!validator.is_valid(&serde_json::json!({"id": "a", "customer": {"name": 1}})));
+    }
+
+    /// C5d with long names: each name is walked once by segments.
+    #[test]
+    fn c5d_long_names_and_nested_prefixes() {
+        let deep = (0..2000)
+            .map(|i| format!("s{i}"))
+            .collect::<Vec<_>>()
+            .join("/");
+        let prefix = (0..3)
+            .map(|i| format!("s{i}"))
+            .collect::<Vec<_>>()
+            .join("/");
+        let run = run(&[(
+            "flow.yaml",
+            &format!(
+                "collections:\n{}{}",
+                collection(&deep, ID_SCHEMA, "[/id]"),
+                collection(&prefix, ID_SCHEMA, "[/id]")
+            ),
+        )]);
+        let found = run.only("C5d");
+        assert_eq!(run.text_at(found), prefix);
     }
 }

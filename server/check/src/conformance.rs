@@ -33,3 +33,62 @@ fn a_thousand_chained_collections_check_cleanly() {
     let diagnostics = crate::check(&loaded);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
 }
+
+/// Compilation work per schema does not grow with the catalog: the checks of
+/// 8,000 collections compile at most 4× (plus slack) what 2,000 compile, in
+/// validators, registries and registry documents seen per validator build.
+/// Counted, not timed (`SchemaIndex::stats`).
+#[test]
+fn compile_work_grows_linearly_with_the_catalog() {
+    let stats = |collections: usize| {
+        let note = r#"{ $ref: "shared.schema.yaml#/$defs/note" }"#;
+        // One test per 20 collections: compilations scale with the catalog.
+        let text = test_utils::big::catalog_with_note_schema(collections, collections / 20, note);
+        let mut fetch = load::MemoryFetch::new();
+        fetch.insert(url("flow.yaml"), text);
+        fetch.insert(
+            url("shared.schema.yaml"),
+            "$defs:\n  note: { type: [string, \"null\"], maxLength: 200 }\n",
+        );
+        let loaded = load::load(&url("flow.yaml"), &fetch);
+        assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
+        let diagnostics = crate::check(&loaded);
+        assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+        let schemas = loaded.schemas.documents().count();
+        (schemas, loaded.schemas.stats())
+    };
+    let (small_schemas, small) = stats(2_000);
+    let (large_schemas, large) = stats(8_000);
+    assert!(
+        small.compilations > 0 && small.validator_builds > 0,
+        "{small:?}"
+    );
+    let factor = large_schemas as f64 / small_schemas as f64;
+    let grows_linearly = |what: &str, small: usize, large: usize| {
+        assert!(
+            large as f64 <= small as f64 * factor * 1.1 + 10.0,
+            "{what}: {small} for {small_schemas} schemas, {large} for {large_schemas}"
+        );
+    };
+    grows_linearly("compilations", small.compilations, large.compilations);
+    grows_linearly(
+        "validator builds",
+        small.validator_builds,
+        large.validator_builds,
+    );
+    grows_linearly(
+        "registry builds",
+        small.registry_builds,
+        large.registry_builds,
+    );
+    grows_linearly(
+        "registry documents",
+        small.registry_documents,
+        large.registry_documents,
+    );
+    grows_linearly(
+        "registry documents per validator build",
+        small.validator_registry_documents,
+        large.validator_registry_documents,
+    );
+}

@@ -5,7 +5,7 @@
 //! Everything expensive is computed once per build and cached here, so that a
 //! schema used by a thousand collections is compiled and inferred once.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use load::Loaded;
@@ -20,11 +20,13 @@ pub(crate) struct Context<'l> {
     pub diagnostics: Vec<Diagnostic>,
     /// Exact collection name → index of its first definition.
     by_name: HashMap<&'l str, usize>,
-    /// Import edges: importing file → imported files.
-    imports: HashMap<&'l Url, Vec<&'l Url>>,
-    /// Files visible from a file (itself and everything it imports,
-    /// transitively), computed on first use.
-    visible: HashMap<Url, HashSet<Url>>,
+    /// Every file that imports or is imported, numbered.
+    files: HashMap<&'l Url, usize>,
+    /// Import edges by file number: importing file → imported files.
+    imports: Vec<Vec<usize>>,
+    /// Per file number: the files visible from it (itself and everything it
+    /// imports, transitively) as a bit set, computed on first use.
+    visible: HashMap<usize, Vec<u64>>,
     pub schemas: SchemaCache,
     /// TypeScript syntax errors by lambda body: many bodies are identical.
     pub lambda_errors: HashMap<String, Rc<Vec<typescript::SyntaxError>>>,
@@ -45,15 +47,27 @@ impl<'l> Context<'l> {
         for (index, collection) in catalog.collections.iter().enumerate() {
             by_name.entry(collection.name.as_str()).or_insert(index);
         }
-        let mut imports: HashMap<&Url, Vec<&Url>> = HashMap::new();
+        let mut files: HashMap<&Url, usize> = HashMap::new();
+        let mut imports: Vec<Vec<usize>> = Vec::new();
+        let mut number = |url: &'l Url, imports: &mut Vec<Vec<usize>>| {
+            let next = files.len();
+            let n = *files.entry(url).or_insert(next);
+            if n == next {
+                imports.push(Vec::new());
+            }
+            n
+        };
         for import in &catalog.imports {
-            imports.entry(&import.from).or_default().push(&import.to);
+            let from = number(&import.from, &mut imports);
+            let to = number(&import.to, &mut imports);
+            imports[from].push(to);
         }
         Context {
             loaded,
             catalog,
             diagnostics: Vec::new(),
             by_name,
+            files,
             imports,
             visible: HashMap::new(),
             schemas: SchemaCache::default(),
@@ -81,22 +95,25 @@ impl<'l> Context<'l> {
         if from == to {
             return true;
         }
-        if !self.visible.contains_key(from) {
-            let mut seen: HashSet<Url> = HashSet::new();
-            let mut work: Vec<&Url> = vec![from];
+        let (Some(&from), Some(&to)) = (self.files.get(from), self.files.get(to)) else {
+            // A file without imports sees only itself.
+            return false;
+        };
+        let imports = &self.imports;
+        let seen = self.visible.entry(from).or_insert_with(|| {
+            let mut seen = vec![0u64; imports.len().div_ceil(64)];
+            let mut work = vec![from];
             while let Some(next) = work.pop() {
-                if !seen.insert(next.clone()) {
+                let (word, bit) = (next / 64, 1u64 << (next % 64));
+                if seen[word] & bit != 0 {
                     continue;
                 }
-                for child in self.imports.get(next).into_iter().flatten() {
-                    if !seen.contains(*child) {
-                        work.push(child);
-                    }
-                }
+                seen[word] |= bit;
+                work.extend(imports[next].iter().copied());
             }
-            self.visible.insert(from.clone(), seen);
-        }
-        self.visible.get(from).is_some_and(|seen| seen.contains(to))
+            seen
+        });
+        seen[to / 64] & (1 << (to % 64)) != 0
     }
 
     /// Resolves a collection named at `scope` (a `source.name`, a test step's

@@ -20,11 +20,10 @@ use url::Url;
 use crate::context::Context;
 use schema::shape::{self, Shape};
 
-/// Shapes and validators, each computed once per schema URL.
+/// Shapes, each inferred once per schema URL, and which documents are usable.
 #[derive(Default)]
 pub(crate) struct SchemaCache {
     shapes: HashMap<Url, Option<Rc<Shape>>>,
-    validators: HashMap<Url, Option<Validator>>,
     /// Documents whose C7/C9 problems were examined, and whether they had any.
     checked_documents: HashMap<Url, bool>,
     /// Whether every document reached from a document (itself included) is
@@ -51,15 +50,13 @@ impl SchemaCache {
     }
 
     /// The compiled schema at `url`; `None` when it cannot be compiled or
-    /// its documents have C7/C9 problems.
+    /// its documents have C7/C9 problems. (The index compiles each schema
+    /// once and shares it with the runtime.)
     pub fn validator(&mut self, loaded: &Loaded, url: &Url) -> Option<Validator> {
         if !self.is_usable(url) {
             return None;
         }
-        self.validators
-            .entry(url.clone())
-            .or_insert_with(|| loaded.schemas.compile(url).ok())
-            .clone()
+        loaded.schemas.compile(url).ok()
     }
 
     /// False when the schema's documents are known to have problems.
@@ -172,30 +169,25 @@ fn check_documents(
     }
     let loaded = cx.loaded;
     let mut clean = true;
-    let mut seen: HashSet<Url> = HashSet::new();
-    let mut work = vec![document.clone()];
-    while let Some(url) = work.pop() {
-        let Some(value) = loaded.schemas.document(&url) else {
+    // The index recorded which documents each one references: no re-walk.
+    for url in loaded.schemas.reached_documents(document) {
+        let Some(value) = loaded.schemas.document(url) else {
             continue;
         };
-        if !seen.insert(url.clone()) {
-            continue;
-        }
-        let references = schema::collect_refs(&url, value);
-        for reference in &references {
-            let mut target = reference.target.clone();
-            target.set_fragment(None);
-            work.push(target);
-        }
-        if let Some(document_clean) = cx.schemas.checked_documents.get(&url) {
+        if let Some(document_clean) = cx.schemas.checked_documents.get(url) {
             clean &= *document_clean;
             continue;
         }
-        let problems = schema::check_document(&loaded.schemas, &url);
+        let problems = schema::check_document(&loaded.schemas, url);
         cx.schemas
             .checked_documents
             .insert(url.clone(), problems.is_empty());
         clean &= problems.is_empty();
+        let references = if problems.is_empty() {
+            Vec::new()
+        } else {
+            schema::collect_refs(url, value)
+        };
         for problem in problems {
             if problem.code == "C7" {
                 // A reference into a document that could not be loaded was

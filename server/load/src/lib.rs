@@ -31,7 +31,8 @@ pub struct LoadedResource {
     pub text: Arc<str>,
     pub tree: syntax::Tree,
     pub line_index: LineIndex,
-    pub json: Value,
+    /// Shared with the schema index for schema documents (one copy).
+    pub json: Arc<Value>,
 }
 
 /// Where a scope lands in a file's text.
@@ -238,7 +239,6 @@ pub fn load(root: &Url, fetch: &dyn Fetch) -> Loaded {
         fetch,
         loaded: Loaded::default(),
         open: HashSet::new(),
-        edges: HashMap::new(),
         failed: HashMap::new(),
     };
     loader.loaded.root = Some(root.clone());
@@ -251,8 +251,6 @@ struct Loader<'f> {
     loaded: Loaded,
     /// Catalog sources being loaded (the depth-first import path).
     open: HashSet<Url>,
-    /// Import edges recorded so far.
-    edges: HashMap<Url, Vec<Url>>,
     /// Resources that could not be loaded as a kind, with the reason.
     failed: HashMap<(Url, ResourceKind), String>,
 }
@@ -260,9 +258,8 @@ struct Loader<'f> {
 /// A catalog source whose imports are being loaded (see `Loader::load_catalog`).
 struct OpenCatalog {
     url: Url,
-    /// Its index in `Loaded::resources`.
-    index: usize,
-    json: Value,
+    /// Its JSON, shared with its resource.
+    json: Arc<Value>,
     /// Pointers of the properties C1b found unexpected (see `lower`).
     unexpected: Vec<String>,
     /// The next entry of its `import` list to look at.
@@ -382,7 +379,7 @@ impl Loader<'_> {
             text: Arc::from(text),
             tree: parse.tree,
             line_index,
-            json,
+            json: Arc::new(json),
         });
         self.loaded.resource_index.insert(url.clone(), index);
         self.loaded.catalog.resources.push(Resource {
@@ -416,18 +413,16 @@ impl Loader<'_> {
                 &done.json,
                 &done.unexpected,
             );
-            // Put back what `open_catalog` took out: no copy.
-            self.loaded.resources[done.index].json = done.json;
         }
     }
 
     /// Fetches one catalog source and checks its structure. Returns it open
-    /// (its JSON taken out of the resource while its imports and entities
-    /// load; nothing reads a catalog's JSON meanwhile) when it is a mapping.
+    /// (sharing the resource's JSON while its imports and entities load) when
+    /// it is a mapping.
     fn open_catalog(&mut self, url: &Url, referrer: Option<&Scope>) -> Option<OpenCatalog> {
         let index = self.fetch_resource(url, ResourceKind::Catalog, referrer)?;
         let root = Scope::root(url.clone());
-        let unexpected = match &self.loaded.resources[index].json {
+        let unexpected = match self.loaded.resources[index].json.as_ref() {
             Value::Null => return None,
             json @ Value::Object(_) => {
                 let structural = structure::check(&root, json);
@@ -444,10 +439,9 @@ impl Loader<'_> {
             }
         };
         self.open.insert(url.clone());
-        let json = std::mem::take(&mut self.loaded.resources[index].json);
+        let json = Arc::clone(&self.loaded.resources[index].json);
         Some(OpenCatalog {
             url: url.clone(),
-            index,
             json,
             unexpected,
             next: 0,
@@ -476,7 +470,6 @@ impl Loader<'_> {
             self.error(Diagnostic::error("C4", scope.clone(), message));
             return None;
         }
-        self.edges.entry(from.clone()).or_default().push(to.clone());
         self.loaded.catalog.imports.push(model::Import {
             scope: scope.clone(),
             from: from.clone(),
@@ -485,25 +478,14 @@ impl Loader<'_> {
         Some(to)
     }
 
-    /// True when an edge `from → to` would close a cycle: `to` is `from`, is being
-    /// loaded above it, or already (transitively) imports it.
+    /// True when an edge `from → to` would close a cycle: `to` is `from` or
+    /// is being loaded above it. Nothing else can: `from` is being loaded
+    /// now (top of the stack), and an edge into a file is recorded only while
+    /// that file is not on the stack, after which the file loads completely
+    /// (or never, when it cannot be fetched) — so no already-loaded file can
+    /// reach `from`. This keeps the check constant-time per import.
     fn closes_cycle(&self, from: &Url, to: &Url) -> bool {
-        if from == to || self.open.contains(to) {
-            return true;
-        }
-        let mut seen: HashSet<&Url> = HashSet::from([to]);
-        let mut work = vec![to];
-        while let Some(next) = work.pop() {
-            for child in self.edges.get(next).into_iter().flatten() {
-                if child == from {
-                    return true;
-                }
-                if seen.insert(child) {
-                    work.push(child);
-                }
-            }
-        }
-        false
+        from == to || self.open.contains(to)
     }
 
     /// Loads the schema written at `scope` (a URL or an inline schema) and every
@@ -533,7 +515,7 @@ impl Loader<'_> {
                     .insert(url.clone(), scope.clone());
                 self.loaded
                     .schemas
-                    .add_document(url.clone(), inline.0.clone());
+                    .add_shared_document(url.clone(), inline.0.clone());
                 self.load_references(&url, schema::collect_refs(&url, &inline.0));
             }
         }
@@ -545,7 +527,7 @@ impl Loader<'_> {
         };
         let references = schema::collect_refs(url, &self.loaded.resources[index].json);
         let json = self.loaded.resources[index].json.clone();
-        self.loaded.schemas.add_document(url.clone(), json);
+        self.loaded.schemas.add_shared_document(url.clone(), json);
         self.load_references(url, references);
     }
 
@@ -559,7 +541,9 @@ impl Loader<'_> {
                 self.error(Diagnostic::error("C2", scope, message));
                 continue;
             }
-            if self.loaded.schemas.document(&target).is_some()
+            // A document, or a sub-schema by its `$id` (catalog.md §6.2):
+            // found in the index, never fetched.
+            if self.loaded.schemas.has_resource(&target)
                 || self.loaded.inline_schemas.contains_key(&target)
             {
                 continue;

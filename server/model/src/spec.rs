@@ -96,9 +96,10 @@ pub enum SchemaSpec {
 }
 
 /// An inline JSON Schema (draft 2019-09, with Flow's `reduce` keyword).
+/// Shared (`Arc`) with the schema index, which indexes this same value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct InlineSchema(pub Value);
+pub struct InlineSchema(pub std::sync::Arc<Value>);
 
 impl JsonSchema for InlineSchema {
     fn schema_name() -> std::borrow::Cow<'static, str> {

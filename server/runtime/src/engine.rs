@@ -2,14 +2,14 @@
 //! derivation registers, transforms with cursors, read delays on a simulated
 //! clock, ingestion through a combiner, and derivation runs.
 //!
-//! A [`Plan`] is built once per catalog (validators compiled, lambda sources
-//! collected) and shared by every thread; [`Lambdas`] is one thread's lambda
-//! host, compiling the plan's lambdas on first use. An [`Engine`] is the
-//! mutable state of one run over a plan: empty logs, empty registers, clock 0.
-//! The test runner starts a fresh engine (and fresh lambda globals) for every
-//! test case, which is the isolation runtime.md §7.2 allows; previews can keep
-//! one engine and feed it documents. What lambdas print with `console.*` is
-//! collected per engine ([`ConsoleEntry`]).
+//! A [`Plan`] is built once per catalog (validators compiled on first use,
+//! lambda sources collected) and shared by every thread; [`Lambdas`] is one
+//! thread's lambda host, compiling the plan's lambdas on first use. An
+//! [`Engine`] is the mutable state of one run over a plan: empty logs, empty
+//! registers, clock 0. The test runner starts a fresh engine (and fresh lambda
+//! globals) for every test case, which is the isolation runtime.md §7.2
+//! allows; previews can keep one engine and feed it documents. What lambdas
+//! print with `console.*` is collected per engine ([`ConsoleEntry`]).
 //!
 //! Every operation either completes or returns a [`RuntimeError`]; a failed
 //! derivation run writes nothing and leaves registers and cursors as they were.
@@ -240,7 +240,7 @@ impl<'p> Engine<'p> {
     /// when time passes, but never make the clock move.
     pub fn advance_for(&mut self, collection: &str) -> Result<(), RuntimeError> {
         let derivations = match self.plan.collection_index(collection) {
-            Some(index) => self.plan.upstream[index].clone(),
+            Some(index) => self.plan.upstream(index),
             None => Vec::new(),
         };
         self.advance(&derivations)

@@ -42,7 +42,7 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
     let Some(number) = index.document_number(url) else {
         return Vec::new();
     };
-    let document = &index.documents[number];
+    let document = index.doc(number);
     let doc_url = &document.url;
     let mut problems = Vec::new();
     let invalid = |pointer: String, detail: String| SchemaProblem {

@@ -2,15 +2,17 @@
 //! canonical URI (document URL + `#` + pointer), by `$anchor`
 //! (`<base>#Name`) and by `$id` (catalog.md §6.2).
 //!
-//! Documents are added by the loader as plain values; the index also owns the
-//! `jsonschema` registry built from them, which `compile` reuses.
+//! Documents are added by the loader as plain values (or shared `Arc`s); the
+//! index also records, per document, the resources its `$ref`s name, from
+//! which [`crate::compiled`] builds small per-document registries.
 
-use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde_json::Value;
 use url::Url;
 
+use crate::compiled::Compiled;
 use crate::keywords;
 use crate::pointer;
 use crate::refs::base_in_effect;
@@ -33,7 +35,7 @@ pub(crate) struct Place {
     pub(crate) pointer: String,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Document {
     pub(crate) url: Url,
     pub(crate) value: Arc<Value>,
@@ -41,19 +43,32 @@ pub(crate) struct Document {
     pub(crate) too_deep: Option<String>,
     /// Every sub-schema with an `$id`: its pointer and the base it sets.
     pub(crate) bases: Vec<(String, Url)>,
+    /// The resources (URLs without fragment) its `$ref`s name, each once.
+    pub(crate) refers_to: Vec<String>,
 }
 
-/// All schema documents of a build, indexed for `$ref` resolution.
-#[derive(Debug, Default)]
-pub struct SchemaIndex {
+/// What the index knows about its documents. Shared by every clone of a
+/// [`SchemaIndex`]; copied only when a shared index is changed.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Entries {
     pub(crate) documents: Vec<Document>,
     by_url: HashMap<String, usize>,
     /// URL without fragment (a document URL or an `$id`) → the resource.
     resources: HashMap<String, Place>,
     /// `<base>#<anchor>` → the sub-schema declaring it.
     anchors: HashMap<String, Place>,
-    /// The `jsonschema` registry over all documents, built on first use.
-    registry: OnceLock<Result<Arc<jsonschema::Registry<'static>>, String>>,
+}
+
+/// All schema documents of a build, indexed for `$ref` resolution, with the
+/// cache of what was compiled from them (see [`crate::compiled`]).
+///
+/// Cloning is cheap and shares both the documents and the compiled
+/// validators, so a runtime plan can keep a clone and compile lazily what
+/// its tests reach while reusing what the checks already compiled.
+#[derive(Debug, Default, Clone)]
+pub struct SchemaIndex {
+    pub(crate) entries: Arc<Entries>,
+    pub(crate) compiled: Arc<Compiled>,
 }
 
 impl SchemaIndex {
@@ -65,30 +80,170 @@ impl SchemaIndex {
     /// fragment; one is ignored). Inline schemas are added the same way under
     /// their synthetic `?ptr=` URLs.
     pub fn add_document(&mut self, url: Url, doc: Value) {
+        self.add_shared_document(url, Arc::new(doc));
+    }
+
+    /// [`SchemaIndex::add_document`] for a document the caller also keeps.
+    pub fn add_shared_document(&mut self, url: Url, doc: Arc<Value>) {
         let mut url = url;
         url.set_fragment(None);
         let too_deep = keywords::depth_exceeding(&doc, keywords::MAX_DEPTH);
         let document = Document {
             url: url.clone(),
-            value: Arc::new(doc),
+            value: doc,
             too_deep,
             bases: Vec::new(),
+            refers_to: Vec::new(),
         };
-        self.registry = OnceLock::new();
-        match self.by_url.get(url.as_str()) {
+        // What was compiled may depend on the replaced or added document.
+        self.compiled = Arc::default();
+        let entries = Arc::make_mut(&mut self.entries);
+        match entries.by_url.get(url.as_str()) {
             Some(&existing) => {
-                self.documents[existing] = document;
-                self.reindex_all();
+                entries.documents[existing] = document;
+                entries.reindex_all();
             }
             None => {
-                let number = self.documents.len();
-                self.by_url.insert(url.to_string(), number);
-                self.documents.push(document);
-                self.index_document(number);
+                let number = entries.documents.len();
+                entries.by_url.insert(url.to_string(), number);
+                entries.documents.push(document);
+                entries.index_document(number);
             }
         }
     }
+    /// Looks up `uri`: a resource URL (document or `$id`), optionally with a
+    /// JSON Pointer fragment or an `$anchor` name. Only objects and booleans
+    /// are schemas: a pointer landing anywhere else does not resolve.
+    pub fn resolve(&self, uri: &Url) -> Option<Resolved<'_>> {
+        let place = self.place_of(uri)?;
+        let document = &self.entries.documents[place.document];
+        let value = pointer::resolve(&document.value, &place.pointer)?;
+        if !keywords::is_schema(value) {
+            return None;
+        }
+        Some(Resolved {
+            value,
+            document: document.url.clone(),
+            pointer: place.pointer,
+        })
+    }
 
+    /// Whether `url` (fragment ignored) names an indexed resource: a
+    /// document, or a sub-schema by its `$id` (catalog.md §6.2). A loader
+    /// need not fetch such a URL.
+    pub fn has_resource(&self, url: &Url) -> bool {
+        let mut url = url.clone();
+        url.set_fragment(None);
+        self.entries.resources.contains_key(url.as_str())
+    }
+
+    /// The document number and pointer `uri` names, without checking that the
+    /// value there is a schema.
+    pub(crate) fn place_of(&self, uri: &Url) -> Option<Place> {
+        let entries = &*self.entries;
+        let mut base = uri.clone();
+        base.set_fragment(None);
+        let fragment = uri.fragment().unwrap_or("");
+        if fragment.is_empty() {
+            return entries.resources.get(base.as_str()).cloned();
+        }
+        let decoded = pointer::percent_decode(fragment);
+        if decoded.starts_with('/') {
+            let resource = entries.resources.get(base.as_str())?;
+            pointer::tokens(&decoded)?;
+            return Some(Place {
+                document: resource.document,
+                pointer: format!("{}{}", resource.pointer, decoded),
+            });
+        }
+        entries.anchors.get(&format!("{base}#{decoded}")).cloned()
+    }
+
+    /// Every indexed document with its URL, in the order they were added.
+    pub fn documents(&self) -> impl Iterator<Item = (&Url, &Value)> {
+        self.entries.documents.iter().map(|d| (&d.url, &*d.value))
+    }
+
+    /// The document added under `url` (fragment ignored).
+    pub fn document(&self, url: &Url) -> Option<&Value> {
+        let number = self.document_number(url)?;
+        Some(&self.entries.documents[number].value)
+    }
+
+    pub(crate) fn document_number(&self, url: &Url) -> Option<usize> {
+        let mut url = url.clone();
+        url.set_fragment(None);
+        self.entries.by_url.get(url.as_str()).copied()
+    }
+
+    /// The indexed document number `number`.
+    pub(crate) fn doc(&self, number: usize) -> &Document {
+        &self.entries.documents[number]
+    }
+
+    /// The value at a place, if it is a schema.
+    pub(crate) fn schema_at(&self, place: &Place) -> Option<&Value> {
+        let document = self.entries.documents.get(place.document)?;
+        pointer::resolve(&document.value, &place.pointer).filter(|v| keywords::is_schema(v))
+    }
+
+    /// The base URI in effect for the schema at `place` (its own `$id`
+    /// included), against which its `$ref`s are joined.
+    pub(crate) fn base_at(&self, place: &Place) -> &Url {
+        let document = &self.entries.documents[place.document];
+        let mut best: Option<&(String, Url)> = None;
+        for entry in &document.bases {
+            if pointer::is_prefix(&entry.0, &place.pointer)
+                && best.is_none_or(|b| entry.0.len() >= b.0.len())
+            {
+                best = Some(entry);
+            }
+        }
+        best.map(|b| &b.1).unwrap_or(&document.url)
+    }
+
+    /// The canonical URI of a place: document URL + `#` + pointer.
+    pub(crate) fn canonical_uri(&self, place: &Place) -> Url {
+        let mut url = self.entries.documents[place.document].url.clone();
+        url.set_fragment(Some(&pointer::encode_fragment(&place.pointer)));
+        url
+    }
+
+    /// The URL of the document at `url` (fragment ignored) and of every
+    /// document its `$ref`s reach, transitively, each once, itself first.
+    /// Computed from what indexing recorded: no walk over the documents.
+    pub fn reached_documents(&self, url: &Url) -> Vec<&Url> {
+        let Some(root) = self.document_number(url) else {
+            return Vec::new();
+        };
+        self.reference_closure(root)
+            .into_iter()
+            .map(|number| &self.entries.documents[number].url)
+            .collect()
+    }
+
+    /// Document `root` and every document its `$ref`s reach, transitively
+    /// (the documents a validator of a schema in `root` can need), `root` first.
+    pub(crate) fn reference_closure(&self, root: usize) -> Vec<usize> {
+        let entries = &*self.entries;
+        let mut seen = HashSet::from([root]);
+        let mut order = vec![root];
+        let mut next = 0;
+        while next < order.len() {
+            for target in &entries.documents[order[next]].refers_to {
+                if let Some(place) = entries.resources.get(target)
+                    && seen.insert(place.document)
+                {
+                    order.push(place.document);
+                }
+            }
+            next += 1;
+        }
+        order
+    }
+}
+
+impl Entries {
     fn reindex_all(&mut self) {
         self.resources.clear();
         self.anchors.clear();
@@ -110,6 +265,8 @@ impl SchemaIndex {
         );
 
         let mut bases = Vec::new();
+        let mut refers_to: Vec<String> = Vec::new();
+        let mut seen_targets: HashSet<String> = HashSet::new();
         let resources = &mut self.resources;
         let anchors = &mut self.anchors;
         // State: the base in effect, and whether it is the document URL or a
@@ -141,116 +298,19 @@ impl SchemaIndex {
                         anchors.entry(format!("{url}#{anchor}")).or_insert(place);
                     }
                 }
+                if let Some(Value::String(reference)) = schema.get("$ref")
+                    && let Ok(mut target) = base.join(reference)
+                {
+                    target.set_fragment(None);
+                    if target != url && seen_targets.insert(target.to_string()) {
+                        refers_to.push(target.into());
+                    }
+                }
                 (base, at_root)
             },
         );
         self.documents[number].bases = bases;
-    }
-
-    /// Looks up `uri`: a resource URL (document or `$id`), optionally with a
-    /// JSON Pointer fragment or an `$anchor` name. Only objects and booleans
-    /// are schemas: a pointer landing anywhere else does not resolve.
-    pub fn resolve(&self, uri: &Url) -> Option<Resolved<'_>> {
-        let place = self.place_of(uri)?;
-        let document = &self.documents[place.document];
-        let value = pointer::resolve(&document.value, &place.pointer)?;
-        if !keywords::is_schema(value) {
-            return None;
-        }
-        Some(Resolved {
-            value,
-            document: document.url.clone(),
-            pointer: place.pointer,
-        })
-    }
-
-    /// The document number and pointer `uri` names, without checking that the
-    /// value there is a schema.
-    pub(crate) fn place_of(&self, uri: &Url) -> Option<Place> {
-        let mut base = uri.clone();
-        base.set_fragment(None);
-        let fragment = uri.fragment().unwrap_or("");
-        if fragment.is_empty() {
-            return self.resources.get(base.as_str()).cloned();
-        }
-        let decoded = pointer::percent_decode(fragment);
-        if decoded.starts_with('/') {
-            let resource = self.resources.get(base.as_str())?;
-            pointer::tokens(&decoded)?;
-            return Some(Place {
-                document: resource.document,
-                pointer: format!("{}{}", resource.pointer, decoded),
-            });
-        }
-        self.anchors.get(&format!("{base}#{decoded}")).cloned()
-    }
-
-    /// Every indexed document with its URL, in the order they were added.
-    pub fn documents(&self) -> impl Iterator<Item = (&Url, &Value)> {
-        self.documents.iter().map(|d| (&d.url, &*d.value))
-    }
-
-    /// The document added under `url` (fragment ignored).
-    pub fn document(&self, url: &Url) -> Option<&Value> {
-        let mut url = url.clone();
-        url.set_fragment(None);
-        let &number = self.by_url.get(url.as_str())?;
-        Some(&self.documents[number].value)
-    }
-
-    pub(crate) fn document_number(&self, url: &Url) -> Option<usize> {
-        let mut url = url.clone();
-        url.set_fragment(None);
-        self.by_url.get(url.as_str()).copied()
-    }
-
-    /// The value at a place, if it is a schema.
-    pub(crate) fn schema_at(&self, place: &Place) -> Option<&Value> {
-        let document = self.documents.get(place.document)?;
-        pointer::resolve(&document.value, &place.pointer).filter(|v| keywords::is_schema(v))
-    }
-
-    /// The base URI in effect for the schema at `place` (its own `$id`
-    /// included), against which its `$ref`s are joined.
-    pub(crate) fn base_at(&self, place: &Place) -> &Url {
-        let document = &self.documents[place.document];
-        let mut best: Option<&(String, Url)> = None;
-        for entry in &document.bases {
-            if pointer::is_prefix(&entry.0, &place.pointer)
-                && best.is_none_or(|b| entry.0.len() >= b.0.len())
-            {
-                best = Some(entry);
-            }
-        }
-        best.map(|b| &b.1).unwrap_or(&document.url)
-    }
-
-    /// The canonical URI of a place: document URL + `#` + pointer.
-    pub(crate) fn canonical_uri(&self, place: &Place) -> Url {
-        let mut url = self.documents[place.document].url.clone();
-        url.set_fragment(Some(&pointer::encode_fragment(&place.pointer)));
-        url
-    }
-
-    /// The `jsonschema` registry holding every document that is not too deep
-    /// to compile, built once per set of documents.
-    pub(crate) fn registry(&self) -> Result<Arc<jsonschema::Registry<'static>>, String> {
-        self.registry
-            .get_or_init(|| {
-                let mut builder = jsonschema::Registry::new()
-                    .draft(jsonschema::Draft::Draft201909)
-                    .retrieve_known_draft_meta_schemas(false);
-                for document in &self.documents {
-                    if document.too_deep.is_some() {
-                        continue;
-                    }
-                    builder = builder
-                        .add(document.url.as_str(), document.value.clone())
-                        .map_err(|e| format!("{}: {e}", document.url))?;
-                }
-                builder.prepare().map(Arc::new).map_err(|e| e.to_string())
-            })
-            .clone()
+        self.documents[number].refers_to = refers_to;
     }
 }
 

@@ -9,6 +9,10 @@
 //! * [`index`]: `SchemaIndex`, every sub-schema by canonical URI, anchor, `$id`.
 //! * [`validate`]: `SchemaIndex::compile` and `Validator`, validation with
 //!   `reduce` annotations (reductions.md §2).
+//! * [`compiled`]: the shared, thread-safe cache of per-document registries
+//!   and per-schema validators, with counters (`SchemaIndex::stats`).
+//! * `precedence`: which `reduce` wins when several apply, for the runtime
+//!   and shape inference alike.
 //! * [`reduce`]: `Strategy`, `Annotations`, `parse_strategy`.
 //! * [`check`]: `check_document`, the C7 and C9 problems of a schema document.
 //! * [`shape`]: shape inference (§7.1), existence (§7.2), inspections (C8),
@@ -17,15 +21,18 @@
 //!   (bounded: hostile nesting is reported, never recursed into).
 
 pub mod check;
+pub mod compiled;
 pub mod index;
 pub mod keywords;
 pub mod pointer;
+mod precedence;
 pub mod reduce;
 pub mod refs;
 pub mod shape;
 pub mod validate;
 
 pub use check::{SchemaProblem, check_document};
+pub use compiled::CompileStats;
 pub use index::{Resolved, SchemaIndex};
 pub use reduce::{Annotations, Strategy, parse_strategy};
 pub use refs::{SchemaRef, collect_refs};

@@ -2,20 +2,20 @@
 //! annotation of each instance location (reductions.md §2.1, §2.2).
 //!
 //! Validity itself is decided by a `jsonschema` 2019-09 validator compiled over
-//! a registry holding every indexed document (so cross-document `$ref`s and
-//! anchors work; `format` is an annotation; `reduce` is an unknown keyword and
-//! so ignored). Annotations are computed by our own walk of a small
+//! a registry holding the documents the schema's document reaches
+//! ([`crate::compiled`]: so cross-document `$ref`s and anchors work; `format`
+//! is an annotation; `reduce` is an unknown keyword and so ignored). Annotations are computed by our own walk of a small
 //! "annotation program" built from the schema at compile time:
 //!
 //! * only sub-schemas from which some `reduce` is reachable are kept, so a
 //!   schema without any `reduce` costs nothing beyond validation;
 //! * a branch (`anyOf`/`oneOf` member, `if`) is taken only if a validator
 //!   compiled for that sub-schema accepts the instance;
-//! * annotations are inserted "first wins" in the precedence order of §2.2:
-//!   the schema's own `reduce`, then `$ref`, `allOf` in order, valid `anyOf`
-//!   members, the valid `oneOf` member, `if`/`then`/`else`,
-//!   `dependentSchemas`, and only then the schema's own
-//!   `properties`/`items` for child locations.
+//! * annotations are inserted "first wins" in the precedence order of §2.2
+//!   ([`crate::precedence`], shared with shape inference): the schema's own
+//!   `reduce`, then `$ref`, `allOf` in order, valid `anyOf` members, the
+//!   valid `oneOf` member, `if`/`then`/`else`, `dependentSchemas`, and only
+//!   then the schema's own `properties`/`items` for child locations.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -23,9 +23,11 @@ use std::sync::Arc;
 use serde_json::Value;
 use url::Url;
 
+use crate::compiled::SizedRegistry;
 use crate::index::{Place, SchemaIndex};
 use crate::keywords;
 use crate::pointer;
+use crate::precedence::{IN_PLACE, InPlace};
 use crate::reduce::{Annotations, Strategy, parse_strategy};
 
 /// Deepest instance nesting accepted by [`Validator::validate`].
@@ -81,44 +83,53 @@ impl SchemaIndex {
     /// anchor fragment). Errors are for schemas that cannot be compiled at all
     /// (unresolvable references, invalid keywords, nesting too deep); the
     /// build reports those as C7/C9 through `check_document`.
+    ///
+    /// Each schema place is compiled once per index (clones of the index
+    /// share the result), against a registry of only the documents its
+    /// document's `$ref`s reach.
     pub fn compile(&self, uri: &Url) -> Result<Validator, String> {
         let Some(root_place) = self.place_of(uri).filter(|p| self.schema_at(p).is_some()) else {
             return Err(format!("schema reference {uri} cannot be resolved"));
         };
-        if let Some(deep) = &self.documents[root_place.document].too_deep {
-            let document = &self.documents[root_place.document].url;
-            return Err(format!(
-                "invalid schema at {document}#{deep}: nesting is deeper than {} levels",
-                keywords::MAX_DEPTH
-            ));
-        }
-        let registry = self.registry()?;
-        let root = build_validator(&registry, &self.canonical_uri(&root_place))?;
-        let program = ProgramBuilder::new(self, &registry).build(root_place)?;
-        Ok(Validator {
-            root: Arc::new(root),
-            program: program.map(Arc::new),
+        self.cached_validator(&root_place.clone(), || {
+            let document = self.doc(root_place.document);
+            if let Some(deep) = &document.too_deep {
+                return Err(format!(
+                    "invalid schema at {}#{deep}: nesting is deeper than {} levels",
+                    document.url,
+                    keywords::MAX_DEPTH
+                ));
+            }
+            let registry = self.registry_for(root_place.document)?;
+            let root = self.build_validator(&registry, &self.canonical_uri(&root_place))?;
+            let program = ProgramBuilder::new(self, &registry).build(root_place)?;
+            Ok(Validator {
+                root: Arc::new(root),
+                program: program.map(Arc::new),
+            })
         })
     }
-}
 
-fn build_validator(
-    registry: &jsonschema::Registry<'static>,
-    uri: &Url,
-) -> Result<jsonschema::Validator, String> {
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft201909)
-        .should_validate_formats(false)
-        .with_registry(registry)
-        .build(&serde_json::json!({ "$ref": uri.as_str() }))
-        .map_err(|e| {
-            let at = e.instance_path().to_string();
-            if at.is_empty() {
-                e.to_string()
-            } else {
-                format!("{e} (at {at})")
-            }
-        })
+    fn build_validator(
+        &self,
+        registry: &SizedRegistry,
+        uri: &Url,
+    ) -> Result<jsonschema::Validator, String> {
+        self.count_validator_build(registry);
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft201909)
+            .should_validate_formats(false)
+            .with_registry(&registry.registry)
+            .build(&serde_json::json!({ "$ref": uri.as_str() }))
+            .map_err(|e| {
+                let at = e.instance_path().to_string();
+                if at.is_empty() {
+                    e.to_string()
+                } else {
+                    format!("{e} (at {at})")
+                }
+            })
+    }
 }
 
 impl Validator {
@@ -223,7 +234,7 @@ impl Node {
 
 struct ProgramBuilder<'a> {
     index: &'a SchemaIndex,
-    registry: &'a jsonschema::Registry<'static>,
+    registry: &'a SizedRegistry,
     ids: HashMap<(usize, String), NodeId>,
     places: Vec<Place>,
     nodes: Vec<Node>,
@@ -236,7 +247,7 @@ struct ProgramBuilder<'a> {
 const MAX_PROGRAM_NODES: usize = 200_000;
 
 impl<'a> ProgramBuilder<'a> {
-    fn new(index: &'a SchemaIndex, registry: &'a jsonschema::Registry<'static>) -> Self {
+    fn new(index: &'a SchemaIndex, registry: &'a SizedRegistry) -> Self {
         Self {
             index,
             registry,
@@ -348,7 +359,8 @@ impl<'a> ProgramBuilder<'a> {
 
     fn branch_validator(&mut self, node: NodeId) -> Result<usize, String> {
         let uri = self.index.canonical_uri(&self.places[node]);
-        self.branches.push(build_validator(self.registry, &uri)?);
+        self.branches
+            .push(self.index.build_validator(self.registry, &uri)?);
         Ok(self.branches.len() - 1)
     }
 
@@ -480,28 +492,45 @@ impl Program {
         {
             at.out.insert(at.location.clone(), strategy.clone());
         }
-        for &child in node.refs.iter().chain(&node.all_of) {
-            self.walk(child, instance, at, here, depth + 1);
-        }
-        for &(member, validator) in &node.any_of {
-            if self.branch_valid(validator, instance) {
-                self.walk(member, instance, at, here, depth + 1);
-            }
-        }
-        for &(member, validator) in &node.one_of {
-            if self.branch_valid(validator, instance) {
-                self.walk(member, instance, at, here, depth + 1);
-                break;
-            }
-        }
-        if let Some((condition, validator)) = node.condition {
-            if self.branch_valid(validator, instance) {
-                self.walk(condition, instance, at, here, depth + 1);
-                if let Some(then_) = node.then_ {
-                    self.walk(then_, instance, at, here, depth + 1);
+        for applicator in IN_PLACE {
+            match applicator {
+                InPlace::Ref => {
+                    for &child in &node.refs {
+                        self.walk(child, instance, at, here, depth + 1);
+                    }
                 }
-            } else if let Some(else_) = node.else_ {
-                self.walk(else_, instance, at, here, depth + 1);
+                InPlace::AllOf => {
+                    for &child in &node.all_of {
+                        self.walk(child, instance, at, here, depth + 1);
+                    }
+                }
+                InPlace::AnyOf => {
+                    for &(member, validator) in &node.any_of {
+                        if self.branch_valid(validator, instance) {
+                            self.walk(member, instance, at, here, depth + 1);
+                        }
+                    }
+                }
+                InPlace::OneOf => {
+                    for &(member, validator) in &node.one_of {
+                        if self.branch_valid(validator, instance) {
+                            self.walk(member, instance, at, here, depth + 1);
+                            break;
+                        }
+                    }
+                }
+                InPlace::IfThenElse => {
+                    if let Some((condition, validator)) = node.condition {
+                        if self.branch_valid(validator, instance) {
+                            self.walk(condition, instance, at, here, depth + 1);
+                            if let Some(then_) = node.then_ {
+                                self.walk(then_, instance, at, here, depth + 1);
+                            }
+                        } else if let Some(else_) = node.else_ {
+                            self.walk(else_, instance, at, here, depth + 1);
+                        }
+                    }
+                }
             }
         }
         match instance {

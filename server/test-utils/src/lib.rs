@@ -21,6 +21,7 @@
 //! A fixture directory may additionally hold an `expect.json` for diagnostics
 //! that cannot be written inline (see [`fixture_expectations`]).
 
+pub mod big;
 pub mod corpus;
 
 use std::fmt;

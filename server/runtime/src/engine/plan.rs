@@ -1,7 +1,9 @@
-//! [`Plan`]: everything the engine needs from a catalog, prepared once: every
-//! schema compiled into a validator, every lambda's source collected, read
-//! delays parsed, sources resolved to collection indices, and for each
-//! collection the derivations that feed it.
+//! [`Plan`]: everything the engine needs from a catalog, prepared once: read
+//! delays parsed, sources resolved to collection indices (by a name map),
+//! every lambda's source collected. Schemas (through the index's shared
+//! cache) are compiled lazily, on first use, and the derivations feeding a
+//! collection are found when asked, so a filtered run pays only for what its
+//! tests reach.
 //!
 //! A plan is plain shareable data (`Sync`): the lambdas are compiled per thread
 //! by [`Lambdas`](super::Lambdas) (QuickJS is not `Send`), lazily, so parallel
@@ -12,7 +14,8 @@
 //! error and reported (as a [`RuntimeError`]) only when a test actually needs
 //! it, so one broken derivation fails only the tests that run it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::OnceLock;
 
 use model::{Catalog, Collection, LambdaSpec, PartitionSelectorSpec, Scope};
 use schema::{SchemaIndex, Validator};
@@ -23,21 +26,41 @@ use super::duration::parse_seconds;
 use super::error::{RuntimeError, RuntimeErrorKind};
 use crate::lambda::{LambdaKind, LambdaSource};
 
-/// A compiled schema, or why it could not be compiled.
+/// A schema of the plan, compiled on first use (so a filtered test run
+/// compiles only what its tests reach), or why it could not be compiled.
+/// Compilation goes through the index's shared cache: a schema the checks
+/// already compiled is not compiled again.
 #[derive(Debug, Clone)]
 pub(crate) struct SchemaPlan {
     pub uri: String,
-    pub validator: Result<Validator, String>,
+    url: Option<Url>,
+    schemas: SchemaIndex,
+    validator: OnceLock<Result<Validator, String>>,
 }
 
 impl SchemaPlan {
+    fn new(schemas: &SchemaIndex, url: Option<Url>, what: &str) -> SchemaPlan {
+        SchemaPlan {
+            uri: url.as_ref().map_or_else(|| what.to_owned(), Url::to_string),
+            url,
+            schemas: schemas.clone(),
+            validator: OnceLock::new(),
+        }
+    }
+
     pub fn validator(&self) -> Result<&Validator, RuntimeError> {
-        self.validator.as_ref().map_err(|error| {
-            RuntimeError::new(
-                RuntimeErrorKind::Unsupported,
-                format!("schema {} cannot be used: {error}", self.uri),
-            )
-        })
+        self.validator
+            .get_or_init(|| match &self.url {
+                Some(url) => self.schemas.compile(url),
+                None => Err("the schema URL is invalid".to_owned()),
+            })
+            .as_ref()
+            .map_err(|error| {
+                RuntimeError::new(
+                    RuntimeErrorKind::Unsupported,
+                    format!("schema {} cannot be used: {error}", self.uri),
+                )
+            })
     }
 }
 
@@ -108,9 +131,6 @@ pub struct Plan {
     pub(crate) by_name: HashMap<String, usize>,
     /// Indices of derived collections, in catalog order.
     pub(crate) derivations: Vec<usize>,
-    /// Per collection: the derivations feeding it, transitively, itself
-    /// included when derived (runtime.md §7.3).
-    pub(crate) upstream: Vec<Vec<usize>>,
     /// Every `nodeJS` lambda, compiled per thread by [`Lambdas`](super::Lambdas).
     pub(crate) lambdas: Vec<LambdaSource>,
 }
@@ -128,28 +148,13 @@ impl Plan {
     /// [`Lambdas`](super::Lambdas)). Never fails on a catalog mistake.
     pub fn build(catalog: &Catalog, schemas: &SchemaIndex) -> Result<Plan, RuntimeError> {
         let mut lambdas: Vec<LambdaSource> = Vec::new();
-        let mut compiled: HashMap<Url, SchemaPlan> = HashMap::new();
-        let mut compile = |url: Option<Url>, what: &str| -> SchemaPlan {
-            let Some(url) = url else {
-                return SchemaPlan {
-                    uri: what.to_owned(),
-                    validator: Err("the schema URL is invalid".to_owned()),
-                };
-            };
-            compiled
-                .entry(url.clone())
-                .or_insert_with(|| SchemaPlan {
-                    uri: url.to_string(),
-                    validator: schemas.compile(&url),
-                })
-                .clone()
-        };
-        let by_name: HashMap<String, usize> = catalog
-            .collections
-            .iter()
-            .enumerate()
-            .map(|(index, c)| (c.name.clone(), index))
-            .collect();
+        let compile =
+            |url: Option<Url>, what: &str| -> SchemaPlan { SchemaPlan::new(schemas, url, what) };
+        // The first collection of each name, as `Catalog::collection` finds it.
+        let mut by_name: HashMap<String, usize> = HashMap::with_capacity(catalog.collections.len());
+        for (index, collection) in catalog.collections.iter().enumerate() {
+            by_name.entry(collection.name.clone()).or_insert(index);
+        }
         let dependencies: Vec<String> = catalog
             .node_dependencies
             .iter()
@@ -180,8 +185,9 @@ impl Plan {
                     .transforms()
                     .into_iter()
                     .map(|(scope, name, spec)| {
-                        let source_collection = catalog.collection(&spec.source.name);
-                        let source = by_name.get(&spec.source.name).copied().ok_or_else(|| {
+                        let source_index = by_name.get(&spec.source.name).copied();
+                        let source_collection = source_index.map(|i| &catalog.collections[i]);
+                        let source = source_index.ok_or_else(|| {
                             format!(
                                 "transform {}/{name} reads unknown collection \"{}\"",
                                 collection.name, spec.source.name
@@ -290,16 +296,37 @@ impl Plan {
         let derivations = (0..collections.len())
             .filter(|&index| collections[index].derivation.is_some())
             .collect();
-        let upstream = (0..collections.len())
-            .map(|index| upstream_of(&collections, index))
-            .collect();
         Ok(Plan {
             collections,
             by_name,
             derivations,
-            upstream,
             lambdas,
         })
+    }
+
+    /// The derivations feeding collection `index` (itself included if
+    /// derived), found by walking sources from it: cycle-safe, in catalog
+    /// order, and costing only what it reaches (runtime.md §7.3).
+    pub(crate) fn upstream(&self, index: usize) -> Vec<usize> {
+        let collections = &self.collections;
+        let mut seen = HashSet::from([index]);
+        let mut stack = vec![index];
+        let mut found = Vec::new();
+        while let Some(index) = stack.pop() {
+            let Some(derivation) = &collections[index].derivation else {
+                continue;
+            };
+            found.push(index);
+            for transform in &derivation.transforms {
+                if let Ok(&source) = transform.source.as_ref()
+                    && seen.insert(source)
+                {
+                    stack.push(source);
+                }
+            }
+        }
+        found.sort_unstable();
+        found
     }
 
     /// The index of a collection by name.
@@ -313,27 +340,4 @@ impl Plan {
             .iter()
             .map(|collection| collection.name.as_str())
     }
-}
-
-/// The derivations feeding `collection` (itself included if derived), found by
-/// walking sources; cycle-safe, in catalog order.
-fn upstream_of(collections: &[CollectionPlan], collection: usize) -> Vec<usize> {
-    let mut seen = vec![false; collections.len()];
-    let mut stack = vec![collection];
-    while let Some(index) = stack.pop() {
-        if std::mem::replace(&mut seen[index], true) {
-            continue;
-        }
-        if let Some(derivation) = &collections[index].derivation {
-            stack.extend(
-                derivation
-                    .transforms
-                    .iter()
-                    .filter_map(|t| t.source.as_ref().ok().copied()),
-            );
-        }
-    }
-    (0..collections.len())
-        .filter(|&index| seen[index] && collections[index].derivation.is_some())
-        .collect()
 }

@@ -321,3 +321,71 @@ collections:
     let verified = ok(engine.reduced_documents("edits", 0, Some(&selector)));
     assert_eq!(verified, vec![edits[1].clone(), edits[2].clone()]);
 }
+
+/// A host that counts compilations, around the QuickJS host.
+struct CountingHost {
+    inner: crate::lambda::QuickJsHost,
+    compiled: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl crate::lambda::LambdaHost for CountingHost {
+    fn compile(
+        &mut self,
+        lambda: crate::lambda::LambdaSource,
+    ) -> Result<crate::lambda::LambdaId, crate::lambda::LambdaError> {
+        self.compiled.set(self.compiled.get() + 1);
+        self.inner.compile(lambda)
+    }
+
+    fn call(
+        &mut self,
+        id: crate::lambda::LambdaId,
+        args: &[&Value],
+    ) -> Result<Vec<Value>, crate::lambda::LambdaError> {
+        self.inner.call(id, args)
+    }
+}
+
+/// A plan compiles nothing up front: a run compiles only the schemas and
+/// lambdas it reaches, each once, and reuses what the index already compiled.
+#[test]
+fn plans_compile_lazily_what_runs_reach() {
+    let mut yaml = String::from("collections:\n");
+    for i in 0..20 {
+        yaml.push_str(&format!(
+            "  - name: c{i}\n    schema: {{type: object, properties: {{k: {{type: string}}, n: {{type: integer, reduce: {{strategy: sum}}}}}}, required: [k], reduce: {{strategy: merge}}}}\n    key: [/k]\n"
+        ));
+        if i % 2 == 1 {
+            yaml.push_str(&format!(
+                "    derivation:\n      transform:\n        from:\n          source: {{name: c{}}}\n          publish: {{nodeJS: \"return [source];\"}}\n",
+                i - 1
+            ));
+        }
+    }
+    let url = Url::parse("file:///p/flow.yaml").expect("valid URL");
+    let mut fetch = MemoryFetch::new();
+    fetch.insert(url.clone(), yaml);
+    let loaded = load::load(&url, &fetch);
+    assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
+    let compiled = std::rc::Rc::new(std::cell::Cell::new(0));
+    let host = CountingHost {
+        inner: crate::lambda::QuickJsHost::new(crate::lambda::QuickJsConfig::default())
+            .expect("QuickJS starts"),
+        compiled: compiled.clone(),
+    };
+    let plan = ok(Plan::build(&loaded.catalog, &loaded.schemas));
+    let mut lambdas = super::Lambdas::new(Box::new(host));
+    assert_eq!(loaded.schemas.stats().compilations, 0);
+    assert_eq!(compiled.get(), 0);
+    for _ in 0..2 {
+        let mut engine = Engine::new(&plan, &mut lambdas);
+        ok(engine.ingest("c4", &[json!({"k": "a", "n": 1})]));
+        ok(engine.advance_for("c5"));
+        let documents = ok(engine.reduced_documents("c5", 0, None));
+        assert_eq!(documents, vec![json!({"k": "a", "n": 1})]);
+    }
+    // c4's schema (ingest, and as c5's source), c5's (publish, verify): 2
+    // schemas, 1 lambda, whatever the catalog's size and however many runs.
+    assert_eq!(loaded.schemas.stats().compilations, 2);
+    assert_eq!(compiled.get(), 1);
+}

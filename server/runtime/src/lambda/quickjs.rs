@@ -231,7 +231,13 @@ impl LambdaHost for QuickJsHost {
         }
         match outcome {
             Ok(function) => {
-                self.engine()?.functions.push(Some(function));
+                // By index, not by push: after a fresh context the engine's
+                // list is empty while earlier lambdas keep their ids.
+                let functions = &mut self.engine()?.functions;
+                if functions.len() <= index {
+                    functions.resize_with(index + 1, || None);
+                }
+                functions[index] = Some(function);
                 self.lambdas.push(compiled);
                 Ok(LambdaId(id))
             }

@@ -531,6 +531,30 @@ fn reset_gives_fresh_globals() {
     assert_eq!(host.call(id, &[&json!({})]).unwrap(), vec![json!(1)]);
 }
 
+/// A lambda first compiled after a reset gets its own slot: the earlier
+/// lambdas (recompiled lazily in the new context) still run their own code.
+/// (Parallel test workers compile lambdas in whatever order their tests
+/// reach them, so this once ran the wrong lambda now and then.)
+#[test]
+fn lambdas_compiled_after_a_reset_keep_their_own_ids() {
+    let mut host = host();
+    let first = compile(&mut host, LambdaKind::Update, "return ['first'];");
+    assert_eq!(
+        host.call(first, &[&json!({})]).unwrap(),
+        vec![json!("first")]
+    );
+    host.reset();
+    let second = compile(&mut host, LambdaKind::Update, "return ['second'];");
+    assert_eq!(
+        host.call(first, &[&json!({})]).unwrap(),
+        vec![json!("first")]
+    );
+    assert_eq!(
+        host.call(second, &[&json!({})]).unwrap(),
+        vec![json!("second")]
+    );
+}
+
 #[test]
 fn console_is_captured_per_call_and_bounded() {
     let mut host = host();

@@ -14,6 +14,7 @@ use super::{Origin, Pattern, PatternProperty, Property, Reduction, Shape, Types}
 use crate::index::{Place, SchemaIndex};
 use crate::keywords;
 use crate::pointer;
+use crate::precedence::{IN_PLACE, InPlace};
 use crate::reduce::parse_strategy;
 
 /// Deepest nesting of sub-schemas expanded; deeper ones are unconstrained.
@@ -72,10 +73,7 @@ impl Inferrer<'_> {
             return Box::new(Shape::anything());
         };
         self.path.push((place.document, place.pointer.clone()));
-        let origin = (
-            index.documents[place.document].url.clone(),
-            place.pointer.clone(),
-        );
+        let origin = (index.doc(place.document).url.clone(), place.pointer.clone());
         let shape = match schema {
             Value::Object(map) => {
                 let mut shape = own_keywords(map, origin);
@@ -146,53 +144,70 @@ impl Inferrer<'_> {
         }
     }
 
-    /// Steps 3–6 of §7.1: `$ref` and `allOf`, unions of `oneOf` and `anyOf`,
-    /// `if`/`then`/`else`, `unevaluated*`.
+    /// Steps 3–6 of §7.1: `$ref` and `allOf`, unions of `anyOf` and `oneOf`,
+    /// `if`/`then`/`else`, `unevaluated*`. The in-place applicators are
+    /// intersected with each other first, in the precedence order of
+    /// [`crate::precedence`], and the result applied to the schema's own
+    /// shape: the schema's own annotations win for itself, the applicators'
+    /// win for its children (as at runtime).
     fn applicators(
         &mut self,
         place: &Place,
         map: &serde_json::Map<String, Value>,
         shape: &mut Shape,
     ) {
-        if let Some(Value::String(reference)) = map.get("$ref") {
-            let target = self.index.base_at(place).join(reference).ok();
-            let target = target.and_then(|t| self.index.place_of(&t));
-            if let Some(target) = target {
-                let key = (target.document, target.pointer.clone());
-                if !self.path.contains(&key) {
-                    let referenced = self.infer(&target);
-                    intersect_into(shape, referenced);
+        let mut applied: Option<Box<Shape>> = None;
+        for applicator in IN_PLACE {
+            let part = match applicator {
+                InPlace::Ref => self.reference(place, map),
+                InPlace::AllOf => match map.get("allOf") {
+                    Some(Value::Array(members)) => {
+                        let mut all: Option<Box<Shape>> = None;
+                        for i in 0..members.len() {
+                            let member = self.child(place, &format!("/allOf/{i}"));
+                            all = Some(combine(all, member, intersect_boxed));
+                        }
+                        all
+                    }
+                    _ => None,
+                },
+                InPlace::AnyOf | InPlace::OneOf => {
+                    let keyword = if applicator == InPlace::AnyOf {
+                        "anyOf"
+                    } else {
+                        "oneOf"
+                    };
+                    match map.get(keyword) {
+                        Some(Value::Array(members)) => {
+                            let mut united: Option<Box<Shape>> = None;
+                            for i in 0..members.len() {
+                                let member = self.child(place, &format!("/{keyword}/{i}"));
+                                united = Some(combine(united, member, union_boxed));
+                            }
+                            united
+                        }
+                        _ => None,
+                    }
                 }
+                InPlace::IfThenElse => {
+                    if map.contains_key("if")
+                        && map.get("then").is_some_and(keywords::is_schema)
+                        && map.get("else").is_some_and(keywords::is_schema)
+                    {
+                        let then_ = self.child(place, "/then");
+                        let else_ = self.child(place, "/else");
+                        Some(union_boxed(then_, else_))
+                    } else {
+                        None
+                    }
+                }
+            };
+            if let Some(part) = part {
+                applied = Some(combine(applied, part, intersect_boxed));
             }
         }
-        if let Some(Value::Array(members)) = map.get("allOf") {
-            for i in 0..members.len() {
-                let member = self.child(place, &format!("/allOf/{i}"));
-                intersect_into(shape, member);
-            }
-        }
-        for keyword in ["oneOf", "anyOf"] {
-            if let Some(Value::Array(members)) = map.get(keyword) {
-                let mut united: Option<Box<Shape>> = None;
-                for i in 0..members.len() {
-                    let member = self.child(place, &format!("/{keyword}/{i}"));
-                    united = Some(match united {
-                        Some(u) => union_boxed(u, member),
-                        None => member,
-                    });
-                }
-                if let Some(united) = united {
-                    intersect_into(shape, united);
-                }
-            }
-        }
-        if map.contains_key("if")
-            && map.get("then").is_some_and(keywords::is_schema)
-            && map.get("else").is_some_and(keywords::is_schema)
-        {
-            let then_ = self.child(place, "/then");
-            let else_ = self.child(place, "/else");
-            intersect_into(shape, union_boxed(then_, else_));
+        if let Some(applied) = applied {
+            apply_in_place(shape, applied);
         }
         if shape.object.additional.is_none()
             && map
@@ -207,6 +222,48 @@ impl Inferrer<'_> {
             shape.array.additional = Some(self.child(place, "/unevaluatedItems"));
         }
     }
+
+    /// The shape of the `$ref` target, unless it is being expanded (a cycle).
+    fn reference(
+        &mut self,
+        place: &Place,
+        map: &serde_json::Map<String, Value>,
+    ) -> Option<Box<Shape>> {
+        let Some(Value::String(reference)) = map.get("$ref") else {
+            return None;
+        };
+        let target = self.index.base_at(place).join(reference).ok()?;
+        let target = self.index.place_of(&target)?;
+        let key = (target.document, target.pointer.clone());
+        if self.path.contains(&key) {
+            return None;
+        }
+        Some(self.infer(&target))
+    }
+}
+
+/// `next` combined into `so_far` (or `next` alone when it is the first).
+fn combine(
+    so_far: Option<Box<Shape>>,
+    next: Box<Shape>,
+    op: fn(Box<Shape>, Box<Shape>) -> Box<Shape>,
+) -> Box<Shape> {
+    match so_far {
+        Some(so_far) => op(so_far, next),
+        None => next,
+    }
+}
+
+/// Intersects the in-place applicators' shape into a schema's own shape:
+/// the own side is left (wins) for the location itself, the applied side is
+/// left for children (properties, items), per [`crate::precedence`].
+#[inline(never)]
+fn apply_in_place(own: &mut Shape, applied: Box<Shape>) {
+    let mut applied = applied;
+    std::mem::swap(&mut own.object, &mut applied.object);
+    std::mem::swap(&mut own.array, &mut applied.array);
+    // Array bounds are symmetric; only the children's order mattered.
+    intersect_into(own, applied);
 }
 
 #[inline(never)]
@@ -323,4 +380,11 @@ fn intersect_into(shape: &mut Shape, other: Box<Shape>) {
 #[inline(never)]
 fn union_boxed(lhs: Box<Shape>, rhs: Box<Shape>) -> Box<Shape> {
     Box::new(union(*lhs, *rhs))
+}
+
+#[inline(never)]
+fn intersect_boxed(lhs: Box<Shape>, rhs: Box<Shape>) -> Box<Shape> {
+    let mut lhs = lhs;
+    intersect_into(&mut lhs, rhs);
+    lhs
 }

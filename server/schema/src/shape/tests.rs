@@ -667,3 +667,77 @@ fn deep_intersections_and_unions_fit_a_small_stack() {
         .join()
         .unwrap();
 }
+
+/// The build (shape inference, which C8 inspects) and the runtime
+/// (annotations) pick the same strategy wherever the runtime finds one
+/// (`crate::precedence`): own `reduce` first for the location itself, then
+/// `$ref`, `allOf`, `anyOf`, `oneOf`, `if`; an in-place member's child beats
+/// the schema's own `properties` child.
+#[test]
+fn shape_and_runtime_agree_on_precedence() {
+    let strategy = |name: &str| json!({"strategy": name});
+    let cases = [
+        // The issue's case: the `allOf` member's `sum` wins for `/a` (C8c then fires).
+        (
+            json!({
+                "type": "object",
+                "properties": {"a": {"type": "string", "reduce": strategy("lastWriteWins")}},
+                "allOf": [{"properties": {"a": {"reduce": strategy("sum")}}}]
+            }),
+            json!({"a": "x"}),
+        ),
+        // `$ref` before `allOf`, both before own properties; own `reduce` first at the root.
+        (
+            json!({
+                "$defs": {"r": {"properties": {"a": {"reduce": strategy("minimize")}}, "reduce": strategy("append")}},
+                "reduce": strategy("merge"),
+                "$ref": "#/$defs/r",
+                "allOf": [{"properties": {"a": {"reduce": strategy("maximize")}, "b": {"reduce": strategy("sum")}}}],
+                "properties": {"a": {"reduce": strategy("sum")}, "b": {"reduce": strategy("append")}}
+            }),
+            json!({"a": 1, "b": 2}),
+        ),
+        // `anyOf` before `oneOf` before `if`/`then`/`else`.
+        (
+            json!({
+                "anyOf": [{"properties": {"a": {"reduce": strategy("lastWriteWins")}}}],
+                "oneOf": [{"properties": {"a": {"reduce": strategy("firstWriteWins")}, "b": {"reduce": strategy("firstWriteWins")}}}],
+                "if": true,
+                "then": {"properties": {"b": {"reduce": strategy("lastWriteWins")}, "c": {"reduce": strategy("sum")}}},
+                "else": {"properties": {"b": {"reduce": strategy("lastWriteWins")}, "c": {"reduce": strategy("sum")}}},
+                "properties": {"c": {"reduce": strategy("maximize")}}
+            }),
+            json!({"a": 1, "b": 2, "c": 3}),
+        ),
+        // Nested: an `allOf` inside a property's `$ref` target.
+        (
+            json!({
+                "$defs": {"inner": {"allOf": [{"items": {"reduce": strategy("maximize")}}], "items": {"reduce": strategy("minimize")}}},
+                "properties": {"list": {"$ref": "#/$defs/inner", "reduce": strategy("append")}}
+            }),
+            json!({"list": [1, 2]}),
+        ),
+    ];
+    for (schema, doc) in cases {
+        let mut index = SchemaIndex::new();
+        index.add_document(url(INLINE), schema.clone());
+        let shape = infer(&index, &url(INLINE)).unwrap();
+        let annotations = index.compile(&url(INLINE)).unwrap().validate(&doc).unwrap();
+        assert!(!annotations.by_location.is_empty(), "{schema}");
+        for (location, strategy) in &annotations.by_location {
+            assert_eq!(
+                shape.locate(location).shape.reduction,
+                Reduction::Strategy(strategy.clone()),
+                "{location} of {schema}"
+            );
+        }
+    }
+    // The issue's schema now fails the build as it would fail at runtime.
+    let shape = shape_of(json!({
+        "type": "object",
+        "reduce": {"strategy": "merge"},
+        "properties": {"a": {"type": "string", "reduce": {"strategy": "lastWriteWins"}}},
+        "allOf": [{"properties": {"a": {"reduce": {"strategy": "sum"}}}}]
+    }));
+    assert_eq!(codes(&shape), vec![("C8c", "/a".to_string())]);
+}

@@ -1,0 +1,132 @@
+//! What a [`SchemaIndex`] compiles, compiled once and shared: a `jsonschema`
+//! registry per document (holding only the documents its `$ref`s reach, so
+//! building one costs what that closure costs, never the whole catalog) and a
+//! [`Validator`] per schema place. The cache is `Send + Sync` (per-entry
+//! `OnceLock`s behind a short-held mutex), so the checks, the runtime plan
+//! and parallel test workers all share one copy of each validator.
+//!
+//! [`CompileStats`] counts the expensive operations, so that tests can assert
+//! that their number grows with the number of schemas and not faster.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use crate::index::{Place, SchemaIndex};
+use crate::validate::Validator;
+
+type Registry = jsonschema::Registry<'static>;
+
+/// A registry and how many documents it holds.
+#[derive(Debug)]
+pub(crate) struct SizedRegistry {
+    pub(crate) registry: Registry,
+    documents: usize,
+}
+type Cell<T> = Arc<OnceLock<Result<T, String>>>;
+
+/// Registries by root document, validators by place, and counters.
+#[derive(Debug, Default)]
+pub(crate) struct Compiled {
+    registries: Mutex<HashMap<usize, Cell<Arc<SizedRegistry>>>>,
+    validators: Mutex<HashMap<(usize, String), Cell<Validator>>>,
+    registry_builds: AtomicUsize,
+    registry_documents: AtomicUsize,
+    validator_builds: AtomicUsize,
+    validator_registry_documents: AtomicUsize,
+    compilations: AtomicUsize,
+}
+
+/// How much compiling an index has done so far (see [`SchemaIndex::stats`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CompileStats {
+    /// Schemas compiled into a [`Validator`] (each place at most once).
+    pub compilations: usize,
+    /// `jsonschema` validators built (a schema's root plus its branch validators).
+    pub validator_builds: usize,
+    /// `jsonschema` registries built (at most one per document).
+    pub registry_builds: usize,
+    /// Documents added to those registries, summed over all of them.
+    pub registry_documents: usize,
+    /// Per validator build, the documents of the registry it was built
+    /// against, summed: what building validators costs in registry work.
+    pub validator_registry_documents: usize,
+}
+
+/// Gets the cell for `key`, creating it; the lock is held only for the lookup.
+fn cell<K: std::hash::Hash + Eq, T>(map: &Mutex<HashMap<K, Cell<T>>>, key: K) -> Cell<T> {
+    let mut map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    map.entry(key).or_default().clone()
+}
+
+impl SchemaIndex {
+    /// What compiling has cost so far on this index (shared by its clones).
+    pub fn stats(&self) -> CompileStats {
+        let c = &self.compiled;
+        CompileStats {
+            compilations: c.compilations.load(Ordering::Relaxed),
+            validator_builds: c.validator_builds.load(Ordering::Relaxed),
+            registry_builds: c.registry_builds.load(Ordering::Relaxed),
+            registry_documents: c.registry_documents.load(Ordering::Relaxed),
+            validator_registry_documents: c.validator_registry_documents.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The validator of the schema at `place`, compiled on first use.
+    pub(crate) fn cached_validator(
+        &self,
+        place: &Place,
+        compile: impl FnOnce() -> Result<Validator, String>,
+    ) -> Result<Validator, String> {
+        let cell = cell(
+            &self.compiled.validators,
+            (place.document, place.pointer.clone()),
+        );
+        cell.get_or_init(|| {
+            self.compiled.compilations.fetch_add(1, Ordering::Relaxed);
+            compile()
+        })
+        .clone()
+    }
+
+    /// Counts one `jsonschema` validator build against `registry`.
+    pub(crate) fn count_validator_build(&self, registry: &SizedRegistry) {
+        let c = &self.compiled;
+        c.validator_builds.fetch_add(1, Ordering::Relaxed);
+        c.validator_registry_documents
+            .fetch_add(registry.documents, Ordering::Relaxed);
+    }
+
+    /// The registry for schemas of document `root`: `root` and every document
+    /// its references reach (documents too deep to compile left out; a
+    /// reference into one fails to compile, which the build reports as C9).
+    pub(crate) fn registry_for(&self, root: usize) -> Result<Arc<SizedRegistry>, String> {
+        let cell = cell(&self.compiled.registries, root);
+        cell.get_or_init(|| {
+            let closure = self.reference_closure(root);
+            let mut builder = jsonschema::Registry::new()
+                .draft(jsonschema::Draft::Draft201909)
+                .retrieve_known_draft_meta_schemas(false);
+            let mut added = 0;
+            for number in closure {
+                let document = self.doc(number);
+                if document.too_deep.is_some() {
+                    continue;
+                }
+                builder = builder
+                    .add(document.url.as_str(), document.value.clone())
+                    .map_err(|e| format!("{}: {e}", document.url))?;
+                added += 1;
+            }
+            let c = &self.compiled;
+            c.registry_builds.fetch_add(1, Ordering::Relaxed);
+            c.registry_documents.fetch_add(added, Ordering::Relaxed);
+            let registry = builder.prepare().map_err(|e| e.to_string())?;
+            Ok(Arc::new(SizedRegistry {
+                registry,
+                documents: added,
+            }))
+        })
+        .clone()
+    }
+}
