@@ -79,6 +79,7 @@ impl Seeds {
         assert!(files.len() > 100, "found only {} seed files", files.len());
         Seeds { files, base }
     }
+}
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = fs::read_dir(dir) else {
