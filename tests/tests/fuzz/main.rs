@@ -20,6 +20,8 @@
 //!   #12 cases being fixed on other branches (`mutate::OPERATORS`, `known`).
 //! - `FLOWCTL_FUZZ_SKIP=lambda,yaml`: operators to leave out.
 //! - `FLOWCTL_FUZZ_HANG_SECONDS` (default 30): when a mutant counts as a hang.
+//! - `FLOWCTL_FUZZ_BROKEN=1`: run the tests of catalogs with errors too (as an
+//!   editor's preview might; `flowctl test` does not).
 //!
 //! A long run by hand, printing the summary:
 //!
@@ -44,11 +46,13 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use load::{MemoryFetch, Overlay};
+use model::Scope;
 use mutate::{Mutant, OPERATORS, Operator};
 use runtime::engine::Plan;
 use runtime::lambda::{QuickJsConfig, QuickJsHost};
 use runtime::testing::{self, Problem};
 use seeds::Seeds;
+use text::ColumnUnit;
 
 #[global_allocator]
 static ALLOCATOR: alloc::Counting = alloc::Counting;
@@ -77,6 +81,7 @@ struct Config {
     known: bool,
     skip: Vec<String>,
     hang: Duration,
+    broken: bool,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -106,6 +111,7 @@ impl Config {
             hang: Duration::from_secs(
                 env_number("FLOWCTL_FUZZ_HANG_SECONDS").unwrap_or(DEFAULT_HANG_SECONDS),
             ),
+            broken: env("FLOWCTL_FUZZ_BROKEN").is_some_and(|value| value != "0"),
         }
     }
 }
@@ -120,7 +126,7 @@ struct Reached {
 }
 
 /// Runs one mutant through the pipeline, as `flowctl test` does, in memory.
-fn exercise(seeds: &Seeds, mutant: &Mutant) -> Reached {
+fn exercise(seeds: &Seeds, mutant: &Mutant, broken: bool) -> Reached {
     let mut overlay = MemoryFetch::new();
     for (url, text) in &mutant.files {
         overlay.insert(url.clone(), text.clone());
@@ -134,9 +140,11 @@ fn exercise(seeds: &Seeds, mutant: &Mutant) -> Reached {
     for diagnostic in &diagnostics {
         let _ = loaded.locate(&diagnostic.scope, diagnostic.at_key);
     }
-    if diagnostics.iter().any(model::Diagnostic::is_error) {
+    probe_editor_faces(&loaded, mutant.index);
+    let errors = diagnostics.iter().any(model::Diagnostic::is_error);
+    if errors && !broken {
         return Reached {
-            errors: true,
+            errors,
             ..Reached::default()
         };
     }
@@ -162,9 +170,53 @@ fn exercise(seeds: &Seeds, mutant: &Mutant) -> Reached {
         }
     }
     Reached {
-        errors: false,
+        errors,
         tests: report.results.len(),
         passed: report.passed(),
+    }
+}
+
+/// What an editor asks of a loaded catalog at arbitrary places: offset →
+/// line and column → offset (identity, in every column unit), offset → JSON
+/// pointer → range (must find it again), scope → range, and positions inside
+/// a string scalar (a lambda body).
+fn probe_editor_faces(loaded: &load::Loaded, index: u64) {
+    let mut rng = rng::Rng::for_mutant(0x0ED1_7000, index);
+    for resource in &loaded.resources {
+        let text = &*resource.text;
+        for _ in 0..6 {
+            let mut offset = rng.below(text.len() + 1);
+            while !text.is_char_boundary(offset) {
+                offset -= 1;
+            }
+            // Only `\n` ends a line for `text::LineIndex`; just after a `\r`
+            // (inside a CRLF, or after a lone CR, which YAML and LSP count as a
+            // line break) a position maps back to before the `\r`.
+            let after_cr = offset > 0 && text.as_bytes()[offset - 1] == b'\r';
+            let offset = offset as u32;
+            for unit in [ColumnUnit::Utf16, ColumnUnit::Char, ColumnUnit::Utf8] {
+                let position = resource.line_index.position(text, offset, unit);
+                let back = resource.line_index.offset(text, position, unit);
+                assert!(
+                    back == offset || after_cr,
+                    "{}: offset {offset} → {position:?} ({unit:?}) → offset {back}",
+                    resource.url
+                );
+            }
+            let Some(pointer) = resource.tree.pointer_at(offset) else {
+                continue;
+            };
+            assert!(
+                resource.tree.locate(&pointer).is_some(),
+                "{}: pointer_at({offset}) = {pointer:?}, which locate does not find",
+                resource.url
+            );
+            let scope = Scope::new(resource.url.clone(), pointer);
+            let _ = loaded.locate(&scope, rng.chance(50));
+            let _ = loaded.locate(&scope.push("x"), false);
+            let (line, column) = (rng.below(40) as u32, rng.below(200) as u32);
+            let _ = loaded.locate_in_scalar(&scope, line, column);
+        }
     }
 }
 
@@ -180,18 +232,19 @@ enum Outcome {
 }
 
 /// Runs `mutant` on a worker thread; gives up waiting after `hang`.
-fn run_bounded(seeds: &Arc<Seeds>, mutant: &Arc<Mutant>, hang: Duration) -> Outcome {
+fn run_bounded(seeds: &Arc<Seeds>, mutant: &Arc<Mutant>, config: &Config) -> Outcome {
+    let (hang, broken) = (config.hang, config.broken);
     let (sender, receiver) = mpsc::channel();
     let (seeds, mutant) = (Arc::clone(seeds), Arc::clone(mutant));
     let spawned = thread::Builder::new()
         .name(format!("mutant-{}", mutant.index))
         .stack_size(WORKER_STACK)
         .spawn(move || {
-            let outcome = match panic::catch_unwind(AssertUnwindSafe(|| exercise(&seeds, &mutant)))
-            {
-                Ok(reached) => Outcome::Done(reached),
-                Err(_) => Outcome::Panicked(LAST_PANIC.with(|last| last.take())),
-            };
+            let outcome =
+                match panic::catch_unwind(AssertUnwindSafe(|| exercise(&seeds, &mutant, broken))) {
+                    Ok(reached) => Outcome::Done(reached),
+                    Err(_) => Outcome::Panicked(LAST_PANIC.with(|last| last.take())),
+                };
             let _ = sender.send(outcome);
         });
     if let Err(error) = spawned {
@@ -308,7 +361,7 @@ fn mutants_of_the_fixtures_and_the_corpus_break_nothing() {
         write_current(&failures, config.seed, &mutant);
         let baseline = alloc::reset_peak();
         let mutant_started = Instant::now();
-        let outcome = run_bounded(&seeds, &mutant, config.hang);
+        let outcome = run_bounded(&seeds, &mutant, &config);
         let took = mutant_started.elapsed();
         let grew = alloc::peak().saturating_sub(baseline);
         count += 1;
@@ -316,7 +369,7 @@ fn mutants_of_the_fixtures_and_the_corpus_break_nothing() {
             let written = write_finding(&failures, &seeds, config.seed, &mutant, &detail);
             findings.push(Finding {
                 kind,
-                headline: detail.lines().next().unwrap_or_default().to_owned(),
+                headline: detail.lines().take(2).collect::<Vec<_>>().join(" "),
                 mutant: mutant.index,
                 written,
             });
@@ -334,10 +387,7 @@ fn mutants_of_the_fixtures_and_the_corpus_break_nothing() {
                 }
             }
             Outcome::Panicked(detail) => finding("panic", detail),
-            Outcome::Hung => finding(
-                "hang",
-                format!("still running after {:?}", config.hang),
-            ),
+            Outcome::Hung => finding("hang", format!("still running after {:?}", config.hang)),
         }
         if grew > MEMORY_FINDING {
             finding("memory", format!("the heap grew by {} MiB", grew >> 20));
@@ -359,7 +409,11 @@ fn mutants_of_the_fixtures_and_the_corpus_break_nothing() {
         config.seed,
         count as f64 / elapsed,
         findings.len(),
-        enabled.iter().map(|op| op.name).collect::<Vec<_>>().join(" ")
+        enabled
+            .iter()
+            .map(|op| op.name)
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     for (index, took) in &slow {
         println!("slow: mutant {index} took {took:?}");

@@ -139,7 +139,16 @@ pub struct Mutant {
 pub fn generate(seeds: &Seeds, enabled: &[&Operator], seed: u64, index: u64) -> Mutant {
     let mut rng = Rng::for_mutant(seed, index);
     let first = choose(&mut rng, enabled);
-    let candidates: Vec<&Seed> = seeds.files.iter().filter(|s| (first.wants)(s)).collect();
+    // Mostly catalogs that build, so that the mutant reaches the runtime.
+    let building = rng.chance(80);
+    let mut candidates: Vec<&Seed> = seeds
+        .files
+        .iter()
+        .filter(|s| (first.wants)(s) && s.builds == building)
+        .collect();
+    if candidates.is_empty() {
+        candidates = seeds.files.iter().filter(|s| (first.wants)(s)).collect();
+    }
     let target = if candidates.is_empty() {
         rng.pick(&seeds.files)
     } else {
@@ -237,7 +246,10 @@ fn words(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = None;
     let is_word = |c: char| !c.is_whitespace() && !",[]{}".contains(c);
-    for (at, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+    for (at, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
         match (start, is_word(c)) {
             (None, true) => start = Some(at),
             (Some(from), false) => {
@@ -356,9 +368,41 @@ fn truncate(rng: &mut Rng, text: &str, _: &Seeds) -> Option<String> {
 }
 
 const STRAY: &[&str] = &[
-    ":", "-", "- ", "[", "]", "{", "}", ",", "#", "&", "*", "!", "|", ">", "'", "\"", "%", "@",
-    "`", "?", "\t", "\r", "\0", "\u{FEFF}", "\u{2028}", "\u{85}", "é", "😀", "\\", "\n", ": ",
-    " #", "\u{1}", "\u{FFFD}", "\u{10FFFF}",
+    ":",
+    "-",
+    "- ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "#",
+    "&",
+    "*",
+    "!",
+    "|",
+    ">",
+    "'",
+    "\"",
+    "%",
+    "@",
+    "`",
+    "?",
+    "\t",
+    "\r",
+    "\0",
+    "\u{FEFF}",
+    "\u{2028}",
+    "\u{85}",
+    "é",
+    "😀",
+    "\\",
+    "\n",
+    ": ",
+    " #",
+    "\u{1}",
+    "\u{FFFD}",
+    "\u{10FFFF}",
 ];
 
 /// Inserts or deletes a few characters.
@@ -605,7 +649,10 @@ fn yaml(rng: &mut Rng, text: &str, _: &Seeds) -> Option<String> {
                 _ => {
                     // The alias inside the value it names.
                     let depth = indentation(&lines[anchored]) + 2;
-                    lines.insert(anchored + 1, format!("{}inner: *{alias}", " ".repeat(depth)));
+                    lines.insert(
+                        anchored + 1,
+                        format!("{}inner: *{alias}", " ".repeat(depth)),
+                    );
                 }
             }
         }
@@ -960,7 +1007,7 @@ const STATEMENTS: &[&str] = &[
     "return [{ ...source, big: 'x'.repeat(1 << 20) }];",
     "let s = 'x'; while (true) { s += s; }",
     "const a: object[] = []; while (true) { a.push({}); }",
-    "return new Array(100000).fill(source);",
+    "return new Array(1000).fill(source);",
     "return [{ ...source, deep: JSON.parse('['.repeat(100000) + ']'.repeat(100000)) }];",
     "let d: any = {}; for (let i = 0; i < 100000; i++) { d = { d }; } return [{ ...source, d }];",
     "await new Promise(() => {});",
@@ -1016,12 +1063,16 @@ fn lambda(rng: &mut Rng, text: &str, _: &Seeds) -> Option<String> {
     mutate_body(rng, text, STATEMENTS, TOKENS)
 }
 
-fn mutate_body(
-    rng: &mut Rng,
-    text: &str,
-    statements: &[&str],
-    tokens: &[&str],
-) -> Option<String> {
+/// `statement` with every line indented by `depth` spaces.
+fn indented(statement: &str, depth: usize) -> String {
+    statement
+        .split('\n')
+        .map(|line| format!("{}{line}", " ".repeat(depth)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn mutate_body(rng: &mut Rng, text: &str, statements: &[&str], tokens: &[&str]) -> Option<String> {
     let mut lines = split(text);
     let bodies = lambda_bodies(&lines);
     if bodies.is_empty() {
@@ -1036,18 +1087,21 @@ fn mutate_body(
                 0 => {
                     lines[line].truncate(offset);
                     lines[line].push_str(" |");
-                    lines.insert(line + 1, format!("{}{statement}", " ".repeat(depth)));
+                    lines.insert(line + 1, indented(statement, depth));
                 }
                 1 => {
                     let body = lines[line][offset..].to_owned();
                     lines[line].truncate(offset);
                     lines[line].push_str(" |");
-                    lines.insert(line + 1, format!("{}{statement}", " ".repeat(depth)));
+                    lines.insert(line + 1, indented(statement, depth));
                     lines.insert(line + 2, format!("{}{}", " ".repeat(depth), body.trim()));
                 }
                 _ => {
                     let token = *rng.pick(tokens);
-                    let at = floor(&lines[line], offset + rng.below(lines[line].len() - offset + 1));
+                    let at = floor(
+                        &lines[line],
+                        offset + rng.below(lines[line].len() - offset + 1),
+                    );
                     lines[line].insert_str(at, token);
                 }
             }
@@ -1071,13 +1125,10 @@ fn mutate_body(
                 }
                 2 | 3 => {
                     let depth = if rng.chance(90) { indent } else { indent + 2 };
-                    lines.insert(at, format!("{}{statement}", " ".repeat(depth)));
+                    lines.insert(at, indented(statement, depth));
                 }
                 4 => {
-                    lines.splice(
-                        first..end,
-                        [format!("{}{statement}", " ".repeat(indent))],
-                    );
+                    lines.splice(first..end, [indented(statement, indent)]);
                 }
                 _ => {
                     if at < lines.len() {
@@ -1096,17 +1147,31 @@ fn mutate_body(
 /// Lambdas of issue #12 cases 1–4 (conversion of huge or sparse results, the
 /// HTML-comment escape from the wrapper): fixed on the sandbox branch.
 const KNOWN_STATEMENTS: &[&str] = &[
+    // Valid, but 100,000 documents take 10 s per test to validate and reduce
+    // (38 s for the shopping example in a debug build): bounded once a call's
+    // documents are capped.
+    "return new Array(100000).fill(source);",
     "return new Array(1e9);",
     "return Array(1e7).fill(source);",
     "return Array(20).fill({ ...source, big: 'x'.repeat(1 << 24) });",
+    // Found by this fuzzer: a tiny heap whose result shares one object 2^40
+    // times; the conversion copies it without end (no time or memory limit).
+    "let d: any = { ...source }; for (let i = 0; i < 40; i++) { d = { l: d, r: d }; } return [{ ...source, d }];",
+    "const s = 'x'.repeat(1 << 20); return Array(1000).fill({ ...source, s });",
+    "x <!--x /*\n}; while (true) {} return function () {\n//*/",
+    "x <!--x /*\n}; globalThis.escaped = 1; return function () {\n//*/",
     "x <!--x /*",
     "//*/",
     "<!-- while (true) {}",
-    "--> while (true) {}",
 ];
 
 fn known_lambda(rng: &mut Rng, text: &str, _: &Seeds) -> Option<String> {
-    mutate_body(rng, text, KNOWN_STATEMENTS, &["<!--", "-->", "<!-- ", "\n-->"])
+    mutate_body(
+        rng,
+        text,
+        KNOWN_STATEMENTS,
+        &["<!--", "-->", "<!-- ", "\n-->"],
+    )
 }
 
 /// Issue #12 case 5: chained anchors, each nesting the previous alias deeper

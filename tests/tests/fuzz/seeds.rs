@@ -20,6 +20,8 @@ pub struct Seed {
     pub has_lambda: bool,
     /// Whether the file names other resources (`$ref`, `schema:`, `import:`).
     pub has_reference: bool,
+    /// Whether its root builds without errors, so that its tests run.
+    pub builds: bool,
 }
 
 /// Every seed, and a fetcher holding all of them unmutated.
@@ -51,11 +53,9 @@ impl Seeds {
                 let relative = relative_url(&dir, &path);
                 let url = Url::parse(&format!("{BASE}{name}/{relative}")).expect("seed URL");
                 if name == "corpus" {
-                    let remote = Url::parse(&format!(
-                        "{}{relative}",
-                        test_utils::corpus::REMOTE_PREFIX
-                    ))
-                    .expect("remote URL");
+                    let remote =
+                        Url::parse(&format!("{}{relative}", test_utils::corpus::REMOTE_PREFIX))
+                            .expect("remote URL");
                     base.insert(remote, text.clone());
                 }
                 base.insert(url.clone(), text.clone());
@@ -73,10 +73,20 @@ impl Seeds {
                     url,
                     text,
                     root,
+                    builds: false,
                 });
             }
         }
         assert!(files.len() > 100, "found only {} seed files", files.len());
+        let mut verdicts = std::collections::HashMap::new();
+        for seed in &mut files {
+            seed.builds = *verdicts.entry(seed.root.clone()).or_insert_with(|| {
+                let loaded = load::load(&seed.root, &base);
+                !check::all_diagnostics(&loaded)
+                    .iter()
+                    .any(model::Diagnostic::is_error)
+            });
+        }
         Seeds { files, base }
     }
 }
