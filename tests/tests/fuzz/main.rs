@@ -2,8 +2,9 @@
 //! `fixtures/` and of the conformance corpus (`mutate`: lines, indentation,
 //! scalars, YAML constructs, pointers, `$ref`s, lambda bodies, splices) and
 //! runs each mutant in process through load, check, the mapping of every
-//! diagnostic to a range and, when the build has no error, the test runner
-//! with small lambda limits. A panic, a mutant still running after the hang
+//! diagnostic to a range, the editor's questions at random places (offset ↔
+//! position, offset → pointer → range, positions in a lambda body) and, when
+//! the build has no error, the test runner with small lambda limits. A panic, a mutant still running after the hang
 //! limit, or a mutant that grew the heap past 512 MiB is a finding: its files
 //! are written to `target/fuzz-failures/` and the test fails with a summary.
 //! An abort (stack overflow, failed allocation: the process allocator is
@@ -22,6 +23,8 @@
 //! - `FLOWCTL_FUZZ_HANG_SECONDS` (default 30): when a mutant counts as a hang.
 //! - `FLOWCTL_FUZZ_BROKEN=1`: run the tests of catalogs with errors too (as an
 //!   editor's preview might; `flowctl test` does not).
+//! - `FLOWCTL_FUZZ_STACK_KIB` (default 8192, the main thread's on Linux, where
+//!   the CLI runs): the worker thread's stack.
 //!
 //! A long run by hand, printing the summary:
 //!
@@ -72,7 +75,7 @@ const MEMORY_FINDING: usize = 512 << 20;
 /// A mutant slower than this is listed (not failed: timing depends on the machine).
 const SLOW: Duration = Duration::from_secs(5);
 /// The worker's stack: the main thread's on Linux, where the CLI runs.
-const WORKER_STACK: usize = 8 << 20;
+const DEFAULT_STACK_KIB: usize = 8 << 10;
 
 struct Config {
     duration: Duration,
@@ -82,6 +85,7 @@ struct Config {
     skip: Vec<String>,
     hang: Duration,
     broken: bool,
+    stack: usize,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -112,6 +116,7 @@ impl Config {
                 env_number("FLOWCTL_FUZZ_HANG_SECONDS").unwrap_or(DEFAULT_HANG_SECONDS),
             ),
             broken: env("FLOWCTL_FUZZ_BROKEN").is_some_and(|value| value != "0"),
+            stack: env_number::<usize>("FLOWCTL_FUZZ_STACK_KIB").unwrap_or(DEFAULT_STACK_KIB) << 10,
         }
     }
 }
@@ -238,7 +243,7 @@ fn run_bounded(seeds: &Arc<Seeds>, mutant: &Arc<Mutant>, config: &Config) -> Out
     let (seeds, mutant) = (Arc::clone(seeds), Arc::clone(mutant));
     let spawned = thread::Builder::new()
         .name(format!("mutant-{}", mutant.index))
-        .stack_size(WORKER_STACK)
+        .stack_size(config.stack)
         .spawn(move || {
             let outcome =
                 match panic::catch_unwind(AssertUnwindSafe(|| exercise(&seeds, &mutant, broken))) {
