@@ -122,12 +122,14 @@ impl Config {
 }
 
 /// How far one mutant got.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Reached {
     /// The build had an error, so no test ran.
     errors: bool,
     tests: usize,
     passed: usize,
+    /// The first few errors, for a replay.
+    first_errors: Vec<String>,
 }
 
 /// Runs one mutant through the pipeline, as `flowctl test` does, in memory.
@@ -147,9 +149,21 @@ fn exercise(seeds: &Seeds, mutant: &Mutant, broken: bool) -> Reached {
     }
     probe_editor_faces(&loaded, mutant.index);
     let errors = diagnostics.iter().any(model::Diagnostic::is_error);
+    let first_errors = diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.is_error())
+        .take(3)
+        .map(|diagnostic| {
+            format!(
+                "{} {}: {}",
+                diagnostic.code, diagnostic.scope, diagnostic.message
+            )
+        })
+        .collect();
     if errors && !broken {
         return Reached {
             errors,
+            first_errors,
             ..Reached::default()
         };
     }
@@ -178,6 +192,7 @@ fn exercise(seeds: &Seeds, mutant: &Mutant, broken: bool) -> Reached {
         errors,
         tests: report.results.len(),
         passed: report.passed(),
+        first_errors,
     }
 }
 
@@ -383,7 +398,13 @@ fn mutants_of_the_fixtures_and_the_corpus_break_nothing() {
         match outcome {
             Outcome::Done(reached) => {
                 if config.replay.is_some() {
-                    println!("reached: {reached:?}");
+                    println!(
+                        "reached: errors {}, {} tests, {} passed",
+                        reached.errors, reached.tests, reached.passed
+                    );
+                    for error in &reached.first_errors {
+                        println!("error: {error}");
+                    }
                 }
                 if !reached.errors {
                     built += 1;

@@ -2,7 +2,9 @@
 //! stray characters, scalars, YAML constructs (anchors, aliases, `<<` merges,
 //! tags, block scalars, documents, flow collections, CRLF, BOM), JSON
 //! pointers, `$ref`s and other resource names, lambda bodies (tokens, loops,
-//! throws, allocations, sandbox probes) and splices of lines between files.
+//! throws, allocations, sandbox probes), splices of lines between files, and
+//! structural edits of the file's value (`tree`: replace, delete, duplicate,
+//! rename, graft from another file), written back as JSON, which is YAML.
 //!
 //! Each operator works on text, not on a parsed tree, so it produces the
 //! broken files a user types as well as valid ones. An operator returns `None`
@@ -10,6 +12,7 @@
 //! known and being fixed elsewhere (issue #12 cases) are marked `known` and run
 //! only when asked (see the binary's header).
 
+use serde_json::Value;
 use url::Url;
 
 use crate::rng::Rng;
@@ -37,6 +40,10 @@ fn lambda_seed(seed: &Seed) -> bool {
 
 fn reference_seed(seed: &Seed) -> bool {
     seed.has_reference
+}
+
+fn parsed_seed(seed: &Seed) -> bool {
+    seed.json.is_some()
 }
 
 pub const OPERATORS: &[Operator] = &[
@@ -109,6 +116,13 @@ pub const OPERATORS: &[Operator] = &[
         weight: 2,
         wants: any_seed,
         apply: splice,
+    },
+    Operator {
+        name: "tree",
+        known: false,
+        weight: 5,
+        wants: parsed_seed,
+        apply: tree,
     },
     Operator {
         name: "known-lambda",
@@ -809,6 +823,137 @@ fn splice(rng: &mut Rng, text: &str, seeds: &Seeds) -> Option<String> {
     }
     lines.splice(at..at, copied);
     Some(join(&lines))
+}
+
+/// Every JSON pointer of `value`, the root included.
+fn value_pointers(value: &Value, at: String, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let token = key.replace('~', "~0").replace('/', "~1");
+                value_pointers(child, format!("{at}/{token}"), out);
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                value_pointers(child, format!("{at}/{index}"), out);
+            }
+        }
+        _ => {}
+    }
+    out.push(at);
+}
+
+/// A random value of a random seed.
+fn donor_value(rng: &mut Rng, seeds: &Seeds) -> Value {
+    let donor = rng.pick(&seeds.files);
+    let Some(json) = &donor.json else {
+        return Value::Null;
+    };
+    let mut pointers = Vec::new();
+    value_pointers(json, String::new(), &mut pointers);
+    json.pointer(rng.pick(pointers.as_slice()).as_str())
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+const STRATEGIES: &[&str] = &[
+    "append",
+    "firstWriteWins",
+    "lastWriteWins",
+    "maximize",
+    "merge",
+    "minimize",
+    "set",
+    "sum",
+    "nope",
+];
+
+/// Edits the file's value: replaces, deletes, duplicates or renames a node,
+/// grafts one from another file, or changes a reduction strategy; writes the
+/// result as JSON (compact or pretty).
+fn tree(rng: &mut Rng, text: &str, seeds: &Seeds) -> Option<String> {
+    // The current text, when an earlier mutation kept it JSON; else the seed's value.
+    let mut value: Value = serde_json::from_str(text).ok().or_else(|| {
+        seeds
+            .files
+            .iter()
+            .find(|seed| seed.text == text)
+            .and_then(|seed| seed.json.clone())
+    })?;
+    for _ in 0..1 + rng.below(3) {
+        let mut pointers = Vec::new();
+        value_pointers(&value, String::new(), &mut pointers);
+        let pointer = rng.pick(&pointers).clone();
+        let (parent, last) = match pointer.rfind('/') {
+            Some(slash) => (pointer[..slash].to_owned(), pointer[slash + 1..].to_owned()),
+            None => (String::new(), String::new()),
+        };
+        let same_document = value
+            .pointer(rng.pick(pointers.as_slice()).as_str())
+            .cloned()
+            .unwrap_or(Value::Null);
+        let replacement = match rng.below(10) {
+            0 => Value::Null,
+            1 => serde_json::json!(*rng.pick(&[0.0, -1.0, 1.5, 1e308, -1e308])),
+            2 => serde_json::json!(*rng.pick(&[u64::MAX, 9_007_199_254_740_993])),
+            3 => serde_json::json!(*rng.pick(&["", "x", "/", "acme/x", "#", "é"])),
+            4 => serde_json::json!(*rng.pick(STRATEGIES)),
+            5 => serde_json::json!([]),
+            6 => serde_json::json!({}),
+            7 => same_document,
+            _ => donor_value(rng, seeds),
+        };
+        let Some(target) = value.pointer_mut(&pointer) else {
+            continue;
+        };
+        match rng.below(6) {
+            0..=2 => *target = replacement,
+            3 => {
+                // Wrap, or turn a strategy into another.
+                *target = if target.as_str().is_some_and(|s| STRATEGIES.contains(&s)) {
+                    serde_json::json!(*rng.pick(STRATEGIES))
+                } else if rng.chance(50) {
+                    Value::Array(vec![target.take()])
+                } else {
+                    serde_json::json!({ "x": target.take() })
+                };
+            }
+            _ => {
+                let Some(container) = value.pointer_mut(&parent) else {
+                    continue;
+                };
+                match container {
+                    Value::Object(map) => {
+                        let key = last.replace("~1", "/").replace("~0", "~");
+                        if rng.chance(50) {
+                            map.shift_remove(&key);
+                        } else if let Some(moved) = map.shift_remove(&key) {
+                            let new_key = (*rng.pick(SCALARS)).to_owned();
+                            map.insert(new_key, moved);
+                        }
+                    }
+                    Value::Array(items) => {
+                        let index: usize = last.parse().unwrap_or(0);
+                        if index < items.len() {
+                            if rng.chance(50) {
+                                items.remove(index);
+                            } else {
+                                let copy = items[index].clone();
+                                items.insert(index, copy);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    if rng.chance(50) {
+        serde_json::to_string_pretty(&value).ok()
+    } else {
+        serde_json::to_string(&value).ok()
+    }
 }
 
 /// Lines naming another resource: their index and the byte offset of the name.

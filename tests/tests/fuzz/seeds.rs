@@ -22,6 +22,8 @@ pub struct Seed {
     pub has_reference: bool,
     /// Whether its root builds without errors, so that its tests run.
     pub builds: bool,
+    /// The file's value, when it parses (for structural mutations).
+    pub json: Option<serde_json::Value>,
 }
 
 /// Every seed, and a fetcher holding all of them unmutated.
@@ -74,6 +76,7 @@ impl Seeds {
                     text,
                     root,
                     builds: false,
+                    json: None,
                 });
             }
         }
@@ -86,6 +89,13 @@ impl Seeds {
                     .iter()
                     .any(model::Diagnostic::is_error)
             });
+        }
+        for seed in &mut files {
+            let loaded = load::load(&seed.url, &base);
+            seed.json = loaded
+                .resource(&seed.url)
+                .map(|resource| resource.json.clone())
+                .filter(|json| json.is_object());
         }
         Seeds { files, base }
     }
