@@ -1,12 +1,11 @@
 //! Lambdas (catalog.md §5.6, runtime.md §8–§9): `nodeJS` bodies that are not
 //! strings (C28a), `remote` URLs (C28b), SQLite lambdas (C28c), and
 //! TypeScript syntax errors (C29) mapped from positions inside the body to
-//! the exact range in the YAML file.
+//! the exact range in the YAML file (by `load::ScalarMap`, the one mapper of
+//! positions inside a scalar).
 
 use model::{Diagnostic, LambdaSpec, Related, ResourceKind, Scope};
 use serde_json::Value;
-use syntax::ScalarStyle;
-use text::{ColumnUnit, LineIndex, Position, TextRange};
 
 use crate::context::Context;
 
@@ -53,33 +52,18 @@ fn typescript_syntax(cx: &mut Context<'_>, label: &str, body: &str, scope: &Scop
     if errors.is_empty() {
         return;
     }
-    let body_lines = LineIndex::new(body);
-    let place = BodyPlace::find(cx, scope, body);
+    let place = cx.loaded.scalar_map(scope);
     for error in errors.iter() {
         let mut diagnostic = Diagnostic::error(
             "C29",
             scope.clone(),
             format!("lambda {label}: {}", error.message),
         );
-        let start = body_lines.offset(
-            body,
-            Position {
-                line: error.line,
-                character: error.column,
-            },
-            ColumnUnit::Utf16,
-        );
-        let end = body_lines.offset(
-            body,
-            Position {
-                line: error.end_line,
-                character: error.end_column,
-            },
-            ColumnUnit::Utf16,
-        );
         if let Some(place) = &place {
+            let start = place.offset(error.line, error.column);
+            let end = place.offset(error.end_line, error.end_column);
             let precise = place.range(start, end.max(start));
-            match place.use_site {
+            match place.use_site() {
                 // Through an alias: report at the use, point into the anchor.
                 Some(use_site) => {
                     diagnostic = diagnostic.with_range(use_site);
@@ -96,118 +80,6 @@ fn typescript_syntax(cx: &mut Context<'_>, label: &str, body: &str, scope: &Scop
             }
         }
         cx.report(diagnostic);
-    }
-}
-
-/// Where a lambda body's text sits in its YAML file.
-struct BodyPlace {
-    /// The scalar as written (indicator line included for block scalars).
-    node: TextRange,
-    /// How body offsets map to file offsets.
-    mapping: Mapping,
-    /// The use site, when the body is reached through an alias or merge.
-    use_site: Option<TextRange>,
-}
-
-enum Mapping {
-    /// The body's bytes appear contiguously from this file offset.
-    Contiguous(u32),
-    /// A literal block scalar: body line `i` is file line `first_line + i`,
-    /// starting after `indent` columns.
-    Lines {
-        first_line: u32,
-        indent: u32,
-        body_lines: LineIndex,
-        line_index: LineIndex,
-    },
-    /// No exact mapping (folded or escaped scalars): the whole scalar.
-    Whole,
-}
-
-impl BodyPlace {
-    fn find(cx: &Context<'_>, scope: &Scope, body: &str) -> Option<BodyPlace> {
-        let resource = cx.loaded.resource(&scope.resource)?;
-        let tree = &resource.tree;
-        let located = tree.locate(&scope.pointer)?;
-        let scalar = tree.scalar(located.node)?;
-        let node = tree.node(located.node).range;
-        let text: &str = &resource.text;
-        let use_site = located.anchor_range.map(|_| located.range);
-        let mapping = match scalar.style {
-            ScalarStyle::Literal => literal_mapping(text, &resource.line_index, node, body),
-            ScalarStyle::Folded => Mapping::Whole,
-            ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
-                let quoted = scalar.style != ScalarStyle::Plain;
-                let start = node.start + u32::from(quoted);
-                let end = start as usize + body.len();
-                if text.get(start as usize..end) == Some(body) {
-                    Mapping::Contiguous(start)
-                } else {
-                    Mapping::Whole
-                }
-            }
-        };
-        Some(BodyPlace {
-            node,
-            mapping,
-            use_site,
-        })
-    }
-
-    /// The file range of the body range `start..end` (byte offsets).
-    fn range(&self, start: u32, end: u32) -> TextRange {
-        let clamp = |offset: u32| offset.clamp(self.node.start, self.node.end);
-        match &self.mapping {
-            Mapping::Contiguous(at) => TextRange::new(clamp(at + start), clamp(at + end)),
-            Mapping::Lines {
-                first_line,
-                indent,
-                body_lines,
-                line_index,
-            } => {
-                let map = |offset: u32| {
-                    let line = body_lines.line_of(offset);
-                    let column = offset - body_lines.line_start(line);
-                    clamp(line_index.line_start(first_line + line) + indent + column)
-                };
-                TextRange::new(map(start), map(end))
-            }
-            Mapping::Whole => self.node,
-        }
-    }
-}
-
-/// The line mapping of a literal block scalar whose range is `node`.
-fn literal_mapping(text: &str, line_index: &LineIndex, node: TextRange, body: &str) -> Mapping {
-    let bytes = text.as_bytes();
-    // The node starts at the `|` indicator, or at its content.
-    let indicator_line = if bytes.get(node.start as usize) == Some(&b'|') {
-        line_index.line_of(node.start)
-    } else {
-        match text[..node.start as usize].rfind('|') {
-            Some(at) => line_index.line_of(at as u32),
-            None => return Mapping::Whole,
-        }
-    };
-    let first_line = indicator_line + 1;
-    // Content indentation: the first non-blank content line's leading spaces.
-    let mut indent = None;
-    for line in first_line..line_index.line_count() {
-        let range = line_index.line_range(text, line);
-        let content = &text[range.start as usize..range.end as usize];
-        if !content.trim().is_empty() {
-            indent = Some((content.len() - content.trim_start_matches(' ').len()) as u32);
-            break;
-        }
-    }
-    let Some(indent) = indent else {
-        return Mapping::Whole;
-    };
-    Mapping::Lines {
-        first_line,
-        indent,
-        body_lines: LineIndex::new(body),
-        line_index: line_index.clone(),
     }
 }
 

@@ -15,7 +15,7 @@
 //!   (C16); with [`lambdas`] for C28a–C28c and C29.
 //! * [`dependencies`]: NPM packages (C30).
 //! * [`targets`]: materialization targets (C31a, C31b).
-//! * [`tests`]: tests and their steps (C12, C13, C25, C32a–C32e).
+//! * [`catalog_tests`]: tests and their steps (C12, C13, C25, C32a–C32e).
 //! * [`schemas`]: schemas where entities use them (C7, C8a–C8g, C9, C10),
 //!   with the per-build cache of shapes and validators.
 //! * [`context`]: the state shared by one run: name lookup, import
@@ -27,6 +27,7 @@
 //! cleanly). The `fixtures/invalid/` suite, which needs the loader's codes
 //! too, is `tests/tests/fixtures.rs`.
 
+mod catalog_tests;
 mod collections;
 mod context;
 mod dependencies;
@@ -35,7 +36,6 @@ mod lambdas;
 mod projections;
 mod schemas;
 mod targets;
-mod tests;
 
 #[cfg(test)]
 mod test_support;
@@ -63,6 +63,6 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     lambdas::non_string_bodies(&mut cx);
     dependencies::check(&mut cx);
     targets::check(&mut cx);
-    tests::check(&mut cx);
+    catalog_tests::check(&mut cx);
     cx.diagnostics
 }

@@ -44,6 +44,10 @@ pub struct SourceArgs {
     /// Never touch the network: an unmapped remote URL is error C2.
     #[arg(long)]
     pub offline: bool,
+    /// Largest resource (catalog file, schema or remote response) read, in
+    /// bytes or with a unit: `64MiB` (the default), `200MB`, `1GiB`.
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub max_file_size: u64,
     /// Colors in human output (NO_COLOR is honoured).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -114,4 +118,51 @@ pub struct TestArgs {
     /// reading the catalog's files or the network again.
     #[arg(long = "from-build", value_name = "DIR")]
     pub from_build: Option<String>,
+}
+
+/// A size with an optional unit: `1000`, `512KiB`, `64MiB`, `1GiB`, `200MB`
+/// (decimal units are powers of 1000, binary ones of 1024).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "m" | "mb" => 1_000_000,
+        "g" | "gb" => 1_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown size unit \"{other}\" (use KiB, MiB, GiB, KB, MB or GB)"
+            ));
+        }
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|number| number.checked_mul(multiplier))
+        .filter(|size| *size > 0)
+        .ok_or_else(|| format!("\"{text}\" is not a size such as 64MiB"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_with_units() {
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("200MB"), Ok(200_000_000));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert_eq!(parse_size("1 GiB"), Ok(1 << 30));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12 parsecs").is_err());
+        assert!(parse_size("MiB").is_err());
+        assert!(parse_size("99999999999999999999GiB").is_err());
+    }
 }

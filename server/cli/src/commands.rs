@@ -22,7 +22,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::JsonSchema => {
             let schema = model::spec::catalog_json_schema();
             let text = serde_json::to_string_pretty(&schema).map_err(|error| error.to_string())?;
-            println!("{text}");
+            crate::output::print_line(&text)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -89,7 +89,8 @@ pub fn build(source: &SourceArgs) -> Result<Build, String> {
         mappings.push(UrlMapping::parse(spec, &cwd)?);
     }
     let root = crate::paths::root_url(&source.source, &cwd)?;
-    let fetch = DiskFetch::new(mappings, source.offline);
+    let mut fetch = DiskFetch::new(mappings, source.offline);
+    fetch.max_file_size = source.max_file_size;
     let loaded = load::load(&root, &fetch);
     if loaded.resources.is_empty() {
         let reason = loaded
@@ -102,7 +103,13 @@ pub fn build(source: &SourceArgs) -> Result<Build, String> {
     Ok(checked(loaded, cwd))
 }
 
-pub fn color_stream(choice: args::ColorChoice, stderr: bool) -> StandardStream {
+/// Standard output or error, in color when `choice` (and NO_COLOR, and
+/// whether it is a terminal) says so; a closed pipe is not an error there
+/// (see `crate::output`).
+pub fn color_stream(
+    choice: args::ColorChoice,
+    stderr: bool,
+) -> crate::output::Guarded<StandardStream> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
     let choice = match choice {
         args::ColorChoice::Always => ColorChoice::Always,
@@ -121,11 +128,11 @@ pub fn color_stream(choice: args::ColorChoice, stderr: bool) -> StandardStream {
             }
         }
     };
-    if stderr {
+    crate::output::Guarded(if stderr {
         StandardStream::stderr(choice)
     } else {
         StandardStream::stdout(choice)
-    }
+    })
 }
 
 /// The exit code for a build, consuming it without freeing its memory: the
@@ -150,7 +157,7 @@ fn run_build(args: &args::BuildArgs) -> Result<ExitCode, String> {
     let located = render::locate_all(&build.loaded, &build.diagnostics);
     let mut out = color_stream(args.source.color, true);
     render::human::write(&mut out, &build.loaded, &located, &build.cwd)
-        .map_err(|error| error.to_string())?;
+        .map_err(crate::output::write_error)?;
     if !build.has_errors() {
         let dir = build.cwd.join(&args.output);
         write_artifact(&build, &dir)?;
@@ -161,7 +168,7 @@ fn run_build(args: &args::BuildArgs) -> Result<ExitCode, String> {
             "built {collections} collection(s) and {tests} test(s) into {}",
             args.output
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(crate::output::write_error)?;
     }
     Ok(exit_for(build))
 }
@@ -202,30 +209,27 @@ fn run_lint(args: &args::LintArgs) -> Result<ExitCode, String> {
         LintFormat::Human => {
             let mut out = color_stream(args.source.color, false);
             render::human::write(&mut out, &build.loaded, &located, &build.cwd)
-                .map_err(|error| error.to_string())?;
+                .map_err(crate::output::write_error)?;
         }
         LintFormat::Json => {
             let value = render::json::diagnostics(&build.loaded, &located, &build.cwd);
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&value).map_err(|error| error.to_string())?
-            );
+            crate::output::print_line(
+                &serde_json::to_string_pretty(&value).map_err(|error| error.to_string())?,
+            )?;
         }
         LintFormat::Sarif => {
             let value = render::sarif::report(&build.loaded, &located, &build.cwd);
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&value).map_err(|error| error.to_string())?
-            );
+            crate::output::print_line(
+                &serde_json::to_string_pretty(&value).map_err(|error| error.to_string())?,
+            )?;
         }
-        LintFormat::Junit => println!(
-            "{}",
-            render::junit::report(&build.loaded, &located, &build.cwd)
-        ),
+        LintFormat::Junit => {
+            crate::output::print_line(&render::junit::report(&build.loaded, &located, &build.cwd))?
+        }
         LintFormat::Github => {
             let summary = std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from);
             render::github::write(&build.loaded, &located, &build.cwd, summary.as_deref())
-                .map_err(|error| error.to_string())?;
+                .map_err(crate::output::write_error)?;
         }
     }
     Ok(exit_for(build))

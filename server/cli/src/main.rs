@@ -6,19 +6,45 @@
 
 mod args;
 mod commands;
+mod output;
 mod paths;
 mod render;
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::error::ErrorKind;
 
 fn main() -> ExitCode {
-    let cli = args::Cli::parse();
-    match commands::run(cli) {
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return clap_exit(&error),
+    };
+    match commands::run(cli).and_then(|code| output::flush().map(|()| code)) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error}");
+            output::eprint_line(&format!("error: {error}"));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `--help` and `--version` go to stdout like any output (a closed pipe is
+/// quiet, another write error exits 2); argument errors to stderr, exit 2.
+fn clap_exit(error: &clap::Error) -> ExitCode {
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let text = error.render().to_string();
+            match output::print_line(text.trim_end()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    output::eprint_line(&format!("error: {message}"));
+                    ExitCode::from(2)
+                }
+            }
+        }
+        _ => {
+            let _ = error.print();
             ExitCode::from(2)
         }
     }

@@ -425,3 +425,185 @@ fn lint_junit_has_one_case_per_file() {
         "{xml}"
     );
 }
+
+/// Runs flowctl with its stdout going to `stdout`.
+fn flowctl_to(args: &[&str], cwd: &Path, stdout: std::process::Stdio) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_flowctl"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("FLOW_MAP_URL")
+        .env_remove("GITHUB_ACTIONS")
+        .env("NO_COLOR", "1")
+        .stdout(stdout)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Every command and format that writes to stdout, the catalog it runs on
+/// (relative to the repository) and its exit code when all goes well.
+const STDOUT_COMMANDS: &[(&[&str], &str, i32)] = &[
+    (&["lint", "--format", "json"], LINT_CATALOG, 1),
+    (&["lint", "--format", "sarif"], LINT_CATALOG, 1),
+    (&["lint", "--format", "junit"], LINT_CATALOG, 1),
+    (&["lint", "--format", "github"], LINT_CATALOG, 1),
+    (&["lint", "--format", "human"], LINT_CATALOG, 1),
+    (&["test", "--format", "json"], LINT_CATALOG, 1),
+    (&["test", "--format", "json"], TEST_CATALOG, 0),
+    (&["test", "--format", "human"], TEST_CATALOG, 0),
+    (&["test", "--format", "tap"], TEST_CATALOG, 0),
+    (&["test", "--format", "junit"], TEST_CATALOG, 0),
+    (&["json-schema"], TEST_CATALOG, 0),
+    (&["--help"], TEST_CATALOG, 0),
+    (&["lint", "--help"], TEST_CATALOG, 0),
+    (&["--version"], TEST_CATALOG, 0),
+];
+const LINT_CATALOG: &str = "fixtures/invalid/multi-three-errors-two-files/flow.yaml";
+const TEST_CATALOG: &str = "fixtures/greenhouse/flow.yaml";
+
+fn with_source<'a>(args: &[&'a str], catalog: &'a str) -> Vec<&'a str> {
+    let mut all = args.to_vec();
+    if args[0] != "json-schema"
+        && !args
+            .iter()
+            .any(|arg| arg.starts_with("--h") || arg.starts_with("--v"))
+    {
+        all.extend(["--offline", "--source", catalog]);
+    }
+    all
+}
+
+#[test]
+fn a_write_error_on_stdout_exits_2_with_one_line() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not Linux
+    };
+    for (args, catalog, _) in STDOUT_COMMANDS {
+        let args = with_source(args, catalog);
+        let child = flowctl_to(&args, &repo(), full.try_clone().unwrap().into());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr.trim_end(),
+            "error: cannot write the output: No space left on device (os error 28)",
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly_with_the_verdict() {
+    for (args, catalog, code) in STDOUT_COMMANDS {
+        let args = with_source(args, catalog);
+        let mut child = flowctl_to(&args, &repo(), std::process::Stdio::piped());
+        // Close the reading end before flowctl writes anything, as `head`
+        // does once it has its lines.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(*code), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("error: "),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn no_output_format_quotes_a_file_that_is_not_a_catalog_or_schema() {
+    let dir = repo().join("fixtures/hostile/secrets");
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    for format in ["human", "json", "sarif", "junit", "github"] {
+        let output = flowctl(&["lint", "--offline", "--format", format], &dir);
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(all.contains("file:///etc/passwd"), "{format}: {all}");
+        for secret in passwd
+            .lines()
+            .chain(["hunter2-not-a-real-secret", "correct-horse-battery"])
+            .filter(|line| line.len() > 3)
+        {
+            assert!(!all.contains(secret), "{format} quotes \"{secret}\": {all}");
+        }
+    }
+    let output = flowctl(&["lint", "--offline", "--source", "/etc/passwd"], &dir);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("it is not a catalog source") && !stderr.contains("root:"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn max_file_size_flag_raises_and_lowers_the_limit() {
+    let dir = scratch(
+        "max-size",
+        &[(
+            "flow.yaml",
+            "collections:\n  - name: acme/a\n    schema: {type: object, properties: {id: {type: string}}, required: [id]}\n    key: [/id]\n",
+        )],
+    );
+    let output = flowctl(&["lint", "--max-file-size", "50"], &dir);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("is larger than the limit of 50 bytes per resource"),
+        "{stderr}"
+    );
+    let output = flowctl(&["lint", "--max-file-size", "1KiB"], &dir);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = flowctl(&["lint", "--max-file-size", "lots"], &dir);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn a_lambda_failure_in_another_file_names_that_file_and_the_throw_line() {
+    let dir = scratch(
+        "lambda-path",
+        &[
+            (
+                "flow.yaml",
+                "import: [derive.flow.yaml]\ntests:\n  throws:\n    - ingest:\n        collection: acme/pings\n        documents: [{id: a}]\n",
+            ),
+            (
+                "derive.flow.yaml",
+                concat!(
+                    "collections:\n",
+                    "  - name: acme/pings\n",
+                    "    schema: {type: object, properties: {id: {type: string}}, required: [id]}\n",
+                    "    key: [/id]\n",
+                    "  - name: acme/echo\n",
+                    "    schema: {type: object, properties: {id: {type: string}}, required: [id]}\n",
+                    "    key: [/id]\n",
+                    "    derivation:\n",
+                    "      transform:\n",
+                    "        fromPings:\n",
+                    "          source: {name: acme/pings}\n",
+                    "          publish:\n",
+                    "            nodeJS: |2\n",
+                    "                const id = source.id;\n",
+                    "              throw new Error(id);\n",
+                ),
+            ),
+        ],
+    );
+    let output = flowctl(&["test", "--format", "json"], &dir);
+    assert_eq!(output.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let failure = &report["tests"][0]["failure"];
+    assert_eq!(report["tests"][0]["path"], "flow.yaml");
+    assert_eq!(failure["path"], "derive.flow.yaml", "{report:#}");
+    // 0-based line 14: the `throw`, not the line after it.
+    assert_eq!(failure["range"]["start"]["line"], 14, "{report:#}");
+}

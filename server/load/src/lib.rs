@@ -7,9 +7,10 @@
 
 pub mod fetch;
 mod lower;
+mod scalar;
 mod structure;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use model::{Catalog, Diagnostic, Resource, ResourceKind, Scope};
@@ -19,6 +20,7 @@ use text::{LineIndex, TextRange};
 use url::Url;
 
 pub use fetch::{DiskFetch, Fetch, MemoryFetch, Overlay, UrlMapping};
+pub use scalar::ScalarMap;
 pub use structure::describe as describe_value;
 
 /// One loaded resource: its text, syntax tree and JSON value.
@@ -91,7 +93,11 @@ impl Loaded {
                 let use_key = at_key || missing || located.is_block_collection;
                 let mut range = match (use_key, located.key_range) {
                     (true, Some(key)) => key,
-                    (true, None) if located.is_block_collection => {
+                    // Reached through an alias, the use site (the alias) is
+                    // the place; its first child is in the anchor.
+                    (true, None)
+                        if located.is_block_collection && located.anchor_range.is_none() =>
+                    {
                         first_child_range(&resource.tree, located.node)
                     }
                     _ => located.range,
@@ -120,83 +126,6 @@ impl Loaded {
     }
 }
 
-impl Loaded {
-    /// The range of the character at (`line`, `column`) (0-based; column in
-    /// UTF-16 units) inside the text of the string scalar at `scope`, such as a
-    /// position in a lambda body. For a block scalar (`|`), body line `i` is
-    /// the file line after the indicator plus `i`, past the content
-    /// indentation. Reached through an alias, the position is in the anchored
-    /// definition.
-    pub fn locate_in_scalar(&self, scope: &Scope, line: u32, column: u32) -> Option<TextLocation> {
-        let scope = self.file_scope(scope);
-        let resource = self.resource(&scope.resource)?;
-        let located = resource.tree.locate(&scope.pointer)?;
-        let node = resource.tree.node(located.node);
-        let scalar = resource.tree.scalar(located.node)?;
-        let text = &*resource.text;
-        let index = &resource.line_index;
-        let offset = if scalar.style.is_block() {
-            let indicator_line = index.line_of(node.range.start);
-            let first_line = indicator_line + 1;
-            let last_line = index.line_of(node.range.end);
-            let indent = (first_line..=last_line)
-                .map(|l| index.line_range(text, l))
-                .map(|r| &text[r.start as usize..r.end as usize])
-                .find(|content| !content.trim().is_empty())
-                .map(|content| (content.len() - content.trim_start_matches(' ').len()) as u32)?;
-            let file_line = first_line + line;
-            let line_range = index.line_range(text, file_line);
-            let base = text::Position {
-                line: file_line,
-                character: 0,
-            };
-            let start = index
-                .offset(text, base, text::ColumnUnit::Utf8)
-                .max(line_range.start);
-            let content_start = (start + indent).min(line_range.end);
-            let line_text = &text[content_start as usize..line_range.end as usize];
-            let mut units = 0u32;
-            let mut byte = line_text.len();
-            for (at, ch) in line_text.char_indices() {
-                if units >= column {
-                    byte = at;
-                    break;
-                }
-                units += ch.len_utf16() as u32;
-            }
-            content_start + byte as u32
-        } else {
-            let quoted = matches!(
-                scalar.style,
-                syntax::ScalarStyle::SingleQuoted | syntax::ScalarStyle::DoubleQuoted
-            );
-            let start = node.range.start + u32::from(quoted);
-            let position = index.position(text, start, text::ColumnUnit::Utf16);
-            let target = text::Position {
-                line: position.line + line,
-                character: if line == 0 {
-                    position.character + column
-                } else {
-                    column
-                },
-            };
-            index
-                .offset(text, target, text::ColumnUnit::Utf16)
-                .min(node.range.end)
-        };
-        let rest = &text[offset as usize..];
-        let len = rest
-            .chars()
-            .next()
-            .map_or(0, |c| if c == '\n' { 0 } else { c.len_utf8() }) as u32;
-        Some(TextLocation {
-            resource: resource.url.clone(),
-            range: TextRange::new(offset, offset + len),
-            anchor_range: None,
-        })
-    }
-}
-
 /// The first key (or item) of a block collection: where to point at a list
 /// item that has no key of its own.
 fn first_child_range(tree: &syntax::Tree, node: syntax::NodeId) -> TextRange {
@@ -216,6 +145,74 @@ fn first_line_range(resource: &LoadedResource) -> TextRange {
     } else {
         line
     }
+}
+
+/// Whether a resource at `from` may refer to `to`: a resource fetched over
+/// `http(s)` (or served as one through `--map-url`, which keeps its URL)
+/// reaches only `http(s)` URLs, never the local files of whoever builds it.
+fn reachable(from: &Url, to: &Url) -> Result<(), String> {
+    let remote = |url: &Url| matches!(url.scheme(), "http" | "https");
+    if remote(from) && !remote(to) {
+        return Err(format!(
+            "{from} is a remote resource, and a remote resource cannot refer to a {} URL",
+            to.scheme()
+        ));
+    }
+    Ok(())
+}
+
+/// Why a parsed file is not the kind of document it is used as (a catalog
+/// source is a mapping, or empty; a schema a mapping or a boolean), said
+/// without quoting it: a file that is not one may be anything (`/etc/passwd`,
+/// a `.env`), and its content must not reach a log (issue #12).
+fn wrong_kind(
+    parse: &syntax::Parse,
+    kind: ResourceKind,
+    text: &str,
+    line_index: &LineIndex,
+) -> Option<String> {
+    use syntax::{Outer, ScalarValue};
+    let catalog = kind == ResourceKind::Catalog;
+    let root_scalar = parse
+        .tree
+        .root()
+        .and_then(|root| parse.tree.scalar(root))
+        .map(|scalar| &scalar.value);
+    let holds = match parse.outer {
+        Some(Outer::Mapping) => return None,
+        None if parse.errors.is_empty() && catalog => return None,
+        Some(Outer::Scalar) => match root_scalar {
+            Some(ScalarValue::Null) if catalog => return None,
+            Some(ScalarValue::Bool(_)) if !catalog => return None,
+            Some(ScalarValue::Null) => "null",
+            Some(ScalarValue::Bool(_)) => "a boolean",
+            Some(ScalarValue::Integer(_) | ScalarValue::Float(_)) => "a number",
+            Some(ScalarValue::String(_)) | None => "text",
+        },
+        Some(Outer::Sequence) => "a list",
+        None if parse.errors.is_empty() => "nothing",
+        None => "no YAML value",
+    };
+    let expected = if catalog {
+        "a catalog source (a YAML mapping)"
+    } else {
+        "a JSON Schema (a mapping or a boolean)"
+    };
+    let syntax = match parse.errors.first() {
+        Some(error) => {
+            let at = line_index.position(text, error.range.start, text::ColumnUnit::Char);
+            format!(
+                ", and is not valid YAML (line {}, column {}: {})",
+                at.line + 1,
+                at.character + 1,
+                error.message
+            )
+        }
+        None => String::new(),
+    };
+    Some(format!(
+        "it is not {expected}: the file holds {holds}{syntax}"
+    ))
 }
 
 /// A C1a diagnostic for a YAML problem at `range` of a resource's text.
@@ -240,8 +237,9 @@ pub fn load(root: &Url, fetch: &dyn Fetch) -> Loaded {
     let mut loader = Loader {
         fetch,
         loaded: Loaded::default(),
-        stack: Vec::new(),
+        open: HashSet::new(),
         edges: HashMap::new(),
+        failed: HashMap::new(),
     };
     loader.loaded.root = Some(root.clone());
     loader.load_catalog(root, None);
@@ -252,9 +250,39 @@ struct Loader<'f> {
     fetch: &'f dyn Fetch,
     loaded: Loaded,
     /// Catalog sources being loaded (the depth-first import path).
-    stack: Vec<Url>,
+    open: HashSet<Url>,
     /// Import edges recorded so far.
     edges: HashMap<Url, Vec<Url>>,
+    /// Resources that could not be loaded as a kind, with the reason.
+    failed: HashMap<(Url, ResourceKind), String>,
+}
+
+/// A catalog source whose imports are being loaded (see `Loader::load_catalog`).
+struct OpenCatalog {
+    url: Url,
+    /// Its index in `Loaded::resources`.
+    index: usize,
+    json: Value,
+    /// Pointers of the properties C1b found unexpected (see `lower`).
+    unexpected: Vec<String>,
+    /// The next entry of its `import` list to look at.
+    next: usize,
+}
+
+impl OpenCatalog {
+    /// The next import written as a string, with its scope.
+    fn next_import(&mut self) -> Option<(String, Scope)> {
+        let imports = self.json.get("import").and_then(Value::as_array)?;
+        while let Some(entry) = imports.get(self.next) {
+            let position = self.next;
+            self.next += 1;
+            if let Some(written) = entry.as_str() {
+                let scope = Scope::root(self.url.clone()).push("import").push(position);
+                return Some((written.to_string(), scope));
+            }
+        }
+        None
+    }
 }
 
 impl Loader<'_> {
@@ -270,6 +298,13 @@ impl Loader<'_> {
         kind: ResourceKind,
         referrer: Option<&Scope>,
     ) -> Option<usize> {
+        if let Some(referrer) = referrer
+            && let Err(reason) = reachable(&referrer.resource, url)
+        {
+            let message = format!("could not load {url}: {reason}");
+            self.error(Diagnostic::error("C2", referrer.clone(), message));
+            return None;
+        }
         if let Some(existing) = self.loaded.resource(url) {
             if existing.kind != kind {
                 let scope = referrer
@@ -284,22 +319,38 @@ impl Loader<'_> {
             }
             return None;
         }
-        let text = match self.fetch.fetch(url) {
-            Ok(text) => text,
+        let scope = || {
+            referrer
+                .cloned()
+                .unwrap_or_else(|| Scope::root(url.clone()))
+        };
+        // A URL that failed once fails the same way at every reference,
+        // without being read again (a thousand `$ref`s to a huge file must
+        // not read it a thousand times).
+        if let Some(reason) = self.failed.get(&(url.clone(), kind)).cloned() {
+            let message = format!("could not load {url}: {reason}");
+            self.error(Diagnostic::error("C2", scope(), message));
+            return None;
+        }
+        let read = self.fetch.fetch(url).and_then(|text| {
+            let parse = syntax::parse(&text);
+            let line_index = LineIndex::new(&text);
+            // Not registered when it is not what it is used as: nothing can
+            // point into (and so quote) such a file.
+            match wrong_kind(&parse, kind, &text, &line_index) {
+                Some(reason) => Err(reason),
+                None => Ok((text, parse, line_index)),
+            }
+        });
+        let (text, parse, line_index) = match read {
+            Ok(read) => read,
             Err(reason) => {
-                let scope = referrer
-                    .cloned()
-                    .unwrap_or_else(|| Scope::root(url.clone()));
-                self.error(Diagnostic::error(
-                    "C2",
-                    scope,
-                    format!("could not load {url}: {reason}"),
-                ));
+                let message = format!("could not load {url}: {reason}");
+                self.error(Diagnostic::error("C2", scope(), message));
+                self.failed.insert((url.clone(), kind), reason);
                 return None;
             }
         };
-        let parse = syntax::parse(&text);
-        let line_index = LineIndex::new(&text);
         for error in &parse.errors {
             let mut diagnostic = yaml_error(url, &text, &line_index, error.range, &error.message);
             if let Some((range, message)) = &error.related {
@@ -341,25 +392,47 @@ impl Loader<'_> {
         Some(index)
     }
 
-    fn load_catalog(&mut self, url: &Url, referrer: Option<&Scope>) {
-        let Some(index) = self.fetch_resource(url, ResourceKind::Catalog, referrer) else {
-            return;
-        };
-        // Taken out while this file's imports and entities load (nothing reads
-        // a catalog's JSON meanwhile), and put back after: no copy.
-        let json = std::mem::take(&mut self.loaded.resources[index].json);
-        self.load_catalog_json(url, &json);
-        self.loaded.resources[index].json = json;
+    /// Loads the catalog source at `root` and, depth first, everything it
+    /// imports: each file's imports before its own entities (catalog.md §3).
+    /// An explicit work list of open files, not recursion, so a chain of
+    /// imports as long as a user cares to write cannot overflow the stack.
+    fn load_catalog(&mut self, root: &Url, referrer: Option<&Scope>) {
+        let mut open: Vec<OpenCatalog> = Vec::new();
+        open.extend(self.open_catalog(root, referrer));
+        while let Some(top) = open.last_mut() {
+            let next = top.next_import();
+            if let Some((written, scope)) = next {
+                let from = top.url.clone();
+                if let Some(to) = self.import(&from, &written, &scope) {
+                    open.extend(self.open_catalog(&to, Some(&scope)));
+                }
+                continue;
+            }
+            let Some(done) = open.pop() else { break };
+            self.open.remove(&done.url);
+            lower::lower_catalog(
+                self,
+                &Scope::root(done.url.clone()),
+                &done.json,
+                &done.unexpected,
+            );
+            // Put back what `open_catalog` took out: no copy.
+            self.loaded.resources[done.index].json = done.json;
+        }
     }
 
-    /// Imports (depth first), then the entities of one catalog source.
-    fn load_catalog_json(&mut self, url: &Url, json: &Value) {
+    /// Fetches one catalog source and checks its structure. Returns it open
+    /// (its JSON taken out of the resource while its imports and entities
+    /// load; nothing reads a catalog's JSON meanwhile) when it is a mapping.
+    fn open_catalog(&mut self, url: &Url, referrer: Option<&Scope>) -> Option<OpenCatalog> {
+        let index = self.fetch_resource(url, ResourceKind::Catalog, referrer)?;
         let root = Scope::root(url.clone());
-        match json {
-            Value::Null => return,
-            Value::Object(_) => {
+        let unexpected = match &self.loaded.resources[index].json {
+            Value::Null => return None,
+            json @ Value::Object(_) => {
                 let structural = structure::check(&root, json);
-                self.loaded.diagnostics.extend(structural);
+                self.loaded.diagnostics.extend(structural.diagnostics);
+                structural.unexpected
             }
             other => {
                 let message = format!(
@@ -367,24 +440,23 @@ impl Loader<'_> {
                     structure::describe(other)
                 );
                 self.error(Diagnostic::error("C1b", root, message));
-                return;
+                return None;
             }
-        }
-        self.stack.push(url.clone());
-        if let Some(imports) = json.get("import").and_then(Value::as_array) {
-            for (position, entry) in imports.iter().enumerate() {
-                let Some(written) = entry.as_str() else {
-                    continue;
-                };
-                let scope = root.push("import").push(position);
-                self.import(url, written, &scope);
-            }
-        }
-        self.stack.pop();
-        lower::lower_catalog(self, &root, json);
+        };
+        self.open.insert(url.clone());
+        let json = std::mem::take(&mut self.loaded.resources[index].json);
+        Some(OpenCatalog {
+            url: url.clone(),
+            index,
+            json,
+            unexpected,
+            next: 0,
+        })
     }
 
-    fn import(&mut self, from: &Url, written: &str, scope: &Scope) {
+    /// Records the import written at `scope` of `from`, or reports why it
+    /// cannot be (C2 invalid URL, C4 cycle). Returns the URL to load.
+    fn import(&mut self, from: &Url, written: &str, scope: &Scope) -> Option<Url> {
         let mut to = match from.join(written) {
             Ok(to) => to,
             Err(error) => {
@@ -393,7 +465,7 @@ impl Loader<'_> {
                     scope.clone(),
                     format!("could not load {written}: invalid URL ({error})"),
                 ));
-                return;
+                return None;
             }
         };
         to.set_fragment(None);
@@ -402,7 +474,7 @@ impl Loader<'_> {
                 "importing {to} from {from} creates an import cycle ({from} is already imported by {to})"
             );
             self.error(Diagnostic::error("C4", scope.clone(), message));
-            return;
+            return None;
         }
         self.edges.entry(from.clone()).or_default().push(to.clone());
         self.loaded.catalog.imports.push(model::Import {
@@ -410,25 +482,24 @@ impl Loader<'_> {
             from: from.clone(),
             to: to.clone(),
         });
-        self.load_catalog(&to, Some(scope));
+        Some(to)
     }
 
     /// True when an edge `from → to` would close a cycle: `to` is `from`, is being
     /// loaded above it, or already (transitively) imports it.
     fn closes_cycle(&self, from: &Url, to: &Url) -> bool {
-        if from == to || self.stack.contains(to) {
+        if from == to || self.open.contains(to) {
             return true;
         }
-        let mut seen = vec![to.clone()];
-        let mut work = vec![to.clone()];
+        let mut seen: HashSet<&Url> = HashSet::from([to]);
+        let mut work = vec![to];
         while let Some(next) = work.pop() {
-            for child in self.edges.get(&next).into_iter().flatten() {
+            for child in self.edges.get(next).into_iter().flatten() {
                 if child == from {
                     return true;
                 }
-                if !seen.contains(child) {
-                    seen.push(child.clone());
-                    work.push(child.clone());
+                if seen.insert(child) {
+                    work.push(child);
                 }
             }
         }
@@ -482,12 +553,17 @@ impl Loader<'_> {
         for reference in references {
             let mut target = reference.target.clone();
             target.set_fragment(None);
+            let scope = Scope::new(url.clone(), reference.pointer.clone());
+            if let Err(reason) = reachable(url, &target) {
+                let message = format!("could not load {target}: {reason}");
+                self.error(Diagnostic::error("C2", scope, message));
+                continue;
+            }
             if self.loaded.schemas.document(&target).is_some()
                 || self.loaded.inline_schemas.contains_key(&target)
             {
                 continue;
             }
-            let scope = Scope::new(url.clone(), reference.pointer.clone());
             self.load_schema_document(&target, &scope);
         }
     }

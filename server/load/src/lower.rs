@@ -1,7 +1,9 @@
 //! Lowering one catalog source's JSON into model entities, section by section in
 //! the order of catalog.md §3, each entity with its scope. An entity whose
-//! structure is broken (already reported as C1b) is skipped; the others still
-//! load.
+//! only structural mistakes are unexpected properties (a typo such as
+//! `projection:`) is lowered without them, so nothing that names it gets a
+//! false error; an entity broken otherwise (already reported as C1b) is
+//! skipped, and the others still load.
 
 use model::{
     Collection, CollectionSpec, Diagnostic, MaterializationTargetSpec, NodeDependency, Scope,
@@ -12,7 +14,14 @@ use serde_json::Value;
 
 use crate::Loader;
 
-pub(crate) fn lower_catalog(loader: &mut Loader<'_>, root: &Scope, json: &Value) {
+/// Lowers one catalog source. `unexpected` holds the pointers of properties
+/// C1b reported as unexpected: an entity holding one is lowered without it.
+pub(crate) fn lower_catalog(
+    loader: &mut Loader<'_>,
+    root: &Scope,
+    json: &Value,
+    unexpected: &[String],
+) {
     if let Some(dependencies) = json.get("nodeDependencies").and_then(Value::as_object) {
         for (package, version) in dependencies {
             let Some(version) = version.as_str() else {
@@ -33,7 +42,7 @@ pub(crate) fn lower_catalog(loader: &mut Loader<'_>, root: &Scope, json: &Value)
         Some(Value::Array(list)) => {
             for (index, value) in list.iter().enumerate() {
                 let scope = root.push("collections").push(index);
-                let Some(spec) = entity::<CollectionSpec>(loader, &scope, value) else {
+                let Some(spec) = entity::<CollectionSpec>(loader, &scope, value, unexpected) else {
                     continue;
                 };
                 let Some(name) = spec.name.clone() else {
@@ -64,7 +73,8 @@ pub(crate) fn lower_catalog(loader: &mut Loader<'_>, root: &Scope, json: &Value)
             names.sort();
             for name in names {
                 let scope = root.push("collections").push(name);
-                let Some(spec) = entity::<CollectionSpec>(loader, &scope, &map[name]) else {
+                let Some(spec) = entity::<CollectionSpec>(loader, &scope, &map[name], unexpected)
+                else {
                     continue;
                 };
                 if spec.name.is_some() {
@@ -92,7 +102,8 @@ pub(crate) fn lower_catalog(loader: &mut Loader<'_>, root: &Scope, json: &Value)
     {
         for (name, value) in targets {
             let scope = root.push("materializationTargets").push(name);
-            let Some(spec) = entity::<MaterializationTargetSpec>(loader, &scope, value) else {
+            let Some(spec) = entity::<MaterializationTargetSpec>(loader, &scope, value, unexpected)
+            else {
                 continue;
             };
             loader.loaded.catalog.targets.push(Target {
@@ -105,7 +116,7 @@ pub(crate) fn lower_catalog(loader: &mut Loader<'_>, root: &Scope, json: &Value)
     if let Some(tests) = json.get("tests").and_then(Value::as_object) {
         for (name, value) in tests {
             let scope = root.push("tests").push(name);
-            let Some(steps) = entity::<Vec<TestStepSpec>>(loader, &scope, value) else {
+            let Some(steps) = entity::<Vec<TestStepSpec>>(loader, &scope, value, unexpected) else {
                 continue;
             };
             for (index, step) in steps.iter().enumerate() {
@@ -145,28 +156,71 @@ fn add_collection(loader: &mut Loader<'_>, collection: Collection) {
     loader.loaded.catalog.collections.push(collection);
 }
 
-/// Deserializes one entity; when its structure is broken, reports it (unless a
-/// C1b inside it was already reported) and skips it.
-fn entity<T: DeserializeOwned>(loader: &mut Loader<'_>, scope: &Scope, value: &Value) -> Option<T> {
-    match T::deserialize(value) {
-        Ok(entity) => Some(entity),
-        Err(error) => {
-            let prefix = &scope.pointer;
-            let reported = loader.loaded.diagnostics.iter().any(|diagnostic| {
-                diagnostic.code == "C1b"
-                    && diagnostic.scope.resource == scope.resource
-                    && (diagnostic.scope.pointer.starts_with(&format!("{prefix}/"))
-                        || diagnostic.scope.pointer == *prefix)
-            });
-            // A non-string `nodeJS` body is C28a, reported by the checks.
-            if !reported && !has_non_string_lambda(value) {
-                loader.error(
-                    Diagnostic::error("C1b", scope.clone(), format!("invalid structure: {error}"))
-                        .at_key(),
-                );
+/// Deserializes one entity. When its structure is broken only by unexpected
+/// properties (already reported as C1b), it is lowered without them; when it
+/// is broken otherwise, reports it (unless a C1b inside it was already
+/// reported) and skips it.
+fn entity<T: DeserializeOwned>(
+    loader: &mut Loader<'_>,
+    scope: &Scope,
+    value: &Value,
+    unexpected: &[String],
+) -> Option<T> {
+    let error = match T::deserialize(value) {
+        Ok(entity) => return Some(entity),
+        Err(error) => error,
+    };
+    let prefix = &scope.pointer;
+    let inside = |pointer: &str| {
+        pointer == prefix
+            || pointer
+                .strip_prefix(prefix.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    let mut pruned: Option<Value> = None;
+    for pointer in unexpected.iter().filter(|pointer| inside(pointer)) {
+        let copy = pruned.get_or_insert_with(|| value.clone());
+        remove_at(copy, &pointer[prefix.len()..]);
+    }
+    if let Some(pruned) = pruned
+        && let Ok(entity) = T::deserialize(&pruned)
+    {
+        return Some(entity);
+    }
+    let reported = loader.loaded.diagnostics.iter().any(|diagnostic| {
+        diagnostic.code == "C1b"
+            && diagnostic.scope.resource == scope.resource
+            && inside(&diagnostic.scope.pointer)
+    });
+    // A non-string `nodeJS` body is C28a, reported by the checks.
+    if !reported && !has_non_string_lambda(value) {
+        loader.error(
+            Diagnostic::error("C1b", scope.clone(), format!("invalid structure: {error}")).at_key(),
+        );
+    }
+    None
+}
+
+/// Removes the mapping entry that `pointer` (relative to `value`) names.
+fn remove_at(value: &mut Value, pointer: &str) {
+    let Some(mut tokens) = schema::pointer::tokens(pointer) else {
+        return;
+    };
+    let Some(key) = tokens.pop() else {
+        return;
+    };
+    let mut parent = Some(value);
+    for token in &tokens {
+        parent = match parent {
+            Some(Value::Object(map)) => map.get_mut(token),
+            Some(Value::Array(items)) => {
+                schema::pointer::parse_index(token).and_then(|index| items.get_mut(index))
             }
-            None
-        }
+            _ => None,
+        };
+    }
+    if let Some(Value::Object(map)) = parent {
+        map.shift_remove(&key);
     }
 }
 

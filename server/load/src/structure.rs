@@ -24,11 +24,22 @@ fn catalog_schema() -> &'static CatalogSchema {
     })
 }
 
+/// What [`check`] found in one catalog source.
+#[derive(Debug, Default)]
+pub struct Structure {
+    /// The C1b diagnostics.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The pointers of the unexpected properties among them: lowering drops
+    /// these and keeps the rest of their entity (a typo in one property must
+    /// not make the entity vanish and every use of it a false error).
+    pub unexpected: Vec<String>,
+}
+
 /// Structural (C1b) diagnostics of one catalog source's JSON.
-pub fn check(resource: &Scope, document: &Value) -> Vec<Diagnostic> {
+pub fn check(resource: &Scope, document: &Value) -> Structure {
     let schema = catalog_schema();
     let Some(validator) = &schema.validator else {
-        return Vec::new();
+        return Structure::default();
     };
     let mut out = Vec::new();
     for error in validator.iter_errors(document) {
@@ -36,8 +47,19 @@ pub fn check(resource: &Scope, document: &Value) -> Vec<Diagnostic> {
     }
     out.sort_by(|a, b| a.scope.pointer.cmp(&b.scope.pointer));
     out.dedup_by(|a, b| a.scope == b.scope && a.message == b.message);
-    out
+    let unexpected = out
+        .iter()
+        .filter(|diagnostic| diagnostic.message.starts_with(UNEXPECTED))
+        .map(|diagnostic| diagnostic.scope.pointer.clone())
+        .collect();
+    Structure {
+        diagnostics: out,
+        unexpected,
+    }
 }
+
+/// How the message of an unexpected property starts.
+const UNEXPECTED: &str = "unexpected property";
 
 fn report(
     schema: &Value,
@@ -55,10 +77,10 @@ fn report(
             let expected = expected_properties(schema, error.schema_path().as_str());
             for property in unexpected {
                 let message = if expected.is_empty() {
-                    format!("unexpected property \"{property}\"")
+                    format!("{UNEXPECTED} \"{property}\"")
                 } else {
                     format!(
-                        "unexpected property \"{property}\" (expected one of {})",
+                        "{UNEXPECTED} \"{property}\" (expected one of {})",
                         expected.join(", ")
                     )
                 };
@@ -148,7 +170,8 @@ fn report(
             ));
         }
         _ => {
-            out.push(Diagnostic::error("C1b", at, error.to_string()));
+            let message = model::diagnostic::excerpt(&error.to_string()).into_owned();
+            out.push(Diagnostic::error("C1b", at, message));
         }
     }
 }
@@ -247,6 +270,7 @@ mod tests {
     fn messages(document: Value) -> Vec<(String, String)> {
         let resource = Scope::root(url::Url::parse("file:///p/flow.yaml").unwrap());
         check(&resource, &document)
+            .diagnostics
             .into_iter()
             .map(|d| (d.scope.pointer, d.message))
             .collect()

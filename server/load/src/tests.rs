@@ -169,3 +169,200 @@ fn the_corpus_loads_cleanly() {
     assert_eq!(loaded.catalog.tests.len(), 29);
     assert!(loaded.resource(&Url::parse("https://raw.githubusercontent.com/estuary/docs/developer-docs/examples/citi-bike/ride.schema.yaml").unwrap()).is_some());
 }
+
+/// The text at (`line`, `column`) of the string scalar at `pointer`.
+fn char_in_scalar(loaded: &Loaded, pointer: &str, line: u32, column: u32) -> String {
+    let location = loaded
+        .locate_in_scalar(&Scope::new(url("flow.yaml"), pointer), line, column)
+        .unwrap();
+    let text = &loaded.resource(&location.resource).unwrap().text;
+    let range = location.range;
+    let line_start = text[..range.start as usize]
+        .rfind('\n')
+        .map_or(0, |at| at + 1);
+    // The character, and the file line it is on (to catch off-by-one lines).
+    format!(
+        "{}|{}",
+        &text[range.start as usize..range.end as usize],
+        text[line_start..].lines().next().unwrap_or("")
+    )
+}
+
+#[test]
+fn positions_in_block_scalars_follow_the_yaml_indentation() {
+    let loaded = load_files(&[(
+        "flow.yaml",
+        concat!(
+            "x-plain: |\n",
+            "  let a = 1;\n",
+            "  throw new Error(a);\n",
+            "x-indicator: |2\n",
+            "      indented(); // four more spaces than the content indentation\n",
+            "    throw here;\n",
+            "x-blank-first: |-\n",
+            "\n",
+            "    first();\n",
+            "    throw 'x';\n",
+            "x-quoted: \"return [a];\"\n",
+            "x-escaped: \"a\\tb; throw c\"\n",
+        ),
+    )]);
+    assert_eq!(
+        char_in_scalar(&loaded, "/x-plain", 1, 0),
+        "t|  throw new Error(a);"
+    );
+    assert_eq!(
+        char_in_scalar(&loaded, "/x-plain", 1, 6),
+        "n|  throw new Error(a);"
+    );
+    // `|2`: the content indentation is 2 (the top-level key's 0 + 2), not
+    // the 6 of the first line, whose four extra spaces are part of the value.
+    assert_eq!(
+        char_in_scalar(&loaded, "/x-indicator", 0, 4),
+        "i|      indented(); // four more spaces than the content indentation"
+    );
+    assert_eq!(
+        char_in_scalar(&loaded, "/x-indicator", 1, 2),
+        "t|    throw here;"
+    );
+    assert_eq!(
+        char_in_scalar(&loaded, "/x-blank-first", 2, 0),
+        "t|    throw 'x';"
+    );
+    assert_eq!(
+        char_in_scalar(&loaded, "/x-quoted", 0, 8),
+        "a|x-quoted: \"return [a];\""
+    );
+    // Escapes: no exact mapping, the whole scalar.
+    let location = loaded
+        .locate_in_scalar(&Scope::new(url("flow.yaml"), "/x-escaped"), 0, 5)
+        .unwrap();
+    let text = &loaded.resource(&location.resource).unwrap().text;
+    assert_eq!(
+        &text[location.range.start as usize..location.range.end as usize],
+        "\"a\\tb; throw c\""
+    );
+}
+
+#[test]
+fn a_typo_in_one_property_keeps_the_entity() {
+    let loaded = load_files(&[(
+        "flow.yaml",
+        "collections:\n  - name: a\n    schema: {type: object}\n    key: [/k]\n    projection: {x: /x}\ntests:\n  t:\n    - ingest: {collection: a, documents: [{k: 1}]}\n      extra: 1\n",
+    )]);
+    assert_eq!(codes(&loaded), ["C1b", "C1b"], "{:#?}", loaded.diagnostics);
+    assert_eq!(text_at(&loaded, &loaded.diagnostics[0]), "projection");
+    assert_eq!(text_at(&loaded, &loaded.diagnostics[1]), "extra");
+    assert_eq!(loaded.catalog.collections.len(), 1);
+    assert_eq!(loaded.catalog.tests.len(), 1);
+    assert_eq!(loaded.catalog.tests[0].steps.len(), 1);
+}
+
+#[test]
+fn a_block_collection_reached_through_an_alias_is_located_at_the_alias() {
+    let loaded = load_files(&[(
+        "flow.yaml",
+        "x-docs:\n  - &doc\n    id: 1\ntests:\n  t:\n    - ingest:\n        collection: a\n        documents:\n          - *doc\n",
+    )]);
+    let scope = Scope::new(url("flow.yaml"), "/tests/t/0/ingest/documents/0");
+    let location = loaded.locate(&scope, false).unwrap();
+    let text = &loaded.resource(&location.resource).unwrap().text;
+    assert_eq!(
+        &text[location.range.start as usize..location.range.end as usize],
+        "*doc"
+    );
+    let anchor = location.anchor_range.unwrap();
+    assert!(
+        text[anchor.start as usize..anchor.end as usize].contains("id: 1"),
+        "{anchor:?}"
+    );
+}
+
+#[test]
+fn remote_resources_cannot_reach_local_files() {
+    let mut fetch = MemoryFetch::new();
+    let remote = Url::parse("https://example.com/s/flow.yaml").unwrap();
+    fetch.insert(
+        remote.clone(),
+        "import: [file:///p/local.yaml]\ncollections:\n  - {name: a, schema: {$ref: 'file:///p/s.yaml'}, key: [/k]}\n  - {name: b, schema: ok.yaml, key: [/k]}\n",
+    );
+    fetch.insert(url("local.yaml"), "collections: {}\n");
+    fetch.insert(url("s.yaml"), "type: object\n");
+    fetch.insert(
+        Url::parse("https://example.com/s/ok.yaml").unwrap(),
+        "type: object\n",
+    );
+    let loaded = load(&remote, &fetch);
+    assert_eq!(codes(&loaded), ["C2", "C2"], "{:#?}", loaded.diagnostics);
+    for diagnostic in &loaded.diagnostics {
+        assert!(
+            diagnostic
+                .message
+                .contains("is a remote resource, and a remote resource cannot refer to a file URL"),
+            "{diagnostic:#?}"
+        );
+    }
+    assert_eq!(loaded.resources.len(), 2);
+}
+
+#[test]
+fn files_of_the_wrong_kind_are_c2_at_the_reference_without_their_content() {
+    let loaded = load_files(&[
+        (
+            "flow.yaml",
+            "import: [notes.txt, list.yaml]\ncollections:\n  - {name: a, schema: secret.txt, key: [/k]}\n  - {name: b, schema: yes.yaml, key: [/k]}\n",
+        ),
+        ("notes.txt", "TOKEN=abc123\n"),
+        ("list.yaml", "- 1\n- 2\n"),
+        ("secret.txt", "password: \"x\" y\n"),
+        ("yes.yaml", "true\n"),
+    ]);
+    let messages: Vec<(&str, &str)> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "C2")
+        .map(|d| (d.code, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            (
+                "C2",
+                "could not load file:///p/notes.txt: it is not a catalog source (a YAML mapping): the file holds text"
+            ),
+            (
+                "C2",
+                "could not load file:///p/list.yaml: it is not a catalog source (a YAML mapping): the file holds a list"
+            ),
+        ][..],
+        "{:#?}",
+        loaded.diagnostics
+    );
+    assert_eq!(text_at(&loaded, &loaded.diagnostics[0]), "notes.txt");
+    // `secret.txt` is a mapping with a YAML error: a (broken) schema file,
+    // reported as such; `yes.yaml` is the schema `true`.
+    assert_eq!(codes(&loaded), ["C2", "C2", "C1a"]);
+    assert_eq!(loaded.resources.len(), 3);
+}
+
+#[test]
+fn a_resource_that_failed_is_not_fetched_again() {
+    struct Counting(MemoryFetch, std::cell::Cell<usize>);
+    impl Fetch for Counting {
+        fn fetch(&self, url: &Url) -> Result<String, String> {
+            self.1.set(self.1.get() + 1);
+            self.0.fetch(url)
+        }
+    }
+    let mut files = MemoryFetch::new();
+    let collections: String = (0..50)
+        .map(|i| format!("  - {{name: c{i}, schema: {{$ref: notes.txt}}, key: [/k]}}\n"))
+        .collect();
+    files.insert(url("flow.yaml"), format!("collections:\n{collections}"));
+    files.insert(url("notes.txt"), "just some text\n");
+    let fetch = Counting(files, std::cell::Cell::new(0));
+    let loaded = load(&url("flow.yaml"), &fetch);
+    assert_eq!(loaded.diagnostics.len(), 50);
+    assert!(loaded.diagnostics.iter().all(|d| d.code == "C2"));
+    assert_eq!(fetch.1.get(), 2, "flow.yaml and notes.txt, once each");
+}

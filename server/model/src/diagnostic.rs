@@ -102,3 +102,32 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 }
+
+/// The most bytes of a value a diagnostic message quotes.
+pub const MAX_QUOTED: usize = 200;
+
+/// `text` cut to at most [`MAX_QUOTED`] bytes (on a character boundary),
+/// with `…` appended when something was cut: a message quotes a short
+/// excerpt of a value, never a whole (possibly huge, possibly secret) one.
+pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.len() <= MAX_QUOTED {
+        return text.into();
+    }
+    let mut end = MAX_QUOTED;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end]).into()
+}
+
+#[cfg(test)]
+mod excerpt_tests {
+    #[test]
+    fn long_texts_are_cut_on_a_character_boundary() {
+        assert_eq!(super::excerpt("short"), "short");
+        let long = "é".repeat(150);
+        let cut = super::excerpt(&long);
+        assert_eq!(cut.chars().count(), 101);
+        assert!(cut.ends_with("é…"));
+    }
+}

@@ -47,7 +47,10 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
     let mut problems = Vec::new();
     let invalid = |pointer: String, detail: String| SchemaProblem {
         document: doc_url.clone(),
-        message: format!("invalid schema at {doc_url}#{pointer}: {detail}"),
+        message: format!(
+            "invalid schema at {doc_url}#{pointer}: {}",
+            model::diagnostic::excerpt(&detail)
+        ),
         pointer,
         code: "C9",
     };

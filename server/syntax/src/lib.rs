@@ -7,8 +7,8 @@
 mod yaml;
 
 pub use yaml::{
-    Entry, ExpansionError, Limits, Located, Node, NodeId, NodeKind, Parse, Scalar, ScalarStyle,
-    ScalarValue, SyntaxError, Tree, parse, parse_with_limits,
+    Entry, ExpansionError, Limits, Located, Node, NodeId, NodeKind, Outer, Parse, Scalar,
+    ScalarStyle, ScalarValue, SyntaxError, Tree, parse, parse_with_limits,
 };
 
 #[cfg(test)]

@@ -248,3 +248,46 @@ fn every_corpus_file_parses() {
     }
     assert!(count >= 40, "found only {count} corpus files");
 }
+
+#[test]
+fn anchored_flow_collections_are_flow() {
+    let parse = parse("a: &x {b: 1}\nc: &y [1]\nd: &z\n  e: 1\n");
+    assert!(parse.errors.is_empty(), "{:?}", parse.errors);
+    let tree = &parse.tree;
+    for (pointer, flow) in [("/a", true), ("/c", true), ("/d", false)] {
+        let node = tree.locate(pointer).unwrap().node;
+        assert_eq!(tree.node(node).flow, flow, "{pointer}");
+    }
+}
+
+#[test]
+fn chained_aliases_are_expanded_without_recursion_and_bounded_in_depth() {
+    // Each anchor nests the previous alias 150 levels deeper: 40 of them
+    // expand to 6,000 levels.
+    let mut text = format!("a0: &a0 {}x{}\n", "[".repeat(150), "]".repeat(150));
+    for level in 1..40 {
+        text.push_str(&format!(
+            "a{level}: &a{level} {}*a{}{}\n",
+            "[".repeat(150),
+            level - 1,
+            "]".repeat(150)
+        ));
+    }
+    let parse = parse(&text);
+    assert!(parse.errors.is_empty(), "{:?}", parse.errors);
+    let error = parse.tree.document_json().unwrap_err();
+    assert!(
+        error.message.contains("deeper than 200 levels"),
+        "{error:?}"
+    );
+    assert_eq!(
+        &text[error.range.start as usize..error.range.end as usize],
+        "*a0"
+    );
+    // Within the bound, the same construction expands.
+    let shallow = "a: &a [[1]]\nb: &b [[*a]]\nc: [[*b]]\n";
+    assert_eq!(
+        super::parse(shallow).tree.document_json().unwrap(),
+        json!({"a": [[1]], "b": [[[[1]]]], "c": [[[[[[1]]]]]]})
+    );
+}

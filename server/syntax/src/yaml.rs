@@ -10,7 +10,9 @@
 //!
 //! Aliases are never copied: an alias node points at its anchored node, so an
 //! "alias bomb" costs nothing to parse. Expanding into JSON ([`Tree::to_json`]) is
-//! bounded by [`Limits::max_expanded_nodes`].
+//! iterative and bounded by the size and depth of the expanded value
+//! ([`Limits`]), so neither a billion laughs nor a chain of aliases each
+//! nesting the previous one deeper can exhaust memory or the stack.
 //!
 //! Bad input never panics: every problem becomes a [`SyntaxError`] and parsing
 //! keeps whatever it could build.
@@ -104,7 +106,8 @@ pub struct SyntaxError {
 /// Bounds that keep hostile input cheap.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Deepest nesting of collections accepted.
+    /// Deepest nesting of collections accepted, as written and as expanded
+    /// through aliases.
     pub max_depth: usize,
     /// Most JSON nodes one document may expand to through aliases.
     pub max_expanded_nodes: usize,
@@ -130,6 +133,7 @@ pub struct Tree {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct LimitsEq {
     max_expanded_nodes: usize,
+    max_depth: usize,
 }
 
 /// The outcome of [`parse`]: always a tree (possibly empty), plus every error.
@@ -137,6 +141,18 @@ struct LimitsEq {
 pub struct Parse {
     pub tree: Tree,
     pub errors: Vec<SyntaxError>,
+    /// What the document's outermost node is, known from its first event, so
+    /// also when an error stopped parsing before it was built (None: the
+    /// file holds no node at all).
+    pub outer: Option<Outer>,
+}
+
+/// The kind of a document's outermost node (see [`Parse::outer`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outer {
+    Scalar,
+    Sequence,
+    Mapping,
 }
 
 /// Parses `text` with the default [`Limits`].
@@ -157,12 +173,14 @@ pub fn parse_with_limits(text: &str, limits: Limits) -> Parse {
         documents: 0,
         limits,
         skip_depth: 0,
+        outer: None,
     };
     builder.run();
     let Builder {
         nodes,
         root,
         errors,
+        outer,
         ..
     } = builder;
     Parse {
@@ -171,9 +189,11 @@ pub fn parse_with_limits(text: &str, limits: Limits) -> Parse {
             root,
             limits: LimitsEq {
                 max_expanded_nodes: limits.max_expanded_nodes,
+                max_depth: limits.max_depth,
             },
         },
         errors,
+        outer,
     }
 }
 
@@ -240,6 +260,8 @@ struct Builder<'t> {
     /// While > 0 we are inside collections nested beyond `max_depth`, which are
     /// skipped (one error reported) rather than built.
     skip_depth: usize,
+    /// The kind of the first node started at the top level.
+    outer: Option<Outer>,
 }
 
 impl Builder<'_> {
@@ -312,6 +334,14 @@ impl Builder<'_> {
                 _ => {}
             }
             return true;
+        }
+        if self.outer.is_none() && self.stack.is_empty() {
+            self.outer = match event {
+                Event::Scalar(..) | Event::Alias(_) => Some(Outer::Scalar),
+                Event::SequenceStart(..) => Some(Outer::Sequence),
+                Event::MappingStart(..) => Some(Outer::Mapping),
+                _ => None,
+            };
         }
         match event {
             Event::StreamStart | Event::StreamEnd | Event::Nothing | Event::DocumentEnd => true,
@@ -388,7 +418,7 @@ impl Builder<'_> {
                     return true;
                 }
                 let flow = matches!(
-                    self.text.as_bytes().get(range.start as usize),
+                    self.text.as_bytes().get(self.after_properties(range.start)),
                     Some(b'[' | b'{')
                 );
                 if anchor > 0 {
@@ -457,6 +487,24 @@ impl Builder<'_> {
                 self.attach(id)
             }
         }
+    }
+
+    /// The offset of a node's content after its anchor and tag (`&a !t {`):
+    /// a collection's span starts at its properties.
+    fn after_properties(&self, mut at: u32) -> usize {
+        let bytes = self.text.as_bytes();
+        while let Some(b'&' | b'!') = bytes.get(at as usize) {
+            while bytes
+                .get(at as usize)
+                .is_some_and(|b| !b.is_ascii_whitespace())
+            {
+                at += 1;
+            }
+            while bytes.get(at as usize).is_some_and(u8::is_ascii_whitespace) {
+                at += 1;
+            }
+        }
+        at as usize
     }
 
     /// saphyr's scalar spans vary by style; normalise to the scalar's written text
@@ -776,40 +824,61 @@ impl Tree {
         }
     }
 
-    /// Expands a node into JSON, following aliases and merges. Fails when the
-    /// expansion exceeds the node budget (an alias bomb).
+    /// Expands a node into JSON, following aliases and merges. Iterative (an
+    /// explicit stack, so a chain of aliases cannot overflow the native one)
+    /// and bounded by the *expanded* value: at most
+    /// [`Limits::max_expanded_nodes`] values and [`Limits::max_depth`] levels.
+    /// When a bound is passed, the error is at the outermost alias on the
+    /// path (the use site that brought the expansion in), else at the node.
     pub fn to_json(&self, id: NodeId) -> Result<Value, ExpansionError> {
         let mut budget = self.limits.max_expanded_nodes.max(1);
-        self.expand(id, &mut budget).ok_or_else(|| ExpansionError {
-            range: self.node(id).range,
-            message: format!(
-                "expanding aliases here produces more than {} values; is this an alias bomb?",
-                self.limits.max_expanded_nodes
-            ),
-        })
-    }
-
-    fn expand(&self, id: NodeId, budget: &mut usize) -> Option<Value> {
-        *budget = budget.checked_sub(1)?;
-        let node = self.node(self.resolve(id));
-        Some(match &node.kind {
-            NodeKind::Scalar(scalar) => scalar_json(scalar),
-            NodeKind::Sequence(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for item in items {
-                    out.push(self.expand(*item, budget)?);
-                }
-                Value::Array(out)
+        let max_depth = self.limits.max_depth.max(1);
+        let mut stack: Vec<Expanding<'_>> = Vec::new();
+        // The next node to expand, with the outermost alias above it.
+        let mut next = (id, None::<NodeId>);
+        loop {
+            let (node, outer_alias) = next;
+            let alias = outer_alias
+                .or_else(|| matches!(self.node(node).kind, NodeKind::Alias(_)).then_some(node));
+            let blame = |message: String| ExpansionError {
+                range: self.node(alias.unwrap_or(node)).range,
+                message,
+            };
+            if budget == 0 {
+                return Err(blame(format!(
+                    "expanding aliases here produces more than {} values; is this an alias bomb?",
+                    self.limits.max_expanded_nodes
+                )));
             }
-            NodeKind::Mapping(entries) => {
-                let mut out = Map::with_capacity(entries.len());
-                for entry in entries {
-                    out.insert(entry.key_text.clone(), self.expand(entry.value, budget)?);
+            budget -= 1;
+            let mut value = match &self.node(self.resolve(node)).kind {
+                NodeKind::Scalar(scalar) => Some(scalar_json(scalar)),
+                NodeKind::Alias(_) => Some(Value::Null),
+                kind @ (NodeKind::Sequence(_) | NodeKind::Mapping(_)) => {
+                    if stack.len() >= max_depth {
+                        return Err(blame(format!(
+                            "expanding aliases here nests values deeper than {max_depth} levels"
+                        )));
+                    }
+                    stack.push(Expanding::new(kind, alias, budget));
+                    None
                 }
-                Value::Object(out)
+            };
+            // Attach finished values upward until a frame has a child left.
+            loop {
+                let Some(top) = stack.last_mut() else {
+                    return Ok(value.unwrap_or(Value::Null));
+                };
+                if let Some(value) = value.take() {
+                    top.attach(value);
+                }
+                if let Some(child) = top.next_child() {
+                    next = (child, top.alias);
+                    break;
+                }
+                value = stack.pop().map(Expanding::finish);
             }
-            NodeKind::Alias(_) => Value::Null,
-        })
+        }
     }
 
     /// Finds the node a JSON pointer names, with its ranges (see [`Located`]).
@@ -898,6 +967,65 @@ impl Tree {
                 }
                 _ => return Some(pointer),
             }
+        }
+    }
+}
+
+/// A sequence or mapping being expanded by [`Tree::to_json`].
+struct Expanding<'t> {
+    partial: Partial<'t>,
+    /// The outermost alias on the path to this collection, if any.
+    alias: Option<NodeId>,
+}
+
+enum Partial<'t> {
+    Sequence(Vec<Value>, std::slice::Iter<'t, NodeId>),
+    /// The map so far, the entries left, and the key of the child being expanded.
+    Mapping(Map<String, Value>, std::slice::Iter<'t, Entry>, &'t str),
+}
+
+impl<'t> Expanding<'t> {
+    fn new(kind: &'t NodeKind, alias: Option<NodeId>, budget: usize) -> Expanding<'t> {
+        let partial = match kind {
+            NodeKind::Sequence(items) => {
+                Partial::Sequence(Vec::with_capacity(items.len().min(budget)), items.iter())
+            }
+            NodeKind::Mapping(entries) => Partial::Mapping(
+                Map::with_capacity(entries.len().min(budget)),
+                entries.iter(),
+                "",
+            ),
+            NodeKind::Scalar(_) | NodeKind::Alias(_) => {
+                Partial::Sequence(Vec::new(), <&[NodeId]>::default().iter())
+            }
+        };
+        Expanding { partial, alias }
+    }
+
+    fn next_child(&mut self) -> Option<NodeId> {
+        match &mut self.partial {
+            Partial::Sequence(_, items) => items.next().copied(),
+            Partial::Mapping(_, entries, key) => {
+                let entry = entries.next()?;
+                *key = &entry.key_text;
+                Some(entry.value)
+            }
+        }
+    }
+
+    fn attach(&mut self, value: Value) {
+        match &mut self.partial {
+            Partial::Sequence(out, _) => out.push(value),
+            Partial::Mapping(out, _, key) => {
+                out.insert((*key).to_string(), value);
+            }
+        }
+    }
+
+    fn finish(self) -> Value {
+        match self.partial {
+            Partial::Sequence(out, _) => Value::Array(out),
+            Partial::Mapping(out, ..) => Value::Object(out),
         }
     }
 }

@@ -28,15 +28,14 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
             value["tests"] = json!([]);
             value["passed"] = json!(0);
             value["failed"] = json!(0);
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&value).map_err(|error| error.to_string())?
-            );
+            crate::output::print_line(
+                &serde_json::to_string_pretty(&value).map_err(|error| error.to_string())?,
+            )?;
         } else {
             let mut out = super::color_stream(args.source.color, true);
             render::human::write(&mut out, &build.loaded, &located, &build.cwd)
                 .map_err(|error| error.to_string())?;
-            eprintln!("the catalog has errors; no test was run");
+            crate::output::eprint_line("the catalog has errors; no test was run");
         }
         return Ok(ExitCode::from(1));
     }
@@ -59,9 +58,8 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
         .filter(|test| selected(test))
         .count();
 
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let write_error = |error: std::io::Error| error.to_string();
+    let mut out = crate::output::stdout();
+    let write_error = crate::output::write_error;
     let report = match args.format {
         TestFormat::Human => {
             writeln!(out, "Running {count} test(s)...").map_err(write_error)?;
@@ -207,13 +205,20 @@ fn json_report(loaded: &Loaded, report: &TestReport, cwd: &Path) -> Value {
                     }
                     Problem::Error(_) => (Value::Null, Value::Null),
                 };
+                let location = failure_location(loaded, result);
                 test["failure"] = json!({
                     "step": failure.step,
-                    "range": range_of(loaded, failure_location(loaded, result)),
+                    "range": range_of(loaded, location.clone()),
                     "message": failure.to_string(),
                     "expected": expected,
                     "actual": actual,
                 });
+                // In another file than the test (a lambda defined elsewhere).
+                if let Some((file, _)) = location
+                    && file != result.scope.resource
+                {
+                    test["failure"]["path"] = json!(render::display(&file, cwd));
+                }
             }
             test
         })

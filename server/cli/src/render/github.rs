@@ -17,8 +17,7 @@ pub fn write(
     cwd: &Path,
     summary: Option<&Path>,
 ) -> std::io::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = crate::output::stdout();
     let mut rows = Vec::new();
     for item in located {
         let file = item
