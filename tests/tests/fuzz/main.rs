@@ -63,7 +63,7 @@ static ALLOCATOR: alloc::Counting = alloc::Counting;
 const DEFAULT_SECONDS: f64 = 5.0;
 const DEFAULT_SEED: u64 = 1206;
 /// Whether the `known` operators run without `FLOWCTL_FUZZ_KNOWN`: turn on
-/// once the sandbox (B) and YAML (C) fixes of issue #12 are merged.
+/// once the lambda sandbox fixes of issue #12 (cases 1–4) are merged.
 const KNOWN_BY_DEFAULT: bool = false;
 const DEFAULT_HANG_SECONDS: u64 = 30;
 /// Lambda limits of the runtime under fuzzing: small, so that loops and
