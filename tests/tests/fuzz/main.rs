@@ -52,7 +52,7 @@ use load::{MemoryFetch, Overlay};
 use model::Scope;
 use mutate::{Mutant, OPERATORS, Operator};
 use runtime::engine::Plan;
-use runtime::lambda::{QuickJsConfig, QuickJsHost};
+use runtime::lambda::QuickJsConfig;
 use runtime::testing::{self, Problem};
 use seeds::Seeds;
 use text::ColumnUnit;
@@ -62,9 +62,10 @@ static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 const DEFAULT_SECONDS: f64 = 5.0;
 const DEFAULT_SEED: u64 = 1206;
-/// Whether the `known` operators run without `FLOWCTL_FUZZ_KNOWN`: turn on
-/// once the lambda sandbox fixes of issue #12 (cases 1–4) are merged.
-const KNOWN_BY_DEFAULT: bool = false;
+/// Whether the `known` operators (issue #12's lambda cases 1–4 and the
+/// conversion DAG bomb) run without `FLOWCTL_FUZZ_KNOWN`: on, since the
+/// sandbox bounds them all (`FLOWCTL_FUZZ_KNOWN=0` leaves them out).
+const KNOWN_BY_DEFAULT: bool = true;
 const DEFAULT_HANG_SECONDS: u64 = 30;
 /// Lambda limits of the runtime under fuzzing: small, so that loops and
 /// bombs end fast.
@@ -167,15 +168,17 @@ fn exercise(seeds: &Seeds, mutant: &Mutant, broken: bool) -> Reached {
             ..Reached::default()
         };
     }
-    let host = QuickJsHost::new(QuickJsConfig {
-        memory_limit: LAMBDA_MEMORY_LIMIT,
-        time_limit: LAMBDA_TIME_LIMIT,
-        ..QuickJsConfig::default()
-    })
-    .expect("QuickJS starts");
     let catalog = &loaded.catalog;
-    let mut plan = Plan::with_host(catalog, &loaded.schemas, Box::new(host));
-    let report = testing::run_all(&mut plan, catalog);
+    let plan = Plan::build(catalog, &loaded.schemas).expect("a plan never fails on a catalog");
+    let options = testing::RunOptions {
+        jobs: 1,
+        lambda: QuickJsConfig {
+            memory_limit: LAMBDA_MEMORY_LIMIT,
+            time_limit: LAMBDA_TIME_LIMIT,
+            ..QuickJsConfig::default()
+        },
+    };
+    let report = testing::run_matching(&plan, catalog, |_| true, &options);
     for result in &report.results {
         let Some(failure) = &result.failure else {
             continue;
