@@ -16,7 +16,7 @@ mod error;
 mod plan;
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use model::PartitionSelectorSpec;
 use schema::Annotations;
@@ -59,6 +59,8 @@ pub struct Engine<'p> {
     cursors: Vec<Vec<usize>>,
     /// Per collection: the registers of its derivation by register key.
     registers: Vec<BTreeMap<OwnedKey, Value>>,
+    /// Derivations that may have unread source documents (see `settle`).
+    pending: BTreeSet<usize>,
     clock: u64,
     next_seq: u64,
 }
@@ -77,6 +79,7 @@ impl<'p> Engine<'p> {
             logs: vec![Vec::new(); count],
             cursors,
             registers: vec![BTreeMap::new(); count],
+            pending: BTreeSet::new(),
             clock: 0,
             next_seq: 0,
         }
@@ -161,16 +164,24 @@ impl<'p> Engine<'p> {
     }
 
     /// Runs derivations with ready documents until none has any (runtime.md §6.1).
+    ///
+    /// Each pass visits derivations in catalog order, as if it tried every
+    /// one, but only those with unread source documents (`pending`) can run,
+    /// so a pass costs what is pending, not the size of the catalog.
     pub fn settle(&mut self) -> Result<(), RuntimeError> {
-        let derivations = self.plan.derivations.clone();
         let mut runs = 0;
         loop {
             let mut progressed = false;
-            for &derivation in &derivations {
+            let mut next = self.pending.first().copied();
+            while let Some(derivation) = next {
                 if self.run_derivation(derivation)? {
                     progressed = true;
                     runs += 1;
                 }
+                if !self.has_unread(derivation) {
+                    self.pending.remove(&derivation);
+                }
+                next = self.pending.range(derivation + 1..).next().copied();
             }
             if !progressed {
                 return Ok(());
@@ -280,7 +291,27 @@ impl<'p> Engine<'p> {
         )
     }
 
+    /// Whether a derivation has source documents it has not read yet.
+    fn has_unread(&self, derivation: usize) -> bool {
+        let Some(plan) = &self.plan.collections[derivation].derivation else {
+            return false;
+        };
+        plan.transforms
+            .iter()
+            .zip(&self.cursors[derivation])
+            .any(|(transform, &cursor)| {
+                transform
+                    .source
+                    .as_ref()
+                    .is_ok_and(|&source| cursor < self.logs[source].len())
+            })
+    }
+
     fn append(&mut self, collection: usize, documents: Vec<Value>) {
+        if !documents.is_empty() {
+            self.pending
+                .extend(self.plan.readers[collection].iter().copied());
+        }
         let log = &mut self.logs[collection];
         for document in documents {
             log.push(LogEntry {

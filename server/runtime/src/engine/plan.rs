@@ -147,6 +147,8 @@ pub struct Plan {
     pub(crate) by_name: HashMap<String, usize>,
     /// Indices of derived collections, in catalog order.
     pub(crate) derivations: Vec<usize>,
+    /// Per collection: the derivations reading it, in catalog order.
+    pub(crate) readers: Vec<Vec<usize>>,
     pub(crate) host: Box<dyn LambdaHost>,
 }
 
@@ -312,13 +314,26 @@ impl Plan {
             });
         }
 
-        let derivations = (0..collections.len())
+        let derivations: Vec<usize> = (0..collections.len())
             .filter(|&index| collections[index].derivation.is_some())
             .collect();
+        let mut readers: Vec<Vec<usize>> = vec![Vec::new(); collections.len()];
+        for &derivation in &derivations {
+            if let Some(plan) = &collections[derivation].derivation {
+                for transform in &plan.transforms {
+                    if let Ok(&source) = transform.source.as_ref()
+                        && readers[source].last() != Some(&derivation)
+                    {
+                        readers[source].push(derivation);
+                    }
+                }
+            }
+        }
         Plan {
             collections,
             by_name,
             derivations,
+            readers,
             host,
         }
     }
