@@ -16,7 +16,7 @@ mod error;
 mod plan;
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use model::PartitionSelectorSpec;
 use schema::Annotations;
@@ -53,12 +53,15 @@ pub struct LogEntry {
 /// The state of one run over a [`Plan`].
 pub struct Engine<'p> {
     plan: &'p mut Plan,
-    /// Per collection: its append-only log.
-    logs: Vec<Vec<LogEntry>>,
-    /// Per collection, per transform: the read position in the source log.
-    cursors: Vec<Vec<usize>>,
-    /// Per collection: the registers of its derivation by register key.
-    registers: Vec<BTreeMap<OwnedKey, Value>>,
+    /// Per collection written so far: its append-only log. (The state is
+    /// kept only for what a run touches, so a fresh engine costs nothing per
+    /// collection of the catalog.)
+    logs: HashMap<usize, Vec<LogEntry>>,
+    /// Per derivation that ran, per transform: the read position in the
+    /// source log (all 0 for one that never ran).
+    cursors: HashMap<usize, Vec<usize>>,
+    /// Per derivation that ran: its registers by register key.
+    registers: HashMap<usize, BTreeMap<OwnedKey, Value>>,
     /// Derivations that may have unread source documents (see `settle`).
     pending: BTreeSet<usize>,
     clock: u64,
@@ -68,17 +71,11 @@ pub struct Engine<'p> {
 impl<'p> Engine<'p> {
     /// A fresh engine: empty logs and registers, clock 0.
     pub fn new(plan: &'p mut Plan) -> Engine<'p> {
-        let cursors = plan
-            .collections
-            .iter()
-            .map(|c| vec![0; c.derivation.as_ref().map_or(0, |d| d.transforms.len())])
-            .collect();
-        let count = plan.collections.len();
         Engine {
             plan,
-            logs: vec![Vec::new(); count],
-            cursors,
-            registers: vec![BTreeMap::new(); count],
+            logs: HashMap::new(),
+            cursors: HashMap::new(),
+            registers: HashMap::new(),
             pending: BTreeSet::new(),
             clock: 0,
             next_seq: 0,
@@ -94,7 +91,7 @@ impl<'p> Engine<'p> {
     pub fn log(&self, collection: &str) -> Option<&[LogEntry]> {
         self.plan
             .collection_index(collection)
-            .map(|index| self.logs[index].as_slice())
+            .map(|index| self.log_of(index))
     }
 
     /// The register of `derivation` at `key` (the shuffle key values), or its
@@ -104,8 +101,9 @@ impl<'p> Engine<'p> {
         let plan = self.plan.collections[index].derivation.as_ref()?;
         let key = OwnedKey(key.iter().cloned().map(Some).collect());
         Some(
-            self.registers[index]
-                .get(&key)
+            self.registers
+                .get(&index)
+                .and_then(|registers| registers.get(&key))
                 .cloned()
                 .unwrap_or_else(|| plan.initial.clone()),
         )
@@ -232,10 +230,10 @@ impl<'p> Engine<'p> {
         let plan = self.plan.collections[derivation].derivation.as_ref()?;
         plan.transforms
             .iter()
-            .zip(&self.cursors[derivation])
-            .filter_map(|(transform, &cursor)| {
+            .zip(self.cursors_of(derivation, plan.transforms.len()))
+            .filter_map(|(transform, cursor)| {
                 let source = *transform.source.as_ref().ok()?;
-                let entry = self.logs[source].get(cursor)?;
+                let entry = self.log_of(source).get(cursor)?;
                 Some(entry.time.saturating_add(transform.delay()))
             })
             .min()
@@ -259,7 +257,7 @@ impl<'p> Engine<'p> {
         let plan = &self.plan.collections[index];
         let validator = plan.schema.validator()?;
         let mut combiner = Combiner::new(plan.key.clone());
-        for entry in self.logs[index].iter().skip(since) {
+        for entry in self.log_of(index).iter().skip(since) {
             if !selected(selector, plan, &entry.document) {
                 continue;
             }
@@ -298,13 +296,23 @@ impl<'p> Engine<'p> {
         };
         plan.transforms
             .iter()
-            .zip(&self.cursors[derivation])
-            .any(|(transform, &cursor)| {
+            .zip(self.cursors_of(derivation, plan.transforms.len()))
+            .any(|(transform, cursor)| {
                 transform
                     .source
                     .as_ref()
-                    .is_ok_and(|&source| cursor < self.logs[source].len())
+                    .is_ok_and(|&source| cursor < self.log_of(source).len())
             })
+    }
+
+    /// The log of collection `index` (empty when nothing was written).
+    fn log_of(&self, index: usize) -> &[LogEntry] {
+        log_in(&self.logs, index)
+    }
+
+    /// The read positions of a derivation's `transforms` transforms.
+    fn cursors_of(&self, derivation: usize, transforms: usize) -> Vec<usize> {
+        cursors_in(&self.cursors, derivation, transforms)
     }
 
     fn append(&mut self, collection: usize, documents: Vec<Value>) {
@@ -312,7 +320,7 @@ impl<'p> Engine<'p> {
             self.pending
                 .extend(self.plan.readers[collection].iter().copied());
         }
-        let log = &mut self.logs[collection];
+        let log = self.logs.entry(collection).or_default();
         for document in documents {
             log.push(LogEntry {
                 time: self.clock,
@@ -336,12 +344,13 @@ impl<'p> Engine<'p> {
 
         // 1–3: collect ready documents, drop unselected ones, order by clock.
         let mut batch: Vec<Pending> = Vec::new();
-        let mut cursors = self.cursors[derivation].clone();
+        let before = cursors_in(&self.cursors, derivation, plan.transforms.len());
+        let mut cursors = before.clone();
         for (transform_index, transform) in plan.transforms.iter().enumerate() {
             let Ok(source) = transform.source else {
                 continue;
             };
-            let log = &self.logs[source];
+            let log = log_in(&self.logs, source);
             let delay = transform.delay();
             let mut cursor = cursors[transform_index];
             while let Some(entry) = log.get(cursor) {
@@ -367,7 +376,7 @@ impl<'p> Engine<'p> {
             }
             cursors[transform_index] = cursor;
         }
-        if cursors == self.cursors[derivation] {
+        if cursors == before {
             return Ok(false);
         }
         if let Some(problem) = plan.transforms.iter().find_map(TransformPlan::problem) {
@@ -388,13 +397,13 @@ impl<'p> Engine<'p> {
             collection,
             plan,
             host: host.as_mut(),
-            registers: &mut self.registers[derivation],
+            registers: self.registers.entry(derivation).or_default(),
             undo: BTreeMap::new(),
             combiner: Combiner::new(collection.key.clone()),
         };
         let mut outcome = Ok(());
         for pending in &batch {
-            let document = &self.logs[pending.source][pending.position].document;
+            let document = &log_in(&self.logs, pending.source)[pending.position].document;
             outcome = run.process(&plan.transforms[pending.transform], document);
             if outcome.is_err() {
                 break;
@@ -410,7 +419,7 @@ impl<'p> Engine<'p> {
         });
         match drained {
             Ok(documents) => {
-                self.cursors[derivation] = cursors;
+                self.cursors.insert(derivation, cursors);
                 self.append(derivation, documents);
                 Ok(true)
             }
@@ -574,6 +583,23 @@ impl Run<'_> {
         }
         Ok(())
     }
+}
+
+/// The log of collection `index` in an engine's logs (empty when absent).
+fn log_in(logs: &HashMap<usize, Vec<LogEntry>>, index: usize) -> &[LogEntry] {
+    logs.get(&index).map_or(&[], Vec::as_slice)
+}
+
+/// A derivation's read positions in an engine's cursors (all 0 when absent).
+fn cursors_in(
+    cursors: &HashMap<usize, Vec<usize>>,
+    derivation: usize,
+    transforms: usize,
+) -> Vec<usize> {
+    cursors
+        .get(&derivation)
+        .cloned()
+        .unwrap_or_else(|| vec![0; transforms])
 }
 
 /// Calls a lambda, turning its failure into a runtime error at the lambda's scope.
