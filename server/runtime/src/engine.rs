@@ -20,7 +20,7 @@ mod lambdas;
 mod plan;
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use model::{PartitionSelectorSpec, Scope};
 use schema::Annotations;
@@ -79,12 +79,17 @@ pub struct Engine<'p> {
     console: Vec<ConsoleEntry>,
     /// Console lines not kept.
     console_dropped: usize,
-    /// Per collection: its append-only log.
-    logs: Vec<Vec<LogEntry>>,
-    /// Per collection, per transform: the read position in the source log.
-    cursors: Vec<Vec<usize>>,
-    /// Per collection: the registers of its derivation by register key.
-    registers: Vec<BTreeMap<OwnedKey, Value>>,
+    /// Per collection written so far: its append-only log. (The state is
+    /// kept only for what a run touches, so a fresh engine costs nothing per
+    /// collection of the catalog.)
+    logs: HashMap<usize, Vec<LogEntry>>,
+    /// Per derivation that ran, per transform: the read position in the
+    /// source log (all 0 for one that never ran).
+    cursors: HashMap<usize, Vec<usize>>,
+    /// Per derivation that ran: its registers by register key.
+    registers: HashMap<usize, BTreeMap<OwnedKey, Value>>,
+    /// Derivations that may have unread source documents (see `settle`).
+    pending: BTreeSet<usize>,
     clock: u64,
     next_seq: u64,
 }
@@ -93,20 +98,15 @@ impl<'p> Engine<'p> {
     /// A fresh engine: empty logs and registers, clock 0, running lambdas in
     /// `lambdas` (reset them first for fresh lambda globals).
     pub fn new(plan: &'p Plan, lambdas: &'p mut Lambdas) -> Engine<'p> {
-        let cursors = plan
-            .collections
-            .iter()
-            .map(|c| vec![0; c.derivation.as_ref().map_or(0, |d| d.transforms.len())])
-            .collect();
-        let count = plan.collections.len();
         Engine {
             plan,
             lambdas,
             console: Vec::new(),
             console_dropped: 0,
-            logs: vec![Vec::new(); count],
-            cursors,
-            registers: vec![BTreeMap::new(); count],
+            logs: HashMap::new(),
+            cursors: HashMap::new(),
+            registers: HashMap::new(),
+            pending: BTreeSet::new(),
             clock: 0,
             next_seq: 0,
         }
@@ -141,7 +141,7 @@ impl<'p> Engine<'p> {
     pub fn log(&self, collection: &str) -> Option<&[LogEntry]> {
         self.plan
             .collection_index(collection)
-            .map(|index| self.logs[index].as_slice())
+            .map(|index| self.log_of(index))
     }
 
     /// The register of `derivation` at `key` (the shuffle key values), or its
@@ -151,8 +151,9 @@ impl<'p> Engine<'p> {
         let plan = self.plan.collections[index].derivation.as_ref()?;
         let key = OwnedKey(key.iter().cloned().map(Some).collect());
         Some(
-            self.registers[index]
-                .get(&key)
+            self.registers
+                .get(&index)
+                .and_then(|registers| registers.get(&key))
                 .cloned()
                 .unwrap_or_else(|| plan.initial.clone()),
         )
@@ -211,16 +212,24 @@ impl<'p> Engine<'p> {
     }
 
     /// Runs derivations with ready documents until none has any (runtime.md §6.1).
+    ///
+    /// Each pass visits derivations in catalog order, as if it tried every
+    /// one, but only those with unread source documents (`pending`) can run,
+    /// so a pass costs what is pending, not the size of the catalog.
     pub fn settle(&mut self) -> Result<(), RuntimeError> {
-        let derivations = self.plan.derivations.clone();
         let mut runs = 0;
         loop {
             let mut progressed = false;
-            for &derivation in &derivations {
+            let mut next = self.pending.first().copied();
+            while let Some(derivation) = next {
                 if self.run_derivation(derivation)? {
                     progressed = true;
                     runs += 1;
                 }
+                if !self.has_unread(derivation) {
+                    self.pending.remove(&derivation);
+                }
+                next = self.pending.range(derivation + 1..).next().copied();
             }
             if !progressed {
                 return Ok(());
@@ -271,10 +280,10 @@ impl<'p> Engine<'p> {
         let plan = self.plan.collections[derivation].derivation.as_ref()?;
         plan.transforms
             .iter()
-            .zip(&self.cursors[derivation])
-            .filter_map(|(transform, &cursor)| {
+            .zip(self.cursors_of(derivation, plan.transforms.len()))
+            .filter_map(|(transform, cursor)| {
                 let source = *transform.source.as_ref().ok()?;
-                let entry = self.logs[source].get(cursor)?;
+                let entry = self.log_of(source).get(cursor)?;
                 Some(entry.time.saturating_add(transform.delay()))
             })
             .min()
@@ -298,7 +307,7 @@ impl<'p> Engine<'p> {
         let plan = &self.plan.collections[index];
         let validator = plan.schema.validator()?;
         let mut combiner = Combiner::new(plan.key.clone());
-        for entry in self.logs[index].iter().skip(since) {
+        for entry in self.log_of(index).iter().skip(since) {
             if !selected(selector, plan, &entry.document) {
                 continue;
             }
@@ -330,8 +339,38 @@ impl<'p> Engine<'p> {
         )
     }
 
+    /// Whether a derivation has source documents it has not read yet.
+    fn has_unread(&self, derivation: usize) -> bool {
+        let Some(plan) = &self.plan.collections[derivation].derivation else {
+            return false;
+        };
+        plan.transforms
+            .iter()
+            .zip(self.cursors_of(derivation, plan.transforms.len()))
+            .any(|(transform, cursor)| {
+                transform
+                    .source
+                    .as_ref()
+                    .is_ok_and(|&source| cursor < self.log_of(source).len())
+            })
+    }
+
+    /// The log of collection `index` (empty when nothing was written).
+    fn log_of(&self, index: usize) -> &[LogEntry] {
+        log_in(&self.logs, index)
+    }
+
+    /// The read positions of a derivation's `transforms` transforms.
+    fn cursors_of(&self, derivation: usize, transforms: usize) -> Vec<usize> {
+        cursors_in(&self.cursors, derivation, transforms)
+    }
+
     fn append(&mut self, collection: usize, documents: Vec<Value>) {
-        let log = &mut self.logs[collection];
+        if !documents.is_empty() {
+            self.pending
+                .extend(self.plan.readers[collection].iter().copied());
+        }
+        let log = self.logs.entry(collection).or_default();
         for document in documents {
             log.push(LogEntry {
                 time: self.clock,
@@ -354,12 +393,13 @@ impl<'p> Engine<'p> {
 
         // 1–3: collect ready documents, drop unselected ones, order by clock.
         let mut batch: Vec<Pending> = Vec::new();
-        let mut cursors = self.cursors[derivation].clone();
+        let before = cursors_in(&self.cursors, derivation, plan.transforms.len());
+        let mut cursors = before.clone();
         for (transform_index, transform) in plan.transforms.iter().enumerate() {
             let Ok(source) = transform.source else {
                 continue;
             };
-            let log = &self.logs[source];
+            let log = log_in(&self.logs, source);
             let delay = transform.delay();
             let mut cursor = cursors[transform_index];
             while let Some(entry) = log.get(cursor) {
@@ -385,7 +425,7 @@ impl<'p> Engine<'p> {
             }
             cursors[transform_index] = cursor;
         }
-        if cursors == self.cursors[derivation] {
+        if cursors == before {
             return Ok(false);
         }
         if let Some(problem) = plan.transforms.iter().find_map(TransformPlan::problem) {
@@ -409,13 +449,13 @@ impl<'p> Engine<'p> {
             lambdas: &mut *self.lambdas,
             console: &mut self.console,
             console_dropped: &mut self.console_dropped,
-            registers: &mut self.registers[derivation],
+            registers: self.registers.entry(derivation).or_default(),
             undo: BTreeMap::new(),
             combiner: Combiner::new(collection.key.clone()),
         };
         let mut outcome = Ok(());
         for pending in &batch {
-            let document = &self.logs[pending.source][pending.position].document;
+            let document = &log_in(&self.logs, pending.source)[pending.position].document;
             outcome = run.process(&plan.transforms[pending.transform], document);
             if outcome.is_err() {
                 break;
@@ -431,7 +471,7 @@ impl<'p> Engine<'p> {
         });
         match drained {
             Ok(documents) => {
-                self.cursors[derivation] = cursors;
+                self.cursors.insert(derivation, cursors);
                 self.append(derivation, documents);
                 Ok(true)
             }
@@ -636,6 +676,23 @@ impl Run<'_> {
             RuntimeError::lambda(&error, derivation, transform, &lambda.scope)
         })
     }
+}
+
+/// The log of collection `index` in an engine's logs (empty when absent).
+fn log_in(logs: &HashMap<usize, Vec<LogEntry>>, index: usize) -> &[LogEntry] {
+    logs.get(&index).map_or(&[], Vec::as_slice)
+}
+
+/// A derivation's read positions in an engine's cursors (all 0 when absent).
+fn cursors_in(
+    cursors: &HashMap<usize, Vec<usize>>,
+    derivation: usize,
+    transforms: usize,
+) -> Vec<usize> {
+    cursors
+        .get(&derivation)
+        .cloned()
+        .unwrap_or_else(|| vec![0; transforms])
 }
 
 /// Validates a register value or update: any value when there is no register schema.

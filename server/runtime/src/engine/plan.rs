@@ -133,6 +133,8 @@ pub struct Plan {
     pub(crate) derivations: Vec<usize>,
     /// Every `nodeJS` lambda, compiled per thread by [`Lambdas`](super::Lambdas).
     pub(crate) lambdas: Vec<LambdaSource>,
+    /// Per collection: the derivations reading it, in catalog order.
+    pub(crate) readers: Vec<Vec<usize>>,
 }
 
 impl std::fmt::Debug for Plan {
@@ -293,13 +295,26 @@ impl Plan {
             });
         }
 
-        let derivations = (0..collections.len())
+        let derivations: Vec<usize> = (0..collections.len())
             .filter(|&index| collections[index].derivation.is_some())
             .collect();
+        let mut readers: Vec<Vec<usize>> = vec![Vec::new(); collections.len()];
+        for &derivation in &derivations {
+            if let Some(plan) = &collections[derivation].derivation {
+                for transform in &plan.transforms {
+                    if let Ok(&source) = transform.source.as_ref()
+                        && readers[source].last() != Some(&derivation)
+                    {
+                        readers[source].push(derivation);
+                    }
+                }
+            }
+        }
         Ok(Plan {
             collections,
             by_name,
             derivations,
+            readers,
             lambdas,
         })
     }
