@@ -607,3 +607,24 @@ fn a_lambda_failure_in_another_file_names_that_file_and_the_throw_line() {
     // 0-based line 14: the `throw`, not the line after it.
     assert_eq!(failure["range"]["start"]["line"], 14, "{report:#}");
 }
+
+/// A lone `\r` ends a line (YAML, LSP): old Mac line endings put every
+/// diagnostic on its own line in every format, not all on line 1.
+#[test]
+fn lone_carriage_returns_end_lines_in_every_format() {
+    let text = "collections:\r  - name: acme/things\r    schema: {type: object, properties: {id: {type: string}}, required: [id]}\r    key: [/id]\r    bogus: 1\r";
+    let dir = scratch("lone-cr", &[("flow.yaml", text)]);
+    let json = flowctl(&["lint", "--offline", "--format", "json"], &dir);
+    let report: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let start = &report["diagnostics"][0]["range"]["start"];
+    assert_eq!(
+        (start["line"].as_u64(), start["character"].as_u64()),
+        (Some(4), Some(4)),
+        "{report}"
+    );
+    let human = flowctl(&["lint", "--offline"], &dir);
+    let printed = String::from_utf8_lossy(&human.stdout);
+    assert!(printed.contains("flow.yaml:5:5"), "{printed}");
+    assert!(printed.contains("5 │     bogus: 1"), "{printed}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -79,10 +79,18 @@ pub enum ColumnUnit {
 }
 
 impl LineIndex {
+    /// Lines end at `\n`, `\r\n` or a lone `\r`: the line breaks of YAML and
+    /// of LSP, so a file with old Mac line endings is not one long line.
     pub fn new(text: &str) -> LineIndex {
         let mut line_starts = vec![0];
-        for (offset, byte) in text.bytes().enumerate() {
-            if byte == b'\n' {
+        let bytes = text.as_bytes();
+        for (offset, &byte) in bytes.iter().enumerate() {
+            let ends_line = match byte {
+                b'\n' => true,
+                b'\r' => bytes.get(offset + 1) != Some(&b'\n'),
+                _ => false,
+            };
+            if ends_line {
                 line_starts.push(offset as u32 + 1);
             }
         }
@@ -175,6 +183,28 @@ impl LineIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lone_carriage_returns_and_crlf_end_lines() {
+        let text = "a: 1\rb: 2\r\nc: 3\nd";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_count(), 4);
+        let c = text.find('c').unwrap() as u32;
+        assert_eq!(
+            index.position(text, c, ColumnUnit::Utf16),
+            Position {
+                line: 2,
+                character: 0
+            }
+        );
+        let lines: Vec<&str> = (0..4)
+            .map(|line| {
+                let range = index.line_range(text, line);
+                &text[range.start as usize..range.end as usize]
+            })
+            .collect();
+        assert_eq!(lines, ["a: 1", "b: 2", "c: 3", "d"]);
+    }
 
     #[test]
     fn positions_count_utf16_and_chars() {

@@ -212,16 +212,17 @@ fn probe_editor_faces(loaded: &load::Loaded, index: u64) {
             while !text.is_char_boundary(offset) {
                 offset -= 1;
             }
-            // Only `\n` ends a line for `text::LineIndex`; just after a `\r`
-            // (inside a CRLF, or after a lone CR, which YAML and LSP count as a
-            // line break) a position maps back to before the `\r`.
-            let after_cr = offset > 0 && text.as_bytes()[offset - 1] == b'\r';
+            // Between the `\r` and `\n` of a CRLF there is no position of its
+            // own (it is the end of the line): it maps back to before the `\r`.
+            let inside_crlf = offset > 0
+                && text.as_bytes()[offset - 1] == b'\r'
+                && text.as_bytes().get(offset) == Some(&b'\n');
             let offset = offset as u32;
             for unit in [ColumnUnit::Utf16, ColumnUnit::Char, ColumnUnit::Utf8] {
                 let position = resource.line_index.position(text, offset, unit);
                 let back = resource.line_index.offset(text, position, unit);
                 assert!(
-                    back == offset || after_cr,
+                    back == offset || inside_crlf,
                     "{}: offset {offset} → {position:?} ({unit:?}) → offset {back}",
                     resource.url
                 );

@@ -24,7 +24,7 @@ pub fn write(
     let mut files = SimpleFiles::new();
     let mut ids = HashMap::new();
     for resource in &loaded.resources {
-        let id = files.add(display(&resource.url, cwd), resource.text.to_string());
+        let id = files.add(display(&resource.url, cwd), with_lf_breaks(&resource.text));
         ids.insert(resource.url.clone(), id);
     }
     let config = Config::default();
@@ -72,4 +72,20 @@ pub fn write(
         writeln!(out, "{errors} error(s), {warnings} warning(s)")?;
     }
     Ok(())
+}
+
+/// `text` with each lone `\r` written as `\n` (same length, same offsets):
+/// codespan breaks lines only at `\n`, while YAML and `text::LineIndex` also
+/// break at a lone `\r`.
+fn with_lf_breaks(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let lf: Vec<u8> = bytes
+        .iter()
+        .enumerate()
+        .map(|(offset, &byte)| match byte {
+            b'\r' if bytes.get(offset + 1) != Some(&b'\n') => b'\n',
+            byte => byte,
+        })
+        .collect();
+    String::from_utf8(lf).unwrap_or_else(|_| text.to_owned())
 }
