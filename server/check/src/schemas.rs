@@ -239,19 +239,9 @@ fn refine_reduce_pointer(document: &Value, pointer: &str) -> (String, bool) {
     let Some(strategy) = reduce.get("strategy") else {
         return (pointer.to_string(), false);
     };
-    const STRATEGIES: [&str; 8] = [
-        "append",
-        "firstWriteWins",
-        "lastWriteWins",
-        "maximize",
-        "merge",
-        "minimize",
-        "set",
-        "sum",
-    ];
     if !strategy
         .as_str()
-        .is_some_and(|name| STRATEGIES.contains(&name))
+        .is_some_and(|name| schema::Strategy::NAMES.contains(&name))
     {
         return (format!("{pointer}/strategy"), false);
     }

@@ -35,6 +35,18 @@ impl Annotations {
 }
 
 impl Strategy {
+    /// Every strategy name a schema may write (reductions.md §4).
+    pub const NAMES: [&'static str; 8] = [
+        "append",
+        "firstWriteWins",
+        "lastWriteWins",
+        "maximize",
+        "merge",
+        "minimize",
+        "set",
+        "sum",
+    ];
+
     /// The strategy's name as written in a schema (`lastWriteWins`, `merge`, …).
     pub fn name(&self) -> &'static str {
         match self {

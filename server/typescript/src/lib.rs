@@ -12,4 +12,4 @@
 
 mod strip;
 
-pub use strip::{Stripped, SyntaxError, strip_types};
+pub use strip::{Stripped, SyntaxError, is_reserved_word, strip_types};

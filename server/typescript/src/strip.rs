@@ -411,7 +411,7 @@ impl Pass<'_> {
                         .filter(|text| {
                             member.kind() == "property_identifier"
                                 && *text != enum_name
-                                && !is_reserved(text)
+                                && !is_reserved_word(text)
                         })
                         .map(|text| format!(" const {text} = {slot};"))
                         .unwrap_or_default();
@@ -570,8 +570,9 @@ fn string_literal(text: &str) -> String {
     literal
 }
 
-/// Words that cannot name a `const`.
-fn is_reserved(word: &str) -> bool {
+/// Words that cannot name a binding (`const`, a parameter) in strict code:
+/// the one list for type stripping and the lambda host.
+pub fn is_reserved_word(word: &str) -> bool {
     matches!(
         word,
         "break"

@@ -857,18 +857,6 @@ fn donor_value(rng: &mut Rng, seeds: &Seeds) -> Value {
         .unwrap_or(Value::Null)
 }
 
-const STRATEGIES: &[&str] = &[
-    "append",
-    "firstWriteWins",
-    "lastWriteWins",
-    "maximize",
-    "merge",
-    "minimize",
-    "set",
-    "sum",
-    "nope",
-];
-
 /// Edits the file's value: replaces, deletes, duplicates or renames a node,
 /// grafts one from another file, or changes a reduction strategy; writes the
 /// result as JSON (compact or pretty).
@@ -898,7 +886,7 @@ fn tree(rng: &mut Rng, text: &str, seeds: &Seeds) -> Option<String> {
             1 => serde_json::json!(*rng.pick(&[0.0, -1.0, 1.5, 1e308, -1e308])),
             2 => serde_json::json!(*rng.pick(&[u64::MAX, 9_007_199_254_740_993])),
             3 => serde_json::json!(*rng.pick(&["", "x", "/", "acme/x", "#", "é"])),
-            4 => serde_json::json!(*rng.pick(STRATEGIES)),
+            4 => strategy(rng),
             5 => serde_json::json!([]),
             6 => serde_json::json!({}),
             7 => same_document,
@@ -911,8 +899,11 @@ fn tree(rng: &mut Rng, text: &str, seeds: &Seeds) -> Option<String> {
             0..=2 => *target = replacement,
             3 => {
                 // Wrap, or turn a strategy into another.
-                *target = if target.as_str().is_some_and(|s| STRATEGIES.contains(&s)) {
-                    serde_json::json!(*rng.pick(STRATEGIES))
+                *target = if target
+                    .as_str()
+                    .is_some_and(|s| schema::Strategy::NAMES.contains(&s))
+                {
+                    strategy(rng)
                 } else if rng.chance(50) {
                     Value::Array(vec![target.take()])
                 } else {
@@ -1334,4 +1325,14 @@ fn alias_chain(rng: &mut Rng, text: &str, _: &Seeds) -> Option<String> {
         ));
     }
     Some(format!("{text}{chain}"))
+}
+
+/// A `reduce` strategy name: one of the real ones (`schema::Strategy::NAMES`),
+/// now and then one that does not exist.
+fn strategy(rng: &mut Rng) -> Value {
+    if rng.chance(10) {
+        serde_json::json!("nope")
+    } else {
+        serde_json::json!(*rng.pick(&schema::Strategy::NAMES))
+    }
 }

@@ -335,7 +335,7 @@ fn wrap(lambda: &LambdaSource, javascript: &str) -> String {
         if identifier.is_empty()
             || parameters.contains(&identifier.as_str())
             || identifier == "__flowDependency"
-            || is_reserved_word(&identifier)
+            || typescript::is_reserved_word(&identifier)
             || seen.contains(&identifier)
         {
             continue;
@@ -365,60 +365,6 @@ fn contained(lambda: &LambdaSource, javascript: &str) -> String {
     text.push_str(javascript);
     text.push_str(&format!("\nbreak {label}; }} }})"));
     text
-}
-/// Words that cannot name a `const` in strict code.
-fn is_reserved_word(word: &str) -> bool {
-    matches!(
-        word,
-        "break"
-            | "case"
-            | "catch"
-            | "class"
-            | "const"
-            | "continue"
-            | "debugger"
-            | "default"
-            | "delete"
-            | "do"
-            | "else"
-            | "enum"
-            | "export"
-            | "extends"
-            | "false"
-            | "finally"
-            | "for"
-            | "function"
-            | "if"
-            | "import"
-            | "in"
-            | "instanceof"
-            | "new"
-            | "null"
-            | "return"
-            | "super"
-            | "switch"
-            | "this"
-            | "throw"
-            | "true"
-            | "try"
-            | "typeof"
-            | "var"
-            | "void"
-            | "while"
-            | "with"
-            | "yield"
-            | "let"
-            | "static"
-            | "implements"
-            | "interface"
-            | "package"
-            | "private"
-            | "protected"
-            | "public"
-            | "await"
-            | "arguments"
-            | "eval"
-    )
 }
 
 /// One QuickJS runtime and context with the compiled lambdas. Field order matters:
