@@ -188,7 +188,7 @@ fn wrong_kind(
             Some(ScalarValue::Null) => "null",
             Some(ScalarValue::Bool(_)) => "a boolean",
             Some(ScalarValue::Integer(_) | ScalarValue::Float(_)) => "a number",
-            Some(ScalarValue::String(_)) | None => "text",
+            Some(ScalarValue::String) | None => "text",
         },
         Some(Outer::Sequence) => "a list",
         None if parse.errors.is_empty() => "nothing",
