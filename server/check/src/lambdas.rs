@@ -161,7 +161,10 @@ pub(crate) fn non_string_bodies(cx: &mut Context<'_>) {
             let derivation_scope = scope.push("derivation");
             let mut lambdas: Vec<(Scope, NodeId)> = Vec::new();
             if let Some(transforms) = child(tree, derivation, "transform")
-                && matches!(tree.node(tree.resolve(transforms)).kind, NodeKind::Mapping(_))
+                && matches!(
+                    tree.node(tree.resolve(transforms)).kind,
+                    NodeKind::Mapping(_)
+                )
             {
                 for transform in tree.entries(transforms) {
                     let name = tree.key_text(transform);

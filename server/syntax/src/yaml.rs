@@ -908,9 +908,7 @@ impl Tree {
             }
             let (next, next_key, via) = match &self.node(self.resolve(current)).kind {
                 NodeKind::Mapping(entries) => {
-                    let entry = entries
-                        .iter()
-                        .find(|entry| self.key_text(entry) == token)?;
+                    let entry = entries.iter().find(|entry| self.key_text(entry) == token)?;
                     (
                         entry.value,
                         Some(self.node(entry.key).range),
