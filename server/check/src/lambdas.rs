@@ -228,6 +228,29 @@ mod unit {
     }
     const SCHEMA: &str = "type: object\nproperties:\n  id: { type: string }\n  qty: { type: integer }\nrequired: [id]\n";
 
+    /// C28a reads the syntax tree: bodies reached through an alias and a
+    /// `<<` merge, and bootstrap lambdas, are found at their written place.
+    #[test]
+    fn c28a_finds_non_string_bodies_through_merges_and_in_bootstrap() {
+        let text = derivation(
+            "          publish: &lambda\n            nodeJS: 42\n        again:\n          source: { name: acme/orders }\n          publish:\n            <<: *lambda\n      bootstrap:\n        - nodeJS: [not, a, body]\n",
+        );
+        let run = run(&[("flow.yaml", &text), ("s.yaml", SCHEMA)]);
+        let pointers: Vec<&str> = run
+            .all("C28a")
+            .iter()
+            .map(|diagnostic| diagnostic.scope.pointer.as_str())
+            .collect();
+        assert_eq!(
+            pointers,
+            [
+                "/collections/1/derivation/transform/fromOrders/publish/nodeJS",
+                "/collections/1/derivation/transform/again/publish/nodeJS",
+                "/collections/1/derivation/bootstrap/0/nodeJS",
+            ]
+        );
+    }
+
     #[test]
     fn c29_error_inside_a_block_scalar_maps_to_the_exact_character() {
         let text = derivation(
