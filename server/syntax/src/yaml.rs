@@ -587,21 +587,24 @@ impl Builder<'_> {
     /// Turns raw pairs into entries: reports duplicate and non-scalar keys, and
     /// applies `<<` merges (explicit keys win; earlier merged mappings win).
     fn resolve_entries(&mut self, pairs: Vec<(NodeId, NodeId)>) -> Vec<Entry> {
+        let nodes = &self.nodes;
+        let mut errors = Vec::new();
         let mut entries: Vec<Entry> = Vec::with_capacity(pairs.len());
-        let mut seen: HashMap<String, NodeId> = HashMap::new();
+        // Keys borrowed from the tree: no copy of a key per mapping.
+        let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(pairs.len());
         let mut merges: Vec<NodeId> = Vec::new();
         for (key, value) in pairs {
-            let key_node = &self.nodes[key.0 as usize];
+            let key_node = &nodes[key.0 as usize];
             let key_text = match &key_node.kind {
                 NodeKind::Scalar(scalar) => {
                     if scalar.style == ScalarStyle::Plain && scalar.text == "<<" {
                         merges.push(value);
                         continue;
                     }
-                    scalar.text.clone()
+                    scalar.text.as_str()
                 }
                 _ => {
-                    self.errors.push(SyntaxError {
+                    errors.push(SyntaxError {
                         range: key_node.range,
                         message: "mapping keys must be strings".to_string(),
                         related: None,
@@ -609,16 +612,16 @@ impl Builder<'_> {
                     continue;
                 }
             };
-            if let Some(first) = seen.get(&key_text) {
-                let first_range = self.nodes[first.0 as usize].range;
-                self.errors.push(SyntaxError {
+            if let Some(first) = seen.get(key_text) {
+                let first_range = nodes[first.0 as usize].range;
+                errors.push(SyntaxError {
                     range: key_node.range,
                     message: format!("duplicate key \"{key_text}\""),
                     related: Some((first_range, "first defined here".to_string())),
                 });
                 continue;
             }
-            seen.insert(key_text.clone(), key);
+            seen.insert(key_text, key);
             entries.push(Entry {
                 key,
                 value,
@@ -626,34 +629,35 @@ impl Builder<'_> {
             });
         }
         for merge in merges {
-            let sources: Vec<NodeId> = match &self.nodes[self.resolve(merge).0 as usize].kind {
-                NodeKind::Sequence(items) => items.clone(),
-                _ => vec![merge],
+            let sources: &[NodeId] = match &nodes[self.resolve(merge).0 as usize].kind {
+                NodeKind::Sequence(items) => items,
+                _ => std::slice::from_ref(&merge),
             };
-            for source in sources {
+            for &source in sources {
                 let target = self.resolve(source);
-                let NodeKind::Mapping(merged) = &self.nodes[target.0 as usize].kind else {
-                    self.errors.push(SyntaxError {
-                        range: self.nodes[source.0 as usize].range,
+                let NodeKind::Mapping(merged) = &nodes[target.0 as usize].kind else {
+                    errors.push(SyntaxError {
+                        range: nodes[source.0 as usize].range,
                         message: "a merge key `<<` takes a mapping or a list of mappings"
                             .to_string(),
                         related: None,
                     });
                     continue;
                 };
-                for entry in merged.clone() {
-                    let key_text = node_key_text(&self.nodes, &entry);
+                for entry in merged {
+                    let key_text = node_key_text(nodes, entry);
                     if seen.contains_key(key_text) {
                         continue;
                     }
-                    seen.insert(key_text.to_string(), entry.key);
+                    seen.insert(key_text, entry.key);
                     entries.push(Entry {
                         merged_via: Some(source),
-                        ..entry
+                        ..entry.clone()
                     });
                 }
             }
         }
+        self.errors.extend(errors);
         entries
     }
 
