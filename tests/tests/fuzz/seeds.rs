@@ -94,7 +94,7 @@ impl Seeds {
             let loaded = load::load(&seed.url, &base);
             seed.json = loaded
                 .resource(&seed.url)
-                .map(|resource| (*resource.json).clone())
+                .and_then(|resource| resource.tree.document_json().ok())
                 .filter(|json| json.is_object());
         }
         Seeds { files, base }

@@ -32,7 +32,35 @@ pub fn infer(index: &SchemaIndex, uri: &Url) -> Option<Shape> {
         expansions: 0,
         patterns: HashMap::new(),
     };
-    Some(*inferrer.infer(&place))
+    let mut shape = *inferrer.infer(&place);
+    compact(&mut shape);
+    Some(shape)
+}
+
+/// Drops the slack of every list in a finished shape (the checks keep one
+/// shape per schema for the whole build). An explicit work list: shapes nest
+/// as deep as their schemas.
+fn compact(shape: &mut Shape) {
+    let mut work = vec![shape];
+    while let Some(shape) = work.pop() {
+        let Shape {
+            enum_values,
+            object,
+            array,
+            ..
+        } = shape;
+        if let Some(values) = enum_values {
+            values.shrink_to_fit();
+        }
+        object.properties.shrink_to_fit();
+        object.patterns.shrink_to_fit();
+        array.tuple.shrink_to_fit();
+        work.extend(object.properties.iter_mut().map(|p| &mut p.shape));
+        work.extend(object.patterns.iter_mut().map(|p| &mut p.shape));
+        work.extend(object.additional.as_deref_mut());
+        work.extend(array.tuple.iter_mut());
+        work.extend(array.additional.as_deref_mut());
+    }
 }
 
 struct Inferrer<'a> {
