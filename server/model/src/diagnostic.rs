@@ -106,18 +106,30 @@ impl Diagnostic {
 /// The most bytes of a value a diagnostic message quotes.
 pub const MAX_QUOTED: usize = 200;
 
-/// `text` cut to at most [`MAX_QUOTED`] bytes (on a character boundary),
-/// with `…` appended when something was cut: a message quotes a short
-/// excerpt of a value, never a whole (possibly huge, possibly secret) one.
-pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.len() <= MAX_QUOTED {
-        return text.into();
-    }
-    let mut end = MAX_QUOTED;
+/// The longest start of `text` of at most `max` bytes that ends on a
+/// character boundary.
+pub fn prefix(text: &str, max: usize) -> &str {
+    let mut end = max.min(text.len());
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}…", &text[..end]).into()
+    &text[..end]
+}
+
+/// `text` cut to at most `max` bytes (on a character boundary), with `…`
+/// appended when something was cut: the one way messages and reports shorten
+/// long texts.
+pub fn cut(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= max {
+        return text.into();
+    }
+    format!("{}…", prefix(text, max)).into()
+}
+
+/// `text` cut to at most [`MAX_QUOTED`] bytes: a message quotes a short
+/// excerpt of a value, never a whole (possibly huge, possibly secret) one.
+pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    cut(text, MAX_QUOTED)
 }
 
 #[cfg(test)]

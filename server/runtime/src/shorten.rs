@@ -6,16 +6,13 @@
 use serde_json::Value;
 
 /// `text` cut to at most `max` bytes (on a character boundary), with `…`
-/// appended when something was cut.
+/// appended when something was cut (`model::diagnostic::cut`, without a copy
+/// when nothing is cut).
 pub fn shorten(text: String, max: usize) -> String {
     if text.len() <= max {
         return text;
     }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
+    model::diagnostic::cut(&text, max).into_owned()
 }
 
 /// Longest string kept whole by [`shorten_value`], in bytes.
@@ -30,13 +27,11 @@ pub const MAX_REPORTED_ITEMS: usize = 1_000;
 /// were left out.
 pub fn shorten_value(value: &Value) -> Value {
     match value {
-        Value::String(text) if text.len() > MAX_REPORTED_STRING => {
-            let mut end = MAX_REPORTED_STRING;
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
-            Value::String(format!("{}… ({} bytes in all)", &text[..end], text.len()))
-        }
+        Value::String(text) if text.len() > MAX_REPORTED_STRING => Value::String(format!(
+            "{}… ({} bytes in all)",
+            model::diagnostic::prefix(text, MAX_REPORTED_STRING),
+            text.len()
+        )),
         Value::Array(items) => {
             let mut shortened: Vec<Value> = items
                 .iter()
