@@ -172,6 +172,26 @@ impl Inferrer<'_> {
         }
     }
 
+    /// The shapes of the members of array applicator `keyword` (`allOf`,
+    /// `anyOf`, `oneOf`) folded with `op`, or `None` when it is absent.
+    fn members(
+        &mut self,
+        place: &Place,
+        map: &serde_json::Map<String, Value>,
+        keyword: &str,
+        op: fn(Box<Shape>, Box<Shape>) -> Box<Shape>,
+    ) -> Option<Box<Shape>> {
+        let Some(Value::Array(members)) = map.get(keyword) else {
+            return None;
+        };
+        let mut folded: Option<Box<Shape>> = None;
+        for i in 0..members.len() {
+            let member = self.child(place, &format!("/{keyword}/{i}"));
+            folded = Some(combine(folded, member, op));
+        }
+        folded
+    }
+
     /// Steps 3–6 of §7.1: `$ref` and `allOf`, unions of `anyOf` and `oneOf`,
     /// `if`/`then`/`else`, `unevaluated*`. The in-place applicators are
     /// intersected with each other first, in the precedence order of
@@ -188,35 +208,9 @@ impl Inferrer<'_> {
         for applicator in IN_PLACE {
             let part = match applicator {
                 InPlace::Ref => self.reference(place, map),
-                InPlace::AllOf => match map.get("allOf") {
-                    Some(Value::Array(members)) => {
-                        let mut all: Option<Box<Shape>> = None;
-                        for i in 0..members.len() {
-                            let member = self.child(place, &format!("/allOf/{i}"));
-                            all = Some(combine(all, member, intersect_boxed));
-                        }
-                        all
-                    }
-                    _ => None,
-                },
-                InPlace::AnyOf | InPlace::OneOf => {
-                    let keyword = if applicator == InPlace::AnyOf {
-                        "anyOf"
-                    } else {
-                        "oneOf"
-                    };
-                    match map.get(keyword) {
-                        Some(Value::Array(members)) => {
-                            let mut united: Option<Box<Shape>> = None;
-                            for i in 0..members.len() {
-                                let member = self.child(place, &format!("/{keyword}/{i}"));
-                                united = Some(combine(united, member, union_boxed));
-                            }
-                            united
-                        }
-                        _ => None,
-                    }
-                }
+                InPlace::AllOf => self.members(place, map, "allOf", intersect_boxed),
+                InPlace::AnyOf => self.members(place, map, "anyOf", union_boxed),
+                InPlace::OneOf => self.members(place, map, "oneOf", union_boxed),
                 InPlace::IfThenElse => {
                     if map.contains_key("if")
                         && map.get("then").is_some_and(keywords::is_schema)
