@@ -6,6 +6,7 @@
 //! C4). Loading never stops at a mistake: it reports it and goes on.
 
 pub mod fetch;
+pub mod locate;
 mod lower;
 mod scalar;
 mod structure;
@@ -219,7 +220,7 @@ fn wrong_kind(
 }
 
 /// A C1a diagnostic for a YAML problem at `range` of a resource's text.
-fn yaml_error(
+pub fn yaml_error(
     url: &Url,
     text: &str,
     line_index: &LineIndex,

@@ -23,6 +23,7 @@
 
 pub mod big;
 pub mod corpus;
+pub mod fixture;
 
 use std::fmt;
 use std::fs;

@@ -1,0 +1,56 @@
+//! The editor's view of a workspace of catalogs, as plain data: what the
+//! language server (`lsp`) asks and answers in editor terms (files, byte
+//! ranges, targets), never in protocol types.
+//!
+//! Table of contents:
+//! * [`host`]: [`AnalysisHost`] owns the inputs (open documents over the
+//!   disk, settings, the workspace's catalog files) and bumps a revision on
+//!   every change; [`build`] compiles every root catalog of a revision's
+//!   [`Inputs`] into an [`Analysis`], an immutable snapshot that requests
+//!   read on any thread.
+//! * [`files`]: the text of every file: editor buffers over a cache of the
+//!   disk, read through `load`'s `Fetch`.
+//! * [`workspace`]: which catalog files are roots (imported by no other).
+//! * [`diagnostics`]: every build diagnostic resolved to a file and range,
+//!   grouped per file (the same resolution `flowctl lint` prints).
+//!
+//! Positions are byte offsets into a file's text (`text::TextRange`); the
+//! `lsp` crate converts them to the client's encoding.
+
+pub mod diagnostics;
+pub mod files;
+pub mod host;
+pub mod workspace;
+
+#[cfg(test)]
+pub(crate) mod fixture;
+
+pub use host::{Analysis, AnalysisHost, Cancellation, Cancelled, Config, Inputs, RootBuild, build};
+
+use text::TextRange;
+use url::Url;
+
+/// A position in a file: a byte offset into its text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FilePosition {
+    pub file: Url,
+    pub offset: u32,
+}
+
+/// A range of a file's text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileRange {
+    pub file: Url,
+    pub range: TextRange,
+}
+
+/// Something to jump to: a definition, a reference, a symbol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NavigationTarget {
+    pub file: Url,
+    /// The whole of the thing (a collection's mapping).
+    pub full_range: TextRange,
+    /// The part to select (its name).
+    pub focus_range: TextRange,
+    pub name: String,
+}
