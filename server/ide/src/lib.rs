@@ -54,3 +54,17 @@ pub struct NavigationTarget {
     pub focus_range: TextRange,
     pub name: String,
 }
+
+/// A replacement of a range of a file's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextEdit {
+    pub range: TextRange,
+    pub new_text: String,
+}
+
+/// Edits over several files (a rename, a code action's fix). Each file's
+/// edits do not overlap.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceChange {
+    pub edits: std::collections::BTreeMap<Url, Vec<TextEdit>>,
+}
