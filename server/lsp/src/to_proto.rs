@@ -42,10 +42,6 @@ pub fn location(analysis: &Analysis, place: &FileRange, encoding: Encoding) -> L
     Location::new(uri(&place.file), range)
 }
 
-/// Where each check is explained: the README's table of checks, one anchor
-/// per code.
-pub const CHECKS_DOCUMENTATION: &str = "https://github.com/estuary/flowctl/blob/main/README.md";
-
 /// What the client can show of a diagnostic.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DiagnosticSupport {

@@ -119,3 +119,55 @@ pub fn summary(code: &str) -> Option<&'static str> {
         .find(|(known, _)| *known == code)
         .map(|(_, summary)| *summary)
 }
+
+/// The page that explains every code (`docs/checks.md`, generated from
+/// [`CODES`]): editors link each diagnostic to its anchor.
+pub const DOCUMENTATION: &str = "https://github.com/estuary/flowctl/blob/main/docs/checks.md";
+
+/// The link to the explanation of `code` (its anchor in [`DOCUMENTATION`]).
+pub fn documentation_url(code: &str) -> String {
+    format!("{DOCUMENTATION}#{}", code.to_lowercase())
+}
+
+/// The text of `docs/checks.md`: a section per code, whose heading is the
+/// anchor editors link to.
+pub fn checks_markdown() -> String {
+    let mut text = String::from(
+        "# Checks\n\n\
+         <!-- Generated from server/model/src/codes.rs by `UPDATE_DOCS=1 cargo test -p model`; do not edit. -->\n\n\
+         Every diagnostic `flowctl build`, `flowctl lint` and the language server report has one of these\n\
+         codes. `C` codes are the checks of the catalog specification (catalog.md §12); `W` codes are\n\
+         warnings of ours. Each heading is the anchor an editor's diagnostic links to.\n",
+    );
+    for (code, summary) in CODES {
+        text.push_str(&format!("\n## {code}\n\n{code}: {summary}.\n"));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_checks_page_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/checks.md");
+        let expected = checks_markdown();
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &expected).unwrap();
+        }
+        let actual = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            actual == expected,
+            "docs/checks.md is stale: run `UPDATE_DOCS=1 cargo test -p model`"
+        );
+    }
+
+    #[test]
+    fn links_point_at_the_code_heading() {
+        assert!(documentation_url("C8a").ends_with("checks.md#c8a"));
+        // GitHub's anchor of a heading is its text in lower case.
+        assert!(checks_markdown().contains("\n## C8a\n"));
+    }
+}
