@@ -87,11 +87,7 @@ pub fn diagnostic(
         None
     };
     let tags = matches!(item.code, "C20" | "C21").then(|| vec![DiagnosticTag::UNNECESSARY]);
-    let href = Uri::from_str(&format!(
-        "{CHECKS_DOCUMENTATION}#{}",
-        item.code.to_lowercase()
-    ))
-    .ok();
+    let href = Uri::from_str(&model::codes::documentation_url(item.code)).ok();
     lsp_types::Diagnostic {
         range: range(text, line_index, item.range, encoding),
         severity: Some(severity),
