@@ -102,6 +102,8 @@ pub fn run(connection: Connection, options: Options) -> Result<bool, String> {
     // (`initialize_finish` consumed the `initialized` notification.)
     server.register_watchers();
     server.rescan();
+    // The workspace's diagnostics come before the first edit.
+    server.start_build();
     server.main_loop(&connection.receiver, &task_receiver)
 }
 

@@ -37,26 +37,24 @@ fn library() -> TestServer {
         .start()
 }
 
-/// Opens `path` and claims the first build's publishes (one per file).
+/// Checks the first build's publishes (every file, clean, no version),
+/// then opens `path`, whose publish now has a version.
 fn open_library(server: &mut TestServer, path: &str) {
-    server.open(path);
-    let published = server.await_publishes(&["flow.yaml", "books.flow.yaml", "loans.flow.yaml"]);
-    for (file, publish) in &published {
+    let mut files: Vec<&String> = server.initial.keys().collect();
+    files.sort();
+    assert_eq!(files, ["books.flow.yaml", "flow.yaml", "loans.flow.yaml"]);
+    for (file, publish) in &server.initial {
         assert!(
             publish.diagnostics.is_empty(),
             "{file}: {:?}",
             publish.diagnostics
         );
+        assert_eq!(publish.version, None);
     }
-    assert_eq!(
-        published[path].version,
-        Some(1),
-        "the open document's version"
-    );
-    assert_eq!(
-        published["loans.flow.yaml"].version.is_some(),
-        path == "loans.flow.yaml"
-    );
+    server.open(path);
+    let published = server.await_publish(path);
+    assert!(published.diagnostics.is_empty());
+    assert_eq!(published.version, Some(1), "the open document's version");
 }
 
 #[test]
@@ -193,19 +191,19 @@ fn a_deleted_file_is_cleared_when_the_watcher_says_so() {
             "loans.flow.yaml",
             &LOANS.replace("library/books\n", "library/bookz\n"),
         )
-        .capabilities(
-            json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}),
-        )
+        .dynamic_registration()
         .start();
-    let registration = server.await_server_request("client/registerCapability");
+    let registration = server
+        .registration
+        .clone()
+        .expect("the server registers watchers");
     assert_eq!(
-        registration.params["registrations"][0]["method"],
+        registration["registrations"][0]["method"],
         "workspace/didChangeWatchedFiles"
     );
-    server.respond(registration.id, Value::Null);
+    assert_eq!(codes(&server.initial["loans.flow.yaml"]), ["C12"]);
     server.open("flow.yaml");
-    let published = server.await_publishes(&["flow.yaml", "books.flow.yaml", "loans.flow.yaml"]);
-    assert_eq!(codes(&published["loans.flow.yaml"]), ["C12"]);
+    assert_eq!(server.await_publish("flow.yaml").version, Some(1));
     // The file is deleted on disk and removed from the root's imports.
     server.remove("loans.flow.yaml");
     let uri = server.url("loans.flow.yaml").to_string();
@@ -253,9 +251,9 @@ fn utf16_and_utf8_sessions_place_ranges_after_emoji_cjk_and_crlf() {
             .capabilities(json!({"general": {"positionEncodings": [encoding]}}))
             .start();
         server.open("loans.flow.yaml");
-        let published =
-            server.await_publishes(&["flow.yaml", "books.flow.yaml", "loans.flow.yaml"]);
-        let diagnostic = &published["loans.flow.yaml"].diagnostics[0];
+        let published = server.await_publish("loans.flow.yaml");
+        assert_eq!(published.version, Some(1));
+        let diagnostic = &published.diagnostics[0];
         assert_eq!(
             (
                 diagnostic.range.start.line,
@@ -316,7 +314,7 @@ fn a_panicking_handler_answers_internal_error_and_the_server_goes_on() {
     let status = server.request("flowctl/status", Value::Null).unwrap();
     assert_eq!(status["roots"].as_array().unwrap().len(), 1);
     server.open("books.flow.yaml");
-    server.await_publishes(&["flow.yaml", "books.flow.yaml", "loans.flow.yaml"]);
+    assert_eq!(server.await_publish("books.flow.yaml").version, Some(1));
 }
 
 #[test]
@@ -342,9 +340,8 @@ fn settings_from_initialization_options_and_configuration_changes() {
         .file("flow.yaml", "collections:\n  a/b:\n    schema: https://schemas.example.test/b.json\n    key: [/id]\n")
         .initialization_options(json!({"flowctl": {"offline": true}}))
         .start();
-    server.open("flow.yaml");
-    let publish = server.await_publish("flow.yaml");
-    assert_eq!(codes(&publish), ["C2"]);
+    let publish = &server.initial["flow.yaml"];
+    assert_eq!(codes(publish), ["C2"]);
     assert!(
         publish.diagnostics[0].message.contains("offline"),
         "{}",
@@ -374,13 +371,7 @@ fn settings_from_initialization_options_and_configuration_changes() {
 fn an_open_yaml_file_outside_every_catalog_gets_its_syntax_errors() {
     let mut server = library();
     server.open_with("notes.yaml", "a: [1, 2\n");
-    let published = server.await_publishes(&[
-        "flow.yaml",
-        "books.flow.yaml",
-        "loans.flow.yaml",
-        "notes.yaml",
-    ]);
-    assert_eq!(codes(&published["notes.yaml"]), ["C1a"]);
+    assert_eq!(codes(&server.await_publish("notes.yaml")), ["C1a"]);
     // Closing it clears it: it leaves the analysis.
     server.close("notes.yaml");
     assert!(server.await_publish("notes.yaml").diagnostics.is_empty());

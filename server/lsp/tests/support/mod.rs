@@ -23,6 +23,7 @@ pub struct Builder {
     files: Vec<(String, String)>,
     capabilities: Value,
     initialization_options: Option<Value>,
+    dynamic_registration: bool,
 }
 
 impl Builder {
@@ -37,6 +38,15 @@ impl Builder {
     pub fn capabilities(mut self, capabilities: Value) -> Builder {
         merge(&mut self.capabilities, capabilities);
         self
+    }
+
+    /// The client registers file watchers dynamically (the server asks at
+    /// start; `TestServer::registration` holds what it asked).
+    pub fn dynamic_registration(mut self) -> Builder {
+        self.dynamic_registration = true;
+        self.capabilities(
+            json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}),
+        )
     }
 
     pub fn initialization_options(mut self, options: Value) -> Builder {
@@ -75,6 +85,8 @@ impl Builder {
             texts: HashMap::new(),
             shut_down: false,
             capabilities_seen: None,
+            initial: HashMap::new(),
+            registration: None,
         };
         let root_uri = Url::from_directory_path(&test.root).unwrap().to_string();
         let id = test.send_request(
@@ -90,6 +102,32 @@ impl Builder {
         let result = test.await_response(&id).expect("initialize succeeds");
         test.capabilities_seen = Some(result);
         test.notify("initialized", json!({}));
+        if self.dynamic_registration {
+            let registration = test.await_server_request("client/registerCapability");
+            test.registration = Some(registration.params.clone());
+            test.respond(registration.id, Value::Null);
+        }
+        // The first build publishes every file of the workspace's catalogs;
+        // `flowctl/status` is answered after it, so they all came before.
+        let id = test.send_request("flowctl/status", Value::Null);
+        test.await_response(&id).expect("status succeeds");
+        let prefix = Url::from_directory_path(&test.root).unwrap().to_string();
+        for message in std::mem::take(&mut test.unclaimed) {
+            match message {
+                Message::Notification(n) if n.method == "textDocument/publishDiagnostics" => {
+                    let publish: PublishDiagnosticsParams =
+                        serde_json::from_value(n.params).unwrap();
+                    let path = publish
+                        .uri
+                        .as_str()
+                        .strip_prefix(&prefix)
+                        .unwrap_or(publish.uri.as_str())
+                        .to_string();
+                    test.initial.insert(path, publish);
+                }
+                other => test.unclaimed.push_back(other),
+            }
+        }
         test
     }
 }
@@ -116,6 +154,11 @@ pub struct TestServer {
     texts: HashMap<Url, String>,
     shut_down: bool,
     capabilities_seen: Option<Value>,
+    /// The first build's publishes, by path relative to the workspace root
+    /// (URI for files outside it).
+    pub initial: HashMap<String, PublishDiagnosticsParams>,
+    /// The file watcher registration the server asked for, if any.
+    pub registration: Option<Value>,
 }
 
 #[allow(dead_code)] // Each test file uses a part.
@@ -128,6 +171,7 @@ impl TestServer {
                 "general": {"positionEncodings": ["utf-16"]},
             }),
             initialization_options: None,
+            dynamic_registration: false,
         }
     }
 
