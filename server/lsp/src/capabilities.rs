@@ -21,6 +21,8 @@ pub struct Negotiated {
     pub diagnostics: DiagnosticSupport,
     /// The client registers file watchers when asked.
     pub dynamic_watchers: bool,
+    /// The client expands snippets in completions.
+    pub snippets: bool,
 }
 
 pub fn negotiate(params: &InitializeParams) -> Negotiated {
@@ -42,7 +44,15 @@ pub fn negotiate(params: &InitializeParams) -> Negotiated {
         .and_then(|workspace| workspace.did_change_watched_files.as_ref())
         .and_then(|watched| watched.dynamic_registration)
         .unwrap_or(false);
+    let snippets = capabilities
+        .text_document
+        .as_ref()
+        .and_then(|text| text.completion.as_ref())
+        .and_then(|completion| completion.completion_item.as_ref())
+        .and_then(|item| item.snippet_support)
+        .unwrap_or(false);
     Negotiated {
+        snippets,
         encoding: if utf8 {
             Encoding::Utf8
         } else {

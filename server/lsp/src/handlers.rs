@@ -21,6 +21,8 @@ pub struct Snapshot {
     pub analysis: Analysis,
     pub encoding: Encoding,
     pub support: DiagnosticSupport,
+    /// The client expands snippets in completions.
+    pub snippets: bool,
     pub test_requests: bool,
 }
 

@@ -300,6 +300,7 @@ impl Server {
             analysis,
             encoding: self.negotiated.encoding,
             support: self.negotiated.diagnostics,
+            snippets: self.negotiated.snippets,
             test_requests: self.options.test_requests,
         };
         let sender = self.task_sender.clone();
