@@ -1,0 +1,1 @@
+//! Go to definition, find references and rename (placeholder).
