@@ -41,11 +41,6 @@ impl CursorPath {
             .map(|step| step.token.as_str())
             .collect()
     }
-
-    /// The JSON pointer of the deepest node.
-    pub fn pointer(&self) -> String {
-        pointer_of(self.tokens())
-    }
 }
 
 /// Joins unescaped tokens into a JSON pointer.
@@ -130,28 +125,6 @@ pub(crate) fn entry_range(tree: &Tree, key: NodeId, value: NodeId) -> TextRange 
     TextRange::new(key.start.min(value.start), key.end.max(value.end))
 }
 
-/// The range of a step's node with its key, if it has one.
-pub(crate) fn step_range(tree: &Tree, step: &Step) -> TextRange {
-    match step.key {
-        Some(key) => entry_range(tree, key, step.node),
-        None => tree.node(step.node).range,
-    }
-}
-
-/// A scalar's range without its quotes: the text an editor selects to
-/// rename it.
-pub(crate) fn unquoted_range(tree: &Tree, node: NodeId) -> TextRange {
-    let range = tree.node(node).range;
-    match tree.scalar(node).map(|scalar| scalar.style) {
-        Some(syntax::ScalarStyle::SingleQuoted | syntax::ScalarStyle::DoubleQuoted)
-            if range.len() >= 2 =>
-        {
-            TextRange::new(range.start + 1, range.end - 1)
-        }
-        _ => range,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,26 +134,23 @@ mod tests {
         let text = "a:\n  b: [x, 'y']\n  c: { d: 1 } \n";
         let tree = syntax::parse(text).tree;
         let path = path_at(&tree, text.find("'y'").unwrap() as u32 + 1);
-        assert_eq!(path.pointer(), "/a/b/1");
+        assert_eq!(path.tokens(), ["a", "b", "1"]);
         assert!(!path.on_key);
-        let node = path.node().unwrap();
-        let range = unquoted_range(&tree, node);
-        assert_eq!(&text[range.start as usize..range.end as usize], "y");
 
         let path = path_at(&tree, text.find("b:").unwrap() as u32);
-        assert_eq!(path.pointer(), "/a/b");
+        assert_eq!(path.tokens(), ["a", "b"]);
         assert!(path.on_key);
 
         // A flow mapping inside another may end after the spaces following
         // its `}`; trimmed, it ends at the brace.
         let d = path_at(&tree, text.find("d:").unwrap() as u32 + 4);
-        assert_eq!(d.pointer(), "/a/c/d");
+        assert_eq!(d.tokens(), ["a", "c", "d"]);
         let c = &d.steps[2];
         let range = trimmed(text, tree.node(c.node).range);
         assert_eq!(&text[range.start as usize..range.end as usize], "{ d: 1 }");
 
         // Past the end and in an empty tree: no panic, the root or nothing.
-        assert_eq!(path_at(&tree, 10_000).pointer(), "");
+        assert_eq!(path_at(&tree, 10_000).tokens(), Vec::<&str>::new());
         assert!(path_at(&syntax::parse("").tree, 3).steps.is_empty());
     }
 }
