@@ -158,14 +158,10 @@ pub fn rename(
             continue;
         };
         let new_text = scalar_text(view.text, place.range, new_name);
-        change
-            .edits
-            .entry(place.file)
-            .or_default()
-            .push(TextEdit {
-                range: place.range,
-                new_text,
-            });
+        change.edits.entry(place.file).or_default().push(TextEdit {
+            range: place.range,
+            new_text,
+        });
     }
     Ok(change)
 }
@@ -240,7 +236,15 @@ fn subject(loaded: &Loaded, view: &FileView<'_>, path: &CursorPath) -> Option<Su
             Some(name_here(name, tree.node(key).range))
         }
         ["collections", _, "name"]
-        | ["collections", _, "derivation", "transform", _, "source", "name"]
+        | [
+            "collections",
+            _,
+            "derivation",
+            "transform",
+            _,
+            "source",
+            "name",
+        ]
         | ["collections", _, "derivation", "transform", _, "source"]
         | ["tests", _, _, "ingest" | "verify", "collection"] => {
             Some(name_here(scalar?, tree.node(node).range))
@@ -248,9 +252,15 @@ fn subject(loaded: &Loaded, view: &FileView<'_>, path: &CursorPath) -> Option<Su
         ["import", _] => Some(Subject::File(file.join(scalar?).ok()?)),
         ["collections", _, "schema"]
         | ["collections", _, "derivation", "register", "schema"]
-        | ["collections", _, "derivation", "transform", _, "source", "schema"] => {
-            Some(Subject::Schema(file.join(scalar?).ok()?))
-        }
+        | [
+            "collections",
+            _,
+            "derivation",
+            "transform",
+            _,
+            "source",
+            "schema",
+        ] => Some(Subject::Schema(file.join(scalar?).ok()?)),
         ["collections", c, "key", _]
         | ["collections", c, "projections", _]
         | ["collections", c, "projections", _, "location"] => Some(Subject::Pointer {
@@ -264,15 +274,29 @@ fn subject(loaded: &Loaded, view: &FileView<'_>, path: &CursorPath) -> Option<Su
                 pointer: scalar?.to_string(),
             })
         }
-        ["collections", c, "derivation", "transform", t, "source", "partitions", "include" | "exclude", field]
-            if path.on_key =>
-        {
+        [
+            "collections",
+            c,
+            "derivation",
+            "transform",
+            t,
+            "source",
+            "partitions",
+            "include" | "exclude",
+            field,
+        ] if path.on_key => {
             let (schema, source) = source_of(loaded, collection_at(loaded, file, c)?, t)?;
             partition_subject(source?, schema, field)
         }
-        ["tests", test, step, "verify", "partitions", "include" | "exclude", field]
-            if path.on_key =>
-        {
+        [
+            "tests",
+            test,
+            step,
+            "verify",
+            "partitions",
+            "include" | "exclude",
+            field,
+        ] if path.on_key => {
             let test = loaded
                 .catalog
                 .tests
@@ -362,7 +386,9 @@ fn alias_target(view: &FileView<'_>, path: &CursorPath) -> Option<NavigationTarg
         return None;
     };
     let alias = view.tree.node(node).range;
-    let name = view.text.get(alias.start as usize + 1..alias.end as usize)?;
+    let name = view
+        .text
+        .get(alias.start as usize + 1..alias.end as usize)?;
     let full = trimmed(view.text, view.tree.node(target).range);
     // The anchor is written just before the node, or starts its range.
     let anchor = format!("&{name}");
@@ -425,7 +451,10 @@ fn unquoted(text: &str, range: TextRange) -> TextRange {
     let bytes = text.as_bytes();
     let (first, last) = (
         bytes.get(range.start as usize),
-        range.end.checked_sub(1).and_then(|end| bytes.get(end as usize)),
+        range
+            .end
+            .checked_sub(1)
+            .and_then(|end| bytes.get(end as usize)),
     );
     match (first, last) {
         (Some(q @ (b'"' | b'\'')), Some(l)) if q == l && range.len() >= 2 => {

@@ -48,7 +48,11 @@ pub fn folding_ranges(analysis: &Analysis, file: &Url) -> Vec<Fold> {
                     true
                 }
                 NodeKind::Sequence(items) => {
-                    work.extend(items.iter().map(|item| (*item, Some(tree.node(*item).range))));
+                    work.extend(
+                        items
+                            .iter()
+                            .map(|item| (*item, Some(tree.node(*item).range))),
+                    );
                     true
                 }
                 NodeKind::Scalar(scalar) if scalar.style.is_block() => {
@@ -73,10 +77,14 @@ pub fn folding_ranges(analysis: &Analysis, file: &Url) -> Vec<Fold> {
         })
         .collect();
     block_scalars.sort();
-    folds.extend(comment_runs(text, &block_scalars).into_iter().map(|range| Fold {
-        range,
-        kind: FoldKind::Comment,
-    }));
+    folds.extend(
+        comment_runs(text, &block_scalars)
+            .into_iter()
+            .map(|range| Fold {
+                range,
+                kind: FoldKind::Comment,
+            }),
+    );
     // One fold per start line: the longest.
     folds.sort_by_key(|fold| (line_of(fold.range.start), std::cmp::Reverse(fold.range.end)));
     folds.dedup_by_key(|fold| line_of(fold.range.start));
@@ -190,7 +198,7 @@ mod tests {
     use super::*;
     use crate::fixture::{analysis, url};
 
-    fn texts<'t>(text: &'t str, ranges: impl IntoIterator<Item = TextRange>) -> Vec<&'t str> {
+    fn texts(text: &str, ranges: impl IntoIterator<Item = TextRange>) -> Vec<&str> {
         ranges
             .into_iter()
             .map(|range| &text[range.start as usize..range.end as usize])
@@ -242,7 +250,10 @@ collections:
         assert_eq!(
             summary,
             [
-                (FoldKind::Comment, "# Weather stations and their readings.".to_string()),
+                (
+                    FoldKind::Comment,
+                    "# Weather stations and their readings.".to_string()
+                ),
                 (FoldKind::Region, "collections:".to_string()),
                 (FoldKind::Region, "weather/readings:".to_string()),
                 (FoldKind::Region, "schema:".to_string()),
@@ -265,9 +276,7 @@ collections:
 
     #[test]
     fn folds_a_loose_file_and_broken_yaml() {
-        let (analysis, _) = analysis(
-            "#- /notes.yaml\nlist:\n  - a\n  - b\nbroken: [\n  c,\n",
-        );
+        let (analysis, _) = analysis("#- /notes.yaml\nlist:\n  - a\n  - b\nbroken: [\n  c,\n");
         let file = url("/notes.yaml");
         let text = analysis.file(&file).unwrap().text.to_string();
         let folds = folding_ranges(&analysis, &file);
@@ -324,7 +333,10 @@ collections:
             ["bb", "bb: [1, 2]", "a:\n  bb: [1, 2]", text.as_str()]
         );
         // Past the end: the end of the text, which is in the root mapping.
-        assert_eq!(ranges[1].last(), Some(&TextRange::new(0, text.len() as u32)));
+        assert_eq!(
+            ranges[1].last(),
+            Some(&TextRange::new(0, text.len() as u32))
+        );
         assert_eq!(
             selection_ranges(&analysis, &url("/absent.yaml"), &[4]),
             [[TextRange::empty(4)]]

@@ -76,7 +76,12 @@ pub fn workspace_symbols(analysis: &Analysis, query: &str, limit: usize) -> Vec<
         }
     }
     found.sort_by(|a, b| {
-        (a.0, &a.2.name, &a.1, a.2.full_range.start).cmp(&(b.0, &b.2.name, &b.1, b.2.full_range.start))
+        (a.0, &a.2.name, &a.1, a.2.full_range.start).cmp(&(
+            b.0,
+            &b.2.name,
+            &b.1,
+            b.2.full_range.start,
+        ))
     });
     found
         .into_iter()
@@ -203,7 +208,13 @@ fn named_children(
     out
 }
 
-fn collection(tree: &Tree, name: String, full: TextRange, focus: TextRange, spec: NodeId) -> Symbol {
+fn collection(
+    tree: &Tree,
+    name: String,
+    full: TextRange,
+    focus: TextRange,
+    spec: NodeId,
+) -> Symbol {
     let field = |key: &str| {
         tree.entries(spec)
             .iter()
@@ -224,7 +235,11 @@ fn collection(tree: &Tree, name: String, full: TextRange, focus: TextRange, spec
         return symbol;
     };
     symbol.kind = SymbolKind::Derivation;
-    for entry in tree.entries(derivation).iter().filter(|e| e.merged_via.is_none()) {
+    for entry in tree
+        .entries(derivation)
+        .iter()
+        .filter(|e| e.merged_via.is_none())
+    {
         let range = entry_range(tree, entry.key, entry.value);
         match tree.key_text(entry) {
             "register" => symbol.children.push(leaf(
@@ -236,16 +251,15 @@ fn collection(tree: &Tree, name: String, full: TextRange, focus: TextRange, spec
             "transform" => {
                 for (name, full, focus, spec) in named_children(tree, entry.value, "") {
                     let mut transform = leaf(name, SymbolKind::Transform, full, focus);
-                    transform.detail = source_name(tree, spec).map(|source| format!("from {source}"));
+                    transform.detail =
+                        source_name(tree, spec).map(|source| format!("from {source}"));
                     symbol.children.push(transform);
                 }
             }
             _ => {}
         }
     }
-    symbol
-        .children
-        .sort_by_key(|child| child.full_range.start);
+    symbol.children.sort_by_key(|child| child.full_range.start);
     symbol
 }
 
@@ -259,7 +273,10 @@ fn source_name(tree: &Tree, transform: NodeId) -> Option<&str> {
     if let Some(scalar) = tree.scalar(source) {
         return Some(&scalar.text);
     }
-    let name = tree.entries(source).iter().find(|e| tree.key_text(e) == "name")?;
+    let name = tree
+        .entries(source)
+        .iter()
+        .find(|e| tree.key_text(e) == "name")?;
     tree.scalar(name.value).map(|s| s.text.as_str())
 }
 
@@ -299,7 +316,11 @@ fn schema_symbols(tree: &Tree, map: NodeId, kind: SymbolKind, depth: usize) -> V
             entry_range(tree, entry.key, entry.value),
             tree.node(entry.key).range,
         );
-        for inner in tree.entries(entry.value).iter().filter(|e| e.merged_via.is_none()) {
+        for inner in tree
+            .entries(entry.value)
+            .iter()
+            .filter(|e| e.merged_via.is_none())
+        {
             if let Some(kind) = schema_map_kind(tree.key_text(inner)) {
                 symbol
                     .children
@@ -424,7 +445,9 @@ MaterializationTarget warehouse (postgres) [warehouse]
         );
         assert!(document_symbols(&analysis, &url("/absent.yaml")).is_empty());
 
-        let (analysis, _) = crate::fixture::analysis("#- /notes.flow.yaml\ncollections:\n  a/b: { key: [/x] }\n  c/d: [\n");
+        let (analysis, _) = crate::fixture::analysis(
+            "#- /notes.flow.yaml\ncollections:\n  a/b: { key: [/x] }\n  c/d: [\n",
+        );
         let names: Vec<String> = document_symbols(&analysis, &url("/notes.flow.yaml"))
             .into_iter()
             .map(|s| s.name)
@@ -452,7 +475,10 @@ MaterializationTarget warehouse (postgres) [warehouse]
             found("wrd", 10),
             [
                 ("/fixture/flow.yaml".into(), "weather/daily".into()),
-                ("/fixture/stations.flow.yaml".into(), "weather/readings".into()),
+                (
+                    "/fixture/stations.flow.yaml".into(),
+                    "weather/readings".into()
+                ),
                 ("/fixture/flow.yaml".into(), "weather/test-daily".into()),
             ]
         );

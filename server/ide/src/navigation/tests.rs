@@ -98,7 +98,11 @@ fn targets(analysis: &Analysis, position: &FilePosition) -> Vec<String> {
                     && target.focus_range.end <= target.full_range.end,
                 "the full range holds the focus"
             );
-            let file = target.file.path().trim_start_matches("/fixture/").to_string();
+            let file = target
+                .file
+                .path()
+                .trim_start_matches("/fixture/")
+                .to_string();
             format!("{file}: {focus} | {}", full.lines().next().unwrap_or(""))
         })
         .collect()
@@ -165,11 +169,12 @@ fn pointers_go_to_the_schema_that_describes_them() {
         targets(&analysis, &position),
         ["daily.schema.yaml: day | day: { type: string }"]
     );
-    // Through a `$ref` to an `$anchor`: the sub-schema that describes it.
+    // A property declared by a `$ref`: the property that declares it.
     let (analysis, position) = at("/flow.yaml", "/station,", 0);
-    let found = targets(&analysis, &position);
-    assert_eq!(found.len(), 1);
-    assert!(found[0].starts_with("daily.schema.yaml: station | "), "{found:?}");
+    assert_eq!(
+        targets(&analysis, &position),
+        ["daily.schema.yaml: station | station: { $ref: \"#Station\" }"]
+    );
     // A shuffle pointer reads the source collection's schema.
     let (analysis, position) = at("/flow.yaml", "/station]", 0);
     assert_eq!(
@@ -178,21 +183,22 @@ fn pointers_go_to_the_schema_that_describes_them() {
     );
     // A partition field stands for its projection's location.
     let (analysis, position) = at("/flow.yaml", "region: [north]", 0);
-    let found = targets(&analysis, &position);
-    assert_eq!(found.len(), 1);
-    assert!(found[0].starts_with("stations.flow.yaml: region | region: "), "{found:?}");
+    assert_eq!(
+        targets(&analysis, &position),
+        ["stations.flow.yaml: region | region: { $ref: \"#/$defs/region\" }"]
+    );
     // A projection's location.
     let (analysis, position) = at("/stations.flow.yaml", "/region,", 0);
-    let found = targets(&analysis, &position);
-    assert_eq!(found.len(), 1);
-    assert!(found[0].starts_with("stations.flow.yaml: region | region: "), "{found:?}");
+    assert_eq!(
+        targets(&analysis, &position),
+        ["stations.flow.yaml: region | region: { $ref: \"#/$defs/region\" }"]
+    );
 }
 
 #[test]
 fn aliases_go_to_their_anchor_even_in_loose_files() {
-    let (analysis, cursor) = analysis(
-        "#- /notes.yaml\nbase: &base { region: north }\nother: *ba$0se\n",
-    );
+    let (analysis, cursor) =
+        analysis("#- /notes.yaml\nbase: &base { region: north }\nother: *ba$0se\n");
     let cursor = cursor.unwrap();
     assert_eq!(
         targets(&analysis, &cursor),
@@ -285,7 +291,10 @@ fn rename_a_collection_everywhere() {
     let (analysis, position) = at("/flow.yaml", "readings, documents", 0);
     let (range, name) = prepare_rename(&analysis, &position).unwrap();
     assert_eq!(name, "weather/readings");
-    assert_eq!(text_of(&analysis, &range.file, range.range), "weather/readings");
+    assert_eq!(
+        text_of(&analysis, &range.file, range.range),
+        "weather/readings"
+    );
     let change = rename(&analysis, &position, "weather/observations").unwrap();
     assert_eq!(change.edits.len(), 2);
     let renamed = apply(&analysis, &change);
@@ -305,11 +314,17 @@ fn rename_a_collection_everywhere() {
     // A quoted name keeps its quotes; a name YAML would read as a number is quoted.
     let (analysis, position) = at("/flow.yaml", "daily\", documents", 0);
     let (range, _) = prepare_rename(&analysis, &position).unwrap();
-    assert_eq!(text_of(&analysis, &range.file, range.range), "weather/daily");
+    assert_eq!(
+        text_of(&analysis, &range.file, range.range),
+        "weather/daily"
+    );
     let change = rename(&analysis, &position, "1.5").unwrap();
     let renamed = apply(&analysis, &change);
     assert!(renamed.contains("  \"1.5\":\n"), "{renamed}");
-    assert!(renamed.contains("collection: \"1.5\", documents"), "{renamed}");
+    assert!(
+        renamed.contains("collection: \"1.5\", documents"),
+        "{renamed}"
+    );
 }
 
 #[test]
@@ -334,5 +349,59 @@ fn rename_refuses_invalid_and_taken_names() {
     assert_eq!(
         prepare_rename(&analysis, &position).unwrap_err(),
         "only collection names can be renamed, and there is none under the cursor"
+    );
+}
+
+#[test]
+fn refs_through_ids_and_relative_files() {
+    let (analysis, cursor) = crate::fixture::analysis(
+        r##"
+#- /flow.yaml
+collections:
+  weather/places:
+    schema: schemas/reading.schema.yaml
+    key: [/at/lat]
+#- /schemas/reading.schema.yaml
+type: object
+properties:
+  where: { $ref: "place.json#/properties/l$0at" }
+  kind: { $ref: "common.schema.yaml#/$defs/kind" }
+  at: { $ref: place.json }
+$defs:
+  place:
+    $id: place.json
+    type: object
+    properties:
+      lat: { type: number }
+#- /schemas/common.schema.yaml
+$defs:
+  kind: { type: string }
+"##,
+    );
+    let cursor = cursor.unwrap();
+    assert_eq!(
+        targets(&analysis, &cursor),
+        ["schemas/reading.schema.yaml: lat | lat: { type: number }"]
+    );
+    let file = url("/schemas/reading.schema.yaml");
+    let text = analysis.file(&file).unwrap().text.to_string();
+    let position = FilePosition {
+        offset: text.find("common.schema").unwrap() as u32,
+        file,
+    };
+    assert_eq!(
+        targets(&analysis, &position),
+        ["schemas/common.schema.yaml: kind | kind: { type: string }"]
+    );
+    // A key pointer through that `$ref`.
+    let file = url("/flow.yaml");
+    let text = analysis.file(&file).unwrap().text.to_string();
+    let position = FilePosition {
+        offset: text.find("/at/lat").unwrap() as u32 + 5,
+        file,
+    };
+    assert_eq!(
+        targets(&analysis, &position),
+        ["schemas/reading.schema.yaml: lat | lat: { type: number }"]
     );
 }
