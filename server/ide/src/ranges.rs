@@ -85,10 +85,17 @@ pub fn folding_ranges(analysis: &Analysis, file: &Url) -> Vec<Fold> {
                 kind: FoldKind::Comment,
             }),
     );
-    // One fold per start line: the longest.
-    folds.sort_by_key(|fold| (line_of(fold.range.start), std::cmp::Reverse(fold.range.end)));
-    folds.dedup_by_key(|fold| line_of(fold.range.start));
-    folds
+    // One fold per start line: the longest (each line computed once).
+    let mut by_line: Vec<(u32, std::cmp::Reverse<u32>, Fold)> = folds
+        .into_iter()
+        .map(|fold| {
+            let line = line_of(fold.range.start);
+            (line, std::cmp::Reverse(fold.range.end), fold)
+        })
+        .collect();
+    by_line.sort_unstable_by_key(|(line, end, _)| (*line, *end));
+    by_line.dedup_by_key(|(line, _, _)| *line);
+    by_line.into_iter().map(|(_, _, fold)| fold).collect()
 }
 
 /// Runs of two or more lines holding only a comment, outside block scalars
