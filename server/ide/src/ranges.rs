@@ -39,6 +39,10 @@ pub fn folding_ranges(analysis: &Analysis, file: &Url) -> Vec<Fold> {
         let mut work: Vec<(NodeId, Option<TextRange>)> = vec![(root, None)];
         while let Some((id, range)) = work.pop() {
             let node = tree.node(id);
+            // Nothing inside a one-line flow collection can fold.
+            if node.flow && line_of(node.range.start) == line_of(node.range.end) {
+                continue;
+            }
             let foldable = match &node.kind {
                 NodeKind::Mapping(entries) => {
                     for entry in entries.iter().filter(|entry| entry.merged_via.is_none()) {
