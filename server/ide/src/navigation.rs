@@ -196,9 +196,10 @@ fn reads_back_as_string(name: &str) -> bool {
             })
 }
 
-/// What the cursor is on, as far as navigation cares.
+/// What the cursor is on, as far as navigation cares (hover can ask the
+/// same through [`subject_at`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Subject {
+pub(crate) enum Subject {
     /// A collection name: its definition or a use; `range` is the name's
     /// text without quotes.
     Collection { name: String, range: TextRange },
@@ -208,6 +209,18 @@ enum Subject {
     Schema(Url),
     /// A document location, described by the schema at `schema`.
     Pointer { schema: Url, pointer: String },
+}
+
+/// What the cursor at `position` is on, with the build that gives it a
+/// meaning (None in files of no build).
+pub(crate) fn subject_at<'a>(
+    analysis: &'a Analysis,
+    position: &FilePosition,
+) -> Option<(Subject, &'a crate::RootBuild)> {
+    let view = analysis.file(&position.file)?;
+    let build = view.build?;
+    let path = cursor::path_at(view.tree, position.offset);
+    Some((subject(&build.loaded, &view, &path)?, build))
 }
 
 fn subject(loaded: &Loaded, view: &FileView<'_>, path: &CursorPath) -> Option<Subject> {
@@ -261,6 +274,10 @@ fn subject(loaded: &Loaded, view: &FileView<'_>, path: &CursorPath) -> Option<Su
             "source",
             "schema",
         ] => Some(Subject::Schema(file.join(scalar?).ok()?)),
+        ["collections", c, "projections", field] if path.on_key => {
+            let collection = collection_at(loaded, file, c)?;
+            partition_subject(collection, collection.schema_url()?, field)
+        }
         ["collections", c, "key", _]
         | ["collections", c, "projections", _]
         | ["collections", c, "projections", _, "location"] => Some(Subject::Pointer {
@@ -310,7 +327,8 @@ fn subject(loaded: &Loaded, view: &FileView<'_>, path: &CursorPath) -> Option<Su
     }
 }
 
-/// A partition field stands for its projection's location.
+/// A partition field (or a projection's field name) stands for its
+/// projection's location.
 fn partition_subject(collection: &Collection, schema: Url, field: &str) -> Option<Subject> {
     let projection = collection.spec.projections.get(field)?;
     Some(Subject::Pointer {
@@ -537,13 +555,10 @@ fn collection_under_cursor(
     analysis: &Analysis,
     position: &FilePosition,
 ) -> Option<(FileRange, String)> {
-    let view = analysis.file(&position.file)?;
-    let build = view.build?;
-    let path = cursor::path_at(view.tree, position.offset);
-    match subject(&build.loaded, &view, &path)? {
-        Subject::Collection { name, range } => Some((
+    match subject_at(analysis, position)? {
+        (Subject::Collection { name, range }, _) => Some((
             FileRange {
-                file: view.url.clone(),
+                file: position.file.clone(),
                 range,
             },
             name,

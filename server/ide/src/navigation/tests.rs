@@ -187,6 +187,12 @@ fn pointers_go_to_the_schema_that_describes_them() {
         targets(&analysis, &position),
         ["stations.flow.yaml: region | region: { $ref: \"#/$defs/region\" }"]
     );
+    // A projection's field name.
+    let (analysis, position) = at("/stations.flow.yaml", "region: { location", 0);
+    assert_eq!(
+        targets(&analysis, &position),
+        ["stations.flow.yaml: region | region: { $ref: \"#/$defs/region\" }"]
+    );
     // A projection's location.
     let (analysis, position) = at("/stations.flow.yaml", "/region,", 0);
     assert_eq!(
