@@ -157,6 +157,10 @@ pub fn rename(
         let Some(view) = analysis.file(&place.file) else {
             continue;
         };
+        // An alias follows its anchor, which is renamed where it is written.
+        if view.text[place.range.start as usize..].starts_with('*') {
+            continue;
+        }
         let new_text = scalar_text(view.text, place.range, new_name);
         change.edits.entry(place.file).or_default().push(TextEdit {
             range: place.range,
@@ -464,9 +468,28 @@ fn scalar_range(loaded: &Loaded, scope: &Scope, at_key: bool) -> Option<FileRang
     })
 }
 
-/// A range without the quotes around it, if it is quoted.
+/// A scalar's range without the anchor or tag written before it (the
+/// parser's range starts at them) and without its quotes: the name itself.
 fn unquoted(text: &str, range: TextRange) -> TextRange {
     let bytes = text.as_bytes();
+    let mut start = range.start;
+    while start < range.end && matches!(bytes.get(start as usize), Some(b'&' | b'!')) {
+        while start < range.end
+            && bytes
+                .get(start as usize)
+                .is_some_and(|b| !b.is_ascii_whitespace())
+        {
+            start += 1;
+        }
+        while start < range.end
+            && bytes
+                .get(start as usize)
+                .is_some_and(u8::is_ascii_whitespace)
+        {
+            start += 1;
+        }
+    }
+    let range = TextRange::new(start, range.end);
     let (first, last) = (
         bytes.get(range.start as usize),
         range

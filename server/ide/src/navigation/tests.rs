@@ -411,3 +411,99 @@ $defs:
         ["schemas/reading.schema.yaml: lat | lat: { type: number }"]
     );
 }
+
+/// Every request at every offset (inside multi-byte characters, past the
+/// end) of files with aliases, merges, non-ASCII names and broken YAML
+/// answers without panicking.
+#[test]
+fn every_offset_of_odd_files_answers() {
+    let (analysis, _) = crate::fixture::analysis(
+        r##"
+#- /flow.yaml
+import: [more.flow.yaml, missing.flow.yaml]
+collections:
+  météo/relevés: &base
+    schema: { type: object, properties: { id: { type: string } }, $ref: "#/nope" }
+    key: [/id]
+  météo/jours:
+    <<: *base
+    derivation:
+      transform:
+        dé: { source: { name: météo/autres }, shuffle: [/id] }
+tests:
+  "t":
+    - ingest: { collection: 'météo/relevés', documents: [{ id: "1" }] }
+    - verify: { collection: météo/inconnu, partitions: { include: { x: [1] } } }
+#- /more.flow.yaml
+collections:
+  - name: &nom météo/autres
+    schema: nope.schema.yaml#/$defs/x
+    key: [/id]
+tests:
+  "t2":
+    - ingest: { collection: *nom, documents: [] }
+#- /loose.yaml
+a: [b, { c: *d }
+# one
+# two
+"##,
+    );
+    for file in ["/flow.yaml", "/more.flow.yaml", "/loose.yaml"] {
+        let file = url(file);
+        let len = analysis.file(&file).unwrap().text.len() as u32;
+        let symbols = crate::symbols::document_symbols(&analysis, &file);
+        let _ = crate::ranges::folding_ranges(&analysis, &file);
+        let offsets: Vec<u32> = (0..len + 3).collect();
+        let _ = crate::ranges::selection_ranges(&analysis, &file, &offsets);
+        for offset in offsets {
+            let position = FilePosition {
+                file: file.clone(),
+                offset,
+            };
+            let _ = definition(&analysis, &position);
+            let _ = references(&analysis, &position, true);
+            let _ = prepare_rename(&analysis, &position);
+            let _ = rename(&analysis, &position, "météo/neuf");
+        }
+        if file.path().ends_with("flow.yaml") {
+            assert!(!symbols.is_empty(), "{file}: the tree holds something");
+        }
+    }
+    // A name defined with an anchor.
+    let flow = url("/flow.yaml");
+    let text = analysis.file(&flow).unwrap().text.to_string();
+    let position = FilePosition {
+        offset: text.find("name: météo/autres").unwrap() as u32 + 8,
+        file: flow,
+    };
+    assert_eq!(
+        targets(&analysis, &position),
+        ["more.flow.yaml: météo/autres | name: &nom météo/autres"]
+    );
+    // Renaming it keeps the anchor and leaves its alias alone.
+    let change = rename(&analysis, &position, "météo/neuf").unwrap();
+    let edits: Vec<(String, String, String)> = change
+        .edits
+        .iter()
+        .flat_map(|(file, edits)| {
+            let analysis = &analysis;
+            edits.iter().map(move |edit| {
+                (
+                    file.path().trim_start_matches("/fixture/").to_string(),
+                    text_of(analysis, file, edit.range),
+                    edit.new_text.clone(),
+                )
+            })
+        })
+        .collect();
+    let edit =
+        |file: &str, old: &str| (file.to_string(), old.to_string(), "météo/neuf".to_string());
+    assert_eq!(
+        edits,
+        [
+            edit("flow.yaml", "météo/autres"),
+            edit("more.flow.yaml", "météo/autres")
+        ]
+    );
+    let _ = crate::symbols::workspace_symbols(&analysis, "é", 5);
+}
