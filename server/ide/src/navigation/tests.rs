@@ -507,3 +507,41 @@ a: [b, { c: *d }
     );
     let _ = crate::symbols::workspace_symbols(&analysis, "é", 5);
 }
+
+#[test]
+fn references_and_rename_span_every_root_holding_the_file() {
+    let (analysis, cursor) = crate::fixture::analysis(
+        r#"
+#- /a.flow.yaml
+import: [common.flow.yaml]
+tests:
+  a-test:
+    - ingest: { collection: shop/orders, documents: [] }
+#- /b.flow.yaml
+import: [common.flow.yaml]
+tests:
+  b-test:
+    - verify: { collection: shop/orders, documents: [] }
+#- /common.flow.yaml
+collections:
+  shop/ord$0ers: { schema: { type: object }, key: [/id] }
+"#,
+    );
+    let cursor = cursor.unwrap();
+    assert_eq!(analysis.roots().len(), 2);
+    assert_eq!(
+        places(&analysis, &references(&analysis, &cursor, true)),
+        [
+            "a.flow.yaml: common.flow.yaml @ 1",
+            "a.flow.yaml: shop/orders @ 4",
+            "b.flow.yaml: common.flow.yaml @ 1",
+            "b.flow.yaml: shop/orders @ 4",
+            "common.flow.yaml: shop/orders @ 2",
+        ]
+    );
+    let change = rename(&analysis, &cursor, "shop/purchases").unwrap();
+    assert_eq!(
+        change.edits.values().map(Vec::len).collect::<Vec<_>>(),
+        [1, 1, 1]
+    );
+}
