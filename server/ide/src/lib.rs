@@ -13,13 +13,23 @@
 //! * [`workspace`]: which catalog files are roots (imported by no other).
 //! * [`diagnostics`]: every build diagnostic resolved to a file and range,
 //!   grouped per file (the same resolution `flowctl lint` prints).
+//! * [`navigation`]: go to definition (collection names, `$ref`s and schema
+//!   URLs, aliases, imports, key and shuffle pointers), references of a
+//!   collection, rename of a collection.
+//! * [`symbols`]: document symbols (an outline tree) and workspace symbols.
+//! * [`ranges`]: folding ranges and selection ranges from the YAML tree.
+//! * `cursor`: the path of YAML nodes under an offset, shared by the above.
 //!
 //! Positions are byte offsets into a file's text (`text::TextRange`); the
 //! `lsp` crate converts them to the client's encoding.
 
+mod cursor;
 pub mod diagnostics;
 pub mod files;
 pub mod host;
+pub mod navigation;
+pub mod ranges;
+pub mod symbols;
 pub mod workspace;
 
 #[cfg(test)]
