@@ -1,6 +1,6 @@
 //! Requests, run on worker threads against one revision's `ide::Analysis`:
 //! which methods exist, what each advertises, and the dispatch to one
-//! function per method in `handlers/`. A handler turns protocol positions
+//! function per method (grouped by area in `handlers/`). A handler turns protocol positions
 //! into offsets, asks `ide`, and turns the plain-data answer back.
 
 use lsp_server::{ErrorCode, Request, Response};
@@ -48,11 +48,24 @@ impl Failure {
     }
 }
 
+mod navigation;
+mod symbols;
+
 type Handler = fn(&Snapshot, Value) -> Result<Value, Failure>;
 
 /// The requests served, by method.
 fn table(test_requests: bool) -> Vec<(&'static str, Handler)> {
-    let mut table: Vec<(&'static str, Handler)> = vec![(lsp_ext::STATUS, status)];
+    let mut table: Vec<(&'static str, Handler)> = vec![
+        (lsp_ext::STATUS, status),
+        ("textDocument/definition", navigation::definition),
+        ("textDocument/references", navigation::references),
+        ("textDocument/prepareRename", navigation::prepare_rename),
+        ("textDocument/rename", navigation::rename),
+        ("textDocument/documentSymbol", symbols::document_symbols),
+        ("workspace/symbol", symbols::workspace_symbols),
+        ("textDocument/foldingRange", symbols::folding_ranges),
+        ("textDocument/selectionRange", symbols::selection_ranges),
+    ];
     if test_requests {
         table.push((lsp_ext::INTERNAL_PANIC, |_, _| {
             panic!("flowctl/internalPanic was asked to panic")
@@ -62,7 +75,21 @@ fn table(test_requests: bool) -> Vec<(&'static str, Handler)> {
 }
 
 /// Sets the capabilities of the requests served.
-pub fn advertise(_capabilities: &mut ServerCapabilities) {}
+pub fn advertise(capabilities: &mut ServerCapabilities) {
+    use lsp_types::{
+        FoldingRangeProviderCapability, OneOf, RenameOptions, SelectionRangeProviderCapability,
+    };
+    capabilities.definition_provider = Some(OneOf::Left(true));
+    capabilities.references_provider = Some(OneOf::Left(true));
+    capabilities.rename_provider = Some(OneOf::Right(RenameOptions {
+        prepare_provider: Some(true),
+        work_done_progress_options: Default::default(),
+    }));
+    capabilities.document_symbol_provider = Some(OneOf::Left(true));
+    capabilities.workspace_symbol_provider = Some(OneOf::Left(true));
+    capabilities.folding_range_provider = Some(FoldingRangeProviderCapability::Simple(true));
+    capabilities.selection_range_provider = Some(SelectionRangeProviderCapability::Simple(true));
+}
 
 pub fn is_known(method: &str, test_requests: bool) -> bool {
     table(test_requests).iter().any(|(name, _)| *name == method)

@@ -1,41 +1,10 @@
-//! The server end to end through the in-process client (`support`): the
-//! protocol lifecycle, document sync, diagnostics across files (opened or
+//! The protocol lifecycle, document sync, diagnostics across files (opened or
 //! not) and their clearing, ordering under a burst of edits, cancellation,
 //! watched files, settings, both position encodings, and panic recovery.
 
-mod support;
-
 use serde_json::{Value, json};
-use support::{TestServer, codes};
 
-const ROOT: &str = "import: [books.flow.yaml, loans.flow.yaml]\n";
-const BOOKS: &str = "\
-collections:
-  library/books:
-    schema:
-      type: object
-      properties:
-        isbn: { type: string }
-        title: { type: string }
-      required: [isbn]
-    key: [/isbn]
-";
-const LOANS: &str = "\
-import: [books.flow.yaml]
-tests:
-  library/test-loans:
-    - ingest:
-        collection: library/books
-        documents: [{ isbn: \"1\", title: Dune }]
-";
-
-fn library() -> TestServer {
-    TestServer::builder()
-        .file("flow.yaml", ROOT)
-        .file("books.flow.yaml", BOOKS)
-        .file("loans.flow.yaml", LOANS)
-        .start()
-}
+use crate::support::{BOOKS, LOANS, ROOT, TestServer, codes, library};
 
 /// Checks the first build's publishes (every file, clean, no version),
 /// then opens `path`, whose publish now has a version.

@@ -426,3 +426,51 @@ pub fn codes(publish: &PublishDiagnosticsParams) -> Vec<String> {
         })
         .collect()
 }
+
+/// A small catalog of our own: books, and loans whose test ingests books.
+pub const ROOT: &str = "import: [books.flow.yaml, loans.flow.yaml]\n";
+pub const BOOKS: &str = "\
+collections:
+  library/books:
+    schema:
+      type: object
+      properties:
+        isbn: { type: string }
+        title: { type: string }
+      required: [isbn]
+    key: [/isbn]
+";
+pub const LOANS: &str = "\
+import: [books.flow.yaml]
+tests:
+  library/test-loans:
+    - ingest:
+        collection: library/books
+        documents: [{ isbn: \"1\", title: Dune }]
+";
+
+pub fn library() -> TestServer {
+    TestServer::builder()
+        .file("flow.yaml", ROOT)
+        .file("books.flow.yaml", BOOKS)
+        .file("loans.flow.yaml", LOANS)
+        .start()
+}
+
+/// The (line, UTF-16 character) where `needle` starts in `text` (its
+/// `nth` occurrence, from 0), plus `delta` characters.
+pub fn position_of(text: &str, needle: &str, nth: usize, delta: u32) -> Value {
+    let at = text
+        .match_indices(needle)
+        .nth(nth)
+        .expect("the needle is in the text")
+        .0;
+    let before = &text[..at];
+    let line = before.matches('\n').count() as u32;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let character: u32 = text[line_start..at]
+        .chars()
+        .map(|c| c.len_utf16() as u32)
+        .sum();
+    json!({"line": line, "character": character + delta})
+}

@@ -1,0 +1,6 @@
+//! The language server end to end through an in-process client
+//! (`support::TestServer`): one test binary, a module per area.
+
+mod features;
+mod lifecycle;
+mod support;
