@@ -11,12 +11,16 @@
 //! * [`files`]: the text of every file: editor buffers over a cache of the
 //!   disk, read through `load`'s `Fetch`.
 //! * [`workspace`]: which catalog files are roots (imported by no other).
+//! * [`cursor`]: where a position is in a YAML file (path of parent keys,
+//!   key or value, the word typed), by a tolerant scan of the text that
+//!   works while the file does not parse; completion and hover start here.
 //! * [`diagnostics`]: every build diagnostic resolved to a file and range,
 //!   grouped per file (the same resolution `flowctl lint` prints).
 //!
 //! Positions are byte offsets into a file's text (`text::TextRange`); the
 //! `lsp` crate converts them to the client's encoding.
 
+pub mod cursor;
 pub mod diagnostics;
 pub mod files;
 pub mod host;
