@@ -11,6 +11,9 @@
 //! * [`files`]: the text of every file: editor buffers over a cache of the
 //!   disk, read through `load`'s `Fetch`.
 //! * [`workspace`]: which catalog files are roots (imported by no other).
+//! * [`catalog_schema`]: what the catalog's JSON Schema (from `model::spec`)
+//!   says about a place: properties with their docs, and where a user JSON
+//!   Schema starts (JSON Schema keywords apply there).
 //! * [`cursor`]: where a position is in a YAML file (path of parent keys,
 //!   key or value, the word typed), by a tolerant scan of the text that
 //!   works while the file does not parse; completion and hover start here.
@@ -20,6 +23,7 @@
 //! Positions are byte offsets into a file's text (`text::TextRange`); the
 //! `lsp` crate converts them to the client's encoding.
 
+pub mod catalog_schema;
 pub mod cursor;
 pub mod diagnostics;
 pub mod files;
