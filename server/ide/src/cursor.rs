@@ -65,6 +65,10 @@ pub struct Cursor {
     pub quoted: bool,
     /// A `:` follows the word (an existing key being edited).
     pub colon_follows: bool,
+    /// Scalars written before the cursor in the flow collections it is in,
+    /// with their paths: what the tree lacks while the collection is
+    /// unclosed (`source: { name: acme/x, partitions: { include: {`).
+    pub written: Vec<(Vec<Segment>, String)>,
 }
 
 impl Cursor {
@@ -291,6 +295,7 @@ struct Flow {
     slot: Slot,
     present: Vec<String>,
     quoted_from: Option<usize>,
+    written: Vec<(Vec<Segment>, String)>,
 }
 
 enum Frame {
@@ -299,6 +304,8 @@ enum Frame {
         valued: bool,
         keys: Vec<String>,
         token: Option<usize>,
+        /// Where the current key's scalar value starts.
+        value: Option<usize>,
     },
     Seq {
         index: usize,
@@ -312,6 +319,7 @@ fn scan_flow(text: &str, from: usize, cursor: usize) -> Option<Flow> {
     let mut stack: Vec<Frame> = Vec::new();
     let mut i = from;
     let mut quoted_from = None;
+    let mut written = Vec::new();
     while i < cursor {
         let byte = bytes[i];
         match byte {
@@ -324,8 +332,18 @@ fn scan_flow(text: &str, from: usize, cursor: usize) -> Option<Flow> {
                         i = cursor;
                     }
                 }
-                if let Some(Frame::Map { token, .. }) = stack.last_mut() {
-                    token.get_or_insert(start);
+                if let Some(Frame::Map {
+                    token,
+                    valued,
+                    value,
+                    ..
+                }) = stack.last_mut()
+                {
+                    if *valued {
+                        value.get_or_insert(start);
+                    } else {
+                        token.get_or_insert(start);
+                    }
                 }
                 continue;
             }
@@ -334,21 +352,32 @@ fn scan_flow(text: &str, from: usize, cursor: usize) -> Option<Flow> {
                 valued: false,
                 keys: Vec::new(),
                 token: None,
+                value: None,
             }),
             b'[' => stack.push(Frame::Seq { index: 0 }),
             b'}' | b']' => {
+                record_value(text, i, &stack, &mut written);
                 stack.pop();
                 if stack.is_empty() {
                     return None;
                 }
             }
             b',' => match stack.last_mut() {
-                Some(Frame::Map {
-                    key, valued, token, ..
-                }) => {
-                    *key = None;
-                    *valued = false;
-                    *token = None;
+                Some(Frame::Map { .. }) => {
+                    record_value(text, i, &stack, &mut written);
+                    if let Some(Frame::Map {
+                        key,
+                        valued,
+                        token,
+                        value,
+                        ..
+                    }) = stack.last_mut()
+                    {
+                        *key = None;
+                        *valued = false;
+                        *token = None;
+                        *value = None;
+                    }
                 }
                 Some(Frame::Seq { index }) => *index += 1,
                 None => {}
@@ -361,6 +390,7 @@ fn scan_flow(text: &str, from: usize, cursor: usize) -> Option<Flow> {
                     valued,
                     keys,
                     token,
+                    ..
                 }) = stack.last_mut()
                     && !*valued
                 {
@@ -384,23 +414,25 @@ fn scan_flow(text: &str, from: usize, cursor: usize) -> Option<Flow> {
             }
             b' ' | b'\t' | b'\r' | b'\n' => {}
             _ => {
-                if let Some(Frame::Map { token, valued, .. }) = stack.last_mut()
-                    && !*valued
+                if let Some(Frame::Map {
+                    token,
+                    valued,
+                    value,
+                    ..
+                }) = stack.last_mut()
                 {
-                    token.get_or_insert(i);
+                    if *valued {
+                        value.get_or_insert(i);
+                    } else {
+                        token.get_or_insert(i);
+                    }
                 }
             }
         }
         i += 1;
     }
     let top = stack.last()?;
-    let mut path = Vec::new();
-    for frame in &stack[..stack.len() - 1] {
-        match frame {
-            Frame::Map { key, .. } => path.push(Segment::Key(key.clone().unwrap_or_default())),
-            Frame::Seq { index } => path.push(Segment::Item(*index)),
-        }
-    }
+    let mut path = frames_path(&stack[..stack.len() - 1]);
     let (slot, present) = match top {
         Frame::Map {
             key: Some(key),
@@ -421,7 +453,43 @@ fn scan_flow(text: &str, from: usize, cursor: usize) -> Option<Flow> {
         slot,
         present,
         quoted_from,
+        written,
     })
+}
+
+fn frames_path(frames: &[Frame]) -> Vec<Segment> {
+    frames
+        .iter()
+        .map(|frame| match frame {
+            Frame::Map { key, .. } => Segment::Key(key.clone().unwrap_or_default()),
+            Frame::Seq { index } => Segment::Item(*index),
+        })
+        .collect()
+}
+
+/// Records the scalar value of the innermost mapping's current key, ended
+/// at `end`.
+fn record_value(text: &str, end: usize, stack: &[Frame], written: &mut Vec<(Vec<Segment>, String)>) {
+    let Some(Frame::Map {
+        key: Some(key),
+        value: Some(start),
+        ..
+    }) = stack.last()
+    else {
+        return;
+    };
+    let raw = text[*start..end].trim();
+    if raw.is_empty() || raw.starts_with(['{', '[']) {
+        return;
+    }
+    let value = if raw.starts_with(['"', '\'']) {
+        unquote(raw)
+    } else {
+        raw.to_string()
+    };
+    let mut path = frames_path(&stack[..stack.len() - 1]);
+    path.push(Segment::Key(key.clone()));
+    written.push((path, value));
 }
 
 /// Where `offset` is in `text`. Offsets past the end are taken as the end.
@@ -526,8 +594,14 @@ pub fn cursor(text: &str, offset: u32) -> Cursor {
     let mut quoted = false;
     let mut in_flow = false;
     let mut word_start = None;
+    let mut written = Vec::new();
     if let Some((_, flow)) = flow {
         in_flow = true;
+        for (relative, value) in flow.written {
+            let mut full = path.clone();
+            full.extend(relative);
+            written.push((full, value));
+        }
         path.extend(flow.path);
         slot = flow.slot;
         if slot == Slot::Key {
@@ -587,6 +661,7 @@ pub fn cursor(text: &str, offset: u32) -> Cursor {
         flow: in_flow,
         quoted,
         colon_follows,
+        written,
     }
 }
 
@@ -772,6 +847,13 @@ mod tests {
         let (cursor, word) = at("a:\n  source: { name: acme/x, partitions: { include: {$0\n");
         assert_eq!(path(&cursor), "a/source/partitions/include");
         assert_eq!(cursor.slot, Slot::Key);
+        assert_eq!(
+            cursor.written,
+            [(
+                vec![Segment::Key("a".into()), Segment::Key("source".into()), Segment::Key("name".into())],
+                "acme/x".to_string()
+            )]
+        );
         assert!(cursor.flow);
         assert_eq!(word, "");
         let (cursor, word) = at("a:\n  source: { name: ac$0\n");

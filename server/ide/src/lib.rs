@@ -14,20 +14,27 @@
 //! * [`catalog_schema`]: what the catalog's JSON Schema (from `model::spec`)
 //!   says about a place: properties with their docs, and where a user JSON
 //!   Schema starts (JSON Schema keywords apply there).
+//! * [`completion`]: what may be written at a position (keys with docs,
+//!   collection names, pointers, paths, `$ref`s, strategies, snippets).
 //! * [`cursor`]: where a position is in a YAML file (path of parent keys,
 //!   key or value, the word typed), by a tolerant scan of the text that
 //!   works while the file does not parse; completion and hover start here.
 //! * [`diagnostics`]: every build diagnostic resolved to a file and range,
 //!   grouped per file (the same resolution `flowctl lint` prints).
+//! * [`semantics`]: what a cursor's place means in the loaded catalog
+//!   (file kind, owning collection, pointer places, collection references),
+//!   shared by completion and hover.
 //!
 //! Positions are byte offsets into a file's text (`text::TextRange`); the
 //! `lsp` crate converts them to the client's encoding.
 
 pub mod catalog_schema;
+pub mod completion;
 pub mod cursor;
 pub mod diagnostics;
 pub mod files;
 pub mod host;
+pub mod semantics;
 pub mod workspace;
 
 #[cfg(test)]
