@@ -21,6 +21,9 @@
 //!   works while the file does not parse; completion and hover start here.
 //! * [`diagnostics`]: every build diagnostic resolved to a file and range,
 //!   grouped per file (the same resolution `flowctl lint` prints).
+//! * [`hover`]: markdown about the thing at a position (key docs, a
+//!   collection's key/schema/definition, a pointer's inferred shape, the
+//!   TypeScript types of a lambda's `source`/`register`/`previous`).
 //! * [`semantics`]: what a cursor's place means in the loaded catalog
 //!   (file kind, owning collection, pointer places, collection references),
 //!   shared by completion and hover.
@@ -34,6 +37,7 @@ pub mod cursor;
 pub mod diagnostics;
 pub mod files;
 pub mod host;
+pub mod hover;
 pub mod semantics;
 pub mod workspace;
 

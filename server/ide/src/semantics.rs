@@ -166,6 +166,17 @@ pub fn owner<'a>(view: &FileView<'a>, cursor: &Cursor) -> Option<Owner<'a>> {
 }
 
 impl Owner<'_> {
+    /// The collection's name.
+    pub fn name(&self) -> Option<String> {
+        if let Some(collection) = self.loaded {
+            return Some(collection.name.clone());
+        }
+        match self.prefix.get(1)? {
+            Segment::Key(name) => Some(name.clone()),
+            Segment::Item(_) => Some(self.json.as_ref()?.get("name")?.as_str()?.to_string()),
+        }
+    }
+
     /// The source collection name of transform `transform`.
     pub fn source_name(&self, transform: &str) -> Option<String> {
         if let Some(collection) = self.loaded {
