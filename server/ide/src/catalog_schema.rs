@@ -194,39 +194,115 @@ fn types_of(schema: &'static Value) -> Vec<&'static str> {
 pub mod keywords {
     /// `(keyword, documentation, kind of value)`.
     pub const KEYWORDS: &[(&str, &str, Value)] = &[
-        ("type", "The JSON type(s) of the value: `object`, `array`, `string`, `integer`, `number`, `boolean`, `null`.", Value::Scalar),
-        ("properties", "Schemas of an object's named properties.", Value::Object),
+        (
+            "type",
+            "The JSON type(s) of the value: `object`, `array`, `string`, `integer`, `number`, `boolean`, `null`.",
+            Value::Scalar,
+        ),
+        (
+            "properties",
+            "Schemas of an object's named properties.",
+            Value::Object,
+        ),
         ("required", "Properties an object must have.", Value::List),
-        ("additionalProperties", "Schema of properties not named in `properties` or matched by `patternProperties`.", Value::Object),
-        ("patternProperties", "Schemas of properties whose names match a regular expression.", Value::Object),
-        ("items", "Schema of array items (or a list of schemas, one per leading item).", Value::Object),
-        ("additionalItems", "Schema of items after the ones `items` lists.", Value::Object),
+        (
+            "additionalProperties",
+            "Schema of properties not named in `properties` or matched by `patternProperties`.",
+            Value::Object,
+        ),
+        (
+            "patternProperties",
+            "Schemas of properties whose names match a regular expression.",
+            Value::Object,
+        ),
+        (
+            "items",
+            "Schema of array items (or a list of schemas, one per leading item).",
+            Value::Object,
+        ),
+        (
+            "additionalItems",
+            "Schema of items after the ones `items` lists.",
+            Value::Object,
+        ),
         ("minItems", "Fewest items an array may have.", Value::Scalar),
         ("maxItems", "Most items an array may have.", Value::Scalar),
         ("enum", "The only values allowed.", Value::List),
         ("const", "The only value allowed.", Value::Scalar),
-        ("title", "A short title, shown in documentation and generated types.", Value::Scalar),
-        ("description", "What the value means, shown in documentation and generated types.", Value::Scalar),
-        ("reduce", "Flow: how documents with the same key are combined at this location (`strategy`, and `key` for `merge`, `minimize`, `maximize`, `set`).", Value::Object),
-        ("$ref", "Another schema this one must also match: `#/$defs/name`, `#anchor`, or a relative URL.", Value::Scalar),
-        ("$defs", "Schemas defined for `$ref`s, by name.", Value::Object),
-        ("$anchor", "A name by which `$ref: \"#name\"` refers to this schema.", Value::Scalar),
+        (
+            "title",
+            "A short title, shown in documentation and generated types.",
+            Value::Scalar,
+        ),
+        (
+            "description",
+            "What the value means, shown in documentation and generated types.",
+            Value::Scalar,
+        ),
+        (
+            "reduce",
+            "Flow: how documents with the same key are combined at this location (`strategy`, and `key` for `merge`, `minimize`, `maximize`, `set`).",
+            Value::Object,
+        ),
+        (
+            "$ref",
+            "Another schema this one must also match: `#/$defs/name`, `#anchor`, or a relative URL.",
+            Value::Scalar,
+        ),
+        (
+            "$defs",
+            "Schemas defined for `$ref`s, by name.",
+            Value::Object,
+        ),
+        (
+            "$anchor",
+            "A name by which `$ref: \"#name\"` refers to this schema.",
+            Value::Scalar,
+        ),
         ("$id", "The URL of this schema resource.", Value::Scalar),
         ("allOf", "Schemas the value must all match.", Value::List),
-        ("anyOf", "Schemas the value must match at least one of.", Value::List),
-        ("oneOf", "Schemas the value must match exactly one of.", Value::List),
+        (
+            "anyOf",
+            "Schemas the value must match at least one of.",
+            Value::List,
+        ),
+        (
+            "oneOf",
+            "Schemas the value must match exactly one of.",
+            Value::List,
+        ),
         ("not", "A schema the value must not match.", Value::Object),
-        ("if", "A condition: when it matches, `then` applies, else `else`.", Value::Object),
+        (
+            "if",
+            "A condition: when it matches, `then` applies, else `else`.",
+            Value::Object,
+        ),
         ("then", "Applies when `if` matches.", Value::Object),
         ("else", "Applies when `if` does not match.", Value::Object),
-        ("format", "A string format such as `date-time`, `email`, `uri`.", Value::Scalar),
-        ("pattern", "A regular expression string values must match.", Value::Scalar),
+        (
+            "format",
+            "A string format such as `date-time`, `email`, `uri`.",
+            Value::Scalar,
+        ),
+        (
+            "pattern",
+            "A regular expression string values must match.",
+            Value::Scalar,
+        ),
         ("minLength", "Shortest string length.", Value::Scalar),
         ("maxLength", "Longest string length.", Value::Scalar),
         ("minimum", "Smallest number allowed.", Value::Scalar),
         ("maximum", "Largest number allowed.", Value::Scalar),
-        ("default", "A default value (documentation only).", Value::Scalar),
-        ("examples", "Example values (documentation only).", Value::List),
+        (
+            "default",
+            "A default value (documentation only).",
+            Value::Scalar,
+        ),
+        (
+            "examples",
+            "Example values (documentation only).",
+            Value::List,
+        ),
     ];
 
     /// The kind of value a keyword takes, for what completion inserts.
@@ -247,8 +323,14 @@ pub mod keywords {
 
     /// The keys of a `reduce` object.
     pub const REDUCE: &[(&str, &str)] = &[
-        ("strategy", "How to combine: `append`, `firstWriteWins`, `lastWriteWins` (the default), `maximize`, `merge`, `minimize`, `set`, `sum`."),
-        ("key", "For `merge` of arrays, `minimize`, `maximize` and `set`: JSON Pointers (relative to each item) that identify items."),
+        (
+            "strategy",
+            "How to combine: `append`, `firstWriteWins`, `lastWriteWins` (the default), `maximize`, `merge`, `minimize`, `set`, `sum`.",
+        ),
+        (
+            "key",
+            "For `merge` of arrays, `minimize`, `maximize` and `set`: JSON Pointers (relative to each item) that identify items.",
+        ),
     ];
 
     /// The JSON Schema type names.
@@ -283,8 +365,16 @@ pub fn schema_place(path: &[Segment]) -> SchemaPlace {
             (SchemaPlace::Schema, Segment::Key(key)) => match key.as_str() {
                 "properties" | "$defs" | "definitions" | "patternProperties"
                 | "dependentSchemas" => SchemaPlace::SchemaMap,
-                "items" | "additionalProperties" | "additionalItems" | "not" | "if" | "then"
-                | "else" | "contains" | "propertyNames" | "unevaluatedProperties"
+                "items"
+                | "additionalProperties"
+                | "additionalItems"
+                | "not"
+                | "if"
+                | "then"
+                | "else"
+                | "contains"
+                | "propertyNames"
+                | "unevaluatedProperties"
                 | "unevaluatedItems" => SchemaPlace::Schema,
                 "allOf" | "anyOf" | "oneOf" | "prefixItems" => SchemaPlace::SchemaList,
                 "reduce" => SchemaPlace::Reduce,
@@ -334,12 +424,26 @@ mod tests {
             names(&["collections", "acme/x"]),
             ["name", "schema", "key", "projections", "derivation"]
         );
-        assert_eq!(names(&["collections", "0"]), names(&["collections", "acme/x"]));
+        assert_eq!(
+            names(&["collections", "0"]),
+            names(&["collections", "acme/x"])
+        );
         assert_eq!(names(&["tests", "t", "0"]), ["ingest", "verify"]);
-        let node = place(&keys(&["collections", "c", "derivation", "transform", "t", "update"]))
-            .property("nodeJS")
-            .unwrap();
-        assert!(node.description.unwrap().starts_with("Body of a TypeScript function"));
+        let node = place(&keys(&[
+            "collections",
+            "c",
+            "derivation",
+            "transform",
+            "t",
+            "update",
+        ]))
+        .property("nodeJS")
+        .unwrap();
+        assert!(
+            node.description
+                .unwrap()
+                .starts_with("Body of a TypeScript function")
+        );
         let key = place(&keys(&["collections", "c"])).property("key").unwrap();
         assert_eq!(key.types, ["array"]);
         assert!(key.required);
@@ -349,7 +453,13 @@ mod tests {
     fn inline_schemas_are_user_schemas() {
         let at = place(&keys(&["collections", "c", "schema", "properties", "x"]));
         assert_eq!(at.user_from, Some(3));
-        let at = place(&keys(&["collections", "c", "derivation", "register", "schema"]));
+        let at = place(&keys(&[
+            "collections",
+            "c",
+            "derivation",
+            "register",
+            "schema",
+        ]));
         assert_eq!(at.user_from, Some(5));
         assert_eq!(
             schema_place(&keys(&["properties", "x", "reduce", "strategy"])),

@@ -182,11 +182,11 @@ fn catalog(analysis: &Analysis, view: &FileView<'_>, out: &mut Out<'_>) {
             }
         }
         Slot::Value => {
-            if let Some(loaded) = loaded {
-                if semantics::names_collection(cursor) {
-                    collections(loaded, view.url, cursor, out);
-                    return;
-                }
+            if let Some(loaded) = loaded
+                && semantics::names_collection(cursor)
+            {
+                collections(loaded, view.url, cursor, out);
+                return;
             }
             if let Some((usage, shape)) = semantics::pointer_place(view, cursor) {
                 pointers(&shape, usage, out);
@@ -238,7 +238,11 @@ fn catalog_keys(path: &[Segment], out: &mut Out<'_>) {
         out.snippet("collection", "a new collection", COLLECTION_SNIPPET);
     } else if path_is(&["collections", "*"]) || path_is(&["collections", "-"]) {
         if !cursor.present.iter().any(|key| key == "derivation") {
-            out.snippet("derivation", "make this a derived collection", DERIVATION_SNIPPET);
+            out.snippet(
+                "derivation",
+                "make this a derived collection",
+                DERIVATION_SNIPPET,
+            );
         }
     } else if path_is(&["collections", "*", "derivation", "transform"])
         || path_is(&["collections", "-", "derivation", "transform"])
@@ -300,7 +304,8 @@ fn partition_fields(view: &FileView<'_>, loaded: &load::Loaded, out: &mut Out<'_
             .and_then(|name| semantics::collection_named(loaded, &name))
     } else if cursor.ends_with(&["verify", "partitions", "*"]) {
         // tests/<t>/<i>/verify/partitions/include
-        let (Some(Segment::Key(test)), Some(Segment::Item(step))) = (path.get(1), path.get(2)) else {
+        let (Some(Segment::Key(test)), Some(Segment::Item(step))) = (path.get(1), path.get(2))
+        else {
             return;
         };
         loaded
@@ -338,6 +343,8 @@ fn collections(loaded: &load::Loaded, file: &Url, cursor: &Cursor, out: &mut Out
     let visible = semantics::visible_files(loaded, file);
     let ingest = cursor.ends_with(&["ingest", "collection"]);
     let mut seen: HashSet<&str> = HashSet::new();
+    // Many collections share a file: one relative path per file.
+    let mut relative: std::collections::HashMap<&Url, String> = std::collections::HashMap::new();
     for collection in &loaded.catalog.collections {
         if !seen.insert(&collection.name) {
             continue;
@@ -356,7 +363,9 @@ fn collections(loaded: &load::Loaded, file: &Url, cursor: &Cursor, out: &mut Out
         } else {
             "captured"
         };
-        let where_ = semantics::relative(file, &collection.scope.resource);
+        let where_ = relative
+            .entry(&collection.scope.resource)
+            .or_insert_with(|| semantics::relative(file, &collection.scope.resource));
         let mut detail = format!("{kind}, {where_}");
         if !is_visible {
             detail.push_str(" (not imported here)");
@@ -382,7 +391,9 @@ fn pointers(shape: &Shape, usage: PointerUse, out: &mut Out<'_>) {
             Exists::Implicit | Exists::Cannot => "",
         });
         // A key must always exist and be a scalar: those first.
-        let scalar = !located.types.overlaps(schema::Types::OBJECT | schema::Types::ARRAY);
+        let scalar = !located
+            .types
+            .overlaps(schema::Types::OBJECT | schema::Types::ARRAY);
         let preferred = match usage {
             PointerUse::Key | PointerUse::Shuffle => exists == Exists::Must && scalar,
             PointerUse::Projection => true,
@@ -494,7 +505,11 @@ fn user_schema(analysis: &Analysis, view: &FileView<'_>, start: usize, out: &mut
         (Slot::Value, SchemaPlace::Value(keyword)) => match keyword.as_str() {
             "reduce/strategy" => {
                 for name in Strategy::NAMES {
-                    out.value(name, CompletionKind::Value, strategy_doc(name).map(str::to_string));
+                    out.value(
+                        name,
+                        CompletionKind::Value,
+                        strategy_doc(name).map(str::to_string),
+                    );
                 }
             }
             "type" => {
@@ -537,7 +552,9 @@ pub(crate) fn strategy_doc(name: &str) -> Option<&'static str> {
         "lastWriteWins" => "Keeps the last value written (the default).",
         "maximize" => "Keeps the larger value (by `key` when given).",
         "minimize" => "Keeps the smaller value (by `key` when given).",
-        "merge" => "Objects: merged property by property; arrays: by index, or by `key` when given.",
+        "merge" => {
+            "Objects: merged property by property; arrays: by index, or by `key` when given."
+        }
         "set" => "A set of values (`add`, `intersect`, `remove`), merged by `key`.",
         "sum" => "Numbers are added.",
         _ => return None,
@@ -546,7 +563,9 @@ pub(crate) fn strategy_doc(name: &str) -> Option<&'static str> {
 
 /// `$ref` targets: the schema's `$defs`, its `$anchor`s, other schema files.
 fn references(analysis: &Analysis, view: &FileView<'_>, start: usize, out: &mut Out<'_>) {
-    if let Some(document) = schema_document(view, &out.cursor.path[..start.min(out.cursor.path.len())]) {
+    if let Some(document) =
+        schema_document(view, &out.cursor.path[..start.min(out.cursor.path.len())])
+    {
         for keyword in ["$defs", "definitions"] {
             if let Some(Value::Object(defs)) = document.get(keyword) {
                 for (name, definition) in defs {

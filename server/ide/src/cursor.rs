@@ -84,10 +84,12 @@ impl Cursor {
             return false;
         }
         let tail = &self.path[self.path.len() - pattern.len()..];
-        tail.iter().zip(pattern).all(|(segment, want)| match segment {
-            Segment::Key(key) => *want == "*" || key == want,
-            Segment::Item(_) => *want == "-",
-        })
+        tail.iter()
+            .zip(pattern)
+            .all(|(segment, want)| match segment {
+                Segment::Key(key) => *want == "*" || key == want,
+                Segment::Item(_) => *want == "-",
+            })
     }
 }
 
@@ -114,11 +116,6 @@ struct Line<'t> {
 }
 
 impl Line<'_> {
-    fn is_blank(&self) -> bool {
-        let content = self.text[self.indent..].trim_end();
-        content.is_empty() || content.starts_with('#')
-    }
-
     fn rest_text(&self) -> &str {
         &self.text[self.rest..]
     }
@@ -246,8 +243,9 @@ fn unquote(quoted: &str) -> String {
     }
 }
 
-/// The lines before `line_start`, nearest first.
-fn lines_above(text: &str, line_start: usize) -> impl Iterator<Item = Line<'_>> {
+/// The lines before `line_start`, nearest first, as `(start, text)`
+/// (parsed only when their indentation makes them matter).
+fn lines_above(text: &str, line_start: usize) -> impl Iterator<Item = (usize, &str)> {
     let mut end = line_start;
     std::iter::from_fn(move || {
         if end == 0 {
@@ -256,12 +254,11 @@ fn lines_above(text: &str, line_start: usize) -> impl Iterator<Item = Line<'_>> 
         let line_end = end - 1; // the '\n'
         let start = text[..line_end].rfind('\n').map_or(0, |at| at + 1);
         end = start;
-        let line = text[start..line_end].trim_end_matches('\r');
-        Some(parse_line(line, start))
+        Some((start, text[start..line_end].trim_end_matches('\r')))
     })
 }
 
-fn lines_below(text: &str, from: usize) -> impl Iterator<Item = Line<'_>> {
+fn lines_below(text: &str, from: usize) -> impl Iterator<Item = (usize, &str)> {
     let mut start = text[from..].find('\n').map(|at| from + at + 1);
     std::iter::from_fn(move || {
         let line_start = start?;
@@ -272,11 +269,15 @@ fn lines_below(text: &str, from: usize) -> impl Iterator<Item = Line<'_>> {
             .find('\n')
             .map_or(text.len(), |at| line_start + at);
         start = (end < text.len()).then_some(end + 1);
-        Some(parse_line(
-            text[line_start..end].trim_end_matches('\r'),
-            line_start,
-        ))
+        Some((line_start, text[line_start..end].trim_end_matches('\r')))
     })
+}
+
+/// The indentation of a line, or `None` for a blank or comment line.
+fn indent_of(line: &str) -> Option<usize> {
+    let indent = line.bytes().take_while(|b| *b == b' ').count();
+    let content = line[indent..].trim_end();
+    (!content.is_empty() && !content.starts_with('#')).then_some(indent)
 }
 
 /// Bytes that end a word (a key, a name, a pointer, a path).
@@ -382,7 +383,11 @@ fn scan_flow(text: &str, from: usize, cursor: usize) -> Option<Flow> {
                 Some(Frame::Seq { index }) => *index += 1,
                 None => {}
             },
-            b':' if i + 1 >= cursor || matches!(bytes[i + 1], b' ' | b'\t' | b'\r' | b'\n' | b',' | b'}' | b']')
+            b':' if i + 1 >= cursor
+                || matches!(
+                    bytes[i + 1],
+                    b' ' | b'\t' | b'\r' | b'\n' | b',' | b'}' | b']'
+                )
                 || matches!(i.checked_sub(1).map(|p| bytes[p]), Some(b'"' | b'\'')) =>
             {
                 if let Some(Frame::Map {
@@ -469,7 +474,12 @@ fn frames_path(frames: &[Frame]) -> Vec<Segment> {
 
 /// Records the scalar value of the innermost mapping's current key, ended
 /// at `end`.
-fn record_value(text: &str, end: usize, stack: &[Frame], written: &mut Vec<(Vec<Segment>, String)>) {
+fn record_value(
+    text: &str,
+    end: usize,
+    stack: &[Frame],
+    written: &mut Vec<(Vec<Segment>, String)>,
+) {
     let Some(Frame::Map {
         key: Some(key),
         value: Some(start),
@@ -549,10 +559,17 @@ pub fn cursor(text: &str, offset: u32) -> Cursor {
 
     // Keys of the innermost mapping written on lines below the cursor.
     if slot == Slot::Key && flow.is_none() {
-        for below in lines_below(text, offset) {
-            if below.is_blank() {
+        for (start, below) in lines_below(text, offset) {
+            let Some(indent) = indent_of(below) else {
+                continue;
+            };
+            if indent < column {
+                break;
+            }
+            if indent > column {
                 continue;
             }
+            let below = parse_line(below, start);
             let first = below.entries.first().map_or(below.indent, |(col, _)| *col);
             if first < column {
                 break;
@@ -565,14 +582,24 @@ pub fn cursor(text: &str, offset: u32) -> Cursor {
         }
     }
 
-    for above in lines_above(text, line_start) {
+    for (start, above) in lines_above(text, line_start) {
         let collect = (segments_rev.is_empty() && slot == Slot::Key).then_some(column);
         if matches!(mode, Mode::Parent { limit: 0 }) && collect.is_none() {
             break;
         }
-        if above.is_blank() {
+        let Some(indent) = indent_of(above) else {
+            continue;
+        };
+        // Only a line indented less than the level sought can hold a
+        // parent (or, at the level, a sibling): skip the rest unparsed.
+        let matters = match mode {
+            Mode::Siblings { column, .. } => indent <= column,
+            Mode::Parent { limit } => indent < limit || collect.is_some_and(|c| indent <= c),
+        };
+        if !matters {
             continue;
         }
+        let above = parse_line(above, start);
         process_line(
             &above,
             &mut mode,
@@ -642,8 +669,7 @@ pub fn cursor(text: &str, offset: u32) -> Cursor {
         let mut end = offset;
         let line_end = line_start + full_line.len();
         while end < line_end && is_word_byte(bytes[end]) {
-            if bytes[end] == b':'
-                && (end + 1 == line_end || matches!(bytes[end + 1], b' ' | b'\t'))
+            if bytes[end] == b':' && (end + 1 == line_end || matches!(bytes[end + 1], b' ' | b'\t'))
             {
                 break;
             }
@@ -651,7 +677,9 @@ pub fn cursor(text: &str, offset: u32) -> Cursor {
         }
         (start, end)
     };
-    let colon_follows = text[end..].trim_start_matches([' ', '"', '\'']).starts_with(':');
+    let colon_follows = text[end..]
+        .trim_start_matches([' ', '"', '\''])
+        .starts_with(':');
     Cursor {
         path,
         slot,
@@ -809,7 +837,8 @@ mod tests {
 
     #[test]
     fn a_key_with_no_colon_yet() {
-        let (cursor, word) = at("collections:\n  acme/a:\n    schema: x\n    ke$0\n    key: [/a]\n");
+        let (cursor, word) =
+            at("collections:\n  acme/a:\n    schema: x\n    ke$0\n    key: [/a]\n");
         assert_eq!(path(&cursor), "collections/acme/a");
         assert_eq!(cursor.slot, Slot::Key);
         assert_eq!(word, "ke");
@@ -850,7 +879,11 @@ mod tests {
         assert_eq!(
             cursor.written,
             [(
-                vec![Segment::Key("a".into()), Segment::Key("source".into()), Segment::Key("name".into())],
+                vec![
+                    Segment::Key("a".into()),
+                    Segment::Key("source".into()),
+                    Segment::Key("name".into())
+                ],
                 "acme/x".to_string()
             )]
         );

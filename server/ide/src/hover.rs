@@ -112,7 +112,10 @@ fn collection(view: &FileView<'_>, name: &str) -> Option<String> {
     } else {
         "captured collection"
     };
-    let mut markdown = format!("**{name}** ({kind})\n\nkey: `[{}]`", collection.spec.key.join(", "));
+    let mut markdown = format!(
+        "**{name}** ({kind})\n\nkey: `[{}]`",
+        collection.spec.key.join(", ")
+    );
     if let Some(shape) = semantics::collection_shape(loaded, collection) {
         markdown.push_str("\n\n");
         markdown.push_str(&summary(&shape));

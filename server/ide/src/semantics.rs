@@ -66,7 +66,11 @@ pub fn user_schema_start(kind: FileKind, cursor: &Cursor) -> Option<usize> {
 
 /// The collection defined at `path[..2]` of `file` (`collections/<name>`
 /// or `collections/<index>`).
-pub fn collection_at<'a>(loaded: &'a Loaded, file: &Url, path: &[Segment]) -> Option<&'a Collection> {
+pub fn collection_at<'a>(
+    loaded: &'a Loaded,
+    file: &Url,
+    path: &[Segment],
+) -> Option<&'a Collection> {
     if path.first()?.key()? != "collections" {
         return None;
     }
@@ -109,7 +113,12 @@ pub fn transform_source<'a>(
     collection: &Collection,
     transform: &str,
 ) -> Option<&'a Collection> {
-    let spec = collection.spec.derivation.as_ref()?.transform.get(transform)?;
+    let spec = collection
+        .spec
+        .derivation
+        .as_ref()?
+        .transform
+        .get(transform)?;
     collection_named(loaded, &spec.source.name)
 }
 
@@ -180,7 +189,12 @@ impl Owner<'_> {
     /// The source collection name of transform `transform`.
     pub fn source_name(&self, transform: &str) -> Option<String> {
         if let Some(collection) = self.loaded {
-            let spec = collection.spec.derivation.as_ref()?.transform.get(transform)?;
+            let spec = collection
+                .spec
+                .derivation
+                .as_ref()?
+                .transform
+                .get(transform)?;
             return Some(spec.source.name.clone());
         }
         let from_tree = self.json.as_ref().and_then(|json| {
@@ -288,7 +302,18 @@ pub fn visible_files(loaded: &Loaded, file: &Url) -> std::collections::HashSet<U
 
 /// `url` relative to `base` (`../schemas/orders.schema.yaml`).
 pub fn relative(base: &Url, url: &Url) -> String {
-    base.make_relative(url).unwrap_or_else(|| url.to_string())
+    match base.make_relative(url) {
+        Some(relative) if !relative.is_empty() => relative,
+        Some(_) => file_name(url).to_string(),
+        None => url.to_string(),
+    }
+}
+
+/// The last segment of a URL's path.
+pub fn file_name(url: &Url) -> &str {
+    url.path_segments()
+        .and_then(|mut segments| segments.next_back())
+        .unwrap_or_default()
 }
 
 /// Where in which file an entity is defined, as `path:line` (1-based),
@@ -297,15 +322,6 @@ pub fn place_of(loaded: &Loaded, scope: &model::Scope, from: &Url) -> Option<Str
     let location = loaded.locate(scope, true)?;
     let resource = loaded.resource(&location.resource)?;
     let line = resource.line_index.line_of(location.range.start) + 1;
-    let name = if &location.resource == from {
-        location
-            .resource
-            .path_segments()
-            .and_then(|mut s| s.next_back())
-            .unwrap_or_default()
-            .to_string()
-    } else {
-        relative(from, &location.resource)
-    };
+    let name = relative(from, &location.resource);
     Some(format!("{name}:{line}"))
 }

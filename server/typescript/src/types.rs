@@ -251,7 +251,10 @@ mod tests {
 
     #[test]
     fn type_names_follow_the_collection_name() {
-        assert_eq!(type_name("examples/citi-bike/rides"), "ExamplesCitiBikeRides");
+        assert_eq!(
+            type_name("examples/citi-bike/rides"),
+            "ExamplesCitiBikeRides"
+        );
         assert_eq!(
             type_name("examples/re-key/anonymous_events"),
             "ExamplesReKeyAnonymousEvents"
@@ -303,7 +306,10 @@ mod tests {
         assert_eq!(render(&shape_of(serde_json::json!(false)), 0), "never");
         assert_eq!(render(&shape_of(serde_json::json!(true)), 0), "any");
         assert_eq!(
-            render(&shape_of(serde_json::json!({"type": ["object", "null"]})), 0),
+            render(
+                &shape_of(serde_json::json!({"type": ["object", "null"]})),
+                0
+            ),
             "{ [k: string]: any } | null"
         );
     }

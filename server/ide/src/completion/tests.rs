@@ -19,7 +19,11 @@ fn complete(text: &str) -> (Vec<CompletionItem>, String, FilePosition) {
 }
 
 fn labels(text: &str) -> Vec<String> {
-    complete(text).0.into_iter().map(|item| item.label).collect()
+    complete(text)
+        .0
+        .into_iter()
+        .map(|item| item.label)
+        .collect()
 }
 
 fn item(text: &str, label: &str) -> (CompletionItem, String) {
@@ -126,8 +130,14 @@ collections:
         Some("captured, a.flow.yaml (not imported here)")
     );
     assert_eq!(hidden.documentation.as_deref(), Some("key: `[/id]`"));
+    let (seen, _) = item(text, "shop/seen");
+    assert_eq!(seen.detail.as_deref(), Some("captured, b.flow.yaml"));
     let ingest = "#- /flow.yaml\ncollections:\n  shop/c: { schema: true, key: [/id] }\n  shop/d: { schema: true, key: [/id], derivation: { transform: { t: { source: { name: shop/c }, publish: { nodeJS: 'return []' } } } } }\ntests:\n  shop/t:\n    - ingest:\n        collection: \"$0\"\n";
-    assert_eq!(labels(ingest), ["shop/c", "shop/d"], "ingest prefers captured collections");
+    assert_eq!(
+        labels(ingest),
+        ["shop/c", "shop/d"],
+        "ingest prefers captured collections"
+    );
 }
 
 #[test]
@@ -153,7 +163,10 @@ fn pointers_of_the_collection_schema_in_key_shuffle_and_projections() {
     let shuffle = format!(
         "{ORDERS}#- /shop/stats.flow.yaml\nimport: [orders.flow.yaml]\ncollections:\n  shop/stats:\n    schema: true\n    key: [/region]\n    derivation:\n      transform:\n        fromOrders:\n          source: {{ name: shop/orders }}\n          shuffle:\n            - $0\n"
     );
-    assert_eq!(labels(&shuffle)[..], ["/buyer/name", "/id", "/region", "/buyer", "/total"]);
+    assert_eq!(
+        labels(&shuffle)[..],
+        ["/buyer/name", "/id", "/region", "/buyer", "/total"]
+    );
 }
 
 #[test]
@@ -188,7 +201,9 @@ fn schema_keywords_in_schema_files_and_inline_schemas() {
     let labels_ = labels("#- /a.schema.yaml\ntype: object\nproperties:\n  n:\n    $0\n");
     assert_eq!(labels_.first().map(String::as_str), Some("type"));
     assert!(labels_.contains(&"reduce".to_string()));
-    let present = labels("#- /flow.yaml\ncollections:\n  shop/a:\n    schema:\n      type: object\n      re$0\n    key: [/n]\n");
+    let present = labels(
+        "#- /flow.yaml\ncollections:\n  shop/a:\n    schema:\n      type: object\n      re$0\n    key: [/n]\n",
+    );
     assert!(!present.contains(&"type".to_string()));
     assert!(present.contains(&"required".to_string()));
 }
@@ -199,7 +214,10 @@ fn relative_paths_in_import_and_schema() {
         "import: [shop/orders.flow.yaml, shop/stats.flow.yaml]",
         "import:\n  - $0",
     );
-    assert_eq!(labels(&import), ["extra.flow.yaml", "shop/orders.flow.yaml"]);
+    assert_eq!(
+        labels(&import),
+        ["extra.flow.yaml", "shop/orders.flow.yaml"]
+    );
     let schema = ORDERS.replace("schema: orders.schema.yaml", "schema: $0");
     let files = labels(&schema);
     assert_eq!(files, ["orders.schema.yaml"]);
@@ -238,14 +256,20 @@ fn snippets_for_collection_derivation_transform_and_test() {
         snippet.edit.new_text,
         "${1:acmeCo/things}:\n    schema:\n      type: object\n      properties:\n        ${2:id}: { type: string }\n      required: [${2:id}]\n    key: [/${2:id}]$0"
     );
-    let derivation = "#- /flow.yaml\ncollections:\n  shop/a:\n    schema: true\n    key: [/id]\n    $0\n";
+    let derivation =
+        "#- /flow.yaml\ncollections:\n  shop/a:\n    schema: true\n    key: [/id]\n    $0\n";
     let (snippet, _) = item(derivation, "new derivation");
     assert_eq!(snippet.filter_text.as_deref(), Some("derivation"));
     let transform = "#- /flow.yaml\ncollections:\n  shop/a:\n    schema: true\n    key: [/id]\n    derivation:\n      transform:\n        $0\n";
     assert_eq!(labels(transform), ["new transform"]);
     let test = "#- /flow.yaml\ntests:\n  $0\n";
     let (snippet, _) = item(test, "new test");
-    assert!(snippet.edit.new_text.contains("\n    - ingest:\n        collection: ${2:acmeCo/things}"));
+    assert!(
+        snippet
+            .edit
+            .new_text
+            .contains("\n    - ingest:\n        collection: ${2:acmeCo/things}")
+    );
 }
 
 #[test]

@@ -54,7 +54,10 @@ collections:
 "#;
 
 fn at(needle: &str, cursor_after: usize) -> String {
-    let at = SHOP.find(needle).unwrap_or_else(|| panic!("{needle} not in the fixture")) + cursor_after;
+    let at = SHOP
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} not in the fixture"))
+        + cursor_after;
     format!("{}$0{}", &SHOP[..at], &SHOP[at..])
 }
 
@@ -68,7 +71,10 @@ fn property_docs_from_the_catalog_schema() {
     );
     let (covered, markdown) = hover_at(&at("nodeJS: return", 2)).unwrap();
     assert_eq!(covered, "nodeJS");
-    assert!(markdown.contains("Body of a TypeScript function"), "{markdown}");
+    assert!(
+        markdown.contains("Body of a TypeScript function"),
+        "{markdown}"
+    );
 }
 
 #[test]
@@ -92,7 +98,10 @@ fn a_pointer_shows_its_inferred_shape() {
     assert_eq!(markdown, "`/region`: string, always present");
     let (covered, markdown) = hover_at(&at("key: [/id]", 7)).unwrap();
     assert_eq!(covered, "/id");
-    assert_eq!(markdown, "`/id`: string, always present\n\nUnique per order.");
+    assert_eq!(
+        markdown,
+        "`/id`: string, always present\n\nUnique per order."
+    );
     // A shuffle points into the source's documents.
     let (_, markdown) = hover_at(&at("shuffle: [/region]", 12)).unwrap();
     assert_eq!(markdown, "`/region`: string, always present");
@@ -100,15 +109,24 @@ fn a_pointer_shows_its_inferred_shape() {
 
 #[test]
 fn a_pointer_shows_its_reduce_strategy_and_absence() {
-    let text = SHOP.replace("key: [/region]", "key: [/region]\n    projections:\n      t: /total\n      u: /unknown");
+    let text = SHOP.replace(
+        "key: [/region]",
+        "key: [/region]\n    projections:\n      t: /total\n      u: /unknown",
+    );
     let at = |needle: &str| {
         let at = text.find(needle).unwrap() + needle.len() - 1;
         format!("{}$0{}", &text[..at], &text[at..])
     };
     let (_, markdown) = hover_at(&at("t: /total")).unwrap();
-    assert_eq!(markdown, "`/total`: integer, may be absent\n\nreduce: `sum`");
+    assert_eq!(
+        markdown,
+        "`/total`: integer, may be absent\n\nreduce: `sum`"
+    );
     let (_, markdown) = hover_at(&at("u: /unknown")).unwrap();
-    assert_eq!(markdown, "`/unknown`: array, boolean, null, number, object, string, not described by the schema");
+    assert_eq!(
+        markdown,
+        "`/unknown`: array, boolean, null, number, object, string, not described by the schema"
+    );
 }
 
 #[test]
@@ -148,7 +166,8 @@ fn schema_keywords_and_strategies() {
 #[test]
 fn robust_on_broken_text_and_odd_positions() {
     // A key's docs while the file does not parse.
-    let (covered, markdown) = hover_at("#- /flow.yaml\ncollections:\n  shop/a:\n    ke$0y: [\n").unwrap();
+    let (covered, markdown) =
+        hover_at("#- /flow.yaml\ncollections:\n  shop/a:\n    ke$0y: [\n").unwrap();
     assert_eq!(covered, "key");
     assert!(markdown.starts_with("**key**: array (required)"));
     let (analysis, _) = fixture::analysis(SHOP);
