@@ -675,6 +675,11 @@ pub fn cursor(text: &str, offset: u32) -> Cursor {
             }
             end += 1;
         }
+        // A word right after a quote the scan did not see open (a JSON
+        // key `"ty|"`): insert bare text inside the quotes.
+        if start > line_start && matches!(bytes[start - 1], b'"' | b'\'') {
+            quoted = true;
+        }
         (start, end)
     };
     let colon_follows = text[end..]
@@ -901,6 +906,11 @@ mod tests {
         assert_eq!(cursor.present, ["c"]);
         let (cursor, _) = at("a:\n  - { collection: \"ac$0\" }\n");
         assert_eq!(path(&cursor), "a/0/collection");
+        assert!(cursor.quoted);
+        let (cursor, word) = at("{\n  \"properties\": {\n    \"n\": { \"ty$0\" }\n");
+        assert_eq!(path(&cursor), "properties/n");
+        assert_eq!(cursor.slot, Slot::Key);
+        assert_eq!(word, "ty");
         assert!(cursor.quoted);
     }
 

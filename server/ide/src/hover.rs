@@ -34,7 +34,6 @@ pub struct HoverResult {
 const MAX_SUMMARY_PROPERTIES: usize = 20;
 
 pub fn hover(analysis: &Analysis, position: &FilePosition) -> Option<HoverResult> {
-    let _ = analysis.revision();
     let view = analysis.file(&position.file)?;
     let cursor = cursor::cursor(view.text, position.offset);
     if let Some(hover) = lambda(&view, &cursor, position.offset) {

@@ -107,21 +107,6 @@ pub fn register_shape(loaded: &Loaded, collection: &Collection) -> Shape {
         .unwrap_or_else(Shape::anything)
 }
 
-/// The source collection of transform `transform` of `collection`.
-pub fn transform_source<'a>(
-    loaded: &'a Loaded,
-    collection: &Collection,
-    transform: &str,
-) -> Option<&'a Collection> {
-    let spec = collection
-        .spec
-        .derivation
-        .as_ref()?
-        .transform
-        .get(transform)?;
-    collection_named(loaded, &spec.source.name)
-}
-
 /// Where a JSON pointer of some collection's documents is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PointerUse {
