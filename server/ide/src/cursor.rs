@@ -69,6 +69,8 @@ pub struct Cursor {
     /// with their paths: what the tree lacks while the collection is
     /// unclosed (`source: { name: acme/x, partitions: { include: {`).
     pub written: Vec<(Vec<Segment>, String)>,
+    /// Where the outermost flow collection the cursor is in opens.
+    pub flow_from: Option<usize>,
 }
 
 impl Cursor {
@@ -462,6 +464,44 @@ fn scan_flow(text: &str, from: usize, cursor: usize) -> Option<Flow> {
     })
 }
 
+/// The brackets that close what `text[from..to]` leaves open, innermost
+/// first (quoted scalars and comments skipped): appended at `to`, they
+/// make a half-typed flow collection parse.
+pub fn closers(text: &str, from: usize, to: usize) -> String {
+    let bytes = text.as_bytes();
+    let to = to.min(text.len());
+    let mut open = Vec::new();
+    let mut i = from;
+    while i < to {
+        match bytes[i] {
+            b'"' | b'\'' => match quoted_end(&text[..to], i) {
+                Some(end) => {
+                    i = end;
+                    continue;
+                }
+                None => {
+                    open.push(bytes[i]);
+                    break;
+                }
+            },
+            b'{' => open.push(b'}'),
+            b'[' => open.push(b']'),
+            b'}' | b']' => {
+                open.pop();
+            }
+            b'#' if i > 0 && matches!(bytes[i - 1], b' ' | b'\t' | b'\n') => {
+                while i < to && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.iter().rev().map(|&b| b as char).collect()
+}
+
 fn frames_path(frames: &[Frame]) -> Vec<Segment> {
     frames
         .iter()
@@ -622,6 +662,7 @@ pub fn cursor(text: &str, offset: u32) -> Cursor {
     let mut in_flow = false;
     let mut word_start = None;
     let mut written = Vec::new();
+    let flow_from = flow.as_ref().map(|(from, _)| *from);
     if let Some((_, flow)) = flow {
         in_flow = true;
         for (relative, value) in flow.written {
@@ -692,6 +733,7 @@ pub fn cursor(text: &str, offset: u32) -> Cursor {
         present,
         column: column as u32,
         flow: in_flow,
+        flow_from,
         quoted,
         colon_follows,
         written,

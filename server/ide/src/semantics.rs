@@ -11,7 +11,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::catalog_schema;
-use crate::cursor::{Cursor, Segment, Slot};
+use crate::cursor::{self, Cursor, Segment, Slot};
 use crate::host::FileView;
 
 /// How a file is read.
@@ -146,9 +146,11 @@ pub fn owner<'a>(view: &FileView<'a>, cursor: &Cursor) -> Option<Owner<'a>> {
                 Segment::Key(name) => json::pointer::push_token(&mut pointer, name),
                 Segment::Item(index) => json::pointer::push_index(&mut pointer, *index),
             }
-            view.tree
+            let in_tree = view
+                .tree
                 .locate(&pointer)
-                .and_then(|located| view.tree.to_json(located.node).ok())
+                .and_then(|located| view.tree.to_json(located.node).ok());
+            in_tree.or_else(|| repaired_json(view, cursor, &pointer))
         }
     };
     Some(Owner {
@@ -157,6 +159,25 @@ pub fn owner<'a>(view: &FileView<'a>, cursor: &Cursor) -> Option<Owner<'a>> {
         prefix: path[..2.min(path.len())].to_vec(),
         written: cursor.written.clone(),
     })
+}
+
+/// The JSON at `pointer` of the file's text with the flow collections open
+/// at the cursor's line closed at its end (`key: [/id, |` reads as
+/// `key: [/id, ]`): one parse of the file, only when the entity being
+/// edited is in neither the model nor the tree.
+fn repaired_json(view: &FileView<'_>, cursor: &Cursor, pointer: &str) -> Option<Value> {
+    let from = cursor.flow_from?;
+    let text: &str = view.text;
+    let at = (cursor.word.end as usize).min(text.len());
+    let line_end = text[at..].find('\n').map_or(text.len(), |end| at + end);
+    let closers = cursor::closers(text, from, line_end);
+    if closers.is_empty() {
+        return None;
+    }
+    let repaired = format!("{}{closers}{}", &text[..line_end], &text[line_end..]);
+    let tree = syntax::parse(&repaired).tree;
+    let located = tree.locate(pointer)?;
+    tree.to_json(located.node).ok()
 }
 
 impl Owner<'_> {

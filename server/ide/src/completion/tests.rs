@@ -290,3 +290,33 @@ fn robust_on_broken_text_positions_past_the_end_and_loose_files() {
     assert!(labels("#- /loose.flow.yaml\ncoll$0\n").contains(&"collections".to_string()));
     assert!(labels("#- /notes.yaml\ncoll$0\n").is_empty());
 }
+
+#[test]
+fn pointers_while_the_key_list_is_unclosed() {
+    let text = "#- /flow.yaml\ncollections:\n  shop/a:\n    schema:\n      type: object\n      properties: { id: { type: string }, n: { type: integer } }\n      required: [id]\n    key: [/id, $0\n";
+    assert_eq!(labels(text), ["/id", "/n"]);
+    let multi_line = text.replace("key: [/id, $0", "key: [\n      /id,\n      $0");
+    assert_eq!(labels(&multi_line), ["/id", "/n"]);
+}
+
+#[test]
+fn every_offset_of_odd_text_is_safe() {
+    let text = "#- /flow.yaml\nimport: [a.flow.yaml\ncollections:\n  é/ü: { schema: { $ref: \"#é\", properties: { \"x\": {reduce: {strategy: ]\n  - - : \"\n    key: [/é, \n    derivation: { transform: { t: { source: { name: x }, publish: { nodeJS: |\n      return [source];\ntests:\n  t: [ { ingest: { collection: é, documents: [ {\n#- /a.schema.yaml\n{ \"$defs\": { \"x\": 1 }, \"properties\": { \"a\": { \"$ref\": \"\n";
+    let (analysis, _) = fixture::analysis(text);
+    for file in ["/flow.yaml", "/a.schema.yaml"] {
+        let url = fixture::url(file);
+        let len = analysis.file(&url).map_or(0, |view| view.text.len() as u32);
+        for offset in 0..=len + 2 {
+            let position = FilePosition {
+                file: url.clone(),
+                offset,
+            };
+            for item in completions(&analysis, &position) {
+                assert!(item.edit.range.start <= item.edit.range.end && item.edit.range.end <= len);
+            }
+            if let Some(hover) = crate::hover::hover(&analysis, &position) {
+                assert!(hover.range.end <= len);
+            }
+        }
+    }
+}
