@@ -186,6 +186,13 @@ fn catalog(analysis: &Analysis, view: &FileView<'_>, out: &mut Out<'_>) {
                 && semantics::names_collection(cursor)
             {
                 collections(loaded, view.url, cursor, out);
+                for name in semantics::unloaded_collections(view, cursor) {
+                    if !out.items.iter().any(|item| item.label == name) {
+                        let item = out.push(&name, CompletionKind::Collection, name.clone());
+                        item.detail = Some(semantics::file_name(view.url).to_string());
+                        item.sort_text = Some(format!("0{name}"));
+                    }
+                }
                 return;
             }
             if let Some((usage, shape)) = semantics::pointer_place(view, cursor) {

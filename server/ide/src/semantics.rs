@@ -166,6 +166,14 @@ pub fn owner<'a>(view: &FileView<'a>, cursor: &Cursor) -> Option<Owner<'a>> {
 /// `key: [/id, ]`): one parse of the file, only when the entity being
 /// edited is in neither the model nor the tree.
 fn repaired_json(view: &FileView<'_>, cursor: &Cursor, pointer: &str) -> Option<Value> {
+    let tree = repaired_tree(view, cursor)?;
+    let located = tree.locate(pointer)?;
+    tree.to_json(located.node).ok()
+}
+
+/// The file's tree with the flow collections open at the cursor's line
+/// closed at its end, if any are open.
+fn repaired_tree(view: &FileView<'_>, cursor: &Cursor) -> Option<syntax::Tree> {
     let from = cursor.flow_from?;
     let text: &str = view.text;
     let at = (cursor.word.end as usize).min(text.len());
@@ -175,9 +183,46 @@ fn repaired_json(view: &FileView<'_>, cursor: &Cursor, pointer: &str) -> Option<
         return None;
     }
     let repaired = format!("{}{closers}{}", &text[..line_end], &text[line_end..]);
-    let tree = syntax::parse(&repaired).tree;
-    let located = tree.locate(pointer)?;
-    tree.to_json(located.node).ok()
+    Some(syntax::parse(&repaired).tree)
+}
+
+/// Collections this file defines that the model lacks because the file
+/// does not parse as it stands (read from the repaired tree): names, in
+/// file order.
+pub fn unloaded_collections(view: &FileView<'_>, cursor: &Cursor) -> Vec<String> {
+    let in_model = view.build.is_some_and(|build| {
+        build
+            .loaded
+            .catalog
+            .collections
+            .iter()
+            .any(|collection| &collection.scope.resource == view.url)
+    });
+    if in_model {
+        return Vec::new();
+    }
+    let Some(tree) = repaired_tree(view, cursor) else {
+        return Vec::new();
+    };
+    let Some(collections) = tree.locate("/collections") else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = tree
+        .entries(collections.node)
+        .iter()
+        .map(|entry| tree.key_text(entry).to_string())
+        .collect();
+    for item in tree.items(collections.node) {
+        if let Some(entry) = tree
+            .entries(*item)
+            .iter()
+            .find(|entry| tree.key_text(entry) == "name")
+            && let Some(name) = tree.scalar(entry.value)
+        {
+            names.push(name.text.clone());
+        }
+    }
+    names
 }
 
 impl Owner<'_> {

@@ -122,6 +122,10 @@ collections:
           source: { name: sh$0 }
 "#;
     assert_eq!(labels(text), ["shop/derived", "shop/seen", "shop/hidden"]);
+    // The same with the flow mapping still open: the file does not parse,
+    // and its own collections come from the text with the brackets closed.
+    let open = text.replace("name: sh$0 }", "name: sh$0");
+    assert_eq!(labels(&open), ["shop/derived", "shop/seen", "shop/hidden"]);
     let (hidden, replaced) = item(text, "shop/hidden");
     assert_eq!(replaced, "sh");
     assert_eq!(hidden.kind, CompletionKind::Collection);
