@@ -2,7 +2,9 @@
 //! (`test_utils::big`, 50 tests), analysed once: completion of a test
 //! step's collection (1,000 names), of a key pointer, of a top-level key at
 //! the end of the file (the text scan's worst case), and hover on a
-//! collection name and a lambda parameter.
+//! collection name and a lambda parameter; and a key pointer while the
+//! last collection's `key: [` is unclosed (the file does not parse: the
+//! owner is read from a repaired parse of the file).
 //! Target on the 2-core machine: each well under 10 ms (issue #8).
 
 use std::sync::Arc;
@@ -23,6 +25,10 @@ struct Setup {
 fn setup() -> Setup {
     let mut text = test_utils::big::single_file_catalog(1000, 50);
     text.push('\n');
+    setup_text(text)
+}
+
+fn setup_text(text: String) -> Setup {
     let url = Url::parse("file:///bench/flow.yaml").unwrap();
     let mut host = AnalysisHost::default();
     host.set_open_text(&url, Some(Arc::from(text.as_str())));
@@ -92,4 +98,19 @@ fn hover_lambda_source(bencher: divan::Bencher) {
     let position = setup.at("id: source.id", "id: sou".len());
     assert!(ide::hover::hover(&setup.analysis, &position).is_some());
     bencher.bench(|| ide::hover::hover(&setup.analysis, &position));
+}
+
+#[divan::bench(sample_count = 20)]
+fn complete_key_pointer_in_a_broken_file(bencher: divan::Bencher) {
+    let mut text = test_utils::big::single_file_catalog(1000, 0);
+    let at = text.rfind("key: [/id]").unwrap();
+    text.replace_range(at..at + "key: [/id]".len(), "key: [/id, ");
+    let cut = at + "key: [/id, ".len();
+    let setup = setup_text(text);
+    let position = FilePosition {
+        file: setup.url.clone(),
+        offset: cut as u32,
+    };
+    assert!(!ide::completion::completions(&setup.analysis, &position).is_empty());
+    bencher.bench(|| ide::completion::completions(&setup.analysis, &position));
 }

@@ -186,7 +186,7 @@ fn catalog(analysis: &Analysis, view: &FileView<'_>, out: &mut Out<'_>) {
                 && semantics::names_collection(cursor)
             {
                 collections(loaded, view.url, cursor, out);
-                for name in semantics::unloaded_collections(view, cursor) {
+                for name in semantics::unloaded_collections(view) {
                     if !out.items.iter().any(|item| item.label == name) {
                         let item = out.push(&name, CompletionKind::Collection, name.clone());
                         item.detail = Some(semantics::file_name(view.url).to_string());

@@ -71,6 +71,9 @@ pub struct Cursor {
     pub written: Vec<(Vec<Segment>, String)>,
     /// Where the outermost flow collection the cursor is in opens.
     pub flow_from: Option<usize>,
+    /// The start of the line each block segment of `path` is written on
+    /// (the leading segments; flow segments have none).
+    pub starts: Vec<usize>,
 }
 
 impl Cursor {
@@ -276,7 +279,7 @@ fn lines_below(text: &str, from: usize) -> impl Iterator<Item = (usize, &str)> {
 }
 
 /// The indentation of a line, or `None` for a blank or comment line.
-fn indent_of(line: &str) -> Option<usize> {
+pub(crate) fn indent_of(line: &str) -> Option<usize> {
     let indent = line.bytes().take_while(|b| *b == b' ').count();
     let content = line[indent..].trim_end();
     (!content.is_empty() && !content.starts_with('#')).then_some(indent)
@@ -464,6 +467,55 @@ fn scan_flow(text: &str, from: usize, cursor: usize) -> Option<Flow> {
     })
 }
 
+/// The collections a catalog's text defines under its top-level
+/// `collections:` (map keys, or list items' `name`), read line by line: for
+/// a file that does not parse.
+pub fn collection_names(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut inside = false;
+    // The column of the entries of `collections`, and whether they are
+    // list items.
+    let mut child: Option<(usize, bool)> = None;
+    for raw in text.split('\n') {
+        let line = raw.trim_end_matches('\r');
+        let Some(indent) = indent_of(line) else {
+            continue;
+        };
+        if indent == 0 && !line.starts_with('-') {
+            inside = line.starts_with("collections:");
+            child = None;
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        let parsed = parse_line(line, 0);
+        let Some((first_col, first)) = parsed.entries.first() else {
+            continue;
+        };
+        let (column, list) = *child.get_or_insert((*first_col, matches!(first, Entry::Dash)));
+        let name = |rest: usize| {
+            let value = strip_comment(&line[rest..]).trim();
+            if value.starts_with(['"', '\'']) {
+                unquote(value)
+            } else {
+                value.to_string()
+            }
+        };
+        for (col, entry) in &parsed.entries {
+            match entry {
+                Entry::Key { key, .. } if !list && *col == column => names.push(key.clone()),
+                Entry::Key { key, rest } if list && *col == column + 2 && key == "name" => {
+                    names.push(name(*rest));
+                }
+                _ => {}
+            }
+        }
+    }
+    names.retain(|name| !name.is_empty());
+    names
+}
+
 /// The brackets that close what `text[from..to]` leaves open, innermost
 /// first (quoted scalars and comments skipped): appended at `to`, they
 /// make a half-typed flow collection parse.
@@ -556,7 +608,8 @@ pub fn cursor(text: &str, offset: u32) -> Cursor {
     let prefix = &text[line_start..offset];
     let line = parse_line(prefix, line_start);
     // A key written before the cursor, whose value the cursor is in.
-    let mut segments_rev: Vec<Segment> = Vec::new();
+    // Each segment with the start of the line it is written on.
+    let mut segments_rev: Vec<(Segment, usize)> = Vec::new();
     let mut slot = Slot::Key;
     let mut present = Vec::new();
     let mut flow: Option<(usize, Flow)> = None;
@@ -653,11 +706,11 @@ pub fn cursor(text: &str, offset: u32) -> Cursor {
             false,
         );
     }
-    if let Mode::Siblings { index, .. } = mode {
-        segments_rev.push(Segment::Item(index));
+    if let Mode::Siblings { index, line, .. } = mode {
+        segments_rev.push((Segment::Item(index), line));
     }
     segments_rev.reverse();
-    let mut path = segments_rev;
+    let (mut path, starts): (Vec<Segment>, Vec<usize>) = segments_rev.into_iter().unzip();
     let mut quoted = false;
     let mut in_flow = false;
     let mut word_start = None;
@@ -734,6 +787,7 @@ pub fn cursor(text: &str, offset: u32) -> Cursor {
         column: column as u32,
         flow: in_flow,
         flow_from,
+        starts,
         quoted,
         colon_follows,
         written,
@@ -745,7 +799,12 @@ enum Mode {
     /// Looking for an entry indented less than `limit`.
     Parent { limit: usize },
     /// Counting the items of the block sequence whose dashes are at `column`.
-    Siblings { column: usize, index: usize },
+    /// `line`: where the item itself starts.
+    Siblings {
+        column: usize,
+        index: usize,
+        line: usize,
+    },
 }
 
 /// Applies one line (the cursor's, then each line above, nearest first) to
@@ -754,7 +813,7 @@ enum Mode {
 fn process_line(
     line: &Line<'_>,
     mode: &mut Mode,
-    segments_rev: &mut Vec<Segment>,
+    segments_rev: &mut Vec<(Segment, usize)>,
     present: &mut Vec<String>,
     collect_at: Option<usize>,
     slot: &mut Slot,
@@ -763,7 +822,12 @@ fn process_line(
     text: &str,
     is_cursor_line: bool,
 ) {
-    if let Mode::Siblings { column, index } = *mode {
+    if let Mode::Siblings {
+        column,
+        index,
+        line: item_line,
+    } = *mode
+    {
         let first = line.entries.first().map_or(line.indent, |(col, _)| *col);
         if first > column {
             return;
@@ -775,16 +839,20 @@ fn process_line(
         if dash_at_column {
             let index = index + 1;
             if first == column {
-                *mode = Mode::Siblings { column, index };
+                *mode = Mode::Siblings {
+                    column,
+                    index,
+                    line: item_line,
+                };
                 return;
             }
-            segments_rev.push(Segment::Item(index));
+            segments_rev.push((Segment::Item(index), item_line));
             *mode = Mode::Parent { limit: column };
         } else if first == column {
-            segments_rev.push(Segment::Item(index));
+            segments_rev.push((Segment::Item(index), item_line));
             *mode = Mode::Parent { limit: column + 1 };
         } else {
-            segments_rev.push(Segment::Item(index));
+            segments_rev.push((Segment::Item(index), item_line));
             *mode = Mode::Parent { limit: column };
         }
     }
@@ -828,7 +896,7 @@ fn process_line(
                     let from = line.start + rest;
                     *flow = scan_flow(text, from, offset).map(|f| (from, f));
                 }
-                segments_rev.push(Segment::Key(key.clone()));
+                segments_rev.push((Segment::Key(key.clone()), line.start));
                 limit = *col;
             }
             Entry::Dash => {
@@ -843,12 +911,13 @@ fn process_line(
                 }
                 if position > 0 {
                     // The first item of a nested sequence (`- - x`).
-                    segments_rev.push(Segment::Item(0));
+                    segments_rev.push((Segment::Item(0), line.start));
                     limit = *col;
                 } else {
                     *mode = Mode::Siblings {
                         column: *col,
                         index: 0,
+                        line: line.start,
                     };
                     return;
                 }
@@ -954,6 +1023,18 @@ mod tests {
         assert_eq!(cursor.slot, Slot::Key);
         assert_eq!(word, "ty");
         assert!(cursor.quoted);
+    }
+
+    #[test]
+    fn collection_names_from_text_that_does_not_parse() {
+        let map =
+            "import: [x]\ncollections:\n  a/one:\n    key: [/id\n  a/two: {\ntests:\n  t: []\n";
+        assert_eq!(collection_names(map), ["a/one", "a/two"]);
+        let list =
+            "collections:\n  - name: a/one\n    key: [\n  - schema: x\n    name: \"a/two\"\n";
+        assert_eq!(collection_names(list), ["a/one", "a/two"]);
+        let compact = "collections:\n- name: a/one\n  source: { name: no }\n- name: a/two\n";
+        assert_eq!(collection_names(compact), ["a/one", "a/two"]);
     }
 
     #[test]

@@ -150,7 +150,7 @@ pub fn owner<'a>(view: &FileView<'a>, cursor: &Cursor) -> Option<Owner<'a>> {
                 .tree
                 .locate(&pointer)
                 .and_then(|located| view.tree.to_json(located.node).ok());
-            in_tree.or_else(|| repaired_json(view, cursor, &pointer))
+            in_tree.or_else(|| repaired_owner_json(view, cursor))
         }
     };
     Some(Owner {
@@ -161,35 +161,49 @@ pub fn owner<'a>(view: &FileView<'a>, cursor: &Cursor) -> Option<Owner<'a>> {
     })
 }
 
-/// The JSON at `pointer` of the file's text with the flow collections open
-/// at the cursor's line closed at its end (`key: [/id, |` reads as
-/// `key: [/id, ]`): one parse of the file, only when the entity being
-/// edited is in neither the model nor the tree.
-fn repaired_json(view: &FileView<'_>, cursor: &Cursor, pointer: &str) -> Option<Value> {
-    let tree = repaired_tree(view, cursor)?;
-    let located = tree.locate(pointer)?;
-    tree.to_json(located.node).ok()
-}
-
-/// The file's tree with the flow collections open at the cursor's line
-/// closed at its end, if any are open.
-fn repaired_tree(view: &FileView<'_>, cursor: &Cursor) -> Option<syntax::Tree> {
+/// The JSON of the collection being edited when the file does not parse:
+/// its entry's text (from its first line to the next line indented no
+/// more), with the flow collections open at the cursor's line closed at
+/// that line's end (`key: [/id, |` reads as `key: [/id, ]`), parsed alone.
+fn repaired_owner_json(view: &FileView<'_>, cursor: &Cursor) -> Option<Value> {
     let from = cursor.flow_from?;
+    let start = *cursor.starts.get(1)?;
     let text: &str = view.text;
     let at = (cursor.word.end as usize).min(text.len());
     let line_end = text[at..].find('\n').map_or(text.len(), |end| at + end);
     let closers = cursor::closers(text, from, line_end);
-    if closers.is_empty() {
+    if closers.is_empty() || start > line_end {
         return None;
     }
-    let repaired = format!("{}{closers}{}", &text[..line_end], &text[line_end..]);
-    Some(syntax::parse(&repaired).tree)
+    let owner_indent = cursor::indent_of(&text[start..]).unwrap_or(0);
+    let mut region_end = text.len();
+    let mut next = line_end + 1;
+    while next < text.len() {
+        let end = text[next..].find('\n').map_or(text.len(), |at| next + at);
+        if cursor::indent_of(&text[next..end]).is_some_and(|indent| indent <= owner_indent) {
+            region_end = next;
+            break;
+        }
+        next = end + 1;
+    }
+    let region = format!(
+        "{}{closers}{}",
+        &text[start..line_end],
+        &text[line_end..region_end.max(line_end)]
+    );
+    let tree = syntax::parse(&region).tree;
+    let root = tree.root()?;
+    let node = match (tree.items(root).first(), tree.entries(root).first()) {
+        (Some(item), _) => *item,
+        (None, Some(entry)) => entry.value,
+        (None, None) => return None,
+    };
+    tree.to_json(node).ok()
 }
 
 /// Collections this file defines that the model lacks because the file
-/// does not parse as it stands (read from the repaired tree): names, in
-/// file order.
-pub fn unloaded_collections(view: &FileView<'_>, cursor: &Cursor) -> Vec<String> {
+/// does not parse as it stands (read from its text).
+pub fn unloaded_collections(view: &FileView<'_>) -> Vec<String> {
     let in_model = view.build.is_some_and(|build| {
         build
             .loaded
@@ -201,28 +215,7 @@ pub fn unloaded_collections(view: &FileView<'_>, cursor: &Cursor) -> Vec<String>
     if in_model {
         return Vec::new();
     }
-    let Some(tree) = repaired_tree(view, cursor) else {
-        return Vec::new();
-    };
-    let Some(collections) = tree.locate("/collections") else {
-        return Vec::new();
-    };
-    let mut names: Vec<String> = tree
-        .entries(collections.node)
-        .iter()
-        .map(|entry| tree.key_text(entry).to_string())
-        .collect();
-    for item in tree.items(collections.node) {
-        if let Some(entry) = tree
-            .entries(*item)
-            .iter()
-            .find(|entry| tree.key_text(entry) == "name")
-            && let Some(name) = tree.scalar(entry.value)
-        {
-            names.push(name.text.clone());
-        }
-    }
-    names
+    cursor::collection_names(view.text)
 }
 
 impl Owner<'_> {
