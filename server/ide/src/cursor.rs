@@ -607,7 +607,6 @@ pub fn cursor(text: &str, offset: u32) -> Cursor {
     let full_line = text[line_start..line_end].trim_end_matches('\r');
     let prefix = &text[line_start..offset];
     let line = parse_line(prefix, line_start);
-    // A key written before the cursor, whose value the cursor is in.
     // Each segment with the start of the line it is written on.
     let mut segments_rev: Vec<(Segment, usize)> = Vec::new();
     let mut slot = Slot::Key;
