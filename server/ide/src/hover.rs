@@ -192,10 +192,27 @@ fn lambda(view: &FileView<'_>, cursor: &Cursor, offset: u32) -> Option<HoverResu
     let loaded = &view.build?.loaded;
     let markdown = if identifier == "source" {
         let name = owner.source_name(transform)?;
-        let shape = semantics::collection_named(loaded, &name)
-            .and_then(|source| semantics::collection_shape(loaded, source))
-            .unwrap_or_else(Shape::anything);
-        declaration("source", "collections", &name, &shape)
+        // An alternate source schema (`source.schema`) is the source's type.
+        let alternate = owner.loaded.and_then(|collection| {
+            let (scope, _, spec) = collection
+                .transforms()
+                .into_iter()
+                .find(|(_, name, _)| *name == transform)?;
+            model::catalog::schema_url(
+                &scope.push("source").push("schema"),
+                spec.source.schema.as_ref()?,
+            )
+        });
+        if let Some(url) = alternate {
+            let shape = schema::shape::infer(&loaded.schemas, &url).unwrap_or_else(Shape::anything);
+            let type_name = typescript::types::alternate_type_name(&name, url.as_str());
+            declaration_named("source", "collections", &type_name, &shape)
+        } else {
+            let shape = semantics::collection_named(loaded, &name)
+                .and_then(|source| semantics::collection_shape(loaded, source))
+                .unwrap_or_else(Shape::anything);
+            declaration("source", "collections", &name, &shape)
+        }
     } else if kind == "update" {
         format!(
             "`{identifier}` is not in scope in an `update` lambda: only `source` is (runtime.md §8.1)."
@@ -213,7 +230,15 @@ fn lambda(view: &FileView<'_>, cursor: &Cursor, offset: u32) -> Option<HoverResu
 
 /// `name: module.Type` and the type's definition, as TypeScript blocks.
 fn declaration(identifier: &str, module: &str, entity: &str, shape: &Shape) -> String {
-    let type_name = typescript::types::type_name(entity);
+    declaration_named(
+        identifier,
+        module,
+        &typescript::types::type_name(entity),
+        shape,
+    )
+}
+
+fn declaration_named(identifier: &str, module: &str, type_name: &str, shape: &Shape) -> String {
     let comment = typescript::types::doc_comment(shape)
         .map(|comment| format!("{comment}\n"))
         .unwrap_or_default();

@@ -4,6 +4,7 @@
 //!
 //! * [`type_name`]: a collection or derivation name as a type name
 //!   (`examples/citi-bike/rides` → `ExamplesCitiBikeRides`).
+//! * [`alternate_type_name`]: the type of an alternate source schema.
 //! * [`render`]: a [`Shape`] as a TypeScript type expression, objects
 //!   written one property per line.
 //!
@@ -39,6 +40,19 @@ pub fn type_name(name: &str) -> String {
         out.insert(0, '_');
     }
     out
+}
+
+/// The type name of a transform's alternate source schema (§8.2: the
+/// source collection's type name with a `_<hex hash>` suffix). The hash is
+/// FNV-1a (32 bits) of the schema's URL, so the name is stable across runs
+/// (§8.2 does not say which hash).
+pub fn alternate_type_name(collection: &str, schema_url: &str) -> String {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in schema_url.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    format!("{}_{hash:08x}", type_name(collection))
 }
 
 /// The TypeScript type of every value a shape admits. Multi-line for
@@ -261,6 +275,11 @@ mod tests {
         );
         assert_eq!(type_name("9lives/x"), "_9livesX");
         assert_eq!(type_name("//"), "Unnamed");
+        assert_eq!(
+            alternate_type_name("a/b", "file:///x.schema.yaml"),
+            alternate_type_name("a/b", "file:///x.schema.yaml")
+        );
+        assert!(alternate_type_name("a/b", "file:///x.schema.yaml").starts_with("AB_"));
     }
 
     #[test]

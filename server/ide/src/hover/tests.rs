@@ -146,6 +146,23 @@ fn lambda_parameters_show_their_typescript_types() {
     // Not a parameter: a property access, or another word.
     assert_eq!(hover_at(&at(".region, total", 3)), None);
     assert_eq!(hover_at(&at("return [{", 2)), None);
+    // An alternate source schema is the source's type.
+    let alternate = SHOP.replace(
+        "source: { name: shop/orders }",
+        "source: { name: shop/orders, schema: { type: object, properties: { id: { const: x } } } }",
+    );
+    let at_source = alternate.find("source.region").unwrap() + 2;
+    let (_, markdown) = hover_at(&format!(
+        "{}$0{}",
+        &alternate[..at_source],
+        &alternate[at_source..]
+    ))
+    .unwrap();
+    assert!(
+        markdown.starts_with("```typescript\nsource: collections.ShopOrders_"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("    id?: \"x\";\n"), "{markdown}");
     // In an update lambda only `source` is in scope.
     let update = SHOP.replace("nodeJS: return [1];", "nodeJS: return [previous];");
     let at = update.find("[previous]").unwrap() + 3;
