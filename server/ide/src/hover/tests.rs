@@ -198,3 +198,19 @@ fn robust_on_broken_text_and_odd_positions() {
         }
     }
 }
+
+#[test]
+fn list_form_definitions_and_loose_catalogs() {
+    let list = "#- /flow.yaml\ncollections:\n  - name: shop/li$0st\n    schema: { type: object, properties: { id: { type: string } }, required: [id] }\n    key: [/id]\n";
+    let (covered, markdown) = hover_at(list).unwrap();
+    assert_eq!(covered, "shop/list");
+    assert_eq!(
+        markdown,
+        "**shop/list** (captured collection)\n\nkey: `[/id]`\n\nschema: object\n- `id`: string (required)\n\ndefined at `flow.yaml:2`"
+    );
+    // A catalog by name that does not parse: key docs still show.
+    let (covered, markdown) = hover_at("#- /loose.flow.yaml\nimpo$0rt: [\n").unwrap();
+    assert_eq!(covered, "import");
+    assert!(markdown.starts_with("**import**: array\n\nOther catalog sources to include"));
+    assert_eq!(hover_at("#- /notes.yaml\nimpo$0rt: []\n"), None);
+}
