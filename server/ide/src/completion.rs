@@ -7,7 +7,8 @@
 //!   (inline or schema files); `reduce`'s keys; partition fields in
 //!   partition selectors.
 //! * Values: collection names where a collection is expected (visible ones
-//!   first); `reduce.strategy` names and `type` names; JSON pointers of the
+//!   first); `reduce.strategy` names, `type` names and the properties a
+//!   `required` list lacks; JSON pointers of the
 //!   collection's inferred shape in `key`, `shuffle` and projections;
 //!   relative paths in `import` and `schema`; `$ref` targets (`$defs`,
 //!   `$anchor`s, other schema files).
@@ -525,6 +526,7 @@ fn user_schema(analysis: &Analysis, view: &FileView<'_>, start: usize, out: &mut
                 }
             }
             "$ref" => references(analysis, view, start, out),
+            "required" => required(view, out),
             _ => {}
         },
         _ => {}
@@ -566,6 +568,35 @@ pub(crate) fn strategy_doc(name: &str) -> Option<&'static str> {
         "sum" => "Numbers are added.",
         _ => return None,
     })
+}
+
+/// In `required: [...]`: the schema's `properties` not yet listed.
+fn required(view: &FileView<'_>, out: &mut Out<'_>) {
+    let path = &out.cursor.path;
+    let Some(holder) = path.len().checked_sub(2).map(|end| &path[..end]) else {
+        return;
+    };
+    let Some(schema) = schema_document(view, holder) else {
+        return;
+    };
+    let listed: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|names| names.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(Value::Object(properties)) = schema.get("properties") else {
+        return;
+    };
+    for (name, property) in properties {
+        if listed.contains(&name.as_str()) {
+            continue;
+        }
+        let doc = property
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        out.value(name, CompletionKind::Value, doc);
+    }
 }
 
 /// `$ref` targets: the schema's `$defs`, its `$anchor`s, other schema files.

@@ -324,3 +324,10 @@ fn every_offset_of_odd_text_is_safe() {
         }
     }
 }
+
+#[test]
+fn required_offers_the_properties_not_yet_listed() {
+    let text = "#- /a.schema.yaml\ntype: object\nproperties:\n  id: { type: string }\n  n: { type: integer, description: A count. }\n  m: {}\nrequired:\n  - id\n  - $0\n";
+    assert_eq!(labels(text), ["m", "n"]);
+    assert_eq!(item(text, "n").0.documentation.as_deref(), Some("A count."));
+}
