@@ -11,6 +11,14 @@
 //! * [`files`]: the text of every file: editor buffers over a cache of the
 //!   disk, read through `load`'s `Fetch`.
 //! * [`workspace`]: which catalog files are roots (imported by no other).
+//! * [`catalog_schema`]: what the catalog's JSON Schema (from `model::spec`)
+//!   says about a place: properties with their docs, and where a user JSON
+//!   Schema starts (JSON Schema keywords apply there).
+//! * [`completion`]: what may be written at a position (keys with docs,
+//!   collection names, pointers, paths, `$ref`s, strategies, snippets).
+//! * [`cursor`]: where a position is in a YAML file (path of parent keys,
+//!   key or value, the word typed), by a tolerant scan of the text that
+//!   works while the file does not parse; completion and hover start here.
 //! * [`diagnostics`]: every build diagnostic resolved to a file and range,
 //!   grouped per file (the same resolution `flowctl lint` prints).
 //! * [`navigation`]: go to definition (collection names, `$ref`s and schema
@@ -18,18 +26,30 @@
 //!   collection, rename of a collection.
 //! * [`symbols`]: document symbols (an outline tree) and workspace symbols.
 //! * [`ranges`]: folding ranges and selection ranges from the YAML tree.
-//! * `cursor`: the path of YAML nodes under an offset, shared by the above.
+//! * `tree_path`: the path of YAML nodes under an offset in a parsed tree,
+//!   shared by the above.
+//! * [`hover`]: markdown about the thing at a position (key docs, a
+//!   collection's key/schema/definition, a pointer's inferred shape, the
+//!   TypeScript types of a lambda's `source`/`register`/`previous`).
+//! * [`semantics`]: what a cursor's place means in the loaded catalog
+//!   (file kind, owning collection, pointer places, collection references),
+//!   shared by completion and hover.
 //!
 //! Positions are byte offsets into a file's text (`text::TextRange`); the
 //! `lsp` crate converts them to the client's encoding.
 
-mod cursor;
+pub mod catalog_schema;
+pub mod completion;
+pub mod cursor;
 pub mod diagnostics;
 pub mod files;
 pub mod host;
+pub mod hover;
 pub mod navigation;
 pub mod ranges;
+pub mod semantics;
 pub mod symbols;
+mod tree_path;
 pub mod workspace;
 
 #[cfg(test)]

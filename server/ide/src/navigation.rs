@@ -18,8 +18,8 @@ use syntax::NodeKind;
 use text::TextRange;
 use url::Url;
 
-use crate::cursor::{self, CursorPath, pointer_of, trimmed};
 use crate::host::FileView;
+use crate::tree_path::{self, CursorPath, pointer_of, trimmed};
 use crate::{Analysis, FilePosition, FileRange, NavigationTarget, SourceChange, TextEdit};
 
 /// Where the cursor's thing is defined: the collection a name names, the
@@ -30,7 +30,7 @@ pub fn definition(analysis: &Analysis, position: &FilePosition) -> Vec<Navigatio
     let Some(view) = analysis.file(&position.file) else {
         return Vec::new();
     };
-    let path = cursor::path_at(view.tree, position.offset);
+    let path = tree_path::path_at(view.tree, position.offset);
     if let Some(target) = alias_target(&view, &path) {
         return vec![target];
     }
@@ -223,7 +223,7 @@ pub(crate) fn subject_at<'a>(
 ) -> Option<(Subject, &'a crate::RootBuild)> {
     let view = analysis.file(&position.file)?;
     let build = view.build?;
-    let path = cursor::path_at(view.tree, position.offset);
+    let path = tree_path::path_at(view.tree, position.offset);
     Some((subject(&build.loaded, &view, &path)?, build))
 }
 

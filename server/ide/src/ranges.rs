@@ -6,7 +6,7 @@ use text::TextRange;
 use url::Url;
 
 use crate::Analysis;
-use crate::cursor::{self, entry_range};
+use crate::tree_path::{self, entry_range};
 
 /// A range an editor can fold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,7 +165,7 @@ pub fn selection_ranges(analysis: &Analysis, file: &Url, offsets: &[u32]) -> Vec
 }
 
 fn selection(text: &str, tree: &Tree, offset: u32, document: TextRange) -> Vec<TextRange> {
-    let path = cursor::path_at(tree, offset);
+    let path = tree_path::path_at(tree, offset);
     let mut candidates: Vec<TextRange> = Vec::new();
     for (depth, step) in path.steps.iter().enumerate().rev() {
         let is_last = depth + 1 == path.steps.len();
@@ -188,7 +188,7 @@ fn selection(text: &str, tree: &Tree, offset: u32, document: TextRange) -> Vec<T
         let range = if range == document {
             range
         } else {
-            cursor::trimmed(text, range)
+            tree_path::trimmed(text, range)
         };
         let contains_offset = range.contains_inclusive(offset);
         let contains_last = out

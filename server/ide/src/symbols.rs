@@ -8,7 +8,7 @@ use text::TextRange;
 use url::Url;
 
 use crate::Analysis;
-use crate::cursor::entry_range;
+use crate::tree_path::entry_range;
 
 /// One entry of an outline.
 #[derive(Debug, Clone, PartialEq, Eq)]

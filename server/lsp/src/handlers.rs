@@ -48,6 +48,7 @@ impl Failure {
     }
 }
 
+mod editing;
 mod navigation;
 mod symbols;
 
@@ -57,6 +58,8 @@ type Handler = fn(&Snapshot, Value) -> Result<Value, Failure>;
 fn table(test_requests: bool) -> Vec<(&'static str, Handler)> {
     let mut table: Vec<(&'static str, Handler)> = vec![
         (lsp_ext::STATUS, status),
+        ("textDocument/completion", editing::completion),
+        ("textDocument/hover", editing::hover),
         ("textDocument/definition", navigation::definition),
         ("textDocument/references", navigation::references),
         ("textDocument/prepareRename", navigation::prepare_rename),
@@ -79,6 +82,11 @@ pub fn advertise(capabilities: &mut ServerCapabilities) {
     use lsp_types::{
         FoldingRangeProviderCapability, OneOf, RenameOptions, SelectionRangeProviderCapability,
     };
+    capabilities.completion_provider = Some(lsp_types::CompletionOptions {
+        trigger_characters: Some(["/", "#", "\""].map(str::to_string).to_vec()),
+        ..Default::default()
+    });
+    capabilities.hover_provider = Some(lsp_types::HoverProviderCapability::Simple(true));
     capabilities.definition_provider = Some(OneOf::Left(true));
     capabilities.references_provider = Some(OneOf::Left(true));
     capabilities.rename_provider = Some(OneOf::Right(RenameOptions {

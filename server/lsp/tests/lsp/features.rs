@@ -205,3 +205,57 @@ fn requests_about_an_unknown_file_fail_clearly_and_positions_are_clamped() {
         json!([])
     );
 }
+
+#[test]
+fn completion_offers_collection_names_and_hover_documents_keys() {
+    let mut server = library();
+    // Half-typed: the step's collection is being rewritten.
+    let text = LOANS.replace("collection: library/books", "collection: lib");
+    server.open_with("loans.flow.yaml", &text);
+    server.await_publish("loans.flow.yaml");
+    let params = at(&server, "loans.flow.yaml", &text, "collection: lib", 0, 15);
+    let result = server.request("textDocument/completion", params).unwrap();
+    let items = result["items"].as_array().expect("a completion list");
+    let books = items
+        .iter()
+        .find(|item| item["label"] == "library/books")
+        .unwrap_or_else(|| panic!("library/books is offered: {result}"));
+    // The edit replaces the word typed.
+    assert_eq!(
+        books["textEdit"]["range"]["start"],
+        json!({"line": 4, "character": 20})
+    );
+    assert_eq!(books["textEdit"]["newText"], "library/books");
+
+    let params = at(&server, "loans.flow.yaml", &text, "ingest", 0, 2);
+    let hover = server.request("textDocument/hover", params).unwrap();
+    assert_eq!(hover["contents"]["kind"], "markdown");
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("ingest"),
+        "{hover}"
+    );
+}
+
+#[test]
+fn snippets_only_for_clients_that_expand_them() {
+    for snippets in [false, true] {
+        let mut server = TestServer::builder()
+            .file("flow.yaml", "collections:\n  a/b:\n    schema: { type: object }\n    key: [/id]\n\n")
+            .capabilities(json!({"textDocument": {"completion": {"completionItem": {"snippetSupport": snippets}}}}))
+            .start();
+        server.open("flow.yaml");
+        server.await_publish("flow.yaml");
+        let params = json!({"textDocument": {"uri": server.url("flow.yaml").as_str()}, "position": {"line": 4, "character": 0}});
+        let result = server.request("textDocument/completion", params).unwrap();
+        let any_snippet = result["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|item| item["insertTextFormat"] == 2);
+        assert_eq!(any_snippet, snippets);
+    }
+}
