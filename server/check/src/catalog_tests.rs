@@ -104,7 +104,7 @@ fn ingest_documents(
     let Some(url) = collection.schema_url() else {
         return;
     };
-    let Some(validator) = cx.schemas.validator(cx.loaded, &url) else {
+    let Some(validator) = cx.schemas.validator(cx.loaded, cx.memo, &url) else {
         return;
     };
     for (index, document) in documents.iter().enumerate() {

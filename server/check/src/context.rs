@@ -12,11 +12,14 @@ use load::Loaded;
 use model::{Catalog, Collection, Diagnostic, Scope};
 use url::Url;
 
+use crate::memo::Memo;
 use crate::schemas::SchemaCache;
 
 pub(crate) struct Context<'l> {
     pub loaded: &'l Loaded,
     pub catalog: &'l Catalog,
+    /// Schema work kept across builds.
+    pub memo: &'l Memo,
     pub diagnostics: Vec<Diagnostic>,
     /// Exact collection name → index of its first definition.
     by_name: HashMap<&'l str, usize>,
@@ -41,7 +44,7 @@ pub(crate) enum Unresolved {
 }
 
 impl<'l> Context<'l> {
-    pub fn new(loaded: &'l Loaded) -> Context<'l> {
+    pub fn new(loaded: &'l Loaded, memo: &'l Memo) -> Context<'l> {
         let catalog = &loaded.catalog;
         let mut by_name = HashMap::new();
         for (index, collection) in catalog.collections.iter().enumerate() {
@@ -65,6 +68,7 @@ impl<'l> Context<'l> {
         Context {
             loaded,
             catalog,
+            memo,
             diagnostics: Vec::new(),
             by_name,
             files,

@@ -20,7 +20,7 @@ pub(crate) fn check(cx: &mut Context<'_>) {
         }
         let schema_shape = collection
             .schema_url()
-            .and_then(|url| cx.schemas.shape(cx.loaded, &url).map(|shape| (url, shape)));
+            .and_then(|url| cx.schemas.shape(cx.loaded, cx.memo, &url).map(|shape| (url, shape)));
         let canonical: HashMap<String, String> = schema_shape
             .as_ref()
             .map(|(_, shape)| {
@@ -86,7 +86,7 @@ pub(crate) fn check_selector(
 ) {
     let shape = collection
         .schema_url()
-        .and_then(|url| cx.schemas.shape(cx.loaded, &url));
+        .and_then(|url| cx.schemas.shape(cx.loaded, cx.memo, &url));
     for (kind, fields) in [
         ("include", &selector.include),
         ("exclude", &selector.exclude),

@@ -222,6 +222,22 @@ impl SchemaIndex {
             .collect()
     }
 
+    /// [`SchemaIndex::reached_documents`] with each document's shared value:
+    /// everything a result computed from the schema at `url` (its shape, its
+    /// validator, its problems) can have read, so a cache can key by it.
+    pub fn reached_shared(&self, url: &Url) -> Vec<(&Url, &Arc<Value>)> {
+        let Some(root) = self.document_number(url) else {
+            return Vec::new();
+        };
+        self.reference_closure(root)
+            .into_iter()
+            .map(|number| {
+                let document = &self.entries.documents[number];
+                (&document.url, &document.value)
+            })
+            .collect()
+    }
+
     /// Document `root` and every document its `$ref`s reach, transitively
     /// (the documents a validator of a schema in `root` can need), `root` first.
     pub(crate) fn reference_closure(&self, root: usize) -> Vec<usize> {
