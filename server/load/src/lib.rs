@@ -537,10 +537,7 @@ impl Loader<'_> {
                 self.loaded
                     .inline_schemas
                     .insert(url.clone(), scope.clone());
-                self.loaded
-                    .schemas
-                    .add_shared_document(url.clone(), inline.0.clone());
-                self.load_references(&url, schema::collect_refs(&url, &inline.0));
+                self.add_schema_document(&url, &inline.0);
             }
         }
     }
@@ -550,9 +547,18 @@ impl Loader<'_> {
             return;
         };
         let json = self.loaded.resources[index].json.clone();
-        let references = self.parses[index].refs(url, &json).to_vec();
-        self.loaded.schemas.add_shared_document(url.clone(), json);
-        self.load_references(url, references);
+        self.add_schema_document(url, &json);
+    }
+
+    /// Adds a schema document to the index and loads what it references.
+    fn add_schema_document(&mut self, url: &Url, value: &Arc<Value>) {
+        let document = memo::schema_document(self.memo, url, value);
+        self.loaded.schemas.add_indexed_document(
+            url.clone(),
+            Arc::clone(value),
+            Arc::clone(&document.indexed),
+        );
+        self.load_references(url, document.refs.clone());
     }
 
     fn load_references(&mut self, url: &Url, references: Vec<schema::SchemaRef>) {

@@ -38,8 +38,6 @@ pub(crate) struct ParsedFile {
     pub json: Result<Arc<Value>, Diagnostic>,
     /// C1b of the file as a catalog source (only when it is a mapping).
     structure: OnceLock<Structure>,
-    /// Its `$ref`s as a schema document.
-    refs: OnceLock<Vec<schema::SchemaRef>>,
     /// What lowering it as a catalog source found.
     lowered: OnceLock<Vec<Event>>,
 }
@@ -59,7 +57,6 @@ impl ParsedFile {
             errors: parse.errors,
             json,
             structure: OnceLock::new(),
-            refs: OnceLock::new(),
             lowered: OnceLock::new(),
         }
     }
@@ -83,11 +80,33 @@ impl ParsedFile {
             )
         })
     }
+}
 
-    /// The `$ref`s of the file as a schema document whose JSON is `json`.
-    pub fn refs(&self, url: &Url, json: &Value) -> &[schema::SchemaRef] {
-        self.refs.get_or_init(|| schema::collect_refs(url, json))
+/// What a schema document (a file or an inline schema) yields for the
+/// schema index: its indexing and its `$ref`s.
+#[derive(Debug)]
+pub(crate) struct SchemaDocument {
+    pub value: Arc<Value>,
+    pub indexed: Arc<schema::DocumentIndex>,
+    pub refs: Vec<schema::SchemaRef>,
+}
+
+impl SchemaDocument {
+    fn new(url: &Url, value: &Arc<Value>) -> SchemaDocument {
+        let mut document_url = url.clone();
+        document_url.set_fragment(None);
+        SchemaDocument {
+            value: Arc::clone(value),
+            indexed: Arc::new(schema::DocumentIndex::new(&document_url, value)),
+            refs: schema::collect_refs(url, value),
+        }
     }
+}
+
+#[derive(Debug)]
+struct SchemaEntry {
+    document: Arc<SchemaDocument>,
+    used: AtomicBool,
 }
 
 #[derive(Debug)]
@@ -103,6 +122,9 @@ struct Entry {
 pub struct Memo {
     files: Mutex<HashMap<Url, Entry>>,
     parses: AtomicUsize,
+    /// Schema documents by URL (inline ones by their synthetic URL).
+    schemas: Mutex<HashMap<Url, SchemaEntry>>,
+    schema_indexings: AtomicUsize,
 }
 
 /// How much work a [`Memo`] has done and holds.
@@ -110,6 +132,8 @@ pub struct Memo {
 pub struct MemoStats {
     /// Texts parsed (a text met again is not counted again).
     pub parses: usize,
+    /// Schema documents indexed (likewise).
+    pub schema_indexings: usize,
     /// Files held.
     pub files: usize,
 }
@@ -149,17 +173,63 @@ impl Memo {
         file
     }
 
-    /// Drops every file not used since the previous sweep.
+    /// The indexing and `$ref`s of the schema document `value` at `url`:
+    /// the remembered ones when the value is the same (by pointer, else as
+    /// written), else computed now (and remembered).
+    pub(crate) fn schema_document(&self, url: &Url, value: &Arc<Value>) -> Arc<SchemaDocument> {
+        let lock = || {
+            self.schemas
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if let Some(entry) = lock().get(url) {
+            let was = &entry.document.value;
+            if Arc::ptr_eq(was, value) || json::order::identical(was, value) {
+                entry.used.store(true, Ordering::Relaxed);
+                return Arc::clone(&entry.document);
+            }
+        }
+        let document = Arc::new(SchemaDocument::new(url, value));
+        self.schema_indexings.fetch_add(1, Ordering::Relaxed);
+        lock().insert(
+            url.clone(),
+            SchemaEntry {
+                document: Arc::clone(&document),
+                used: AtomicBool::new(true),
+            },
+        );
+        document
+    }
+
+    /// Drops every file and schema document not used since the previous
+    /// sweep.
     pub fn sweep(&self) {
         self.lock()
+            .retain(|_, entry| entry.used.swap(false, Ordering::Relaxed));
+        self.schemas
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
             .retain(|_, entry| entry.used.swap(false, Ordering::Relaxed));
     }
 
     pub fn stats(&self) -> MemoStats {
         MemoStats {
             parses: self.parses.load(Ordering::Relaxed),
+            schema_indexings: self.schema_indexings.load(Ordering::Relaxed),
             files: self.lock().len(),
         }
+    }
+}
+
+/// A schema document's indexing through `memo`, or without one.
+pub(crate) fn schema_document(
+    memo: Option<&Memo>,
+    url: &Url,
+    value: &Arc<Value>,
+) -> Arc<SchemaDocument> {
+    match memo {
+        Some(memo) => memo.schema_document(url, value),
+        None => Arc::new(SchemaDocument::new(url, value)),
     }
 }
 
