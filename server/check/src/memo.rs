@@ -18,9 +18,9 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use schema::shape::{self, Shape};
+use schema::shape::{self, Inspection, Shape};
 use schema::{SchemaIndex, SchemaProblem, Validator};
 use serde_json::Value;
 use url::Url;
@@ -48,6 +48,31 @@ impl Reads {
                 url == &was_url
                     && (Arc::ptr_eq(value, was) || json::order::identical(value, was))
             })
+    }
+}
+
+/// An inferred shape and what is derived from it alone, on first use.
+#[derive(Debug)]
+pub(crate) struct Inferred {
+    pub shape: Arc<Shape>,
+    inspections: OnceLock<Vec<Inspection>>,
+    canonical: OnceLock<HashMap<String, String>>,
+}
+
+impl Inferred {
+    /// Its C8 inspections.
+    pub fn inspections(&self) -> &[Inspection] {
+        self.inspections.get_or_init(|| shape::inspect(&self.shape))
+    }
+
+    /// Its canonical projections: field → pointer.
+    pub fn canonical_projections(&self) -> &HashMap<String, String> {
+        self.canonical.get_or_init(|| {
+            shape::canonical_projections(&self.shape)
+                .into_iter()
+                .map(|projection| (projection.field, projection.pointer))
+                .collect()
+        })
     }
 }
 
@@ -115,7 +140,7 @@ impl<T: Clone> Table<T> {
 /// `Send + Sync`: builds on any thread share one.
 #[derive(Debug, Default)]
 pub struct Memo {
-    shapes: Table<Option<Arc<Shape>>>,
+    shapes: Table<Option<Arc<Inferred>>>,
     validators: Table<Result<Validator, String>>,
     problems: Table<Arc<Vec<SchemaProblem>>>,
 }
@@ -140,9 +165,16 @@ impl Memo {
 
     /// The inferred shape of the schema at `url` (`None` when it does not
     /// resolve).
-    pub(crate) fn shape(&self, schemas: &SchemaIndex, url: &Url) -> Option<Arc<Shape>> {
-        self.shapes
-            .get(schemas, url, || shape::infer(schemas, url).map(Arc::new))
+    pub(crate) fn shape(&self, schemas: &SchemaIndex, url: &Url) -> Option<Arc<Inferred>> {
+        self.shapes.get(schemas, url, || {
+            shape::infer(schemas, url).map(|shape| {
+                Arc::new(Inferred {
+                    shape: Arc::new(shape),
+                    inspections: OnceLock::new(),
+                    canonical: OnceLock::new(),
+                })
+            })
+        })
     }
 
     /// The schema at `url`, compiled.

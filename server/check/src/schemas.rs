@@ -18,13 +18,13 @@ use serde_json::Value;
 use url::Url;
 
 use crate::context::Context;
-use crate::memo::Memo;
+use crate::memo::{Inferred, Memo};
 use schema::shape::{self, Shape};
 
 /// Shapes, each inferred once per schema URL, and which documents are usable.
 #[derive(Default)]
 pub(crate) struct SchemaCache {
-    shapes: HashMap<Url, Option<Arc<Shape>>>,
+    shapes: HashMap<Url, Option<Arc<Inferred>>>,
     /// Documents whose C7/C9 problems were examined, and whether they had any.
     checked_documents: HashMap<Url, bool>,
     /// Whether every document reached from a document (itself included) is
@@ -41,6 +41,13 @@ impl SchemaCache {
     /// resolve, or when its documents have C7/C9 problems (checks against
     /// a broken schema would only echo those).
     pub fn shape(&mut self, loaded: &Loaded, memo: &Memo, url: &Url) -> Option<Arc<Shape>> {
+        self.inferred(loaded, memo, url)
+            .map(|inferred| Arc::clone(&inferred.shape))
+    }
+
+    /// The shape with what is derived from it (inspections, canonical
+    /// projections), under the same conditions as [`SchemaCache::shape`].
+    pub fn inferred(&mut self, loaded: &Loaded, memo: &Memo, url: &Url) -> Option<Arc<Inferred>> {
         if !self.is_usable(url) {
             return None;
         }
@@ -132,9 +139,9 @@ pub(crate) fn check_schema_use(
     // unreliable: its inspections would only echo those problems.
     if clean
         && cx.schemas.inspected.insert(url.clone())
-        && let Some(shape) = cx.schemas.shape(loaded, cx.memo, url)
+        && let Some(inferred) = cx.schemas.inferred(loaded, cx.memo, url)
     {
-        for inspection in shape::inspect(&shape) {
+        for inspection in inferred.inspections().iter().cloned() {
             // The root location is reported at the `schema` key that
             // uses the schema; any other at its sub-schema's key.
             let scope = match &inspection.origin {

@@ -90,6 +90,17 @@ pub struct Caches {
     pub check: check::Memo,
 }
 
+// Snapshots and caches cross threads: the server builds on a worker and
+// answers requests from snapshots on others.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Analysis>();
+    send_sync::<Loaded>();
+    send_sync::<Caches>();
+    send_sync::<load::Memo>();
+    send_sync::<check::Memo>();
+};
+
 /// Everything a build reads. Cloning is cheap.
 #[derive(Debug, Clone)]
 pub struct Inputs {
