@@ -266,8 +266,9 @@ struct Loader<'f> {
     fetch: &'f dyn Fetch,
     memo: Option<&'f Memo>,
     loaded: Loaded,
-    /// The parse of each resource, by resource index.
-    parses: Vec<Arc<memo::ParsedFile>>,
+    /// The parse of each resource, by resource index (without a memo,
+    /// dropped once a catalog file is lowered, freeing its JSON).
+    parses: Vec<Option<Arc<memo::ParsedFile>>>,
     /// Catalog sources being loaded (the depth-first import path).
     open: HashSet<Url>,
     /// Resources that could not be loaded as a kind, with the reason.
@@ -397,7 +398,7 @@ impl Loader<'_> {
             line_index: parse.line_index.clone(),
             json,
         });
-        self.parses.push(parse);
+        self.parses.push(Some(parse));
         self.loaded.resource_index.insert(url.clone(), index);
         self.loaded.catalog.resources.push(Resource {
             url: url.clone(),
@@ -425,16 +426,26 @@ impl Loader<'_> {
             let Some(done) = open.pop() else { break };
             self.open.remove(&done.url);
             let url = done.url.clone();
-            if let Some(&index) = self.loaded.resource_index.get(&url) {
-                let parse = Arc::clone(&self.parses[index]);
-                lower::apply(self, parse.lowered(&url, &done.json));
-            }
+            let Some(&index) = self.loaded.resource_index.get(&url) else {
+                continue;
+            };
+            let Some(parse) = self.parses[index].clone() else {
+                continue;
+            };
+            let events = match self.memo {
+                // Kept for the next load of the same text.
+                Some(_) => parse.lowered(&url, &done.json).to_vec(),
+                None => parse.lower(&url, &done.json),
+            };
+            lower::apply(self, events);
             // Lowered: the model holds the entities (inline schemas shared
             // with the schema index) and the tree the text, so the file's
-            // JSON copy is freed.
-            drop(done);
-            if let Some(&index) = self.loaded.resource_index.get(&url) {
-                self.loaded.resources[index].json = Arc::new(Value::Null);
+            // JSON copy is freed (without a memo; a memo keeps it with the
+            // parse for the next load).
+            drop((done, parse));
+            self.loaded.resources[index].json = Arc::new(Value::Null);
+            if self.memo.is_none() {
+                self.parses[index] = None;
             }
         }
     }
@@ -449,7 +460,9 @@ impl Loader<'_> {
         match json.as_ref() {
             Value::Null => return None,
             json @ Value::Object(_) => {
-                let parse = Arc::clone(&self.parses[index]);
+                let Some(parse) = self.parses[index].clone() else {
+                    return None;
+                };
                 let structural = parse.structure(url, json);
                 self.loaded
                     .diagnostics

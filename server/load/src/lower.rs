@@ -21,7 +21,7 @@ use serde_json::Value;
 use crate::Loader;
 
 /// What lowering one catalog source found, in order.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Event {
     Error(Diagnostic),
     NodeDependency(NodeDependency),
@@ -31,18 +31,16 @@ pub(crate) enum Event {
 }
 
 /// Replays a file's lowering into a load.
-pub(crate) fn apply(loader: &mut Loader<'_>, events: &[Event]) {
+pub(crate) fn apply(loader: &mut Loader<'_>, events: Vec<Event>) {
     for event in events {
         match event {
-            Event::Error(diagnostic) => loader.error(diagnostic.clone()),
-            Event::NodeDependency(dependency) => loader
-                .loaded
-                .catalog
-                .node_dependencies
-                .push(dependency.clone()),
-            Event::Collection(collection) => add_collection(loader, collection.clone()),
-            Event::Target(target) => loader.loaded.catalog.targets.push(target.clone()),
-            Event::Test(test) => loader.loaded.catalog.tests.push(test.clone()),
+            Event::Error(diagnostic) => loader.error(diagnostic),
+            Event::NodeDependency(dependency) => {
+                loader.loaded.catalog.node_dependencies.push(dependency)
+            }
+            Event::Collection(collection) => add_collection(loader, collection),
+            Event::Target(target) => loader.loaded.catalog.targets.push(target),
+            Event::Test(test) => loader.loaded.catalog.tests.push(test),
         }
     }
 }

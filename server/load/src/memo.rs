@@ -67,19 +67,24 @@ impl ParsedFile {
             .get_or_init(|| structure::check(&Scope::root(url.clone()), json))
     }
 
-    /// The entities of the file as a catalog source whose JSON is `json`.
+    /// The entities of the file as a catalog source whose JSON is `json`,
+    /// kept for the next load of the same text.
     pub fn lowered(&self, url: &Url, json: &Value) -> &[Event] {
-        self.lowered.get_or_init(|| {
-            let structure = self.structure(url, json);
-            lower::lower_catalog(
-                &Scope::root(url.clone()),
-                json,
-                &structure.unexpected,
-                &structure.diagnostics,
-                &self.tree,
-            )
-        })
+        self.lowered.get_or_init(|| self.lower(url, json))
     }
+
+    /// [`ParsedFile::lowered`], not kept.
+    pub fn lower(&self, url: &Url, json: &Value) -> Vec<Event> {
+        let structure = self.structure(url, json);
+        lower::lower_catalog(
+            &Scope::root(url.clone()),
+            json,
+            &structure.unexpected,
+            &structure.diagnostics,
+            &self.tree,
+        )
+    }
+
 }
 
 /// What a schema document (a file or an inline schema) yields for the
