@@ -155,9 +155,11 @@ fn key(cx: &mut Context<'_>, collection: &Collection) {
         cx.report(Diagnostic::error("C6a", key_scope, message));
         return;
     }
-    let shape = collection
-        .schema_url()
-        .and_then(|url| cx.schemas.shape(cx.loaded, cx.memo, &url).map(|shape| (url, shape)));
+    let shape = collection.schema_url().and_then(|url| {
+        cx.schemas
+            .shape(cx.loaded, cx.memo, &url)
+            .map(|shape| (url, shape))
+    });
     for (index, pointer) in collection.spec.key.iter().enumerate() {
         let scope = key_scope.push(index);
         if !schemas::report_invalid_pointer(cx, pointer, &scope) {

@@ -44,10 +44,13 @@ impl Reads {
     fn still_hold(&self, schemas: &SchemaIndex, url: &Url) -> bool {
         let now = schemas.reached_shared(url);
         now.len() == self.0.len()
-            && now.iter().zip(&self.0).all(|((url, value), (was_url, was))| {
-                url == &was_url
-                    && (Arc::ptr_eq(value, was) || json::order::identical(value, was))
-            })
+            && now
+                .iter()
+                .zip(&self.0)
+                .all(|((url, value), (was_url, was))| {
+                    url == &was_url
+                        && (Arc::ptr_eq(value, was) || json::order::identical(value, was))
+                })
     }
 }
 

@@ -19,9 +19,11 @@ pub(crate) fn check(cx: &mut Context<'_>) {
         if collection.spec.projections.is_empty() {
             continue;
         }
-        let inferred = collection
-            .schema_url()
-            .and_then(|url| cx.schemas.inferred(cx.loaded, cx.memo, &url).map(|shape| (url, shape)));
+        let inferred = collection.schema_url().and_then(|url| {
+            cx.schemas
+                .inferred(cx.loaded, cx.memo, &url)
+                .map(|shape| (url, shape))
+        });
         let no_projections = HashMap::new();
         let canonical: &HashMap<String, String> = inferred
             .as_ref()

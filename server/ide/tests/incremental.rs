@@ -207,11 +207,19 @@ fn warm_builds_equal_cold_builds_through_an_edit_script() {
     session.replace(&telescopes, "A telescope of", "One telescope of");
     session.assert_warm_equals_cold("a description edit");
 
-    session.replace(&telescopes, "aperture: { type: number", "aperture: { type: [number");
+    session.replace(
+        &telescopes,
+        "aperture: { type: number",
+        "aperture: { type: [number",
+    );
     let broken = session.assert_warm_equals_cold("breaking the YAML");
     assert!(codes(&broken).contains(&"C1a"));
 
-    session.replace(&telescopes, "aperture: { type: [number", "aperture: { type: number");
+    session.replace(
+        &telescopes,
+        "aperture: { type: [number",
+        "aperture: { type: number",
+    );
     session.assert_warm_equals_cold("fixing the YAML");
 
     session.replace(
@@ -229,21 +237,39 @@ fn warm_builds_equal_cold_builds_through_an_edit_script() {
     session.assert_warm_equals_cold("renaming it back");
 
     // A schema file changes: the key location is no longer required (C10).
-    session.replace(&sighting, "required: [telescope, at]", "required: [telescope]");
+    session.replace(
+        &sighting,
+        "required: [telescope, at]",
+        "required: [telescope]",
+    );
     let schema_changed = session.assert_warm_equals_cold("changing a schema file");
     assert!(
-        codes(&schema_changed).iter().any(|code| code.starts_with("C10")),
+        codes(&schema_changed)
+            .iter()
+            .any(|code| code.starts_with("C10")),
         "{:?}",
         codes(&schema_changed)
     );
-    session.replace(&sighting, "required: [telescope]", "required: [telescope, at]");
+    session.replace(
+        &sighting,
+        "required: [telescope]",
+        "required: [telescope, at]",
+    );
     session.assert_warm_equals_cold("restoring the schema file");
 
     // A keyword typo in a schema file (C9), then fixed.
-    session.replace(&mirror, "serial: { type: string }", "serial: { type: strnig }");
+    session.replace(
+        &mirror,
+        "serial: { type: string }",
+        "serial: { type: strnig }",
+    );
     let typo = session.assert_warm_equals_cold("a schema keyword typo");
     assert!(codes(&typo).contains(&"C9"));
-    session.replace(&mirror, "serial: { type: strnig }", "serial: { type: string }");
+    session.replace(
+        &mirror,
+        "serial: { type: strnig }",
+        "serial: { type: string }",
+    );
     session.assert_warm_equals_cold("fixing the typo");
 
     // Inserting a collection first shifts every inline schema's URL.
@@ -254,7 +280,11 @@ fn warm_builds_equal_cold_builds_through_an_edit_script() {
     );
     let inserted = session.assert_warm_equals_cold("inserting a collection first");
     assert!(codes(&inserted).contains(&"C9"));
-    session.replace(&telescopes, "aperture: { type: strnig }", "aperture: { type: number }");
+    session.replace(
+        &telescopes,
+        "aperture: { type: strnig }",
+        "aperture: { type: number }",
+    );
     session.assert_warm_equals_cold("fixing the inserted collection");
 
     // Removing an import: the imported file becomes a root of its own.
@@ -263,7 +293,11 @@ fn warm_builds_equal_cold_builds_through_an_edit_script() {
     let unimported = session.assert_warm_equals_cold("removing imports");
     assert_eq!(unimported.roots().len(), 2, "the unimported file is a root");
     session.replace(&flow, "import:\n", "import:\n  - telescopes.flow.yaml\n");
-    session.replace(&sightings, "collections:\n", "import:\n  - telescopes.flow.yaml\ncollections:\n");
+    session.replace(
+        &sightings,
+        "collections:\n",
+        "import:\n  - telescopes.flow.yaml\ncollections:\n",
+    );
     session.assert_warm_equals_cold("restoring the imports");
 
     // A `$ref` to a file that does not exist yet (C2), then created.
@@ -274,9 +308,17 @@ fn warm_builds_equal_cold_builds_through_an_edit_script() {
     );
     let dangling = session.assert_warm_equals_cold("a $ref to a missing file");
     assert!(codes(&dangling).contains(&"C2"));
-    session.set(&lenses, "type: object\nproperties:\n  focal: { type: number }\n");
+    session.set(
+        &lenses,
+        "type: object\nproperties:\n  focal: { type: number }\n",
+    );
     let created = session.assert_warm_equals_cold("creating the referenced file");
-    assert_eq!(codes(&created), Vec::<&str>::new(), "{:?}", created.diagnostics());
+    assert_eq!(
+        codes(&created),
+        Vec::<&str>::new(),
+        "{:?}",
+        created.diagnostics()
+    );
 }
 
 /// Every catalog source of a directory tree.
@@ -304,14 +346,22 @@ fn warm_equals_cold_on_a_generated_catalog_and_other_files_are_not_redone() {
     catalogs.sort();
     let largest = catalogs
         .iter()
-        .max_by_key(|url| std::fs::metadata(url.to_file_path().unwrap()).unwrap().len())
+        .max_by_key(|url| {
+            std::fs::metadata(url.to_file_path().unwrap())
+                .unwrap()
+                .len()
+        })
         .unwrap()
         .clone();
     let mut session = Session::new(catalogs);
     let text = std::fs::read_to_string(largest.to_file_path().unwrap()).unwrap();
     session.set(&largest, &text);
     let first = session.assert_warm_equals_cold("the first build");
-    assert_eq!(codes(&first), Vec::<&str>::new(), "the generated catalog is clean");
+    assert_eq!(
+        codes(&first),
+        Vec::<&str>::new(),
+        "the generated catalog is clean"
+    );
     let caches = &session.host.inputs().caches;
     let (load_before, check_before) = (caches.load.stats(), caches.check.stats());
     assert!(check_before.shapes >= 100, "{check_before:?}");
@@ -320,7 +370,11 @@ fn warm_equals_cold_on_a_generated_catalog_and_other_files_are_not_redone() {
     session.replace(&largest, "description: \"", "description: \"Edited. ");
     session.assert_warm_equals_cold("a description edit");
     let (load_after, check_after) = (caches.load.stats(), caches.check.stats());
-    assert_eq!(load_after.parses - load_before.parses, 1, "only the edited file is parsed");
+    assert_eq!(
+        load_after.parses - load_before.parses,
+        1,
+        "only the edited file is parsed"
+    );
     assert_eq!(
         load_after.schema_indexings - load_before.schema_indexings,
         1,
@@ -345,7 +399,11 @@ fn warm_equals_cold_on_a_generated_catalog_and_other_files_are_not_redone() {
     session.assert_warm_equals_cold("a key pointer to nothing");
     session.replace(&largest, "acmeCo/", "acmeCo/renamed-");
     session.assert_warm_equals_cold("renaming a collection");
-    session.replace(&largest, "import:\n  - ", "import:\n  - ../missing.flow.yaml\n  - ");
+    session.replace(
+        &largest,
+        "import:\n  - ",
+        "import:\n  - ../missing.flow.yaml\n  - ",
+    );
     session.assert_warm_equals_cold("importing a missing file");
 
     // Memory follows the catalog: the sweep leaves one entry per file and

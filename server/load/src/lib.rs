@@ -460,9 +460,7 @@ impl Loader<'_> {
         match json.as_ref() {
             Value::Null => return None,
             json @ Value::Object(_) => {
-                let Some(parse) = self.parses[index].clone() else {
-                    return None;
-                };
+                let parse = self.parses[index].clone()?;
                 let structural = parse.structure(url, json);
                 self.loaded
                     .diagnostics

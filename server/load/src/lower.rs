@@ -25,7 +25,7 @@ use crate::Loader;
 pub(crate) enum Event {
     Error(Diagnostic),
     NodeDependency(NodeDependency),
-    Collection(Collection),
+    Collection(Box<Collection>),
     Target(Target),
     Test(Test),
 }
@@ -38,7 +38,7 @@ pub(crate) fn apply(loader: &mut Loader<'_>, events: Vec<Event>) {
             Event::NodeDependency(dependency) => {
                 loader.loaded.catalog.node_dependencies.push(dependency)
             }
-            Event::Collection(collection) => add_collection(loader, collection),
+            Event::Collection(collection) => add_collection(loader, *collection),
             Event::Target(target) => loader.loaded.catalog.targets.push(target),
             Event::Test(test) => loader.loaded.catalog.tests.push(test),
         }
@@ -113,13 +113,13 @@ pub(crate) fn lower_catalog(
                     );
                     continue;
                 };
-                loader.events.push(Event::Collection(Collection {
+                loader.events.push(Event::Collection(Box::new(Collection {
                     name_scope: scope.push("name"),
                     scope,
                     name,
                     list_form: true,
                     spec,
-                }));
+                })));
             }
         }
         Some(Value::Object(map)) => {
@@ -136,13 +136,13 @@ pub(crate) fn lower_catalog(
                         "a collection in map form takes its name from its key; remove \"name\"";
                     loader.error(Diagnostic::error("C1b", scope.push("name"), message).at_key());
                 }
-                loader.events.push(Event::Collection(Collection {
+                loader.events.push(Event::Collection(Box::new(Collection {
                     name_scope: scope.clone(),
                     scope,
                     name: name.clone(),
                     list_form: false,
                     spec,
-                }));
+                })));
             }
         }
         _ => {}

@@ -84,7 +84,6 @@ impl ParsedFile {
             &self.tree,
         )
     }
-
 }
 
 /// What a schema document (a file or an inline schema) yields for the
