@@ -6,7 +6,6 @@
 //! schema used by a thousand collections is compiled and inferred once.
 
 use std::collections::HashMap;
-use std::rc::Rc;
 
 use load::Loaded;
 use model::{Catalog, Collection, Diagnostic, Scope};
@@ -31,8 +30,6 @@ pub(crate) struct Context<'l> {
     /// imports, transitively) as a bit set, computed on first use.
     visible: HashMap<usize, Vec<u64>>,
     pub schemas: SchemaCache,
-    /// TypeScript syntax errors by lambda body: many bodies are identical.
-    pub lambda_errors: HashMap<String, Rc<Vec<typescript::SyntaxError>>>,
 }
 
 /// Why a collection name could not be resolved from some file.
@@ -75,7 +72,6 @@ impl<'l> Context<'l> {
             imports,
             visible: HashMap::new(),
             schemas: SchemaCache::default(),
-            lambda_errors: HashMap::new(),
         }
     }
 

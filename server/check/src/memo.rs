@@ -1,6 +1,8 @@
 //! Schema work remembered across builds (the language server rebuilds on
 //! every edit; [`crate::check_with`]): inferred shapes, compiled validators
-//! and each document's C7/C9 problems.
+//! and each document's C7/C9 problems; and the C29 syntax errors of each
+//! lambda body (a function of its kind and text; many bodies are identical,
+//! and a build on another thread than the last need not ask QuickJS again).
 //!
 //! Each result is stored under the schema's URL together with what it read:
 //! the URL and value of every document the schema's `$ref`s reach
@@ -139,6 +141,9 @@ impl<T: Clone> Table<T> {
     }
 }
 
+/// A lambda body's syntax errors, and whether it was used since the last sweep.
+type LambdaEntry = (Arc<Vec<typescript::SyntaxError>>, AtomicBool);
+
 /// Shapes, validators and document problems kept across builds.
 /// `Send + Sync`: builds on any thread share one.
 #[derive(Debug, Default)]
@@ -146,6 +151,9 @@ pub struct Memo {
     shapes: Table<Option<Arc<Inferred>>>,
     validators: Table<Result<Validator, String>>,
     problems: Table<Arc<Vec<SchemaProblem>>>,
+    /// By kind and body.
+    lambdas: Mutex<HashMap<String, LambdaEntry>>,
+    lambdas_checked: AtomicUsize,
 }
 
 /// How much work a [`Memo`] has done (computations, not reuses) and holds.
@@ -157,7 +165,9 @@ pub struct MemoStats {
     pub validators: usize,
     /// Documents checked for C7/C9 problems.
     pub documents: usize,
-    /// Entries held over the three.
+    /// Lambda bodies checked for syntax errors.
+    pub lambdas: usize,
+    /// Entries held over all of them.
     pub entries: usize,
 }
 
@@ -192,11 +202,36 @@ impl Memo {
         })
     }
 
+    /// The C29 syntax errors of a lambda body, by its kind and text (`key`).
+    pub(crate) fn lambda_errors(
+        &self,
+        key: String,
+        check: impl FnOnce() -> Vec<typescript::SyntaxError>,
+    ) -> Arc<Vec<typescript::SyntaxError>> {
+        if let Some((errors, used)) = self.lock_lambdas().get(&key) {
+            used.store(true, Ordering::Relaxed);
+            return Arc::clone(errors);
+        }
+        let errors = Arc::new(check());
+        self.lambdas_checked.fetch_add(1, Ordering::Relaxed);
+        self.lock_lambdas()
+            .insert(key, (Arc::clone(&errors), AtomicBool::new(true)));
+        errors
+    }
+
+    fn lock_lambdas(&self) -> std::sync::MutexGuard<'_, HashMap<String, LambdaEntry>> {
+        self.lambdas
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Drops every entry not used since the previous sweep.
     pub fn sweep(&self) {
         self.shapes.sweep();
         self.validators.sweep();
         self.problems.sweep();
+        self.lock_lambdas()
+            .retain(|_, (_, used)| used.swap(false, Ordering::Relaxed));
     }
 
     pub fn stats(&self) -> MemoStats {
@@ -204,7 +239,11 @@ impl Memo {
             shapes: self.shapes.computed.load(Ordering::Relaxed),
             validators: self.validators.computed.load(Ordering::Relaxed),
             documents: self.problems.computed.load(Ordering::Relaxed),
-            entries: self.shapes.len() + self.validators.len() + self.problems.len(),
+            lambdas: self.lambdas_checked.load(Ordering::Relaxed),
+            entries: self.shapes.len()
+                + self.validators.len()
+                + self.problems.len()
+                + self.lock_lambdas().len(),
         }
     }
 }
