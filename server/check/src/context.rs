@@ -30,6 +30,9 @@ pub(crate) struct Context<'l> {
     /// imports, transitively) as a bit set, computed on first use.
     visible: HashMap<usize, Vec<u64>>,
     pub schemas: SchemaCache,
+    /// Each collection's schema URL, by its scope (building an inline
+    /// schema's URL parses one; every module asks for it).
+    schema_urls: HashMap<Scope, Option<Url>>,
 }
 
 /// Why a collection name could not be resolved from some file.
@@ -72,7 +75,19 @@ impl<'l> Context<'l> {
             imports,
             visible: HashMap::new(),
             schemas: SchemaCache::default(),
+            schema_urls: HashMap::new(),
         }
+    }
+
+    /// `collection.schema_url()`, computed once per collection and run.
+    pub fn schema_url(&mut self, collection: &Collection) -> Option<Url> {
+        if let Some(url) = self.schema_urls.get(&collection.scope) {
+            return url.clone();
+        }
+        let url = collection.schema_url();
+        self.schema_urls
+            .insert(collection.scope.clone(), url.clone());
+        url
     }
 
     pub fn report(&mut self, diagnostic: Diagnostic) {

@@ -174,7 +174,7 @@ fn transform_checks<'l>(
             if !schemas::check_schema_use(cx, &url, &written, collection, SchemaRole::Source) {
                 None
             } else {
-                if let Some(collection_schema) = source.schema_url()
+                if let Some(collection_schema) = cx.schema_url(source)
                     && schemas::same_schema(cx.loaded, &url, &collection_schema)
                 {
                     let message = format!(
@@ -186,7 +186,7 @@ fn transform_checks<'l>(
                 Some(url)
             }
         }
-        None => source.schema_url(),
+        None => cx.schema_url(source),
     };
     if let Some(selector) = &transform.source.partitions {
         projections::check_selector(cx, source, selector, &source_scope.push("partitions"));

@@ -19,7 +19,7 @@ pub(crate) fn check(cx: &mut Context<'_>) {
         if collection.spec.projections.is_empty() {
             continue;
         }
-        let inferred = collection.schema_url().and_then(|url| {
+        let inferred = cx.schema_url(collection).and_then(|url| {
             cx.schemas
                 .inferred(cx.loaded, cx.memo, &url)
                 .map(|shape| (url, shape))
@@ -86,8 +86,8 @@ pub(crate) fn check_selector(
     selector: &PartitionSelectorSpec,
     scope: &Scope,
 ) {
-    let shape = collection
-        .schema_url()
+    let shape = cx
+        .schema_url(collection)
         .and_then(|url| cx.schemas.shape(cx.loaded, cx.memo, &url));
     for (kind, fields) in [
         ("include", &selector.include),

@@ -411,4 +411,10 @@ fn warm_equals_cold_on_a_generated_catalog_and_other_files_are_not_redone() {
     // schema, not one per edit.
     let files = caches.load.stats().files;
     assert!(files <= load_before.files, "{files} files held");
+    let entries = caches.check.stats().entries;
+    assert!(
+        entries <= check_before.entries,
+        "{entries} schema entries held, {} after the first build",
+        check_before.entries
+    );
 }
