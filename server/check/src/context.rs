@@ -102,7 +102,7 @@ impl<'l> Context<'l> {
     pub fn collection(&self, name: &str) -> Option<&'l Collection> {
         let catalog = self.catalog;
         self.collection_index(name)
-            .map(|index| &catalog.collections[index])
+            .map(|index| &*catalog.collections[index])
     }
 
     /// Whether the file `from` can see the file `to` (catalog.md §4).

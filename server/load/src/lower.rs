@@ -15,6 +15,8 @@ use model::{
     Collection, CollectionSpec, Diagnostic, MaterializationTargetSpec, NodeDependency, Scope,
     Target, Test, TestStepSpec,
 };
+use std::sync::Arc;
+
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -25,9 +27,9 @@ use crate::Loader;
 pub(crate) enum Event {
     Error(Diagnostic),
     NodeDependency(NodeDependency),
-    Collection(Box<Collection>),
+    Collection(Arc<Collection>),
     Target(Target),
-    Test(Test),
+    Test(Arc<Test>),
 }
 
 /// Replays a file's lowering into a load.
@@ -38,7 +40,7 @@ pub(crate) fn apply(loader: &mut Loader<'_>, events: Vec<Event>) {
             Event::NodeDependency(dependency) => {
                 loader.loaded.catalog.node_dependencies.push(dependency)
             }
-            Event::Collection(collection) => add_collection(loader, *collection),
+            Event::Collection(collection) => add_collection(loader, collection),
             Event::Target(target) => loader.loaded.catalog.targets.push(target),
             Event::Test(test) => loader.loaded.catalog.tests.push(test),
         }
@@ -113,7 +115,7 @@ pub(crate) fn lower_catalog(
                     );
                     continue;
                 };
-                loader.events.push(Event::Collection(Box::new(Collection {
+                loader.events.push(Event::Collection(Arc::new(Collection {
                     name_scope: scope.push("name"),
                     scope,
                     name,
@@ -136,7 +138,7 @@ pub(crate) fn lower_catalog(
                         "a collection in map form takes its name from its key; remove \"name\"";
                     loader.error(Diagnostic::error("C1b", scope.push("name"), message).at_key());
                 }
-                loader.events.push(Event::Collection(Box::new(Collection {
+                loader.events.push(Event::Collection(Arc::new(Collection {
                     name_scope: scope.clone(),
                     scope,
                     name: name.clone(),
@@ -174,18 +176,18 @@ pub(crate) fn lower_catalog(
                 let documents = scope.push(index).push(step.kind()).push("documents");
                 non_string_document_keys(loader, &documents);
             }
-            loader.events.push(Event::Test(Test {
+            loader.events.push(Event::Test(Arc::new(Test {
                 scope,
                 name: name.clone(),
                 steps,
-            }));
+            })));
         }
     }
     lowering.events
 }
 
 /// Registers a collection and loads every schema it names.
-fn add_collection(loader: &mut Loader<'_>, collection: Collection) {
+fn add_collection(loader: &mut Loader<'_>, collection: Arc<Collection>) {
     loader.load_schema(&collection.scope.push("schema"), &collection.spec.schema);
     if let Some(derivation) = &collection.spec.derivation
         && let Some(schema) = derivation
