@@ -5,7 +5,8 @@
 //! Everything expensive is computed once per build and cached here, so that a
 //! schema used by a thousand collections is compiled and inferred once.
 
-use std::collections::HashMap;
+// Keyed by names, URLs and scopes, looked up per entity: a fast hash.
+use foldhash::HashMap;
 
 use load::Loaded;
 use model::{Catalog, Collection, Diagnostic, Scope};
@@ -46,11 +47,11 @@ pub(crate) enum Unresolved {
 impl<'l> Context<'l> {
     pub fn new(loaded: &'l Loaded, memo: &'l Memo) -> Context<'l> {
         let catalog = &loaded.catalog;
-        let mut by_name = HashMap::new();
+        let mut by_name = HashMap::default();
         for (index, collection) in catalog.collections.iter().enumerate() {
             by_name.entry(collection.name.as_str()).or_insert(index);
         }
-        let mut files: HashMap<&Url, usize> = HashMap::new();
+        let mut files: HashMap<&Url, usize> = HashMap::default();
         let mut imports: Vec<Vec<usize>> = Vec::new();
         let mut number = |url: &'l Url, imports: &mut Vec<Vec<usize>>| {
             let next = files.len();
@@ -73,9 +74,9 @@ impl<'l> Context<'l> {
             by_name,
             files,
             imports,
-            visible: HashMap::new(),
+            visible: HashMap::default(),
             schemas: SchemaCache::default(),
-            schema_urls: HashMap::new(),
+            schema_urls: HashMap::default(),
         }
     }
 

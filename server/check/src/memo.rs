@@ -18,7 +18,7 @@
 //!
 //! [`Memo::sweep`] drops the entries a build did not use.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -61,7 +61,7 @@ impl Reads {
 pub(crate) struct Inferred {
     pub shape: Arc<Shape>,
     inspections: OnceLock<Vec<Inspection>>,
-    canonical: OnceLock<HashMap<String, String>>,
+    canonical: OnceLock<std::collections::HashMap<String, String>>,
 }
 
 impl Inferred {
@@ -71,7 +71,7 @@ impl Inferred {
     }
 
     /// Its canonical projections: field → pointer.
-    pub fn canonical_projections(&self) -> &HashMap<String, String> {
+    pub fn canonical_projections(&self) -> &std::collections::HashMap<String, String> {
         self.canonical.get_or_init(|| {
             shape::canonical_projections(&self.shape)
                 .into_iter()

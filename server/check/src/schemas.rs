@@ -8,7 +8,8 @@
 //! A problem inside a schema is reported once, in the file that holds the
 //! schema, with the first collection that uses it as related information.
 
-use std::collections::{HashMap, HashSet};
+// Keyed by URLs and scopes, looked up per entity per build: a fast hash.
+use foldhash::{HashMap, HashSet};
 use std::sync::Arc;
 
 use load::Loaded;
