@@ -26,23 +26,10 @@ fn corpus(bencher: divan::Bencher) {
     bencher.bench(|| build(&root, &fetch));
 }
 
-/// The catalog `gen_catalog.py` writes for these options, generated once
-/// into `target/bench-gen-<collections>`.
+/// The root of the catalog `gen_catalog.py` writes for these options.
 fn generated(collections: usize, files: usize) -> Url {
-    let out =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/bench-gen-{collections}"));
-    if !out.join("flow.yaml").exists() {
-        let status = std::process::Command::new("python3")
-            .arg(test_utils::corpus::shared_dir().join("tools/lsp-bench/gen_catalog.py"))
-            .args(["--collections", &collections.to_string()])
-            .args(["--files", &files.to_string()])
-            .args(["--seed", "1", "--out"])
-            .arg(&out)
-            .status()
-            .expect("python3 runs the catalog generator");
-        assert!(status.success());
-    }
-    Url::from_file_path(out.canonicalize().unwrap().join("flow.yaml")).unwrap()
+    let dir = test_utils::corpus::generated(collections, files);
+    Url::from_file_path(dir.join("flow.yaml")).unwrap()
 }
 
 #[divan::bench(sample_count = 10)]

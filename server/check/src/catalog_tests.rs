@@ -101,10 +101,10 @@ fn ingest_documents(
     documents: &[Value],
     scope: &Scope,
 ) {
-    let Some(url) = collection.schema_url() else {
+    let Some(url) = cx.schema_url(collection) else {
         return;
     };
-    let Some(validator) = cx.schemas.validator(cx.loaded, &url) else {
+    let Some(validator) = cx.schemas.validator(cx.loaded, cx.memo, &url) else {
         return;
     };
     for (index, document) in documents.iter().enumerate() {

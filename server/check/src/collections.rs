@@ -14,7 +14,7 @@ pub(crate) fn check(cx: &mut Context<'_>) {
     let catalog = cx.catalog;
     for collection in &catalog.collections {
         let schema_scope = collection.scope.push("schema");
-        if let Some(url) = collection.schema_url() {
+        if let Some(url) = cx.schema_url(collection) {
             schemas::check_schema_use(cx, &url, &schema_scope, collection, SchemaRole::Collection);
         }
         key(cx, collection);
@@ -155,9 +155,11 @@ fn key(cx: &mut Context<'_>, collection: &Collection) {
         cx.report(Diagnostic::error("C6a", key_scope, message));
         return;
     }
-    let shape = collection
-        .schema_url()
-        .and_then(|url| cx.schemas.shape(cx.loaded, &url).map(|shape| (url, shape)));
+    let shape = cx.schema_url(collection).and_then(|url| {
+        cx.schemas
+            .shape(cx.loaded, cx.memo, &url)
+            .map(|shape| (url, shape))
+    });
     for (index, pointer) in collection.spec.key.iter().enumerate() {
         let scope = key_scope.push(index);
         if !schemas::report_invalid_pointer(cx, pointer, &scope) {

@@ -5,18 +5,21 @@
 //! Everything expensive is computed once per build and cached here, so that a
 //! schema used by a thousand collections is compiled and inferred once.
 
-use std::collections::HashMap;
-use std::rc::Rc;
+// Keyed by names, URLs and scopes, looked up per entity: a fast hash.
+use foldhash::HashMap;
 
 use load::Loaded;
 use model::{Catalog, Collection, Diagnostic, Scope};
 use url::Url;
 
+use crate::memo::Memo;
 use crate::schemas::SchemaCache;
 
 pub(crate) struct Context<'l> {
     pub loaded: &'l Loaded,
     pub catalog: &'l Catalog,
+    /// Schema work kept across builds.
+    pub memo: &'l Memo,
     pub diagnostics: Vec<Diagnostic>,
     /// Exact collection name → index of its first definition.
     by_name: HashMap<&'l str, usize>,
@@ -28,8 +31,9 @@ pub(crate) struct Context<'l> {
     /// imports, transitively) as a bit set, computed on first use.
     visible: HashMap<usize, Vec<u64>>,
     pub schemas: SchemaCache,
-    /// TypeScript syntax errors by lambda body: many bodies are identical.
-    pub lambda_errors: HashMap<String, Rc<Vec<typescript::SyntaxError>>>,
+    /// Each collection's schema URL, by its scope (building an inline
+    /// schema's URL parses one; every module asks for it).
+    schema_urls: HashMap<Scope, Option<Url>>,
 }
 
 /// Why a collection name could not be resolved from some file.
@@ -41,13 +45,13 @@ pub(crate) enum Unresolved {
 }
 
 impl<'l> Context<'l> {
-    pub fn new(loaded: &'l Loaded) -> Context<'l> {
+    pub fn new(loaded: &'l Loaded, memo: &'l Memo) -> Context<'l> {
         let catalog = &loaded.catalog;
-        let mut by_name = HashMap::new();
+        let mut by_name = HashMap::default();
         for (index, collection) in catalog.collections.iter().enumerate() {
             by_name.entry(collection.name.as_str()).or_insert(index);
         }
-        let mut files: HashMap<&Url, usize> = HashMap::new();
+        let mut files: HashMap<&Url, usize> = HashMap::default();
         let mut imports: Vec<Vec<usize>> = Vec::new();
         let mut number = |url: &'l Url, imports: &mut Vec<Vec<usize>>| {
             let next = files.len();
@@ -65,14 +69,26 @@ impl<'l> Context<'l> {
         Context {
             loaded,
             catalog,
+            memo,
             diagnostics: Vec::new(),
             by_name,
             files,
             imports,
-            visible: HashMap::new(),
+            visible: HashMap::default(),
             schemas: SchemaCache::default(),
-            lambda_errors: HashMap::new(),
+            schema_urls: HashMap::default(),
         }
+    }
+
+    /// `collection.schema_url()`, computed once per collection and run.
+    pub fn schema_url(&mut self, collection: &Collection) -> Option<Url> {
+        if let Some(url) = self.schema_urls.get(&collection.scope) {
+            return url.clone();
+        }
+        let url = collection.schema_url();
+        self.schema_urls
+            .insert(collection.scope.clone(), url.clone());
+        url
     }
 
     pub fn report(&mut self, diagnostic: Diagnostic) {
@@ -87,7 +103,7 @@ impl<'l> Context<'l> {
     pub fn collection(&self, name: &str) -> Option<&'l Collection> {
         let catalog = self.catalog;
         self.collection_index(name)
-            .map(|index| &catalog.collections[index])
+            .map(|index| &*catalog.collections[index])
     }
 
     /// Whether the file `from` can see the file `to` (catalog.md §4).

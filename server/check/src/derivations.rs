@@ -88,7 +88,7 @@ fn register(cx: &mut Context<'_>, collection: &Collection, derivation: &Derivati
     ) {
         return;
     }
-    let Some(validator) = cx.schemas.validator(cx.loaded, &url) else {
+    let Some(validator) = cx.schemas.validator(cx.loaded, cx.memo, &url) else {
         return;
     };
     if let Err(errors) = validator.validate(&register.initial) {
@@ -174,7 +174,7 @@ fn transform_checks<'l>(
             if !schemas::check_schema_use(cx, &url, &written, collection, SchemaRole::Source) {
                 None
             } else {
-                if let Some(collection_schema) = source.schema_url()
+                if let Some(collection_schema) = cx.schema_url(source)
                     && schemas::same_schema(cx.loaded, &url, &collection_schema)
                 {
                     let message = format!(
@@ -186,7 +186,7 @@ fn transform_checks<'l>(
                 Some(url)
             }
         }
-        None => source.schema_url(),
+        None => cx.schema_url(source),
     };
     if let Some(selector) = &transform.source.partitions {
         projections::check_selector(cx, source, selector, &source_scope.push("partitions"));
@@ -289,7 +289,7 @@ fn shuffle(
             return Some(key.clone());
         }
         let url = source_schema?;
-        let shape = cx.schemas.shape(cx.loaded, url)?;
+        let shape = cx.schemas.shape(cx.loaded, cx.memo, url)?;
         let role = KeyRole::Shuffle { transform: name };
         let written = scope.push("source").push("schema");
         let mut valid = true;
@@ -321,7 +321,7 @@ fn shuffle(
         return Some(shuffle.clone());
     }
     let url = source_schema?;
-    let shape = cx.schemas.shape(cx.loaded, url)?;
+    let shape = cx.schemas.shape(cx.loaded, cx.memo, url)?;
     let role = KeyRole::Shuffle { transform: name };
     for (position, pointer) in shuffle.iter().enumerate() {
         valid &= schemas::check_key_location(
@@ -381,7 +381,7 @@ fn shuffle_types_agree(cx: &mut Context<'_>, resolved: &[Resolved<'_>]) {
         let (Some(shuffle), Some(url)) = (&one.shuffle, &one.source_schema) else {
             continue;
         };
-        let Some(shape) = cx.schemas.shape(cx.loaded, url) else {
+        let Some(shape) = cx.schemas.shape(cx.loaded, cx.memo, url) else {
             continue;
         };
         let types: Vec<Types> = shuffle

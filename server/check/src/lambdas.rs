@@ -55,10 +55,8 @@ fn typescript_syntax(cx: &mut Context<'_>, label: &str, body: &str, scope: &Scop
         LambdaKind::Update
     };
     let errors = cx
-        .lambda_errors
-        .entry(format!("{kind}\n{body}"))
-        .or_insert_with(|| std::rc::Rc::new(syntax_errors(body, kind)))
-        .clone();
+        .memo
+        .lambda_errors(format!("{kind}\n{body}"), || syntax_errors(body, kind));
     if errors.is_empty() {
         return;
     }

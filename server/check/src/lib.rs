@@ -20,6 +20,8 @@
 //!   with the per-build cache of shapes and validators.
 //! * [`context`]: the state shared by one run: name lookup, import
 //!   visibility (§4), diagnostics.
+//! * [`memo`]: shapes, validators and schema problems kept across builds,
+//!   keyed by the documents they read ([`check_with`]).
 //!
 //! Tests: each module's unit tests (one or more per code, asserting the
 //! code, the message facts and the exact text under the range), plus
@@ -33,6 +35,7 @@ mod context;
 mod dependencies;
 mod derivations;
 mod lambdas;
+mod memo;
 mod projections;
 mod schemas;
 mod targets;
@@ -46,6 +49,8 @@ mod conformance;
 use load::Loaded;
 use model::Diagnostic;
 
+pub use memo::{Memo, MemoStats};
+
 /// Every diagnostic of a build: the loader's (C1a–C4), then the checks'.
 pub fn all_diagnostics(loaded: &Loaded) -> Vec<Diagnostic> {
     let mut diagnostics = loaded.diagnostics.clone();
@@ -56,7 +61,14 @@ pub fn all_diagnostics(loaded: &Loaded) -> Vec<Diagnostic> {
 /// Runs every check over a loaded catalog. The result holds only this
 /// crate's diagnostics (the loader's are in `loaded.diagnostics`).
 pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
-    let mut cx = context::Context::new(loaded);
+    check_with(loaded, &Memo::new())
+}
+
+/// [`check`], reusing the schema work `memo` holds from earlier builds for
+/// documents that did not change (and keeping this build's for the next).
+/// Every check runs; the result is exactly [`check`]'s.
+pub fn check_with(loaded: &Loaded, memo: &Memo) -> Vec<Diagnostic> {
+    let mut cx = context::Context::new(loaded, memo);
     collections::check(&mut cx);
     projections::check(&mut cx);
     derivations::check(&mut cx);

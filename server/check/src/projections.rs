@@ -4,6 +4,7 @@
 //! (C10); and partition selectors, in transforms and verify steps (C25a–C25d).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use model::{Collection, Diagnostic, PartitionSelectorSpec, ProjectionSpec, Scope};
 use serde_json::Value;
@@ -18,18 +19,19 @@ pub(crate) fn check(cx: &mut Context<'_>) {
         if collection.spec.projections.is_empty() {
             continue;
         }
-        let schema_shape = collection
-            .schema_url()
-            .and_then(|url| cx.schemas.shape(cx.loaded, &url).map(|shape| (url, shape)));
-        let canonical: HashMap<String, String> = schema_shape
+        let inferred = cx.schema_url(collection).and_then(|url| {
+            cx.schemas
+                .inferred(cx.loaded, cx.memo, &url)
+                .map(|shape| (url, shape))
+        });
+        let no_projections = HashMap::new();
+        let canonical: &HashMap<String, String> = inferred
             .as_ref()
-            .map(|(_, shape)| {
-                schema::shape::canonical_projections(shape)
-                    .into_iter()
-                    .map(|projection| (projection.field, projection.pointer))
-                    .collect()
-            })
-            .unwrap_or_default();
+            .map(|(_, inferred)| inferred.canonical_projections())
+            .unwrap_or(&no_projections);
+        let schema_shape = inferred
+            .as_ref()
+            .map(|(url, inferred)| (url.clone(), Arc::clone(&inferred.shape)));
         for (field, projection) in &collection.spec.projections {
             let entry = collection.scope.push("projections").push(field);
             let location_scope = match projection {
@@ -84,9 +86,9 @@ pub(crate) fn check_selector(
     selector: &PartitionSelectorSpec,
     scope: &Scope,
 ) {
-    let shape = collection
-        .schema_url()
-        .and_then(|url| cx.schemas.shape(cx.loaded, &url));
+    let shape = cx
+        .schema_url(collection)
+        .and_then(|url| cx.schemas.shape(cx.loaded, cx.memo, &url));
     for (kind, fields) in [
         ("include", &selector.include),
         ("exclude", &selector.exclude),

@@ -8,8 +8,9 @@
 //! A problem inside a schema is reported once, in the file that holds the
 //! schema, with the first collection that uses it as related information.
 
-use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
+// Keyed by URLs and scopes, looked up per entity per build: a fast hash.
+use foldhash::{HashMap, HashSet};
+use std::sync::Arc;
 
 use load::Loaded;
 use model::{Collection, Diagnostic, Scope};
@@ -18,12 +19,13 @@ use serde_json::Value;
 use url::Url;
 
 use crate::context::Context;
+use crate::memo::{Inferred, Memo};
 use schema::shape::{self, Shape};
 
 /// Shapes, each inferred once per schema URL, and which documents are usable.
 #[derive(Default)]
 pub(crate) struct SchemaCache {
-    shapes: HashMap<Url, Option<Rc<Shape>>>,
+    shapes: HashMap<Url, Option<Arc<Inferred>>>,
     /// Documents whose C7/C9 problems were examined, and whether they had any.
     checked_documents: HashMap<Url, bool>,
     /// Whether every document reached from a document (itself included) is
@@ -39,24 +41,31 @@ impl SchemaCache {
     /// The inferred shape of the schema at `url`; `None` when it does not
     /// resolve, or when its documents have C7/C9 problems (checks against
     /// a broken schema would only echo those).
-    pub fn shape(&mut self, loaded: &Loaded, url: &Url) -> Option<Rc<Shape>> {
+    pub fn shape(&mut self, loaded: &Loaded, memo: &Memo, url: &Url) -> Option<Arc<Shape>> {
+        self.inferred(loaded, memo, url)
+            .map(|inferred| Arc::clone(&inferred.shape))
+    }
+
+    /// The shape with what is derived from it (inspections, canonical
+    /// projections), under the same conditions as [`SchemaCache::shape`].
+    pub fn inferred(&mut self, loaded: &Loaded, memo: &Memo, url: &Url) -> Option<Arc<Inferred>> {
         if !self.is_usable(url) {
             return None;
         }
         self.shapes
             .entry(url.clone())
-            .or_insert_with(|| shape::infer(&loaded.schemas, url).map(Rc::new))
+            .or_insert_with(|| memo.shape(&loaded.schemas, url))
             .clone()
     }
 
     /// The compiled schema at `url`; `None` when it cannot be compiled or
     /// its documents have C7/C9 problems. (The index compiles each schema
     /// once and shares it with the runtime.)
-    pub fn validator(&mut self, loaded: &Loaded, url: &Url) -> Option<Validator> {
+    pub fn validator(&mut self, loaded: &Loaded, memo: &Memo, url: &Url) -> Option<Validator> {
         if !self.is_usable(url) {
             return None;
         }
-        loaded.schemas.compile(url).ok()
+        memo.validator(&loaded.schemas, url).ok()
     }
 
     /// False when the schema's documents are known to have problems.
@@ -131,9 +140,9 @@ pub(crate) fn check_schema_use(
     // unreliable: its inspections would only echo those problems.
     if clean
         && cx.schemas.inspected.insert(url.clone())
-        && let Some(shape) = cx.schemas.shape(loaded, url)
+        && let Some(inferred) = cx.schemas.inferred(loaded, cx.memo, url)
     {
-        for inspection in shape::inspect(&shape) {
+        for inspection in inferred.inspections().iter().cloned() {
             // The root location is reported at the `schema` key that
             // uses the schema; any other at its sub-schema's key.
             let scope = match &inspection.origin {
@@ -178,7 +187,7 @@ fn check_documents(
             clean &= *document_clean;
             continue;
         }
-        let problems = schema::check_document(&loaded.schemas, url);
+        let problems = cx.memo.problems(&loaded.schemas, url);
         cx.schemas
             .checked_documents
             .insert(url.clone(), problems.is_empty());
@@ -188,7 +197,7 @@ fn check_documents(
         } else {
             schema::collect_refs(url, value)
         };
-        for problem in problems {
+        for problem in problems.iter().cloned() {
             if problem.code == "C7" {
                 // A reference into a document that could not be loaded was
                 // reported by the loader (C2/C3).

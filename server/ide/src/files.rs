@@ -43,7 +43,7 @@ impl DiskCache {
         if let Some(read) = self.lock().get(url) {
             return read.clone();
         }
-        let read = disk.fetch(url).map(Arc::from);
+        let read = disk.fetch(url);
         self.lock().insert(url.clone(), read.clone());
         read
     }
@@ -64,13 +64,13 @@ impl EditorFetch<'_> {
             None if url.scheme() == "file" => self.disk_cache.read(url, self.disk),
             // Remote resources go through the disk fetcher's own rules
             // (offline, --map-url), uncached: they are rare.
-            None => self.disk.fetch(url).map(Arc::from),
+            None => self.disk.fetch(url),
         }
     }
 }
 
 impl Fetch for EditorFetch<'_> {
-    fn fetch(&self, url: &Url) -> Result<String, String> {
-        self.text(url).map(|text| text.to_string())
+    fn fetch(&self, url: &Url) -> Result<Arc<str>, String> {
+        self.text(url)
     }
 }

@@ -84,7 +84,22 @@ impl Cancellation {
 pub struct Caches {
     pub disk: DiskCache,
     pub imports: ImportsCache,
+    /// Per-file parses, JSON, C1b and `$ref`s (`load::load_with`).
+    pub load: load::Memo,
+    /// Schema work keyed by the documents it read (`check::check_with`).
+    pub check: check::Memo,
 }
+
+// Snapshots and caches cross threads: the server builds on a worker and
+// answers requests from snapshots on others.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<Analysis>();
+    send_sync::<Loaded>();
+    send_sync::<Caches>();
+    send_sync::<load::Memo>();
+    send_sync::<check::Memo>();
+};
 
 /// Everything a build reads. Cloning is cheap.
 #[derive(Debug, Clone)]
@@ -352,9 +367,9 @@ pub fn build(inputs: &Inputs, cancel: &Cancellation) -> Result<Analysis, Cancell
             if root_of.contains_key(&root) || !tried.insert(root.clone()) {
                 continue;
             }
-            let loaded = load::load(&root, &fetch);
+            let loaded = load::load_with(&root, &fetch, &inputs.caches.load);
             cancel.check()?;
-            let diagnostics = check::check(&loaded);
+            let diagnostics = check::check_with(&loaded, &inputs.caches.check);
             let index = roots.len();
             for resource in &loaded.resources {
                 root_of.entry(resource.url.clone()).or_insert(index);
@@ -376,6 +391,9 @@ pub fn build(inputs: &Inputs, cancel: &Cancellation) -> Result<Analysis, Cancell
             break;
         }
     }
+    // Whatever this revision did not use belongs to texts that are gone.
+    inputs.caches.load.sweep();
+    inputs.caches.check.sweep();
 
     let mut file_diagnostics = FileDiagnostics::new();
     for build in &roots {

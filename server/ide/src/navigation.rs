@@ -349,6 +349,7 @@ fn collection_at<'l>(loaded: &'l Loaded, file: &Url, token: &str) -> Option<&'l 
         .collections
         .iter()
         .find(|c| c.scope.resource == *file && c.scope.pointer == pointer)
+        .map(|c| &**c)
 }
 
 /// The schema a transform's source documents are read with (its own

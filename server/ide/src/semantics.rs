@@ -78,19 +78,26 @@ pub fn collection_at<'a>(
     match path.get(1)? {
         Segment::Key(name) => collections
             .iter()
-            .find(|c| &c.name == name && &c.scope.resource == file),
+            .find(|c| &c.name == name && &c.scope.resource == file)
+            .map(|c| &**c),
         Segment::Item(index) => {
             let pointer = format!("/collections/{index}");
             collections
                 .iter()
                 .find(|c| &c.scope.resource == file && c.scope.pointer == pointer)
+                .map(|c| &**c)
         }
     }
 }
 
 /// A collection by name (the first definition).
 pub fn collection_named<'a>(loaded: &'a Loaded, name: &str) -> Option<&'a Collection> {
-    loaded.catalog.collections.iter().find(|c| c.name == name)
+    loaded
+        .catalog
+        .collections
+        .iter()
+        .find(|c| c.name == name)
+        .map(|c| &**c)
 }
 
 /// The inferred shape of a collection's documents.

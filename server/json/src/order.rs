@@ -17,12 +17,55 @@
 //!
 //! [`compare`] walks nested arrays and objects with an explicit stack, so a
 //! deeply nested document cannot overflow the thread's stack.
+//!
+//! [`identical`] is equality as written (property order and number
+//! representation count), for caches keyed by a document's content.
 
 use std::cmp::Ordering;
 
 use serde_json::{Map, Number, Value};
 
 use crate::pointer::resolve;
+
+/// Whether two values are the same as written: equal, with properties in the
+/// same order and numbers in the same representation (`1` is not `1.0`).
+/// `Value`'s own `==` ignores property order, which a message or a
+/// sub-schema's position can depend on. Iterative, like [`compare`].
+pub fn identical(a: &Value, b: &Value) -> bool {
+    let mut pending: Vec<(&Value, &Value)> = vec![(a, b)];
+    while let Some((a, b)) = pending.pop() {
+        match (a, b) {
+            (Value::Array(a), Value::Array(b)) => {
+                if a.len() != b.len() {
+                    return false;
+                }
+                pending.extend(a.iter().zip(b));
+            }
+            (Value::Object(a), Value::Object(b)) => {
+                if a.len() != b.len() {
+                    return false;
+                }
+                for ((ka, va), (kb, vb)) in a.iter().zip(b) {
+                    if ka != kb {
+                        return false;
+                    }
+                    pending.push((va, vb));
+                }
+            }
+            (Value::Number(a), Value::Number(b)) => {
+                if a != b || a.is_f64() != b.is_f64() {
+                    return false;
+                }
+            }
+            (a, b) => {
+                if a != b {
+                    return false;
+                }
+            }
+        }
+    }
+    true
+}
 
 /// Compares two JSON values with the total order of reductions.md §3.
 pub fn compare(a: &Value, b: &Value) -> Ordering {
@@ -282,6 +325,18 @@ impl Eq for OwnedKey {}
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn identical_counts_property_order_and_number_representation() {
+        let a = json!({"a": [1, {"x": null}], "b": "s"});
+        assert!(identical(&a, &a.clone()));
+        assert!(!identical(&a, &json!({"b": "s", "a": [1, {"x": null}]})));
+        assert_eq!(a, json!({"b": "s", "a": [1, {"x": null}]}), "`==` does not");
+        assert!(!identical(&json!([1]), &json!([1.0])));
+        assert!(!identical(&json!({"a": [1, 2]}), &json!({"a": [1]})));
+        assert!(!identical(&json!({"a": {"x": 1}}), &json!({"a": {"y": 1}})));
+        assert!(!identical(&json!(null), &json!(false)));
+    }
 
     fn less(a: Value, b: Value) {
         assert_eq!(compare(&a, &b), Ordering::Less, "{a} < {b}");

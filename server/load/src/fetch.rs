@@ -16,14 +16,17 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use url::Url;
 
 /// Source of resource text. Errors are human-readable reasons
 /// ("no such file", "HTTP 404", …) that the loader wraps in a C2 diagnostic.
+/// Texts are shared: a fetcher that hands out the same allocation for an
+/// unchanged file (an editor's buffers) lets a [`crate::Memo`] recognise it
+/// by pointer.
 pub trait Fetch {
-    fn fetch(&self, url: &Url) -> Result<String, String>;
+    fn fetch(&self, url: &Url) -> Result<Arc<str>, String>;
 }
 
 /// Resources held in memory, by URL (tests, and editor buffers over another
@@ -44,10 +47,10 @@ impl MemoryFetch {
 }
 
 impl Fetch for MemoryFetch {
-    fn fetch(&self, url: &Url) -> Result<String, String> {
+    fn fetch(&self, url: &Url) -> Result<Arc<str>, String> {
         self.files
             .get(url)
-            .cloned()
+            .map(|text| Arc::from(text.as_str()))
             .ok_or_else(|| "no such resource".to_string())
     }
 }
@@ -59,9 +62,9 @@ pub struct Overlay<'f> {
 }
 
 impl Fetch for Overlay<'_> {
-    fn fetch(&self, url: &Url) -> Result<String, String> {
+    fn fetch(&self, url: &Url) -> Result<Arc<str>, String> {
         match self.overlay.files.get(url) {
-            Some(text) => Ok(text.clone()),
+            Some(text) => Ok(Arc::from(text.as_str())),
             None => self.base.fetch(url),
         }
     }
@@ -109,7 +112,7 @@ pub struct DiskFetch {
     pub timeout_seconds: u32,
     /// Most bytes one resource (file or response) may have.
     pub max_file_size: u64,
-    cache: Mutex<HashMap<Url, Result<String, String>>>,
+    cache: Mutex<HashMap<Url, Result<Arc<str>, String>>>,
 }
 
 impl Default for DiskFetch {
@@ -302,20 +305,22 @@ fn size_text(bytes: u64) -> String {
 }
 
 impl Fetch for DiskFetch {
-    fn fetch(&self, url: &Url) -> Result<String, String> {
+    fn fetch(&self, url: &Url) -> Result<Arc<str>, String> {
         if let Some(mapping) = self
             .mappings
             .iter()
             .find(|mapping| url.as_str().starts_with(&mapping.prefix))
         {
-            return self.read_file(&DiskFetch::mapped_path(mapping, url)?);
+            return self
+                .read_file(&DiskFetch::mapped_path(mapping, url)?)
+                .map(Arc::from);
         }
         match url.scheme() {
             "file" => {
                 let path = url
                     .to_file_path()
                     .map_err(|()| "not a local file path".to_string())?;
-                self.read_file(&path)
+                self.read_file(&path).map(Arc::from)
             }
             "http" | "https" => {
                 let mut cache = self
@@ -324,7 +329,7 @@ impl Fetch for DiskFetch {
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
                 cache
                     .entry(url.clone())
-                    .or_insert_with(|| self.fetch_remote(url))
+                    .or_insert_with(|| self.fetch_remote(url).map(Arc::from))
                     .clone()
             }
             scheme => Err(format!("unsupported URL scheme \"{scheme}\"")),
@@ -358,7 +363,7 @@ mod tests {
         format!("http://{address}/")
     }
 
-    fn fetch_with_cap(response: Vec<u8>, cap: u64) -> Result<String, String> {
+    fn fetch_with_cap(response: Vec<u8>, cap: u64) -> Result<Arc<str>, String> {
         let url = Url::parse(&serve_once(response))
             .unwrap()
             .join("s.yaml")
@@ -385,7 +390,7 @@ mod tests {
         );
         let small = "HTTP/1.0 200 OK\r\nConnection: close\r\n\r\ntype: object\n";
         assert_eq!(
-            fetch_with_cap(small.as_bytes().to_vec(), 1024).unwrap(),
+            &*fetch_with_cap(small.as_bytes().to_vec(), 1024).unwrap(),
             "type: object\n"
         );
     }

@@ -8,6 +8,7 @@
 pub mod fetch;
 pub mod locate;
 mod lower;
+mod memo;
 mod scalar;
 mod structure;
 
@@ -21,6 +22,7 @@ use text::{LineIndex, TextRange};
 use url::Url;
 
 pub use fetch::{DiskFetch, Fetch, MemoryFetch, Overlay, UrlMapping};
+pub use memo::{Memo, MemoStats};
 pub use scalar::ScalarMap;
 pub use structure::describe as describe_value;
 
@@ -30,7 +32,9 @@ pub struct LoadedResource {
     pub url: Url,
     pub kind: ResourceKind,
     pub text: Arc<str>,
-    pub tree: syntax::Tree,
+    /// Shared with the [`Memo`] that parsed it (and later loads of the
+    /// same text).
+    pub tree: Arc<syntax::Tree>,
     pub line_index: LineIndex,
     /// Shared with the schema index for schema documents (one copy). For a
     /// catalog file, `null` once the file is lowered (its entities are in
@@ -169,13 +173,9 @@ fn reachable(from: &Url, to: &Url) -> Result<(), String> {
 /// source is a mapping, or empty; a schema a mapping or a boolean), said
 /// without quoting it: a file that is not one may be anything (`/etc/passwd`,
 /// a `.env`), and its content must not reach a log (issue #12).
-fn wrong_kind(
-    parse: &syntax::Parse,
-    kind: ResourceKind,
-    text: &str,
-    line_index: &LineIndex,
-) -> Option<String> {
+fn wrong_kind(parse: &memo::ParsedFile, kind: ResourceKind) -> Option<String> {
     use syntax::{Outer, ScalarValue};
+    let (text, line_index) = (&parse.text, &parse.line_index);
     let catalog = kind == ResourceKind::Catalog;
     let root_scalar = parse
         .tree
@@ -238,9 +238,22 @@ pub fn yaml_error(
 
 /// Loads the catalog rooted at `root`.
 pub fn load(root: &Url, fetch: &dyn Fetch) -> Loaded {
+    load_inner(root, fetch, None)
+}
+
+/// Loads the catalog rooted at `root`, reusing the per-file work `memo`
+/// holds for texts it has seen (and keeping what it does for the next
+/// load). The result is exactly [`load`]'s.
+pub fn load_with(root: &Url, fetch: &dyn Fetch, memo: &Memo) -> Loaded {
+    load_inner(root, fetch, Some(memo))
+}
+
+fn load_inner(root: &Url, fetch: &dyn Fetch, memo: Option<&Memo>) -> Loaded {
     let mut loader = Loader {
         fetch,
+        memo,
         loaded: Loaded::default(),
+        parses: Vec::new(),
         open: HashSet::new(),
         failed: HashMap::new(),
     };
@@ -251,7 +264,11 @@ pub fn load(root: &Url, fetch: &dyn Fetch) -> Loaded {
 
 struct Loader<'f> {
     fetch: &'f dyn Fetch,
+    memo: Option<&'f Memo>,
     loaded: Loaded,
+    /// The parse of each resource, by resource index (without a memo,
+    /// dropped once a catalog file is lowered, freeing its JSON).
+    parses: Vec<Option<Arc<memo::ParsedFile>>>,
     /// Catalog sources being loaded (the depth-first import path).
     open: HashSet<Url>,
     /// Resources that could not be loaded as a kind, with the reason.
@@ -263,8 +280,6 @@ struct OpenCatalog {
     url: Url,
     /// Its JSON, shared with its resource.
     json: Arc<Value>,
-    /// Pointers of the properties C1b found unexpected (see `lower`).
-    unexpected: Vec<String>,
     /// The next entry of its `import` list to look at.
     next: usize,
 }
@@ -333,16 +348,15 @@ impl Loader<'_> {
             return None;
         }
         let read = self.fetch.fetch(url).and_then(|text| {
-            let parse = syntax::parse(&text);
-            let line_index = LineIndex::new(&text);
+            let parse = memo::parse(self.memo, url, text);
             // Not registered when it is not what it is used as: nothing can
             // point into (and so quote) such a file.
-            match wrong_kind(&parse, kind, &text, &line_index) {
+            match wrong_kind(&parse, kind) {
                 Some(reason) => Err(reason),
-                None => Ok((text, parse, line_index)),
+                None => Ok(parse),
             }
         });
-        let (text, parse, line_index) = match read {
+        let parse = match read {
             Ok(read) => read,
             Err(reason) => {
                 let message = format!("could not load {url}: {reason}");
@@ -352,7 +366,13 @@ impl Loader<'_> {
             }
         };
         for error in &parse.errors {
-            let mut diagnostic = yaml_error(url, &text, &line_index, error.range, &error.message);
+            let mut diagnostic = yaml_error(
+                url,
+                &parse.text,
+                &parse.line_index,
+                error.range,
+                &error.message,
+            );
             if let Some((range, message)) = &error.related {
                 diagnostic.related.push(model::Related {
                     scope: Scope::root(url.clone()),
@@ -362,28 +382,23 @@ impl Loader<'_> {
             }
             self.error(diagnostic);
         }
-        let json = match parse.tree.document_json() {
-            Ok(json) => json,
-            Err(error) => {
-                self.error(yaml_error(
-                    url,
-                    &text,
-                    &line_index,
-                    error.range,
-                    &error.message,
-                ));
-                Value::Null
+        let json = match &parse.json {
+            Ok(json) => Arc::clone(json),
+            Err(diagnostic) => {
+                self.error(diagnostic.clone());
+                Arc::new(Value::Null)
             }
         };
         let index = self.loaded.resources.len();
         self.loaded.resources.push(LoadedResource {
             url: url.clone(),
             kind,
-            text: Arc::from(text),
-            tree: parse.tree,
-            line_index,
-            json: Arc::new(json),
+            text: Arc::clone(&parse.text),
+            tree: Arc::clone(&parse.tree),
+            line_index: parse.line_index.clone(),
+            json,
         });
+        self.parses.push(Some(parse));
         self.loaded.resource_index.insert(url.clone(), index);
         self.loaded.catalog.resources.push(Resource {
             url: url.clone(),
@@ -411,18 +426,26 @@ impl Loader<'_> {
             let Some(done) = open.pop() else { break };
             self.open.remove(&done.url);
             let url = done.url.clone();
-            lower::lower_catalog(
-                self,
-                &Scope::root(done.url.clone()),
-                &done.json,
-                &done.unexpected,
-            );
+            let Some(&index) = self.loaded.resource_index.get(&url) else {
+                continue;
+            };
+            let Some(parse) = self.parses[index].clone() else {
+                continue;
+            };
+            let events = match self.memo {
+                // Kept for the next load of the same text.
+                Some(_) => parse.lowered(&url, &done.json).to_vec(),
+                None => parse.lower(&url, &done.json),
+            };
+            lower::apply(self, events);
             // Lowered: the model holds the entities (inline schemas shared
             // with the schema index) and the tree the text, so the file's
-            // JSON copy is freed.
-            drop(done);
-            if let Some(&index) = self.loaded.resource_index.get(&url) {
-                self.loaded.resources[index].json = Arc::new(Value::Null);
+            // JSON copy is freed (without a memo; a memo keeps it with the
+            // parse for the next load).
+            drop((done, parse));
+            self.loaded.resources[index].json = Arc::new(Value::Null);
+            if self.memo.is_none() {
+                self.parses[index] = None;
             }
         }
     }
@@ -433,12 +456,15 @@ impl Loader<'_> {
     fn open_catalog(&mut self, url: &Url, referrer: Option<&Scope>) -> Option<OpenCatalog> {
         let index = self.fetch_resource(url, ResourceKind::Catalog, referrer)?;
         let root = Scope::root(url.clone());
-        let unexpected = match self.loaded.resources[index].json.as_ref() {
+        let json = Arc::clone(&self.loaded.resources[index].json);
+        match json.as_ref() {
             Value::Null => return None,
             json @ Value::Object(_) => {
-                let structural = structure::check(&root, json);
-                self.loaded.diagnostics.extend(structural.diagnostics);
-                structural.unexpected
+                let parse = self.parses[index].clone()?;
+                let structural = parse.structure(url, json);
+                self.loaded
+                    .diagnostics
+                    .extend(structural.diagnostics.iter().cloned());
             }
             other => {
                 let message = format!(
@@ -448,13 +474,11 @@ impl Loader<'_> {
                 self.error(Diagnostic::error("C1b", root, message));
                 return None;
             }
-        };
+        }
         self.open.insert(url.clone());
-        let json = Arc::clone(&self.loaded.resources[index].json);
         Some(OpenCatalog {
             url: url.clone(),
             json,
-            unexpected,
             next: 0,
         })
     }
@@ -524,10 +548,7 @@ impl Loader<'_> {
                 self.loaded
                     .inline_schemas
                     .insert(url.clone(), scope.clone());
-                self.loaded
-                    .schemas
-                    .add_shared_document(url.clone(), inline.0.clone());
-                self.load_references(&url, schema::collect_refs(&url, &inline.0));
+                self.add_schema_document(&url, &inline.0);
             }
         }
     }
@@ -536,10 +557,19 @@ impl Loader<'_> {
         let Some(index) = self.fetch_resource(url, ResourceKind::Schema, Some(referrer)) else {
             return;
         };
-        let references = schema::collect_refs(url, &self.loaded.resources[index].json);
         let json = self.loaded.resources[index].json.clone();
-        self.loaded.schemas.add_shared_document(url.clone(), json);
-        self.load_references(url, references);
+        self.add_schema_document(url, &json);
+    }
+
+    /// Adds a schema document to the index and loads what it references.
+    fn add_schema_document(&mut self, url: &Url, value: &Arc<Value>) {
+        let document = memo::schema_document(self.memo, url, value);
+        self.loaded.schemas.add_indexed_document(
+            url.clone(),
+            Arc::clone(value),
+            Arc::clone(&document.indexed),
+        );
+        self.load_references(url, document.refs.clone());
     }
 
     fn load_references(&mut self, url: &Url, references: Vec<schema::SchemaRef>) {

@@ -4,38 +4,97 @@
 //! `projection:`) is lowered without them, so nothing that names it gets a
 //! false error; an entity broken otherwise (already reported as C1b) is
 //! skipped, and the others still load.
+//!
+//! Lowering is a function of the file alone (its URL, JSON, tree and C1b
+//! diagnostics): [`lower_catalog`] records what it found as a list of
+//! [`Event`]s, which a `load::Memo` keeps with the file's parse, and
+//! [`apply`] replays them into a load (registering entities, loading the
+//! schemas each collection names, in the order lowering met them).
 
 use model::{
     Collection, CollectionSpec, Diagnostic, MaterializationTargetSpec, NodeDependency, Scope,
     Target, Test, TestStepSpec,
 };
+use std::sync::Arc;
+
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::Loader;
 
+/// What lowering one catalog source found, in order.
+#[derive(Debug, Clone)]
+pub(crate) enum Event {
+    Error(Diagnostic),
+    NodeDependency(NodeDependency),
+    Collection(Arc<Collection>),
+    Target(Target),
+    Test(Arc<Test>),
+}
+
+/// Replays a file's lowering into a load.
+pub(crate) fn apply(loader: &mut Loader<'_>, events: Vec<Event>) {
+    for event in events {
+        match event {
+            Event::Error(diagnostic) => loader.error(diagnostic),
+            Event::NodeDependency(dependency) => {
+                loader.loaded.catalog.node_dependencies.push(dependency)
+            }
+            Event::Collection(collection) => add_collection(loader, collection),
+            Event::Target(target) => loader.loaded.catalog.targets.push(target),
+            Event::Test(test) => loader.loaded.catalog.tests.push(test),
+        }
+    }
+}
+
+/// The state of lowering one file.
+struct Lowering<'a> {
+    tree: &'a syntax::Tree,
+    /// The file's C1b diagnostics from the structure check.
+    structure: &'a [Diagnostic],
+    events: Vec<Event>,
+}
+
+impl Lowering<'_> {
+    fn error(&mut self, diagnostic: Diagnostic) {
+        self.events.push(Event::Error(diagnostic));
+    }
+
+    /// The diagnostics reported on the file so far.
+    fn reported(&self) -> impl Iterator<Item = &Diagnostic> {
+        let lowering = self.events.iter().filter_map(|event| match event {
+            Event::Error(diagnostic) => Some(diagnostic),
+            _ => None,
+        });
+        self.structure.iter().chain(lowering)
+    }
+}
+
 /// Lowers one catalog source. `unexpected` holds the pointers of properties
 /// C1b reported as unexpected: an entity holding one is lowered without it.
 pub(crate) fn lower_catalog(
-    loader: &mut Loader<'_>,
     root: &Scope,
     json: &Value,
     unexpected: &[String],
-) {
+    structure: &[Diagnostic],
+    tree: &syntax::Tree,
+) -> Vec<Event> {
+    let mut lowering = Lowering {
+        tree,
+        structure,
+        events: Vec::new(),
+    };
+    let loader = &mut lowering;
     if let Some(dependencies) = json.get("nodeDependencies").and_then(Value::as_object) {
         for (package, version) in dependencies {
             let Some(version) = version.as_str() else {
                 continue;
             };
-            loader
-                .loaded
-                .catalog
-                .node_dependencies
-                .push(NodeDependency {
-                    scope: root.push("nodeDependencies").push(package),
-                    package: package.clone(),
-                    version: version.to_string(),
-                });
+            loader.events.push(Event::NodeDependency(NodeDependency {
+                scope: root.push("nodeDependencies").push(package),
+                package: package.clone(),
+                version: version.to_string(),
+            }));
         }
     }
     match json.get("collections") {
@@ -56,16 +115,13 @@ pub(crate) fn lower_catalog(
                     );
                     continue;
                 };
-                add_collection(
-                    loader,
-                    Collection {
-                        name_scope: scope.push("name"),
-                        scope,
-                        name,
-                        list_form: true,
-                        spec,
-                    },
-                );
+                loader.events.push(Event::Collection(Arc::new(Collection {
+                    name_scope: scope.push("name"),
+                    scope,
+                    name,
+                    list_form: true,
+                    spec,
+                })));
             }
         }
         Some(Value::Object(map)) => {
@@ -82,16 +138,13 @@ pub(crate) fn lower_catalog(
                         "a collection in map form takes its name from its key; remove \"name\"";
                     loader.error(Diagnostic::error("C1b", scope.push("name"), message).at_key());
                 }
-                add_collection(
-                    loader,
-                    Collection {
-                        name_scope: scope.clone(),
-                        scope,
-                        name: name.clone(),
-                        list_form: false,
-                        spec,
-                    },
-                );
+                loader.events.push(Event::Collection(Arc::new(Collection {
+                    name_scope: scope.clone(),
+                    scope,
+                    name: name.clone(),
+                    list_form: false,
+                    spec,
+                })));
             }
         }
         _ => {}
@@ -106,11 +159,11 @@ pub(crate) fn lower_catalog(
             else {
                 continue;
             };
-            loader.loaded.catalog.targets.push(Target {
+            loader.events.push(Event::Target(Target {
                 scope,
                 name: name.clone(),
                 spec,
-            });
+            }));
         }
     }
     if let Some(tests) = json.get("tests").and_then(Value::as_object) {
@@ -123,17 +176,18 @@ pub(crate) fn lower_catalog(
                 let documents = scope.push(index).push(step.kind()).push("documents");
                 non_string_document_keys(loader, &documents);
             }
-            loader.loaded.catalog.tests.push(Test {
+            loader.events.push(Event::Test(Arc::new(Test {
                 scope,
                 name: name.clone(),
                 steps,
-            });
+            })));
         }
     }
+    lowering.events
 }
 
 /// Registers a collection and loads every schema it names.
-fn add_collection(loader: &mut Loader<'_>, collection: Collection) {
+fn add_collection(loader: &mut Loader<'_>, collection: Arc<Collection>) {
     loader.load_schema(&collection.scope.push("schema"), &collection.spec.schema);
     if let Some(derivation) = &collection.spec.derivation
         && let Some(schema) = derivation
@@ -161,7 +215,7 @@ fn add_collection(loader: &mut Loader<'_>, collection: Collection) {
 /// is broken otherwise, reports it (unless a C1b inside it was already
 /// reported) and skips it.
 fn entity<T: DeserializeOwned>(
-    loader: &mut Loader<'_>,
+    loader: &mut Lowering<'_>,
     scope: &Scope,
     value: &Value,
     unexpected: &[String],
@@ -187,7 +241,7 @@ fn entity<T: DeserializeOwned>(
     {
         return Some(entity);
     }
-    let reported = loader.loaded.diagnostics.iter().any(|diagnostic| {
+    let reported = loader.reported().any(|diagnostic| {
         diagnostic.code == "C1b"
             && diagnostic.scope.resource == scope.resource
             && inside(&diagnostic.scope.pointer)
@@ -238,11 +292,8 @@ fn has_non_string_lambda(value: &Value) -> bool {
 /// Test documents are JSON: every mapping key in them must be a string
 /// (catalog.md §2). A plain `1:` or `true:` key is a C1b at the key, with a
 /// hint to quote it. Aliased nodes are visited once.
-fn non_string_document_keys(loader: &mut Loader<'_>, documents: &Scope) {
-    let Some(resource) = loader.loaded.resource(&documents.resource) else {
-        return;
-    };
-    let tree = &resource.tree;
+fn non_string_document_keys(loader: &mut Lowering<'_>, documents: &Scope) {
+    let tree = loader.tree;
     let Some(located) = tree.locate(&documents.pointer) else {
         return;
     };

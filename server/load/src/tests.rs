@@ -349,7 +349,7 @@ fn files_of_the_wrong_kind_are_c2_at_the_reference_without_their_content() {
 fn a_resource_that_failed_is_not_fetched_again() {
     struct Counting(MemoryFetch, std::cell::Cell<usize>);
     impl Fetch for Counting {
-        fn fetch(&self, url: &Url) -> Result<String, String> {
+        fn fetch(&self, url: &Url) -> Result<std::sync::Arc<str>, String> {
             self.1.set(self.1.get() + 1);
             self.0.fetch(url)
         }

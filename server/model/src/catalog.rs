@@ -121,10 +121,12 @@ pub struct Test {
 pub struct Catalog {
     pub resources: Vec<Resource>,
     pub imports: Vec<Import>,
-    pub collections: Vec<Collection>,
+    /// Shared with the `load::Memo` that lowered them (and later loads of
+    /// the same file).
+    pub collections: Vec<std::sync::Arc<Collection>>,
     pub node_dependencies: Vec<NodeDependency>,
     pub targets: Vec<Target>,
-    pub tests: Vec<Test>,
+    pub tests: Vec<std::sync::Arc<Test>>,
 }
 
 impl Catalog {
@@ -132,6 +134,7 @@ impl Catalog {
         self.collections
             .iter()
             .find(|collection| collection.name == name)
+            .map(|collection| &**collection)
     }
 }
 

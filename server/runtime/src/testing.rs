@@ -161,7 +161,7 @@ impl TestReport {
 /// The catalog's tests in run order: by the URL of the defining file, then by
 /// name (runtime.md §7.1).
 pub fn ordered_tests(catalog: &Catalog) -> Vec<&Test> {
-    let mut tests: Vec<&Test> = catalog.tests.iter().collect();
+    let mut tests: Vec<&Test> = catalog.tests.iter().map(|test| &**test).collect();
     tests.sort_by(|a, b| {
         a.scope
             .resource

@@ -55,7 +55,7 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
         code: "C9",
     };
 
-    if let Some(deep) = &document.too_deep {
+    if let Some(deep) = &document.indexed.too_deep {
         problems.push(invalid(
             deep.clone(),
             format!("nesting is deeper than {} levels", keywords::MAX_DEPTH),
@@ -99,7 +99,7 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
         },
     );
 
-    if document.too_deep.is_none()
+    if document.indexed.too_deep.is_none()
         && let Ok(meta) = &*META_SCHEMA
     {
         for error in meta.iter_errors(&document.value) {

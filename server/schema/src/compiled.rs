@@ -110,7 +110,7 @@ impl SchemaIndex {
             let mut added = 0;
             for number in closure {
                 let document = self.doc(number);
-                if document.too_deep.is_some() {
+                if document.indexed.too_deep.is_some() {
                     continue;
                 }
                 builder = builder

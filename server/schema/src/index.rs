@@ -39,10 +39,23 @@ pub(crate) struct Place {
 pub(crate) struct Document {
     pub(crate) url: Url,
     pub(crate) value: Arc<Value>,
+    pub(crate) indexed: Arc<DocumentIndex>,
+}
+
+/// What indexing one document finds: a function of its URL and value
+/// alone, so a loader can keep it for a document that did not change
+/// ([`SchemaIndex::add_indexed_document`]).
+#[derive(Debug, Default)]
+pub struct DocumentIndex {
     /// Pointer of the first value nested deeper than `keywords::MAX_DEPTH`.
     pub(crate) too_deep: Option<String>,
     /// Every sub-schema with an `$id`: its pointer and the base it sets.
     pub(crate) bases: Vec<(String, Url)>,
+    /// The resources those `$id`s name (URL text, pointer), in walk order.
+    ids: Vec<(String, String)>,
+    /// `<base>#<anchor>` keys (also under the document URL for anchors at
+    /// its root resource) and the pointer declaring each, in walk order.
+    anchors: Vec<(String, String)>,
     /// The resources (URLs without fragment) its `$ref`s name, each once.
     pub(crate) refers_to: Vec<String>,
 }
@@ -87,13 +100,20 @@ impl SchemaIndex {
     pub fn add_shared_document(&mut self, url: Url, doc: Arc<Value>) {
         let mut url = url;
         url.set_fragment(None);
-        let too_deep = keywords::depth_exceeding(&doc, keywords::MAX_DEPTH);
+        let indexed = Arc::new(DocumentIndex::new(&url, &doc));
+        self.add_indexed_document(url, doc, indexed);
+    }
+
+    /// [`SchemaIndex::add_shared_document`] with the document's indexing
+    /// already done (`DocumentIndex::new` of this URL, without fragment,
+    /// and this value).
+    pub fn add_indexed_document(&mut self, url: Url, doc: Arc<Value>, indexed: Arc<DocumentIndex>) {
+        let mut url = url;
+        url.set_fragment(None);
         let document = Document {
             url: url.clone(),
             value: doc,
-            too_deep,
-            bases: Vec::new(),
-            refers_to: Vec::new(),
+            indexed,
         };
         // What was compiled may depend on the replaced or added document.
         self.compiled = Arc::default();
@@ -192,7 +212,7 @@ impl SchemaIndex {
     pub(crate) fn base_at(&self, place: &Place) -> &Url {
         let document = &self.entries.documents[place.document];
         let mut best: Option<&(String, Url)> = None;
-        for entry in &document.bases {
+        for entry in &document.indexed.bases {
             if pointer::is_prefix(&entry.0, &place.pointer)
                 && best.is_none_or(|b| entry.0.len() >= b.0.len())
             {
@@ -222,6 +242,22 @@ impl SchemaIndex {
             .collect()
     }
 
+    /// [`SchemaIndex::reached_documents`] with each document's shared value:
+    /// everything a result computed from the schema at `url` (its shape, its
+    /// validator, its problems) can have read, so a cache can key by it.
+    pub fn reached_shared(&self, url: &Url) -> Vec<(&Url, &Arc<Value>)> {
+        let Some(root) = self.document_number(url) else {
+            return Vec::new();
+        };
+        self.reference_closure(root)
+            .into_iter()
+            .map(|number| {
+                let document = &self.entries.documents[number];
+                (&document.url, &document.value)
+            })
+            .collect()
+    }
+
     /// Document `root` and every document its `$ref`s reach, transitively
     /// (the documents a validator of a schema in `root` can need), `root` first.
     pub(crate) fn reference_closure(&self, root: usize) -> Vec<usize> {
@@ -230,7 +266,7 @@ impl SchemaIndex {
         let mut order = vec![root];
         let mut next = 0;
         while next < order.len() {
-            for target in &entries.documents[order[next]].refers_to {
+            for target in &entries.documents[order[next]].indexed.refers_to {
                 if let Some(place) = entries.resources.get(target)
                     && seen.insert(place.document)
                 {
@@ -254,25 +290,41 @@ impl Entries {
 
     fn index_document(&mut self, number: usize) {
         let document = &self.documents[number];
-        let url = document.url.clone();
-        let value = document.value.clone();
+        let indexed = Arc::clone(&document.indexed);
         self.resources.insert(
-            url.to_string(),
+            document.url.to_string(),
             Place {
                 document: number,
                 pointer: String::new(),
             },
         );
+        for (base, pointer) in &indexed.ids {
+            self.resources.entry(base.clone()).or_insert_with(|| Place {
+                document: number,
+                pointer: pointer.clone(),
+            });
+        }
+        for (key, pointer) in &indexed.anchors {
+            self.anchors.entry(key.clone()).or_insert_with(|| Place {
+                document: number,
+                pointer: pointer.clone(),
+            });
+        }
+    }
+}
 
+impl DocumentIndex {
+    /// Indexes the document `value` at `url` (without fragment).
+    pub fn new(url: &Url, value: &Value) -> DocumentIndex {
         let mut bases = Vec::new();
+        let mut ids = Vec::new();
+        let mut anchors = Vec::new();
         let mut refers_to: Vec<String> = Vec::new();
         let mut seen_targets: HashSet<String> = HashSet::new();
-        let resources = &mut self.resources;
-        let anchors = &mut self.anchors;
         // State: the base in effect, and whether it is the document URL or a
         // root `$id` (anchors there are also registered under the document URL).
         keywords::walk(
-            &value,
+            value,
             "",
             (url.clone(), true),
             |ptr, schema, (parent_base, at_root)| {
@@ -280,37 +332,33 @@ impl Entries {
                 let changed = &base != parent_base;
                 if changed {
                     bases.push((ptr.to_string(), base.clone()));
-                    resources.entry(base.to_string()).or_insert_with(|| Place {
-                        document: number,
-                        pointer: ptr.to_string(),
-                    });
+                    ids.push((base.to_string(), ptr.to_string()));
                 }
                 let at_root = *at_root && (!changed || ptr.is_empty());
                 if let Some(Value::String(anchor)) = schema.get("$anchor") {
-                    let place = Place {
-                        document: number,
-                        pointer: ptr.to_string(),
-                    };
-                    anchors
-                        .entry(format!("{base}#{anchor}"))
-                        .or_insert_with(|| place.clone());
+                    anchors.push((format!("{base}#{anchor}"), ptr.to_string()));
                     if at_root {
-                        anchors.entry(format!("{url}#{anchor}")).or_insert(place);
+                        anchors.push((format!("{url}#{anchor}"), ptr.to_string()));
                     }
                 }
                 if let Some(Value::String(reference)) = schema.get("$ref")
                     && let Ok(mut target) = base.join(reference)
                 {
                     target.set_fragment(None);
-                    if target != url && seen_targets.insert(target.to_string()) {
+                    if &target != url && seen_targets.insert(target.to_string()) {
                         refers_to.push(target.into());
                     }
                 }
                 (base, at_root)
             },
         );
-        self.documents[number].bases = bases;
-        self.documents[number].refers_to = refers_to;
+        DocumentIndex {
+            too_deep: keywords::depth_exceeding(value, keywords::MAX_DEPTH),
+            bases,
+            ids,
+            anchors,
+            refers_to,
+        }
     }
 }
 

@@ -93,7 +93,7 @@ impl SchemaIndex {
         };
         self.cached_validator(&root_place.clone(), || {
             let document = self.doc(root_place.document);
-            if let Some(deep) = &document.too_deep {
+            if let Some(deep) = &document.indexed.too_deep {
                 return Err(format!(
                     "invalid schema at {}#{deep}: nesting is deeper than {} levels",
                     document.url,

@@ -1,7 +1,8 @@
 //! The conformance corpus, for tests and benchmarks: where it is
 //! (`../shared/corpus/estuary-docs`, beside the project) and how to load it
 //! (offline, with its one remote URL mapped to the local copy; see
-//! shared/corpus/README.md).
+//! shared/corpus/README.md); and the generated catalogs of
+//! `shared/tools/lsp-bench/gen_catalog.py` the benchmarks build.
 
 use std::path::{Path, PathBuf};
 
@@ -46,4 +47,24 @@ pub fn load_corpus() -> Loaded {
     let loaded = load::load(&root, &fetch);
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
     loaded
+}
+
+/// The directory of the catalog `gen_catalog.py` writes for these options
+/// (seed 1), generated once into `target/bench-gen-<collections>`. Its root
+/// is `flow.yaml`.
+pub fn generated(collections: usize, files: usize) -> PathBuf {
+    let out =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../target/bench-gen-{collections}"));
+    if !out.join("flow.yaml").exists() {
+        let status = std::process::Command::new("python3")
+            .arg(shared_dir().join("tools/lsp-bench/gen_catalog.py"))
+            .args(["--collections", &collections.to_string()])
+            .args(["--files", &files.to_string()])
+            .args(["--seed", "1", "--out"])
+            .arg(&out)
+            .status()
+            .expect("python3 runs the catalog generator");
+        assert!(status.success(), "gen_catalog.py failed");
+    }
+    out.canonicalize().expect("the generated catalog exists")
 }

@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::OnceLock;
 
-use model::{Catalog, Collection, LambdaSpec, PartitionSelectorSpec, Scope};
+use model::{Catalog, LambdaSpec, PartitionSelectorSpec, Scope};
 use schema::{SchemaIndex, Validator};
 use serde_json::Value;
 use url::Url;
@@ -204,7 +204,7 @@ impl Plan {
                                 &format!("the source schema of {}/{name}", collection.name),
                             ),
                             None => compile(
-                                source_collection.and_then(Collection::schema_url),
+                                source_collection.and_then(|collection| collection.schema_url()),
                                 &format!("the schema of \"{}\"", spec.source.name),
                             ),
                         };

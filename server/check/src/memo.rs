@@ -1,0 +1,249 @@
+//! Schema work remembered across builds (the language server rebuilds on
+//! every edit; [`crate::check_with`]): inferred shapes, compiled validators
+//! and each document's C7/C9 problems; and the C29 syntax errors of each
+//! lambda body (a function of its kind and text; many bodies are identical,
+//! and a build on another thread than the last need not ask QuickJS again).
+//!
+//! Each result is stored under the schema's URL together with what it read:
+//! the URL and value of every document the schema's `$ref`s reach
+//! (`SchemaIndex::reached_shared`, the document itself first). It is reused
+//! only when a later build's index holds the same documents under the same
+//! URLs: values compared by pointer (a file whose text did not change keeps
+//! its JSON allocation through `load::Memo`), else as written
+//! (`json::order::identical`: inline schemas are re-lowered each build).
+//! Inline schema URLs are positional (`?ptr=/collections/3/schema`), so a
+//! URL alone never identifies a schema; with its content it does. Every
+//! check still runs each build; only these pure computations are reused, so
+//! a build with a memo reports exactly what a build without one does.
+//!
+//! [`Memo::sweep`] drops the entries a build did not use.
+
+use foldhash::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use schema::shape::{self, Inspection, Shape};
+use schema::{SchemaIndex, SchemaProblem, Validator};
+use serde_json::Value;
+use url::Url;
+
+/// The documents a result read: URL and value of each, in closure order.
+#[derive(Debug)]
+struct Reads(Vec<(Url, Arc<Value>)>);
+
+impl Reads {
+    fn of(schemas: &SchemaIndex, url: &Url) -> Reads {
+        Reads(
+            schemas
+                .reached_shared(url)
+                .into_iter()
+                .map(|(url, value)| (url.clone(), Arc::clone(value)))
+                .collect(),
+        )
+    }
+
+    /// Whether `schemas` still holds the same documents for `url`.
+    fn still_hold(&self, schemas: &SchemaIndex, url: &Url) -> bool {
+        let now = schemas.reached_shared(url);
+        now.len() == self.0.len()
+            && now
+                .iter()
+                .zip(&self.0)
+                .all(|((url, value), (was_url, was))| {
+                    url == &was_url
+                        && (Arc::ptr_eq(value, was) || json::order::identical(value, was))
+                })
+    }
+}
+
+/// An inferred shape and what is derived from it alone, on first use.
+#[derive(Debug)]
+pub(crate) struct Inferred {
+    pub shape: Arc<Shape>,
+    inspections: OnceLock<Vec<Inspection>>,
+    canonical: OnceLock<std::collections::HashMap<String, String>>,
+}
+
+impl Inferred {
+    /// Its C8 inspections.
+    pub fn inspections(&self) -> &[Inspection] {
+        self.inspections.get_or_init(|| shape::inspect(&self.shape))
+    }
+
+    /// Its canonical projections: field → pointer.
+    pub fn canonical_projections(&self) -> &std::collections::HashMap<String, String> {
+        self.canonical.get_or_init(|| {
+            shape::canonical_projections(&self.shape)
+                .into_iter()
+                .map(|projection| (projection.field, projection.pointer))
+                .collect()
+        })
+    }
+}
+
+#[derive(Debug)]
+struct Entry<T> {
+    reads: Reads,
+    value: T,
+    used: AtomicBool,
+}
+
+/// Results by schema URL, each with what it read.
+#[derive(Debug)]
+struct Table<T> {
+    entries: Mutex<HashMap<Url, Entry<T>>>,
+    computed: AtomicUsize,
+}
+
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Table {
+            entries: Mutex::default(),
+            computed: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl<T: Clone> Table<T> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Url, Entry<T>>> {
+        // Entries are replaced whole: a panic elsewhere leaves no half-made one.
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn get(&self, schemas: &SchemaIndex, url: &Url, compute: impl FnOnce() -> T) -> T {
+        if let Some(entry) = self.lock().get(url)
+            && entry.reads.still_hold(schemas, url)
+        {
+            entry.used.store(true, Ordering::Relaxed);
+            return entry.value.clone();
+        }
+        // Computed without the lock held.
+        let value = compute();
+        self.computed.fetch_add(1, Ordering::Relaxed);
+        let entry = Entry {
+            reads: Reads::of(schemas, url),
+            value: value.clone(),
+            used: AtomicBool::new(true),
+        };
+        self.lock().insert(url.clone(), entry);
+        value
+    }
+
+    fn sweep(&self) {
+        self.lock()
+            .retain(|_, entry| entry.used.swap(false, Ordering::Relaxed));
+    }
+
+    fn len(&self) -> usize {
+        self.lock().len()
+    }
+}
+
+/// A lambda body's syntax errors, and whether it was used since the last sweep.
+type LambdaEntry = (Arc<Vec<typescript::SyntaxError>>, AtomicBool);
+
+/// Shapes, validators and document problems kept across builds.
+/// `Send + Sync`: builds on any thread share one.
+#[derive(Debug, Default)]
+pub struct Memo {
+    shapes: Table<Option<Arc<Inferred>>>,
+    validators: Table<Result<Validator, String>>,
+    problems: Table<Arc<Vec<SchemaProblem>>>,
+    /// By kind and body.
+    lambdas: Mutex<HashMap<String, LambdaEntry>>,
+    lambdas_checked: AtomicUsize,
+}
+
+/// How much work a [`Memo`] has done (computations, not reuses) and holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MemoStats {
+    /// Shapes inferred.
+    pub shapes: usize,
+    /// Validators compiled.
+    pub validators: usize,
+    /// Documents checked for C7/C9 problems.
+    pub documents: usize,
+    /// Lambda bodies checked for syntax errors.
+    pub lambdas: usize,
+    /// Entries held over all of them.
+    pub entries: usize,
+}
+
+impl Memo {
+    pub fn new() -> Memo {
+        Memo::default()
+    }
+
+    /// The inferred shape of the schema at `url` (`None` when it does not
+    /// resolve).
+    pub(crate) fn shape(&self, schemas: &SchemaIndex, url: &Url) -> Option<Arc<Inferred>> {
+        self.shapes.get(schemas, url, || {
+            shape::infer(schemas, url).map(|shape| {
+                Arc::new(Inferred {
+                    shape: Arc::new(shape),
+                    inspections: OnceLock::new(),
+                    canonical: OnceLock::new(),
+                })
+            })
+        })
+    }
+
+    /// The schema at `url`, compiled.
+    pub(crate) fn validator(&self, schemas: &SchemaIndex, url: &Url) -> Result<Validator, String> {
+        self.validators.get(schemas, url, || schemas.compile(url))
+    }
+
+    /// The C7/C9 problems of the document at `url`.
+    pub(crate) fn problems(&self, schemas: &SchemaIndex, url: &Url) -> Arc<Vec<SchemaProblem>> {
+        self.problems.get(schemas, url, || {
+            Arc::new(schema::check_document(schemas, url))
+        })
+    }
+
+    /// The C29 syntax errors of a lambda body, by its kind and text (`key`).
+    pub(crate) fn lambda_errors(
+        &self,
+        key: String,
+        check: impl FnOnce() -> Vec<typescript::SyntaxError>,
+    ) -> Arc<Vec<typescript::SyntaxError>> {
+        if let Some((errors, used)) = self.lock_lambdas().get(&key) {
+            used.store(true, Ordering::Relaxed);
+            return Arc::clone(errors);
+        }
+        let errors = Arc::new(check());
+        self.lambdas_checked.fetch_add(1, Ordering::Relaxed);
+        self.lock_lambdas()
+            .insert(key, (Arc::clone(&errors), AtomicBool::new(true)));
+        errors
+    }
+
+    fn lock_lambdas(&self) -> std::sync::MutexGuard<'_, HashMap<String, LambdaEntry>> {
+        self.lambdas
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Drops every entry not used since the previous sweep.
+    pub fn sweep(&self) {
+        self.shapes.sweep();
+        self.validators.sweep();
+        self.problems.sweep();
+        self.lock_lambdas()
+            .retain(|_, (_, used)| used.swap(false, Ordering::Relaxed));
+    }
+
+    pub fn stats(&self) -> MemoStats {
+        MemoStats {
+            shapes: self.shapes.computed.load(Ordering::Relaxed),
+            validators: self.validators.computed.load(Ordering::Relaxed),
+            documents: self.problems.computed.load(Ordering::Relaxed),
+            lambdas: self.lambdas_checked.load(Ordering::Relaxed),
+            entries: self.shapes.len()
+                + self.validators.len()
+                + self.problems.len()
+                + self.lock_lambdas().len(),
+        }
+    }
+}

@@ -1,0 +1,420 @@
+//! Incremental rebuilds (issue #8 item 3): a build through the shared caches
+//! of earlier revisions (`load::Memo`, `check::Memo`) reports exactly what a
+//! cold build of the same texts reports, after every edit of a script that
+//! breaks YAML, renames a collection, changes a schema file, removes an
+//! import, inserts a collection (shifting every positional inline-schema
+//! URL after it) and creates a file a `$ref` named; and after an edit of
+//! one file, the other files' schemas are not inferred, compiled or checked
+//! again (counted, never timed).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use ide::{Analysis, AnalysisHost, Cancellation, build};
+use test_utils::fixture::MultiFile;
+use url::Url;
+
+/// Open texts over a host whose caches live through every edit.
+struct Session {
+    host: AnalysisHost,
+    open: BTreeMap<Url, Arc<str>>,
+    catalogs: Vec<Url>,
+}
+
+impl Session {
+    fn new(catalogs: Vec<Url>) -> Session {
+        let mut host = AnalysisHost::default();
+        host.set_catalog_files(catalogs.clone());
+        Session {
+            host,
+            open: BTreeMap::new(),
+            catalogs,
+        }
+    }
+
+    fn set(&mut self, url: &Url, text: &str) {
+        let text: Arc<str> = Arc::from(text);
+        self.open.insert(url.clone(), Arc::clone(&text));
+        self.host.set_open_text(url, Some(text));
+    }
+
+    fn text(&self, url: &Url) -> String {
+        self.open[url].to_string()
+    }
+
+    /// Replaces the first `from` in an open file.
+    fn replace(&mut self, url: &Url, from: &str, to: &str) {
+        let text = self.text(url);
+        assert!(text.contains(from), "{from:?} is in {url}");
+        self.set(url, &text.replacen(from, to, 1));
+    }
+
+    fn warm(&self) -> Analysis {
+        build(&self.host.inputs(), &Cancellation::never()).expect("nothing cancels it")
+    }
+
+    /// The same texts through a host with empty caches.
+    fn cold(&self) -> Analysis {
+        let mut host = AnalysisHost::default();
+        host.set_catalog_files(self.catalogs.clone());
+        for (url, text) in &self.open {
+            host.set_open_text(url, Some(Arc::clone(text)));
+        }
+        build(&host.inputs(), &Cancellation::never()).expect("nothing cancels it")
+    }
+
+    /// Builds warm and cold and asserts they agree; returns the warm one.
+    fn assert_warm_equals_cold(&self, step: &str) -> Analysis {
+        let warm = self.warm();
+        let cold = self.cold();
+        assert_eq!(
+            raw_diagnostics(&warm),
+            raw_diagnostics(&cold),
+            "diagnostics (codes, scopes, messages, order) after {step}"
+        );
+        assert_eq!(
+            warm.diagnostics(),
+            cold.diagnostics(),
+            "diagnostics per file with ranges after {step}"
+        );
+        warm
+    }
+}
+
+/// Every root's loader and check diagnostics, in the order reported.
+fn raw_diagnostics(analysis: &Analysis) -> Vec<(Url, Vec<model::Diagnostic>)> {
+    analysis
+        .roots()
+        .iter()
+        .map(|build| {
+            let mut all = build.loaded.diagnostics.clone();
+            all.extend(build.diagnostics.iter().cloned());
+            (build.root.clone(), all)
+        })
+        .collect()
+}
+
+fn codes(analysis: &Analysis) -> Vec<&'static str> {
+    let mut codes: Vec<&'static str> = analysis
+        .diagnostics()
+        .values()
+        .flatten()
+        .map(|diagnostic| diagnostic.code)
+        .collect();
+    codes.sort();
+    codes
+}
+
+const OBSERVATORY: &str = r#"
+#- /flow.yaml
+import:
+  - telescopes.flow.yaml
+  - sightings.flow.yaml
+#- /telescopes.flow.yaml
+collections:
+  - name: observatory/telescopes
+    schema:
+      description: "A telescope of the observatory."
+      type: object
+      properties:
+        id: { type: string }
+        aperture: { type: number, minimum: 0 }
+        site: { type: string }
+      required: [id]
+    key: [/id]
+  - name: observatory/mirrors
+    schema: mirror.schema.yaml
+    key: [/serial]
+#- /sightings.flow.yaml
+import:
+  - telescopes.flow.yaml
+collections:
+  - name: observatory/sightings
+    schema: sighting.schema.yaml#/$defs/sighting
+    key: [/telescope, /at]
+  - name: observatory/nightly
+    schema:
+      type: object
+      properties:
+        telescope: { type: string }
+        count: { type: integer, reduce: { strategy: sum } }
+      required: [telescope]
+      reduce: { strategy: merge }
+    key: [/telescope]
+    derivation:
+      register:
+        schema: { type: integer }
+        initial: 0
+      transform:
+        fromSightings:
+          source: { name: observatory/sightings }
+          publish:
+            nodeJS: "return [{ telescope: source.telescope, count: 1 }];"
+tests:
+  observatory/test-nightly:
+    - ingest:
+        collection: observatory/sightings
+        documents: [{ telescope: t1, at: "2026-01-01T00:00:00Z", magnitude: 3 }]
+    - verify:
+        collection: observatory/nightly
+        documents: [{ telescope: t1, count: 1 }]
+#- /mirror.schema.yaml
+type: object
+properties:
+  serial: { type: string }
+  coating: { type: string, enum: [silver, aluminium] }
+required: [serial]
+#- /sighting.schema.yaml
+$defs:
+  sighting:
+    type: object
+    properties:
+      telescope: { type: string }
+      at: { type: string, format: date-time }
+      magnitude: { type: number }
+    required: [telescope, at]
+"#;
+
+#[test]
+fn warm_builds_equal_cold_builds_through_an_edit_script() {
+    let fixture = MultiFile::parse(OBSERVATORY);
+    let url = MultiFile::url;
+    let catalogs = fixture
+        .files
+        .iter()
+        .map(|(path, _)| url(path))
+        .filter(ide::workspace::is_catalog_name)
+        .collect();
+    let mut session = Session::new(catalogs);
+    for (path, text) in &fixture.files {
+        session.set(&url(path), text);
+    }
+    let (flow, telescopes, sightings) = (
+        url("/flow.yaml"),
+        url("/telescopes.flow.yaml"),
+        url("/sightings.flow.yaml"),
+    );
+    let (mirror, sighting, lenses) = (
+        url("/mirror.schema.yaml"),
+        url("/sighting.schema.yaml"),
+        url("/lens.schema.yaml"),
+    );
+
+    let start = session.assert_warm_equals_cold("the first build");
+    assert_eq!(codes(&start), Vec::<&str>::new(), "the fixture is clean");
+
+    session.replace(&telescopes, "A telescope of", "One telescope of");
+    session.assert_warm_equals_cold("a description edit");
+
+    session.replace(
+        &telescopes,
+        "aperture: { type: number",
+        "aperture: { type: [number",
+    );
+    let broken = session.assert_warm_equals_cold("breaking the YAML");
+    assert!(codes(&broken).contains(&"C1a"));
+
+    session.replace(
+        &telescopes,
+        "aperture: { type: [number",
+        "aperture: { type: number",
+    );
+    session.assert_warm_equals_cold("fixing the YAML");
+
+    session.replace(
+        &sightings,
+        "  - name: observatory/sightings",
+        "  - name: observatory/sighting",
+    );
+    let renamed = session.assert_warm_equals_cold("renaming a collection");
+    assert!(codes(&renamed).contains(&"C12"));
+    session.replace(
+        &sightings,
+        "  - name: observatory/sighting",
+        "  - name: observatory/sightings",
+    );
+    session.assert_warm_equals_cold("renaming it back");
+
+    // A schema file changes: the key location is no longer required (C10).
+    session.replace(
+        &sighting,
+        "required: [telescope, at]",
+        "required: [telescope]",
+    );
+    let schema_changed = session.assert_warm_equals_cold("changing a schema file");
+    assert!(
+        codes(&schema_changed)
+            .iter()
+            .any(|code| code.starts_with("C10")),
+        "{:?}",
+        codes(&schema_changed)
+    );
+    session.replace(
+        &sighting,
+        "required: [telescope]",
+        "required: [telescope, at]",
+    );
+    session.assert_warm_equals_cold("restoring the schema file");
+
+    // A keyword typo in a schema file (C9), then fixed.
+    session.replace(
+        &mirror,
+        "serial: { type: string }",
+        "serial: { type: strnig }",
+    );
+    let typo = session.assert_warm_equals_cold("a schema keyword typo");
+    assert!(codes(&typo).contains(&"C9"));
+    session.replace(
+        &mirror,
+        "serial: { type: strnig }",
+        "serial: { type: string }",
+    );
+    session.assert_warm_equals_cold("fixing the typo");
+
+    // Inserting a collection first shifts every inline schema's URL.
+    session.replace(
+        &telescopes,
+        "collections:\n",
+        "collections:\n  - name: observatory/domes\n    schema:\n      type: object\n      properties:\n        id: { type: string }\n        aperture: { type: strnig }\n      required: [id]\n    key: [/id]\n",
+    );
+    let inserted = session.assert_warm_equals_cold("inserting a collection first");
+    assert!(codes(&inserted).contains(&"C9"));
+    session.replace(
+        &telescopes,
+        "aperture: { type: strnig }",
+        "aperture: { type: number }",
+    );
+    session.assert_warm_equals_cold("fixing the inserted collection");
+
+    // Removing an import: the imported file becomes a root of its own.
+    session.replace(&flow, "  - telescopes.flow.yaml\n", "");
+    session.replace(&sightings, "import:\n  - telescopes.flow.yaml\n", "");
+    let unimported = session.assert_warm_equals_cold("removing imports");
+    assert_eq!(unimported.roots().len(), 2, "the unimported file is a root");
+    session.replace(&flow, "import:\n", "import:\n  - telescopes.flow.yaml\n");
+    session.replace(
+        &sightings,
+        "collections:\n",
+        "import:\n  - telescopes.flow.yaml\ncollections:\n",
+    );
+    session.assert_warm_equals_cold("restoring the imports");
+
+    // A `$ref` to a file that does not exist yet (C2), then created.
+    session.replace(
+        &mirror,
+        "coating: { type: string, enum: [silver, aluminium] }",
+        "coating: { type: string, enum: [silver, aluminium] }\n  lens: { $ref: lens.schema.yaml }",
+    );
+    let dangling = session.assert_warm_equals_cold("a $ref to a missing file");
+    assert!(codes(&dangling).contains(&"C2"));
+    session.set(
+        &lenses,
+        "type: object\nproperties:\n  focal: { type: number }\n",
+    );
+    let created = session.assert_warm_equals_cold("creating the referenced file");
+    assert_eq!(
+        codes(&created),
+        Vec::<&str>::new(),
+        "{:?}",
+        created.diagnostics()
+    );
+}
+
+/// Every catalog source of a directory tree.
+fn catalog_files(dir: &Path, out: &mut Vec<Url>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            catalog_files(&path, out);
+        } else {
+            let url = Url::from_file_path(&path).unwrap();
+            if ide::workspace::is_catalog_name(&url) {
+                out.push(url);
+            }
+        }
+    }
+}
+
+/// The generated catalog: the largest source file is opened and edited; the
+/// other files are read from disk.
+#[test]
+fn warm_equals_cold_on_a_generated_catalog_and_other_files_are_not_redone() {
+    let dir = test_utils::corpus::generated(100, 20);
+    let mut catalogs = Vec::new();
+    catalog_files(&dir, &mut catalogs);
+    catalogs.sort();
+    let largest = catalogs
+        .iter()
+        .max_by_key(|url| {
+            std::fs::metadata(url.to_file_path().unwrap())
+                .unwrap()
+                .len()
+        })
+        .unwrap()
+        .clone();
+    let mut session = Session::new(catalogs);
+    let text = std::fs::read_to_string(largest.to_file_path().unwrap()).unwrap();
+    session.set(&largest, &text);
+    let first = session.assert_warm_equals_cold("the first build");
+    assert_eq!(
+        codes(&first),
+        Vec::<&str>::new(),
+        "the generated catalog is clean"
+    );
+    let caches = &session.host.inputs().caches;
+    let (load_before, check_before) = (caches.load.stats(), caches.check.stats());
+    assert!(check_before.shapes >= 100, "{check_before:?}");
+
+    // One description inside one inline schema of the file.
+    session.replace(&largest, "description: \"", "description: \"Edited. ");
+    session.assert_warm_equals_cold("a description edit");
+    let (load_after, check_after) = (caches.load.stats(), caches.check.stats());
+    assert_eq!(
+        load_after.parses - load_before.parses,
+        1,
+        "only the edited file is parsed"
+    );
+    assert_eq!(
+        load_after.schema_indexings - load_before.schema_indexings,
+        1,
+        "only the edited inline schema is indexed"
+    );
+    assert_eq!(
+        (
+            check_after.shapes - check_before.shapes,
+            check_after.validators - check_before.validators,
+            check_after.documents - check_before.documents,
+            check_after.lambdas - check_before.lambdas,
+        ),
+        (1, 0, 1, 0),
+        "only the edited schema is inferred and checked again; nothing is compiled again"
+    );
+
+    // Breaking edits of the generated file.
+    session.replace(&largest, "collections:", "collections: [");
+    let broken = session.assert_warm_equals_cold("breaking the YAML");
+    assert!(codes(&broken).contains(&"C1a"));
+    session.replace(&largest, "collections: [", "collections:");
+    session.replace(&largest, "    key: [/", "    key: [/missing, /");
+    session.assert_warm_equals_cold("a key pointer to nothing");
+    session.replace(&largest, "acmeCo/", "acmeCo/renamed-");
+    session.assert_warm_equals_cold("renaming a collection");
+    session.replace(
+        &largest,
+        "import:\n  - ",
+        "import:\n  - ../missing.flow.yaml\n  - ",
+    );
+    session.assert_warm_equals_cold("importing a missing file");
+
+    // Memory follows the catalog: the sweep leaves one entry per file and
+    // schema, not one per edit.
+    let files = caches.load.stats().files;
+    assert!(files <= load_before.files, "{files} files held");
+    let entries = caches.check.stats().entries;
+    assert!(
+        entries <= check_before.entries,
+        "{entries} schema entries held, {} after the first build",
+        check_before.entries
+    );
+}
