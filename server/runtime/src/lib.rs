@@ -9,6 +9,7 @@
 pub mod combiner;
 pub mod engine;
 pub mod lambda;
+pub mod preview;
 pub mod reduce;
 pub mod shorten;
 pub mod testing;

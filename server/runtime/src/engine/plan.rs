@@ -344,6 +344,29 @@ impl Plan {
         found
     }
 
+    /// The captured collections feeding derivation `index` (read by it or by
+    /// a derivation feeding it), in catalog order.
+    pub(crate) fn feeding(&self, index: usize) -> Vec<&str> {
+        let mut sources: Vec<usize> = Vec::new();
+        for derivation in self.upstream(index) {
+            if let Some(plan) = &self.collections[derivation].derivation {
+                for transform in &plan.transforms {
+                    if let Ok(&source) = transform.source.as_ref()
+                        && self.collections[source].derivation.is_none()
+                    {
+                        sources.push(source);
+                    }
+                }
+            }
+        }
+        sources.sort_unstable();
+        sources.dedup();
+        sources
+            .into_iter()
+            .map(|source| self.collections[source].name.as_str())
+            .collect()
+    }
+
     /// The index of a collection by name.
     pub(crate) fn collection_index(&self, name: &str) -> Option<usize> {
         self.by_name.get(name).copied()
