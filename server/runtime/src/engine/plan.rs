@@ -64,6 +64,14 @@ impl SchemaPlan {
     }
 }
 
+impl SchemaPlan {
+    /// The inferred shape of the schema (catalog.md §7.1); `None` when the
+    /// URL does not resolve.
+    pub fn shape(&self) -> Option<schema::Shape> {
+        schema::shape::infer(&self.schemas, self.url.as_ref()?)
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct CollectionPlan {
     pub name: String,
