@@ -286,3 +286,32 @@ fn a_run_cancelled_halfway_stops_between_steps() {
     assert_eq!(result, Err(PreviewError::Cancelled));
     assert_eq!(asked.get(), 3);
 }
+
+#[test]
+fn a_looping_lambda_fails_its_run_naming_the_time_limit() {
+    let yaml = BAKERY.replace(
+        "update: {nodeJS: \"return [source.qty];\"}",
+        "update: {nodeJS: \"while (true) {}\"}",
+    );
+    let (catalog, plan) = plan(&yaml);
+    let mut lambdas = Lambdas::quickjs(crate::lambda::QuickJsConfig {
+        time_limit: Duration::from_millis(50),
+        ..Default::default()
+    })
+    .expect("QuickJS starts");
+    let preview = preview(
+        &plan,
+        &catalog,
+        &[],
+        &mut lambdas,
+        &request("bakery/loaves"),
+        &never,
+    )
+    .expect("a preview");
+    for run in &preview.runs {
+        let failure = run.failure.as_ref().expect("the update lambda loops");
+        assert_eq!(failure.step, Some(0));
+        let message = failure.to_string();
+        assert!(message.contains("time limit"), "{message}");
+    }
+}
