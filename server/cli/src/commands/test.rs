@@ -270,6 +270,8 @@ fn write_trace(
                 )?;
             }
             match read.published.as_slice() {
+                // A failed read may have failed before its publish lambda ran.
+                [] if read.failed => {}
                 [] => writeln!(out, "  │     published nothing")?,
                 published => {
                     for document in published {
