@@ -28,6 +28,13 @@ pub enum Command {
     Lint(LintArgs),
     /// Build a catalog, then run its tests in the in-process runtime.
     Test(TestArgs),
+    /// Run one derivation in the in-process runtime and print what it
+    /// publishes, one JSON document a line.
+    #[command(
+        long_about = "Run one derivation in the in-process runtime and print what it publishes, one JSON document a line.\n\nWithout --input, the derivation runs on the ingest steps of every catalog test that feeds it (directly or through other derivations), each test on its own from empty state, as `flowctl test` runs them; which test produced which documents is said on standard error. With --input, it runs once on the given documents. Only the derivation and those feeding it run.",
+        after_help = "Examples:\n  flowctl preview --collection greenhouse/zone-rollups\n  flowctl preview --collection greenhouse/zone-rollups --input greenhouse/readings=readings.csv --format table\n\nExit status: 0 the derivation ran; 1 the catalog has errors or a run failed (a lambda threw, a document was invalid; the error says where); 2 the command could not run (unknown or captured collection, unreadable or malformed input file, no input documents)."
+    )]
+    Preview(PreviewArgs),
     /// Print the JSON Schema of catalog files (for editors' YAML support).
     JsonSchema,
     /// Run the language server on standard input and output (what editors
@@ -144,6 +151,39 @@ pub struct TestArgs {
     pub jobs: Option<u32>,
     /// How long one lambda call may run before it is stopped and fails its test
     /// (`500ms`, `5s`, `1m`).
+    #[arg(long = "lambda-timeout", value_name = "DURATION", default_value = "2s", value_parser = parse_timeout)]
+    pub lambda_timeout: Duration,
+    /// Show every step: which derivation read which document, its register
+    /// before and after, what it published, and the reduced state of each
+    /// collection the step wrote (in `--format json`: a `trace` per test).
+    #[arg(long)]
+    pub trace: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PreviewFormat {
+    /// One JSON document a line.
+    Jsonl,
+    /// A text table per run, one column per top-level property.
+    Table,
+}
+
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// The derived collection to run.
+    #[arg(long, value_name = "NAME")]
+    pub collection: String,
+    /// Documents to ingest into a collection feeding the derivation
+    /// (repeatable, ingested in order): a `.json` array, `.jsonl` (one
+    /// document a line), or `.csv` / `.tsv` with a header row of the
+    /// collection's projection fields.
+    #[arg(long = "input", value_name = "COLLECTION=FILE")]
+    pub input: Vec<String>,
+    #[arg(long, value_enum, default_value_t = PreviewFormat::Jsonl)]
+    pub format: PreviewFormat,
+    /// How long one lambda call may run before it is stopped and fails the run.
     #[arg(long = "lambda-timeout", value_name = "DURATION", default_value = "2s", value_parser = parse_timeout)]
     pub lambda_timeout: Duration,
 }

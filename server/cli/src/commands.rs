@@ -19,6 +19,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Build(build) => run_build(&build),
         Command::Lint(lint) => run_lint(&lint),
         Command::Test(test) => crate::commands::test::run(&test),
+        Command::Preview(preview) => crate::commands::preview::run(&preview),
         Command::JsonSchema => {
             let schema = model::spec::catalog_json_schema();
             let text = serde_json::to_string_pretty(&schema).map_err(|error| error.to_string())?;
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
+mod preview;
 mod test;
 
 /// A loaded and checked catalog.

@@ -628,3 +628,294 @@ fn lone_carriage_returns_end_lines_in_every_format() {
     assert!(printed.contains("5 │     bogus: 1"), "{printed}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+fn stdout_lines(output: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+#[test]
+fn preview_prints_what_a_derivation_publishes_for_each_feeding_test() {
+    let args = [
+        "preview",
+        "--source",
+        "fixtures/greenhouse/flow.yaml",
+        "--collection",
+        "greenhouse/out-of-band",
+    ];
+    let output = flowctl(&args, &repo());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    // Only the out-of-band test publishes; each test ran from empty state.
+    assert_eq!(
+        stdout_lines(&output),
+        vec![
+            serde_json::json!({"zone": "seedlings", "sensor": "s-01", "ts": "2024-03-04T07:00:00Z", "crop": "Basil starts", "celsius": 15.5, "band": {"low": 18, "high": 26}}),
+            serde_json::json!({"zone": "tomatoes", "sensor": "s-09", "ts": "2024-03-04T06:00:00Z", "crop": "San Marzano tomato", "celsius": 31, "band": {"low": 16, "high": 29.5}}),
+            serde_json::json!({"zone": "tomatoes", "sensor": "s-10", "ts": "2024-03-04T08:00:00Z", "crop": "San Marzano tomato", "celsius": 33.5, "band": {"low": 14, "high": 32}}),
+        ]
+    );
+    assert!(
+        stderr.contains("greenhouse/out-of-band from test \"Readings outside their zone's band are flagged with the crop\": 3 document(s) published"),
+        "{stderr}"
+    );
+
+    let table = flowctl(&[&args[..], &["--format", "table"]].concat(), &repo());
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains(
+            "zone      │ sensor │ ts                   │ crop               │ celsius │ band\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("tomatoes  │ s-10   │ 2024-03-04T08:00:00Z │ San Marzano tomato │ 33.5    │ {\"low\":14,\"high\":32}"),
+        "{text}"
+    );
+}
+
+#[test]
+fn preview_reads_json_jsonl_csv_and_tsv_inputs() {
+    let source = repo().join("fixtures/greenhouse/flow.yaml");
+    let dir = scratch(
+        "preview-inputs",
+        &[
+            (
+                "zones.jsonl",
+                "{\"zone\": \"herbs\", \"crop\": \"Thyme\", \"band\": {\"low\": 10, \"high\": 20}}\n\n",
+            ),
+            // `temp` is the readings' projection of /celsius.
+            (
+                "readings.csv",
+                "sensor,zone,ts,temp\nh-1,herbs,2024-05-01T00:00:00Z,25\nh-2,herbs,\"2024-05-01T00:00:00Z\",12.5\n",
+            ),
+            (
+                "readings.tsv",
+                "sensor\tzone\tts\tcelsius\nh-3\therbs\t2024-05-01T01:00:00Z\t9\n",
+            ),
+            (
+                "readings.json",
+                "[{\"sensor\": \"h-4\", \"zone\": \"herbs\", \"ts\": \"2024-05-01T02:00:00Z\", \"celsius\": 30}]",
+            ),
+            ("bad.csv", "sensor,zone,colour\n"),
+            ("bad.txt", "x"),
+        ],
+    );
+    let run = |inputs: &[&str]| {
+        let mut args = vec![
+            "preview",
+            "--source",
+            source.to_str().unwrap(),
+            "--collection",
+            "greenhouse/out-of-band",
+        ];
+        for input in inputs {
+            args.extend(["--input", input]);
+        }
+        flowctl(&args, &dir)
+    };
+    let output = run(&[
+        "greenhouse/zones=zones.jsonl",
+        "greenhouse/readings=readings.csv",
+        "greenhouse/readings=readings.tsv",
+        "greenhouse/readings=readings.json",
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let sensors: Vec<Value> = stdout_lines(&output)
+        .iter()
+        .map(|document| document["sensor"].clone())
+        .collect();
+    assert_eq!(sensors, ["h-1", "h-3", "h-4"]);
+
+    // Input mistakes: the command could not run (2), with the reason.
+    let refused = |inputs: &[&str], expected: &str| {
+        let output = run(inputs);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(expected), "{expected} not in {stderr}");
+    };
+    refused(
+        &["greenhouse/readings=bad.csv"],
+        "bad.csv: line 1: \"colour\" is not a field of \"greenhouse/readings\"",
+    );
+    refused(
+        &["greenhouse/readings=bad.txt"],
+        "bad.txt: unknown input format",
+    );
+    refused(&["greenhouse/readings"], "is not COLLECTION=FILE");
+    refused(
+        &["greenhouse/readings=missing.json"],
+        "cannot read missing.json",
+    );
+    refused(
+        &["greenhouse/out-of-band=readings.json"],
+        "\"greenhouse/out-of-band\" does not feed \"greenhouse/out-of-band\"",
+    );
+}
+
+#[test]
+fn preview_refusals_and_failures_have_their_exit_code() {
+    let dir = scratch(
+        "preview-refusals",
+        &[
+            (
+                "flow.yaml",
+                "collections:\n  - name: notes/raw\n    schema: {type: object, properties: {id: {type: integer}}, required: [id]}\n    key: [/id]\n  - name: notes/copy\n    schema: {type: object, properties: {id: {type: integer}}, required: [id]}\n    key: [/id]\n    derivation:\n      transform:\n        fromRaw:\n          source: {name: notes/raw}\n          publish: {nodeJS: \"return [source];\"}\n",
+            ),
+            (
+                "broken.flow.yaml",
+                "collections:\n  - name: a b\n    schema: {type: object}\n    key: [/k]\n",
+            ),
+        ],
+    );
+    let run = |args: &[&str], cwd: &Path| {
+        let output = flowctl(&[&["preview"], args].concat(), cwd);
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = run(&["--collection", "notes/copy"], &dir);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("no input documents for \"notes/raw\" (no test ingests into it"),
+        "{stderr}"
+    );
+    let (code, stderr) = run(&["--collection", "notes/raw"], &dir);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("\"notes/raw\" is not a derived collection"),
+        "{stderr}"
+    );
+    let (code, stderr) = run(&["--collection", "notes/cpy"], &dir);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("no collection named \"notes/cpy\""),
+        "{stderr}"
+    );
+    let (code, stderr) = run(
+        &["--source", "broken.flow.yaml", "--collection", "a b"],
+        &dir,
+    );
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("the catalog has 2 error(s); nothing was previewed"),
+        "{stderr}"
+    );
+    let (code, _) = run(&[], &dir);
+    assert_eq!(code, Some(2), "--collection is required");
+
+    // A lambda that throws: exit 1, at the line of the `throw`, as `flowctl test` says.
+    let (code, stderr) = run(
+        &[
+            "--source",
+            "fixtures/failing/flow.yaml",
+            "--collection",
+            "failing/thrown",
+        ],
+        &repo(),
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("❌ the run failed at step 1:\n  --> fixtures/failing/lambdas.flow.yaml:27:43\n  transform failing/thrown/fromPings publish lambda failed: Error: device d-1 skipped a beat"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn test_trace_shows_reads_registers_publications_and_states() {
+    let args = [
+        "test",
+        "--source",
+        "fixtures/greenhouse/flow.yaml",
+        "--filter",
+        "Frost alerts",
+        "--trace",
+    ];
+    let output = flowctl(&args, &repo());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    for expected in [
+        "  ┌ step 1 ingest greenhouse/readings (4 document(s)) · clock 0s\n",
+        "  │ greenhouse/frost-alerts/fromReadings read {\"sensor\":\"s-03\",\"zone\":\"seedlings\",\"ts\":\"2024-03-03T02:00:00Z\",\"celsius\":1.5} from greenhouse/readings\n  │     register 4.5 → 1.5\n  │     published {\"sensor\":\"s-03\",\"ts\":\"2024-03-03T02:00:00Z\",\"zone\":\"seedlings\",\"kind\":\"frost\",\"celsius\":1.5}\n",
+        "  │ greenhouse/frost-alerts now holds 1 document(s):\n",
+        "  ┌ step 2 verify greenhouse/frost-alerts · clock 0s\n",
+        "  ┌ step 4 verify greenhouse/frost-alerts · clock 0s\n  │ greenhouse/frost-alerts now holds 3 document(s):\n",
+        "  ┌ after the last step · clock 1800s\n  │ greenhouse/quiet-sensors/recheck read ",
+    ] {
+        assert!(stdout.contains(expected), "{expected} not in {stdout}");
+    }
+    // Untraced output has none of it.
+    let plain = flowctl(&args[..5], &repo());
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains('┌'));
+
+    let json = flowctl(&[&args[..], &["--format", "json"]].concat(), &repo());
+    let value: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let trace = value["tests"][0]["trace"].as_array().unwrap();
+    let kinds: Vec<(&str, &str)> = trace
+        .iter()
+        .map(|step| {
+            (
+                step["kind"].as_str().unwrap(),
+                step["collection"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("ingest", "greenhouse/readings"),
+            ("verify", "greenhouse/frost-alerts"),
+            ("ingest", "greenhouse/readings"),
+            ("verify", "greenhouse/frost-alerts"),
+            // quiet-sensors' delayed reads, once time advances after the last step.
+            ("advance", ""),
+        ]
+    );
+    let frost = trace[0]["reads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|read| {
+            read["derivation"] == "greenhouse/frost-alerts" && read["document"]["celsius"] == 1.5
+        })
+        .unwrap();
+    assert_eq!(frost["register_before"], 4.5);
+    assert_eq!(frost["register_after"], 1.5);
+    assert_eq!(frost["published"][0]["kind"], "frost");
+    assert_eq!(frost["failed"], false);
+
+    // A failure's trace stops at the failing step, its failed read last.
+    let failing = flowctl(
+        &[
+            "test",
+            "--source",
+            "fixtures/failing/flow.yaml",
+            "--filter",
+            "a lambda throws",
+            "--trace",
+            "--format",
+            "json",
+        ],
+        &repo(),
+    );
+    let value: Value = serde_json::from_slice(&failing.stdout).unwrap();
+    let test = &value["tests"][0];
+    let trace = test["trace"].as_array().unwrap();
+    assert_eq!(trace.last().unwrap()["step"], test["failure"]["step"]);
+    let last_read = trace.last().unwrap()["reads"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last_read["failed"], true);
+    assert_eq!(last_read["derivation"], "failing/thrown");
+}

@@ -1,6 +1,7 @@
 //! Wall time of the conformance corpus: building it (load + check), planning
 //! it (compiling every schema and lambda), running its 29 tests, and all of
-//! that end to end, as `flowctl test` does. Target: end to end under 300 ms.
+//! that end to end, as `flowctl test` does, and the tests traced (`--trace`).
+//! Target: end to end under 300 ms.
 //!
 //! Run with `cargo bench -p runtime --bench corpus`.
 
@@ -42,6 +43,24 @@ fn run_29_tests(bencher: Bencher) {
     let plan = plan(&loaded);
     bencher.bench_local(|| {
         let report = testing::run_all(&plan, &loaded.catalog);
+        assert_eq!(report.passed(), 29);
+        report
+    });
+}
+
+/// The same 29 tests with `--trace`'s recording (reads, registers, reduced
+/// states per step): what tracing costs over `run_29_tests`.
+#[divan::bench(sample_count = 20)]
+fn run_29_tests_traced(bencher: Bencher) {
+    let loaded = build();
+    let plan = plan(&loaded);
+    let tests = testing::ordered_tests(&loaded.catalog);
+    let options = testing::RunOptions {
+        trace: true,
+        ..testing::RunOptions::default()
+    };
+    bencher.bench_local(|| {
+        let report = testing::run_tests(&plan, &tests, &options, |_| {});
         assert_eq!(report.passed(), 29);
         report
     });

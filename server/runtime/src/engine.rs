@@ -13,6 +13,12 @@
 //!
 //! Every operation either completes or returns a [`RuntimeError`]; a failed
 //! derivation run writes nothing and leaves registers and cursors as they were.
+//!
+//! Tracing is off unless asked ([`Engine::trace`]): a traced engine records
+//! every document a derivation read ([`TraceRead`]: register before and
+//! after, what the publish lambda returned) and which collections were
+//! written, for `flowctl test --trace` and previews. An untraced engine
+//! allocates nothing for it.
 
 mod duration;
 mod error;
@@ -71,6 +77,38 @@ pub struct LogEntry {
     pub document: Value,
 }
 
+/// One source document a derivation read (recorded by a traced engine).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceRead {
+    pub derivation: String,
+    pub transform: String,
+    /// The transform (`…/derivation/transform/<t>`).
+    pub scope: Scope,
+    /// The collection the document was read from.
+    pub source: String,
+    /// The test clock (seconds) when it was read.
+    pub time: u64,
+    pub document: Value,
+    /// The register of the document's shuffle key before the read (`previous`).
+    pub register_before: Value,
+    /// The register after the update lambda (equal to before without one).
+    pub register_after: Value,
+    /// What the publish lambda returned, before combining.
+    pub published: Vec<Value>,
+    /// The read failed (the lambda threw, a document was invalid…): the run
+    /// it belonged to wrote nothing, and `register_after` and `published`
+    /// hold what was known when it failed.
+    pub failed: bool,
+}
+
+/// What a traced engine records.
+#[derive(Debug, Default)]
+struct Tracer {
+    reads: Vec<TraceRead>,
+    /// Collections written since the last [`Engine::take_trace`], in order.
+    written: Vec<usize>,
+}
+
 /// The state of one run over a [`Plan`].
 pub struct Engine<'p> {
     plan: &'p Plan,
@@ -90,6 +128,10 @@ pub struct Engine<'p> {
     registers: HashMap<usize, BTreeMap<OwnedKey, Value>>,
     /// Derivations that may have unread source documents (see `settle`).
     pending: BTreeSet<usize>,
+    /// When set, only these derivations run (see [`Engine::only`]).
+    allowed: Option<BTreeSet<usize>>,
+    /// `None` unless [`Engine::trace`] was called.
+    tracer: Option<Box<Tracer>>,
     clock: u64,
     next_seq: u64,
 }
@@ -107,9 +149,48 @@ impl<'p> Engine<'p> {
             cursors: HashMap::new(),
             registers: HashMap::new(),
             pending: BTreeSet::new(),
+            allowed: None,
+            tracer: None,
             clock: 0,
             next_seq: 0,
         }
+    }
+
+    /// Records from now on what derivations read and which collections are
+    /// written (see [`Engine::take_trace`]).
+    pub fn trace(&mut self) {
+        self.tracer.get_or_insert_with(Box::default);
+    }
+
+    /// What was read since the last call, and the names of the collections
+    /// written since then (each once, in first-write order). Empty when
+    /// the engine is not traced.
+    pub fn take_trace(&mut self) -> (Vec<TraceRead>, Vec<&'p str>) {
+        let Some(tracer) = self.tracer.as_deref_mut() else {
+            return (Vec::new(), Vec::new());
+        };
+        let plan: &'p Plan = self.plan;
+        let written = std::mem::take(&mut tracer.written)
+            .into_iter()
+            .map(|index| plan.collections[index].name.as_str())
+            .collect();
+        (std::mem::take(&mut tracer.reads), written)
+    }
+
+    /// Runs only `derivation` and the derivations feeding it from now on
+    /// (a preview: a failing derivation elsewhere cannot stop it). `false`
+    /// when `derivation` is not a derived collection.
+    pub fn only(&mut self, derivation: &str) -> bool {
+        let Some(index) = self.plan.collection_index(derivation) else {
+            return false;
+        };
+        if self.plan.collections[index].derivation.is_none() {
+            return false;
+        }
+        let upstream: BTreeSet<usize> = self.plan.upstream(index).into_iter().collect();
+        self.pending.retain(|d| upstream.contains(d));
+        self.allowed = Some(upstream);
+        true
     }
 
     /// The test clock, in seconds.
@@ -266,6 +347,11 @@ impl<'p> Engine<'p> {
             self.settle()?;
             let next = derivations
                 .iter()
+                .filter(|d| {
+                    self.allowed
+                        .as_ref()
+                        .is_none_or(|allowed| allowed.contains(d))
+                })
                 .filter_map(|&d| self.next_pending_time(d))
                 .min();
             match next {
@@ -367,8 +453,18 @@ impl<'p> Engine<'p> {
 
     fn append(&mut self, collection: usize, documents: Vec<Value>) {
         if !documents.is_empty() {
-            self.pending
-                .extend(self.plan.readers[collection].iter().copied());
+            let readers = self.plan.readers[collection].iter().copied();
+            match &self.allowed {
+                None => self.pending.extend(readers),
+                Some(allowed) => self
+                    .pending
+                    .extend(readers.filter(|reader| allowed.contains(reader))),
+            }
+            if let Some(tracer) = self.tracer.as_deref_mut()
+                && !tracer.written.contains(&collection)
+            {
+                tracer.written.push(collection);
+            }
         }
         let log = self.logs.entry(collection).or_default();
         for document in documents {
@@ -450,13 +546,30 @@ impl<'p> Engine<'p> {
             console: &mut self.console,
             console_dropped: &mut self.console_dropped,
             registers: self.registers.entry(derivation).or_default(),
+            trace: self.tracer.as_deref_mut().map(|tracer| &mut tracer.reads),
+            clock: self.clock,
             undo: BTreeMap::new(),
             combiner: Combiner::new(collection.key.clone()),
         };
         let mut outcome = Ok(());
         for pending in &batch {
             let document = &log_in(&self.logs, pending.source)[pending.position].document;
-            outcome = run.process(&plan.transforms[pending.transform], document);
+            let transform = &plan.transforms[pending.transform];
+            if let Some(reads) = run.trace.as_deref_mut() {
+                reads.push(TraceRead {
+                    derivation: collection.name.clone(),
+                    transform: transform.name.clone(),
+                    scope: transform.scope.clone(),
+                    source: collections[pending.source].name.clone(),
+                    time: run.clock,
+                    document: document.clone(),
+                    register_before: Value::Null,
+                    register_after: Value::Null,
+                    published: Vec::new(),
+                    failed: true,
+                });
+            }
+            outcome = run.process(transform, document);
             if outcome.is_err() {
                 break;
             }
@@ -509,6 +622,9 @@ struct Run<'a> {
     console: &'a mut Vec<ConsoleEntry>,
     console_dropped: &'a mut usize,
     registers: &'a mut BTreeMap<OwnedKey, Value>,
+    /// A traced engine's reads: the last one is the document being processed.
+    trace: Option<&'a mut Vec<TraceRead>>,
+    clock: u64,
     /// Register values before this run, for every key it changed.
     undo: BTreeMap<OwnedKey, Option<Value>>,
     combiner: Combiner,
@@ -553,6 +669,10 @@ impl Run<'_> {
             .get(&key)
             .cloned()
             .unwrap_or_else(|| self.plan.initial.clone());
+        if let Some(read) = self.traced() {
+            read.register_before = previous.clone();
+            read.register_after = previous.clone();
+        }
 
         // 4–5. Update lambda, reduced in full mode into the register.
         let mut updated: Option<Value> = None;
@@ -593,6 +713,9 @@ impl Run<'_> {
                 }
                 let original = self.registers.insert(key.clone(), current.clone());
                 self.undo.entry(key).or_insert(original);
+                if let Some(read) = self.traced() {
+                    read.register_after = current.clone();
+                }
                 updated = Some(current);
             }
         }
@@ -609,6 +732,9 @@ impl Run<'_> {
                     name,
                 )
                 .map_err(failed)?;
+            if let Some(read) = self.traced() {
+                read.published = published.clone();
+            }
             let validator = self.collection.schema.validator().map_err(failed)?;
             for (j, document) in published.into_iter().enumerate() {
                 let annotations = validator.validate(&document).map_err(|errors| {
@@ -631,7 +757,15 @@ impl Run<'_> {
                 })?;
             }
         }
+        if let Some(read) = self.traced() {
+            read.failed = false;
+        }
         Ok(())
+    }
+
+    /// The read being processed, when the engine is traced.
+    fn traced(&mut self) -> Option<&mut TraceRead> {
+        self.trace.as_deref_mut().and_then(|reads| reads.last_mut())
     }
 }
 

@@ -7,8 +7,10 @@
 #![allow(clippy::result_large_err, clippy::large_enum_variant)]
 
 pub mod combiner;
+pub mod csv;
 pub mod engine;
 pub mod lambda;
+pub mod preview;
 pub mod reduce;
 pub mod shorten;
 pub mod testing;

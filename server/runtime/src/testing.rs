@@ -8,6 +8,11 @@
 //! Results are plain data carrying [`model::Scope`]s (the test's, the failing
 //! step's, the fixture document's) so that the CLI and the editor can map them
 //! to text ranges; nothing here prints.
+//!
+//! With [`RunOptions::trace`], each result also holds a [`StepTrace`] per step
+//! that ran (up to and including a failing one): what each derivation read,
+//! its register before and after, what it published, and the reduced state
+//! of every collection the step wrote. Untraced runs record nothing.
 
 mod matching;
 
@@ -21,6 +26,8 @@ use model::{Catalog, Scope, Test, TestStepSpec};
 use serde_json::Value;
 
 use crate::engine::{Engine, Lambdas, Plan, RuntimeError, render};
+
+pub use crate::engine::TraceRead;
 use crate::lambda::QuickJsConfig;
 
 pub use crate::engine::ConsoleEntry;
@@ -42,6 +49,33 @@ pub struct TestResult {
     /// What the test's lambdas printed with `console.*`, in call order (bounded).
     pub console: Vec<ConsoleEntry>,
     pub duration: Duration,
+    /// One entry per step that ran, when the run was traced (else empty).
+    pub trace: Vec<StepTrace>,
+}
+
+/// What happened during one test step (a traced run).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepTrace {
+    /// Index of the step; `None` for the time advanced after the last step
+    /// (present only when a derivation ran then).
+    pub step: Option<usize>,
+    /// The step (`…#/tests/<name>/<index>`), or the test's scope.
+    pub scope: Scope,
+    /// The test clock (seconds) after the step.
+    pub clock: u64,
+    /// Every document a derivation read during the step, in read order.
+    pub reads: Vec<TraceRead>,
+    /// The fully reduced documents of each collection written during the
+    /// step (and of a verified collection), after the step.
+    pub states: Vec<CollectionState>,
+}
+
+/// A collection's fully reduced documents, one per key, in key order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CollectionState {
+    pub collection: String,
+    /// `Err` when the documents could not be reduced (the message).
+    pub documents: Result<Vec<Value>, String>,
 }
 
 impl TestResult {
@@ -179,6 +213,8 @@ pub struct RunOptions {
     pub jobs: usize,
     /// The lambda hosts' limits.
     pub lambda: QuickJsConfig,
+    /// Record a [`StepTrace`] per step in each result.
+    pub trace: bool,
 }
 
 impl Default for RunOptions {
@@ -187,6 +223,7 @@ impl Default for RunOptions {
         RunOptions {
             jobs: 1,
             lambda: QuickJsConfig::default(),
+            trace: false,
         }
     }
 }
@@ -228,7 +265,7 @@ pub fn run_tests(
         let results = tests
             .iter()
             .map(|test| {
-                let result = run_with(plan, lambdas.as_mut(), test);
+                let result = run_with(plan, lambdas.as_mut(), test, options.trace);
                 on_result(&result);
                 result
             })
@@ -249,7 +286,7 @@ pub fn run_tests(
                     let Some(test) = tests.get(index) else {
                         return;
                     };
-                    let result = run_with(plan, lambdas.as_mut(), test);
+                    let result = run_with(plan, lambdas.as_mut(), test, options.trace);
                     if sender.send((index, result)).is_err() {
                         return;
                     }
@@ -276,9 +313,10 @@ fn run_with(
     plan: &Plan,
     lambdas: Result<&mut Lambdas, &mut RuntimeError>,
     test: &Test,
+    trace: bool,
 ) -> TestResult {
     match lambdas {
-        Ok(lambdas) => run_test(plan, lambdas, test),
+        Ok(lambdas) => run_test_traced(plan, lambdas, test, trace),
         Err(error) => TestResult {
             name: test.name.clone(),
             scope: test.scope.clone(),
@@ -290,6 +328,7 @@ fn run_with(
             verifies: Vec::new(),
             console: Vec::new(),
             duration: Duration::ZERO,
+            trace: Vec::new(),
         },
     }
 }
@@ -297,11 +336,27 @@ fn run_with(
 /// Runs one test from empty logs and registers and fresh lambda globals
 /// (runtime.md §7.2–§7.4).
 pub fn run_test(plan: &Plan, lambdas: &mut Lambdas, test: &Test) -> TestResult {
+    run_test_traced(plan, lambdas, test, false)
+}
+
+/// [`run_test`], recording a [`StepTrace`] per step when `trace` is set.
+pub fn run_test_traced(plan: &Plan, lambdas: &mut Lambdas, test: &Test, trace: bool) -> TestResult {
     let started = Instant::now();
     lambdas.reset();
     let mut engine = Engine::new(plan, lambdas);
+    let mut traces = Vec::new();
+    if trace {
+        engine.trace();
+    }
     let mut verifies = Vec::new();
-    let failure = run_steps(&mut engine, test, &mut verifies).err();
+    let mut steps = Steps {
+        verify: true,
+        verifies: &mut verifies,
+        traces: trace.then_some(&mut traces),
+        cancelled: None,
+        stopped: false,
+    };
+    let failure = steps.run(&mut engine, test).err();
     TestResult {
         name: test.name.clone(),
         scope: test.scope.clone(),
@@ -309,16 +364,63 @@ pub fn run_test(plan: &Plan, lambdas: &mut Lambdas, test: &Test) -> TestResult {
         verifies,
         console: engine.take_console(),
         duration: started.elapsed(),
+        trace: traces,
     }
 }
 
-fn run_steps(
-    engine: &mut Engine<'_>,
-    test: &Test,
-    verifies: &mut Vec<VerifyResult>,
-) -> Result<(), TestFailure> {
-    for (index, step) in test.steps.iter().enumerate() {
-        let scope = test.scope.push(index);
+/// How the steps of a test are run: by the test runner (verifying) or by a
+/// preview (ingests and the time verifies advance, no comparison).
+pub(crate) struct Steps<'a> {
+    /// Compare verify steps' documents (else only advance time as they would).
+    pub verify: bool,
+    pub verifies: &'a mut Vec<VerifyResult>,
+    /// Where to record a [`StepTrace`] per step (the engine must be traced).
+    pub traces: Option<&'a mut Vec<StepTrace>>,
+    /// Asked before each step: `true` stops the run (see [`Steps::was_cancelled`]).
+    pub cancelled: Option<&'a dyn Fn() -> bool>,
+    /// Set when `cancelled` stopped the run.
+    pub stopped: bool,
+}
+
+impl Steps<'_> {
+    /// Runs the steps, then advances time for every derivation. Stops with
+    /// `Ok` when cancelled.
+    pub(crate) fn run(&mut self, engine: &mut Engine<'_>, test: &Test) -> Result<(), TestFailure> {
+        for (index, step) in test.steps.iter().enumerate() {
+            if self.cancelled.is_some_and(|cancelled| cancelled()) {
+                self.stopped = true;
+                return Ok(());
+            }
+            let scope = test.scope.push(index);
+            let outcome = self.step(engine, index, step, &scope);
+            let verified = match step {
+                TestStepSpec::Verify(verify) => Some(verify.collection.as_str()),
+                TestStepSpec::Ingest(_) => None,
+            };
+            self.record(engine, Some(index), &scope, verified);
+            outcome?;
+        }
+        let outcome = engine.advance_all().map_err(|error| TestFailure {
+            step: None,
+            scope: test.scope.clone(),
+            problem: Problem::Error(error),
+        });
+        self.record(engine, None, &test.scope, None);
+        outcome
+    }
+
+    /// Whether the run stopped because the caller asked.
+    pub(crate) fn was_cancelled(&self) -> bool {
+        self.stopped
+    }
+
+    fn step(
+        &mut self,
+        engine: &mut Engine<'_>,
+        index: usize,
+        step: &TestStepSpec,
+        scope: &Scope,
+    ) -> Result<(), TestFailure> {
         let error = |error: RuntimeError| TestFailure {
             step: Some(index),
             scope: scope.clone(),
@@ -333,11 +435,14 @@ fn run_steps(
             }
             TestStepSpec::Verify(verify) => {
                 engine.advance_for(&verify.collection).map_err(error)?;
+                if !self.verify {
+                    return Ok(());
+                }
                 let actual = engine
                     .reduced_documents(&verify.collection, 0, verify.partitions.as_ref())
                     .map_err(error)?;
                 let mismatches = compare_documents(&verify.documents, &actual);
-                verifies.push(VerifyResult {
+                self.verifies.push(VerifyResult {
                     step: index,
                     scope: scope.clone(),
                     collection: verify.collection.clone(),
@@ -346,18 +451,53 @@ fn run_steps(
                 if !mismatches.is_empty() {
                     return Err(TestFailure {
                         step: Some(index),
-                        scope,
+                        scope: scope.clone(),
                         problem: Problem::Mismatch(mismatches),
                     });
                 }
             }
         }
+        Ok(())
     }
-    engine.advance_all().map_err(|error| TestFailure {
-        step: None,
-        scope: test.scope.clone(),
-        problem: Problem::Error(error),
-    })
+
+    /// Records the trace of the step that just ran (nothing when untraced;
+    /// the time advanced after the last step only when a derivation ran).
+    fn record(
+        &mut self,
+        engine: &mut Engine<'_>,
+        step: Option<usize>,
+        scope: &Scope,
+        verified: Option<&str>,
+    ) {
+        let Some(traces) = self.traces.as_deref_mut() else {
+            return;
+        };
+        let (reads, mut written) = engine.take_trace();
+        if step.is_none() && reads.is_empty() {
+            return;
+        }
+        if let Some(verified) = verified
+            && !written.contains(&verified)
+        {
+            written.push(verified);
+        }
+        let states = written
+            .into_iter()
+            .map(|collection| CollectionState {
+                collection: collection.to_owned(),
+                documents: engine
+                    .reduced_documents(collection, 0, None)
+                    .map_err(|error| error.message),
+            })
+            .collect();
+        traces.push(StepTrace {
+            step,
+            scope: scope.clone(),
+            clock: engine.clock(),
+            reads,
+            states,
+        });
+    }
 }
 
 #[cfg(test)]

@@ -177,6 +177,8 @@ fn exercise(seeds: &Seeds, mutant: &Mutant, broken: bool) -> Reached {
             time_limit: LAMBDA_TIME_LIMIT,
             ..QuickJsConfig::default()
         },
+        // Traced, so mutants also run the trace's recording of reads and states.
+        trace: true,
     };
     let report = testing::run_matching(&plan, catalog, |_| true, &options);
     for result in &report.results {

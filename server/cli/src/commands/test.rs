@@ -9,11 +9,13 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use load::Loaded;
-use model::Scope;
+use model::{Scope, Test, TestStepSpec};
 use runtime::engine::Plan;
 use runtime::lambda::QuickJsConfig;
 use runtime::shorten::{shorten, shorten_value};
-use runtime::testing::{self, ConsoleEntry, Problem, RunOptions, TestReport, TestResult};
+use runtime::testing::{
+    self, ConsoleEntry, Problem, RunOptions, StepTrace, TestFailure, TestReport, TestResult,
+};
 use serde_json::{Value, json};
 use text::{ColumnUnit, TextRange};
 use url::Url;
@@ -52,7 +54,7 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
     let catalog = &build.loaded.catalog;
     let plan = Plan::build(catalog, &build.loaded.schemas).map_err(|error| error.to_string())?;
     let filter = args.filter.clone();
-    let tests: Vec<&model::Test> = testing::ordered_tests(catalog)
+    let tests: Vec<&Test> = testing::ordered_tests(catalog)
         .into_iter()
         .filter(|test| {
             filter
@@ -70,6 +72,7 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
             time_limit: args.lambda_timeout,
             ..QuickJsConfig::default()
         },
+        trace: args.trace,
     };
 
     let mut out = crate::output::stdout();
@@ -79,9 +82,13 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
             writeln!(out, "Running {count} test(s)...").map_err(write_error)?;
             // Each result is printed as soon as it and every test before it are done.
             let mut failed_write: Option<std::io::Error> = None;
+            // Results come in the order of `tests`.
+            let mut next = tests.iter();
             let report = testing::run_tests(&plan, &tests, &options, |result| {
+                let test = next.next().copied();
                 if failed_write.is_none()
-                    && let Err(error) = write_human(&mut out, &build.loaded, result, &build.cwd)
+                    && let Err(error) =
+                        write_human(&mut out, &build.loaded, result, test, &build.cwd)
                 {
                     failed_write = Some(error);
                 }
@@ -101,10 +108,13 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
         format => {
             let report = testing::run_tests(&plan, &tests, &options, |_| {});
             let text = match format {
-                TestFormat::Json => {
-                    serde_json::to_string_pretty(&json_report(&build.loaded, &report, &build.cwd))
-                        .map_err(|e| e.to_string())?
-                }
+                TestFormat::Json => serde_json::to_string_pretty(&json_report(
+                    &build.loaded,
+                    &report,
+                    &tests,
+                    &build.cwd,
+                ))
+                .map_err(|e| e.to_string())?,
                 TestFormat::Junit => junit(&build.loaded, &report, &build.cwd),
                 _ => tap(&build.loaded, &report, &build.cwd),
             };
@@ -126,7 +136,15 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
 
 /// Where a failure is: the lambda position when a lambda failed, else the step.
 fn failure_location(loaded: &Loaded, result: &TestResult) -> Option<(Url, TextRange)> {
-    let failure = result.failure.as_ref()?;
+    failure_location_of(loaded, result.failure.as_ref()?)
+}
+
+/// Where a failure is (a test's or a preview's): the lambda body position
+/// when a lambda failed, else the failure's scope.
+pub(super) fn failure_location_of(
+    loaded: &Loaded,
+    failure: &TestFailure,
+) -> Option<(Url, TextRange)> {
     if let Problem::Error(error) = &failure.problem
         && let (Some(scope), Some(position)) = (&error.scope, &error.body_position)
         && let Some(location) = loaded.locate_in_scalar(scope, position.line, position.column)
@@ -137,7 +155,7 @@ fn failure_location(loaded: &Loaded, result: &TestResult) -> Option<(Url, TextRa
     Some((location.resource, location.range))
 }
 
-fn position_text(loaded: &Loaded, file: &Url, range: TextRange, cwd: &Path) -> String {
+pub(super) fn position_text(loaded: &Loaded, file: &Url, range: TextRange, cwd: &Path) -> String {
     let (start, _) = render::positions(loaded, file, range, ColumnUnit::Char);
     format!(
         "{}:{}:{}",
@@ -156,6 +174,7 @@ fn write_human(
     out: &mut dyn Write,
     loaded: &Loaded,
     result: &TestResult,
+    test: Option<&Test>,
     cwd: &Path,
 ) -> std::io::Result<()> {
     let path = render::display(&result.scope.resource, cwd);
@@ -167,6 +186,7 @@ fn write_human(
                 result.name,
                 result.duration.as_secs_f64() * 1e3
             )?;
+            write_trace(out, &result.trace, test)?;
             write_console(out, &result.console)
         }
         Some(failure) => {
@@ -176,6 +196,7 @@ fn write_human(
                     format!("step {}", step + 1)
                 });
             writeln!(out, "❌ {path} :: {} failed at {step}:", result.name)?;
+            write_trace(out, &result.trace, test)?;
             if let Some((file, range)) = failure_location(loaded, result) {
                 writeln!(out, "  --> {}", position_text(loaded, &file, range, cwd))?;
             }
@@ -185,6 +206,157 @@ fn write_human(
             write_console(out, &result.console)
         }
     }
+}
+
+/// What a trace step was: `("ingest", collection)`, `("verify", collection)`,
+/// or `("advance", "")` for the time advanced after the last step.
+fn step_kind(test: Option<&Test>, step: Option<usize>) -> (&'static str, &str) {
+    match step.and_then(|step| test?.steps.get(step)) {
+        Some(TestStepSpec::Ingest(ingest)) => ("ingest", ingest.collection.as_str()),
+        Some(TestStepSpec::Verify(verify)) => ("verify", verify.collection.as_str()),
+        None => ("advance", ""),
+    }
+}
+
+/// The trace of a test (`--trace`), compactly: per step, each read with the
+/// register change and what was published, then each written collection's
+/// reduced documents.
+fn write_trace(
+    out: &mut dyn Write,
+    trace: &[StepTrace],
+    test: Option<&Test>,
+) -> std::io::Result<()> {
+    for step in trace {
+        let (kind, collection) = step_kind(test, step.step);
+        match step.step {
+            Some(index) => {
+                let documents = match step.step.and_then(|s| test?.steps.get(s)) {
+                    Some(TestStepSpec::Ingest(ingest)) => {
+                        format!(" ({} document(s))", ingest.documents.len())
+                    }
+                    _ => String::new(),
+                };
+                writeln!(
+                    out,
+                    "  ┌ step {} {kind} {collection}{documents} · clock {}s",
+                    index + 1,
+                    step.clock
+                )?;
+            }
+            None => writeln!(out, "  ┌ after the last step · clock {}s", step.clock)?,
+        }
+        for read in &step.reads {
+            let failed = if read.failed { "  ✗ failed" } else { "" };
+            writeln!(
+                out,
+                "  │ {}/{} read {} from {}{failed}",
+                read.derivation,
+                read.transform,
+                render_value(&read.document),
+                read.source
+            )?;
+            if read.register_before != read.register_after {
+                writeln!(
+                    out,
+                    "  │     register {} → {}",
+                    render_value(&read.register_before),
+                    render_value(&read.register_after)
+                )?;
+            } else if read.register_before != Value::Null {
+                writeln!(
+                    out,
+                    "  │     register {}",
+                    render_value(&read.register_before)
+                )?;
+            }
+            match read.published.as_slice() {
+                // A failed read may have failed before its publish lambda ran.
+                [] if read.failed => {}
+                [] => writeln!(out, "  │     published nothing")?,
+                published => {
+                    for document in published {
+                        writeln!(out, "  │     published {}", render_value(document))?;
+                    }
+                }
+            }
+        }
+        for state in &step.states {
+            match &state.documents {
+                Ok(documents) => {
+                    writeln!(
+                        out,
+                        "  │ {} now holds {} document(s):",
+                        state.collection,
+                        documents.len()
+                    )?;
+                    for document in documents {
+                        writeln!(out, "  │     {}", render_value(document))?;
+                    }
+                }
+                Err(error) => writeln!(
+                    out,
+                    "  │ {} cannot be reduced: {}",
+                    state.collection,
+                    shorten(error.clone(), 300)
+                )?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A document in a trace line: compact JSON, shortened.
+fn render_value(value: &Value) -> String {
+    runtime::engine::render(value)
+}
+
+/// `--format json`'s `trace` of a test: one object per step (see the README).
+fn json_trace(trace: &[StepTrace], test: Option<&Test>) -> Value {
+    trace
+        .iter()
+        .map(|step| {
+            let (kind, collection) = step_kind(test, step.step);
+            let reads: Vec<Value> = step
+                .reads
+                .iter()
+                .map(|read| {
+                    json!({
+                        "derivation": read.derivation,
+                        "transform": read.transform,
+                        "source": read.source,
+                        "clock": read.time,
+                        "document": shorten_value(&read.document),
+                        "register_before": shorten_value(&read.register_before),
+                        "register_after": shorten_value(&read.register_after),
+                        "published": shorten_value(&Value::Array(read.published.clone())),
+                        "failed": read.failed,
+                    })
+                })
+                .collect();
+            let states: Vec<Value> = step
+                .states
+                .iter()
+                .map(|state| match &state.documents {
+                    Ok(documents) => json!({
+                        "collection": state.collection,
+                        "documents": shorten_value(&Value::Array(documents.clone())),
+                    }),
+                    Err(error) => json!({"collection": state.collection, "error": error}),
+                })
+                .collect();
+            let mut value = json!({
+                "step": step.step,
+                "kind": kind,
+                "clock": step.clock,
+                "reads": reads,
+                "states": states,
+            });
+            if !collection.is_empty() {
+                value["collection"] = json!(collection);
+            }
+            value
+        })
+        .collect()
 }
 
 /// Longest failure message shown, in bytes (each document in it is shortened
@@ -210,7 +382,7 @@ fn console_line(entry: &ConsoleEntry) -> String {
 }
 
 /// What the test's lambdas printed, under the test.
-fn write_console(out: &mut dyn Write, console: &[ConsoleEntry]) -> std::io::Result<()> {
+pub(super) fn write_console(out: &mut dyn Write, console: &[ConsoleEntry]) -> std::io::Result<()> {
     for entry in console {
         for (index, line) in console_line(entry).lines().enumerate() {
             let marker = if index == 0 { "│" } else { "│   " };
@@ -230,12 +402,15 @@ fn range_of(loaded: &Loaded, location: Option<(Url, TextRange)>) -> Value {
     }
 }
 
-/// `flowctl test --format json`: the shape of shared/spec/cli.md.
-fn json_report(loaded: &Loaded, report: &TestReport, cwd: &Path) -> Value {
+/// `flowctl test --format json`: the shape of shared/spec/cli.md (and a
+/// `trace` per test with `--trace`). `tests` are the tests the report's
+/// results are of, in the same order.
+fn json_report(loaded: &Loaded, report: &TestReport, tests: &[&Test], cwd: &Path) -> Value {
     let tests: Vec<Value> = report
         .results
         .iter()
-        .map(|result| {
+        .enumerate()
+        .map(|(index, result)| {
             let mut test = json!({
                 "name": result.name,
                 "path": render::display(&result.scope.resource, cwd),
@@ -282,6 +457,9 @@ fn json_report(loaded: &Loaded, report: &TestReport, cwd: &Path) -> Value {
                 {
                     test["failure"]["path"] = json!(render::display(&file, cwd));
                 }
+            }
+            if !result.trace.is_empty() {
+                test["trace"] = json_trace(&result.trace, tests.get(index).copied());
             }
             if !result.console.is_empty() {
                 test["console"] = result

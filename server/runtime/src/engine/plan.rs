@@ -64,6 +64,14 @@ impl SchemaPlan {
     }
 }
 
+impl SchemaPlan {
+    /// The inferred shape of the schema (catalog.md §7.1); `None` when the
+    /// URL does not resolve.
+    pub fn shape(&self) -> Option<schema::Shape> {
+        schema::shape::infer(&self.schemas, self.url.as_ref()?)
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct CollectionPlan {
     pub name: String,
@@ -342,6 +350,29 @@ impl Plan {
         }
         found.sort_unstable();
         found
+    }
+
+    /// The captured collections feeding derivation `index` (read by it or by
+    /// a derivation feeding it), in catalog order.
+    pub(crate) fn feeding(&self, index: usize) -> Vec<&str> {
+        let mut sources: Vec<usize> = Vec::new();
+        for derivation in self.upstream(index) {
+            if let Some(plan) = &self.collections[derivation].derivation {
+                for transform in &plan.transforms {
+                    if let Ok(&source) = transform.source.as_ref()
+                        && self.collections[source].derivation.is_none()
+                    {
+                        sources.push(source);
+                    }
+                }
+            }
+        }
+        sources.sort_unstable();
+        sources.dedup();
+        sources
+            .into_iter()
+            .map(|source| self.collections[source].name.as_str())
+            .collect()
     }
 
     /// The index of a collection by name.

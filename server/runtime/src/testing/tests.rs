@@ -350,3 +350,91 @@ fn each_test_starts_from_fresh_lambda_globals_and_keeps_its_console() {
         );
     }
 }
+
+/// `(step, clock, [(transform, document id, register before, after, published)], [(collection, documents)])`.
+fn summary(trace: &[StepTrace]) -> Vec<Value> {
+    trace
+        .iter()
+        .map(|step| {
+            let reads: Vec<Value> = step
+                .reads
+                .iter()
+                .map(|read| {
+                    json!([
+                        format!("{}/{}", read.derivation, read.transform),
+                        read.document["id"],
+                        read.register_before,
+                        read.register_after,
+                        read.published,
+                        read.failed
+                    ])
+                })
+                .collect();
+            let states: Vec<Value> = step
+                .states
+                .iter()
+                .map(|state| {
+                    json!([
+                        state.collection,
+                        state.documents.clone().unwrap_or_default()
+                    ])
+                })
+                .collect();
+            json!([step.step, step.clock, reads, states])
+        })
+        .collect()
+}
+
+#[test]
+fn a_traced_run_records_reads_registers_and_states_per_step() {
+    let (catalog, plan) = catalog(crate::preview::tests::BAKERY);
+    let tests = ordered_tests(&catalog);
+    let options = RunOptions {
+        trace: true,
+        ..RunOptions::default()
+    };
+    let report = run_tests(&plan, &tests, &options, |_| {});
+    let [huge, rolls] = &report.results[..] else {
+        panic!("two results: {report:?}");
+    };
+    assert!(rolls.passed());
+    assert_eq!(
+        summary(&rolls.trace),
+        vec![
+            json!([0, 0,
+                [
+                    ["bakery/loaves/fromOrders", 1, 0, 2, [{"loaf": "rye", "sold": 2}], false],
+                    ["bakery/loaves/fromOrders", 2, 2, 5, [{"loaf": "rye", "sold": 3}], false],
+                ],
+                [
+                    ["bakery/orders", [{"id": 1, "loaf": "rye", "qty": 2}, {"id": 2, "loaf": "rye", "qty": 3}]],
+                    ["bakery/loaves", [{"loaf": "rye", "sold": 5}]],
+                ]
+            ]),
+            // A verify reads nothing here, and shows the verified collection.
+            json!([1, 0, [], [["bakery/loaves", [{"loaf": "rye", "sold": 5}]]]]),
+        ]
+    );
+    // A failure's trace ends with the failing step, its failed read last.
+    assert_eq!(huge.failure.as_ref().and_then(|f| f.step), Some(1));
+    assert_eq!(
+        summary(&huge.trace),
+        vec![
+            json!([0, 0,
+                [["bakery/loaves/fromOrders", 1, 0, 1, [{"loaf": "spelt", "sold": 1}], false]],
+                [
+                    ["bakery/orders", [{"id": 1, "loaf": "spelt", "qty": 1}]],
+                    ["bakery/loaves", [{"loaf": "spelt", "sold": 1}]],
+                ]
+            ]),
+            json!([1, 0,
+                [["bakery/loaves/fromOrders", 2, 1, 61, [], true]],
+                [["bakery/orders", [{"id": 1, "loaf": "spelt", "qty": 1}, {"id": 2, "loaf": "spelt", "qty": 60}]]]
+            ]),
+        ]
+    );
+
+    // Untraced runs record nothing.
+    let report = run_tests(&plan, &tests, &RunOptions::default(), |_| {});
+    assert!(report.results.iter().all(|result| result.trace.is_empty()));
+}
