@@ -30,6 +30,24 @@ pub enum Command {
     Test(TestArgs),
     /// Print the JSON Schema of catalog files (for editors' YAML support).
     JsonSchema,
+    /// Run the language server on standard input and output (what editors
+    /// start): every check live in every file of the workspace's catalogs,
+    /// with completion, hover, navigation, rename and fixes. Settings come
+    /// from the client (`flowctl.offline`, `flowctl.mapUrl`,
+    /// `flowctl.lambdaTimeout`). Logs go to standard error.
+    Lsp(LspArgs),
+}
+
+/// Flags of `flowctl lsp`.
+#[derive(Debug, Args, Clone)]
+pub struct LspArgs {
+    /// Talk over standard input and output (the only transport, and the
+    /// default; accepted because editors pass it).
+    #[arg(long)]
+    pub stdio: bool,
+    /// Worker threads for requests (default: the number of cores, at most 4).
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
 }
 
 /// Flags common to every command that reads a catalog.

@@ -25,6 +25,19 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
             crate::output::print_line(&text)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Lsp(args) => {
+            let mut options = lsp::Options::default();
+            if let Some(workers) = args.workers {
+                options.workers = workers.max(1);
+            }
+            let clean = lsp::run_stdio(options)?;
+            // LSP: `exit` without `shutdown` first ends with code 1.
+            Ok(if clean {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
     }
 }
 

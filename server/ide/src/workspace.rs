@@ -25,10 +25,13 @@ pub fn is_catalog_name(url: &Url) -> bool {
         || name.ends_with(".flow.yml")
 }
 
+/// A catalog file's imports and the text they were read from.
+type ImportsEntry = (Arc<str>, Arc<Vec<Url>>);
+
 /// Each catalog file's imports, by the text they were read from.
 #[derive(Debug, Default)]
 pub struct ImportsCache {
-    entries: Mutex<HashMap<Url, (Arc<str>, Arc<Vec<Url>>)>>,
+    entries: Mutex<HashMap<Url, ImportsEntry>>,
 }
 
 impl ImportsCache {

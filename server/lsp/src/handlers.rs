@@ -1,0 +1,148 @@
+//! Requests, run on worker threads against one revision's `ide::Analysis`:
+//! which methods exist, what each advertises, and the dispatch to one
+//! function per method in `handlers/`. A handler turns protocol positions
+//! into offsets, asks `ide`, and turns the plain-data answer back.
+
+use lsp_server::{ErrorCode, Request, Response};
+use lsp_types::ServerCapabilities;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use url::Url;
+
+use ide::{Analysis, FilePosition};
+
+use crate::from_proto::{self, Encoding};
+use crate::lsp_ext;
+use crate::to_proto::DiagnosticSupport;
+
+/// What a request handler reads.
+pub struct Snapshot {
+    pub analysis: Analysis,
+    pub encoding: Encoding,
+    pub support: DiagnosticSupport,
+    pub test_requests: bool,
+}
+
+/// A request failure to answer with.
+pub struct Failure {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn invalid_params(message: impl Into<String>) -> Failure {
+        Failure {
+            code: ErrorCode::InvalidParams,
+            message: message.into(),
+        }
+    }
+
+    pub fn failed(message: impl Into<String>) -> Failure {
+        Failure {
+            code: ErrorCode::RequestFailed,
+            message: message.into(),
+        }
+    }
+}
+
+type Handler = fn(&Snapshot, Value) -> Result<Value, Failure>;
+
+/// The requests served, by method.
+fn table(test_requests: bool) -> Vec<(&'static str, Handler)> {
+    let mut table: Vec<(&'static str, Handler)> = vec![(lsp_ext::STATUS, status)];
+    if test_requests {
+        table.push((lsp_ext::INTERNAL_PANIC, |_, _| {
+            panic!("flowctl/internalPanic was asked to panic")
+        }));
+    }
+    table
+}
+
+/// Sets the capabilities of the requests served.
+pub fn advertise(_capabilities: &mut ServerCapabilities) {}
+
+pub fn is_known(method: &str, test_requests: bool) -> bool {
+    table(test_requests).iter().any(|(name, _)| *name == method)
+}
+
+/// The document a request is about (`params.textDocument.uri`), if any.
+pub fn document_of(params: &Value) -> Option<Url> {
+    let uri = params.get("textDocument")?.get("uri")?.as_str()?;
+    Url::parse(uri).ok()
+}
+
+pub fn handle(snapshot: &Snapshot, request: Request) -> Response {
+    let found = table(snapshot.test_requests)
+        .into_iter()
+        .find(|(name, _)| *name == request.method);
+    let Some((_, handler)) = found else {
+        let message = format!("unknown request {}", request.method);
+        return Response::new_err(request.id, ErrorCode::MethodNotFound as i32, message);
+    };
+    match handler(snapshot, request.params) {
+        Ok(result) => Response {
+            id: request.id,
+            response_result: Ok(result),
+            // (error: None is implied by Ok)
+        },
+        Err(failure) => Response::new_err(request.id, failure.code as i32, failure.message),
+    }
+}
+
+/// Reads a request's parameters.
+pub fn params<P: DeserializeOwned>(params: Value) -> Result<P, Failure> {
+    serde_json::from_value(params)
+        .map_err(|error| Failure::invalid_params(format!("invalid parameters: {error}")))
+}
+
+/// Serialises a result.
+pub fn result<R: Serialize>(result: R) -> Result<Value, Failure> {
+    serde_json::to_value(result)
+        .map_err(|error| Failure::failed(format!("cannot encode the result: {error}")))
+}
+
+/// A text document position as a file and byte offset of the analysis'
+/// text (clamped). A file the analysis does not know is an error the user
+/// can read.
+pub fn file_position(
+    snapshot: &Snapshot,
+    position: &lsp_types::TextDocumentPositionParams,
+) -> Result<FilePosition, Failure> {
+    let file = from_proto::url(&position.text_document.uri).map_err(Failure::invalid_params)?;
+    let view = snapshot
+        .analysis
+        .file(&file)
+        .ok_or_else(|| Failure::failed(format!("{file} is not part of any catalog")))?;
+    let offset = from_proto::offset(
+        view.text,
+        view.line_index,
+        position.position,
+        snapshot.encoding,
+    );
+    Ok(FilePosition { file, offset })
+}
+
+fn status(snapshot: &Snapshot, _: Value) -> Result<Value, Failure> {
+    let analysis = &snapshot.analysis;
+    let all = analysis.diagnostics().values().flatten();
+    let (mut errors, mut warnings) = (0, 0);
+    for diagnostic in all {
+        match diagnostic.severity {
+            model::Severity::Error => errors += 1,
+            model::Severity::Warning => warnings += 1,
+            _ => {}
+        }
+    }
+    result(lsp_ext::Status {
+        revision: analysis.revision(),
+        roots: analysis
+            .roots()
+            .iter()
+            .map(|build| build.root.to_string())
+            .collect(),
+        files: analysis.files().count(),
+        errors,
+        warnings,
+    })
+}

@@ -1,0 +1,384 @@
+//! An in-process LSP client for tests (ty's `TestServer` shape): the server
+//! runs on a thread over `Connection::memory()` with one worker, so runs are
+//! deterministic; the workspace is a temporary directory on disk. Every
+//! message the server sends must be claimed by the test (`await_response`,
+//! `await_publish`, `await_notification`, `await_server_request`); on drop
+//! the client shuts the server down and fails if anything went unread.
+//! Timeouts only guard against hangs; nothing sleeps.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use lsp_server::{Connection, Message, Notification, Request, RequestId, Response, ResponseError};
+use lsp_types::PublishDiagnosticsParams;
+use serde_json::{Value, json};
+use url::Url;
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+pub struct Builder {
+    files: Vec<(String, String)>,
+    capabilities: Value,
+    initialization_options: Option<Value>,
+}
+
+impl Builder {
+    /// A file of the workspace on disk (path relative to its root).
+    pub fn file(mut self, path: &str, text: &str) -> Builder {
+        self.files.push((path.to_string(), text.to_string()));
+        self
+    }
+
+    /// Client capabilities, merged over the defaults (push diagnostics
+    /// with related information, UTF-16, no dynamic registration).
+    pub fn capabilities(mut self, capabilities: Value) -> Builder {
+        merge(&mut self.capabilities, capabilities);
+        self
+    }
+
+    pub fn initialization_options(mut self, options: Value) -> Builder {
+        self.initialization_options = Some(options);
+        self
+    }
+
+    pub fn start(self) -> TestServer {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let root = std::env::temp_dir().join(format!(
+            "flowctl-lsp-test-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).expect("a temporary directory");
+        let root = root.canonicalize().expect("the temporary directory exists");
+        for (path, text) in &self.files {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().expect("a file has a directory")).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let (server, client) = Connection::memory();
+        let options = lsp::Options {
+            workers: 1,
+            test_requests: true,
+        };
+        let thread = std::thread::spawn(move || lsp::run(server, options));
+        let mut test = TestServer {
+            client,
+            thread: Some(thread),
+            root,
+            next_id: 0,
+            unclaimed: VecDeque::new(),
+            versions: HashMap::new(),
+            texts: HashMap::new(),
+            shut_down: false,
+            capabilities_seen: None,
+        };
+        let root_uri = Url::from_directory_path(&test.root).unwrap().to_string();
+        let id = test.send_request(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": root_uri,
+                "capabilities": self.capabilities,
+                "initializationOptions": self.initialization_options,
+                "workspaceFolders": [{"uri": root_uri, "name": "fixture"}],
+            }),
+        );
+        let result = test.await_response(&id).expect("initialize succeeds");
+        test.capabilities_seen = Some(result);
+        test.notify("initialized", json!({}));
+        test
+    }
+}
+
+fn merge(base: &mut Value, overlay: Value) {
+    match (base, overlay) {
+        (Value::Object(base), Value::Object(overlay)) => {
+            for (key, value) in overlay {
+                merge(base.entry(key).or_insert(Value::Null), value);
+            }
+        }
+        (base, overlay) => *base = overlay,
+    }
+}
+
+pub struct TestServer {
+    client: Connection,
+    thread: Option<JoinHandle<Result<bool, String>>>,
+    pub root: PathBuf,
+    next_id: i32,
+    /// Messages read while waiting for another one.
+    unclaimed: VecDeque<Message>,
+    versions: HashMap<Url, i32>,
+    texts: HashMap<Url, String>,
+    shut_down: bool,
+    capabilities_seen: Option<Value>,
+}
+
+#[allow(dead_code)] // Each test file uses a part.
+impl TestServer {
+    pub fn builder() -> Builder {
+        Builder {
+            files: Vec::new(),
+            capabilities: json!({
+                "textDocument": {"publishDiagnostics": {"relatedInformation": true}},
+                "general": {"positionEncodings": ["utf-16"]},
+            }),
+            initialization_options: None,
+        }
+    }
+
+    /// The `initialize` result.
+    pub fn initialize_result(&self) -> &Value {
+        self.capabilities_seen.as_ref().expect("initialized")
+    }
+
+    pub fn url(&self, path: &str) -> Url {
+        Url::from_file_path(self.root.join(path)).unwrap()
+    }
+
+    pub fn path(&self, path: &str) -> PathBuf {
+        self.root.join(path)
+    }
+
+    pub fn send_request(&mut self, method: &str, params: Value) -> RequestId {
+        self.next_id += 1;
+        let id = RequestId::from(self.next_id);
+        self.client
+            .sender
+            .send(Message::Request(Request::new(
+                id.clone(),
+                method.to_string(),
+                params,
+            )))
+            .expect("the server is running");
+        id
+    }
+
+    pub fn notify(&self, method: &str, params: Value) {
+        self.client
+            .sender
+            .send(Message::Notification(Notification::new(
+                method.to_string(),
+                params,
+            )))
+            .expect("the server is running");
+    }
+
+    /// Sends a request and waits for its answer.
+    pub fn request(&mut self, method: &str, params: Value) -> Result<Value, ResponseError> {
+        let id = self.send_request(method, params);
+        self.await_response(&id)
+    }
+
+    fn next_message(&mut self, what: &str) -> Message {
+        match self.client.receiver.recv_timeout(TIMEOUT) {
+            Ok(message) => message,
+            Err(_) => panic!(
+                "timed out waiting for {what}; unclaimed so far: {:#?}",
+                self.unclaimed
+            ),
+        }
+    }
+
+    /// Takes the first message (queued or new) that `matches` accepts.
+    fn await_message(&mut self, what: &str, matches: impl Fn(&Message) -> bool) -> Message {
+        if let Some(at) = self.unclaimed.iter().position(&matches) {
+            return self.unclaimed.remove(at).unwrap();
+        }
+        loop {
+            let message = self.next_message(what);
+            if matches(&message) {
+                return message;
+            }
+            self.unclaimed.push_back(message);
+        }
+    }
+
+    pub fn await_response(&mut self, id: &RequestId) -> Result<Value, ResponseError> {
+        let message = self.await_message(
+            &format!("the response to {id}"),
+            |message| matches!(message, Message::Response(response) if &response.id == id),
+        );
+        match message {
+            Message::Response(Response {
+                response_result, ..
+            }) => response_result,
+            _ => unreachable!(),
+        }
+    }
+
+    pub fn await_notification(&mut self, method: &str) -> Value {
+        let message = self.await_message(
+            method,
+            |message| matches!(message, Message::Notification(n) if n.method == method),
+        );
+        match message {
+            Message::Notification(notification) => notification.params,
+            _ => unreachable!(),
+        }
+    }
+
+    /// The next diagnostics published for `path`.
+    pub fn await_publish(&mut self, path: &str) -> PublishDiagnosticsParams {
+        let uri = self.url(path).to_string();
+        let message = self.await_message(&format!("diagnostics of {path}"), |message| {
+            matches!(message, Message::Notification(n)
+                if n.method == "textDocument/publishDiagnostics" && n.params["uri"] == uri.as_str())
+        });
+        match message {
+            Message::Notification(notification) => {
+                serde_json::from_value(notification.params).unwrap()
+            }
+            _ => unreachable!(),
+        }
+    }
+
+    /// The next publish of each of `paths`, by path.
+    pub fn await_publishes(&mut self, paths: &[&str]) -> HashMap<String, PublishDiagnosticsParams> {
+        paths
+            .iter()
+            .map(|path| (path.to_string(), self.await_publish(path)))
+            .collect()
+    }
+
+    /// A request the server sent the client.
+    pub fn await_server_request(&mut self, method: &str) -> Request {
+        let message = self.await_message(
+            method,
+            |message| matches!(message, Message::Request(r) if r.method == method),
+        );
+        match message {
+            Message::Request(request) => request,
+            _ => unreachable!(),
+        }
+    }
+
+    pub fn respond(&self, id: RequestId, result: Value) {
+        self.client
+            .sender
+            .send(Message::Response(Response::new_ok(id, result)))
+            .expect("the server is running");
+    }
+
+    /// Opens a workspace file with its text on disk.
+    pub fn open(&mut self, path: &str) {
+        let text = std::fs::read_to_string(self.path(path)).unwrap_or_default();
+        self.open_with(path, &text);
+    }
+
+    pub fn open_with(&mut self, path: &str, text: &str) {
+        let url = self.url(path);
+        self.versions.insert(url.clone(), 1);
+        self.texts.insert(url.clone(), text.to_string());
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": url.as_str(), "languageId": "yaml", "version": 1, "text": text}}),
+        );
+    }
+
+    /// Sends one incremental change: replace `range` ((line, character) in
+    /// the session's encoding) with `text`. Returns the new version.
+    pub fn change(&mut self, path: &str, start: (u32, u32), end: (u32, u32), text: &str) -> i32 {
+        let url = self.url(path);
+        let version = self.versions.get(&url).copied().unwrap_or(0) + 1;
+        self.versions.insert(url.clone(), version);
+        self.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": {"uri": url.as_str(), "version": version},
+                "contentChanges": [{
+                    "range": {"start": {"line": start.0, "character": start.1},
+                              "end": {"line": end.0, "character": end.1}},
+                    "text": text,
+                }],
+            }),
+        );
+        version
+    }
+
+    /// Replaces the whole text (a full change). Returns the new version.
+    pub fn replace(&mut self, path: &str, text: &str) -> i32 {
+        let url = self.url(path);
+        let version = self.versions.get(&url).copied().unwrap_or(0) + 1;
+        self.versions.insert(url.clone(), version);
+        self.texts.insert(url.clone(), text.to_string());
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": url.as_str(), "version": version}, "contentChanges": [{"text": text}]}),
+        );
+        version
+    }
+
+    pub fn close(&mut self, path: &str) {
+        let url = self.url(path);
+        self.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": url.as_str()}}),
+        );
+    }
+
+    /// Writes a file on disk (without telling the server).
+    pub fn write(&self, path: &str, text: &str) {
+        std::fs::write(self.path(path), text).unwrap();
+    }
+
+    pub fn remove(&self, path: &str) {
+        std::fs::remove_file(self.path(path)).unwrap();
+    }
+
+    /// Fails when a message was left unclaimed.
+    pub fn assert_all_claimed(&mut self) {
+        while let Ok(message) = self.client.receiver.try_recv() {
+            self.unclaimed.push_back(message);
+        }
+        assert!(
+            self.unclaimed.is_empty(),
+            "unclaimed messages: {:#?}",
+            self.unclaimed
+        );
+    }
+
+    /// `shutdown` then `exit`; returns whether the server called it clean.
+    pub fn shutdown(&mut self) -> bool {
+        self.shut_down = true;
+        let id = self.send_request("shutdown", Value::Null);
+        // (A test that already sent `shutdown` gets InvalidRequest here.)
+        let _ = self.await_response(&id);
+        self.notify("exit", Value::Null);
+        let clean = self
+            .thread
+            .take()
+            .expect("running")
+            .join()
+            .expect("the server thread does not panic")
+            .expect("the server ends without error");
+        self.assert_all_claimed();
+        clean
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+        if std::thread::panicking() || self.shut_down {
+            return;
+        }
+        assert!(self.shutdown(), "the server exits cleanly after shutdown");
+    }
+}
+
+/// Codes of a publish, in order.
+pub fn codes(publish: &PublishDiagnosticsParams) -> Vec<String> {
+    publish
+        .diagnostics
+        .iter()
+        .map(|d| match &d.code {
+            Some(lsp_types::NumberOrString::String(code)) => code.clone(),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
