@@ -45,6 +45,25 @@ local function find(lines, context, needle)
   error("fixture has no line with " .. context .. " and " .. needle)
 end
 
+-- A request to the server, or why it was not sent (Neovim sends nothing for
+-- a method whose capability the server does not advertise, and would wait
+-- out the timeout).
+local function request(client_id, buf, method, capability, params)
+  local client = vim.lsp.get_client_by_id(client_id)
+  if not (client and client.server_capabilities and client.server_capabilities[capability]) then
+    return nil, "not offered: flowctl lsp does not advertise " .. capability .. " (" .. method .. ")"
+  end
+  local responses, err = vim.lsp.buf_request_sync(buf, method, params, TIMEOUT)
+  local response = responses and responses[client_id]
+  if not response then
+    return nil, err or "no response"
+  end
+  if response.error then
+    return nil, response.error
+  end
+  return response.result, nil
+end
+
 local function run()
   local root = workspace .. "/flow.yaml"
   local library = workspace .. "/library.flow.yaml"
@@ -116,32 +135,29 @@ local function run()
 
   -- Completion after `library/` in a test step's collection.
   local line, col = find(root_lines, "collection: library/books", "library/books")
-  local responses, err = vim.lsp.buf_request_sync(buf, "textDocument/completion", {
+  local result, err = request(client_id, buf, "textDocument/completion", "completionProvider", {
     textDocument = text_document,
     position = { line = line, character = col + #"library/" },
-  }, TIMEOUT)
-  local response = responses and responses[client_id]
+  })
   local labels = {}
-  if response and response.result then
-    local items = response.result.items or response.result
+  if result then
+    local items = result.items or result
     for _, item in ipairs(items) do
       table.insert(labels, item.label)
     end
   end
   step("completion", vim.tbl_contains(labels, "library/books") and vim.tbl_contains(labels, "library/members"),
-    { labels = labels, error = response and response.error or err })
+    { labels = labels, error = err })
 
   -- Definition of `library/books` in the transform's source.
   local line, col = find(root_lines, "source: { name: library/books }", "library/books")
   local position = { line = line, character = col + 3 }
-  responses, err = vim.lsp.buf_request_sync(buf, "textDocument/definition", {
+  result, err = request(client_id, buf, "textDocument/definition", "definitionProvider", {
     textDocument = text_document,
     position = position,
-  }, TIMEOUT)
-  response = responses and responses[client_id]
+  })
   local target = nil
-  if response and response.result then
-    local result = response.result
+  if result then
     if result.uri or result.targetUri then
       result = { result }
     end
@@ -157,19 +173,18 @@ local function run()
   }
   step("definition", target ~= nil and ends_with(target.uri, "/library.flow.yaml")
     and vim.deep_equal(target.range, expected_range),
-    { target = target, expected = expected_range, error = response and response.error or err })
+    { target = target, expected = expected_range, error = err })
 
   -- Rename `library/books` to `library/volumes` everywhere.
-  responses, err = vim.lsp.buf_request_sync(buf, "textDocument/rename", {
+  result, err = request(client_id, buf, "textDocument/rename", "renameProvider", {
     textDocument = text_document,
     position = position,
     newName = "library/volumes",
-  }, TIMEOUT)
-  response = responses and responses[client_id]
-  local detail = { error = response and response.error or err }
+  })
+  local detail = { error = err }
   local ok = false
-  if response and response.result then
-    vim.lsp.util.apply_workspace_edit(response.result, "utf-16")
+  if result then
+    vim.lsp.util.apply_workspace_edit(result, "utf-16")
     local library_buf = vim.uri_to_bufnr(vim.uri_from_fname(library))
     local root_text = table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), "\n")
     local library_text = table.concat(vim.api.nvim_buf_get_lines(library_buf, 0, -1, false), "\n")
