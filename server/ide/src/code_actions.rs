@@ -59,7 +59,8 @@ pub fn code_actions(analysis: &Analysis, range: &FileRange) -> Vec<CodeAction> {
             .diagnostics
             .iter()
             .chain(&build.diagnostics)
-            .filter(|diagnostic| FIXABLE.contains(&diagnostic.code))
+            .filter(|diagnostic| wanted.iter().any(|(code, _)| *code == diagnostic.code))
+            .filter(|diagnostic| build.loaded.file_scope(&diagnostic.scope).resource == *file)
             .cloned()
             .collect();
         for located in load::locate::locate_all(&build.loaded, &fixable) {
