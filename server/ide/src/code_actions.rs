@@ -75,7 +75,9 @@ pub fn code_actions(analysis: &Analysis, range: &FileRange) -> Vec<CodeAction> {
                 tree: &resource.tree,
                 diagnostic: located.diagnostic,
             };
-            if let Some((title, edits)) = fix(&site) {
+            if let Some((title, edits)) = fix(&site)
+                && still_parses(&resource.text, &edits)
+            {
                 done.insert(id);
                 let mut change = SourceChange::default();
                 change.edits.insert(file.clone(), edits);
@@ -91,6 +93,13 @@ pub fn code_actions(analysis: &Analysis, range: &FileRange) -> Vec<CodeAction> {
     }
     actions.sort_by_key(|action| (action.diagnostic_range, action.code));
     actions
+}
+
+/// Whether the edited text parses as YAML (when the text did before): the
+/// last guard against an edit that breaks the file.
+fn still_parses(text: &str, edits: &[TextEdit]) -> bool {
+    syntax::parse(&apply_edits(text, edits)).errors.is_empty()
+        || !syntax::parse(text).errors.is_empty()
 }
 
 /// Whether a diagnostic's range touches the requested range (ends included:
