@@ -34,11 +34,15 @@
 //! * [`semantics`]: what a cursor's place means in the loaded catalog
 //!   (file kind, owning collection, pointer places, collection references),
 //!   shared by completion and hover.
+//! * [`code_actions`]: quick fixes where the fix is certain (C12's suggested
+//!   name, C13's missing import, C20/C21's redundant entries, C32b's order,
+//!   a non-string test document key quoted).
 //!
 //! Positions are byte offsets into a file's text (`text::TextRange`); the
 //! `lsp` crate converts them to the client's encoding.
 
 pub mod catalog_schema;
+pub mod code_actions;
 pub mod completion;
 pub mod cursor;
 pub mod diagnostics;
@@ -97,4 +101,20 @@ pub struct TextEdit {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SourceChange {
     pub edits: std::collections::BTreeMap<Url, Vec<TextEdit>>,
+}
+
+/// `text` with `edits` applied (edits must not overlap; any order).
+pub fn apply_edits(text: &str, edits: &[TextEdit]) -> String {
+    let mut sorted: Vec<&TextEdit> = edits.iter().collect();
+    sorted.sort_by_key(|edit| (edit.range.start, edit.range.end));
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0usize;
+    for edit in sorted {
+        let (start, end) = (edit.range.start as usize, edit.range.end as usize);
+        out.push_str(&text[at.min(start)..start]);
+        out.push_str(&edit.new_text);
+        at = at.max(end);
+    }
+    out.push_str(&text[at.min(text.len())..]);
+    out
 }

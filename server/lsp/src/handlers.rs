@@ -60,6 +60,7 @@ fn table(test_requests: bool) -> Vec<(&'static str, Handler)> {
         (lsp_ext::STATUS, status),
         ("textDocument/completion", editing::completion),
         ("textDocument/hover", editing::hover),
+        ("textDocument/codeAction", editing::code_actions),
         ("textDocument/definition", navigation::definition),
         ("textDocument/references", navigation::references),
         ("textDocument/prepareRename", navigation::prepare_rename),
@@ -87,6 +88,12 @@ pub fn advertise(capabilities: &mut ServerCapabilities) {
         ..Default::default()
     });
     capabilities.hover_provider = Some(lsp_types::HoverProviderCapability::Simple(true));
+    capabilities.code_action_provider = Some(lsp_types::CodeActionProviderCapability::Options(
+        lsp_types::CodeActionOptions {
+            code_action_kinds: Some(vec![lsp_types::CodeActionKind::QUICKFIX]),
+            ..Default::default()
+        },
+    ));
     capabilities.definition_provider = Some(OneOf::Left(true));
     capabilities.references_provider = Some(OneOf::Left(true));
     capabilities.rename_provider = Some(OneOf::Right(RenameOptions {

@@ -1,15 +1,17 @@
-//! Editing help: completion and hover, over `ide::completion` and
-//! `ide::hover`.
+//! Editing help: completion, hover and code actions, over
+//! `ide::completion`, `ide::hover` and `ide::code_actions`.
 
 use ide::completion::CompletionKind;
 use lsp_types::{
-    CompletionItemKind, CompletionParams, CompletionResponse, Documentation, Hover, HoverContents,
-    HoverParams, InsertTextFormat, MarkupContent, MarkupKind,
+    CodeActionKind, CodeActionOrCommand, CodeActionParams, CompletionItemKind, CompletionParams,
+    CompletionResponse, Documentation, Hover, HoverContents, HoverParams, InsertTextFormat,
+    MarkupContent, MarkupKind,
 };
 use serde_json::Value;
 
+use super::navigation::workspace_edit;
 use super::{Failure, Snapshot, file_position, params, result};
-use crate::to_proto;
+use crate::{from_proto, to_proto};
 
 fn completion_kind(kind: CompletionKind) -> CompletionItemKind {
     match kind {
@@ -92,4 +94,64 @@ pub fn hover(snapshot: &Snapshot, raw: Value) -> Result<Value, Failure> {
         }),
         None => result(Value::Null),
     }
+}
+
+pub fn code_actions(snapshot: &Snapshot, raw: Value) -> Result<Value, Failure> {
+    let request: CodeActionParams = params(raw)?;
+    let file = from_proto::url(&request.text_document.uri).map_err(Failure::invalid_params)?;
+    let Some(view) = snapshot.analysis.file(&file) else {
+        return result(Vec::<CodeActionOrCommand>::new());
+    };
+    let start = from_proto::offset(
+        view.text,
+        view.line_index,
+        request.range.start,
+        snapshot.encoding,
+    );
+    let end = from_proto::offset(
+        view.text,
+        view.line_index,
+        request.range.end,
+        snapshot.encoding,
+    );
+    let range = ide::FileRange {
+        file: file.clone(),
+        range: text::TextRange::new(start, end.max(start)),
+    };
+    let actions: Vec<CodeActionOrCommand> =
+        ide::code_actions::code_actions(&snapshot.analysis, &range)
+            .into_iter()
+            .map(|action| {
+                // The client's own diagnostics this action fixes.
+                let fixes: Vec<lsp_types::Diagnostic> = request
+                    .context
+                    .diagnostics
+                    .iter()
+                    .filter(|diagnostic| {
+                        let code = match &diagnostic.code {
+                            Some(lsp_types::NumberOrString::String(code)) => Some(code.as_str()),
+                            _ => None,
+                        };
+                        action.code.is_some()
+                            && code == action.code
+                            && action.diagnostic_range.is_none_or(|at| {
+                                to_proto::range(view.text, view.line_index, at, snapshot.encoding)
+                                    == diagnostic.range
+                            })
+                    })
+                    .cloned()
+                    .collect();
+                CodeActionOrCommand::CodeAction(lsp_types::CodeAction {
+                    title: action.title,
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: (!fixes.is_empty()).then_some(fixes),
+                    edit: Some(workspace_edit(snapshot, &action.change)),
+                    command: None,
+                    is_preferred: Some(action.is_preferred),
+                    disabled: None,
+                    data: None,
+                })
+            })
+            .collect();
+    result(actions)
 }

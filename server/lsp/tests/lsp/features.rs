@@ -259,3 +259,48 @@ fn snippets_only_for_clients_that_expand_them() {
         assert_eq!(any_snippet, snippets);
     }
 }
+
+#[test]
+fn a_quick_fix_for_a_misspelt_collection_clears_its_diagnostic() {
+    let mut server = library();
+    let text = LOANS.replace("collection: library/books", "collection: library/bookz");
+    server.open_with("loans.flow.yaml", &text);
+    let publish = server.await_publish("loans.flow.yaml");
+    let diagnostic = serde_json::to_value(&publish.diagnostics[0]).unwrap();
+    assert_eq!(diagnostic["code"], "C12");
+    let params = json!({
+        "textDocument": {"uri": server.url("loans.flow.yaml").as_str()},
+        "range": diagnostic["range"],
+        "context": {"diagnostics": [diagnostic]},
+    });
+    let actions = server.request("textDocument/codeAction", params).unwrap();
+    let action = &actions[0];
+    assert_eq!(action["kind"], "quickfix");
+    assert!(
+        action["title"].as_str().unwrap().contains("library/books"),
+        "{action}"
+    );
+    assert_eq!(
+        action["diagnostics"][0]["code"], "C12",
+        "it names the diagnostic it fixes"
+    );
+    let edits = &action["edit"]["changes"][server.url("loans.flow.yaml").as_str()];
+    let edit = &edits[0];
+    assert_eq!(edit["newText"], "library/books");
+    // Applying it (as the client would) clears the diagnostic.
+    let start = &edit["range"]["start"];
+    let end = &edit["range"]["end"];
+    let at = |p: &Value| {
+        (
+            p["line"].as_u64().unwrap() as u32,
+            p["character"].as_u64().unwrap() as u32,
+        )
+    };
+    server.change("loans.flow.yaml", at(start), at(end), "library/books");
+    assert!(
+        server
+            .await_publish("loans.flow.yaml")
+            .diagnostics
+            .is_empty()
+    );
+}
