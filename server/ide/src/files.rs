@@ -38,6 +38,11 @@ impl DiskCache {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The cached text of a file, without reading it.
+    pub fn cached(&self, url: &Url) -> Option<DiskRead> {
+        self.lock().get(url).cloned()
+    }
+
     /// The file's text from the cache, or read now through `disk`.
     pub fn read(&self, url: &Url, disk: &DiskFetch) -> DiskRead {
         if let Some(read) = self.lock().get(url) {

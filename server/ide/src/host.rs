@@ -176,11 +176,22 @@ impl AnalysisHost {
 
     /// An open document's text, or `None` when it is closed (the disk's
     /// text applies again, read afresh).
-    pub fn set_open_text(&mut self, url: &Url, text: Option<Arc<str>>) {
+    /// Returns whether the revision moved: opening a file with the text a
+    /// build already read for it (from disk, or as an open document)
+    /// changes nothing to analyse.
+    pub fn set_open_text(&mut self, url: &Url, text: Option<Arc<str>>) -> bool {
+        let known = match self.inputs.open.get(url) {
+            Some(open) => Some(Arc::clone(open)),
+            None => self.inputs.caches.disk.cached(url).and_then(Result::ok),
+        };
         let open = Arc::make_mut(&mut self.inputs.open);
         match text {
             Some(text) => {
+                let same = known.is_some_and(|known| *known == *text);
                 open.insert(url.clone(), text);
+                if same {
+                    return false;
+                }
             }
             None => {
                 open.remove(url);
@@ -188,6 +199,7 @@ impl AnalysisHost {
             }
         }
         self.bump();
+        true
     }
 
     pub fn open_text(&self, url: &Url) -> Option<&Arc<str>> {

@@ -631,10 +631,24 @@ impl Server {
     }
 
     fn set_document(&mut self, url: Url, document: Document) {
-        self.host
+        let moved = self
+            .host
             .set_open_text(&url, Some(Arc::clone(document.text())));
         self.documents.insert(url.clone(), document);
         self.document_changed(&url);
+        // Opened with the text the current analysis read: nothing to
+        // rebuild, only its diagnostics to publish with the version.
+        if !moved
+            && let Some(analysis) = self.analysis.clone()
+            && analysis.revision() == self.host.revision()
+        {
+            let versions: HashMap<Url, i32> = self
+                .documents
+                .iter()
+                .map(|(url, document)| (url.clone(), document.version))
+                .collect();
+            self.publish(&analysis, &versions);
+        }
     }
 
     /// Requests about a changed document that have not started cannot be
