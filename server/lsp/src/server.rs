@@ -90,7 +90,8 @@ pub fn run(connection: Connection, options: Options) -> Result<bool, String> {
         changed_at: HashMap::new(),
         published: HashMap::new(),
         task_sender,
-        pool: Pool::new(options.workers.max(1)),
+        pool: Pool::new("flowctl-worker", options.workers.max(1), 16 * 1024 * 1024),
+        builder: Pool::new("flowctl-build", 1, 32 * 1024 * 1024),
         options,
         shutdown: false,
         panic_shown: false,
@@ -146,6 +147,8 @@ pub(crate) struct Server {
     published: HashMap<Url, (Vec<lsp_types::Diagnostic>, Option<i32>)>,
     task_sender: Sender<Task>,
     pool: Pool,
+    /// The build thread (builds, and dropping replaced analyses).
+    builder: Pool,
     options: Options,
     shutdown: bool,
     panic_shown: bool,
@@ -403,23 +406,15 @@ impl Server {
             .map(|(url, document)| (url.clone(), document.version))
             .collect();
         let sender = self.task_sender.clone();
-        let spawned = std::thread::Builder::new()
-            .name("flowctl-build".to_string())
-            .stack_size(32 * 1024 * 1024)
-            .spawn(move || {
-                let result = catch_unwind(AssertUnwindSafe(|| ide::build(&inputs, &cancel)))
-                    .map_err(|panic| panic_message(&panic));
-                let _ = sender.send(Task::Built {
-                    revision,
-                    versions,
-                    result,
-                });
+        self.builder.spawn(move || {
+            let result = catch_unwind(AssertUnwindSafe(|| ide::build(&inputs, &cancel)))
+                .map_err(|panic| panic_message(&panic));
+            let _ = sender.send(Task::Built {
+                revision,
+                versions,
+                result,
             });
-        if let Err(error) = spawned {
-            self.building = None;
-            self.failed_build = Some(revision);
-            eprintln!("flowctl lsp: cannot start a build thread: {error}");
-        }
+        });
     }
 
     /// Makes `analysis` the current one (if newer), publishes its
@@ -433,7 +428,9 @@ impl Server {
             return;
         }
         self.publish(&analysis, versions);
-        self.analysis = Some(analysis.clone());
+        if let Some(previous) = self.analysis.replace(analysis.clone()) {
+            self.builder.spawn(move || drop(previous));
+        }
         if analysis.revision() == self.host.revision() {
             for request in std::mem::take(&mut self.deferred) {
                 self.dispatch(request, analysis.clone());
@@ -446,7 +443,9 @@ impl Server {
     /// that left every build are cleared.
     fn publish(&mut self, analysis: &Analysis, versions: &HashMap<Url, i32>) {
         let mut files: Vec<&Url> = analysis.files().collect();
-        files.sort_by_key(|url| (!versions.contains_key(*url), (*url).clone()));
+        files.sort_by(|a, b| {
+            (!versions.contains_key(*a), *a).cmp(&(!versions.contains_key(*b), *b))
+        });
         let mut seen = HashSet::new();
         for url in files {
             seen.insert(url.clone());
@@ -724,19 +723,23 @@ fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
     }
 }
 
-/// Worker threads for requests.
+/// Long-lived threads running jobs in order: the workers for requests, and
+/// the one build thread. A build thread that lives on keeps its allocator's
+/// pages warm from one revision to the next (a new thread per build paid
+/// for fresh zeroed pages every time), and the previous analysis is
+/// dropped there too, off the main loop.
 struct Pool {
     jobs: Sender<Box<dyn FnOnce() + Send>>,
 }
 
 impl Pool {
-    fn new(workers: usize) -> Pool {
+    fn new(name: &str, workers: usize, stack_size: usize) -> Pool {
         let (jobs, queue) = crossbeam_channel::unbounded::<Box<dyn FnOnce() + Send>>();
         for index in 0..workers {
             let queue = queue.clone();
             let _ = std::thread::Builder::new()
-                .name(format!("flowctl-worker-{index}"))
-                .stack_size(16 * 1024 * 1024)
+                .name(format!("{name}-{index}"))
+                .stack_size(stack_size)
                 .spawn(move || {
                     for job in queue {
                         job();
