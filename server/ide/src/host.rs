@@ -19,7 +19,7 @@ use url::Url;
 
 use crate::diagnostics::{self, FileDiagnostic, FileDiagnostics};
 use crate::files::{DiskCache, EditorFetch};
-use crate::workspace::{self, ImportsCache};
+use crate::workspace;
 
 /// Settings (`flowctl.*` in the editor; the CLI's flags of the same names).
 #[derive(Debug, Clone)]
@@ -83,7 +83,6 @@ impl Cancellation {
 #[derive(Debug, Default)]
 pub struct Caches {
     pub disk: DiskCache,
-    pub imports: ImportsCache,
     /// Per-file parses, JSON, C1b and `$ref`s (`load::load_with`).
     pub load: load::Memo,
     /// Schema work keyed by the documents it read (`check::check_with`).
@@ -371,7 +370,7 @@ pub fn build(inputs: &Inputs, cancel: &Cancellation) -> Result<Analysis, Cancell
 
     let mut roots = Vec::new();
     let mut root_of: HashMap<Url, usize> = HashMap::new();
-    let mut pending: Vec<Url> = workspace::roots(&candidates, &fetch, &inputs.caches.imports);
+    let mut pending: Vec<Url> = workspace::roots(&candidates, &fetch, &inputs.caches.load);
     let mut tried: BTreeSet<Url> = BTreeSet::new();
     loop {
         for root in std::mem::take(&mut pending) {

@@ -1,12 +1,12 @@
 //! Which catalog files of a workspace are roots (catalog.md §3): a catalog
 //! source that no other catalog source imports. The `lsp` crate lists the
 //! workspace's catalog files (it owns the file system); this module reads
-//! their `import` lists (cached by text) and picks the roots. Files a root
+//! their `import` lists (through the load memo) and picks the roots. Files a root
 //! does not reach after all (imports through other names, cycles) are
 //! picked up by [`crate::build`], which makes them roots of their own.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde_json::Value;
 use url::Url;
@@ -25,48 +25,14 @@ pub fn is_catalog_name(url: &Url) -> bool {
         || name.ends_with(".flow.yml")
 }
 
-/// A catalog file's imports and the text they were read from.
-type ImportsEntry = (Arc<str>, Arc<Vec<Url>>);
-
-/// Each catalog file's imports, by the text they were read from.
-#[derive(Debug, Default)]
-pub struct ImportsCache {
-    entries: Mutex<HashMap<Url, ImportsEntry>>,
-}
-
-impl ImportsCache {
-    /// The URLs a catalog source's text imports (nothing when it does not
-    /// parse as a mapping with an `import` list).
-    pub fn imports(&self, url: &Url, text: &Arc<str>) -> Arc<Vec<Url>> {
-        let mut entries = self
-            .entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some((seen, imports)) = entries.get(url)
-            && (Arc::ptr_eq(seen, text) || **seen == **text)
-        {
-            return Arc::clone(imports);
-        }
-        let imports = Arc::new(read_imports(url, text));
-        entries.insert(url.clone(), (Arc::clone(text), Arc::clone(&imports)));
-        imports
-    }
-}
-
-fn read_imports(url: &Url, text: &str) -> Vec<Url> {
-    let parse = syntax::parse(text);
-    let tree = &parse.tree;
-    let Some(root) = tree.root() else {
+/// The URLs a catalog source imports (nothing when it is not a mapping
+/// with an `import` list), read from the load memo's parse of its text, so
+/// the load that follows does not parse it again.
+fn imports(url: &Url, text: &Arc<str>, memo: &load::Memo) -> Vec<Url> {
+    let Some(json) = memo.document_json(url, Arc::clone(text)) else {
         return Vec::new();
     };
-    let Some(entry) = tree
-        .entries(root)
-        .iter()
-        .find(|entry| tree.key_text(entry) == "import")
-    else {
-        return Vec::new();
-    };
-    let Ok(Value::Array(items)) = tree.to_json(entry.value) else {
+    let Some(Value::Array(items)) = json.get("import") else {
         return Vec::new();
     };
     items
@@ -81,11 +47,11 @@ fn read_imports(url: &Url, text: &str) -> Vec<Url> {
 }
 
 /// The candidates that no other candidate imports, in URL order.
-pub fn roots(candidates: &[Url], fetch: &EditorFetch<'_>, cache: &ImportsCache) -> Vec<Url> {
+pub fn roots(candidates: &[Url], fetch: &EditorFetch<'_>, memo: &load::Memo) -> Vec<Url> {
     let mut imported = BTreeSet::new();
     for candidate in candidates {
         if let Ok(text) = fetch.text(candidate) {
-            for to in cache.imports(candidate, &text).iter() {
+            for to in imports(candidate, &text, memo).iter() {
                 if to != candidate {
                     imported.insert(to.clone());
                 }

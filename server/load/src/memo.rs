@@ -177,6 +177,12 @@ impl Memo {
         file
     }
 
+    /// The JSON of the document `text` at `url` (`None` when it does not
+    /// convert), from the same memoised parse a load of it uses.
+    pub fn document_json(&self, url: &Url, text: Arc<str>) -> Option<Arc<Value>> {
+        self.parse(url, text).json.as_ref().ok().cloned()
+    }
+
     /// The indexing and `$ref`s of the schema document `value` at `url`:
     /// the remembered ones when the value is the same (by pointer, else as
     /// written), else computed now (and remembered).
