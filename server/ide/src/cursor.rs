@@ -318,6 +318,24 @@ enum Frame {
     },
 }
 
+/// Records that a scalar starts at `at` in the innermost flow mapping: its
+/// value when the entry has its colon, else its key.
+fn mark_scalar_start(stack: &mut [Frame], at: usize) {
+    if let Some(Frame::Map {
+        token,
+        valued,
+        value,
+        ..
+    }) = stack.last_mut()
+    {
+        if *valued {
+            value.get_or_insert(at);
+        } else {
+            token.get_or_insert(at);
+        }
+    }
+}
+
 /// Scans `text[from..cursor]`, which starts with `{` or `[`. `None` when
 /// the collection closes before the cursor.
 fn scan_flow(text: &str, from: usize, cursor: usize) -> Option<Flow> {
@@ -338,19 +356,7 @@ fn scan_flow(text: &str, from: usize, cursor: usize) -> Option<Flow> {
                         i = cursor;
                     }
                 }
-                if let Some(Frame::Map {
-                    token,
-                    valued,
-                    value,
-                    ..
-                }) = stack.last_mut()
-                {
-                    if *valued {
-                        value.get_or_insert(start);
-                    } else {
-                        token.get_or_insert(start);
-                    }
-                }
+                mark_scalar_start(&mut stack, start);
                 continue;
             }
             b'{' => stack.push(Frame::Map {
@@ -424,19 +430,7 @@ fn scan_flow(text: &str, from: usize, cursor: usize) -> Option<Flow> {
             }
             b' ' | b'\t' | b'\r' | b'\n' => {}
             _ => {
-                if let Some(Frame::Map {
-                    token,
-                    valued,
-                    value,
-                    ..
-                }) = stack.last_mut()
-                {
-                    if *valued {
-                        value.get_or_insert(i);
-                    } else {
-                        token.get_or_insert(i);
-                    }
-                }
+                mark_scalar_start(&mut stack, i);
             }
         }
         i += 1;
