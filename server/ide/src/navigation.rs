@@ -279,17 +279,21 @@ fn subject(loaded: &Loaded, view: &FileView<'_>, path: &CursorPath) -> Option<Su
             "schema",
         ] => Some(Subject::Schema(file.join(scalar?).ok()?)),
         ["collections", c, "projections", field] if path.on_key => {
-            let collection = collection_at(loaded, file, c)?;
+            let collection = crate::semantics::collection_defined_at(loaded, file, c)?;
             partition_subject(collection, collection.schema_url()?, field)
         }
         ["collections", c, "key", _]
         | ["collections", c, "projections", _]
         | ["collections", c, "projections", _, "location"] => Some(Subject::Pointer {
-            schema: collection_at(loaded, file, c)?.schema_url()?,
+            schema: crate::semantics::collection_defined_at(loaded, file, c)?.schema_url()?,
             pointer: scalar?.to_string(),
         }),
         ["collections", c, "derivation", "transform", t, "shuffle", _] => {
-            let (schema, _) = source_of(loaded, collection_at(loaded, file, c)?, t)?;
+            let (schema, _) = source_of(
+                loaded,
+                crate::semantics::collection_defined_at(loaded, file, c)?,
+                t,
+            )?;
             Some(Subject::Pointer {
                 schema,
                 pointer: scalar?.to_string(),
@@ -306,7 +310,11 @@ fn subject(loaded: &Loaded, view: &FileView<'_>, path: &CursorPath) -> Option<Su
             "include" | "exclude",
             field,
         ] if path.on_key => {
-            let (schema, source) = source_of(loaded, collection_at(loaded, file, c)?, t)?;
+            let (schema, source) = source_of(
+                loaded,
+                crate::semantics::collection_defined_at(loaded, file, c)?,
+                t,
+            )?;
             partition_subject(source?, schema, field)
         }
         [
@@ -339,17 +347,6 @@ fn partition_subject(collection: &Collection, schema: Url, field: &str) -> Optio
         schema,
         pointer: projection.location().to_string(),
     })
-}
-
-/// The collection defined at `/collections/<token>` of `file`.
-fn collection_at<'l>(loaded: &'l Loaded, file: &Url, token: &str) -> Option<&'l Collection> {
-    let pointer = pointer_of(["collections", token]);
-    loaded
-        .catalog
-        .collections
-        .iter()
-        .find(|c| c.scope.resource == *file && c.scope.pointer == pointer)
-        .map(|c| &**c)
 }
 
 /// The schema a transform's source documents are read with (its own

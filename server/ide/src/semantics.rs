@@ -74,30 +74,33 @@ pub fn collection_at<'a>(
     if path.first()?.key()? != "collections" {
         return None;
     }
-    let collections = &loaded.catalog.collections;
-    match path.get(1)? {
-        Segment::Key(name) => collections
-            .iter()
-            .find(|c| &c.name == name && &c.scope.resource == file)
-            .map(|c| &**c),
-        Segment::Item(index) => {
-            let pointer = format!("/collections/{index}");
-            collections
-                .iter()
-                .find(|c| &c.scope.resource == file && c.scope.pointer == pointer)
-                .map(|c| &**c)
-        }
-    }
+    let token = match path.get(1)? {
+        Segment::Key(name) => name.clone(),
+        Segment::Item(index) => index.to_string(),
+    };
+    collection_defined_at(loaded, file, &token)
 }
 
-/// A collection by name (the first definition).
-pub fn collection_named<'a>(loaded: &'a Loaded, name: &str) -> Option<&'a Collection> {
+/// The collection whose definition is `/collections/<token>` of `file` (a
+/// name in the map form, an index in the list form).
+pub(crate) fn collection_defined_at<'a>(
+    loaded: &'a Loaded,
+    file: &Url,
+    token: &str,
+) -> Option<&'a Collection> {
+    let mut pointer = String::from("/collections");
+    json::pointer::push_token(&mut pointer, token);
     loaded
         .catalog
         .collections
         .iter()
-        .find(|c| c.name == name)
+        .find(|c| c.scope.resource == *file && c.scope.pointer == pointer)
         .map(|c| &**c)
+}
+
+/// A collection by name (the first definition).
+pub fn collection_named<'a>(loaded: &'a Loaded, name: &str) -> Option<&'a Collection> {
+    loaded.catalog.collection(name)
 }
 
 /// The inferred shape of a collection's documents.
