@@ -400,11 +400,7 @@ impl Server {
         self.building = Some(revision);
         let inputs = self.host.inputs();
         let cancel = self.host.cancellation();
-        let versions: HashMap<Url, i32> = self
-            .documents
-            .iter()
-            .map(|(url, document)| (url.clone(), document.version))
-            .collect();
+        let versions = self.open_versions();
         let sender = self.task_sender.clone();
         self.builder.spawn(move || {
             let result = catch_unwind(AssertUnwindSafe(|| ide::build(&inputs, &cancel)))
@@ -641,13 +637,17 @@ impl Server {
             && let Some(analysis) = self.analysis.clone()
             && analysis.revision() == self.host.revision()
         {
-            let versions: HashMap<Url, i32> = self
-                .documents
-                .iter()
-                .map(|(url, document)| (url.clone(), document.version))
-                .collect();
+            let versions = self.open_versions();
             self.publish(&analysis, &versions);
         }
+    }
+
+    /// The version of every open document now.
+    fn open_versions(&self) -> HashMap<Url, i32> {
+        self.documents
+            .iter()
+            .map(|(url, document)| (url.clone(), document.version))
+            .collect()
     }
 
     /// Requests about a changed document that have not started cannot be
