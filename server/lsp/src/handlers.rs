@@ -14,13 +14,11 @@ use ide::{Analysis, FilePosition};
 
 use crate::from_proto::{self, Encoding};
 use crate::lsp_ext;
-use crate::to_proto::DiagnosticSupport;
 
 /// What a request handler reads.
 pub struct Snapshot {
     pub analysis: Analysis,
     pub encoding: Encoding,
-    pub support: DiagnosticSupport,
     /// The client expands snippets in completions.
     pub snippets: bool,
     pub test_requests: bool,

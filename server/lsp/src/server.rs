@@ -302,7 +302,6 @@ impl Server {
         let snapshot = Snapshot {
             analysis,
             encoding: self.negotiated.encoding,
-            support: self.negotiated.diagnostics,
             snippets: self.negotiated.snippets,
             test_requests: self.options.test_requests,
         };
