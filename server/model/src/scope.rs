@@ -30,14 +30,7 @@ impl Scope {
     /// This scope extended by one (escaped) pointer token.
     pub fn push(&self, token: impl fmt::Display) -> Scope {
         let mut pointer = self.pointer.clone();
-        pointer.push('/');
-        for c in token.to_string().chars() {
-            match c {
-                '~' => pointer.push_str("~0"),
-                '/' => pointer.push_str("~1"),
-                c => pointer.push(c),
-            }
-        }
+        json::pointer::push_token(&mut pointer, &token.to_string());
         Scope {
             resource: self.resource.clone(),
             pointer,
