@@ -24,9 +24,19 @@ pub enum Command {
     /// Load and check a catalog, print its diagnostics and write the build
     /// artifact (exit 0: no errors; 1: the catalog has errors; 2: could not run).
     Build(BuildArgs),
-    /// Check a catalog and print diagnostics in a CI-friendly format.
+    /// Check a catalog and print its diagnostics in a format for people or
+    /// for CI (GitHub annotations, SARIF, JUnit, JSON); optionally run its
+    /// tests too, each failure reported at its failing step.
+    #[command(
+        long_about = "Check a catalog (the same checks as `flowctl build`, without writing the artifact) and print its diagnostics in a format for people or for CI.\n\nWith --run-tests, the catalog's tests also run when the build has no errors, and each failing test becomes an error diagnostic (code T1) at its failing step, or at the line of a lambda that threw, in every format. With --max-warnings N, more than N warnings fail the lint too.",
+        after_help = "Examples:\n  flowctl lint\n  flowctl lint --format github --run-tests --max-warnings 0   (in a GitHub workflow; see action.yml)\n  flowctl lint --format sarif > flowctl.sarif\n\nExit status: 0 no errors (and, with --max-warnings, not too many warnings); 1 the catalog has errors, a test failed, or there are more warnings than --max-warnings; 2 the command could not run."
+    )]
     Lint(LintArgs),
     /// Build a catalog, then run its tests in the in-process runtime.
+    #[command(
+        long_about = "Build a catalog, then run its tests in the in-process runtime: each test ingests documents into collections, lets the derivations run, and verifies what collections hold. Each test starts from empty collections; lambdas run in a sandbox with a time limit (--lambda-timeout). A catalog with errors runs no test.",
+        after_help = "Examples:\n  flowctl test\n  flowctl test --filter \"station totals\" --trace\n  flowctl test --format junit > flowctl-tests.xml\n\nExit status: 0 every test passed; 1 the catalog has errors or a test failed; 2 the command could not run."
+    )]
     Test(TestArgs),
     /// Run one derivation in the in-process runtime and print what it
     /// publishes, one JSON document a line.
@@ -35,6 +45,14 @@ pub enum Command {
         after_help = "Examples:\n  flowctl preview --collection greenhouse/zone-rollups\n  flowctl preview --collection greenhouse/zone-rollups --input greenhouse/readings=readings.csv --format table\n\nExit status: 0 the derivation ran; 1 the catalog has errors or a run failed (a lambda threw, a document was invalid; the error says where); 2 the command could not run (unknown or captured collection, unreadable or malformed input file, no input documents)."
     )]
     Preview(PreviewArgs),
+    /// Start a project: write an example catalog (with a derivation and a
+    /// passing test), a dev container with PostgreSQL, the VS Code extension's
+    /// recommendation and a GitHub workflow into DIR. Never overwrites a file.
+    #[command(
+        long_about = "Start a project in DIR (default: the working directory, created if missing). Writes:\n  flow.yaml                        an example catalog: a captured collection, a derivation with a TypeScript lambda, and a test that passes\n  .devcontainer/                   a dev container (Rust, flowctl, the VS Code extension, PostgreSQL 15) for VS Code and Codespaces\n  .vscode/extensions.json          recommends the flowctl VS Code extension\n  .github/workflows/flow.yml       lints and tests the catalog on every push and pull request (flowctl's GitHub Action)\n  .gitignore                       flowctl's build artifact\n\nA file that already exists is never overwritten: it is listed as skipped.",
+        after_help = "Examples:\n  flowctl init\n  flowctl init my-catalog && cd my-catalog && flowctl test\n\nExit status: 0 done (even when files were skipped); 2 a file could not be written."
+    )]
+    Init(InitArgs),
     /// Print the JSON Schema of catalog files (for editors' YAML support).
     JsonSchema,
     /// Run the language server on standard input and output (what editors
@@ -43,6 +61,14 @@ pub enum Command {
     /// from the client (`flowctl.offline`, `flowctl.mapUrl`,
     /// `flowctl.lambdaTimeout`). Logs go to standard error.
     Lsp(LspArgs),
+}
+
+/// Flags of `flowctl init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The project's directory, created if missing.
+    #[arg(default_value = ".", value_name = "DIR")]
+    pub dir: String,
 }
 
 /// Flags of `flowctl lsp`.
@@ -118,6 +144,19 @@ pub struct LintArgs {
     /// Output format; `github` is the default when GITHUB_ACTIONS=true.
     #[arg(long, value_enum)]
     pub format: Option<LintFormat>,
+    /// Fail (exit 1) when the catalog has more than N warnings; the summary
+    /// says so. Without it, warnings never fail the lint.
+    #[arg(long = "max-warnings", value_name = "N")]
+    pub max_warnings: Option<u64>,
+    /// Also run the catalog's tests when the build has no errors: each failing
+    /// test is an error (code T1) at its failing step, or at the `throw` of a
+    /// lambda, in every format.
+    #[arg(long = "run-tests")]
+    pub run_tests: bool,
+    /// With --run-tests: how long one lambda call may run before it is
+    /// stopped and fails its test (`500ms`, `5s`, `1m`).
+    #[arg(long = "lambda-timeout", value_name = "DURATION", default_value = "2s", value_parser = parse_timeout, requires = "run_tests")]
+    pub lambda_timeout: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

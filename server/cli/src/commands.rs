@@ -11,15 +11,16 @@ use model::Diagnostic;
 use serde_json::json;
 use termcolor::{ColorChoice, StandardStream};
 
-use crate::args::{self, Cli, Command, LintFormat, SourceArgs};
+use crate::args::{self, Cli, Command, SourceArgs};
 use crate::render;
 
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Build(build) => run_build(&build),
-        Command::Lint(lint) => run_lint(&lint),
+        Command::Lint(lint) => crate::commands::lint::run(&lint),
         Command::Test(test) => crate::commands::test::run(&test),
         Command::Preview(preview) => crate::commands::preview::run(&preview),
+        Command::Init(init) => crate::commands::init::run(&init),
         Command::JsonSchema => {
             let schema = model::spec::catalog_json_schema();
             let text = serde_json::to_string_pretty(&schema).map_err(|error| error.to_string())?;
@@ -42,6 +43,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
+mod init;
+mod lint;
 mod preview;
 mod test;
 
@@ -208,44 +211,4 @@ fn write_artifact(build: &Build, dir: &Path) -> Result<(), String> {
     let path = dir.join("catalog.json");
     let text = serde_json::to_string_pretty(&artifact).map_err(|error| error.to_string())?;
     std::fs::write(&path, text).map_err(|error| format!("cannot write {}: {error}", path.display()))
-}
-
-fn run_lint(args: &args::LintArgs) -> Result<ExitCode, String> {
-    let build = build(&args.source)?;
-    let located = render::locate_all(&build.loaded, &build.diagnostics);
-    let format = args.format.unwrap_or_else(|| {
-        if std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true") {
-            LintFormat::Github
-        } else {
-            LintFormat::Human
-        }
-    });
-    match format {
-        LintFormat::Human => {
-            let mut out = color_stream(args.source.color, false);
-            render::human::write(&mut out, &build.loaded, &located, &build.cwd)
-                .map_err(crate::output::write_error)?;
-        }
-        LintFormat::Json => {
-            let value = render::json::diagnostics(&build.loaded, &located, &build.cwd);
-            crate::output::print_line(
-                &serde_json::to_string_pretty(&value).map_err(|error| error.to_string())?,
-            )?;
-        }
-        LintFormat::Sarif => {
-            let value = render::sarif::report(&build.loaded, &located, &build.cwd);
-            crate::output::print_line(
-                &serde_json::to_string_pretty(&value).map_err(|error| error.to_string())?,
-            )?;
-        }
-        LintFormat::Junit => {
-            crate::output::print_line(&render::junit::report(&build.loaded, &located, &build.cwd))?
-        }
-        LintFormat::Github => {
-            let summary = std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from);
-            render::github::write(&build.loaded, &located, &build.cwd, summary.as_deref())
-                .map_err(crate::output::write_error)?;
-        }
-    }
-    Ok(exit_for(build))
 }

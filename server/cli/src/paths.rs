@@ -12,9 +12,15 @@ pub fn root_url(source: &str, cwd: &Path) -> Result<Url, String> {
         return Ok(url);
     }
     let path = cwd.join(source);
-    let path = path
-        .canonicalize()
-        .map_err(|error| format!("cannot read the root catalog {}: {error}", path.display()))?;
+    let path = path.canonicalize().map_err(|error| {
+        let mut message = format!("cannot read the root catalog {}: {error}", path.display());
+        if error.kind() == std::io::ErrorKind::NotFound {
+            message.push_str(
+                "\nhint: name the catalog with --source PATH, or start a project here with `flowctl init`",
+            );
+        }
+        message
+    })?;
     Url::from_file_path(&path).map_err(|()| format!("{} is not a valid file path", path.display()))
 }
 

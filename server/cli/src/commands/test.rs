@@ -7,6 +7,7 @@
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use load::Loaded;
 use model::{Scope, Test, TestStepSpec};
@@ -63,17 +64,7 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
         })
         .collect();
     let count = tests.len();
-    let options = RunOptions {
-        jobs: args.jobs.map_or_else(
-            || std::thread::available_parallelism().map_or(1, usize::from),
-            |jobs| jobs as usize,
-        ),
-        lambda: QuickJsConfig {
-            time_limit: args.lambda_timeout,
-            ..QuickJsConfig::default()
-        },
-        trace: args.trace,
-    };
+    let options = run_options(args.jobs, args.lambda_timeout, args.trace);
 
     let mut out = crate::output::stdout();
     let write_error = crate::output::write_error;
@@ -134,8 +125,24 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
     Ok(code)
 }
 
+/// The runner's options: `jobs` workers (default: the number of cores), each
+/// lambda call stopped after `lambda_timeout`.
+pub(super) fn run_options(jobs: Option<u32>, lambda_timeout: Duration, trace: bool) -> RunOptions {
+    RunOptions {
+        jobs: jobs.map_or_else(
+            || std::thread::available_parallelism().map_or(1, usize::from),
+            |jobs| jobs as usize,
+        ),
+        lambda: QuickJsConfig {
+            time_limit: lambda_timeout,
+            ..QuickJsConfig::default()
+        },
+        trace,
+    }
+}
+
 /// Where a failure is: the lambda position when a lambda failed, else the step.
-fn failure_location(loaded: &Loaded, result: &TestResult) -> Option<(Url, TextRange)> {
+pub(super) fn failure_location(loaded: &Loaded, result: &TestResult) -> Option<(Url, TextRange)> {
     failure_location_of(loaded, result.failure.as_ref()?)
 }
 
@@ -190,11 +197,7 @@ fn write_human(
             write_console(out, &result.console)
         }
         Some(failure) => {
-            let step = failure
-                .step
-                .map_or("the end of the test".to_string(), |step| {
-                    format!("step {}", step + 1)
-                });
+            let step = failed_step(failure);
             writeln!(out, "❌ {path} :: {} failed at {step}:", result.name)?;
             write_trace(out, &result.trace, test)?;
             if let Some((file, range)) = failure_location(loaded, result) {
@@ -206,6 +209,15 @@ fn write_human(
             write_console(out, &result.console)
         }
     }
+}
+
+/// Where a test failed, in words: `step 2` (1-based), or `the end of the test`.
+pub(super) fn failed_step(failure: &TestFailure) -> String {
+    failure
+        .step
+        .map_or("the end of the test".to_string(), |step| {
+            format!("step {}", step + 1)
+        })
 }
 
 /// What a trace step was: `("ingest", collection)`, `("verify", collection)`,
@@ -364,7 +376,7 @@ fn json_trace(trace: &[StepTrace], test: Option<&Test>) -> Value {
 const MAX_MESSAGE: usize = 20_000;
 
 /// The runtime.md §7.5 failure text of a failed test, shortened.
-fn failure_message(result: &TestResult) -> String {
+pub(super) fn failure_message(result: &TestResult) -> String {
     result
         .failure
         .as_ref()

@@ -1,7 +1,8 @@
 //! `flowctl lint --format github`: GitHub Actions workflow commands, one
 //! `::error file=…,line=…,col=…,endLine=…,endColumn=…,title=CODE::message`
 //! line per diagnostic (1-based columns, in characters), and a Markdown summary
-//! appended to `$GITHUB_STEP_SUMMARY` when it is set.
+//! appended to `$GITHUB_STEP_SUMMARY` when it is set (its heading is the
+//! summary line, with the lint's notes: tests run, too many warnings).
 
 use std::io::Write;
 use std::path::Path;
@@ -16,6 +17,7 @@ pub fn write(
     located: &[Located<'_>],
     cwd: &Path,
     summary: Option<&Path>,
+    notes: &[String],
 ) -> std::io::Result<()> {
     let mut out = crate::output::stdout();
     let mut rows = Vec::new();
@@ -62,8 +64,9 @@ pub fn write(
             .iter()
             .filter(|item| item.diagnostic.is_error())
             .count();
+        let notes: String = notes.iter().map(|note| format!("; {note}")).collect();
         let mut text = format!(
-            "### flowctl lint: {errors} error(s), {} warning(s)\n\n",
+            "### flowctl lint: {errors} error(s), {} warning(s){notes}\n\n",
             located.len() - errors
         );
         if !rows.is_empty() {

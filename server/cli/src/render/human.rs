@@ -21,6 +21,18 @@ pub fn write(
     located: &[Located<'_>],
     cwd: &Path,
 ) -> std::io::Result<()> {
+    write_noted(out, loaded, located, cwd, &[])
+}
+
+/// Writes every diagnostic, then a summary line ending with `notes` (each
+/// after `; `); the line is left out when there is nothing to say.
+pub fn write_noted(
+    out: &mut dyn WriteColor,
+    loaded: &Loaded,
+    located: &[Located<'_>],
+    cwd: &Path,
+    notes: &[String],
+) -> std::io::Result<()> {
     let mut files = SimpleFiles::new();
     let mut ids = HashMap::new();
     for resource in &loaded.resources {
@@ -68,8 +80,9 @@ pub fn write(
         .filter(|item| item.diagnostic.is_error())
         .count();
     let warnings = located.len() - errors;
-    if errors + warnings > 0 {
-        writeln!(out, "{errors} error(s), {warnings} warning(s)")?;
+    if errors + warnings > 0 || !notes.is_empty() {
+        let notes: String = notes.iter().map(|note| format!("; {note}")).collect();
+        writeln!(out, "{errors} error(s), {warnings} warning(s){notes}")?;
     }
     Ok(())
 }
