@@ -919,3 +919,358 @@ fn test_trace_shows_reads_registers_publications_and_states() {
     assert_eq!(last_read["failed"], true);
     assert_eq!(last_read["derivation"], "failing/thrown");
 }
+
+/// A catalog with one warning (W1), a passing test, a test whose verify
+/// fails and a test whose lambda throws; and the 1-based lines where the
+/// verify step and the `throw` are.
+fn shop_catalog(name: &str) -> (PathBuf, usize, usize) {
+    let text = r#"collections:
+  shop/orders:
+    schema:
+      type: object
+      reduce: { strategy: merge }
+      properties:
+        id: { type: string, reduce: { strategy: firstWriteWins } }
+        total: { type: number }
+      required: [id, total]
+    key: [/id]
+  shop/big-orders:
+    schema: { type: object, properties: { id: { type: string } }, required: [id] }
+    key: [/id]
+    derivation:
+      transform:
+        fromOrders:
+          source: { name: shop/orders }
+          publish:
+            nodeJS: |
+              if (source.total > 100) {
+                throw new Error("order " + source.id + " is too big");
+              }
+              return [{ id: source.id }];
+tests:
+  "an order is stored":
+    - ingest: { collection: shop/orders, documents: [{ id: a, total: 1 }] }
+    - verify: { collection: shop/orders, documents: [{ id: a, total: 1 }] }
+  "a verify that fails":
+    - ingest: { collection: shop/orders, documents: [{ id: a, total: 1 }] }
+    - verify: { collection: shop/orders, documents: [{ id: a, total: 2 }] }
+  "a lambda that throws":
+    - ingest: { collection: shop/orders, documents: [{ id: z, total: 500 }] }
+"#;
+    let line_of = |needle: &str| text.lines().position(|line| line.contains(needle)).unwrap() + 1;
+    let verify = line_of("total: 2 }");
+    let throw = line_of("throw new Error");
+    (scratch(name, &[("flow.yaml", text)]), verify, throw)
+}
+
+#[test]
+fn lint_max_warnings_fails_only_over_the_limit_and_says_so() {
+    let (dir, _, _) = shop_catalog("max-warnings");
+    let human = |max: &str| flowctl(&["lint", "--max-warnings", max], &dir);
+    // One warning: at the limit and under it pass, over it fails.
+    for max in ["1", "2"] {
+        let output = human(max);
+        assert_eq!(output.status.code(), Some(0), "--max-warnings {max}");
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(
+            stdout.ends_with("0 error(s), 1 warning(s)\n"),
+            "--max-warnings {max}: {stdout}"
+        );
+    }
+    let output = human("0");
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.ends_with("0 error(s), 1 warning(s); more warnings than --max-warnings 0\n"),
+        "{stdout}"
+    );
+    // Without the flag, warnings never fail.
+    assert_eq!(flowctl(&["lint"], &dir).status.code(), Some(0));
+
+    let json = |max: &str| flowctl(&["lint", "--format", "json", "--max-warnings", max], &dir);
+    let output = json("0");
+    assert_eq!(output.status.code(), Some(1));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        (
+            &value["warnings"],
+            &value["max_warnings"],
+            &value["max_warnings_exceeded"]
+        ),
+        (&Value::from(1), &Value::from(0), &Value::Bool(true))
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("1 warning(s), more than --max-warnings 0"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let value: Value = serde_json::from_slice(&json("1").stdout).unwrap();
+    assert_eq!(value["max_warnings_exceeded"], false);
+
+    for format in ["sarif", "junit"] {
+        let output = flowctl(&["lint", "--format", format, "--max-warnings", "0"], &dir);
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        let output = flowctl(&["lint", "--format", format, "--max-warnings", "1"], &dir);
+        assert_eq!(output.status.code(), Some(0), "{format}");
+    }
+
+    let summary = dir.join("summary.md");
+    let output = Command::new(env!("CARGO_BIN_EXE_flowctl"))
+        .args(["lint", "--format", "github", "--max-warnings", "0"])
+        .current_dir(&dir)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("::warning file=flow.yaml,line=10,"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("::error title=max-warnings::1 warning(s), more than --max-warnings 0\n"),
+        "{stdout}"
+    );
+    let summary = std::fs::read_to_string(summary).unwrap();
+    assert!(
+        summary.starts_with(
+            "### flowctl lint: 0 error(s), 1 warning(s); more warnings than --max-warnings 0\n"
+        ),
+        "{summary}"
+    );
+}
+
+#[test]
+fn lint_run_tests_reports_each_failed_test_at_its_step_in_every_format() {
+    let (dir, verify, throw) = shop_catalog("run-tests");
+    let lint = |format: &str| flowctl(&["lint", "--run-tests", "--format", format], &dir);
+
+    let output = lint("human");
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("error[T1]: test \"a verify that fails\" failed at step 2: actual and expected documents did not match"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("flow.yaml:{verify}:7")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("error[T1]: test \"a lambda that throws\" failed at step 1: transform shop/big-orders/fromOrders publish lambda failed: Error: order z is too big"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!("flow.yaml:{throw}:")), "{stdout}");
+    assert!(
+        stdout.ends_with("2 error(s), 1 warning(s); tests: 1 passed, 2 failed\n"),
+        "{stdout}"
+    );
+
+    let output = lint("json");
+    assert_eq!(output.status.code(), Some(1));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        value["tests"],
+        serde_json::json!({"passed": 1, "failed": 2})
+    );
+    let t1: Vec<(u64, &str)> = value["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "T1")
+        .map(|d| {
+            (
+                d["range"]["start"]["line"].as_u64().unwrap() + 1,
+                d["path"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // In test order, as `flowctl test` reports them.
+    assert_eq!(
+        t1,
+        vec![(throw as u64, "flow.yaml"), (verify as u64, "flow.yaml")]
+    );
+    assert_eq!(
+        (&value["errors"], &value["warnings"]),
+        (&Value::from(2), &Value::from(1))
+    );
+
+    let output = lint("github");
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let errors: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("::error"))
+        .collect();
+    assert_eq!(errors.len(), 2, "{stdout}");
+    assert!(
+        errors[1].starts_with(&format!("::error file=flow.yaml,line={verify},col=7,"))
+            && errors[1].contains("title=T1::test \"a verify that fails\" failed at step 2: actual and expected documents did not match:%0Amismatched document at index 0:"),
+        "{stdout}"
+    );
+    assert!(
+        errors[0].starts_with(&format!("::error file=flow.yaml,line={throw},")),
+        "{stdout}"
+    );
+
+    let output = lint("sarif");
+    assert_eq!(output.status.code(), Some(1));
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let schema_path = repo().join("../shared/schemas-external/sarif-schema-2.1.0.json");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let problems: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|error| format!("{} at {}", error, error.instance_path()))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    let lines: Vec<u64> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "T1")
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(lines, vec![throw as u64, verify as u64]);
+
+    let output = lint("junit");
+    assert_eq!(output.status.code(), Some(1));
+    let xml = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        xml.contains("<testcase name=\"flow.yaml\" classname=\"flowctl lint\">\n      <failure message=\"2 error(s)\">"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(&format!("flow.yaml:{throw}:"))
+            && xml.contains("error[T1]: test &quot;a lambda that throws&quot;"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn lint_run_tests_passes_a_good_catalog_and_runs_nothing_on_a_broken_one() {
+    let output = flowctl(
+        &[
+            "lint",
+            "--run-tests",
+            "--source",
+            "fixtures/greenhouse/flow.yaml",
+        ],
+        &repo(),
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.ends_with(" passed, 0 failed\n")
+            && stdout.starts_with("0 error(s), 0 warning(s); tests: "),
+        "{stdout}"
+    );
+    let dir = repo().join("fixtures/invalid/multi-three-errors-two-files");
+    let output = flowctl(&["lint", "--run-tests", "--format", "json"], &dir);
+    assert_eq!(output.status.code(), Some(1));
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["tests"], Value::Null);
+    let output = flowctl(&["lint", "--run-tests"], &dir);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.ends_with("3 error(s), 0 warning(s); no test was run: the catalog has errors\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_missing_catalog_points_to_source_and_init() {
+    let dir = scratch("no-catalog", &[]);
+    for command in ["build", "test", "lint"] {
+        let output = flowctl(&[command], &dir);
+        assert_eq!(output.status.code(), Some(2), "{command}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            stderr.contains("flow.yaml: No such file or directory")
+                && stderr.contains("hint: name the catalog with --source PATH, or start a project here with `flowctl init`"),
+            "{command}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn init_starts_a_project_whose_test_passes_and_never_overwrites() {
+    let parent = scratch("init", &[]);
+    let output = flowctl(&["init", "bikes"], &parent);
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.starts_with("wrote   bikes/flow.yaml\n"), "{stdout}");
+    assert!(
+        stdout.contains("\nNext:\n  cd bikes\n  flowctl test"),
+        "{stdout}"
+    );
+    let project = parent.join("bikes");
+    // The dev container is this repository's, file for file.
+    for name in [
+        "devcontainer.json",
+        "docker-compose.yml",
+        "Dockerfile",
+        "Dockerfile.dockerignore",
+        "post-create.sh",
+    ] {
+        let ours = std::fs::read(repo().join(".devcontainer").join(name)).unwrap();
+        let theirs = std::fs::read(project.join(".devcontainer").join(name)).unwrap();
+        assert!(ours == theirs, "{name} differs from the repository's");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(project.join(".devcontainer/post-create.sh"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o111, 0o111, "post-create.sh is not executable");
+    }
+    let extensions: Value = serde_json::from_str(
+        &std::fs::read_to_string(project.join(".vscode/extensions.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(extensions["recommendations"][0], "estuary.flowctl");
+    let workflow = std::fs::read_to_string(project.join(".github/workflows/flow.yml")).unwrap();
+    assert!(
+        workflow.contains("uses: estuary/flowctl@main"),
+        "{workflow}"
+    );
+
+    // The example is clean and its test passes, right away.
+    let output = flowctl(&["lint", "--run-tests", "--max-warnings", "0"], &project);
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "0 error(s), 0 warning(s); tests: 1 passed, 0 failed\n"
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let output = flowctl(&["test"], &project);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .ends_with("1 passed, 0 failed\n")
+    );
+
+    // A second init, after the user changed the catalog, skips every file.
+    std::fs::write(project.join("flow.yaml"), "# mine\n").unwrap();
+    let output = flowctl(&["init"], &project);
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(!stdout.contains("wrote"), "{stdout}");
+    assert!(
+        stdout.starts_with("skipped flow.yaml (it exists; not overwritten)\nskipped .devcontainer/devcontainer.json"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("cd "), "{stdout}");
+    assert_eq!(
+        std::fs::read_to_string(project.join("flow.yaml")).unwrap(),
+        "# mine\n"
+    );
+}
