@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "flowctl",
     version,
     about = "Build, test and lint Estuary Flow catalogs, in one process: schemas, reductions, TypeScript lambdas and the test runner run here, with no platform and no network.",
-    after_help = "Examples:\n  flowctl build --source flow.yaml\n  flowctl test --source flow.yaml --filter carts\n  flowctl lint --format json\n  flowctl test --offline --map-url https://example.com/schemas/=./schemas/\n\nExit status: 0 success, 1 the catalog or a test has errors, 2 the command could not run."
+    after_help = "Start a project with an example catalog, a dev container and a CI workflow:\n  flowctl init my-catalog\n\nExamples:\n  flowctl build --source flow.yaml\n  flowctl test --source flow.yaml --filter carts\n  flowctl lint --format json\n  flowctl test --offline --map-url https://example.com/schemas/=./schemas/\n\nExit status: 0 success, 1 the catalog or a test has errors, 2 the command could not run."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -23,6 +23,10 @@ pub struct Cli {
 pub enum Command {
     /// Load and check a catalog, print its diagnostics and write the build
     /// artifact (exit 0: no errors; 1: the catalog has errors; 2: could not run).
+    #[command(
+        long_about = "Load and check a catalog (every check of the catalog specification, and our warnings), print its diagnostics rustc-style with the source line underlined, and, when it has no errors, write the build artifact: DIR/catalog.json holds every resource as it was read, so `flowctl test --from-build DIR` runs without the catalog's files or the network.",
+        after_help = "Examples:\n  flowctl build\n  flowctl build --source catalogs/flow.yaml --output target/flow\n\nExit status: 0 no errors (warnings allowed); 1 the catalog has errors; 2 the command could not run (unreadable root catalog, bad flags)."
+    )]
     Build(BuildArgs),
     /// Check a catalog and print its diagnostics in a format for people or
     /// for CI (GitHub annotations, SARIF, JUnit, JSON); optionally run its
@@ -86,7 +90,9 @@ pub struct LspArgs {
 /// Flags common to every command that reads a catalog.
 #[derive(Debug, Args, Clone)]
 pub struct SourceArgs {
-    /// Root catalog: a path or URL.
+    /// Root catalog: a path or URL; the files it imports and the schemas it
+    /// names are found relative to it. The default is flow.yaml in the
+    /// working directory (`flowctl init` writes one).
     #[arg(long, default_value = "flow.yaml", value_name = "PATH-OR-URL")]
     pub source: String,
     /// Serve URLs starting with PREFIX from files under DIR (repeatable; DIR
@@ -178,6 +184,7 @@ pub struct TestArgs {
     /// Run only tests whose name contains this text.
     #[arg(long)]
     pub filter: Option<String>,
+    /// Output format: for people, or for CI (JUnit, TAP) and tools (JSON).
     #[arg(long, value_enum, default_value_t = TestFormat::Human)]
     pub format: TestFormat,
     /// Run from the artifact a `flowctl build --output DIR` wrote, without
@@ -220,6 +227,7 @@ pub struct PreviewArgs {
     /// collection's projection fields.
     #[arg(long = "input", value_name = "COLLECTION=FILE")]
     pub input: Vec<String>,
+    /// Output format: JSON lines for tools, a table for people.
     #[arg(long, value_enum, default_value_t = PreviewFormat::Jsonl)]
     pub format: PreviewFormat,
     /// How long one lambda call may run before it is stopped and fails the run.
