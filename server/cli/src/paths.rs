@@ -14,7 +14,8 @@ pub fn root_url(source: &str, cwd: &Path) -> Result<Url, String> {
     let path = cwd.join(source);
     let path = path.canonicalize().map_err(|error| {
         let mut message = format!("cannot read the root catalog {}: {error}", path.display());
-        if error.kind() == std::io::ErrorKind::NotFound {
+        // The default root is missing: most likely not a project directory.
+        if error.kind() == std::io::ErrorKind::NotFound && source == "flow.yaml" {
             message.push_str(
                 "\nhint: name the catalog with --source PATH, or start a project here with `flowctl init`",
             );

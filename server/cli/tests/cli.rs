@@ -1197,6 +1197,14 @@ fn a_missing_catalog_points_to_source_and_init() {
             "{command}: {stderr}"
         );
     }
+    // A path the user named is just missing: no project advice.
+    let output = flowctl(&["lint", "--source", "nope.yaml"], &dir);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("nope.yaml") && !stderr.contains("flowctl init"),
+        "{stderr}"
+    );
 }
 
 #[test]

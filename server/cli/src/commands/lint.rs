@@ -32,9 +32,10 @@ struct TestRun {
 
 pub fn run(args: &LintArgs) -> Result<ExitCode, String> {
     let build = super::build(&args.source)?;
-    let tests = match args.run_tests && !build.has_errors() {
-        true => Some(run_tests(&build, args)?),
-        false => None,
+    let tests = if args.run_tests && !build.has_errors() {
+        Some(run_tests(&build, args)?)
+    } else {
+        None
     };
     let mut located = render::locate_all(&build.loaded, &build.diagnostics);
     if let Some(tests) = &tests {
