@@ -118,10 +118,11 @@ fn invalid_fixtures_report_exactly_their_annotations() {
         failures.len(),
         failures.join("\n")
     );
+    // `T` codes are failed tests, reported by test runs, never by a build.
     let uncovered: Vec<&str> = model::codes::CODES
         .iter()
         .map(|(code, _)| *code)
-        .filter(|code| !covered.contains(*code))
+        .filter(|code| !code.starts_with('T') && !covered.contains(*code))
         .collect();
     assert!(
         uncovered.is_empty(),

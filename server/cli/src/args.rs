@@ -32,7 +32,7 @@ pub enum Command {
     /// for CI (GitHub annotations, SARIF, JUnit, JSON); optionally run its
     /// tests too, each failure reported at its failing step.
     #[command(
-        long_about = "Check a catalog (the same checks as `flowctl build`, without writing the artifact) and print its diagnostics in a format for people or for CI.\n\nWith --run-tests, the catalog's tests also run when the build has no errors, and each failing test becomes an error diagnostic (code T1) at its failing step, or at the line of a lambda that threw, in every format. With --max-warnings N, more than N warnings fail the lint too.",
+        long_about = "Check a catalog (the same checks as `flowctl build`, without writing the artifact) and print its diagnostics in a format for people or for CI.\n\nWith --run-tests, the catalog's tests also run when the build has no errors, and each failing test becomes an error diagnostic in every format: T1 at a verify step that found other documents, T2 where the runtime failed (the line of a lambda that threw, else the step). With --max-warnings N, more than N warnings fail the lint too.",
         after_help = "Examples:\n  flowctl lint\n  flowctl lint --format github --run-tests --max-warnings 0   (in a GitHub workflow; see action.yml)\n  flowctl lint --format sarif > flowctl.sarif\n\nExit status: 0 no errors (and, with --max-warnings, not too many warnings); 1 the catalog has errors, a test failed, or there are more warnings than --max-warnings; 2 the command could not run."
     )]
     Lint(LintArgs),
@@ -155,8 +155,8 @@ pub struct LintArgs {
     #[arg(long = "max-warnings", value_name = "N")]
     pub max_warnings: Option<u64>,
     /// Also run the catalog's tests when the build has no errors: each failing
-    /// test is an error (code T1) at its failing step, or at the `throw` of a
-    /// lambda, in every format.
+    /// test is an error in every format: T1 at a verify that found other
+    /// documents, T2 at a runtime failure (a lambda's `throw`, else the step).
     #[arg(long = "run-tests")]
     pub run_tests: bool,
     /// With --run-tests: how long one lambda call may run before it is

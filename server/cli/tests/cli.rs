@@ -1058,7 +1058,7 @@ fn lint_run_tests_reports_each_failed_test_at_its_step_in_every_format() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("error[T1]: test \"a lambda that throws\" failed at step 1: transform shop/big-orders/fromOrders publish lambda failed: Error: order z is too big"),
+        stdout.contains("error[T2]: test \"a lambda that throws\" failed at step 1: transform shop/big-orders/fromOrders publish lambda failed: Error: order z is too big"),
         "{stdout}"
     );
     assert!(stdout.contains(&format!("flow.yaml:{throw}:")), "{stdout}");
@@ -1074,13 +1074,14 @@ fn lint_run_tests_reports_each_failed_test_at_its_step_in_every_format() {
         value["tests"],
         serde_json::json!({"passed": 1, "failed": 2})
     );
-    let t1: Vec<(u64, &str)> = value["diagnostics"]
+    let t1: Vec<(&str, u64, &str)> = value["diagnostics"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|d| d["code"] == "T1")
+        .filter(|d| d["code"].as_str().unwrap().starts_with('T'))
         .map(|d| {
             (
+                d["code"].as_str().unwrap(),
                 d["range"]["start"]["line"].as_u64().unwrap() + 1,
                 d["path"].as_str().unwrap(),
             )
@@ -1089,7 +1090,10 @@ fn lint_run_tests_reports_each_failed_test_at_its_step_in_every_format() {
     // In test order, as `flowctl test` reports them.
     assert_eq!(
         t1,
-        vec![(throw as u64, "flow.yaml"), (verify as u64, "flow.yaml")]
+        vec![
+            ("T2", throw as u64, "flow.yaml"),
+            ("T1", verify as u64, "flow.yaml")
+        ]
     );
     assert_eq!(
         (&value["errors"], &value["warnings"]),
@@ -1110,7 +1114,8 @@ fn lint_run_tests_reports_each_failed_test_at_its_step_in_every_format() {
         "{stdout}"
     );
     assert!(
-        errors[0].starts_with(&format!("::error file=flow.yaml,line={throw},")),
+        errors[0].starts_with(&format!("::error file=flow.yaml,line={throw},"))
+            && errors[0].contains(",title=T2::test \"a lambda that throws\""),
         "{stdout}"
     );
 
@@ -1126,11 +1131,18 @@ fn lint_run_tests_reports_each_failed_test_at_its_step_in_every_format() {
         .map(|error| format!("{} at {}", error, error.instance_path()))
         .collect();
     assert!(problems.is_empty(), "{problems:#?}");
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
     let lines: Vec<u64> = sarif["runs"][0]["results"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| r["ruleId"] == "T1")
+        .filter(|r| r["ruleId"].as_str().unwrap().starts_with('T'))
+        .inspect(|r| {
+            let index = r["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(rules[index]["id"], r["ruleId"]);
+        })
         .map(|r| {
             r["locations"][0]["physicalLocation"]["region"]["startLine"]
                 .as_u64()
@@ -1148,7 +1160,7 @@ fn lint_run_tests_reports_each_failed_test_at_its_step_in_every_format() {
     );
     assert!(
         xml.contains(&format!("flow.yaml:{throw}:"))
-            && xml.contains("error[T1]: test &quot;a lambda that throws&quot;"),
+            && xml.contains("error[T2]: test &quot;a lambda that throws&quot;"),
         "{xml}"
     );
 }

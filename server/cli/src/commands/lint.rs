@@ -1,15 +1,16 @@
 //! `flowctl lint`: the CI face of `build` (same checks, no artifact) in the
 //! chosen format. `--run-tests` runs the catalog's tests after a build without
-//! errors and reports each failed test as a `T1` error at its failing step (or
-//! at the `throw` of a lambda), so every format shows test failures as it shows
-//! diagnostics; `--max-warnings N` fails a lint with more than N warnings.
+//! errors and reports each failed test as an error at its failing step (`T1`
+//! a verify mismatch) or where the runtime failed (`T2`: the `throw` of a
+//! lambda, the step otherwise), so every format shows test failures as it
+//! shows diagnostics; `--max-warnings N` fails a lint with more than N warnings.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use model::Diagnostic;
 use runtime::engine::Plan;
-use runtime::testing;
+use runtime::testing::{self, Problem};
 use serde_json::json;
 use text::TextRange;
 use url::Url;
@@ -18,9 +19,6 @@ use crate::args::{LintArgs, LintFormat};
 use crate::render::{self, Located};
 
 use super::Build;
-
-/// The code of a failed catalog test.
-pub const TEST_FAILED: &str = "T1";
 
 /// What `--run-tests` found: counts, and a diagnostic per failed test with
 /// where it failed.
@@ -162,7 +160,11 @@ fn run_tests(build: &Build, args: &LintArgs) -> Result<TestRun, String> {
                 super::test::failed_step(failure),
                 super::test::failure_message(result)
             );
-            let diagnostic = Diagnostic::error(TEST_FAILED, failure.scope.clone(), message);
+            let code = match failure.problem {
+                Problem::Mismatch(_) => "T1",
+                Problem::Error(_) => "T2",
+            };
+            let diagnostic = Diagnostic::error(code, failure.scope.clone(), message);
             Some((
                 diagnostic,
                 super::test::failure_location(&build.loaded, result),
