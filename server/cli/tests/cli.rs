@@ -1256,7 +1256,20 @@ fn init_starts_a_project_whose_test_passes_and_never_overwrites() {
         &std::fs::read_to_string(project.join(".vscode/extensions.json")).unwrap(),
     )
     .unwrap();
-    assert_eq!(extensions["recommendations"][0], "estuary.flowctl");
+    assert_eq!(extensions["recommendations"][0], "flowctl.flowctl");
+    // The extension's own id, once vscode-extension/package.json exists.
+    if let Ok(text) = std::fs::read_to_string(repo().join("vscode-extension/package.json")) {
+        let package: Value = serde_json::from_str(&text).unwrap();
+        let id = format!(
+            "{}.{}",
+            package["publisher"].as_str().unwrap_or_default(),
+            package["name"].as_str().unwrap_or_default()
+        );
+        assert_eq!(
+            extensions["recommendations"][0], id,
+            "init recommends another extension than vscode-extension/package.json's (EXTENSION_ID in server/cli/src/commands/init.rs)"
+        );
+    }
     let workflow = std::fs::read_to_string(project.join(".github/workflows/flow.yml")).unwrap();
     assert!(
         workflow.contains("uses: estuary/flowctl@main"),

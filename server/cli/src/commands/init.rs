@@ -10,8 +10,9 @@ use std::process::ExitCode;
 
 use crate::args::InitArgs;
 
-/// The VS Code extension's `publisher.name` (vscode-extension/package.json).
-pub const EXTENSION_ID: &str = "estuary.flowctl";
+/// The VS Code extension's `publisher.name` (vscode-extension/package.json;
+/// a test checks they agree).
+pub const EXTENSION_ID: &str = "flowctl.flowctl";
 
 /// A file of a new project.
 struct File {
