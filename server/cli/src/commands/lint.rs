@@ -154,21 +154,18 @@ fn run_tests(build: &Build, args: &LintArgs) -> Result<TestRun, String> {
         .iter()
         .filter_map(|result| {
             let failure = result.failure.as_ref()?;
+            let (location, text) = super::test::failure_report(&build.loaded, result);
             let message = format!(
-                "test \"{}\" failed at {}: {}",
+                "test \"{}\" failed at {}: {text}",
                 result.name,
                 super::test::failed_step(failure),
-                super::test::failure_message(result)
             );
             let code = match failure.problem {
                 Problem::Mismatch(_) => "T1",
                 Problem::Error(_) => "T2",
             };
             let diagnostic = Diagnostic::error(code, failure.scope.clone(), message);
-            Some((
-                diagnostic,
-                super::test::failure_location(&build.loaded, result),
-            ))
+            Some((diagnostic, location))
         })
         .collect();
     let run = TestRun {

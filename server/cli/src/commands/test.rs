@@ -125,24 +125,8 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
     Ok(code)
 }
 
-/// The runner's options: `jobs` workers (default: the number of cores), each
-/// lambda call stopped after `lambda_timeout`.
-pub(super) fn run_options(jobs: Option<u32>, lambda_timeout: Duration, trace: bool) -> RunOptions {
-    RunOptions {
-        jobs: jobs.map_or_else(
-            || std::thread::available_parallelism().map_or(1, usize::from),
-            |jobs| jobs as usize,
-        ),
-        lambda: QuickJsConfig {
-            time_limit: lambda_timeout,
-            ..QuickJsConfig::default()
-        },
-        trace,
-    }
-}
-
 /// Where a failure is: the lambda position when a lambda failed, else the step.
-pub(super) fn failure_location(loaded: &Loaded, result: &TestResult) -> Option<(Url, TextRange)> {
+fn failure_location(loaded: &Loaded, result: &TestResult) -> Option<(Url, TextRange)> {
     failure_location_of(loaded, result.failure.as_ref()?)
 }
 
@@ -209,15 +193,6 @@ fn write_human(
             write_console(out, &result.console)
         }
     }
-}
-
-/// Where a test failed, in words: `step 2` (1-based), or `the end of the test`.
-pub(super) fn failed_step(failure: &TestFailure) -> String {
-    failure
-        .step
-        .map_or("the end of the test".to_string(), |step| {
-            format!("step {}", step + 1)
-        })
 }
 
 /// What a trace step was: `("ingest", collection)`, `("verify", collection)`,
@@ -376,7 +351,7 @@ fn json_trace(trace: &[StepTrace], test: Option<&Test>) -> Value {
 const MAX_MESSAGE: usize = 20_000;
 
 /// The runtime.md §7.5 failure text of a failed test, shortened.
-pub(super) fn failure_message(result: &TestResult) -> String {
+fn failure_message(result: &TestResult) -> String {
     result
         .failure
         .as_ref()
@@ -582,4 +557,38 @@ fn tap(loaded: &Loaded, report: &TestReport, cwd: &Path) -> String {
         }
     }
     out.trim_end().to_string()
+}
+
+/// The runner's options: `jobs` workers (default: the number of cores), each
+/// lambda call stopped after `lambda_timeout`.
+pub(super) fn run_options(jobs: Option<u32>, lambda_timeout: Duration, trace: bool) -> RunOptions {
+    RunOptions {
+        jobs: jobs.map_or_else(
+            || std::thread::available_parallelism().map_or(1, usize::from),
+            |jobs| jobs as usize,
+        ),
+        lambda: QuickJsConfig {
+            time_limit: lambda_timeout,
+            ..QuickJsConfig::default()
+        },
+        trace,
+    }
+}
+
+/// Where a test failed, in words: `step 2` (1-based), or `the end of the test`.
+pub(super) fn failed_step(failure: &runtime::testing::TestFailure) -> String {
+    failure
+        .step
+        .map_or("the end of the test".to_string(), |step| {
+            format!("step {}", step + 1)
+        })
+}
+
+/// Where a failed test failed (see [`failure_location`]) and its message, for
+/// `flowctl lint --run-tests`.
+pub(super) fn failure_report(
+    loaded: &Loaded,
+    result: &TestResult,
+) -> (Option<(Url, TextRange)>, String) {
+    (failure_location(loaded, result), failure_message(result))
 }
