@@ -1307,3 +1307,48 @@ fn init_starts_a_project_whose_test_passes_and_never_overwrites() {
         "# mine\n"
     );
 }
+
+/// Runs the dev container's post-create script in `dir` with this flowctl
+/// first on the PATH.
+fn post_create(dir: &Path) -> Output {
+    let bin = Path::new(env!("CARGO_BIN_EXE_flowctl")).parent().unwrap();
+    let path = std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    Command::new("sh")
+        .arg(".devcontainer/post-create.sh")
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .env_remove("FLOW_MAP_URL")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_dev_containers_post_create_script_builds_and_tests_the_example() {
+    // This repository: the greenhouse catalog.
+    let output = post_create(&repo());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("fixtures/greenhouse/") && stdout.ends_with(" passed, 0 failed\n"),
+        "{stdout}"
+    );
+    // A project of `flowctl init`: its flow.yaml.
+    let project = scratch("post-create", &[]);
+    assert_eq!(flowctl(&["init"], &project).status.code(), Some(0));
+    let output = post_create(&project);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("✔️ flow.yaml :: ") && stdout.ends_with("1 passed, 0 failed\n"),
+        "{stdout}"
+    );
+}
