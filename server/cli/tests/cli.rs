@@ -1306,6 +1306,14 @@ fn init_starts_a_project_whose_test_passes_and_never_overwrites() {
         std::fs::read_to_string(project.join("flow.yaml")).unwrap(),
         "# mine\n"
     );
+
+    // A DIR that is a file: exit 2, saying so.
+    let output = flowctl(&["init", "flow.yaml"], &project);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        "error: flow.yaml is not a directory\n"
+    );
 }
 
 /// Runs the dev container's post-create script in `dir` with this flowctl

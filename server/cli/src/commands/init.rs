@@ -68,6 +68,9 @@ fn files() -> Vec<File> {
 
 pub fn run(args: &InitArgs) -> Result<ExitCode, String> {
     let dir = Path::new(&args.dir);
+    if dir.exists() && !dir.is_dir() {
+        return Err(format!("{} is not a directory", dir.display()));
+    }
     let shown = |path: &str| match args.dir.as_str() {
         "." | "./" => path.to_owned(),
         _ => dir.join(path).display().to_string(),
