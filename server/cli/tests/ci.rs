@@ -1,6 +1,6 @@
 //! What CI users run: the composite action (`action.yml`), the pre-commit
-//! hooks (`.pre-commit-hooks.yaml`) and the workflow `flowctl init` writes
-//! parse, and name only inputs, steps, commands and flags that exist (the
+//! hooks (`.pre-commit-hooks.yaml`), the workflow `flowctl init` writes and
+//! this repository's own workflow of the action parse, and name only inputs, steps, commands and flags that exist (the
 //! flags are checked against the binary's own `--help`).
 
 use std::collections::BTreeSet;
@@ -140,7 +140,7 @@ fn action_uses(workflow: &Value) -> Vec<Value> {
         for step in job["steps"].as_array().unwrap() {
             if step["uses"]
                 .as_str()
-                .is_some_and(|uses| uses.starts_with("estuary/flowctl@"))
+                .is_some_and(|uses| uses.starts_with("estuary/flowctl@") || uses == "./")
             {
                 found.push(step["with"].clone());
             }
@@ -150,7 +150,7 @@ fn action_uses(workflow: &Value) -> Vec<Value> {
 }
 
 #[test]
-fn the_init_workflow_and_the_readme_example_use_the_action_inputs() {
+fn the_workflows_and_the_readme_example_use_the_action_inputs() {
     let (_, action) = yaml("action.yml");
     let inputs = action["inputs"].as_object().unwrap();
     let (_, workflow) = yaml("server/cli/templates/flow.yml");
@@ -167,7 +167,14 @@ fn the_init_workflow_and_the_readme_example_use_the_action_inputs() {
     let parse = syntax::parse(example);
     assert!(parse.errors.is_empty(), "{:?}", parse.errors);
     let example = parse.tree.document_json().unwrap();
-    for (name, workflow) in [("init's workflow", workflow), ("README", example)] {
+    let (_, ours) = yaml(".github/workflows/action.yml");
+    let source = action_uses(&ours)[0]["source"].as_str().unwrap().to_owned();
+    assert!(repo().join(&source).is_file(), "{source}");
+    for (name, workflow) in [
+        ("init's workflow", workflow),
+        ("README", example),
+        (".github/workflows/action.yml", ours),
+    ] {
         let uses = action_uses(&workflow);
         assert_eq!(uses.len(), 1, "{name}");
         for key in uses[0].as_object().unwrap().keys() {
