@@ -34,6 +34,8 @@
 //! * [`semantics`]: what a cursor's place means in the loaded catalog
 //!   (file kind, owning collection, pointer places, collection references),
 //!   shared by completion and hover.
+//! * [`preview`]: `runtime::preview` on a build of the editor's state, its
+//!   transforms and failures placed in files.
 //! * [`typegen`]: TypeScript declarations of collections and registers
 //!   (runtime.md §8.2) as text, for `flowctl typegen` and lambda documents.
 //! * [`lambda_document`]: a `nodeJS` lambda as a TypeScript document (the
@@ -55,6 +57,7 @@ pub mod host;
 pub mod hover;
 pub mod lambda_document;
 pub mod navigation;
+pub mod preview;
 pub mod ranges;
 pub mod semantics;
 pub mod symbols;
