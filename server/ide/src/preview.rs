@@ -5,14 +5,33 @@
 //! owns the lambda host (QuickJS is not `Send`: one thread owns it) and the
 //! cancellation; `lsp` converts the file ranges to protocol positions.
 
+use std::time::Duration;
+
 use load::Loaded;
-use runtime::engine::{Lambdas, Plan};
-use runtime::preview::{PreviewError, PreviewRequest, PreviewRun};
+use runtime::engine::Plan;
+use runtime::lambda::QuickJsConfig;
+use runtime::preview::PreviewRun;
 use runtime::testing::{Problem, TestFailure};
 use serde_json::Value;
 use url::Url;
 
 use crate::{Analysis, FileRange};
+
+// What the server needs of the runtime (so it does not depend on it).
+pub use runtime::engine::Lambdas;
+pub use runtime::lambda::StopFlag;
+pub use runtime::preview::{PreviewError, PreviewRequest};
+
+/// A lambda host whose calls stop after `time_limit` (the `lambdaTimeout`
+/// setting) or while `stop` is set.
+pub fn lambda_host(time_limit: Duration, stop: StopFlag) -> Result<Lambdas, PreviewError> {
+    Lambdas::quickjs(QuickJsConfig {
+        time_limit,
+        stop,
+        ..QuickJsConfig::default()
+    })
+    .map_err(PreviewError::Host)
+}
 
 /// What a preview published, run by run.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +124,10 @@ pub fn preview(
         request,
         cancelled,
     )?;
+    // A lambda stopped by a cancellation fails its run: not an answer.
+    if cancelled() {
+        return Err(PreviewError::Cancelled);
+    }
     Ok(Preview {
         collection: preview.collection,
         runs: preview

@@ -1,7 +1,6 @@
 //! Preview fixtures: a feeding test's run, given documents, and a lambda
 //! that throws, placed in the body.
 
-use runtime::lambda::QuickJsConfig;
 use serde_json::json;
 
 use super::*;
@@ -45,7 +44,7 @@ fn file_text() -> &'static str {
 
 fn run(request: PreviewRequest) -> Result<Preview, PreviewError> {
     let (analysis, _) = fixture::analysis(BAKERY);
-    let mut lambdas = Lambdas::quickjs(QuickJsConfig::default()).expect("a host");
+    let mut lambdas = lambda_host(std::time::Duration::from_secs(1), Default::default()).expect("a host");
     preview(
         &analysis,
         Some(&fixture::url("/flow.yaml")),
