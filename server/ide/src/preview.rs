@@ -101,21 +101,19 @@ pub fn preview(
         .find(|build| build.loaded.catalog.collection(&request.collection).is_some())
         .or(builds.first())
         .ok_or_else(|| PreviewError::UnknownCollection(request.collection.clone()))?;
+    // A catalog with errors is refused before anything else (its model may
+    // lack the collection the user is fixing).
+    let mut errors = (build.loaded.diagnostics.iter())
+        .chain(&build.diagnostics)
+        .filter(|d| d.is_error());
+    if let Some(first) = errors.next() {
+        return Err(PreviewError::CatalogErrors {
+            count: 1 + errors.count(),
+            first: first.clone(),
+        });
+    }
     let loaded = &build.loaded;
-    let plan = match Plan::build(&loaded.catalog, &loaded.schemas) {
-        Ok(plan) => plan,
-        Err(error) => {
-            // Only a catalog with errors fails to plan; say which.
-            let mut errors = build.diagnostics.iter().filter(|d| d.is_error());
-            return Err(match errors.next() {
-                Some(first) => PreviewError::CatalogErrors {
-                    count: 1 + errors.count(),
-                    first: first.clone(),
-                },
-                None => PreviewError::Host(error),
-            });
-        }
-    };
+    let plan = Plan::build(&loaded.catalog, &loaded.schemas).map_err(PreviewError::Host)?;
     let preview = runtime::preview::preview(
         &plan,
         &loaded.catalog,
