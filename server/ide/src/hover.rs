@@ -10,7 +10,9 @@
 //!   types, whether it always exists, title, description and `reduce`.
 //! * `source`, `register`, `previous` inside a lambda body: their
 //!   TypeScript types (runtime.md §8.2, declared by [`crate::typegen`]).
-//! * A `reduce` strategy name: what it does.
+//! * A `reduce` strategy name: what it does; on a `reduce` annotation (key
+//!   or strategy) or a collection's `key`, also how the tests' ingests of
+//!   one key reduce, step by step (`reduction`).
 
 use schema::{Exists, Shape};
 use text::TextRange;
@@ -51,7 +53,7 @@ pub fn hover(analysis: &Analysis, position: &FilePosition) -> Option<HoverResult
         || (cursor.colon_follows && matches!(cursor.path.last(), Some(Segment::Item(_))));
     let markdown = if let Some(start) = semantics::user_schema_start(kind, &cursor) {
         let relative = &cursor.path[start.min(cursor.path.len())..];
-        match (as_key, catalog_schema::schema_place(relative)) {
+        let markdown = match (as_key, catalog_schema::schema_place(relative)) {
             (true, SchemaPlace::Reduce) => keywords::REDUCE
                 .iter()
                 .find(|(name, _)| *name == word)
@@ -63,13 +65,96 @@ pub fn hover(analysis: &Analysis, position: &FilePosition) -> Option<HoverResult
                 strategy_doc(word).map(|doc| format!("**{word}**\n\n{doc}"))
             }
             _ => None,
+        }?;
+        let on_reduce = match catalog_schema::schema_place(relative) {
+            SchemaPlace::Schema => as_key && word == "reduce",
+            SchemaPlace::Value(keyword) => !as_key && keyword == "reduce/strategy",
+            _ => false,
+        };
+        if on_reduce {
+            annotation(&view, &cursor, start, kind, markdown)
+        } else {
+            markdown
         }
     } else if kind == FileKind::Catalog {
-        catalog(&view, &cursor, word, as_key)
+        let markdown = catalog(&view, &cursor, word, as_key)?;
+        let on_key = as_key
+            && word == "key"
+            && cursor.path.len() == 2
+            && cursor.path[0].key() == Some("collections");
+        match on_key {
+            true => with_fixtures(&view, &cursor, "", markdown),
+            false => markdown,
+        }
     } else {
-        None
-    }?;
+        return None;
+    };
     Some(HoverResult { range, markdown })
+}
+
+/// A `reduce` annotation's hover: the strategy's rule (when hovering the
+/// key), and the fixtures' reductions at the annotated location.
+fn annotation(
+    view: &FileView<'_>,
+    cursor: &Cursor,
+    start: usize,
+    kind: FileKind,
+    mut markdown: String,
+) -> String {
+    // The annotated schema's path in the file (up to `reduce`).
+    let end = match cursor.ends_with(&["reduce", "strategy"]) {
+        true => cursor.path.len() - 2,
+        false => cursor.path.len(),
+    };
+    let mut pointer = String::new();
+    for segment in &cursor.path[..end] {
+        match segment {
+            Segment::Key(key) => json::pointer::push_token(&mut pointer, key),
+            Segment::Item(index) => json::pointer::push_index(&mut pointer, *index),
+        }
+    }
+    let strategy = view
+        .tree
+        .locate(&format!("{pointer}/reduce/strategy"))
+        .and_then(|located| view.tree.scalar(located.node))
+        .map(|scalar| scalar.text.as_str().to_owned());
+    if cursor.slot == Slot::Key
+        && let Some(strategy) = strategy
+        && let Some(rule) = strategy_doc(&strategy)
+    {
+        markdown.push_str(&format!("\n\n`{strategy}`: {rule}"));
+    }
+    let Some(location) = reduction::location(&cursor.path[start.min(end)..end]) else {
+        return markdown;
+    };
+    // Only a collection's own schema (inline, or the schema file it names)
+    // describes its documents.
+    if kind == FileKind::Catalog && cursor.path.get(2).and_then(Segment::key) != Some("schema") {
+        return markdown;
+    }
+    with_fixtures(view, cursor, &location, markdown)
+}
+
+/// `markdown` and, when the tests reduce documents of the collection the
+/// cursor is in (or whose schema file this is), their reductions.
+fn with_fixtures(view: &FileView<'_>, cursor: &Cursor, location: &str, markdown: String) -> String {
+    let Some(build) = view.build else {
+        return markdown;
+    };
+    let loaded = &build.loaded;
+    let collection = match semantics::file_kind(view) {
+        FileKind::Schema => loaded.catalog.collections.iter().map(|c| &**c).find(|c| {
+            c.schema_url().is_some_and(|mut url| {
+                url.set_fragment(None);
+                url == *view.url
+            })
+        }),
+        _ => semantics::owner(view, cursor).and_then(|owner| owner.loaded),
+    };
+    match collection.and_then(|collection| reduction::fixtures(loaded, collection, location)) {
+        Some(section) => format!("{markdown}\n\n{section}"),
+        None => markdown,
+    }
 }
 
 fn catalog(view: &FileView<'_>, cursor: &Cursor, word: &str, as_key: bool) -> Option<String> {
@@ -251,6 +336,8 @@ fn identifier_at(text: &str, offset: u32) -> Option<(TextRange, &str)> {
     }
     Some((TextRange::new(start as u32, end as u32), &text[start..end]))
 }
+
+mod reduction;
 
 #[cfg(test)]
 mod tests;
