@@ -27,7 +27,11 @@ fn analysis(root: &Path, map_url: Vec<UrlMapping>) -> Analysis {
     host.set_catalog_files(vec![Url::from_file_path(root).expect("an absolute path")]);
     let analysis = ide::build(&host.inputs(), &Cancellation::never()).expect("not cancelled");
     assert!(
-        analysis.diagnostics().values().flatten().all(|d| d.severity != model::Severity::Error),
+        analysis
+            .diagnostics()
+            .values()
+            .flatten()
+            .all(|d| d.severity != model::Severity::Error),
         "the catalog builds clean"
     );
     analysis
@@ -43,8 +47,7 @@ fn bench_preview(bencher: divan::Bencher, analysis: &Analysis, collection: &str)
         .expect("a preview");
     assert!(first.runs.iter().all(|run| run.error.is_none()));
     bencher.bench_local(|| {
-        ide::preview::preview(analysis, None, &request, &mut lambdas, &|| false)
-            .expect("a preview")
+        ide::preview::preview(analysis, None, &request, &mut lambdas, &|| false).expect("a preview")
     });
 }
 

@@ -62,7 +62,8 @@ pub fn lambda_document(analysis: &Analysis, position: &FilePosition) -> Option<L
 }
 
 fn in_build(loaded: &Loaded, position: &FilePosition) -> Option<LambdaDocument> {
-    let contains = |range: TextRange| range.start <= position.offset && position.offset <= range.end;
+    let contains =
+        |range: TextRange| range.start <= position.offset && position.offset <= range.end;
     for collection in &loaded.catalog.collections {
         if collection.scope.resource != position.file {
             continue;

@@ -61,8 +61,8 @@ pub mod preview;
 pub mod ranges;
 pub mod semantics;
 pub mod symbols;
-pub mod typegen;
 mod tree_path;
+pub mod typegen;
 pub mod workspace;
 
 #[cfg(test)]

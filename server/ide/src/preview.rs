@@ -24,6 +24,7 @@ pub use runtime::preview::{PreviewError, PreviewRequest};
 
 /// A lambda host whose calls stop after `time_limit` (the `lambdaTimeout`
 /// setting) or while `stop` is set.
+#[allow(clippy::result_large_err)] // `runtime::preview::PreviewError`, as the runtime returns it.
 pub fn lambda_host(time_limit: Duration, stop: StopFlag) -> Result<Lambdas, PreviewError> {
     Lambdas::quickjs(QuickJsConfig {
         time_limit,
@@ -80,6 +81,7 @@ pub struct RunError {
 /// Longest failure message kept (as `flowctl preview` prints it).
 const MAX_MESSAGE: usize = 20_000;
 
+#[allow(clippy::result_large_err)] // `runtime::preview::PreviewError`, as the runtime returns it.
 /// Previews `request.collection` in the build that holds `file` (any root's
 /// when `file` is `None` or in none of them) and defines the collection.
 pub fn preview(
@@ -98,7 +100,13 @@ pub fn preview(
     }
     let build = builds
         .iter()
-        .find(|build| build.loaded.catalog.collection(&request.collection).is_some())
+        .find(|build| {
+            build
+                .loaded
+                .catalog
+                .collection(&request.collection)
+                .is_some()
+        })
         .or(builds.first())
         .ok_or_else(|| PreviewError::UnknownCollection(request.collection.clone()))?;
     // A catalog with errors is refused before anything else (its model may
@@ -148,12 +156,10 @@ fn placed(loaded: &Loaded, run: PreviewRun) -> Run {
             .transforms
             .into_iter()
             .map(|transform| Transform {
-                location: loaded
-                    .locate(&transform.scope, true)
-                    .map(|at| FileRange {
-                        file: at.resource,
-                        range: at.range,
-                    }),
+                location: loaded.locate(&transform.scope, true).map(|at| FileRange {
+                    file: at.resource,
+                    range: at.range,
+                }),
                 name: transform.transform,
                 reads: transform
                     .reads

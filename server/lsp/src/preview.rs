@@ -11,8 +11,8 @@
 //! The answer goes to the job's reply: the main loop's task channel for the
 //! request, a channel the caller waits on for the command.
 
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crossbeam_channel::Sender;
@@ -97,7 +97,9 @@ impl Previewer {
 
 impl Running {
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<AtomicBool>>> {
-        self.job.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.job
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn begin(&self, cancelled: &Arc<AtomicBool>) {
@@ -146,7 +148,9 @@ fn run(host: &mut Option<(Duration, Lambdas)>, stop: &StopFlag, job: Job) {
         reply,
     } = job;
     let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        answer(host, stop, &analysis, encoding, params, &cancelled, &revision)
+        answer(
+            host, stop, &analysis, encoding, params, &cancelled, &revision,
+        )
     }))
     .unwrap_or_else(|_| {
         // The host may be half-way through something: start afresh.
@@ -192,8 +196,8 @@ fn answer(
     };
     let time_limit = analysis.config().lambda_timeout;
     if host.as_ref().is_none_or(|(limit, _)| *limit != time_limit) {
-        let lambdas =
-            ide::preview::lambda_host(time_limit, stop.clone()).map_err(|error| Failure::failed(error.to_string()))?;
+        let lambdas = ide::preview::lambda_host(time_limit, stop.clone())
+            .map_err(|error| Failure::failed(error.to_string()))?;
         *host = Some((time_limit, lambdas));
     }
     let Some((_, lambdas)) = host.as_mut() else {

@@ -107,11 +107,19 @@ pub fn fixtures(loaded: &Loaded, collection: &Collection, location: &str) -> Opt
                 let annotations = match validator.validate(document) {
                     Ok(annotations) => annotations,
                     Err(_) => {
-                        lines.push(format!("{} is invalid: the test fails here", at(document, location)));
+                        lines.push(format!(
+                            "{} is invalid: the test fails here",
+                            at(document, location)
+                        ));
                         break;
                     }
                 };
-                match reduce(reduced.clone(), (*document).clone(), &annotations, Mode::Partial) {
+                match reduce(
+                    reduced.clone(),
+                    (*document).clone(),
+                    &annotations,
+                    Mode::Partial,
+                ) {
                     Ok(next) => {
                         lines.push(format!(
                             "{before} ⊕ {} = {}",

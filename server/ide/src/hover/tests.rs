@@ -250,7 +250,10 @@ fn hives_hover(needle: &str, delta: usize) -> String {
 #[test]
 fn a_reduce_strategy_shows_the_fixtures_reduction_at_its_location() {
     let markdown = hives_hover("strategy: sum", 11);
-    assert!(markdown.starts_with("**sum**\n\nNumbers are added."), "{markdown}");
+    assert!(
+        markdown.starts_with("**sum**\n\nNumbers are added."),
+        "{markdown}"
+    );
     assert!(
         markdown.contains(
             "**Reduced in the tests** at `/honeyKg`, ingests of one key in order:\n\nkey `[\"h1\"]` in test \"apiary/harvests\":\n```text\n2.5 ⊕ 4 = 6.5\n6.5 ⊕ ∅ = 6.5\n```"
@@ -264,8 +267,14 @@ fn a_reduce_strategy_shows_the_fixtures_reduction_at_its_location() {
 #[test]
 fn the_reduce_key_names_the_rule_and_a_collection_key_shows_whole_documents() {
     let markdown = hives_hover("reduce: { strategy: merge }", 1);
-    assert!(markdown.contains("`merge`: Objects: merged property by property"), "{markdown}");
-    assert!(markdown.contains("**Reduced in the tests**, ingests"), "{markdown}");
+    assert!(
+        markdown.contains("`merge`: Objects: merged property by property"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("**Reduced in the tests**, ingests"),
+        "{markdown}"
+    );
     assert!(
         markdown.contains(
             "{\"hive\":\"h1\",\"honeyKg\":6.5,\"queen\":\"Maud\"} ⊕ {\"hive\":\"h1\",\"queen\":\"Ida\"} = {\"hive\":\"h1\",\"honeyKg\":6.5,\"queen\":\"Ida\"}"
@@ -274,14 +283,20 @@ fn the_reduce_key_names_the_rule_and_a_collection_key_shows_whole_documents() {
     );
     let key = hives_hover("key: [/hive]", 1);
     assert!(key.starts_with("**key**"), "{key}");
-    assert!(key.contains("2.5,\"queen\":\"Maud\"} ⊕ {\"hive\":\"h1\",\"honeyKg\":4} = "), "{key}");
+    assert!(
+        key.contains("2.5,\"queen\":\"Maud\"} ⊕ {\"hive\":\"h1\",\"honeyKg\":4} = "),
+        "{key}"
+    );
 }
 
 #[test]
 fn a_reduce_annotation_of_a_collection_no_test_ingests_shows_the_rule_only() {
     let markdown = hives_hover("strategy: merge", 11);
     assert!(markdown.contains("**merge**"), "{markdown}");
-    let single = HIVES.replace("          - { hive: h1, honeyKg: 4 }\n          - { hive: h1, queen: Ida }\n", "");
+    let single = HIVES.replace(
+        "          - { hive: h1, honeyKg: 4 }\n          - { hive: h1, queen: Ida }\n",
+        "",
+    );
     let at = single.find("strategy: sum").unwrap() + 11;
     let fixture = format!("{}$0{}", &single[..at], &single[at..]);
     let (_, markdown) = hover_at(&fixture).expect("a hover");

@@ -45,7 +45,11 @@ fn document_at(marker: &str) -> (LambdaDocument, String, u32) {
     let (analysis, cursor) = fixture::analysis(&fixture);
     let position = cursor.expect("a cursor");
     let document = lambda_document(&analysis, &position).expect("a lambda there");
-    let text = analysis.file(&position.file).expect("the file").text.to_string();
+    let text = analysis
+        .file(&position.file)
+        .expect("the file")
+        .text
+        .to_string();
     (document, text, position.offset)
 }
 
@@ -53,7 +57,10 @@ fn document_at(marker: &str) -> (LambdaDocument, String, u32) {
 fn a_publish_body_is_wrapped_with_its_parameters_types() {
     let (document, _, _) = document_at("register! + 0");
     let text = &document.text;
-    assert!(text.contains("declare namespace collections {\n    type OrchardPicks = {"), "{text}");
+    assert!(
+        text.contains("declare namespace collections {\n    type OrchardPicks = {"),
+        "{text}"
+    );
     assert!(text.contains("declare namespace registers {\n    /* Running total */\n    type OrchardYield = number;\n}"), "{text}");
     assert!(
         text.contains("async function publish(source: collections.OrchardPicks, register: registers.OrchardYield, previous: registers.OrchardYield): Promise<collections.OrchardYield[]> {\nconst total: number = register! + 0;\nreturn [{ tree: source.tree, kilos: total }];\n}\n"),
@@ -78,7 +85,9 @@ fn an_update_body_returns_register_updates() {
 fn the_key_of_a_lambda_finds_it_and_other_places_do_not() {
     let (document, _, _) = document_at("publish:");
     assert!(document.text.contains("async function publish("));
-    let at = ORCHARD.find("shuffle").unwrap_or(ORCHARD.find("source: {").unwrap());
+    let at = ORCHARD
+        .find("shuffle")
+        .unwrap_or(ORCHARD.find("source: {").unwrap());
     let fixture = format!("{}$0{}", &ORCHARD[..at], &ORCHARD[at..]);
     let (analysis, cursor) = fixture::analysis(&fixture);
     assert_eq!(lambda_document(&analysis, &cursor.unwrap()), None);
@@ -89,7 +98,12 @@ fn the_text_parses_as_typescript() {
     for marker in ["register! + 0", "return [source.kilos]"] {
         let (document, _, _) = document_at(marker);
         let stripped = typescript::strip_types(&document.text);
-        assert!(stripped.errors.is_empty(), "{:?}\n{}", stripped.errors, document.text);
+        assert!(
+            stripped.errors.is_empty(),
+            "{:?}\n{}",
+            stripped.errors,
+            document.text
+        );
     }
 }
 

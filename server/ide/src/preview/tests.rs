@@ -42,9 +42,11 @@ fn file_text() -> &'static str {
     &BAKERY[BAKERY.find("collections:").expect("the file")..]
 }
 
+#[allow(clippy::result_large_err)]
 fn run(request: PreviewRequest) -> Result<Preview, PreviewError> {
     let (analysis, _) = fixture::analysis(BAKERY);
-    let mut lambdas = lambda_host(std::time::Duration::from_secs(1), Default::default()).expect("a host");
+    let mut lambdas =
+        lambda_host(std::time::Duration::from_secs(1), Default::default()).expect("a host");
     preview(
         &analysis,
         Some(&fixture::url("/flow.yaml")),
@@ -67,27 +69,42 @@ fn a_feeding_test_runs_and_its_transform_is_placed() {
     assert_eq!(run.error, None);
     assert_eq!(
         run.reduced,
-        [json!({"oven": "east", "count": 3}), json!({"oven": "west", "count": 2})]
+        [
+            json!({"oven": "east", "count": 3}),
+            json!({"oven": "west", "count": 2})
+        ]
     );
     let transform = &run.transforms[0];
     assert_eq!(transform.name, "fromLoaves");
     assert_eq!(transform.reads.len(), 2);
     let at = transform.location.as_ref().expect("placed");
-    assert_eq!(&file_text()[at.range.start as usize..at.range.end as usize], "fromLoaves");
+    assert_eq!(
+        &file_text()[at.range.start as usize..at.range.end as usize],
+        "fromLoaves"
+    );
 }
 
 #[test]
 fn a_throwing_lambda_is_placed_at_the_throw() {
     let preview = run(PreviewRequest {
         collection: "bakery/per-oven".to_owned(),
-        inputs: vec![("bakery/loaves".to_owned(), vec![json!({"oven": "east", "count": -1})])],
+        inputs: vec![(
+            "bakery/loaves".to_owned(),
+            vec![json!({"oven": "east", "count": -1})],
+        )],
     })
     .expect("a preview");
     let error = preview.runs[0].error.as_ref().expect("it failed");
-    assert!(error.message.contains("negative loaves"), "{}", error.message);
+    assert!(
+        error.message.contains("negative loaves"),
+        "{}",
+        error.message
+    );
     let at = error.location.as_ref().expect("placed");
     let text = file_text();
-    let line_start = text[..at.range.start as usize].rfind('\n').map_or(0, |n| n + 1);
+    let line_start = text[..at.range.start as usize]
+        .rfind('\n')
+        .map_or(0, |n| n + 1);
     assert!(text[line_start..].starts_with("              if (source.count < 0) { throw"));
 }
 

@@ -42,7 +42,11 @@ collections:
 fn generated() -> Vec<(String, String)> {
     let (analysis, _) = fixture::analysis(APIARY);
     let build = &analysis.roots()[0];
-    assert!(analysis.diagnostics().values().all(Vec::is_empty), "{:?}", analysis.diagnostics());
+    assert!(
+        analysis.diagnostics().values().all(Vec::is_empty),
+        "{:?}",
+        analysis.diagnostics()
+    );
     files(&build.loaded)
 }
 

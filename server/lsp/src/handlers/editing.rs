@@ -182,7 +182,12 @@ pub fn lambda_document(snapshot: &Snapshot, raw: Value) -> Result<Value, Failure
         .collect();
     result(crate::lsp_ext::LambdaDocument {
         text: document.text,
-        range: to_proto::range(view.text, view.line_index, document.range, snapshot.encoding),
+        range: to_proto::range(
+            view.text,
+            view.line_index,
+            document.range,
+            snapshot.encoding,
+        ),
         lines,
     })
 }

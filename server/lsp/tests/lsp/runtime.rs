@@ -80,7 +80,10 @@ fn a_preview_runs_the_derivation_on_each_feeding_test() {
     assert_eq!(transform["name"], "fromReadings");
     assert_eq!(transform["uri"], uri.as_str());
     let text = std::fs::read_to_string(server.path("rollups.flow.yaml")).unwrap();
-    assert_eq!(transform["range"]["start"], position_of(&text, "fromReadings", 0, 0));
+    assert_eq!(
+        transform["range"]["start"],
+        position_of(&text, "fromReadings", 0, 0)
+    );
     assert_eq!(transform["reads"].as_array().unwrap().len(), 6);
     assert_eq!(transform["reads"][0]["published"][0]["readings"], 1);
     assert!(run["durationMs"].is_number());
@@ -90,7 +93,8 @@ fn a_preview_runs_the_derivation_on_each_feeding_test() {
 #[test]
 fn a_preview_of_given_inputs_and_its_refusals() {
     let (mut server, _) = greenhouse();
-    let reading = json!({"sensor": "s-77", "zone": "herbs", "ts": "2024-05-01T00:00:00Z", "celsius": 1.5});
+    let reading =
+        json!({"sensor": "s-77", "zone": "herbs", "ts": "2024-05-01T00:00:00Z", "celsius": 1.5});
     let preview = server
         .request(
             "flowctl/preview",
@@ -107,8 +111,13 @@ fn a_preview_of_given_inputs_and_its_refusals() {
         json!({"collection": "greenhouse/readings"}),
     ));
     assert_eq!(captured.code, lsp_server::ErrorCode::RequestFailed as i32);
-    assert!(captured.message.contains("is not a derived collection"), "{}", captured.message);
-    let unknown = error_of(server.request("flowctl/preview", json!({"collection": "greenhouse/nope"})));
+    assert!(
+        captured.message.contains("is not a derived collection"),
+        "{}",
+        captured.message
+    );
+    let unknown =
+        error_of(server.request("flowctl/preview", json!({"collection": "greenhouse/nope"})));
     assert_eq!(unknown.message, "no collection named \"greenhouse/nope\"");
 }
 
@@ -118,7 +127,9 @@ fn a_derivation_no_test_feeds_has_no_input_documents() {
     let error = error_of(server.request("flowctl/preview", json!({"collection": "kiln/log"})));
     assert_eq!(error.code, lsp_server::ErrorCode::RequestFailed as i32);
     assert!(
-        error.message.starts_with("no input documents for \"kiln/firings\""),
+        error
+            .message
+            .starts_with("no input documents for \"kiln/firings\""),
         "{}",
         error.message
     );
@@ -135,7 +146,10 @@ fn a_looping_lambda_fails_its_run_naming_the_time_limit_at_the_loop() {
         .expect("a preview with a failed run");
     let error = &preview["runs"][0]["error"];
     assert!(
-        error["message"].as_str().unwrap().contains("time limit of 150 ms"),
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("time limit of 150 ms"),
         "{error}"
     );
     assert_eq!(error["uri"], server.url("flow.yaml").as_str());
@@ -169,7 +183,10 @@ fn cancelling_a_preview_stops_its_lambda() {
     let id = serde_json::to_value(&spinning).unwrap();
     server.notify("$/cancelRequest", json!({ "id": id }));
     let cancelled = error_of(server.await_response(&spinning));
-    assert_eq!(cancelled.code, lsp_server::ErrorCode::RequestCanceled as i32);
+    assert_eq!(
+        cancelled.code,
+        lsp_server::ErrorCode::RequestCanceled as i32
+    );
     // The preview thread is free again: the next preview is answered.
     let next = server
         .request(
@@ -189,7 +206,10 @@ fn edits_are_served_while_a_preview_spins() {
     // `schema` misspelt: the edit is checked and published meanwhile.
     server.change("flow.yaml", (3, 4), (3, 10), "scheme");
     let publish = server.await_publish("flow.yaml");
-    assert!(!publish.diagnostics.is_empty(), "the edit broke the catalog");
+    assert!(
+        !publish.diagnostics.is_empty(),
+        "the edit broke the catalog"
+    );
     let id = serde_json::to_value(&spinning).unwrap();
     server.notify("$/cancelRequest", json!({ "id": id }));
     // Cancelled, or refused as stale when the edit came before it started.
@@ -203,7 +223,11 @@ fn edits_are_served_while_a_preview_spins() {
         "{answer:?}"
     );
     let next = error_of(server.request("flowctl/preview", json!({"collection": "kiln/log"})));
-    assert!(next.message.starts_with("the catalog has"), "{}", next.message);
+    assert!(
+        next.message.starts_with("the catalog has"),
+        "{}",
+        next.message
+    );
 }
 
 #[test]
@@ -216,13 +240,18 @@ fn the_lambda_document_of_a_publish_lambda() {
         "textDocument": {"uri": server.url("frost.flow.yaml").as_str()},
         "position": position_of(&text, "wasFreezing", 0, 2),
     });
-    let document = server.request("flowctl/lambdaDocument", params).expect("a document");
+    let document = server
+        .request("flowctl/lambdaDocument", params)
+        .expect("a document");
     let generated = document["text"].as_str().unwrap();
     assert!(
         generated.contains("async function publish(source: collections.GreenhouseReadings, register: registers.GreenhouseFrostAlerts, previous: registers.GreenhouseFrostAlerts): Promise<collections.GreenhouseFrostAlerts[]> {"),
         "{generated}"
     );
-    assert!(generated.contains("type GreenhouseFrostAlerts = number | null;"), "{generated}");
+    assert!(
+        generated.contains("type GreenhouseFrostAlerts = number | null;"),
+        "{generated}"
+    );
     // Each mapped line is the YAML's, from the mapped character on.
     let generated_lines: Vec<&str> = generated.split('\n').collect();
     let yaml_lines: Vec<&str> = text.split('\n').collect();
@@ -240,5 +269,8 @@ fn the_lambda_document_of_a_publish_lambda() {
         "textDocument": {"uri": server.url("frost.flow.yaml").as_str()},
         "position": position_of(&text, "greenhouse/frost-alerts", 0, 3),
     });
-    assert_eq!(server.request("flowctl/lambdaDocument", outside).unwrap(), Value::Null);
+    assert_eq!(
+        server.request("flowctl/lambdaDocument", outside).unwrap(),
+        Value::Null
+    );
 }

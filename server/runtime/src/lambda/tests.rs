@@ -323,7 +323,10 @@ fn a_stop_flag_set_by_another_thread_stops_an_endless_loop() {
     let error = call_err(&mut host, spin, &[&json!({})]);
     setter.join().unwrap();
     assert_eq!(error.kind, LambdaErrorKind::Timeout, "{error:?}");
-    assert_eq!(error.message, "the lambda was stopped: the run was cancelled");
+    assert_eq!(
+        error.message,
+        "the lambda was stopped: the run was cancelled"
+    );
     stop.set(false);
     assert_eq!(host.call(fine, &[&json!(3)]).unwrap(), vec![json!(3)]);
 }
