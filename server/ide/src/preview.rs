@@ -81,9 +81,9 @@ pub struct RunError {
 /// Longest failure message kept (as `flowctl preview` prints it).
 const MAX_MESSAGE: usize = 20_000;
 
-#[allow(clippy::result_large_err)] // `runtime::preview::PreviewError`, as the runtime returns it.
 /// Previews `request.collection` in the build that holds `file` (any root's
 /// when `file` is `None` or in none of them) and defines the collection.
+#[allow(clippy::result_large_err)] // `runtime::preview::PreviewError`, as the runtime returns it.
 pub fn preview(
     analysis: &Analysis,
     file: Option<&Url>,
