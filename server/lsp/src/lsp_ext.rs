@@ -13,8 +13,8 @@
 //!   (`message`, `uri`, `range`: where the lambda threw, as `flowctl test`
 //!   places it) and the lambdas' `console` lines. Each lambda call is
 //!   limited by the `lambdaTimeout` setting; `$/cancelRequest` and a newer
-//!   revision stop it between steps (answers `RequestCancelled` and
-//!   `ContentModified`). Refusals (unknown or captured collection, "no input
+//!   revision stop it, a running lambda included (answers
+//!   `RequestCancelled` and `ContentModified`). Refusals (unknown or captured collection, "no input
 //!   documents for …", catalog errors) are `RequestFailed` with
 //!   `runtime::PreviewError`'s text. The `flowctl.preview` command gives the
 //!   same answer (`crate::preview::command`).

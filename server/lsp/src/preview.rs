@@ -4,8 +4,10 @@
 //! Each job carries the analysis of the revision it was asked at, a flag
 //! `$/cancelRequest` sets ([`Previewer::cancel`]) and that revision's
 //! cancellation; the runtime asks both between steps. Cancelling the
-//! running job also sets the host's `StopFlag`, which stops a lambda in the
-//! middle of a call (an endless loop ends at once, not at its time limit).
+//! running job, or a newer revision ([`Previewer::stop_if_stale`], after
+//! each turn of the main loop), also sets the host's `StopFlag`, which stops
+//! a lambda in the middle of a call (an endless loop ends at once, not at
+//! its time limit).
 //! Each lambda call is bounded by the `lambdaTimeout` setting (the host is
 //! rebuilt when the setting changes).
 //! The answer goes to the job's reply: the main loop's task channel for the
@@ -50,7 +52,8 @@ pub struct Previewer {
 /// against a job's start and end.
 #[derive(Default)]
 struct Running {
-    job: Mutex<Option<Arc<AtomicBool>>>,
+    /// The running job's cancel flag and revision.
+    job: Mutex<Option<(Arc<AtomicBool>, Cancellation)>>,
     stop: StopFlag,
 }
 
@@ -67,7 +70,7 @@ impl Previewer {
                 let running = thread_running;
                 let mut host: Option<(Duration, Lambdas)> = None;
                 for job in queue {
-                    running.begin(&job.cancelled);
+                    running.begin(&job.cancelled, &job.revision);
                     run(&mut host, &running.stop, job);
                     running.end();
                 }
@@ -82,7 +85,19 @@ impl Previewer {
         cancelled.store(true, Ordering::Release);
         if job
             .as_ref()
-            .is_some_and(|running| std::ptr::eq(Arc::as_ptr(running), cancelled))
+            .is_some_and(|(running, _)| std::ptr::eq(Arc::as_ptr(running), cancelled))
+        {
+            self.running.stop.set(true);
+        }
+    }
+
+    /// Stops the running job's lambda when its revision is no longer the
+    /// current one (the main loop calls this after each turn).
+    pub fn stop_if_stale(&self) {
+        let job = self.running.lock();
+        if job
+            .as_ref()
+            .is_some_and(|(_, revision)| revision.is_cancelled())
         {
             self.running.stop.set(true);
         }
@@ -96,16 +111,17 @@ impl Previewer {
 }
 
 impl Running {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<AtomicBool>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Arc<AtomicBool>, Cancellation)>> {
         self.job
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn begin(&self, cancelled: &Arc<AtomicBool>) {
+    fn begin(&self, cancelled: &Arc<AtomicBool>, revision: &Cancellation) {
         let mut job = self.lock();
-        *job = Some(Arc::clone(cancelled));
-        self.stop.set(cancelled.load(Ordering::Acquire));
+        *job = Some((Arc::clone(cancelled), revision.clone()));
+        self.stop
+            .set(cancelled.load(Ordering::Acquire) || revision.is_cancelled());
     }
 
     fn end(&self) {

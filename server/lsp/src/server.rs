@@ -198,6 +198,7 @@ impl Server {
                 }
             }
             self.guarded(Server::start_build);
+            self.previewer.stop_if_stale();
             let elapsed = started.elapsed();
             if elapsed > LONG_TURN {
                 eprintln!("flowctl lsp: a main loop turn took {elapsed:?}");
