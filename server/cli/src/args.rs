@@ -57,6 +57,13 @@ pub enum Command {
         after_help = "Examples:\n  flowctl init\n  flowctl init my-catalog && cd my-catalog && flowctl test\n\nExit status: 0 done (even when files were skipped); 2 a file could not be written."
     )]
     Init(InitArgs),
+    /// Write the TypeScript declarations of the catalog's collections and
+    /// registers (runtime.md §8.2) as `.d.ts` files.
+    #[command(
+        long_about = "Write the TypeScript declarations of the catalog's collections and registers (runtime.md §8.2) as `.d.ts` files, for an editor's TypeScript service or a build.\n\nOne file per collection, named by its type name (`acme/orders` → `AcmeOrders.d.ts`): `collections.AcmeOrders` (its documents) and, for a derivation, `registers.AcmeOrders` (its register) and the types of its transforms' alternate source schemas. The declarations are ambient namespaces (`declare namespace collections { … }`), so the files load together as global scripts. The same catalog always gives the same bytes; DIR is created if missing, and files already in it that no collection writes are left alone.",
+        after_help = "Example:\n  flowctl typegen --out types\n\nExit status: 0 the files were written; 1 the catalog has errors (nothing is written); 2 the command could not run (unwritable DIR)."
+    )]
+    Typegen(TypegenArgs),
     /// Print the JSON Schema of catalog files (for editors' YAML support).
     JsonSchema,
     /// Run the language server on standard input and output (what editors
@@ -233,6 +240,15 @@ pub struct PreviewArgs {
     /// How long one lambda call may run before it is stopped and fails the run.
     #[arg(long = "lambda-timeout", value_name = "DURATION", default_value = "2s", value_parser = parse_timeout)]
     pub lambda_timeout: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct TypegenArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Directory to write the `.d.ts` files into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: String,
 }
 
 /// A positive humantime duration (`500ms`, `2s`, `1m 30s`).

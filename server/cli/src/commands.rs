@@ -21,6 +21,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Test(test) => crate::commands::test::run(&test),
         Command::Preview(preview) => crate::commands::preview::run(&preview),
         Command::Init(init) => crate::commands::init::run(&init),
+        Command::Typegen(typegen) => run_typegen(&typegen),
         Command::JsonSchema => {
             let schema = model::spec::catalog_json_schema();
             let text = serde_json::to_string_pretty(&schema).map_err(|error| error.to_string())?;
@@ -47,6 +48,37 @@ mod init;
 mod lint;
 mod preview;
 mod test;
+
+/// `flowctl typegen`: `ide::typegen`'s files, written under `--out`.
+fn run_typegen(args: &args::TypegenArgs) -> Result<ExitCode, String> {
+    let build = build(&args.source)?;
+    if build.has_errors() {
+        let located = render::locate_all(&build.loaded, &build.diagnostics);
+        let mut out = color_stream(args.source.color, true);
+        render::human::write(&mut out, &build.loaded, &located, &build.cwd)
+            .map_err(crate::output::write_error)?;
+        let errors = build.diagnostics.iter().filter(|d| d.is_error()).count();
+        crate::output::eprint_line(&format!(
+            "the catalog has {errors} error(s); no types were written"
+        ));
+        return Ok(ExitCode::from(1));
+    }
+    let out = build.cwd.join(&args.out);
+    std::fs::create_dir_all(&out)
+        .map_err(|error| format!("cannot create {}: {error}", out.display()))?;
+    let files = ide::typegen::files(&build.loaded);
+    for (name, text) in &files {
+        let path = out.join(name);
+        std::fs::write(&path, text)
+            .map_err(|error| format!("cannot write {}: {error}", path.display()))?;
+    }
+    crate::output::eprint_line(&format!(
+        "wrote {} declaration file(s) to {}",
+        files.len(),
+        args.out
+    ));
+    Ok(ExitCode::SUCCESS)
+}
 
 /// A loaded and checked catalog.
 pub struct Build {

@@ -14,6 +14,8 @@
 //! * [`config`]: the `flowctl.*` settings.
 //! * [`scan`]: the workspace's catalog files on disk.
 //! * [`lsp_ext`]: requests of ours beyond the protocol.
+//! * [`preview`]: the preview thread, owner of the QuickJS host that
+//!   `flowctl/preview` and the `flowctl.preview` command run on.
 
 pub mod capabilities;
 pub mod config;
@@ -21,6 +23,7 @@ pub mod document;
 pub mod from_proto;
 pub mod handlers;
 pub mod lsp_ext;
+pub mod preview;
 pub mod scan;
 pub mod server;
 pub mod to_proto;

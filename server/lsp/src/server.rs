@@ -92,6 +92,8 @@ pub fn run(connection: Connection, options: Options) -> Result<bool, String> {
         task_sender,
         pool: Pool::new("flowctl-worker", options.workers.max(1), 16 * 1024 * 1024),
         builder: Pool::new("flowctl-build", 1, 32 * 1024 * 1024),
+        previewer: crate::preview::Previewer::start(),
+        previews: HashMap::new(),
         options,
         shutdown: false,
         panic_shown: false,
@@ -149,6 +151,9 @@ pub(crate) struct Server {
     pool: Pool,
     /// The build thread (builds, and dropping replaced analyses).
     builder: Pool,
+    /// The preview thread, and the cancel flags of the previews it has.
+    previewer: crate::preview::Previewer,
+    previews: HashMap<RequestId, Arc<std::sync::atomic::AtomicBool>>,
     options: Options,
     shutdown: bool,
     panic_shown: bool,
@@ -193,6 +198,7 @@ impl Server {
                 }
             }
             self.guarded(Server::start_build);
+            self.previewer.stop_if_stale();
             let elapsed = started.elapsed();
             if elapsed > LONG_TURN {
                 eprintln!("flowctl lsp: a main loop turn took {elapsed:?}");
@@ -297,13 +303,37 @@ impl Server {
         }
     }
 
-    /// Runs a request on a worker against `analysis`.
+    /// Runs a request on a worker against `analysis` (a preview on the
+    /// preview thread).
     fn dispatch(&mut self, request: Request, analysis: Analysis) {
+        if request.method == crate::lsp_ext::PREVIEW {
+            let cancelled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            self.previews
+                .insert(request.id.clone(), Arc::clone(&cancelled));
+            let sender = self.task_sender.clone();
+            let id = request.id.clone();
+            self.previewer.submit(crate::preview::Job {
+                revision: self.host.cancellation(),
+                analysis,
+                encoding: self.negotiated.encoding,
+                params: request.params,
+                cancelled,
+                reply: Box::new(move |answer| {
+                    let response = match answer {
+                        Ok(value) => Response::new_ok(id, value),
+                        Err(failure) => Response::new_err(id, failure.code as i32, failure.message),
+                    };
+                    let _ = sender.send(Task::Response(response));
+                }),
+            });
+            return;
+        }
         let snapshot = Snapshot {
             analysis,
             encoding: self.negotiated.encoding,
             snippets: self.negotiated.snippets,
             test_requests: self.options.test_requests,
+            previewer: self.previewer.clone(),
         };
         let sender = self.task_sender.clone();
         self.pool.spawn(move || {
@@ -329,6 +359,7 @@ impl Server {
     fn on_task(&mut self, task: Task) {
         match task {
             Task::Response(response) => {
+                self.previews.remove(&response.id);
                 // Cancelled requests were answered already.
                 let Some(request) = self.in_flight.remove(&response.id) else {
                     return;
@@ -614,6 +645,9 @@ impl Server {
                     lsp_types::NumberOrString::Number(n) => n.into(),
                     lsp_types::NumberOrString::String(s) => s.into(),
                 };
+                if let Some(flag) = self.previews.remove(&id) {
+                    self.previewer.cancel(&flag);
+                }
                 if self.in_flight.remove(&id).is_some() {
                     self.deferred.retain(|request| request.id != id);
                     self.error(id, ErrorCode::RequestCanceled, "cancelled");

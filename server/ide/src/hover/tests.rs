@@ -214,3 +214,105 @@ fn list_form_definitions_and_loose_catalogs() {
     assert!(markdown.starts_with("**import**: array\n\nOther catalog sources to include"));
     assert_eq!(hover_at("#- /notes.yaml\nimpo$0rt: []\n"), None);
 }
+
+/// A beehive log whose tests ingest several documents of one hive.
+const HIVES: &str = r#"
+#- /flow.yaml
+collections:
+  apiary/hives:
+    schema:
+      type: object
+      reduce: { strategy: merge }
+      properties:
+        hive: { type: string }
+        honeyKg: { type: number, reduce: { strategy: sum } }
+        queen: { type: string }
+      required: [hive]
+    key: [/hive]
+tests:
+  apiary/harvests:
+    - ingest:
+        collection: apiary/hives
+        documents:
+          - { hive: h1, honeyKg: 2.5, queen: Maud }
+          - { hive: h2, honeyKg: 1 }
+          - { hive: h1, honeyKg: 4 }
+          - { hive: h1, queen: Ida }
+"#;
+
+fn hives_hover(needle: &str, delta: usize) -> String {
+    let at = HIVES.find(needle).expect("needle") + delta;
+    let fixture = format!("{}$0{}", &HIVES[..at], &HIVES[at..]);
+    let (_, markdown) = hover_at(&fixture).expect("a hover");
+    markdown
+}
+
+#[test]
+fn a_reduce_strategy_shows_the_fixtures_reduction_at_its_location() {
+    let markdown = hives_hover("strategy: sum", 11);
+    assert!(
+        markdown.starts_with("**sum**\n\nNumbers are added."),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains(
+            "**Reduced in the tests** at `/honeyKg`, ingests of one key in order:\n\nkey `[\"h1\"]` in test \"apiary/harvests\":\n```text\n2.5 ⊕ 4 = 6.5\n6.5 ⊕ ∅ = 6.5\n```"
+        ),
+        "{markdown}"
+    );
+    // Only keys with two documents or more: h2 has one.
+    assert!(!markdown.contains("h2"), "{markdown}");
+}
+
+#[test]
+fn the_reduce_key_names_the_rule_and_a_collection_key_shows_whole_documents() {
+    let markdown = hives_hover("reduce: { strategy: merge }", 1);
+    assert!(
+        markdown.contains("`merge`: Objects: merged property by property"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("**Reduced in the tests**, ingests"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains(
+            "{\"hive\":\"h1\",\"honeyKg\":6.5,\"queen\":\"Maud\"} ⊕ {\"hive\":\"h1\",\"queen\":\"Ida\"} = {\"hive\":\"h1\",\"honeyKg\":6.5,\"queen\":\"Ida\"}"
+        ),
+        "{markdown}"
+    );
+    let key = hives_hover("key: [/hive]", 1);
+    assert!(key.starts_with("**key**"), "{key}");
+    assert!(
+        key.contains("2.5,\"queen\":\"Maud\"} ⊕ {\"hive\":\"h1\",\"honeyKg\":4} = "),
+        "{key}"
+    );
+}
+
+#[test]
+fn a_reduce_annotation_of_a_collection_no_test_ingests_shows_the_rule_only() {
+    let markdown = hives_hover("strategy: merge", 11);
+    assert!(markdown.contains("**merge**"), "{markdown}");
+    let single = HIVES.replace(
+        "          - { hive: h1, honeyKg: 4 }\n          - { hive: h1, queen: Ida }\n",
+        "",
+    );
+    let at = single.find("strategy: sum").unwrap() + 11;
+    let fixture = format!("{}$0{}", &single[..at], &single[at..]);
+    let (_, markdown) = hover_at(&fixture).expect("a hover");
+    assert_eq!(markdown, "**sum**\n\nNumbers are added.");
+}
+
+#[test]
+fn the_fixture_reduction_is_bounded() {
+    let many: String = (0..50)
+        .map(|n| format!("          - {{ hive: h1, honeyKg: {n} }}\n"))
+        .collect();
+    let text = HIVES.replace("          - { hive: h2, honeyKg: 1 }\n", &many);
+    let at = text.find("strategy: sum").unwrap() + 11;
+    let fixture = format!("{}$0{}", &text[..at], &text[at..]);
+    let (_, markdown) = hover_at(&fixture).expect("a hover");
+    let steps = markdown.lines().filter(|line| line.contains(" ⊕ ")).count();
+    assert_eq!(steps, reduction::MAX_STEPS, "{markdown}");
+    assert!(markdown.contains("… 48 more"), "{markdown}");
+}

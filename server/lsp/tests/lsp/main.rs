@@ -3,4 +3,5 @@
 
 mod features;
 mod lifecycle;
+mod runtime;
 mod support;
