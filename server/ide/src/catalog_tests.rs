@@ -279,7 +279,9 @@ pub fn render_documents(
     let rendered: Vec<String> = actual
         .iter()
         .enumerate()
-        .map(|(index, document)| format!("- {}", writer.item(document, original(index), indent + 2)))
+        .map(|(index, document)| {
+            format!("- {}", writer.item(document, original(index), indent + 2))
+        })
         .collect();
     Some(TextEdit {
         range: TextRange::new(dash, end),
@@ -345,7 +347,12 @@ impl Writer<'_> {
 
     /// A block mapping whose keys start at column `indent` (the first one
     /// where the text is already).
-    fn block_mapping(&self, map: &Map<String, Value>, original: Option<NodeId>, indent: usize) -> String {
+    fn block_mapping(
+        &self,
+        map: &Map<String, Value>,
+        original: Option<NodeId>,
+        indent: usize,
+    ) -> String {
         let lines: Vec<String> = self
             .entries(map, original)
             .into_iter()
@@ -378,7 +385,11 @@ impl Writer<'_> {
                     .entries(map, original)
                     .into_iter()
                     .map(|(key, value, key_node, value_node)| {
-                        format!("{}: {}", self.string(key, key_node), self.flow(value, value_node))
+                        format!(
+                            "{}: {}",
+                            self.string(key, key_node),
+                            self.flow(value, value_node)
+                        )
                     })
                     .collect();
                 // `{a: 1}` stays tight; anything else gets `{ a: 1 }`.

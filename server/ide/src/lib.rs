@@ -47,6 +47,7 @@
 //! `lsp` crate converts them to the client's encoding.
 
 pub mod catalog_schema;
+pub mod catalog_tests;
 pub mod code_actions;
 pub mod completion;
 pub mod cursor;
@@ -59,7 +60,6 @@ pub mod ranges;
 pub mod semantics;
 pub mod symbols;
 pub mod test_report;
-pub mod catalog_tests;
 mod tree_path;
 pub mod workspace;
 

@@ -134,7 +134,11 @@ impl Runner {
 
     /// A run ended: it is no longer the current one.
     pub fn finished(&mut self, run_id: u64) {
-        if self.current.as_ref().is_some_and(|(id, _, _)| *id == run_id) {
+        if self
+            .current
+            .as_ref()
+            .is_some_and(|(id, _, _)| *id == run_id)
+        {
             self.current = None;
         }
     }
@@ -162,11 +166,9 @@ fn catalog_errors(analysis: &Analysis, builds: &[&RootBuild], job: &RunJob) -> O
     let (file, diagnostic) = first?;
     let at = match analysis.file(file) {
         Some(view) => {
-            let position = view.line_index.position(
-                view.text,
-                diagnostic.range.start,
-                job.encoding.unit(),
-            );
+            let position =
+                view.line_index
+                    .position(view.text, diagnostic.range.start, job.encoding.unit());
             format!("{}:{}", position.line + 1, position.character + 1)
         }
         None => "1:1".to_string(),
@@ -205,8 +207,7 @@ fn notify(sender: &Sender<Message>, run_id: u64, state: &str, results: Vec<Value
 /// Runs a job's tests, build by build, reporting each result as it comes.
 fn run(job: &RunJob, sender: &Sender<Message>) -> RunOutcome {
     let analysis = &job.analysis;
-    let selected =
-        catalog_tests::tests_to_run(analysis, job.file.as_ref(), job.names.as_deref());
+    let selected = catalog_tests::tests_to_run(analysis, job.file.as_ref(), job.names.as_deref());
     let mut builds: Vec<&RootBuild> = Vec::new();
     for (build, _) in &selected {
         if !builds.iter().any(|known| std::ptr::eq(*known, *build)) {
@@ -220,8 +221,11 @@ fn run(job: &RunJob, sender: &Sender<Message>) -> RunOutcome {
         diagnostics: BTreeMap::new(),
     };
     if let Some(message) = catalog_errors(analysis, &builds, job) {
-        outcome.response =
-            Response::new_err(job.request.clone(), ErrorCode::RequestFailed as i32, message);
+        outcome.response = Response::new_err(
+            job.request.clone(),
+            ErrorCode::RequestFailed as i32,
+            message,
+        );
         return outcome;
     }
     notify(sender, job.run_id, "started", Vec::new());
@@ -277,7 +281,9 @@ fn run(job: &RunJob, sender: &Sender<Message>) -> RunOutcome {
                     by_file.push((diagnostic.file.clone(), converted));
                 }
             }
-            outcome.diagnostics.insert(result.scope.to_string(), by_file);
+            outcome
+                .diagnostics
+                .insert(result.scope.to_string(), by_file);
         });
         passed += report.passed();
         failed += report.failed();
@@ -347,7 +353,11 @@ fn result_item(loaded: &Loaded, result: &TestResult, test: Option<&Test>, job: &
 }
 
 /// A `T1` diagnostic in protocol terms, with the data "accept actual" needs.
-fn t1(analysis: &Analysis, diagnostic: &TestDiagnostic, job: &RunJob) -> Option<lsp_types::Diagnostic> {
+fn t1(
+    analysis: &Analysis,
+    diagnostic: &TestDiagnostic,
+    job: &RunJob,
+) -> Option<lsp_types::Diagnostic> {
     let view = analysis.file(&diagnostic.file)?;
     let item = FileDiagnostic {
         range: diagnostic.range,
@@ -364,8 +374,8 @@ fn t1(analysis: &Analysis, diagnostic: &TestDiagnostic, job: &RunJob) -> Option<
         job.encoding,
         job.support,
     );
-    converted.data = diagnostic.accept.as_ref().map(|accept| {
-        json!({"acceptActual": {"pointer": accept.pointer, "actual": accept.actual}})
-    });
+    converted.data = diagnostic.accept.as_ref().map(
+        |accept| json!({"acceptActual": {"pointer": accept.pointer, "actual": accept.actual}}),
+    );
     Some(converted)
 }

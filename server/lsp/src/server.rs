@@ -636,12 +636,7 @@ impl Server {
                     params.text_document.version,
                     self.negotiated.encoding,
                 );
-                // Test results do not survive an edit of their file.
-                for diagnostics in self.test_diagnostics.values_mut() {
-                    diagnostics.retain(|(file, _)| *file != url);
-                }
-                self.test_diagnostics
-                    .retain(|_, diagnostics| !diagnostics.is_empty());
+
                 self.set_document(url, document);
             }
             notify::DidCloseTextDocument::METHOD => {
@@ -654,7 +649,9 @@ impl Server {
                     return;
                 };
                 self.documents.remove(&url);
-                self.host.set_open_text(&url, None);
+                if self.host.set_open_text(&url, None) {
+                    self.drop_test_diagnostics(&url);
+                }
                 self.document_changed(&url);
             }
             notify::DidSaveTextDocument::METHOD => {
@@ -685,6 +682,7 @@ impl Server {
                         continue;
                     };
                     self.host.file_changed_on_disk(&url);
+                    self.drop_test_diagnostics(&url);
                     if ide::workspace::is_catalog_name(&url) {
                         if change.typ == lsp_types::FileChangeType::DELETED {
                             catalogs.retain(|known| known != &url);
@@ -737,6 +735,9 @@ impl Server {
             .set_open_text(&url, Some(Arc::clone(document.text())));
         self.documents.insert(url.clone(), document);
         self.document_changed(&url);
+        if moved {
+            self.drop_test_diagnostics(&url);
+        }
         // Opened with the text the current analysis read: nothing to
         // rebuild, only its diagnostics to publish with the version.
         if !moved
@@ -746,6 +747,16 @@ impl Server {
             let versions = self.open_versions();
             self.publish(&analysis, &versions);
         }
+    }
+
+    /// Test results do not survive a change of their file's text (the
+    /// next publish of the file goes without them).
+    fn drop_test_diagnostics(&mut self, url: &Url) {
+        for diagnostics in self.test_diagnostics.values_mut() {
+            diagnostics.retain(|(file, _)| file != url);
+        }
+        self.test_diagnostics
+            .retain(|_, diagnostics| !diagnostics.is_empty());
     }
 
     /// The version of every open document now.

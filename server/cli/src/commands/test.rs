@@ -8,11 +8,11 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
+use ide::test_report::{self, failure_location, failure_message, step_kind};
 use load::Loaded;
 use model::{Test, TestStepSpec};
 use runtime::engine::Plan;
 use runtime::lambda::QuickJsConfig;
-use ide::test_report::{self, failure_location, failure_message, step_kind};
 use runtime::shorten::shorten;
 use runtime::testing::{self, ConsoleEntry, RunOptions, StepTrace, TestReport, TestResult};
 use serde_json::{Value, json};

@@ -125,7 +125,11 @@ fn flow_sequences_stay_flow_on_one_line_or_several() {
         out,
         "documents: [\n    { id: 1 },\n    { id: 3 },\n    { id: 4 }\n  ]\n"
     );
-    let out = accept("documents: []\n", "/documents", json!([{"id": "2024-01-01"}]));
+    let out = accept(
+        "documents: []\n",
+        "/documents",
+        json!([{"id": "2024-01-01"}]),
+    );
     assert_eq!(out, "documents: [{ id: \"2024-01-01\" }]\n");
 }
 
@@ -180,18 +184,27 @@ fn discovery_lists_tests_in_run_order_with_their_steps() {
     assert_eq!(names, ["shop/a-first", "shop/b-sums"]);
     let view = analysis.file(&file).unwrap();
     let sums = &tests[1];
-    assert_eq!(&view.text[sums.selection.start as usize..sums.selection.end as usize], "shop/b-sums");
+    assert_eq!(
+        &view.text[sums.selection.start as usize..sums.selection.end as usize],
+        "shop/b-sums"
+    );
     assert!(view.text[sums.range.start as usize..sums.range.end as usize].ends_with("total: 4 }]"));
     let steps: Vec<(usize, &str, &str)> = sums
         .steps
         .iter()
         .map(|s| (s.index, s.kind, s.collection.as_str()))
         .collect();
-    assert_eq!(steps, [(0, "ingest", "shop/orders"), (1, "verify", "shop/orders")]);
+    assert_eq!(
+        steps,
+        [(0, "ingest", "shop/orders"), (1, "verify", "shop/orders")]
+    );
     assert!(view.text[sums.steps[1].range.start as usize..].starts_with("verify:"));
     assert!(discover(&analysis, Some(&url("/other.flow.yaml"))).is_empty());
 
-    let kinds: Vec<LensKind> = lenses(&analysis, &file).into_iter().map(|l| l.kind).collect();
+    let kinds: Vec<LensKind> = lenses(&analysis, &file)
+        .into_iter()
+        .map(|l| l.kind)
+        .collect();
     assert_eq!(
         kinds,
         [
@@ -230,9 +243,18 @@ fn a_failed_verify_is_a_t1_on_its_document_and_accepting_makes_it_pass() {
     );
     let accept = diagnostic.accept.as_ref().unwrap();
     assert_eq!(accept.pointer, "/tests/shop~1b-sums/1/verify/documents");
-    let edit = accept_actual(&analysis, &url("/flow.yaml"), &accept.pointer, &accept.actual).unwrap();
+    let edit = accept_actual(
+        &analysis,
+        &url("/flow.yaml"),
+        &accept.pointer,
+        &accept.actual,
+    )
+    .unwrap();
     let fixed = apply_edits(&text, &[edit]);
-    assert!(fixed.contains("documents: [{ id: \"1\", total: 5 }]"), "{fixed}");
+    assert!(
+        fixed.contains("documents: [{ id: \"1\", total: 5 }]"),
+        "{fixed}"
+    );
     let (analysis, _) = crate::fixture::analysis(&format!("#- /flow.yaml\n{fixed}"));
     let build = &analysis.roots()[0];
     let plan = runtime::engine::Plan::build(&build.loaded.catalog, &build.loaded.schemas).unwrap();

@@ -54,7 +54,9 @@ pub fn discover_tests(snapshot: &Snapshot, raw: Value) -> Result<Value, Failure>
         params(raw)?
     };
     let file = match request.uri.as_deref() {
-        Some(uri) => Some(url::Url::parse(uri).map_err(|e| Failure::invalid_params(e.to_string()))?),
+        Some(uri) => {
+            Some(url::Url::parse(uri).map_err(|e| Failure::invalid_params(e.to_string()))?)
+        }
         None => None,
     };
     let analysis = &snapshot.analysis;
@@ -62,7 +64,8 @@ pub fn discover_tests(snapshot: &Snapshot, raw: Value) -> Result<Value, Failure>
         .into_iter()
         .filter_map(|test| {
             let view = analysis.file(&test.file)?;
-            let range = |range| to_proto::range(view.text, view.line_index, range, snapshot.encoding);
+            let range =
+                |range| to_proto::range(view.text, view.line_index, range, snapshot.encoding);
             Some(lsp_ext::DiscoveredTest {
                 uri: test.file.to_string(),
                 range: range(test.range),
@@ -113,8 +116,8 @@ fn preview(snapshot: &Snapshot, argument: Value) -> Result<Value, Failure> {
         .or_else(|| analysis.roots().first())
         .ok_or_else(|| Failure::failed("no catalog is open"))?;
     let loaded = &build.loaded;
-    let plan =
-        Plan::build(&loaded.catalog, &loaded.schemas).map_err(|e| Failure::failed(e.to_string()))?;
+    let plan = Plan::build(&loaded.catalog, &loaded.schemas)
+        .map_err(|e| Failure::failed(e.to_string()))?;
     let mut lambdas = Lambdas::quickjs(runtime::lambda::QuickJsConfig {
         time_limit: analysis.config().lambda_timeout,
         ..Default::default()

@@ -4,3 +4,4 @@
 mod features;
 mod lifecycle;
 mod support;
+mod tests_in_editor;
