@@ -507,7 +507,7 @@ pub fn tests_to_run<'a>(
             continue;
         }
         for test in testing::ordered_tests(&build.loaded.catalog) {
-            if names.is_some_and(|names| !names.iter().any(|name| *name == test.name)) {
+            if names.is_some_and(|names| !names.contains(&test.name)) {
                 continue;
             }
             if seen.insert(test.scope.to_string()) {

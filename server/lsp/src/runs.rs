@@ -3,8 +3,9 @@
 //! request worker), one run at a time. A run reads the `ide::Analysis` of
 //! the revision current when its command arrived, so it tests the editor's
 //! unsaved text. Each run has a cancel flag, asked between tests and steps
-//! (a lambda call in progress ends by the `lambdaTimeout` limit); a newer
-//! run, `flowctl.cancelTests` and `$/cancelRequest` set it.
+//! and by the QuickJS interrupt handler (so a looping lambda stops at
+//! once, not at the `lambdaTimeout` limit); a newer run,
+//! `flowctl.cancelTests` and `$/cancelRequest` set it.
 //!
 //! While it runs, the thread sends `flowctl/testResults` itself; at the end
 //! it hands the main loop the answer and the `T1` diagnostics, which the
@@ -25,7 +26,7 @@ use load::Loaded;
 use lsp_server::{ErrorCode, Message, Notification, RequestId, Response};
 use model::Test;
 use runtime::engine::Plan;
-use runtime::lambda::QuickJsConfig;
+use runtime::lambda::{QuickJsConfig, StopFlag};
 use runtime::testing::{RunOptions, TestResult, run_tests_until};
 use serde_json::{Value, json};
 use url::Url;
@@ -233,6 +234,7 @@ fn run(job: &RunJob, sender: &Sender<Message>) -> RunOutcome {
         jobs: 1,
         lambda: QuickJsConfig {
             time_limit: analysis.config().lambda_timeout,
+            stop: Some(StopFlag(Arc::clone(&job.cancel))),
             ..QuickJsConfig::default()
         },
         trace: true,

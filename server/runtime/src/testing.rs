@@ -401,7 +401,8 @@ fn run_test_inner(
         stopped: false,
     };
     let failure = steps.run(&mut engine, test).err();
-    if steps.was_cancelled() {
+    // (A lambda stopped by the cancel failed its step: no result either.)
+    if steps.was_cancelled() || cancelled.is_some_and(|cancelled| cancelled()) {
         return None;
     }
     Some(TestResult {

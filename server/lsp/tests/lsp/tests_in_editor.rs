@@ -400,8 +400,13 @@ fn a_catalog_with_errors_is_refused_with_where() {
     assert!(error.message.contains(": C12: "), "{}", error.message);
 }
 
-/// A catalog whose tests each loop in a lambda until the time limit.
+/// A catalog whose tests each loop in a lambda until the time limit
+/// (100 ms).
 fn looping(tests: usize) -> TestServer {
+    looping_for(tests, 100)
+}
+
+fn looping_for(tests: usize, limit_ms: u64) -> TestServer {
     let mut text = String::from(
         "collections:
   spin/in:
@@ -425,7 +430,7 @@ tests:
     }
     TestServer::builder()
         .file("flow.yaml", &text)
-        .initialization_options(json!({"flowctl": {"lambdaTimeout": 100}}))
+        .initialization_options(json!({"flowctl": {"lambdaTimeout": limit_ms}}))
         .start()
 }
 
@@ -475,6 +480,25 @@ fn a_second_run_cancels_the_first_and_cancel_tests_stops_a_run() {
         server.await_response(&third).unwrap()["status"],
         "cancelled"
     );
+}
+
+#[test]
+fn a_cancel_stops_a_lambda_in_the_middle_of_its_loop() {
+    // Ten minutes of time limit: only the cancel can end it (the client
+    // gives up after 20 s).
+    let mut server = looping_for(1, 600_000);
+    let id = run_tests(&mut server, json!({}));
+    await_state(&mut server, "started");
+    server
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "flowctl.cancelTests", "arguments": []}),
+        )
+        .unwrap();
+    let (states, results) = await_results(&mut server);
+    assert_eq!(states.last().unwrap(), "cancelled");
+    assert!(results.is_empty());
+    assert_eq!(server.await_response(&id).unwrap()["status"], "cancelled");
 }
 
 #[test]

@@ -82,7 +82,29 @@ pub struct QuickJsConfig {
     /// Bytes the documents of one call may take once converted (about their
     /// JSON text, at least 16 bytes a value).
     pub max_output_bytes: usize,
+    /// Once set, a call in progress stops as if out of time (a cancelled
+    /// test run in the editor).
+    pub stop: Option<StopFlag>,
 }
+
+/// A flag that stops lambda calls once set; flags are equal when they are
+/// the same flag.
+#[derive(Debug, Clone, Default)]
+pub struct StopFlag(pub std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl StopFlag {
+    pub fn is_set(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Acquire)
+    }
+}
+
+impl PartialEq for StopFlag {
+    fn eq(&self, other: &StopFlag) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for StopFlag {}
 
 impl Default for QuickJsConfig {
     fn default() -> QuickJsConfig {
@@ -92,6 +114,7 @@ impl Default for QuickJsConfig {
             max_stack_size: 512 * 1024,
             max_documents: 100_000,
             max_output_bytes: 32 * 1024 * 1024,
+            stop: None,
         }
     }
 }
@@ -418,8 +441,12 @@ impl Engine {
         {
             let deadline = deadline.clone();
             let interrupted = interrupted.clone();
+            let stop = config.stop.clone();
             runtime.set_interrupt_handler(Some(Box::new(move || match deadline.get() {
-                Some(deadline) if Instant::now() >= deadline => {
+                Some(deadline)
+                    if Instant::now() >= deadline
+                        || stop.as_ref().is_some_and(StopFlag::is_set) =>
+                {
                     interrupted.set(true);
                     true
                 }
