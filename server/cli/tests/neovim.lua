@@ -217,6 +217,15 @@ local function run()
   local library_lines = vim.api.nvim_buf_get_lines(library_buf, 0, -1, false)
   local key_line = find(library_lines, "key: [id]", "id]")
   vim.api.nvim_buf_set_lines(library_buf, key_line, key_line + 1, false, { "    key: [/id]" })
+  -- (Neovim sends the change after a debounce: wait for its diagnostics.)
+  local fixed = vim.wait(TIMEOUT, function()
+    for uri, diagnostics in pairs(published) do
+      if ends_with(uri, "/library.flow.yaml") then
+        return #diagnostics == 0
+      end
+    end
+    return false
+  end, 10)
   local lenses
   lenses, err = request(client_id, buf, "textDocument/codeLens", "codeLensProvider", {
     textDocument = text_document,
@@ -227,7 +236,7 @@ local function run()
       lens = item
     end
   end
-  detail = { lenses = lenses, error = err }
+  detail = { fixed = fixed, lenses = lenses, error = err }
   ok = false
   if lens then
     result, err = request(client_id, buf, "workspace/executeCommand", "executeCommandProvider", {

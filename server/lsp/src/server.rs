@@ -286,6 +286,8 @@ impl Server {
         }
         if request.method == "shutdown" {
             self.shutdown = true;
+            // A run going on stops (its thread ends with the server).
+            self.runner.cancel();
             self.respond(Response::new_ok(request.id, Value::Null));
             return;
         }
