@@ -84,9 +84,9 @@ impl Client {
 
     fn response(&self, id: &RequestId) -> Value {
         match self.wait(|m| matches!(m, Message::Response(r) if &r.id == id)) {
-            Message::Response(response) => match response.result {
-                Some(result) => result,
-                None => panic!("{:?}", response.error),
+            Message::Response(response) => match response.response_result {
+                Ok(result) => result,
+                Err(error) => panic!("{error:?}"),
             },
             _ => unreachable!(),
         }
