@@ -121,7 +121,9 @@ fn invalid_fixtures_report_exactly_their_annotations() {
     let uncovered: Vec<&str> = model::codes::CODES
         .iter()
         .map(|(code, _)| *code)
-        .filter(|code| !covered.contains(*code))
+        // `T` codes come from test runs in the editor, not from builds
+        // (server/lsp/tests/lsp/tests_in_editor.rs covers them).
+        .filter(|code| !covered.contains(*code) && !code.starts_with('T'))
         .collect();
     assert!(
         uncovered.is_empty(),
