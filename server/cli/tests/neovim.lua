@@ -12,7 +12,11 @@
 --   definition:  `library/books` in flow.yaml jumps to its key in
 --                library.flow.yaml;
 --   rename:      renaming it edits both files (applied with
---                vim.lsp.util.apply_workspace_edit, checked in both buffers).
+--                vim.lsp.util.apply_workspace_edit, checked in both buffers);
+--   test_lens:   with library.flow.yaml's mistake fixed in its buffer, the
+--                "▶ Run test" code lens of flow.yaml's test is executed
+--                (workspace/executeCommand with the lens's command) and
+--                answers that the test passed.
 -- The script never writes a file but the report, and always quits.
 
 local flowctl = os.getenv("FLOWCTL")
@@ -204,6 +208,46 @@ local function run()
       and detail.library.volumes == 1 and detail.library.books == 0
   end
   step("rename", ok, detail)
+
+  -- Fix library.flow.yaml's key in its buffer (now attached, so the server
+  -- sees the edit), then run the test through its code lens.
+  local library_buf = vim.uri_to_bufnr(vim.uri_from_fname(library))
+  vim.fn.bufload(library_buf)
+  vim.lsp.buf_attach_client(library_buf, client_id)
+  local library_lines = vim.api.nvim_buf_get_lines(library_buf, 0, -1, false)
+  local key_line = find(library_lines, "key: [id]", "id]")
+  vim.api.nvim_buf_set_lines(library_buf, key_line, key_line + 1, false, { "    key: [/id]" })
+  -- (Neovim sends the change after a debounce: wait for its diagnostics.)
+  local fixed = vim.wait(TIMEOUT, function()
+    for uri, diagnostics in pairs(published) do
+      if ends_with(uri, "/library.flow.yaml") then
+        return #diagnostics == 0
+      end
+    end
+    return false
+  end, 10)
+  local lenses
+  lenses, err = request(client_id, buf, "textDocument/codeLens", "codeLensProvider", {
+    textDocument = text_document,
+  })
+  local lens = nil
+  for _, item in ipairs(lenses or {}) do
+    if item.command and item.command.title == "▶ Run test" then
+      lens = item
+    end
+  end
+  detail = { fixed = fixed, lenses = lenses, error = err }
+  ok = false
+  if lens then
+    result, err = request(client_id, buf, "workspace/executeCommand", "executeCommandProvider", {
+      command = lens.command.command,
+      arguments = lens.command.arguments,
+    })
+    detail.result = result
+    detail.error = err
+    ok = result ~= nil and result.status == "passed" and result.passed == 1 and result.failed == 0
+  end
+  step("test_lens", ok, detail)
 
   vim.lsp.stop_client(client_id)
 end

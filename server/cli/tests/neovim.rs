@@ -3,7 +3,8 @@
 //! `fixtures/editor` (two catalog files, a mistake in the one never opened)
 //! and writes a JSON report of each step: a diagnostic published for the
 //! other file, completion of a collection name, go to definition across
-//! files, and a rename applied to both buffers. Skipped, with the reason
+//! files, a rename applied to both buffers, and a test run through its
+//! code lens once the mistake is fixed in its buffer. Skipped, with the reason
 //! printed, only when `nvim` is not installed (`.ci/run` installs it when
 //! it can).
 
@@ -102,7 +103,14 @@ fn neovim_drives_the_language_server() {
         "the script failed: {report:#}"
     );
     let mut failed = Vec::new();
-    for step in ["start", "diagnostics", "completion", "definition", "rename"] {
+    for step in [
+        "start",
+        "diagnostics",
+        "completion",
+        "definition",
+        "rename",
+        "test_lens",
+    ] {
         if report["steps"][step]["ok"] != Value::Bool(true) {
             failed.push(format!(
                 "{step}: {}",

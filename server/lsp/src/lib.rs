@@ -16,6 +16,10 @@
 //! * [`lsp_ext`]: requests of ours beyond the protocol.
 //! * [`preview`]: the preview thread, owner of the QuickJS host that
 //!   `flowctl/preview` and the `flowctl.preview` command run on.
+//! * [`runs`]: test runs on the runtime thread (one at a time,
+//!   cancellable), their `flowctl/testResults` and `T1` diagnostics.
+//! * [`lsp_ext`]: requests, commands and notifications of ours beyond the
+//!   protocol.
 
 pub mod capabilities;
 pub mod config;
@@ -24,6 +28,7 @@ pub mod from_proto;
 pub mod handlers;
 pub mod lsp_ext;
 pub mod preview;
+pub mod runs;
 pub mod scan;
 pub mod server;
 pub mod to_proto;

@@ -5,3 +5,4 @@ mod features;
 mod lifecycle;
 mod runtime;
 mod support;
+mod tests_in_editor;

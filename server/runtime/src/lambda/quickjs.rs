@@ -91,7 +91,7 @@ pub struct QuickJsConfig {
 /// A flag another thread sets to stop a host's running call (and every
 /// call until it is cleared). Equal when it is the same flag.
 #[derive(Debug, Clone, Default)]
-pub struct StopFlag(std::sync::Arc<std::sync::atomic::AtomicBool>);
+pub struct StopFlag(pub std::sync::Arc<std::sync::atomic::AtomicBool>);
 
 impl StopFlag {
     pub fn set(&self, stop: bool) {

@@ -438,3 +438,80 @@ fn a_traced_run_records_reads_registers_and_states_per_step() {
     let report = run_tests(&plan, &tests, &RunOptions::default(), |_| {});
     assert!(report.results.iter().all(|result| result.trace.is_empty()));
 }
+
+#[test]
+fn a_cancelled_run_keeps_the_results_before_the_cancel_on_one_or_many_workers() {
+    let (catalog, plan) = catalog(crate::preview::tests::BAKERY);
+    let tests = ordered_tests(&catalog);
+    assert_eq!(tests.len(), 2);
+    for jobs in [1, 2] {
+        let options = RunOptions {
+            jobs,
+            ..RunOptions::default()
+        };
+        // Cancelled once the first result is in: the second test either
+        // never starts or stops at its next step, and gives no result.
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let mut seen = 0;
+        let (report, cancelled) = run_tests_until(
+            &plan,
+            &tests,
+            &options,
+            &|| stop.load(Ordering::Acquire),
+            |_| {
+                seen += 1;
+                stop.store(true, Ordering::Release);
+            },
+        );
+        assert_eq!(seen, report.results.len());
+        assert_eq!(cancelled, report.results.len() < tests.len());
+        if jobs == 1 {
+            assert_eq!(report.results.len(), 1, "{report:?}");
+        }
+        // (With two workers both tests may finish before the first result
+        // is handed on; then nothing was cancelled.)
+        // Cancelled before anything: no result at all.
+        let (report, cancelled) = run_tests_until(&plan, &tests, &options, &|| true, |_| {});
+        assert!(report.results.is_empty() && cancelled, "jobs {jobs}");
+    }
+}
+
+#[test]
+fn a_stop_flag_ends_a_looping_lambda_long_before_its_time_limit() {
+    let (catalog, plan) = catalog(
+        r#"
+collections:
+  - name: spin/in
+    schema: { type: object, properties: { id: { type: string } }, required: [id] }
+    key: [/id]
+  - name: spin/out
+    schema: { type: object, properties: { id: { type: string } }, required: [id] }
+    key: [/id]
+    derivation:
+      transform:
+        spin:
+          source: { name: spin/in }
+          publish: { nodeJS: "while (true) {}" }
+tests:
+  spin/forever:
+    - ingest: { collection: spin/in, documents: [{ id: "1" }] }
+"#,
+    );
+    let tests = ordered_tests(&catalog);
+    let stop = crate::lambda::StopFlag::default();
+    stop.0.store(true, Ordering::Release);
+    let options = RunOptions {
+        // An hour: only the stop flag can end the call.
+        lambda: QuickJsConfig {
+            time_limit: Duration::from_secs(3600),
+            stop: stop.clone(),
+            ..QuickJsConfig::default()
+        },
+        ..RunOptions::default()
+    };
+    let (report, cancelled) = run_tests_until(&plan, &tests, &options, &|| stop.is_set(), |_| {});
+    assert!(cancelled && report.results.is_empty());
+    // Without the cancel asked, the stopped call is the test's failure.
+    let report = run_tests(&plan, &tests, &options, |_| {});
+    assert!(!report.results[0].passed());
+}
