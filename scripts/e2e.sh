@@ -24,9 +24,17 @@ if [ ! -x "$chromium" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2
     || true
 fi
 [ -x "$chromium" ] || missing+=("chromium at $chromium (apt-get install chromium, or set CHROMIUM)")
+# code-server's native modules are compiled on install: a C++ toolchain, and
+# the Kerberos headers for its `kerberos` module.
+if [ ! -f /usr/include/gssapi/gssapi.h ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "e2e: installing libkrb5-dev with apt-get"
+  apt-get install -y libkrb5-dev >/dev/null 2>&1 \
+    || { apt-get update >/dev/null 2>&1 && apt-get install -y libkrb5-dev >/dev/null 2>&1; } \
+    || true
+fi
+[ -f /usr/include/gssapi/gssapi.h ] || missing+=("/usr/include/gssapi/gssapi.h (apt-get install libkrb5-dev), for code-server's kerberos module")
 need npm "Node.js's npm, any version: it installs the locked packages; Node 24 itself comes from npm"
 need cargo "Rust's cargo, to build flowctl"
-# code-server's native modules are compiled on install.
 need make "build-essential, for code-server's native modules"
 need g++ "build-essential, for code-server's native modules"
 need python3 "node-gyp needs python3 for code-server's native modules"

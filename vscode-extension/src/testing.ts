@@ -15,26 +15,18 @@ import {
   type TestResult,
   type TestResultsParams,
 } from "./protocol";
+import { RunRouter } from "./runs";
 import { fileNodes, outcome, runArguments, type Selected, testId } from "./testTree";
 
 export function toRange(range: Range): vscode.Range {
   return new vscode.Range(range.start.line, range.start.character, range.end.line, range.end.character);
 }
 
-interface ActiveRun {
-  run: vscode.TestRun;
-  reported: Set<string>;
-  /** Ended by the notifications (runs this client did not start) rather than by the command's answer. */
-  endOnFinish: boolean;
-}
-
 export class CatalogTests implements vscode.Disposable {
   readonly controller = vscode.tests.createTestController("flowctl", "Flow catalog tests");
   running = false;
   private refreshTimer: NodeJS.Timeout | undefined;
-  private readonly runs = new Map<number, ActiveRun>();
-  /** The run sent last whose `started` notification has not come yet. */
-  private pending: ActiveRun | undefined;
+  private readonly router = new RunRouter<vscode.TestRun>();
 
   constructor(
     private readonly client: () => LanguageClient | undefined,
@@ -148,16 +140,16 @@ export class CatalogTests implements vscode.Disposable {
   private async execute(request: vscode.TestRunRequest, args: RunTestsArguments, token: vscode.CancellationToken): Promise<unknown> {
     const client = this.client();
     const run = this.controller.createTestRun(request, undefined, true);
-    const active: ActiveRun = { run, reported: new Set(), endOnFinish: false };
     const excluded = new Set(request.exclude ?? []);
-    for (const item of this.leaves(request.include)) if (!excluded.has(item)) run.enqueued(item);
+    const leaves = this.leaves(request.include).filter((item) => !excluded.has(item));
+    for (const item of leaves) run.enqueued(item);
     if (client === undefined || !client.isRunning()) {
       run.appendOutput("flowctl lsp is not running\r\n");
       run.end();
       return undefined;
     }
-    this.pending = active;
-    this.setRunning(true);
+    this.router.expect(run);
+    this.setRunning();
     const cancel = token.onCancellationRequested(() => {
       void client.sendRequest(ExecuteCommandRequest.type, { command: CANCEL_TESTS, arguments: [] }).catch(() => undefined);
     });
@@ -166,48 +158,34 @@ export class CatalogTests implements vscode.Disposable {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       run.appendOutput(message.replace(/\r?\n/g, "\r\n") + "\r\n");
-      for (const item of this.leaves(request.include)) if (!active.reported.has(item.id)) run.errored(item, new vscode.TestMessage(message));
+      for (const item of leaves) {
+        if (!this.router.reported(run, item.uri?.toString() ?? "", item.label)) run.errored(item, new vscode.TestMessage(message));
+      }
       return undefined;
     } finally {
       cancel.dispose();
-      if (this.pending === active) this.pending = undefined;
-      for (const [id, other] of this.runs) if (other === active) this.runs.delete(id);
+      this.router.settle(run);
       run.end();
-      this.setRunning(this.runs.size > 0 || this.pending !== undefined);
+      this.setRunning();
     }
   }
 
-  private setRunning(running: boolean): void {
-    this.running = running;
-    this.onRunning(running);
+  private setRunning(): void {
+    this.running = this.router.running;
+    this.onRunning(this.running);
   }
 
   onResults(params: TestResultsParams): void {
-    let active = this.runs.get(params.runId);
-    if (active === undefined && params.state === "started") {
-      active = this.pending ?? {
-        run: this.controller.createTestRun(new vscode.TestRunRequest(), undefined, false),
-        reported: new Set(),
-        endOnFinish: true,
-      };
-      this.pending = undefined;
-      this.runs.set(params.runId, active);
-      this.setRunning(true);
-    }
-    if (active === undefined) return;
-    for (const result of params.results) this.report(active, result);
-    if (params.state === "finished" || params.state === "cancelled") {
-      this.runs.delete(params.runId);
-      if (active.endOnFinish) active.run.end();
-      this.setRunning(this.runs.size > 0 || this.pending !== undefined);
-    }
+    const routed = this.router.route(params, () => this.controller.createTestRun(new vscode.TestRunRequest(), undefined, false));
+    if (routed === undefined) return;
+    for (const result of routed.results) this.report(routed.run, result);
+    if (routed.end) routed.run.end();
+    this.setRunning();
   }
 
-  private report(active: ActiveRun, result: TestResult): void {
+  private report(run: vscode.TestRun, result: TestResult): void {
     const item = this.find(result.uri, result.name);
-    if (item === undefined || active.reported.has(item.id)) return;
-    active.reported.add(item.id);
-    const { run } = active;
+    if (item === undefined) return;
     const shown = outcome(result);
     if (shown.output !== undefined) run.appendOutput(shown.output, undefined, item);
     if (shown.status === "passed") run.passed(item, shown.durationMs);
