@@ -13,7 +13,9 @@ fn extension_dir() -> PathBuf {
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {
-    std::fs::metadata(path).and_then(|meta| meta.modified()).ok()
+    std::fs::metadata(path)
+        .and_then(|meta| meta.modified())
+        .ok()
 }
 
 fn npm(dir: &Path, args: &[&str]) {
@@ -34,7 +36,9 @@ fn npm(dir: &Path, args: &[&str]) {
 #[test]
 fn extension_unit_tests_pass() {
     if Command::new("npm").arg("--version").output().is_err() {
-        println!("skipped: `npm` is not installed, so the VS Code extension's unit tests cannot run");
+        println!(
+            "skipped: `npm` is not installed, so the VS Code extension's unit tests cannot run"
+        );
         return;
     }
     let dir = extension_dir();
