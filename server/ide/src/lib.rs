@@ -37,6 +37,11 @@
 //! * [`code_actions`]: quick fixes where the fix is certain (C12's suggested
 //!   name, C13's missing import, C20/C21's redundant entries, C32b's order,
 //!   a non-string test document key quoted).
+//! * [`test_report`]: the JSON of a test run (`flowctl test --format json`
+//!   and the server's `flowctl.runTests`), failure locations and messages.
+//! * [`catalog_tests`]: the catalog's tests as the editor shows them (discovery,
+//!   code lenses, verify failures as `T1` diagnostics) and "accept actual"
+//!   (a failed verify's documents rewritten in the file's own YAML style).
 //!
 //! Positions are byte offsets into a file's text (`text::TextRange`); the
 //! `lsp` crate converts them to the client's encoding.
@@ -53,6 +58,8 @@ pub mod navigation;
 pub mod ranges;
 pub mod semantics;
 pub mod symbols;
+pub mod test_report;
+pub mod catalog_tests;
 mod tree_path;
 pub mod workspace;
 

@@ -49,6 +49,7 @@ impl Failure {
 mod editing;
 mod navigation;
 mod symbols;
+mod testing;
 
 type Handler = fn(&Snapshot, Value) -> Result<Value, Failure>;
 
@@ -67,6 +68,9 @@ fn table(test_requests: bool) -> Vec<(&'static str, Handler)> {
         ("workspace/symbol", symbols::workspace_symbols),
         ("textDocument/foldingRange", symbols::folding_ranges),
         ("textDocument/selectionRange", symbols::selection_ranges),
+        ("textDocument/codeLens", testing::code_lenses),
+        (lsp_ext::DISCOVER_TESTS, testing::discover_tests),
+        ("workspace/executeCommand", testing::execute_command),
     ];
     if test_requests {
         table.push((lsp_ext::INTERNAL_PANIC, |_, _| {
@@ -102,6 +106,13 @@ pub fn advertise(capabilities: &mut ServerCapabilities) {
     capabilities.workspace_symbol_provider = Some(OneOf::Left(true));
     capabilities.folding_range_provider = Some(FoldingRangeProviderCapability::Simple(true));
     capabilities.selection_range_provider = Some(SelectionRangeProviderCapability::Simple(true));
+    capabilities.code_lens_provider = Some(lsp_types::CodeLensOptions {
+        resolve_provider: Some(false),
+    });
+    capabilities.execute_command_provider = Some(lsp_types::ExecuteCommandOptions {
+        commands: lsp_ext::COMMANDS.iter().map(|c| c.to_string()).collect(),
+        work_done_progress_options: Default::default(),
+    });
 }
 
 pub fn is_known(method: &str, test_requests: bool) -> bool {
@@ -112,6 +123,14 @@ pub fn is_known(method: &str, test_requests: bool) -> bool {
 pub fn document_of(params: &Value) -> Option<Url> {
     let uri = params.get("textDocument")?.get("uri")?.as_str()?;
     Url::parse(uri).ok()
+}
+
+/// The command of a `workspace/executeCommand` request.
+pub fn command_of(request: &Request) -> Option<&str> {
+    if request.method != "workspace/executeCommand" {
+        return None;
+    }
+    request.params.get("command")?.as_str()
 }
 
 pub fn handle(snapshot: &Snapshot, request: Request) -> Response {

@@ -13,7 +13,10 @@
 //! * [`capabilities`]: what client and server agree on at `initialize`.
 //! * [`config`]: the `flowctl.*` settings.
 //! * [`scan`]: the workspace's catalog files on disk.
-//! * [`lsp_ext`]: requests of ours beyond the protocol.
+//! * [`runs`]: test runs on the runtime thread (one at a time,
+//!   cancellable), their `flowctl/testResults` and `T1` diagnostics.
+//! * [`lsp_ext`]: requests, commands and notifications of ours beyond the
+//!   protocol.
 
 pub mod capabilities;
 pub mod config;
@@ -21,6 +24,7 @@ pub mod document;
 pub mod from_proto;
 pub mod handlers;
 pub mod lsp_ext;
+pub mod runs;
 pub mod scan;
 pub mod server;
 pub mod to_proto;

@@ -13,7 +13,7 @@
 //! its list changes, the edited documents first and with their version, and
 //! an empty list clears a file that became clean or left every build.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -30,8 +30,9 @@ use url::Url;
 use crate::document::Document;
 use crate::from_proto;
 use crate::handlers::{self, Snapshot};
+use crate::runs::{RunJob, RunOutcome, Runner};
 use crate::to_proto;
-use crate::{capabilities, config, scan};
+use crate::{capabilities, config, lsp_ext, scan};
 
 /// How the server runs (not client settings: those are `ide::Config`).
 #[derive(Debug, Clone)]
@@ -76,6 +77,10 @@ pub fn run(connection: Connection, options: Options) -> Result<bool, String> {
         problems = config::apply(&mut settings, options, &folder);
     }
     let (task_sender, task_receiver) = crossbeam_channel::unbounded();
+    let done = task_sender.clone();
+    let runner = Runner::new(connection.sender.clone(), move |outcome| {
+        let _ = done.send(Task::RunDone(outcome));
+    });
     let mut server = Server {
         sender: connection.sender.clone(),
         host: AnalysisHost::new(settings),
@@ -90,6 +95,8 @@ pub fn run(connection: Connection, options: Options) -> Result<bool, String> {
         changed_at: HashMap::new(),
         published: HashMap::new(),
         task_sender,
+        runner,
+        test_diagnostics: BTreeMap::new(),
         pool: Pool::new("flowctl-worker", options.workers.max(1), 16 * 1024 * 1024),
         builder: Pool::new("flowctl-build", 1, 32 * 1024 * 1024),
         options,
@@ -116,6 +123,8 @@ enum Task {
         versions: HashMap<Url, i32>,
         result: Result<Result<Analysis, Cancelled>, String>,
     },
+    /// A test run ended (or was refused).
+    RunDone(RunOutcome),
 }
 
 /// A request being worked on or waiting for its revision's analysis.
@@ -146,6 +155,11 @@ pub(crate) struct Server {
     /// What was last published per file, and with which version.
     published: HashMap<Url, (Vec<lsp_types::Diagnostic>, Option<i32>)>,
     task_sender: Sender<Task>,
+    /// The runtime thread of test runs.
+    runner: Runner,
+    /// The `T1` diagnostics of the last run of each test (`url#/tests/name`),
+    /// by file; published with the build's.
+    test_diagnostics: BTreeMap<String, Vec<(Url, lsp_types::Diagnostic)>>,
     pool: Pool,
     /// The build thread (builds, and dropping replaced analyses).
     builder: Pool,
@@ -280,6 +294,11 @@ impl Server {
             self.error(request.id, ErrorCode::MethodNotFound, message);
             return;
         }
+        if handlers::command_of(&request) == Some(lsp_ext::CANCEL_TESTS) {
+            self.runner.cancel();
+            self.respond(Response::new_ok(request.id, Value::Null));
+            return;
+        }
         let file = handlers::document_of(&request.params);
         self.in_flight.insert(
             request.id.clone(),
@@ -297,8 +316,13 @@ impl Server {
         }
     }
 
-    /// Runs a request on a worker against `analysis`.
+    /// Runs a request on a worker against `analysis` (a test run on the
+    /// runtime thread).
     fn dispatch(&mut self, request: Request, analysis: Analysis) {
+        if handlers::command_of(&request) == Some(lsp_ext::RUN_TESTS) {
+            self.start_run(request, analysis);
+            return;
+        }
         let snapshot = Snapshot {
             analysis,
             encoding: self.negotiated.encoding,
@@ -326,8 +350,76 @@ impl Server {
         });
     }
 
+    /// Hands a `flowctl.runTests` to the runtime thread, cancelling the
+    /// run going on.
+    fn start_run(&mut self, request: Request, analysis: Analysis) {
+        let args: lsp_ext::RunTestsArgs = request
+            .params
+            .get("arguments")
+            .and_then(|arguments| arguments.get(0))
+            .and_then(|argument| serde_json::from_value(argument.clone()).ok())
+            .unwrap_or_default();
+        let file = match args.uri.as_deref().map(Url::parse) {
+            Some(Ok(url)) => Some(url),
+            Some(Err(error)) => {
+                self.in_flight.remove(&request.id);
+                self.error(
+                    request.id,
+                    ErrorCode::InvalidParams,
+                    format!("invalid uri: {error}"),
+                );
+                return;
+            }
+            None => None,
+        };
+        let (run_id, cancel) = self.runner.prepare(request.id.clone());
+        self.runner.submit(RunJob {
+            run_id,
+            request: request.id,
+            analysis,
+            file,
+            names: args.tests,
+            encoding: self.negotiated.encoding,
+            support: self.negotiated.diagnostics,
+            folder: self.folders.first().cloned().unwrap_or_default(),
+            cancel,
+        });
+    }
+
+    /// A run ended: keep its `T1` diagnostics (not for files edited since
+    /// the revision it read), publish them, and answer.
+    fn finish_run(&mut self, outcome: RunOutcome) {
+        self.runner.finished(outcome.run_id);
+        let mut touched = false;
+        for (test, diagnostics) in outcome.diagnostics {
+            let kept: Vec<(Url, lsp_types::Diagnostic)> = diagnostics
+                .into_iter()
+                .filter(|(file, _)| {
+                    self.changed_at
+                        .get(file)
+                        .is_none_or(|&at| at <= outcome.revision)
+                })
+                .collect();
+            let previous = if kept.is_empty() {
+                self.test_diagnostics.remove(&test)
+            } else {
+                self.test_diagnostics.insert(test, kept.clone())
+            };
+            touched |= previous.unwrap_or_default() != kept;
+        }
+        if touched
+            && let Some(analysis) = self.analysis.clone()
+            && analysis.revision() == self.host.revision()
+        {
+            let versions = self.open_versions();
+            self.publish(&analysis, &versions);
+        }
+        self.on_task(Task::Response(outcome.response));
+    }
+
     fn on_task(&mut self, task: Task) {
         match task {
+            Task::RunDone(outcome) => self.finish_run(outcome),
             Task::Response(response) => {
                 // Cancelled requests were answered already.
                 let Some(request) = self.in_flight.remove(&response.id) else {
@@ -447,7 +539,7 @@ impl Server {
             let Some(file) = analysis.file(url) else {
                 continue;
             };
-            let diagnostics: Vec<lsp_types::Diagnostic> = analysis
+            let mut diagnostics: Vec<lsp_types::Diagnostic> = analysis
                 .file_diagnostics(url)
                 .iter()
                 .map(|item| {
@@ -461,6 +553,14 @@ impl Server {
                     )
                 })
                 .collect();
+            // The last test runs' verify failures in this file.
+            diagnostics.extend(
+                self.test_diagnostics
+                    .values()
+                    .flatten()
+                    .filter(|(file, _)| file == url)
+                    .map(|(_, diagnostic)| diagnostic.clone()),
+            );
             let version = versions.get(url).copied();
             // A remote resource (a schema served over http) cannot be
             // opened: only its mistakes are worth a notification.
@@ -536,6 +636,12 @@ impl Server {
                     params.text_document.version,
                     self.negotiated.encoding,
                 );
+                // Test results do not survive an edit of their file.
+                for diagnostics in self.test_diagnostics.values_mut() {
+                    diagnostics.retain(|(file, _)| *file != url);
+                }
+                self.test_diagnostics
+                    .retain(|_, diagnostics| !diagnostics.is_empty());
                 self.set_document(url, document);
             }
             notify::DidCloseTextDocument::METHOD => {
@@ -614,6 +720,7 @@ impl Server {
                     lsp_types::NumberOrString::Number(n) => n.into(),
                     lsp_types::NumberOrString::String(s) => s.into(),
                 };
+                self.runner.cancel_request(&id);
                 if self.in_flight.remove(&id).is_some() {
                     self.deferred.retain(|request| request.id != id);
                     self.error(id, ErrorCode::RequestCanceled, "cancelled");

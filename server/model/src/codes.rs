@@ -1,5 +1,6 @@
 //! Every diagnostic code, with the one-line summary that rule lists (SARIF's
-//! `rules`, documentation) show: catalog.md §12 plus our own `W` codes.
+//! `rules`, documentation) show: catalog.md §12, our own `W` codes, and the
+//! `T` codes of test runs in the editor.
 
 /// `(code, summary)` for every code a build can report, in catalog.md order.
 pub const CODES: &[(&str, &str)] = &[
@@ -110,6 +111,10 @@ pub const CODES: &[(&str, &str)] = &[
         "W1",
         "a key location carries a reduce strategy, which keying ignores",
     ),
+    (
+        "T1",
+        "a test's verify step found other documents than its fixtures (the language server, after a test run)",
+    ),
 ];
 
 /// The summary of `code`, if it is one of ours.
@@ -137,7 +142,7 @@ pub fn checks_markdown() -> String {
          <!-- Generated from server/model/src/codes.rs by `UPDATE_DOCS=1 cargo test -p model`; do not edit. -->\n\n\
          Every diagnostic `flowctl build`, `flowctl lint` and the language server report has one of these\n\
          codes. `C` codes are the checks of the catalog specification (catalog.md §12); `W` codes are\n\
-         warnings of ours. Each heading is the anchor an editor's diagnostic links to.\n",
+         warnings of ours; `T` codes come from test runs in the editor. Each heading is the anchor an editor's diagnostic links to.\n",
     );
     for (code, summary) in CODES {
         text.push_str(&format!("\n## {code}\n\n{code}: {summary}.\n"));

@@ -130,44 +130,49 @@ impl fmt::Display for TestFailure {
             Problem::Mismatch(mismatches) => {
                 write!(f, "actual and expected documents did not match:")?;
                 for mismatch in mismatches {
-                    match mismatch {
-                        DocumentMismatch::Mismatched { index, differences } => {
-                            write!(f, "\nmismatched document at index {index}:")?;
-                            for difference in differences {
-                                let at = if difference.pointer.is_empty() {
-                                    "(root)"
-                                } else {
-                                    &difference.pointer
-                                };
-                                let actual = difference
-                                    .actual
-                                    .as_ref()
-                                    .map_or_else(|| "missing".to_owned(), render);
-                                write!(
-                                    f,
-                                    "\n  {at}: expected {}, actual {actual}",
-                                    render(&difference.expected)
-                                )?;
-                            }
-                        }
-                        DocumentMismatch::Missing { index, expected } => {
-                            write!(
-                                f,
-                                "\nmissing expected document at index {index}: {}",
-                                render(expected)
-                            )?;
-                        }
-                        DocumentMismatch::Unexpected { index, actual } => {
-                            write!(
-                                f,
-                                "\nunexpected actual document at index {index}: {}",
-                                render(actual)
-                            )?;
-                        }
-                    }
+                    write!(f, "\n{mismatch}")?;
                 }
                 Ok(())
             }
+        }
+    }
+}
+
+/// One document's difference, as the failure text shows it
+/// (`mismatched document at index 0:` and a line per location).
+impl fmt::Display for DocumentMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DocumentMismatch::Mismatched { index, differences } => {
+                write!(f, "mismatched document at index {index}:")?;
+                for difference in differences {
+                    let at = if difference.pointer.is_empty() {
+                        "(root)"
+                    } else {
+                        &difference.pointer
+                    };
+                    let actual = difference
+                        .actual
+                        .as_ref()
+                        .map_or_else(|| "missing".to_owned(), render);
+                    write!(
+                        f,
+                        "\n  {at}: expected {}, actual {actual}",
+                        render(&difference.expected)
+                    )?;
+                }
+                Ok(())
+            }
+            DocumentMismatch::Missing { index, expected } => write!(
+                f,
+                "missing expected document at index {index}: {}",
+                render(expected)
+            ),
+            DocumentMismatch::Unexpected { index, actual } => write!(
+                f,
+                "unexpected actual document at index {index}: {}",
+                render(actual)
+            ),
         }
     }
 }
@@ -257,20 +262,36 @@ pub fn run_tests(
     plan: &Plan,
     tests: &[&Test],
     options: &RunOptions,
-    mut on_result: impl FnMut(&TestResult),
+    on_result: impl FnMut(&TestResult),
 ) -> TestReport {
+    run_tests_until(plan, tests, options, &|| false, on_result).0
+}
+
+/// [`run_tests`], asking `cancelled` before each test and each of its steps
+/// (a lambda call in progress ends by its time limit): once it answers
+/// `true`, the tests under way stop, their results are dropped, and no other
+/// test starts. Returns the results of the tests that completed before the
+/// first cancelled one (in test order), and whether the run was cancelled.
+pub fn run_tests_until(
+    plan: &Plan,
+    tests: &[&Test],
+    options: &RunOptions,
+    cancelled: &(dyn Fn() -> bool + Sync),
+    mut on_result: impl FnMut(&TestResult),
+) -> (TestReport, bool) {
     let jobs = options.jobs.clamp(1, tests.len().max(1));
     if jobs == 1 {
         let mut lambdas = Lambdas::quickjs(options.lambda.clone());
-        let results = tests
-            .iter()
-            .map(|test| {
-                let result = run_with(plan, lambdas.as_mut(), test, options.trace);
-                on_result(&result);
-                result
-            })
-            .collect();
-        return TestReport { results };
+        let mut results = Vec::with_capacity(tests.len());
+        for test in tests {
+            let Some(result) = run_with(plan, lambdas.as_mut(), test, options.trace, cancelled)
+            else {
+                return (TestReport { results }, true);
+            };
+            on_result(&result);
+            results.push(result);
+        }
+        return (TestReport { results }, false);
     }
     let next = AtomicUsize::new(0);
     let (sender, receiver) = mpsc::channel::<(usize, TestResult)>();
@@ -286,7 +307,11 @@ pub fn run_tests(
                     let Some(test) = tests.get(index) else {
                         return;
                     };
-                    let result = run_with(plan, lambdas.as_mut(), test, options.trace);
+                    let Some(result) =
+                        run_with(plan, lambdas.as_mut(), test, options.trace, cancelled)
+                    else {
+                        return;
+                    };
                     if sender.send((index, result)).is_err() {
                         return;
                     }
@@ -294,7 +319,8 @@ pub fn run_tests(
             });
         }
         drop(sender);
-        // Hand results on in test order as they complete.
+        // Hand results on in test order as they complete (a cancelled
+        // test's gap stops the hand-over).
         let mut waiting: BTreeMap<usize, TestResult> = BTreeMap::new();
         for (index, result) in receiver {
             waiting.insert(index, result);
@@ -304,20 +330,25 @@ pub fn run_tests(
             }
         }
     });
-    TestReport { results }
+    let stopped = results.len() < tests.len();
+    (TestReport { results }, stopped)
 }
 
 /// Runs one test with a worker's lambdas, or fails it when the worker's lambda
-/// host could not start.
+/// host could not start. `None` when cancelled.
 fn run_with(
     plan: &Plan,
     lambdas: Result<&mut Lambdas, &mut RuntimeError>,
     test: &Test,
     trace: bool,
-) -> TestResult {
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Option<TestResult> {
+    if cancelled() {
+        return None;
+    }
     match lambdas {
-        Ok(lambdas) => run_test_traced(plan, lambdas, test, trace),
-        Err(error) => TestResult {
+        Ok(lambdas) => run_test_inner(plan, lambdas, test, trace, Some(cancelled)),
+        Err(error) => Some(TestResult {
             name: test.name.clone(),
             scope: test.scope.clone(),
             failure: Some(TestFailure {
@@ -329,7 +360,7 @@ fn run_with(
             console: Vec::new(),
             duration: Duration::ZERO,
             trace: Vec::new(),
-        },
+        }),
     }
 }
 
@@ -341,6 +372,18 @@ pub fn run_test(plan: &Plan, lambdas: &mut Lambdas, test: &Test) -> TestResult {
 
 /// [`run_test`], recording a [`StepTrace`] per step when `trace` is set.
 pub fn run_test_traced(plan: &Plan, lambdas: &mut Lambdas, test: &Test, trace: bool) -> TestResult {
+    run_test_inner(plan, lambdas, test, trace, None)
+        .expect("a run that cannot be cancelled completes")
+}
+
+/// One test; `None` when `cancelled` stopped it before a step.
+fn run_test_inner(
+    plan: &Plan,
+    lambdas: &mut Lambdas,
+    test: &Test,
+    trace: bool,
+    cancelled: Option<&(dyn Fn() -> bool + Sync)>,
+) -> Option<TestResult> {
     let started = Instant::now();
     lambdas.reset();
     let mut engine = Engine::new(plan, lambdas);
@@ -349,15 +392,19 @@ pub fn run_test_traced(plan: &Plan, lambdas: &mut Lambdas, test: &Test, trace: b
         engine.trace();
     }
     let mut verifies = Vec::new();
+    let cancelled = cancelled.map(|cancelled| cancelled as &dyn Fn() -> bool);
     let mut steps = Steps {
         verify: true,
         verifies: &mut verifies,
         traces: trace.then_some(&mut traces),
-        cancelled: None,
+        cancelled,
         stopped: false,
     };
     let failure = steps.run(&mut engine, test).err();
-    TestResult {
+    if steps.was_cancelled() {
+        return None;
+    }
+    Some(TestResult {
         name: test.name.clone(),
         scope: test.scope.clone(),
         failure,
@@ -365,7 +412,7 @@ pub fn run_test_traced(plan: &Plan, lambdas: &mut Lambdas, test: &Test, trace: b
         console: engine.take_console(),
         duration: started.elapsed(),
         trace: traces,
-    }
+    })
 }
 
 /// How the steps of a test are run: by the test runner (verifying) or by a

@@ -109,7 +109,7 @@ fn report_failure(build: &Build, run: &PreviewRun) -> Result<(), String> {
             None => String::new(),
         };
         writeln!(text, "❌ the run failed{at}:").map_err(crate::output::write_error)?;
-        if let Some((file, range)) = super::test::failure_location_of(&build.loaded, failure) {
+        if let Some((file, range)) = ide::test_report::failure_location_of(&build.loaded, failure) {
             writeln!(
                 text,
                 "  --> {}",

@@ -9,13 +9,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use load::Loaded;
-use model::{Scope, Test, TestStepSpec};
+use model::{Test, TestStepSpec};
 use runtime::engine::Plan;
 use runtime::lambda::QuickJsConfig;
-use runtime::shorten::{shorten, shorten_value};
-use runtime::testing::{
-    self, ConsoleEntry, Problem, RunOptions, StepTrace, TestFailure, TestReport, TestResult,
-};
+use ide::test_report::{self, failure_location, failure_message, step_kind};
+use runtime::shorten::shorten;
+use runtime::testing::{self, ConsoleEntry, RunOptions, StepTrace, TestReport, TestResult};
 use serde_json::{Value, json};
 use text::{ColumnUnit, TextRange};
 use url::Url;
@@ -108,13 +107,20 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
         format => {
             let report = testing::run_tests(&plan, &tests, &options, |_| {});
             let text = match format {
-                TestFormat::Json => serde_json::to_string_pretty(&json_report(
-                    &build.loaded,
-                    &report,
-                    &tests,
-                    &build.cwd,
-                ))
-                .map_err(|e| e.to_string())?,
+                TestFormat::Json => {
+                    let display = |file: &Url| render::display(file, &build.cwd);
+                    let style = test_report::Style {
+                        display: &display,
+                        unit: ColumnUnit::Utf16,
+                    };
+                    serde_json::to_string_pretty(&test_report::json_report(
+                        &build.loaded,
+                        &report,
+                        &tests,
+                        &style,
+                    ))
+                    .map_err(|e| e.to_string())?
+                }
                 TestFormat::Junit => junit(&build.loaded, &report, &build.cwd),
                 _ => tap(&build.loaded, &report, &build.cwd),
             };
@@ -134,27 +140,6 @@ pub fn run(args: &TestArgs) -> Result<ExitCode, String> {
     Ok(code)
 }
 
-/// Where a failure is: the lambda position when a lambda failed, else the step.
-fn failure_location(loaded: &Loaded, result: &TestResult) -> Option<(Url, TextRange)> {
-    failure_location_of(loaded, result.failure.as_ref()?)
-}
-
-/// Where a failure is (a test's or a preview's): the lambda body position
-/// when a lambda failed, else the failure's scope.
-pub(super) fn failure_location_of(
-    loaded: &Loaded,
-    failure: &TestFailure,
-) -> Option<(Url, TextRange)> {
-    if let Problem::Error(error) = &failure.problem
-        && let (Some(scope), Some(position)) = (&error.scope, &error.body_position)
-        && let Some(location) = loaded.locate_in_scalar(scope, position.line, position.column)
-    {
-        return Some((location.resource, location.range));
-    }
-    let location = loaded.locate(&failure.scope, true)?;
-    Some((location.resource, location.range))
-}
-
 pub(super) fn position_text(loaded: &Loaded, file: &Url, range: TextRange, cwd: &Path) -> String {
     let (start, _) = render::positions(loaded, file, range, ColumnUnit::Char);
     format!(
@@ -163,11 +148,6 @@ pub(super) fn position_text(loaded: &Loaded, file: &Url, range: TextRange, cwd: 
         start.line + 1,
         start.character + 1
     )
-}
-
-fn test_location(loaded: &Loaded, scope: &Scope) -> Option<(Url, TextRange)> {
-    let location = loaded.locate(scope, true)?;
-    Some((location.resource, location.range))
 }
 
 fn write_human(
@@ -205,16 +185,6 @@ fn write_human(
             }
             write_console(out, &result.console)
         }
-    }
-}
-
-/// What a trace step was: `("ingest", collection)`, `("verify", collection)`,
-/// or `("advance", "")` for the time advanced after the last step.
-fn step_kind(test: Option<&Test>, step: Option<usize>) -> (&'static str, &str) {
-    match step.and_then(|step| test?.steps.get(step)) {
-        Some(TestStepSpec::Ingest(ingest)) => ("ingest", ingest.collection.as_str()),
-        Some(TestStepSpec::Verify(verify)) => ("verify", verify.collection.as_str()),
-        None => ("advance", ""),
     }
 }
 
@@ -310,68 +280,6 @@ fn render_value(value: &Value) -> String {
     runtime::engine::render(value)
 }
 
-/// `--format json`'s `trace` of a test: one object per step (see the README).
-fn json_trace(trace: &[StepTrace], test: Option<&Test>) -> Value {
-    trace
-        .iter()
-        .map(|step| {
-            let (kind, collection) = step_kind(test, step.step);
-            let reads: Vec<Value> = step
-                .reads
-                .iter()
-                .map(|read| {
-                    json!({
-                        "derivation": read.derivation,
-                        "transform": read.transform,
-                        "source": read.source,
-                        "clock": read.time,
-                        "document": shorten_value(&read.document),
-                        "register_before": shorten_value(&read.register_before),
-                        "register_after": shorten_value(&read.register_after),
-                        "published": shorten_value(&Value::Array(read.published.clone())),
-                        "failed": read.failed,
-                    })
-                })
-                .collect();
-            let states: Vec<Value> = step
-                .states
-                .iter()
-                .map(|state| match &state.documents {
-                    Ok(documents) => json!({
-                        "collection": state.collection,
-                        "documents": shorten_value(&Value::Array(documents.clone())),
-                    }),
-                    Err(error) => json!({"collection": state.collection, "error": error}),
-                })
-                .collect();
-            let mut value = json!({
-                "step": step.step,
-                "kind": kind,
-                "clock": step.clock,
-                "reads": reads,
-                "states": states,
-            });
-            if !collection.is_empty() {
-                value["collection"] = json!(collection);
-            }
-            value
-        })
-        .collect()
-}
-
-/// Longest failure message shown, in bytes (each document in it is shortened
-/// already; this bounds a long list of them).
-const MAX_MESSAGE: usize = 20_000;
-
-/// The runtime.md §7.5 failure text of a failed test, shortened.
-fn failure_message(result: &TestResult) -> String {
-    result
-        .failure
-        .as_ref()
-        .map(|failure| shorten(failure.to_string(), MAX_MESSAGE))
-        .unwrap_or_default()
-}
-
 /// One console line as the human, JUnit and TAP formats show it:
 /// `console.log (d/t update): text`.
 fn console_line(entry: &ConsoleEntry) -> String {
@@ -390,95 +298,6 @@ pub(super) fn write_console(out: &mut dyn Write, console: &[ConsoleEntry]) -> st
         }
     }
     Ok(())
-}
-
-fn range_of(loaded: &Loaded, location: Option<(Url, TextRange)>) -> Value {
-    match location {
-        Some((file, range)) => {
-            let (start, end) = render::positions(loaded, &file, range, ColumnUnit::Utf16);
-            render::json::range_json(start, end)
-        }
-        None => render::json::range_json(Default::default(), Default::default()),
-    }
-}
-
-/// `flowctl test --format json`: the shape of shared/spec/cli.md (and a
-/// `trace` per test with `--trace`). `tests` are the tests the report's
-/// results are of, in the same order.
-fn json_report(loaded: &Loaded, report: &TestReport, tests: &[&Test], cwd: &Path) -> Value {
-    let tests: Vec<Value> = report
-        .results
-        .iter()
-        .enumerate()
-        .map(|(index, result)| {
-            let mut test = json!({
-                "name": result.name,
-                "path": render::display(&result.scope.resource, cwd),
-                "range": range_of(loaded, test_location(loaded, &result.scope)),
-                "status": if result.passed() { "passed" } else { "failed" },
-                "duration_ms": (result.duration.as_secs_f64() * 1e4).round() / 10.0,
-            });
-            if let Some(failure) = &result.failure {
-                let (expected, actual): (Value, Value) = match &failure.problem {
-                    Problem::Mismatch(_) => {
-                        let expected = failure
-                            .step
-                            .and_then(|step| {
-                                loaded
-                                    .catalog
-                                    .tests
-                                    .iter()
-                                    .find(|t| t.scope == result.scope)?
-                                    .steps
-                                    .get(step)
-                            })
-                            .map(|step| Value::Array(step.documents().to_vec()))
-                            .unwrap_or(Value::Null);
-                        let actual = result
-                            .verifies
-                            .last()
-                            .map(|verify| Value::Array(verify.actual.clone()))
-                            .unwrap_or(Value::Null);
-                        (expected, actual)
-                    }
-                    Problem::Error(_) => (Value::Null, Value::Null),
-                };
-                let location = failure_location(loaded, result);
-                test["failure"] = json!({
-                    "step": failure.step,
-                    "range": range_of(loaded, location.clone()),
-                    "message": failure_message(result),
-                    "expected": shorten_value(&expected),
-                    "actual": shorten_value(&actual),
-                });
-                // In another file than the test (a lambda defined elsewhere).
-                if let Some((file, _)) = location
-                    && file != result.scope.resource
-                {
-                    test["failure"]["path"] = json!(render::display(&file, cwd));
-                }
-            }
-            if !result.trace.is_empty() {
-                test["trace"] = json_trace(&result.trace, tests.get(index).copied());
-            }
-            if !result.console.is_empty() {
-                test["console"] = result
-                    .console
-                    .iter()
-                    .map(|entry| {
-                        json!({
-                            "level": entry.level.as_str(),
-                            "lambda": entry.lambda,
-                            "kind": entry.kind.as_str(),
-                            "text": entry.text,
-                        })
-                    })
-                    .collect();
-            }
-            test
-        })
-        .collect();
-    json!({"tests": tests, "passed": report.passed(), "failed": report.failed()})
 }
 
 /// JUnit XML: one test case per catalog test, the file as class name.

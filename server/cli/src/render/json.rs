@@ -50,10 +50,4 @@ fn diagnostic(loaded: &Loaded, item: &Located<'_>, cwd: &Path) -> Value {
     })
 }
 
-/// An LSP-style range object.
-pub fn range_json(start: text::Position, end: text::Position) -> Value {
-    json!({
-        "start": {"line": start.line, "character": start.character},
-        "end": {"line": end.line, "character": end.character},
-    })
-}
+pub use ide::test_report::range_json;

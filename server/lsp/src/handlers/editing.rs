@@ -1,5 +1,6 @@
 //! Editing help: completion, hover and code actions, over
-//! `ide::completion`, `ide::hover` and `ide::code_actions`.
+//! `ide::completion`, `ide::hover` and `ide::code_actions` (with "accept
+//! actual" of a test failure from `testing`).
 
 use ide::completion::CompletionKind;
 use lsp_types::{
@@ -118,7 +119,7 @@ pub fn code_actions(snapshot: &Snapshot, raw: Value) -> Result<Value, Failure> {
         file: file.clone(),
         range: text::TextRange::new(start, end.max(start)),
     };
-    let actions: Vec<CodeActionOrCommand> =
+    let mut actions: Vec<CodeActionOrCommand> =
         ide::code_actions::code_actions(&snapshot.analysis, &range)
             .into_iter()
             .map(|action| {
@@ -153,5 +154,10 @@ pub fn code_actions(snapshot: &Snapshot, raw: Value) -> Result<Value, Failure> {
                 })
             })
             .collect();
+    actions.extend(super::testing::accept_actual_actions(
+        snapshot,
+        &file,
+        &request.context.diagnostics,
+    ));
     result(actions)
 }
