@@ -34,6 +34,12 @@
 //! * [`semantics`]: what a cursor's place means in the loaded catalog
 //!   (file kind, owning collection, pointer places, collection references),
 //!   shared by completion and hover.
+//! * [`preview`]: `runtime::preview` on a build of the editor's state, its
+//!   transforms and failures placed in files.
+//! * [`typegen`]: TypeScript declarations of collections and registers
+//!   (runtime.md §8.2) as text, for `flowctl typegen` and lambda documents.
+//! * [`lambda_document`]: a `nodeJS` lambda as a TypeScript document (the
+//!   declarations, the body as its function) with a line map to the YAML.
 //! * [`code_actions`]: quick fixes where the fix is certain (C12's suggested
 //!   name, C13's missing import, C20/C21's redundant entries, C32b's order,
 //!   a non-string test document key quoted).
@@ -54,12 +60,15 @@ pub mod diagnostics;
 pub mod files;
 pub mod host;
 pub mod hover;
+pub mod lambda_document;
 pub mod navigation;
+pub mod preview;
 pub mod ranges;
 pub mod semantics;
 pub mod symbols;
 pub mod test_report;
 pub mod catalog_tests;
+pub mod typegen;
 mod tree_path;
 pub mod workspace;
 

@@ -22,6 +22,8 @@ pub struct Snapshot {
     /// The client expands snippets in completions.
     pub snippets: bool,
     pub test_requests: bool,
+    /// The preview thread (for the `flowctl.preview` command).
+    pub previewer: crate::preview::Previewer,
 }
 
 /// A request failure to answer with.
@@ -57,6 +59,12 @@ type Handler = fn(&Snapshot, Value) -> Result<Value, Failure>;
 fn table(test_requests: bool) -> Vec<(&'static str, Handler)> {
     let mut table: Vec<(&'static str, Handler)> = vec![
         (lsp_ext::STATUS, status),
+        // The main loop hands `flowctl/preview` to the preview thread
+        // (`Server::dispatch`); this entry makes it known.
+        (lsp_ext::PREVIEW, |snapshot, params| {
+            crate::preview::command(snapshot, vec![params])
+        }),
+        (lsp_ext::LAMBDA_DOCUMENT, editing::lambda_document),
         ("textDocument/completion", editing::completion),
         ("textDocument/hover", editing::hover),
         ("textDocument/codeAction", editing::code_actions),

@@ -17,6 +17,8 @@
 //!   cancellable), their `flowctl/testResults` and `T1` diagnostics.
 //! * [`lsp_ext`]: requests, commands and notifications of ours beyond the
 //!   protocol.
+//! * [`preview`]: the preview thread, owner of the QuickJS host that
+//!   `flowctl/preview` and the `flowctl.preview` command run on.
 
 pub mod capabilities;
 pub mod config;
@@ -25,6 +27,7 @@ pub mod from_proto;
 pub mod handlers;
 pub mod lsp_ext;
 pub mod runs;
+pub mod preview;
 pub mod scan;
 pub mod server;
 pub mod to_proto;

@@ -99,6 +99,8 @@ pub fn run(connection: Connection, options: Options) -> Result<bool, String> {
         test_diagnostics: BTreeMap::new(),
         pool: Pool::new("flowctl-worker", options.workers.max(1), 16 * 1024 * 1024),
         builder: Pool::new("flowctl-build", 1, 32 * 1024 * 1024),
+        previewer: crate::preview::Previewer::start(),
+        previews: HashMap::new(),
         options,
         shutdown: false,
         panic_shown: false,
@@ -163,6 +165,9 @@ pub(crate) struct Server {
     pool: Pool,
     /// The build thread (builds, and dropping replaced analyses).
     builder: Pool,
+    /// The preview thread, and the cancel flags of the previews it has.
+    previewer: crate::preview::Previewer,
+    previews: HashMap<RequestId, Arc<std::sync::atomic::AtomicBool>>,
     options: Options,
     shutdown: bool,
     panic_shown: bool,
@@ -317,10 +322,32 @@ impl Server {
     }
 
     /// Runs a request on a worker against `analysis` (a test run on the
-    /// runtime thread).
+    /// runtime thread, a preview on the preview thread).
     fn dispatch(&mut self, request: Request, analysis: Analysis) {
         if handlers::command_of(&request) == Some(lsp_ext::RUN_TESTS) {
             self.start_run(request, analysis);
+            return;
+        }
+        if request.method == crate::lsp_ext::PREVIEW {
+            let cancelled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            self.previews
+                .insert(request.id.clone(), Arc::clone(&cancelled));
+            let sender = self.task_sender.clone();
+            let id = request.id.clone();
+            self.previewer.submit(crate::preview::Job {
+                revision: self.host.cancellation(),
+                analysis,
+                encoding: self.negotiated.encoding,
+                params: request.params,
+                cancelled,
+                reply: Box::new(move |answer| {
+                    let response = match answer {
+                        Ok(value) => Response::new_ok(id, value),
+                        Err(failure) => Response::new_err(id, failure.code as i32, failure.message),
+                    };
+                    let _ = sender.send(Task::Response(response));
+                }),
+            });
             return;
         }
         let snapshot = Snapshot {
@@ -328,6 +355,7 @@ impl Server {
             encoding: self.negotiated.encoding,
             snippets: self.negotiated.snippets,
             test_requests: self.options.test_requests,
+            previewer: self.previewer.clone(),
         };
         let sender = self.task_sender.clone();
         self.pool.spawn(move || {
@@ -421,6 +449,7 @@ impl Server {
         match task {
             Task::RunDone(outcome) => self.finish_run(outcome),
             Task::Response(response) => {
+                self.previews.remove(&response.id);
                 // Cancelled requests were answered already.
                 let Some(request) = self.in_flight.remove(&response.id) else {
                     return;
@@ -721,6 +750,9 @@ impl Server {
                     lsp_types::NumberOrString::String(s) => s.into(),
                 };
                 self.runner.cancel_request(&id);
+                if let Some(flag) = self.previews.remove(&id) {
+                    self.previewer.cancel(&flag);
+                }
                 if self.in_flight.remove(&id).is_some() {
                     self.deferred.retain(|request| request.id != id);
                     self.error(id, ErrorCode::RequestCanceled, "cancelled");

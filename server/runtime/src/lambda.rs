@@ -29,7 +29,7 @@ mod quickjs;
 use std::fmt;
 
 pub use console::{ConsoleLevel, ConsoleLine};
-pub use quickjs::{QuickJsConfig, QuickJsHost};
+pub use quickjs::{QuickJsConfig, QuickJsHost, StopFlag};
 
 /// Which lambda of a transform this is; it decides the parameters in scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -161,3 +161,34 @@ pub fn code_actions(snapshot: &Snapshot, raw: Value) -> Result<Value, Failure> {
     ));
     result(actions)
 }
+
+/// `flowctl/lambdaDocument`: the lambda at a position as a TypeScript
+/// document (`ide::lambda_document`), positions in the negotiated encoding.
+pub fn lambda_document(snapshot: &Snapshot, raw: Value) -> Result<Value, Failure> {
+    let request: lsp_types::TextDocumentPositionParams = params(raw)?;
+    let position = file_position(snapshot, &request)?;
+    let Some(document) = ide::lambda_document::lambda_document(&snapshot.analysis, &position)
+    else {
+        return result(Value::Null);
+    };
+    let Some(view) = snapshot.analysis.file(&document.file) else {
+        return result(Value::Null);
+    };
+    let lines = document
+        .lines
+        .iter()
+        .map(|map| {
+            let at = to_proto::position(view.text, view.line_index, map.offset, snapshot.encoding);
+            crate::lsp_ext::LambdaLine {
+                generated_line: map.generated_line,
+                line: at.line,
+                character: at.character,
+            }
+        })
+        .collect();
+    result(crate::lsp_ext::LambdaDocument {
+        text: document.text,
+        range: to_proto::range(view.text, view.line_index, document.range, snapshot.encoding),
+        lines,
+    })
+}

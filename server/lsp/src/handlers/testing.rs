@@ -29,7 +29,7 @@ pub fn code_lenses(snapshot: &Snapshot, raw: Value) -> Result<Value, Failure> {
                 ),
                 LensKind::Preview(collection) => (
                     "Preview",
-                    lsp_ext::PREVIEW,
+                    lsp_ext::PREVIEW_COMMAND,
                     json!({"uri": uri, "collection": collection}),
                 ),
             };
@@ -89,7 +89,7 @@ pub fn discover_tests(snapshot: &Snapshot, raw: Value) -> Result<Value, Failure>
 pub fn execute_command(snapshot: &Snapshot, raw: Value) -> Result<Value, Failure> {
     let request: lsp_types::ExecuteCommandParams = params(raw)?;
     match request.command.as_str() {
-        lsp_ext::PREVIEW => {
+        lsp_ext::PREVIEW_COMMAND => {
             let argument = request.arguments.into_iter().next().unwrap_or(Value::Null);
             preview(snapshot, argument)
         }

@@ -6,7 +6,8 @@
 //! the result with `JSON.stringify` semantics (see `convert`), under the same
 //! deadline and an output budget. Limits: a memory limit, a native stack limit,
 //! an interrupt handler that stops a call once it has run past its time limit
-//! (QuickJS makes that interruption uncatchable by the lambda), and caps on the
+//! or its [`StopFlag`] is set (QuickJS makes that interruption uncatchable by
+//! the lambda), and caps on the
 //! number and size of the documents one call returns.
 //!
 //! Fresh globals: [`LambdaHost::reset`] replaces the context (same runtime)
@@ -82,7 +83,33 @@ pub struct QuickJsConfig {
     /// Bytes the documents of one call may take once converted (about their
     /// JSON text, at least 16 bytes a value).
     pub max_output_bytes: usize,
+    /// Stops the running call, as its time limit would, while it is set
+    /// (another thread cancelling: an editor's preview).
+    pub stop: StopFlag,
 }
+
+/// A flag another thread sets to stop a host's running call (and every
+/// call until it is cleared). Equal when it is the same flag.
+#[derive(Debug, Clone, Default)]
+pub struct StopFlag(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl StopFlag {
+    pub fn set(&self, stop: bool) {
+        self.0.store(stop, std::sync::atomic::Ordering::Release);
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Acquire)
+    }
+}
+
+impl PartialEq for StopFlag {
+    fn eq(&self, other: &StopFlag) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for StopFlag {}
 
 impl Default for QuickJsConfig {
     fn default() -> QuickJsConfig {
@@ -92,6 +119,7 @@ impl Default for QuickJsConfig {
             max_stack_size: 512 * 1024,
             max_documents: 100_000,
             max_output_bytes: 32 * 1024 * 1024,
+            stop: StopFlag::default(),
         }
     }
 }
@@ -418,8 +446,9 @@ impl Engine {
         {
             let deadline = deadline.clone();
             let interrupted = interrupted.clone();
+            let stop = config.stop.clone();
             runtime.set_interrupt_handler(Some(Box::new(move || match deadline.get() {
-                Some(deadline) if Instant::now() >= deadline => {
+                Some(deadline) if stop.is_set() || Instant::now() >= deadline => {
                     interrupted.set(true);
                     true
                 }
@@ -594,7 +623,9 @@ impl Engine {
         });
         self.deadline.set(None);
         let outcome = outcome.map_err(|mut error| {
-            if error.kind == LambdaErrorKind::Timeout {
+            if error.kind == LambdaErrorKind::Timeout && config.stop.is_set() {
+                error.message = "the lambda was stopped: the run was cancelled".to_owned();
+            } else if error.kind == LambdaErrorKind::Timeout {
                 error.message = format!(
                     "the lambda ran past its time limit of {} ms and was stopped (is there an endless loop?)",
                     time_limit.as_millis()

@@ -295,6 +295,40 @@ fn endless_loop_times_out_and_the_host_keeps_working() {
 }
 
 #[test]
+fn a_stop_flag_set_by_another_thread_stops_an_endless_loop() {
+    // A limit no test run reaches: only the flag can end the loop.
+    let stop = super::StopFlag::default();
+    let config = QuickJsConfig {
+        time_limit: std::time::Duration::from_secs(600),
+        stop: stop.clone(),
+        ..QuickJsConfig::default()
+    };
+    let mut host = QuickJsHost::new(config).unwrap();
+    let spin = compile(
+        &mut host,
+        LambdaKind::Update,
+        "console.log('spinning');\nfor (;;) {}",
+    );
+    let fine = compile(&mut host, LambdaKind::Update, "return [source];");
+    let (started, spinning) = std::sync::mpsc::channel::<()>();
+    let setter = std::thread::spawn({
+        let stop = stop.clone();
+        move || {
+            // Set about when the call starts (before or during it: both stop it).
+            let _ = spinning.recv();
+            stop.set(true);
+        }
+    });
+    let _ = started.send(());
+    let error = call_err(&mut host, spin, &[&json!({})]);
+    setter.join().unwrap();
+    assert_eq!(error.kind, LambdaErrorKind::Timeout, "{error:?}");
+    assert_eq!(error.message, "the lambda was stopped: the run was cancelled");
+    stop.set(false);
+    assert_eq!(host.call(fine, &[&json!(3)]).unwrap(), vec![json!(3)]);
+}
+
+#[test]
 fn memory_bomb_fails_cleanly_and_the_host_keeps_working() {
     // A generous time limit: only the memory limit may stop the bomb, even on
     // a loaded machine.
