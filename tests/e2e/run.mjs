@@ -191,6 +191,9 @@ async function runSteps(page) {
   const testRow = page.locator(".test-explorer .monaco-list-row", { hasText: "Loaves add up per day" }).first();
   const runFromTestingView = async () => {
     await runCommand(page, "Testing: Focus on Test Explorer View");
+    if (!(await page.locator(".test-explorer").first().isVisible())) {
+      await page.locator(".activitybar .action-item a[aria-label^='Testing'], .activitybar .action-label[aria-label^='Testing']").first().click();
+    }
     const file = page.locator(".test-explorer .monaco-list-row", { hasText: "flow.yaml" }).first();
     await file.waitFor({ timeout: T(60_000) });
     if (!(await testRow.isVisible())) {
