@@ -161,9 +161,7 @@ async function runSteps(page) {
     await gotoLine(page, lineOf("name: bakery/ordrs"), "            name: bakery/ordrs".length + 1);
     await page.keyboard.press("Backspace");
     await page.keyboard.press("Backspace");
-    await page.keyboard.press("Control+Space");
-    const suggestion = page.locator(".suggest-widget .monaco-list-row", { hasText: "bakery/orders" }).first();
-    await suggestion.waitFor({ timeout: T(30_000) });
+    const suggestion = await suggest(page, "bakery/orders");
     await screenshot("completion-list");
     await suggestion.click();
     await editor.locator(".view-line", { hasText: "name: bakery/orders" }).first().waitFor();
@@ -180,8 +178,7 @@ async function runSteps(page) {
       const line = lineOf("return [{ day: source.day");
       const text = readFileSync(join(workspace, "flow.yaml"), "utf8").split("\n")[line - 1];
       await gotoLine(page, line, text.indexOf("source.day") + "source.".length + 1);
-      await page.keyboard.press("Control+Space");
-      await page.locator(".suggest-widget .monaco-list-row", { hasText: "loaves" }).first().waitFor({ timeout: T(30_000) });
+      await suggest(page, "loaves");
       await screenshot("lambda-completion-list");
       await page.keyboard.press("Escape");
     },
@@ -276,6 +273,21 @@ async function runCommand(page, title) {
 
 async function gotoLine(page, line, column) {
   await quickInput(page, "Control+G", `:${line}:${column}`);
+}
+
+/** Asks for completion until a row showing `label` appears (the first ask may race the server's revision). */
+async function suggest(page, label) {
+  const row = page.locator(".suggest-widget .monaco-list-row", { hasText: label }).first();
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press("Control+Space");
+    try {
+      await row.waitFor({ timeout: T(10_000) });
+      return row;
+    } catch (error) {
+      if (attempt === 3) throw error;
+      await page.keyboard.press("Escape");
+    }
+  }
 }
 
 async function focusEditor(page) {
