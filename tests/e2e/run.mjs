@@ -237,6 +237,27 @@ async function runSteps(page) {
     if (!found) throw new Error("the preview panel shows no published documents");
     if (!/monday/.test(found)) throw new Error(`the preview misses the monday row: ${found.slice(0, 300)}`);
   });
+
+  // Last: whatever it leaves behind cannot disturb the required steps.
+  await step(
+    "TypeScript type error inside a lambda",
+    async () => {
+      await page.keyboard.press("Escape");
+      await quickOpen(page, "flow.yaml");
+      await focusEditor(page);
+      const line = lineOf("return [{ day: source.day");
+      const text = readFileSync(join(workspace, "flow.yaml"), "utf8").split("\n")[line - 1];
+      await gotoLine(page, line, text.indexOf("source.loaves") + "source.loaves".length + 1);
+      await page.keyboard.type("x");
+      await runCommand(page, "View: Focus Problems");
+      await page.locator(".markers-panel", { hasText: "loavesx" }).waitFor({ timeout: T(30_000) });
+      await screenshot("lambda-type-error");
+      await focusEditor(page);
+      await gotoLine(page, line, text.indexOf("source.loaves") + "source.loavesx".length + 1);
+      await page.keyboard.press("Backspace");
+    },
+    true,
+  );
 }
 
 function lineOf(text) {
