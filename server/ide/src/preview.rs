@@ -11,7 +11,6 @@ use load::Loaded;
 use runtime::engine::Plan;
 use runtime::lambda::QuickJsConfig;
 use runtime::preview::PreviewRun;
-use runtime::testing::{Problem, TestFailure};
 use serde_json::Value;
 use url::Url;
 
@@ -147,7 +146,8 @@ pub fn preview(
 fn placed(loaded: &Loaded, run: PreviewRun) -> Run {
     let error = run.failure.as_ref().map(|failure| RunError {
         message: runtime::shorten::shorten(failure.to_string(), MAX_MESSAGE),
-        location: failure_location(loaded, failure),
+        location: crate::test_report::failure_location_of(loaded, failure)
+            .map(|(file, range)| FileRange { file, range }),
     });
     Run {
         test: run.test,
@@ -182,25 +182,6 @@ fn placed(loaded: &Loaded, run: PreviewRun) -> Run {
             .map(|entry| (entry.level.as_str().to_owned(), entry.text))
             .collect(),
     }
-}
-
-/// Where a failure is: the lambda body position when a lambda threw, else
-/// the failure's scope. (The same rule as `flowctl test`'s report.)
-pub fn failure_location(loaded: &Loaded, failure: &TestFailure) -> Option<FileRange> {
-    if let Problem::Error(error) = &failure.problem
-        && let (Some(scope), Some(position)) = (&error.scope, &error.body_position)
-        && let Some(location) = loaded.locate_in_scalar(scope, position.line, position.column)
-    {
-        return Some(FileRange {
-            file: location.resource,
-            range: location.range,
-        });
-    }
-    let location = loaded.locate(&failure.scope, true)?;
-    Some(FileRange {
-        file: location.resource,
-        range: location.range,
-    })
 }
 
 #[cfg(test)]
