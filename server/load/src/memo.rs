@@ -106,7 +106,10 @@ impl ParsedFile {
         if self.json_error.is_some() {
             return Arc::new(Value::Null);
         }
-        let mut json = self.json.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut json = self
+            .json
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let json = json.get_or_insert_with(|| {
             // Converted once before, so it converts again.
             Arc::new(self.tree.document_json().unwrap_or(Value::Null))
@@ -128,7 +131,10 @@ impl ParsedFile {
         let source = self.catalog.get_or_init(|| {
             let json = self.json();
             let source = CatalogSource::new(url, &json, &self.tree);
-            *self.json.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+            *self
+                .json
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
             Arc::new(source)
         });
         Arc::clone(source)
@@ -158,7 +164,9 @@ impl CatalogSource {
                     .iter()
                     .enumerate()
                     .filter_map(|(position, entry)| {
-                        entry.as_str().map(|written| (written.to_string(), position))
+                        entry
+                            .as_str()
+                            .map(|written| (written.to_string(), position))
                     })
                     .collect()
             })

@@ -378,7 +378,10 @@ fn a_memo_keeps_the_json_of_schema_documents_only_and_loads_the_same() {
         url("more.flow.yaml"),
         "collections:\n  - {name: b, schema: {type: object}, key: [/k], extra: 1}\n",
     );
-    fetch.insert(url("s.yaml"), "type: object\nproperties: {k: {type: string}}\n");
+    fetch.insert(
+        url("s.yaml"),
+        "type: object\nproperties: {k: {type: string}}\n",
+    );
     let memo = crate::Memo::new();
     let cold = load(&url("flow.yaml"), &fetch);
     for _ in 0..2 {
@@ -390,5 +393,8 @@ fn a_memo_keeps_the_json_of_schema_documents_only_and_loads_the_same() {
         assert_eq!(json, [true, true, false], "only the schema's JSON is kept");
     }
     let stats = memo.stats();
-    assert_eq!((stats.parses, stats.files, stats.files_with_json), (3, 3, 1));
+    assert_eq!(
+        (stats.parses, stats.files, stats.files_with_json),
+        (3, 3, 1)
+    );
 }
