@@ -95,9 +95,9 @@ pub(crate) fn check(cx: &mut Context<'_>) {
 }
 
 /// C32d: every ingested document must validate against the collection schema.
-fn ingest_documents(
-    cx: &mut Context<'_>,
-    collection: &Collection,
+fn ingest_documents<'l>(
+    cx: &mut Context<'l>,
+    collection: &'l Collection,
     documents: &[Value],
     scope: &Scope,
 ) {

@@ -145,7 +145,7 @@ impl<'n> NameTrie<'n> {
 }
 
 /// C6a, C6b and the key-like location checks of §7.5 for the collection key.
-fn key(cx: &mut Context<'_>, collection: &Collection) {
+fn key<'l>(cx: &mut Context<'l>, collection: &'l Collection) {
     let key_scope = collection.scope.push("key");
     if collection.spec.key.is_empty() {
         let message = format!(

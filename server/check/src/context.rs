@@ -31,9 +31,10 @@ pub(crate) struct Context<'l> {
     /// imports, transitively) as a bit set, computed on first use.
     visible: HashMap<usize, Vec<u64>>,
     pub schemas: SchemaCache,
-    /// Each collection's schema URL, by its scope (building an inline
-    /// schema's URL parses one; every module asks for it).
-    schema_urls: HashMap<Scope, Option<Url>>,
+    /// Each collection's schema URL, by the collection's address (the
+    /// catalog outlives the run; building an inline schema's URL parses
+    /// one, and every module asks for it).
+    schema_urls: HashMap<*const Collection, Option<Url>>,
 }
 
 /// Why a collection name could not be resolved from some file.
@@ -81,13 +82,13 @@ impl<'l> Context<'l> {
     }
 
     /// `collection.schema_url()`, computed once per collection and run.
-    pub fn schema_url(&mut self, collection: &Collection) -> Option<Url> {
-        if let Some(url) = self.schema_urls.get(&collection.scope) {
+    pub fn schema_url(&mut self, collection: &'l Collection) -> Option<Url> {
+        let key: *const Collection = collection;
+        if let Some(url) = self.schema_urls.get(&key) {
             return url.clone();
         }
         let url = collection.schema_url();
-        self.schema_urls
-            .insert(collection.scope.clone(), url.clone());
+        self.schema_urls.insert(key, url.clone());
         url
     }
 

@@ -56,7 +56,7 @@ fn typescript_syntax(cx: &mut Context<'_>, label: &str, body: &str, scope: &Scop
     };
     let errors = cx
         .memo
-        .lambda_errors(format!("{kind}\n{body}"), || syntax_errors(body, kind));
+        .lambda_errors(kind, body, || syntax_errors(body, kind));
     if errors.is_empty() {
         return;
     }
@@ -126,85 +126,95 @@ fn syntax_errors(body: &str, kind: LambdaKind) -> Vec<typescript::SyntaxError> {
 /// directly (the loader keeps no JSON of catalog files past lowering).
 pub(crate) fn non_string_bodies(cx: &mut Context<'_>) {
     let loaded = cx.loaded;
-    let mut found = Vec::new();
     for resource in loaded
         .resources
         .iter()
         .filter(|resource| resource.kind == ResourceKind::Catalog)
     {
-        let tree = &resource.tree;
-        let root = Scope::root(resource.url.clone());
-        let Some(collections) = tree.root().and_then(|doc| child(tree, doc, "collections")) else {
+        // A function of the file's tree alone: kept while the text is.
+        let found = cx
+            .memo
+            .non_string_bodies(&resource.url, &resource.tree, || {
+                file_non_string_bodies(&resource.url, &resource.tree)
+            });
+        for scope in found.iter() {
+            cx.report(
+                Diagnostic::error(
+                    "C28a",
+                    scope.clone(),
+                    "nodeJS lambda must be an inline function body",
+                )
+                .at_key(),
+            );
+        }
+    }
+}
+
+/// The places of one catalog file's `nodeJS` values that are not strings.
+fn file_non_string_bodies(url: &url::Url, tree: &Tree) -> Vec<Scope> {
+    let mut found = Vec::new();
+    let root = Scope::root(url.clone());
+    let Some(collections) = tree.root().and_then(|doc| child(tree, doc, "collections")) else {
+        return found;
+    };
+    let collections: Vec<(Scope, NodeId)> = match &tree.node(tree.resolve(collections)).kind {
+        NodeKind::Sequence(items) => items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| (root.push("collections").push(index), *item))
+            .collect(),
+        NodeKind::Mapping(entries) => entries
+            .iter()
+            .map(|entry| {
+                let name = tree.key_text(entry);
+                (root.push("collections").push(name), entry.value)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    for (scope, collection) in collections {
+        let Some(derivation) = child(tree, collection, "derivation") else {
             continue;
         };
-        let collections: Vec<(Scope, NodeId)> = match &tree.node(tree.resolve(collections)).kind {
-            NodeKind::Sequence(items) => items
-                .iter()
-                .enumerate()
-                .map(|(index, item)| (root.push("collections").push(index), *item))
-                .collect(),
-            NodeKind::Mapping(entries) => entries
-                .iter()
-                .map(|entry| {
-                    let name = tree.key_text(entry);
-                    (root.push("collections").push(name), entry.value)
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        for (scope, collection) in collections {
-            let Some(derivation) = child(tree, collection, "derivation") else {
-                continue;
-            };
-            let derivation_scope = scope.push("derivation");
-            let mut lambdas: Vec<(Scope, NodeId)> = Vec::new();
-            if let Some(transforms) = child(tree, derivation, "transform")
-                && matches!(
-                    tree.node(tree.resolve(transforms)).kind,
-                    NodeKind::Mapping(_)
-                )
-            {
-                for transform in tree.entries(transforms) {
-                    let name = tree.key_text(transform);
-                    for kind in ["update", "publish"] {
-                        if let Some(lambda) = child(tree, transform.value, kind) {
-                            lambdas.push((
-                                derivation_scope.push("transform").push(name).push(kind),
-                                lambda,
-                            ));
-                        }
+        let derivation_scope = scope.push("derivation");
+        let mut lambdas: Vec<(Scope, NodeId)> = Vec::new();
+        if let Some(transforms) = child(tree, derivation, "transform")
+            && matches!(
+                tree.node(tree.resolve(transforms)).kind,
+                NodeKind::Mapping(_)
+            )
+        {
+            for transform in tree.entries(transforms) {
+                let name = tree.key_text(transform);
+                for kind in ["update", "publish"] {
+                    if let Some(lambda) = child(tree, transform.value, kind) {
+                        lambdas.push((
+                            derivation_scope.push("transform").push(name).push(kind),
+                            lambda,
+                        ));
                     }
                 }
             }
-            if let Some(bootstrap) = child(tree, derivation, "bootstrap") {
-                for (index, lambda) in tree.items(bootstrap).iter().enumerate() {
-                    lambdas.push((derivation_scope.push("bootstrap").push(index), *lambda));
-                }
+        }
+        if let Some(bootstrap) = child(tree, derivation, "bootstrap") {
+            for (index, lambda) in tree.items(bootstrap).iter().enumerate() {
+                lambdas.push((derivation_scope.push("bootstrap").push(index), *lambda));
             }
-            for (lambda_scope, lambda) in lambdas {
-                let Some(body) = child(tree, lambda, "nodeJS") else {
-                    continue;
-                };
-                // As JSON (a YAML float too large for JSON is text); a value
-                // that cannot be expanded was reported by the loader.
-                if let Ok(value) = tree.to_json(body)
-                    && !value.is_string()
-                {
-                    found.push(lambda_scope.push("nodeJS"));
-                }
+        }
+        for (lambda_scope, lambda) in lambdas {
+            let Some(body) = child(tree, lambda, "nodeJS") else {
+                continue;
+            };
+            // As JSON (a YAML float too large for JSON is text); a value
+            // that cannot be expanded was reported by the loader.
+            if let Ok(value) = tree.to_json(body)
+                && !value.is_string()
+            {
+                found.push(lambda_scope.push("nodeJS"));
             }
         }
     }
-    for scope in found {
-        cx.report(
-            Diagnostic::error(
-                "C28a",
-                scope,
-                "nodeJS lambda must be an inline function body",
-            )
-            .at_key(),
-        );
-    }
+    found
 }
 
 /// The value under `key` of a mapping node (after aliases and merges).

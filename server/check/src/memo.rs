@@ -2,7 +2,9 @@
 //! every edit; [`crate::check_with`]): inferred shapes, compiled validators
 //! and each document's C7/C9 problems; and the C29 syntax errors of each
 //! lambda body (a function of its kind and text; many bodies are identical,
-//! and a build on another thread than the last need not ask QuickJS again).
+//! and a build on another thread than the last need not ask QuickJS again);
+//! and the C28a places of each catalog file (a function of its syntax tree,
+//! which the load memo shares across builds of the same text).
 //!
 //! Each result is stored under the schema's URL together with what it read:
 //! the URL and value of every document the schema's `$ref`s reach
@@ -22,6 +24,7 @@ use foldhash::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use runtime::lambda::LambdaKind;
 use schema::shape::{self, Inspection, Shape};
 use schema::{SchemaIndex, SchemaProblem, Validator};
 use serde_json::Value;
@@ -151,9 +154,21 @@ pub struct Memo {
     shapes: Table<Option<Arc<Inferred>>>,
     validators: Table<Result<Validator, String>>,
     problems: Table<Arc<Vec<SchemaProblem>>>,
-    /// By kind and body.
-    lambdas: Mutex<HashMap<String, LambdaEntry>>,
+    /// By kind (update, publish) then body: looked up by the body's text,
+    /// with no key built per lambda and build.
+    lambdas: Mutex<[HashMap<String, LambdaEntry>; 2]>,
     lambdas_checked: AtomicUsize,
+    /// Per catalog file: the tree read (kept, so its address is never
+    /// reused while compared) and the C28a places found in it.
+    trees: Mutex<HashMap<Url, TreeEntry>>,
+}
+
+/// A result computed from one file's syntax tree alone.
+#[derive(Debug)]
+struct TreeEntry {
+    tree: Arc<syntax::Tree>,
+    found: Arc<Vec<model::Scope>>,
+    used: AtomicBool,
 }
 
 /// How much work a [`Memo`] has done (computations, not reuses) and holds.
@@ -202,24 +217,63 @@ impl Memo {
         })
     }
 
-    /// The C29 syntax errors of a lambda body, by its kind and text (`key`).
+    /// The C29 syntax errors of a lambda body, by its kind and text.
     pub(crate) fn lambda_errors(
         &self,
-        key: String,
+        kind: LambdaKind,
+        body: &str,
         check: impl FnOnce() -> Vec<typescript::SyntaxError>,
     ) -> Arc<Vec<typescript::SyntaxError>> {
-        if let Some((errors, used)) = self.lock_lambdas().get(&key) {
+        let table = match kind {
+            LambdaKind::Update => 0,
+            LambdaKind::Publish => 1,
+        };
+        if let Some((errors, used)) = self.lock_lambdas()[table].get(body) {
             used.store(true, Ordering::Relaxed);
             return Arc::clone(errors);
         }
         let errors = Arc::new(check());
         self.lambdas_checked.fetch_add(1, Ordering::Relaxed);
-        self.lock_lambdas()
-            .insert(key, (Arc::clone(&errors), AtomicBool::new(true)));
+        self.lock_lambdas()[table].insert(
+            body.to_owned(),
+            (Arc::clone(&errors), AtomicBool::new(true)),
+        );
         errors
     }
 
-    fn lock_lambdas(&self) -> std::sync::MutexGuard<'_, HashMap<String, LambdaEntry>> {
+    /// The C28a places of the catalog file `url` whose tree is `tree`: the
+    /// remembered ones when the tree is the one they were found in (the
+    /// load memo hands out one tree per text), else found now.
+    pub(crate) fn non_string_bodies(
+        &self,
+        url: &Url,
+        tree: &Arc<syntax::Tree>,
+        find: impl FnOnce() -> Vec<model::Scope>,
+    ) -> Arc<Vec<model::Scope>> {
+        let lock = || {
+            self.trees
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if let Some(entry) = lock().get(url)
+            && Arc::ptr_eq(&entry.tree, tree)
+        {
+            entry.used.store(true, Ordering::Relaxed);
+            return Arc::clone(&entry.found);
+        }
+        let found = Arc::new(find());
+        lock().insert(
+            url.clone(),
+            TreeEntry {
+                tree: Arc::clone(tree),
+                found: Arc::clone(&found),
+                used: AtomicBool::new(true),
+            },
+        );
+        found
+    }
+
+    fn lock_lambdas(&self) -> std::sync::MutexGuard<'_, [HashMap<String, LambdaEntry>; 2]> {
         self.lambdas
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -230,8 +284,13 @@ impl Memo {
         self.shapes.sweep();
         self.validators.sweep();
         self.problems.sweep();
-        self.lock_lambdas()
-            .retain(|_, (_, used)| used.swap(false, Ordering::Relaxed));
+        for table in self.lock_lambdas().iter_mut() {
+            table.retain(|_, (_, used)| used.swap(false, Ordering::Relaxed));
+        }
+        self.trees
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .retain(|_, entry| entry.used.swap(false, Ordering::Relaxed));
     }
 
     pub fn stats(&self) -> MemoStats {
@@ -243,7 +302,7 @@ impl Memo {
             entries: self.shapes.len()
                 + self.validators.len()
                 + self.problems.len()
-                + self.lock_lambdas().len(),
+                + self.lock_lambdas().iter().map(HashMap::len).sum::<usize>(),
         }
     }
 }

@@ -80,9 +80,9 @@ pub(crate) fn check(cx: &mut Context<'_>) {
 
 /// C25a–C25d: a partition selector (`include`/`exclude`) written at `scope`
 /// that selects documents of `collection`.
-pub(crate) fn check_selector(
-    cx: &mut Context<'_>,
-    collection: &Collection,
+pub(crate) fn check_selector<'l>(
+    cx: &mut Context<'l>,
+    collection: &'l Collection,
     selector: &PartitionSelectorSpec,
     scope: &Scope,
 ) {

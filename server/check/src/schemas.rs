@@ -29,8 +29,9 @@ pub(crate) struct SchemaCache {
     /// Documents whose C7/C9 problems were examined, and whether they had any.
     checked_documents: HashMap<Url, bool>,
     /// Whether every document reached from a document (itself included) is
-    /// free of C7/C9 problems.
-    reach_is_clean: HashMap<Url, bool>,
+    /// free of C7/C9 problems, by document URL (looked up per use with a
+    /// schema URL's text up to its fragment, without building a URL).
+    reach_is_clean: HashMap<String, bool>,
     /// Schema URLs whose shapes were inspected (C8).
     inspected: HashSet<Url>,
     /// Schema problems already reported, by code and place.
@@ -70,9 +71,8 @@ impl SchemaCache {
 
     /// False when the schema's documents are known to have problems.
     fn is_usable(&self, url: &Url) -> bool {
-        let mut document = url.clone();
-        document.set_fragment(None);
-        self.reach_is_clean.get(&document).copied().unwrap_or(true)
+        let document = &url[..url::Position::AfterQuery];
+        self.reach_is_clean.get(document).copied().unwrap_or(true)
     }
 }
 
@@ -123,15 +123,18 @@ pub(crate) fn check_schema_use(
         // Not loaded: the loader reported why (C2, C3 or C7).
         return false;
     }
-    let related = (
-        collection.name_scope.clone(),
-        format!("used as the {}", role.describe(collection)),
-    );
+    // Written only into diagnostics (most uses have none).
+    let related = || {
+        (
+            collection.name_scope.clone(),
+            format!("used as the {}", role.describe(collection)),
+        )
+    };
     if loaded.schemas.resolve(url).is_none() {
         let message = format!("schema reference {url} cannot be resolved");
+        let (scope, note) = related();
         cx.report(
-            Diagnostic::error(role.code("C7"), written.clone(), message)
-                .with_related(related.0, related.1),
+            Diagnostic::error(role.code("C7"), written.clone(), message).with_related(scope, note),
         );
         return false;
     }
@@ -153,10 +156,11 @@ pub(crate) fn check_schema_use(
             };
             let code = role.code(inspection.code);
             if cx.schemas.reported.insert((code, scope.clone())) {
+                let (related_scope, note) = related();
                 cx.report(
                     Diagnostic::error(code, scope, inspection.message)
                         .at_key()
-                        .with_related(related.0.clone(), related.1.clone()),
+                        .with_related(related_scope, note),
                 );
             }
         }
@@ -171,9 +175,9 @@ fn check_documents(
     cx: &mut Context<'_>,
     document: &Url,
     role: SchemaRole,
-    related: &(Scope, String),
+    related: &dyn Fn() -> (Scope, String),
 ) -> bool {
-    if let Some(clean) = cx.schemas.reach_is_clean.get(document) {
+    if let Some(clean) = cx.schemas.reach_is_clean.get(document.as_str()) {
         return *clean;
     }
     let loaded = cx.loaded;
@@ -218,15 +222,18 @@ fn check_documents(
             if !cx.schemas.reported.insert((code, scope.clone())) {
                 continue;
             }
-            let mut diagnostic = Diagnostic::error(code, scope, problem.message)
-                .with_related(related.0.clone(), related.1.clone());
+            let (related_scope, note) = related();
+            let mut diagnostic =
+                Diagnostic::error(code, scope, problem.message).with_related(related_scope, note);
             if at_key {
                 diagnostic = diagnostic.at_key();
             }
             cx.report(diagnostic);
         }
     }
-    cx.schemas.reach_is_clean.insert(document.clone(), clean);
+    cx.schemas
+        .reach_is_clean
+        .insert(document.as_str().to_owned(), clean);
     clean
 }
 
@@ -329,7 +336,8 @@ pub(crate) fn check_key_location(
     role: &KeyRole<'_>,
     scope: &Scope,
 ) -> bool {
-    match shape::check_key_location(shape, pointer, &role.to_string(), schema_url.as_str()) {
+    // The role is formatted only into a message, not for every location.
+    match shape::check_key_location(shape, pointer, role, schema_url.as_str()) {
         None => true,
         Some((code, message)) => {
             cx.report(Diagnostic::error(code, scope.clone(), message));

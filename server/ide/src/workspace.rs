@@ -8,7 +8,6 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use serde_json::Value;
 use url::Url;
 
 use crate::files::EditorFetch;
@@ -29,15 +28,8 @@ pub fn is_catalog_name(url: &Url) -> bool {
 /// with an `import` list), read from the load memo's parse of its text, so
 /// the load that follows does not parse it again.
 fn imports(url: &Url, text: &Arc<str>, memo: &load::Memo) -> Vec<Url> {
-    let Some(json) = memo.document_json(url, Arc::clone(text)) else {
-        return Vec::new();
-    };
-    let Some(Value::Array(items)) = json.get("import") else {
-        return Vec::new();
-    };
-    items
+    memo.catalog_imports(url, Arc::clone(text))
         .iter()
-        .filter_map(Value::as_str)
         .filter_map(|written| url.join(written).ok())
         .map(|mut to| {
             to.set_fragment(None);

@@ -319,6 +319,41 @@ fn warm_builds_equal_cold_builds_through_an_edit_script() {
         "{:?}",
         created.diagnostics()
     );
+
+    // A lambda body that is not a string (C28a, memoised per file's tree),
+    // then one with a syntax error (C29, memoised per kind and body), in
+    // another file that did not change meanwhile.
+    let publish = "nodeJS: \"return [{ telescope: source.telescope, count: 1 }];\"";
+    session.replace(&sightings, publish, "nodeJS: { body: 1 }");
+    let not_a_string = session.assert_warm_equals_cold("a lambda body that is not a string");
+    assert!(codes(&not_a_string).contains(&"C28a"));
+    session.replace(&telescopes, "One telescope of", "A telescope of");
+    session.assert_warm_equals_cold("an edit of another file");
+    session.replace(
+        &sightings,
+        "nodeJS: { body: 1 }",
+        "nodeJS: \"return [{ telescope: source.telescope, count: 1 ];\"",
+    );
+    let syntax = session.assert_warm_equals_cold("a lambda syntax error");
+    assert!(codes(&syntax).contains(&"C29"), "{:?}", codes(&syntax));
+    session.replace(
+        &sightings,
+        "nodeJS: \"return [{ telescope: source.telescope, count: 1 ];\"",
+        publish,
+    );
+    session.assert_warm_equals_cold("fixing the lambda");
+
+    // A catalog file used as a schema too (C3): its JSON, which the load
+    // memo drops once it was read as a catalog source, is rebuilt.
+    session.replace(
+        &sightings,
+        "schema: sighting.schema.yaml#/$defs/sighting",
+        "schema: telescopes.flow.yaml",
+    );
+    let both = session.assert_warm_equals_cold("a catalog file used as a schema");
+    assert!(codes(&both).contains(&"C3"), "{:?}", codes(&both));
+    session.replace(&telescopes, "A telescope of", "One telescope of");
+    session.assert_warm_equals_cold("an edit of the file used both ways");
 }
 
 /// Every catalog source of a directory tree.

@@ -37,8 +37,8 @@ pub struct LoadedResource {
     pub tree: Arc<syntax::Tree>,
     pub line_index: LineIndex,
     /// Shared with the schema index for schema documents (one copy). For a
-    /// catalog file, `null` once the file is lowered (its entities are in
-    /// the model; `tree.document_json()` rebuilds it when needed).
+    /// catalog file, `null` (its entities are in the model;
+    /// `tree.document_json()` rebuilds it when needed).
     pub json: Arc<Value>,
 }
 
@@ -278,25 +278,19 @@ struct Loader<'f> {
 /// A catalog source whose imports are being loaded (see `Loader::load_catalog`).
 struct OpenCatalog {
     url: Url,
-    /// Its JSON, shared with its resource.
-    json: Arc<Value>,
-    /// The next entry of its `import` list to look at.
+    /// What its text yields as a catalog source.
+    source: Arc<memo::CatalogSource>,
+    /// The next entry of its string imports to look at.
     next: usize,
 }
 
 impl OpenCatalog {
     /// The next import written as a string, with its scope.
     fn next_import(&mut self) -> Option<(String, Scope)> {
-        let imports = self.json.get("import").and_then(Value::as_array)?;
-        while let Some(entry) = imports.get(self.next) {
-            let position = self.next;
-            self.next += 1;
-            if let Some(written) = entry.as_str() {
-                let scope = Scope::root(self.url.clone()).push("import").push(position);
-                return Some((written.to_string(), scope));
-            }
-        }
-        None
+        let (written, position) = self.source.imports.get(self.next)?;
+        self.next += 1;
+        let scope = Scope::root(self.url.clone()).push("import").push(*position);
+        Some((written.clone(), scope))
     }
 }
 
@@ -382,12 +376,13 @@ impl Loader<'_> {
             }
             self.error(diagnostic);
         }
-        let json = match &parse.json {
-            Ok(json) => Arc::clone(json),
-            Err(diagnostic) => {
-                self.error(diagnostic.clone());
-                Arc::new(Value::Null)
-            }
+        if let Some(diagnostic) = &parse.json_error {
+            self.error(diagnostic.clone());
+        }
+        // A catalog source is read through its `CatalogSource`, never as JSON.
+        let json = match kind {
+            ResourceKind::Catalog => Arc::new(Value::Null),
+            _ => parse.json(),
         };
         let index = self.loaded.resources.len();
         self.loaded.resources.push(LoadedResource {
@@ -429,56 +424,43 @@ impl Loader<'_> {
             let Some(&index) = self.loaded.resource_index.get(&url) else {
                 continue;
             };
-            let Some(parse) = self.parses[index].clone() else {
-                continue;
-            };
-            let events = match self.memo {
-                // Kept for the next load of the same text.
-                Some(_) => parse.lowered(&url, &done.json).to_vec(),
-                None => parse.lower(&url, &done.json),
-            };
-            lower::apply(self, events);
-            // Lowered: the model holds the entities (inline schemas shared
-            // with the schema index) and the tree the text, so the file's
-            // JSON copy is freed (without a memo; a memo keeps it with the
-            // parse for the next load).
-            drop((done, parse));
-            self.loaded.resources[index].json = Arc::new(Value::Null);
             if self.memo.is_none() {
                 self.parses[index] = None;
             }
+            // Kept by a memo for the next load of the same text.
+            let events = match Arc::try_unwrap(done.source) {
+                Ok(source) => source.lowered,
+                Err(shared) => shared.lowered.clone(),
+            };
+            lower::apply(self, events);
         }
     }
 
     /// Fetches one catalog source and checks its structure. Returns it open
-    /// (sharing the resource's JSON while its imports and entities load) when
-    /// it is a mapping.
+    /// (its imports and entities still to load) when it is a mapping.
     fn open_catalog(&mut self, url: &Url, referrer: Option<&Scope>) -> Option<OpenCatalog> {
         let index = self.fetch_resource(url, ResourceKind::Catalog, referrer)?;
-        let root = Scope::root(url.clone());
-        let json = Arc::clone(&self.loaded.resources[index].json);
-        match json.as_ref() {
-            Value::Null => return None,
-            json @ Value::Object(_) => {
-                let parse = self.parses[index].clone()?;
-                let structural = parse.structure(url, json);
+        let parse = self.parses[index].clone()?;
+        // Read once per text; its JSON is not kept (without a memo the
+        // parse goes too once the file is lowered).
+        let source = parse.catalog_source(url);
+        match &source.root {
+            memo::Root::Null => return None,
+            memo::Root::Mapping => {
                 self.loaded
                     .diagnostics
-                    .extend(structural.diagnostics.iter().cloned());
+                    .extend(source.structure.iter().cloned());
             }
-            other => {
-                let message = format!(
-                    "a catalog source must be a mapping, found {}",
-                    structure::describe(other)
-                );
-                self.error(Diagnostic::error("C1b", root, message));
+            memo::Root::Other(found) => {
+                let message = format!("a catalog source must be a mapping, found {found}");
+                self.error(Diagnostic::error("C1b", Scope::root(url.clone()), message));
                 return None;
             }
         }
         self.open.insert(url.clone());
         Some(OpenCatalog {
             url: url.clone(),
-            json,
+            source,
             next: 0,
         })
     }

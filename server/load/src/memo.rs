@@ -3,8 +3,11 @@
 //!
 //! For each URL the [`Memo`] keeps the last text it saw and what was derived
 //! from that text alone: the YAML parse (tree, syntax errors, outer kind),
-//! the line index, the document's JSON, and, on first use, the structure
-//! check of a catalog source (C1b) or the `$ref`s of a schema document. A
+//! the line index, and, on first use, either the document's JSON (a schema
+//! document, shared with the schema index) or what the file is as a catalog
+//! source (its imports, C1b and lowered entities: [`CatalogSource`], after
+//! which its JSON is dropped; 415 files of JSON were 9 MiB of a 1,000-
+//! collection workspace's peak), and the `$ref`s of a schema document. A
 //! text is recognised by pointer first (an editor hands out the same
 //! `Arc<str>` for an unchanged buffer), then by content. Everything kept is
 //! a function of the URL and the text, so a load through a memo produces
@@ -34,55 +37,152 @@ pub(crate) struct ParsedFile {
     pub line_index: LineIndex,
     pub outer: Option<Outer>,
     pub errors: Vec<SyntaxError>,
-    /// The whole document as JSON, or the C1a that converting it met.
-    pub json: Result<Arc<Value>, Diagnostic>,
-    /// C1b of the file as a catalog source (only when it is a mapping).
-    structure: OnceLock<Structure>,
-    /// What lowering it as a catalog source found.
-    lowered: OnceLock<Vec<Event>>,
+    /// The C1a that converting the document to JSON met, if any.
+    pub json_error: Option<Diagnostic>,
+    /// The whole document as JSON (`None` after a failed conversion, and
+    /// once the file was read as a catalog source: its [`CatalogSource`]
+    /// holds all a load needs, so a memo does not keep every catalog
+    /// file's JSON; [`ParsedFile::json`] rebuilds it from the tree).
+    json: Mutex<Option<Arc<Value>>>,
+    /// What the file is as a catalog source.
+    catalog: OnceLock<Arc<CatalogSource>>,
+}
+
+/// What a catalog source's text yields, read from its JSON once.
+#[derive(Debug)]
+pub(crate) struct CatalogSource {
+    pub root: Root,
+    /// The entries of its `import` list written as strings, with their
+    /// positions in the list.
+    pub imports: Vec<(String, usize)>,
+    /// C1b (empty unless the root is a mapping).
+    pub structure: Vec<Diagnostic>,
+    /// What lowering it found (empty unless the root is a mapping).
+    pub lowered: Vec<Event>,
+}
+
+/// What the root of a catalog source holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Root {
+    /// Nothing (an empty file), or no JSON (a C1a was reported).
+    Null,
+    Mapping,
+    /// Anything else, described (`a list`).
+    Other(String),
 }
 
 impl ParsedFile {
     fn new(url: &Url, text: Arc<str>) -> ParsedFile {
         let parse = syntax::parse(&text);
         let line_index = LineIndex::new(&text);
-        let json = parse.tree.document_json().map(Arc::new).map_err(|error| {
-            crate::yaml_error(url, &text, &line_index, error.range, &error.message)
-        });
+        let (json, json_error) = match parse.tree.document_json() {
+            Ok(json) => (Some(Arc::new(json)), None),
+            Err(error) => (
+                None,
+                Some(crate::yaml_error(
+                    url,
+                    &text,
+                    &line_index,
+                    error.range,
+                    &error.message,
+                )),
+            ),
+        };
         ParsedFile {
             text,
             tree: Arc::new(parse.tree),
             line_index,
             outer: parse.outer,
             errors: parse.errors,
-            json,
-            structure: OnceLock::new(),
-            lowered: OnceLock::new(),
+            json_error,
+            json: Mutex::new(json),
+            catalog: OnceLock::new(),
         }
     }
 
-    /// C1b of the file as a catalog source whose JSON is `json`.
-    pub fn structure(&self, url: &Url, json: &Value) -> &Structure {
-        self.structure
-            .get_or_init(|| structure::check(&Scope::root(url.clone()), json))
+    /// The document's JSON (`null` when it does not convert: the C1a is
+    /// [`ParsedFile::json_error`]).
+    pub fn json(&self) -> Arc<Value> {
+        if self.json_error.is_some() {
+            return Arc::new(Value::Null);
+        }
+        let mut json = self
+            .json
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let json = json.get_or_insert_with(|| {
+            // Converted once before, so it converts again.
+            Arc::new(self.tree.document_json().unwrap_or(Value::Null))
+        });
+        Arc::clone(json)
     }
 
-    /// The entities of the file as a catalog source whose JSON is `json`,
-    /// kept for the next load of the same text.
-    pub fn lowered(&self, url: &Url, json: &Value) -> &[Event] {
-        self.lowered.get_or_init(|| self.lower(url, json))
+    fn holds_json(&self) -> bool {
+        self.json
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .is_some()
     }
 
-    /// [`ParsedFile::lowered`], not kept.
-    pub fn lower(&self, url: &Url, json: &Value) -> Vec<Event> {
-        let structure = self.structure(url, json);
-        lower::lower_catalog(
-            &Scope::root(url.clone()),
-            json,
-            &structure.unexpected,
-            &structure.diagnostics,
-            &self.tree,
-        )
+    /// The file as a catalog source: its root, imports, C1b and entities,
+    /// computed on first use. Its JSON is dropped then, unless something
+    /// else asks for it again.
+    pub fn catalog_source(&self, url: &Url) -> Arc<CatalogSource> {
+        let source = self.catalog.get_or_init(|| {
+            let json = self.json();
+            let source = CatalogSource::new(url, &json, &self.tree);
+            *self
+                .json
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+            Arc::new(source)
+        });
+        Arc::clone(source)
+    }
+}
+
+impl CatalogSource {
+    fn new(url: &Url, json: &Value, tree: &Tree) -> CatalogSource {
+        let root = match json {
+            Value::Null => Root::Null,
+            Value::Object(_) => Root::Mapping,
+            other => Root::Other(structure::describe(other)),
+        };
+        if root != Root::Mapping {
+            return CatalogSource {
+                root,
+                imports: Vec::new(),
+                structure: Vec::new(),
+                lowered: Vec::new(),
+            };
+        }
+        let imports = json
+            .get("import")
+            .and_then(Value::as_array)
+            .map(|entries| {
+                entries
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(position, entry)| {
+                        entry
+                            .as_str()
+                            .map(|written| (written.to_string(), position))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let scope = Scope::root(url.clone());
+        let Structure {
+            diagnostics,
+            unexpected,
+        } = structure::check(&scope, json);
+        let lowered = lower::lower_catalog(&scope, json, &unexpected, &diagnostics, tree);
+        CatalogSource {
+            root,
+            imports,
+            structure: diagnostics,
+            lowered,
+        }
     }
 }
 
@@ -140,6 +240,9 @@ pub struct MemoStats {
     pub schema_indexings: usize,
     /// Files held.
     pub files: usize,
+    /// Files held with their JSON (schema documents; a catalog source's is
+    /// dropped once it was read as one).
+    pub files_with_json: usize,
 }
 
 impl Memo {
@@ -177,10 +280,16 @@ impl Memo {
         file
     }
 
-    /// The JSON of the document `text` at `url` (`None` when it does not
-    /// convert), from the same memoised parse a load of it uses.
-    pub fn document_json(&self, url: &Url, text: Arc<str>) -> Option<Arc<Value>> {
-        self.parse(url, text).json.as_ref().ok().cloned()
+    /// The entries of the `import` list of the catalog source `text` at
+    /// `url` written as strings (none when it is not a mapping), from the
+    /// same memoised parse a load of it uses.
+    pub fn catalog_imports(&self, url: &Url, text: Arc<str>) -> Vec<String> {
+        let source = self.parse(url, text).catalog_source(url);
+        source
+            .imports
+            .iter()
+            .map(|(written, _)| written.clone())
+            .collect()
     }
 
     /// The indexing and `$ref`s of the schema document `value` at `url`:
@@ -223,10 +332,15 @@ impl Memo {
     }
 
     pub fn stats(&self) -> MemoStats {
+        let files = self.lock();
         MemoStats {
             parses: self.parses.load(Ordering::Relaxed),
             schema_indexings: self.schema_indexings.load(Ordering::Relaxed),
-            files: self.lock().len(),
+            files: files.len(),
+            files_with_json: files
+                .values()
+                .filter(|entry| entry.file.holds_json())
+                .count(),
         }
     }
 }

@@ -366,3 +366,35 @@ fn a_resource_that_failed_is_not_fetched_again() {
     assert!(loaded.diagnostics.iter().all(|d| d.code == "C2"));
     assert_eq!(fetch.1.get(), 2, "flow.yaml and notes.txt, once each");
 }
+
+#[test]
+fn a_memo_keeps_the_json_of_schema_documents_only_and_loads_the_same() {
+    let mut fetch = MemoryFetch::new();
+    fetch.insert(
+        url("flow.yaml"),
+        "import: [more.flow.yaml, 7]\ncollections:\n  - {name: a, schema: s.yaml, key: [/k]}\n",
+    );
+    fetch.insert(
+        url("more.flow.yaml"),
+        "collections:\n  - {name: b, schema: {type: object}, key: [/k], extra: 1}\n",
+    );
+    fetch.insert(
+        url("s.yaml"),
+        "type: object\nproperties: {k: {type: string}}\n",
+    );
+    let memo = crate::Memo::new();
+    let cold = load(&url("flow.yaml"), &fetch);
+    for _ in 0..2 {
+        let warm = crate::load_with(&url("flow.yaml"), &fetch, &memo);
+        assert_eq!(warm.diagnostics, cold.diagnostics);
+        assert_eq!(warm.catalog, cold.catalog);
+        assert_eq!(codes(&warm), ["C1b", "C1b"], "{:#?}", warm.diagnostics);
+        let json: Vec<_> = warm.resources.iter().map(|r| r.json.is_null()).collect();
+        assert_eq!(json, [true, true, false], "only the schema's JSON is kept");
+    }
+    let stats = memo.stats();
+    assert_eq!(
+        (stats.parses, stats.files, stats.files_with_json),
+        (3, 3, 1)
+    );
+}

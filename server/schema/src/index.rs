@@ -262,6 +262,10 @@ impl SchemaIndex {
     /// (the documents a validator of a schema in `root` can need), `root` first.
     pub(crate) fn reference_closure(&self, root: usize) -> Vec<usize> {
         let entries = &*self.entries;
+        // Most documents (inline schemas) refer to nothing: no set to build.
+        if entries.documents[root].indexed.refers_to.is_empty() {
+            return vec![root];
+        }
         let mut seen = HashSet::from([root]);
         let mut order = vec![root];
         let mut next = 0;

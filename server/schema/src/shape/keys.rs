@@ -12,7 +12,7 @@ use crate::pointer;
 pub fn check_key_location(
     shape: &Shape,
     ptr: &str,
-    role: &str,
+    role: &dyn std::fmt::Display,
     schema: &str,
 ) -> Option<(&'static str, String)> {
     let located = shape.locate(ptr);

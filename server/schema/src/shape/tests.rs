@@ -282,7 +282,7 @@ fn corpus_sets_pass_the_inspections() {
     assert_eq!(station.types, Types::OBJECT);
     assert!(inspect(&station).is_empty(), "{:?}", inspect(&station));
     assert_eq!(
-        check_key_location(&station, "/id", "key of collection S", "station"),
+        check_key_location(&station, "/id", &"key of collection S", "station"),
         None
     );
     assert!(infer(&index, &url("file:///p/missing.yaml")).is_none());
@@ -447,7 +447,7 @@ fn c10_key_location_checks() {
         "required": ["id", "nullable_id", "never", "two", "num", "obj", "byCountry"]
     }));
     let role = "key of collection c";
-    let check = |p: &str| check_key_location(&shape, p, role, "flow.yaml#/collections/c/schema");
+    let check = |p: &str| check_key_location(&shape, p, &role, "flow.yaml#/collections/c/schema");
     assert_eq!(check("/id"), None);
     assert_eq!(check("/nullable_id"), None);
     let (code, message) = check("/byCountry/US").unwrap();
