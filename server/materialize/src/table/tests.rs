@@ -1,0 +1,1 @@
+//! Table shapes and SQL of `table.rs`.
