@@ -233,18 +233,19 @@ impl<'p> Pipeline<'p> {
         let last = self.last;
         let state = &self.state;
         let m = &mut self.materializations[index];
-        let outcome = (|| {
+        let outcome = (|| -> Result<usize, String> {
             let collection = plan
                 .collection(&m.table.collection)
                 .ok_or_else(|| format!("no collection named \"{}\"", m.table.collection))?;
-            let database = match &mut m.database {
-                Some(database) => database,
-                None => {
-                    let mut database = materialize::connect(&m.target)?;
-                    m.applied = materialize::prepare(database.as_mut(), &m.table)?;
-                    m.database.insert(database)
-                }
-            };
+            if m.database.is_none() {
+                let mut database = materialize::connect(&m.target)?;
+                m.applied = materialize::prepare(database.as_mut(), &m.table)?;
+                m.database = Some(database);
+            }
+            let database = m
+                .database
+                .as_mut()
+                .ok_or_else(|| "no database connection".to_owned())?;
             let mut keys = 0;
             match fresh {
                 Some(documents) if m.applied + 1 == last => {

@@ -16,7 +16,6 @@
 //! transaction's outcome, or `{"error": …}` with 400 (the request is wrong:
 //! nothing was written), 413, or 500.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::mpsc;
 
@@ -321,7 +320,7 @@ pub async fn serve(
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -33,7 +33,7 @@ fn cases(example: &str) -> Vec<(String, Vec<(String, Vec<Value>)>)> {
         .catalog
         .tests
         .iter()
-        .filter(|test| test.scope.url.path().contains(&format!("/examples/{example}/")))
+        .filter(|test| test.scope.resource.as_str().contains(&format!("/examples/{example}/")))
         .map(|test| {
             let steps = test
                 .steps

@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 
 use runtime::engine::CollectionPlan;
-use schema::Types;
-use schema::shape::{Exists, canonical_projections};
+use schema::shape::canonical_projections;
+use schema::{Exists, Types};
 use serde_json::Value;
 
 /// The column holding the whole reduced document.
