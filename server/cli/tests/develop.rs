@@ -33,7 +33,9 @@ fn scratch(name: &str) -> PathBuf {
 fn catalog(dir: &Path, postgres: Option<&str>) -> PathBuf {
     let mut text = format!("import:\n  - {}\n", fixture().display());
     if let Some(uri) = postgres {
-        text.push_str(&format!("materializationTargets:\n  pg:\n    postgres: {{ uri: \"{uri}\" }}\n"));
+        text.push_str(&format!(
+            "materializationTargets:\n  pg:\n    postgres: {{ uri: \"{uri}\" }}\n"
+        ));
     }
     let path = dir.join("flow.yaml");
     std::fs::write(&path, text).unwrap();
@@ -48,7 +50,16 @@ struct Develop {
 
 fn develop(dir: &Path, materialize: &str) -> Develop {
     let mut child = Command::new(env!("CARGO_BIN_EXE_flowctl"))
-        .args(["develop", "--offline", "--port", "0", "--source", "flow.yaml", "--db", "develop.db"])
+        .args([
+            "develop",
+            "--offline",
+            "--port",
+            "0",
+            "--source",
+            "flow.yaml",
+            "--db",
+            "develop.db",
+        ])
         .args(["--materialize", materialize])
         .current_dir(dir)
         .stderr(Stdio::piped())
@@ -91,16 +102,12 @@ fn send(url: &str, index: usize) -> Result<u16, String> {
 
 /// The `n` of every row of orchard/counters, by id, read with the same
 /// library the server writes with.
-fn counts(target: &materialize::Target) -> Vec<(i64, i64)> {
+fn counts(target: &materialize::Target, table: &str) -> Vec<(i64, i64)> {
     let root = url::Url::from_file_path(fixture()).unwrap();
     let loaded = load::load(&root, &load::DiskFetch::new(Vec::new(), true));
     let plan = runtime::engine::Plan::build(&loaded.catalog, &loaded.schemas).unwrap();
-    let table = materialize::Table::new(
-        plan.collection("orchard/counters").unwrap(),
-        "orchard/counters",
-        None,
-    )
-    .unwrap();
+    let table =
+        materialize::Table::new(plan.collection("orchard/counters").unwrap(), table, None).unwrap();
     let mut database = materialize::connect(target).unwrap();
     materialize::stored(database.as_mut(), &table)
         .unwrap()
@@ -111,6 +118,9 @@ fn counts(target: &materialize::Target) -> Vec<(i64, i64)> {
 
 /// Kill -9 mid-stream, restart, resend what was not acknowledged.
 fn crash_and_resume(dir: &Path, materialize: &str, target: &materialize::Target) {
+    let table = materialize
+        .rsplit_once(':')
+        .map_or("orchard/counters", |(_, table)| table);
     const BATCHES: usize = 12;
     let server = develop(dir, materialize);
     for index in 0..4 {
@@ -140,8 +150,11 @@ fn crash_and_resume(dir: &Path, materialize: &str, target: &materialize::Target)
 
     // Everything acknowledged is there exactly once; the request in flight
     // is there entirely or not at all.
-    let rows = counts(target);
-    assert!(rows.iter().all(|&(_, n)| n == 1), "a duplicate before the restart");
+    let rows = counts(target, table);
+    assert!(
+        rows.iter().all(|&(_, n)| n == 1),
+        "a duplicate before the restart"
+    );
     let held = rows.len();
     assert!(
         held == (last_acknowledged + 1) * 200 || held == (last_acknowledged + 2) * 200,
@@ -162,11 +175,17 @@ fn crash_and_resume(dir: &Path, materialize: &str, target: &materialize::Target)
     let mut child = server.child;
     assert!(child.wait().unwrap().success());
     let said: Vec<String> = server.lines.try_iter().collect();
-    assert!(said.iter().any(|line| line.contains("stopping")), "{said:#?}");
+    assert!(
+        said.iter().any(|line| line.contains("stopping")),
+        "{said:#?}"
+    );
 
-    let rows = counts(target);
+    let rows = counts(target, table);
     assert_eq!(rows.len(), BATCHES * 200, "a document was lost");
-    assert!(rows.iter().all(|&(_, n)| n == 1), "a document was applied twice");
+    assert!(
+        rows.iter().all(|&(_, n)| n == 1),
+        "a document was applied twice"
+    );
     let ids: Vec<i64> = rows.iter().map(|&(id, _)| id).collect();
     assert_eq!(ids, (0..(BATCHES * 200) as i64).collect::<Vec<_>>());
 }
@@ -191,7 +210,11 @@ fn killed_mid_stream_and_restarted_loses_and_repeats_nothing_in_postgres() {
     let dir = scratch("crash-postgres");
     let uri = cluster.database("crash");
     catalog(&dir, Some(&uri));
-    crash_and_resume(&dir, "orchard/counters=pg:counters", &materialize::Target::Postgres(uri));
+    crash_and_resume(
+        &dir,
+        "orchard/counters=pg:counters",
+        &materialize::Target::Postgres(uri),
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -211,7 +234,14 @@ fn ingest_sends_files_in_batches_and_materialize_adds_a_backfilled_table() {
     )
     .unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_flowctl"))
-        .args(["ingest", "orchard/weighings", "weighings.csv", "more.jsonl", "--url", &server.url])
+        .args([
+            "ingest",
+            "orchard/weighings",
+            "weighings.csv",
+            "more.jsonl",
+            "--url",
+            &server.url,
+        ])
         .current_dir(&dir)
         .output()
         .unwrap();
@@ -222,23 +252,42 @@ fn ingest_sends_files_in_batches_and_materialize_adds_a_backfilled_table() {
         "{stderr}"
     );
     let output = Command::new(env!("CARGO_BIN_EXE_flowctl"))
-        .args(["materialize", "--collection", "orchard/trees", "--table-name", "trees"])
+        .args([
+            "materialize",
+            "--collection",
+            "orchard/trees",
+            "--table-name",
+            "trees",
+        ])
         .args(["--fields", "kilos", "--url", &server.url])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(stdout.contains("(10 row(s) backfilled)"), "{stdout}");
     // A bad file is refused naming the row.
     std::fs::write(dir.join("bad.csv"), "tree,weighed at,kilos\nt,1,2,3\n").unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_flowctl"))
-        .args(["ingest", "orchard/weighings", "bad.csv", "--url", &server.url])
+        .args([
+            "ingest",
+            "orchard/weighings",
+            "bad.csv",
+            "--url",
+            &server.url,
+        ])
         .current_dir(&dir)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("line 2: 4 cells, but only 3 headers"), "{stderr}");
+    assert!(
+        stderr.contains("line 2: 4 cells, but only 3 headers"),
+        "{stderr}"
+    );
     let mut child = server.child;
     child.kill().unwrap();
     child.wait().unwrap();

@@ -50,7 +50,10 @@ pub struct Options {
 
 /// Runs until Ctrl-C or `stop`: returns once every accepted request has been
 /// answered and committed. Errors only when it cannot start.
-pub fn run(options: Options, stop: Option<tokio::sync::oneshot::Receiver<()>>) -> Result<(), String> {
+pub fn run(
+    options: Options,
+    stop: Option<tokio::sync::oneshot::Receiver<()>>,
+) -> Result<(), String> {
     let (jobs, queue) = mpsc::channel::<server::Job>();
     let (ready_sender, ready) = mpsc::channel::<Result<Vec<String>, String>>();
     let plan = options.plan.clone();

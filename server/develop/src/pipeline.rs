@@ -137,12 +137,15 @@ impl<'p> Pipeline<'p> {
         };
         let mut notes = Vec::new();
         let stored = pipeline.state.materializations()?;
-        let all = requested.iter().cloned().chain(stored.into_iter().map(|stored| Request {
-            collection: stored.collection,
-            target: stored.target,
-            table: stored.table,
-            fields: stored.fields,
-        }));
+        let all = requested
+            .iter()
+            .cloned()
+            .chain(stored.into_iter().map(|stored| Request {
+                collection: stored.collection,
+                target: stored.target,
+                table: stored.table,
+                fields: stored.fields,
+            }));
         for request in all {
             if pipeline
                 .materializations
@@ -165,9 +168,10 @@ impl<'p> Pipeline<'p> {
     }
 
     fn add(&mut self, request: &Request) -> Result<usize, String> {
-        let collection = self.plan.collection(&request.collection).ok_or_else(|| {
-            format!("no collection named \"{}\"", request.collection)
-        })?;
+        let collection = self
+            .plan
+            .collection(&request.collection)
+            .ok_or_else(|| format!("no collection named \"{}\"", request.collection))?;
         let target = self.targets.get(&request.target).cloned().ok_or_else(|| {
             let known: Vec<&str> = self.targets.keys().map(String::as_str).collect();
             format!(
@@ -249,18 +253,35 @@ impl<'p> Pipeline<'p> {
             let mut keys = 0;
             match fresh {
                 Some(documents) if m.applied + 1 == last => {
-                    keys += materialize::apply(database.as_mut(), &m.table, collection, documents, last)?
-                        .keys;
+                    keys += materialize::apply(
+                        database.as_mut(),
+                        &m.table,
+                        collection,
+                        documents,
+                        last,
+                    )?
+                    .keys;
                     m.applied = last;
                 }
                 _ => {
                     let applied = &mut m.applied;
-                    state.replay(&m.table.collection, *applied, REPLAY_BATCH, &mut |txn, documents| {
-                        keys += materialize::apply(database.as_mut(), &m.table, collection, documents, txn)?
+                    state.replay(
+                        &m.table.collection,
+                        *applied,
+                        REPLAY_BATCH,
+                        &mut |txn, documents| {
+                            keys += materialize::apply(
+                                database.as_mut(),
+                                &m.table,
+                                collection,
+                                documents,
+                                txn,
+                            )?
                             .keys;
-                        *applied = txn;
-                        Ok(())
-                    })?;
+                            *applied = txn;
+                            Ok(())
+                        },
+                    )?;
                     m.applied = m.applied.max(last);
                 }
             }
@@ -308,11 +329,8 @@ impl<'p> Pipeline<'p> {
             });
         }
         let plan = self.plan;
-        let mut engine = Engine::with_registers(
-            plan,
-            &mut self.lambdas,
-            std::mem::take(&mut self.registers),
-        );
+        let mut engine =
+            Engine::with_registers(plan, &mut self.lambdas, std::mem::take(&mut self.registers));
         let ran = batches
             .iter()
             .try_for_each(|(collection, documents)| engine.ingest(collection, documents).map(drop))

@@ -122,12 +122,18 @@ async fn run_ingest(
         })
         .is_err()
     {
-        return error(StatusCode::SERVICE_UNAVAILABLE, "flowctl develop is stopping");
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "flowctl develop is stopping",
+        );
     }
     match answer.await {
         Ok(Ok(outcome)) => ok(outcome.to_json()),
         Ok(Err(message)) => error(StatusCode::BAD_REQUEST, message),
-        Err(_) => error(StatusCode::SERVICE_UNAVAILABLE, "flowctl develop is stopping"),
+        Err(_) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "flowctl develop is stopping",
+        ),
     }
 }
 
@@ -294,7 +300,12 @@ async fn materialize(Extract(shared): Extract<Shared>, headers: HeaderMap, body:
                 .map(str::to_owned)
                 .collect(),
         ),
-        Some(_) => return error(StatusCode::BAD_REQUEST, "\"fields\" must be a list of names"),
+        Some(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "\"fields\" must be a list of names",
+            );
+        }
     };
     let request = Request {
         table: text("table").unwrap_or_else(|| collection.clone()),
@@ -303,13 +314,23 @@ async fn materialize(Extract(shared): Extract<Shared>, headers: HeaderMap, body:
         fields,
     };
     let (reply, answer) = oneshot::channel();
-    if shared.jobs.send(Job::Materialize { request, reply }).is_err() {
-        return error(StatusCode::SERVICE_UNAVAILABLE, "flowctl develop is stopping");
+    if shared
+        .jobs
+        .send(Job::Materialize { request, reply })
+        .is_err()
+    {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "flowctl develop is stopping",
+        );
     }
     match answer.await {
         Ok(Ok(keys)) => ok(json!({ "keys": keys })),
         Ok(Err(message)) => error(StatusCode::BAD_REQUEST, message),
-        Err(_) => error(StatusCode::SERVICE_UNAVAILABLE, "flowctl develop is stopping"),
+        Err(_) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "flowctl develop is stopping",
+        ),
     }
 }
 

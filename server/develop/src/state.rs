@@ -94,9 +94,11 @@ impl State {
     /// The last committed transaction (0 before the first).
     pub fn last_transaction(&self) -> Result<u64, String> {
         self.connection
-            .query_row("SELECT coalesce(max(txn), 0) FROM flow_transactions", [], |row| {
-                row.get::<_, i64>(0)
-            })
+            .query_row(
+                "SELECT coalesce(max(txn), 0) FROM flow_transactions",
+                [],
+                |row| row.get::<_, i64>(0),
+            )
             .map(|txn| txn as u64)
             .map_err(failed)
     }
@@ -154,7 +156,9 @@ impl State {
         let mut count = 0;
         {
             let mut insert = transaction
-                .prepare_cached("INSERT INTO flow_log (txn, collection, document) VALUES (?1, ?2, ?3)")
+                .prepare_cached(
+                    "INSERT INTO flow_log (txn, collection, document) VALUES (?1, ?2, ?3)",
+                )
                 .map_err(failed)?;
             for (collection, documents) in written {
                 for document in documents {

@@ -11,13 +11,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use develop::state::State;
-use json::order::OwnedKey;
-use runtime::reduce::{Mode, reduce_onto};
 use develop::{Pipeline, Request};
+use json::order::OwnedKey;
 use materialize::{Cell, Table, Target};
 use model::TestStepSpec;
 use runtime::engine::{Engine, Lambdas, Plan};
 use runtime::lambda::QuickJsConfig;
+use runtime::reduce::{Mode, reduce_onto};
 use serde_json::Value;
 use test_utils::postgres::Cluster;
 
@@ -37,7 +37,12 @@ fn cases(example: &str) -> Vec<(String, Vec<(String, Vec<Value>)>)> {
         .catalog
         .tests
         .iter()
-        .filter(|test| test.scope.resource.as_str().contains(&format!("/examples/{example}/")))
+        .filter(|test| {
+            test.scope
+                .resource
+                .as_str()
+                .contains(&format!("/examples/{example}/"))
+        })
         .map(|test| {
             let steps = test
                 .steps

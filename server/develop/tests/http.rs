@@ -37,7 +37,8 @@ fn json_and_csv_ingest_and_bad_input_is_refused_while_the_server_keeps_serving()
     assert_eq!(bad.0, 400);
     let message = error_of(&bad);
     assert!(
-        message.contains("document 1 of ingest into \"orchard/weighings\" is invalid") && message.contains("/kilos"),
+        message.contains("document 1 of ingest into \"orchard/weighings\" is invalid")
+            && message.contains("/kilos"),
         "{message}"
     );
     // One transaction across collections: the valid half is not written either.
@@ -48,10 +49,17 @@ fn json_and_csv_ingest_and_bad_input_is_refused_while_the_server_keeps_serving()
     assert_eq!(half.0, 400, "{half:?}");
     assert!(error_of(&half).contains("document 0 of ingest into \"orchard/weighings\""));
     // A derived collection cannot be ingested into; an unknown one is named.
-    let derived = server.ingest(json!({"orchard/trees": [{"tree": "x", "weighings": 1, "kilos": 1}]}));
-    assert!(error_of(&derived).contains("it is a derived collection"), "{derived:?}");
+    let derived =
+        server.ingest(json!({"orchard/trees": [{"tree": "x", "weighings": 1, "kilos": 1}]}));
+    assert!(
+        error_of(&derived).contains("it is a derived collection"),
+        "{derived:?}"
+    );
     let unknown = server.ingest(json!({"orchard/nope": []}));
-    assert!(error_of(&unknown).contains("unknown collection \"orchard/nope\""), "{unknown:?}");
+    assert!(
+        error_of(&unknown).contains("unknown collection \"orchard/nope\""),
+        "{unknown:?}"
+    );
     let not_json = server.post("/ingest", "application/json", "{\"orchard/weighings\": [");
     assert_eq!(not_json.0, 400);
     assert!(error_of(&not_json).contains("not JSON"), "{not_json:?}");
@@ -63,17 +71,24 @@ fn json_and_csv_ingest_and_bad_input_is_refused_while_the_server_keeps_serving()
         "tree,weighed at,grams\napple-2,1,300\n",
     );
     assert_eq!(header.0, 400);
-    assert!(error_of(&header).contains("\"grams\" is not a field of \"orchard/weighings\""), "{header:?}");
+    assert!(
+        error_of(&header).contains("\"grams\" is not a field of \"orchard/weighings\""),
+        "{header:?}"
+    );
     let cells = server.post(
         "/ingest/orchard/weighings?format=csv",
         "application/octet-stream",
         "tree,weighed at,kilos\napple-2,1,3.5\napple-2,2,1.0,extra\n",
     );
     assert_eq!(cells.0, 400);
-    assert!(error_of(&cells).contains("line 3: 4 cells, but only 3 headers"), "{cells:?}");
+    assert!(
+        error_of(&cells).contains("line 3: 4 cells, but only 3 headers"),
+        "{cells:?}"
+    );
 
     // A body over the limit is refused before it is read.
-    let mut stream = std::net::TcpStream::connect(server.url.trim_start_matches("http://")).unwrap();
+    let mut stream =
+        std::net::TcpStream::connect(server.url.trim_start_matches("http://")).unwrap();
     write!(
         stream,
         "POST /ingest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n{{"
@@ -94,7 +109,9 @@ fn json_and_csv_ingest_and_bad_input_is_refused_while_the_server_keeps_serving()
     assert_eq!(tsv.1["txn"], 2);
     let lines = server.stop();
     assert!(
-        lines.iter().any(|line| line.starts_with("txn 2: 1 document(s) (orchard/weighings 1, orchard/trees 1, orchard/tallies 1)")),
+        lines.iter().any(|line| line.starts_with(
+            "txn 2: 1 document(s) (orchard/weighings 1, orchard/trees 1, orchard/tallies 1)"
+        )),
         "{lines:#?}"
     );
 
@@ -114,7 +131,9 @@ fn json_and_csv_ingest_and_bad_input_is_refused_while_the_server_keeps_serving()
     let columns: Vec<(String, String, bool)> = connection
         .prepare("SELECT name, type, \"notnull\" FROM pragma_table_info('orchard/weighings')")
         .unwrap()
-        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get::<_, i64>(2)? != 0)))
+        .query_map([], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get::<_, i64>(2)? != 0))
+        })
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
@@ -186,19 +205,27 @@ fn a_table_of_another_shape_is_refused_naming_the_column() {
     let answer = server.ingest(json!({"orchard/counters": [{"id": 1, "n": 2}]}));
     // Accepted (logged), but the table lags with the reason.
     assert_eq!(answer.0, 200, "{answer:?}");
-    let lagging = answer.1["lagging"][0].as_str().unwrap_or_default().to_owned();
+    let lagging = answer.1["lagging"][0]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     assert!(
-        lagging.contains("column \"n\" is TEXT, expected INTEGER") && lagging.contains("rolled back"),
+        lagging.contains("column \"n\" is TEXT, expected INTEGER")
+            && lagging.contains("rolled back"),
         "{lagging}"
     );
     // Adding it again through the API is refused with the same reason.
     let added = server.post(
         "/materializations",
         "application/json",
-        &json!({"collection": "orchard/counters", "target": "other", "table": "orchard/counters"}).to_string(),
+        &json!({"collection": "orchard/counters", "target": "other", "table": "orchard/counters"})
+            .to_string(),
     );
     assert_eq!(added.0, 400);
-    assert!(error_of(&added).contains("already materialized"), "{added:?}");
+    assert!(
+        error_of(&added).contains("already materialized"),
+        "{added:?}"
+    );
     let again = server.post(
         "/materializations",
         "application/json",
@@ -206,12 +233,16 @@ fn a_table_of_another_shape_is_refused_naming_the_column() {
     );
     assert_eq!(again.0, 400);
     assert!(
-        error_of(&again).contains("table \"odd\" already exists with another shape: it has no column \"n\" (INTEGER)"),
+        error_of(&again).contains(
+            "table \"odd\" already exists with another shape: it has no column \"n\" (INTEGER)"
+        ),
         "{again:?}"
     );
     let lines = server.stop();
     assert!(
-        lines.iter().any(|line| line.contains("column \"n\" is TEXT, expected INTEGER")),
+        lines
+            .iter()
+            .any(|line| line.contains("column \"n\" is TEXT, expected INTEGER")),
         "{lines:#?}"
     );
     let _ = std::fs::remove_dir_all(&dir);
@@ -228,7 +259,10 @@ fn a_restart_resumes_registers_and_a_new_materialization_is_backfilled() {
     let body = weighing("fig-2", 1).to_string();
     let first = server.post("/ingest?request=r1", "application/json", &body);
     let second = server.post("/ingest?request=r1", "application/json", &body);
-    assert_eq!((first.1["txn"].clone(), second.1["repeated"].clone()), (json!(3), json!(true)));
+    assert_eq!(
+        (first.1["txn"].clone(), second.1["repeated"].clone()),
+        (json!(3), json!(true))
+    );
     server.stop();
 
     let server = Server::start(&dir, &[], &[("orchard/tallies", DEFAULT_TARGET)]);
@@ -245,7 +279,10 @@ fn a_restart_resumes_registers_and_a_new_materialization_is_backfilled() {
     let develop = Target::Sqlite(dir.join("develop.db"));
     assert_eq!(
         table(&develop, "orchard/tallies"),
-        vec![json!({"tree": "fig-1", "seen": 3}), json!({"tree": "fig-2", "seen": 1})]
+        vec![
+            json!({"tree": "fig-1", "seen": 3}),
+            json!({"tree": "fig-2", "seen": 1})
+        ]
     );
     let connection = rusqlite::Connection::open(dir.join("develop.db")).unwrap();
     let columns: Vec<String> = connection
@@ -271,16 +308,25 @@ fn a_postgres_going_away_mid_run_rolls_back_and_catches_up() {
         &[("pg", target.clone())],
         &[("orchard/counters", "pg"), ("orchard/trees", "pg")],
     );
-    let batch = |from: i64| {
-        json!({"orchard/counters": (from..from + 10).map(|id| json!({"id": id % 15, "n": 1})).collect::<Vec<_>>()})
-    };
+    let batch = |from: i64| json!({"orchard/counters": (from..from + 10).map(|id| json!({"id": id % 15, "n": 1})).collect::<Vec<_>>()});
     assert_eq!(server.ingest(batch(0)).0, 200);
     cluster.pause();
     let answer = server.ingest(batch(10));
     assert_eq!(answer.0, 200, "{answer:?}");
-    let lagging = answer.1["lagging"][0].as_str().unwrap_or_default().to_owned();
-    assert!(lagging.contains("orchard/counters") && lagging.contains("catches up from transaction 2"), "{lagging}");
-    assert_eq!(server.ingest(batch(20)).1["lagging"].as_array().map(Vec::len), Some(1));
+    let lagging = answer.1["lagging"][0]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        lagging.contains("orchard/counters") && lagging.contains("catches up from transaction 2"),
+        "{lagging}"
+    );
+    assert_eq!(
+        server.ingest(batch(20)).1["lagging"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
     cluster.resume();
     let caught_up = server.ingest(batch(30));
     assert_eq!(caught_up.1["lagging"], json!([]), "{caught_up:?}");

@@ -93,7 +93,11 @@ fn hundred_thousand_documents_from_eight_clients() {
     };
     let dir = scratch("load-postgres");
     let target = Target::Postgres(cluster.database("load"));
-    let server = Server::start(&dir, &[("pg", target.clone())], &[("orchard/counters", "pg")]);
+    let server = Server::start(
+        &dir,
+        &[("pg", target.clone())],
+        &[("orchard/counters", "pg")],
+    );
     load("PostgreSQL", &server, &target);
     server.stop();
     let _ = std::fs::remove_dir_all(&dir);

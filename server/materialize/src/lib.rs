@@ -26,7 +26,9 @@ use runtime::engine::CollectionPlan;
 use runtime::reduce::{Mode, reduce_onto};
 use serde_json::Value;
 
-pub use table::{CHECKPOINTS_TABLE, Cell, Column, ColumnType, DOCUMENT_COLUMN, Dialect, Table, quote};
+pub use table::{
+    CHECKPOINTS_TABLE, Cell, Column, ColumnType, DOCUMENT_COLUMN, Dialect, Table, quote,
+};
 
 /// Where a materialization writes.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -211,8 +213,16 @@ pub fn apply<'d>(
     let checkpoint_sql = format!(
         "INSERT INTO {} (\"table\", \"txn\") VALUES ({}, {}) ON CONFLICT (\"table\") DO UPDATE SET \"txn\" = excluded.\"txn\"",
         quote(CHECKPOINTS_TABLE),
-        if dialect == Dialect::Postgres { "$1" } else { "?1" },
-        if dialect == Dialect::Postgres { "$2" } else { "?2" },
+        if dialect == Dialect::Postgres {
+            "$1"
+        } else {
+            "?1"
+        },
+        if dialect == Dialect::Postgres {
+            "$2"
+        } else {
+            "?2"
+        },
     );
     let checkpoint = i64::try_from(checkpoint).map_err(|_| "checkpoint out of range".to_owned())?;
     database.transaction(&mut |statements| {
@@ -245,10 +255,7 @@ pub fn apply<'d>(
                     )
                 })?;
                 rows.extend(table.row(&reduced, dialect).map_err(|error| {
-                    format!(
-                        "key {}: {error}",
-                        key_text(document, &table.key_pointers)
-                    )
+                    format!("key {}: {error}", key_text(document, &table.key_pointers))
                 })?);
             }
             statements.execute(&table.upsert_sql(dialect, chunk.len()), &rows)?;
@@ -280,7 +287,11 @@ pub fn key_text(document: &Value, pointers: &[String]) -> String {
 
 /// Every stored document of `table`, in key order (for tests and tools).
 pub fn stored(database: &mut dyn Database, table: &Table) -> Result<Vec<Value>, String> {
-    let sql = format!("SELECT {} FROM {}", quote(DOCUMENT_COLUMN), quote(&table.name));
+    let sql = format!(
+        "SELECT {} FROM {}",
+        quote(DOCUMENT_COLUMN),
+        quote(&table.name)
+    );
     let mut documents = Vec::new();
     database.transaction(&mut |statements| {
         documents = statements.documents(&sql, &[])?;
@@ -293,7 +304,11 @@ pub fn stored(database: &mut dyn Database, table: &Table) -> Result<Vec<Value>, 
 /// The projection columns of the row of `key` (cells from
 /// [`Table::key_cells`]) as a JSON array, as the database returns them
 /// (for tests and tools), or `None` without such a row.
-pub fn row(database: &mut dyn Database, table: &Table, key: &[Cell]) -> Result<Option<Value>, String> {
+pub fn row(
+    database: &mut dyn Database,
+    table: &Table,
+    key: &[Cell],
+) -> Result<Option<Value>, String> {
     let dialect = database.dialect();
     let columns: Vec<String> = table
         .columns

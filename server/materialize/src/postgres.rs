@@ -58,7 +58,11 @@ impl Postgres {
 }
 
 impl ToSql for Cell {
-    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
         match self {
             Cell::Null => Ok(IsNull::Yes),
             Cell::Integer(value) => value.to_sql(ty, out),
@@ -93,7 +97,10 @@ impl Transaction<'_> {
 }
 
 fn params(cells: &[Cell]) -> Vec<&(dyn ToSql + Sync)> {
-    cells.iter().map(|cell| cell as &(dyn ToSql + Sync)).collect()
+    cells
+        .iter()
+        .map(|cell| cell as &(dyn ToSql + Sync))
+        .collect()
 }
 
 impl Statements for Transaction<'_> {

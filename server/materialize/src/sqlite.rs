@@ -24,7 +24,9 @@ impl Sqlite {
             .and_then(|()| {
                 connection.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
             })
-            .map_err(|error| format!("cannot set up SQLite database {}: {error}", path.display()))?;
+            .map_err(|error| {
+                format!("cannot set up SQLite database {}: {error}", path.display())
+            })?;
         connection.set_prepared_statement_cache_capacity(64);
         Ok(Sqlite { connection })
     }

@@ -298,7 +298,11 @@ impl Table {
                     "table \"{table}\" already exists with another shape: column \"{}\" is {}, expected {}",
                     column.field,
                     if *not_null { "NOT NULL" } else { "nullable" },
-                    if column.not_null { "NOT NULL" } else { "nullable" },
+                    if column.not_null {
+                        "NOT NULL"
+                    } else {
+                        "nullable"
+                    },
                 ));
             }
         }

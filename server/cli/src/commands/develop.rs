@@ -29,11 +29,14 @@ pub fn run(args: &DevelopArgs) -> Result<ExitCode, String> {
     let catalog = &build.loaded.catalog;
     let plan = Plan::build(catalog, &build.loaded.schemas).map_err(|error| error.to_string())?;
     let database = build.cwd.join(&args.db);
-    let mut targets = BTreeMap::from([(DEFAULT_TARGET.to_owned(), Target::Sqlite(database.clone()))]);
+    let mut targets =
+        BTreeMap::from([(DEFAULT_TARGET.to_owned(), Target::Sqlite(database.clone()))]);
     for target in &catalog.targets {
         let resolved = match &target.spec {
             MaterializationTargetSpec::Postgres(location) => Target::Postgres(location.uri.clone()),
-            MaterializationTargetSpec::Sqlite(location) => Target::sqlite(&location.uri, &build.cwd),
+            MaterializationTargetSpec::Sqlite(location) => {
+                Target::sqlite(&location.uri, &build.cwd)
+            }
         };
         targets.insert(target.name.clone(), resolved);
     }
@@ -101,7 +104,12 @@ fn post(url: &str, content_type: &str, body: &str) -> Result<Value, String> {
             let text = response.into_string().unwrap_or_default();
             let message = serde_json::from_str::<Value>(&text)
                 .ok()
-                .and_then(|value| value.get("error").and_then(Value::as_str).map(str::to_owned))
+                .and_then(|value| {
+                    value
+                        .get("error")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
                 .unwrap_or(text);
             return Err(message);
         }
@@ -224,7 +232,8 @@ pub fn ingest(args: &IngestArgs) -> Result<ExitCode, String> {
     let mut transactions = 0;
     for (number, file) in args.files.iter().enumerate() {
         let path = Path::new(file);
-        let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read {file}: {error}"))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| format!("cannot read {file}: {error}"))?;
         let extension = path
             .extension()
             .and_then(|extension| extension.to_str())
@@ -271,7 +280,10 @@ pub fn ingest(args: &IngestArgs) -> Result<ExitCode, String> {
                     eprintln!();
                 }
                 let at = if chunk.line > 0 {
-                    format!(" (the request of the rows from line {}; its line numbers count from its header)", chunk.line)
+                    format!(
+                        " (the request of the rows from line {}; its line numbers count from its header)",
+                        chunk.line
+                    )
                 } else {
                     format!(" (documents {} to {})", sent, sent + chunk.documents)
                 };

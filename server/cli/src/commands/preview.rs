@@ -17,7 +17,6 @@ use serde_json::Value;
 
 use super::Build;
 use crate::args::{PreviewArgs, PreviewFormat};
-use crate::render;
 
 pub fn run(args: &PreviewArgs) -> Result<ExitCode, String> {
     let build = super::build(&args.source)?;

@@ -120,7 +120,10 @@ impl Server {
         };
         let status = response.status();
         let text = response.into_string().unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub fn ingest(&self, body: Value) -> (u16, Value) {
@@ -145,4 +148,3 @@ pub fn table(target: &Target, collection: &str) -> Vec<Value> {
 pub fn error_of(answer: &(u16, Value)) -> String {
     answer.1["error"].as_str().unwrap_or_default().to_owned()
 }
-

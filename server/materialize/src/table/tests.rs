@@ -72,7 +72,9 @@ fn chosen_fields_get_the_key_fields_and_unknown_ones_are_named() {
     assert_eq!(fields, ["kilos", "tree", "weighed at", "flow_document"]);
     let error = weighings(Some(&["grams".to_owned()])).unwrap_err();
     assert!(
-        error.starts_with("\"grams\" is not a field of \"orchard/weighings\" (its fields: at, kilos,"),
+        error.starts_with(
+            "\"grams\" is not a field of \"orchard/weighings\" (its fields: at, kilos,"
+        ),
         "{error}"
     );
 }
