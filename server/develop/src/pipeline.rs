@@ -11,6 +11,10 @@
 //! the materialization catches up from there on the next transaction or
 //! restart.
 
+// `RuntimeError` is large by design (see the runtime crate); it is only
+// turned into the message of a refused request here.
+#![allow(clippy::result_large_err)]
+
 use std::collections::BTreeMap;
 use std::time::Instant;
 

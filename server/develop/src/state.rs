@@ -32,6 +32,9 @@ pub struct Stored {
     pub fields: Option<Vec<String>>,
 }
 
+/// What [`State::replay`] calls: (last transaction, documents).
+pub type Replayed<'a> = dyn FnMut(u64, &[Value]) -> Result<(), String> + 'a;
+
 pub struct State {
     connection: Connection,
 }
@@ -198,7 +201,7 @@ impl State {
         collection: &str,
         after: u64,
         batch: usize,
-        each: &mut dyn FnMut(u64, &[Value]) -> Result<(), String>,
+        each: &mut Replayed<'_>,
     ) -> Result<(), String> {
         let mut statement = self
             .connection

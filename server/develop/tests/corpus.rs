@@ -31,9 +31,12 @@ fn lambdas() -> Lambdas {
 }
 
 /// The test cases of an example: (name, ingest steps).
-fn cases(example: &str) -> Vec<(String, Vec<(String, Vec<Value>)>)> {
+/// One ingest step: (collection, documents).
+type Step = (String, Vec<Value>);
+
+fn cases(example: &str) -> Vec<(String, Vec<Step>)> {
     let loaded = test_utils::corpus::load_corpus();
-    let mut cases: Vec<(String, Vec<(String, Vec<Value>)>)> = loaded
+    let mut cases: Vec<(String, Vec<Step>)> = loaded
         .catalog
         .tests
         .iter()

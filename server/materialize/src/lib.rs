@@ -72,6 +72,9 @@ impl std::fmt::Display for Target {
     }
 }
 
+/// An existing table's columns: (name, type as the database reports it, `NOT NULL`).
+pub type ExistingColumns = Vec<(String, String, bool)>;
+
 /// The statements one transaction runs.
 pub trait Statements {
     /// Runs a query whose single column is a JSON document.
@@ -85,7 +88,7 @@ pub trait Database: Send {
     fn dialect(&self) -> Dialect;
     /// The columns of an existing table (name, type as the database reports
     /// it, `NOT NULL`), or `None` when there is no such table.
-    fn columns(&mut self, table: &str) -> Result<Option<Vec<(String, String, bool)>>, String>;
+    fn columns(&mut self, table: &str) -> Result<Option<ExistingColumns>, String>;
     /// Runs `work` in one transaction, committed when it returns `Ok`, rolled
     /// back otherwise.
     fn transaction(

@@ -11,7 +11,7 @@ use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, NoTls, Statement};
 use serde_json::Value;
 
-use crate::{Cell, Database, Dialect, Statements};
+use crate::{Cell, Database, Dialect, ExistingColumns, Statements};
 
 pub struct Postgres {
     uri: String,
@@ -133,7 +133,7 @@ impl Database for Postgres {
         Dialect::Postgres
     }
 
-    fn columns(&mut self, table: &str) -> Result<Option<Vec<(String, String, bool)>>, String> {
+    fn columns(&mut self, table: &str) -> Result<Option<ExistingColumns>, String> {
         let rows = self
             .client()?
             .query(

@@ -9,7 +9,7 @@ use rusqlite::types::{ToSqlOutput, Value as SqlValue};
 use rusqlite::{Connection, ToSql, params_from_iter};
 use serde_json::Value;
 
-use crate::{Cell, Database, Dialect, Statements};
+use crate::{Cell, Database, Dialect, ExistingColumns, Statements};
 
 pub struct Sqlite {
     connection: Connection,
@@ -86,7 +86,7 @@ impl Database for Sqlite {
         Dialect::Sqlite
     }
 
-    fn columns(&mut self, table: &str) -> Result<Option<Vec<(String, String, bool)>>, String> {
+    fn columns(&mut self, table: &str) -> Result<Option<ExistingColumns>, String> {
         let mut statement = self
             .connection
             .prepare("SELECT name, type, \"notnull\" FROM pragma_table_info(?1)")

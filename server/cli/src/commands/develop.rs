@@ -172,7 +172,7 @@ fn csv_chunks(text: &str, batch: usize) -> Vec<Chunk> {
             '"' => quotes += 1,
             '\n' => {
                 line += 1;
-                if quotes % 2 == 0 {
+                if quotes.is_multiple_of(2) {
                     records.push((start_line, &text[start..=at]));
                     start = at + 1;
                     start_line = line;
