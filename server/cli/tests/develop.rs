@@ -156,6 +156,10 @@ fn crash_and_resume(dir: &Path, materialize: &str, target: &materialize::Target)
         "a duplicate before the restart"
     );
     let held = rows.len();
+    eprintln!(
+        "killed after batch {last_acknowledged} was acknowledged: {} batch(es) held",
+        held / 200
+    );
     assert!(
         held == (last_acknowledged + 1) * 200 || held == (last_acknowledged + 2) * 200,
         "{held} rows after batch {last_acknowledged} was acknowledged"
