@@ -24,8 +24,10 @@ fn build(files: &[(&str, String)]) -> Vec<Diagnostic> {
     build_bounded(&root, &fetch, files[0].0)
 }
 
-/// Loads and checks `root` within 10 s, mapping every diagnostic to a range
-/// (which must not panic either).
+/// Loads and checks `root` within 30 s, mapping every diagnostic to a range
+/// (which must not panic either). The bound catches a hang or a blow-up,
+/// not slowness: a debug build of the megabyte cases takes 3-5 s on a quiet
+/// machine and over 10 s while other builds load it.
 fn build_bounded(root: &Url, fetch: &dyn Fetch, label: &str) -> Vec<Diagnostic> {
     let started = Instant::now();
     let loaded = load::load(root, fetch);
@@ -34,7 +36,7 @@ fn build_bounded(root: &Url, fetch: &dyn Fetch, label: &str) -> Vec<Diagnostic> 
         let _ = loaded.locate(&diagnostic.scope, diagnostic.at_key);
     }
     assert!(
-        started.elapsed() < Duration::from_secs(10),
+        started.elapsed() < Duration::from_secs(30),
         "{label} took {:?}",
         started.elapsed()
     );

@@ -64,6 +64,19 @@ pub enum Command {
         after_help = "Example:\n  flowctl typegen --out types\n\nExit status: 0 the files were written; 1 the catalog has errors (nothing is written); 2 the command could not run (unwritable DIR)."
     )]
     Typegen(TypegenArgs),
+    /// Run the catalog locally: an HTTP ingestion API, derivations, and
+    /// materializations into SQLite or PostgreSQL, until Ctrl-C.
+    #[command(
+        long_about = "Run the catalog locally until Ctrl-C: an ingestion API over HTTP (POST /ingest with {\"collection\": [documents]}, one transaction; POST /ingest/<collection> with CSV, TSV or JSON lines), every derivation, and materializations kept up to date as documents arrive. Each transaction prints one line (documents, keys, milliseconds). Documents, registers and checkpoints are kept in the develop database (flowctl-develop.db), so a restart resumes where the last committed transaction ended, without losing or repeating a document.\n\nWithout --materialize (and no materialization added earlier with `flowctl materialize`), every collection is materialized into a table of its name in the develop database.",
+        after_help = "Examples:\n  flowctl develop --source flow.yaml\n  flowctl develop --materialize acme/orders=testDB --materialize acme/totals=testDB:totals\n  curl -d '{\"acme/orders\": [{\"id\": 1}]}' http://localhost:8080/ingest\n\nExit status: 0 stopped by Ctrl-C; 1 the catalog has errors; 2 could not start (port taken, unknown target, unreadable database)."
+    )]
+    Develop(DevelopArgs),
+    /// Add a materialization to a running `flowctl develop`, backfilled from
+    /// what the collection holds.
+    Materialize(MaterializeArgs),
+    /// Send documents from files (`.json`, `.jsonl`, `.csv`, `.tsv`) to a
+    /// running `flowctl develop`.
+    Ingest(IngestArgs),
     /// Print the JSON Schema of catalog files (for editors' YAML support).
     JsonSchema,
     /// Run the language server on standard input and output (what editors
@@ -80,6 +93,72 @@ pub struct InitArgs {
     /// The project's directory, created if missing.
     #[arg(default_value = ".", value_name = "DIR")]
     pub dir: String,
+}
+
+/// Flags of `flowctl develop`.
+#[derive(Debug, Args)]
+pub struct DevelopArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Port of the ingestion API (0: any free port, printed at start).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on (only this machine by default).
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDRESS")]
+    pub listen: String,
+    /// Materialize COLLECTION into TARGET (a `materializationTargets` name,
+    /// or `default`: the develop database), in TABLE (default: the
+    /// collection's name). Repeatable.
+    #[arg(long, value_name = "COLLECTION=TARGET[:TABLE]")]
+    pub materialize: Vec<String>,
+    /// The develop database (SQLite): documents, registers, checkpoints,
+    /// and the tables of the `default` target.
+    #[arg(long, default_value = "flowctl-develop.db", value_name = "PATH")]
+    pub db: String,
+    /// Largest request body, in bytes or with a unit (`64MiB`, `1GiB`).
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub max_body: u64,
+    /// How long one lambda call may run before it is stopped and fails its
+    /// transaction (`500ms`, `5s`, `1m`).
+    #[arg(long = "lambda-timeout", value_name = "DURATION", default_value = "2s", value_parser = parse_timeout)]
+    pub lambda_timeout: Duration,
+}
+
+/// Flags of `flowctl materialize`.
+#[derive(Debug, Args)]
+pub struct MaterializeArgs {
+    /// The collection to materialize.
+    #[arg(long, value_name = "NAME")]
+    pub collection: String,
+    /// A `materializationTargets` name, or `default` (the develop database).
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    pub target: String,
+    /// The table (default: the collection's name).
+    #[arg(long, value_name = "TABLE")]
+    pub table_name: Option<String>,
+    /// The projections to make columns of (default: all; key fields are
+    /// always included).
+    #[arg(long, value_name = "F,…", value_delimiter = ',')]
+    pub fields: Vec<String>,
+    /// The running `flowctl develop`.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+}
+
+/// Flags of `flowctl ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// The captured collection to ingest into.
+    pub collection: String,
+    /// Files of documents: `.json` (an array), `.jsonl`, `.csv`, `.tsv`.
+    #[arg(required = true)]
+    pub files: Vec<String>,
+    /// Documents (or CSV rows) per request; each request is one transaction.
+    #[arg(long, default_value_t = 1000)]
+    pub batch: usize,
+    /// The running `flowctl develop`.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub url: String,
 }
 
 /// Flags of `flowctl lsp`.

@@ -22,6 +22,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Preview(preview) => crate::commands::preview::run(&preview),
         Command::Init(init) => crate::commands::init::run(&init),
         Command::Typegen(typegen) => run_typegen(&typegen),
+        Command::Develop(develop) => crate::commands::develop::run(&develop),
+        Command::Materialize(args) => crate::commands::develop::materialize(&args),
+        Command::Ingest(args) => crate::commands::develop::ingest(&args),
         Command::JsonSchema => {
             let schema = model::spec::catalog_json_schema();
             let text = serde_json::to_string_pretty(&schema).map_err(|error| error.to_string())?;
@@ -44,6 +47,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
+mod develop;
 mod init;
 mod lint;
 mod preview;
@@ -126,6 +130,49 @@ fn checked(loaded: Loaded, cwd: PathBuf) -> Build {
         diagnostics,
         cwd,
     }
+}
+
+/// When the catalog has errors: prints them and says `what` did not happen;
+/// the exit code to end with.
+pub fn refuse_errors(
+    build: &Build,
+    source: &SourceArgs,
+    what: &str,
+) -> Result<Option<ExitCode>, String> {
+    if !build.has_errors() {
+        return Ok(None);
+    }
+    let located = render::locate_all(&build.loaded, &build.diagnostics);
+    let mut out = color_stream(source.color, true);
+    render::human::write(&mut out, &build.loaded, &located, &build.cwd)
+        .map_err(crate::output::write_error)?;
+    let errors = build.diagnostics.iter().filter(|d| d.is_error()).count();
+    crate::output::eprint_line(&format!("the catalog has {errors} error(s); {what}"));
+    Ok(Some(ExitCode::from(1)))
+}
+
+/// The documents of a `.json` (an array) or `.jsonl` file's text.
+pub fn parse_documents(
+    text: &str,
+    file: &str,
+    extension: &str,
+) -> Result<Vec<serde_json::Value>, String> {
+    use serde_json::Value;
+    if extension == "json" {
+        return match serde_json::from_str::<Value>(text) {
+            Ok(Value::Array(documents)) => Ok(documents),
+            Ok(_) => Err(format!("{file}: expected a JSON array of documents")),
+            Err(error) => Err(format!("{file}: not JSON: {error}")),
+        };
+    }
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(index, line)| {
+            serde_json::from_str(line)
+                .map_err(|error| format!("{file}:{}: not a JSON document: {error}", index + 1))
+        })
+        .collect()
 }
 
 /// Loads and checks the catalog named by `source`.

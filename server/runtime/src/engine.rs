@@ -41,10 +41,9 @@ use json::pointer::resolve;
 pub use duration::parse_seconds;
 pub use error::{BodyPosition, RuntimeError, RuntimeErrorKind, render};
 pub use lambdas::Lambdas;
-pub use plan::Plan;
+pub use plan::{CollectionPlan, DerivationPlan, LambdaPlan, Plan, SchemaPlan, TransformPlan};
 
 use error::render_validation_errors;
-use plan::{CollectionPlan, DerivationPlan, LambdaPlan, SchemaPlan, TransformPlan};
 
 /// Derivation runs one settle may perform before it gives up (a guard against
 /// derivations that feed each other forever, which a checked catalog cannot
@@ -109,6 +108,31 @@ struct Tracer {
     written: Vec<usize>,
 }
 
+/// Every derivation's registers, carried from one engine to the next
+/// (`flowctl develop` runs each transaction in a fresh engine, so its logs
+/// never grow, and persists the registers a transaction changed).
+#[derive(Debug, Default)]
+pub struct Registers {
+    by_derivation: HashMap<usize, BTreeMap<OwnedKey, Value>>,
+}
+
+impl Registers {
+    /// Sets the register of `derivation` at `key` (restoring stored state).
+    /// `false` when `derivation` is not a derived collection of `plan`.
+    pub fn set(&mut self, plan: &Plan, derivation: &str, key: OwnedKey, value: Value) -> bool {
+        match plan.collection_index(derivation) {
+            Some(index) if plan.collections[index].derivation.is_some() => {
+                self.by_derivation
+                    .entry(index)
+                    .or_default()
+                    .insert(key, value);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 /// The state of one run over a [`Plan`].
 pub struct Engine<'p> {
     plan: &'p Plan,
@@ -126,6 +150,9 @@ pub struct Engine<'p> {
     cursors: HashMap<usize, Vec<usize>>,
     /// Per derivation that ran: its registers by register key.
     registers: HashMap<usize, BTreeMap<OwnedKey, Value>>,
+    /// Per (derivation, register key) changed by a successful run: the
+    /// value before the engine's first change (see [`Engine::into_registers`]).
+    changed: BTreeMap<(usize, OwnedKey), Option<Value>>,
     /// Derivations that may have unread source documents (see `settle`).
     pending: BTreeSet<usize>,
     /// When set, only these derivations run (see [`Engine::only`]).
@@ -148,11 +175,53 @@ impl<'p> Engine<'p> {
             logs: HashMap::new(),
             cursors: HashMap::new(),
             registers: HashMap::new(),
+            changed: BTreeMap::new(),
             pending: BTreeSet::new(),
             allowed: None,
             tracer: None,
             clock: 0,
             next_seq: 0,
+        }
+    }
+
+    /// A fresh engine (empty logs, clock 0) starting from `registers`.
+    pub fn with_registers(
+        plan: &'p Plan,
+        lambdas: &'p mut Lambdas,
+        registers: Registers,
+    ) -> Engine<'p> {
+        let mut engine = Engine::new(plan, lambdas);
+        engine.registers = registers.by_derivation;
+        engine
+    }
+
+    /// The registers successful runs changed: (derivation, key, value now).
+    pub fn register_changes(&self) -> Vec<(&'p str, &OwnedKey, &Value)> {
+        let plan: &'p Plan = self.plan;
+        self.changed
+            .keys()
+            .filter_map(|(derivation, key)| {
+                let value = self.registers.get(derivation)?.get(key)?;
+                Some((plan.collections[*derivation].name.as_str(), key, value))
+            })
+            .collect()
+    }
+
+    /// The registers, to start the next engine from: as the runs left them
+    /// (`keep`), or as they were before this engine changed any (a
+    /// transaction that failed after some derivations ran).
+    pub fn into_registers(mut self, keep: bool) -> Registers {
+        if !keep {
+            for ((derivation, key), original) in std::mem::take(&mut self.changed) {
+                let registers = self.registers.entry(derivation).or_default();
+                match original {
+                    Some(value) => registers.insert(key, value),
+                    None => registers.remove(&key),
+                };
+            }
+        }
+        Registers {
+            by_derivation: self.registers,
         }
     }
 
@@ -584,6 +653,9 @@ impl<'p> Engine<'p> {
         });
         match drained {
             Ok(documents) => {
+                for (key, original) in std::mem::take(&mut run.undo) {
+                    self.changed.entry((derivation, key)).or_insert(original);
+                }
                 self.cursors.insert(derivation, cursors);
                 self.append(derivation, documents);
                 Ok(true)

@@ -24,6 +24,7 @@
 pub mod big;
 pub mod corpus;
 pub mod fixture;
+pub mod postgres;
 
 use std::fmt;
 use std::fs;

@@ -17,20 +17,11 @@ use serde_json::Value;
 
 use super::Build;
 use crate::args::{PreviewArgs, PreviewFormat};
-use crate::render;
 
 pub fn run(args: &PreviewArgs) -> Result<ExitCode, String> {
     let build = super::build(&args.source)?;
-    if build.has_errors() {
-        let located = render::locate_all(&build.loaded, &build.diagnostics);
-        let mut out = super::color_stream(args.source.color, true);
-        render::human::write(&mut out, &build.loaded, &located, &build.cwd)
-            .map_err(crate::output::write_error)?;
-        let errors = build.diagnostics.iter().filter(|d| d.is_error()).count();
-        crate::output::eprint_line(&format!(
-            "the catalog has {errors} error(s); nothing was previewed"
-        ));
-        return Ok(ExitCode::from(1));
+    if let Some(exit) = super::refuse_errors(&build, &args.source, "nothing was previewed")? {
+        return Ok(exit);
     }
     let catalog = &build.loaded.catalog;
     let plan = Plan::build(catalog, &build.loaded.schemas).map_err(|error| error.to_string())?;
@@ -145,20 +136,7 @@ fn read_input(plan: &Plan, input: &str, cwd: &Path) -> Result<(String, Vec<Value
         .unwrap_or_default()
         .to_ascii_lowercase();
     let documents = match extension.as_str() {
-        "json" => match serde_json::from_str::<Value>(&text) {
-            Ok(Value::Array(documents)) => documents,
-            Ok(_) => return Err(format!("{file}: expected a JSON array of documents")),
-            Err(error) => return Err(format!("{file}: not JSON: {error}")),
-        },
-        "jsonl" | "ndjson" => text
-            .lines()
-            .enumerate()
-            .filter(|(_, line)| !line.trim().is_empty())
-            .map(|(index, line)| {
-                serde_json::from_str(line)
-                    .map_err(|error| format!("{file}:{}: not a JSON document: {error}", index + 1))
-            })
-            .collect::<Result<_, _>>()?,
+        "json" | "jsonl" | "ndjson" => super::parse_documents(&text, file, &extension)?,
         "csv" | "tsv" => {
             let delimiter = if extension == "csv" { ',' } else { '\t' };
             runtime::csv::documents(plan, collection, &text, delimiter)

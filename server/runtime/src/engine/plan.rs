@@ -31,7 +31,7 @@ use crate::lambda::{LambdaKind, LambdaSource};
 /// Compilation goes through the index's shared cache: a schema the checks
 /// already compiled is not compiled again.
 #[derive(Debug, Clone)]
-pub(crate) struct SchemaPlan {
+pub struct SchemaPlan {
     pub uri: String,
     url: Option<Url>,
     schemas: SchemaIndex,
@@ -72,8 +72,10 @@ impl SchemaPlan {
     }
 }
 
+/// One collection of the plan (what materializations read: key, schema,
+/// projections).
 #[derive(Debug)]
-pub(crate) struct CollectionPlan {
+pub struct CollectionPlan {
     pub name: String,
     pub scope: Scope,
     pub key: Vec<String>,
@@ -84,7 +86,7 @@ pub(crate) struct CollectionPlan {
 }
 
 #[derive(Debug)]
-pub(crate) struct DerivationPlan {
+pub struct DerivationPlan {
     /// `None` when the register has no schema (`true`: any value, last write wins).
     pub register_schema: Option<SchemaPlan>,
     pub initial: Value,
@@ -92,7 +94,7 @@ pub(crate) struct DerivationPlan {
 }
 
 #[derive(Debug)]
-pub(crate) struct TransformPlan {
+pub struct TransformPlan {
     pub name: String,
     pub scope: Scope,
     /// Index of the source collection.
@@ -124,7 +126,7 @@ impl TransformPlan {
 }
 
 #[derive(Debug)]
-pub(crate) struct LambdaPlan {
+pub struct LambdaPlan {
     /// `…/transform/<t>/update/nodeJS` (or `…/remote`).
     pub scope: Scope,
     /// The index of the lambda's source in [`Plan::lambdas`], or the error
@@ -378,6 +380,12 @@ impl Plan {
     /// The index of a collection by name.
     pub(crate) fn collection_index(&self, name: &str) -> Option<usize> {
         self.by_name.get(name).copied()
+    }
+
+    /// A collection by name.
+    pub fn collection(&self, name: &str) -> Option<&CollectionPlan> {
+        self.collection_index(name)
+            .map(|index| &self.collections[index])
     }
 
     /// Names of the collections, in catalog order.

@@ -1,7 +1,7 @@
 //! Engine unit tests over small in-memory catalogs: read-delay gating and the
 //! (effective time, seq, transform index) order, `register` vs `previous`,
 //! deep copies of lambda arguments, ingest combining, partition selectors, and
-//! that a failed run writes nothing.
+//! that a failed run writes nothing; registers carried between engines.
 
 use load::MemoryFetch;
 use serde_json::{Value, json};
@@ -388,4 +388,44 @@ fn plans_compile_lazily_what_runs_reach() {
     // schemas, 1 lambda, whatever the catalog's size and however many runs.
     assert_eq!(loaded.schemas.stats().compilations, 2);
     assert_eq!(compiled.get(), 1);
+}
+
+#[test]
+fn registers_carry_from_engine_to_engine_and_a_failed_transaction_restores_them() {
+    let (_, plan) = plan(REGISTERS);
+    let mut lambdas = lambdas();
+    let mut engine = Engine::new(&plan, &mut lambdas);
+    ok(engine.ingest("ints", &[json!({"k": 1, "n": 5})]));
+    ok(engine.settle());
+    let changes: Vec<(String, OwnedKey, Value)> = engine
+        .register_changes()
+        .into_iter()
+        .map(|(derivation, key, value)| (derivation.to_owned(), key.clone(), value.clone()))
+        .collect();
+    assert_eq!(
+        changes,
+        [(
+            "views".to_owned(),
+            OwnedKey(vec![Some(json!(1))]),
+            json!(110)
+        )]
+    );
+    // The next engine (fresh logs) starts from them.
+    let registers = engine.into_registers(true);
+    let mut engine = Engine::with_registers(&plan, &mut lambdas, registers);
+    assert_eq!(engine.register("views", &[json!(1)]), Some(json!(110)));
+    assert!(engine.register_changes().is_empty());
+    ok(engine.ingest("ints", &[json!({"k": 1, "n": 1}), json!({"k": 2, "n": 1})]));
+    ok(engine.settle());
+    assert_eq!(engine.register("views", &[json!(1)]), Some(json!(112)));
+    assert_eq!(engine.register("views", &[json!(2)]), Some(json!(102)));
+    // A transaction that fails after its derivations ran gives them back
+    // as they were before it.
+    let mut registers = engine.into_registers(false);
+    assert!(registers.set(&plan, "views", OwnedKey(vec![Some(json!(3))]), json!(7)));
+    assert!(!registers.set(&plan, "ints", OwnedKey(vec![Some(json!(3))]), json!(7)));
+    let engine = Engine::with_registers(&plan, &mut lambdas, registers);
+    assert_eq!(engine.register("views", &[json!(1)]), Some(json!(110)));
+    assert_eq!(engine.register("views", &[json!(2)]), Some(json!(100)));
+    assert_eq!(engine.register("views", &[json!(3)]), Some(json!(7)));
 }
