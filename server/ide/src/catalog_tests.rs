@@ -502,7 +502,7 @@ pub fn tests_to_run<'a>(
 ) -> Vec<(&'a crate::RootBuild, &'a model::Test)> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    for build in analysis.roots() {
+    for build in analysis.roots().iter().map(AsRef::as_ref) {
         if file.is_some_and(|file| build.loaded.resource(file).is_none()) {
             continue;
         }

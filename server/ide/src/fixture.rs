@@ -10,9 +10,23 @@ use crate::{Analysis, AnalysisHost, Cancellation, FilePosition, build};
 
 /// The analysis of a fixture's files, and its `$0` cursor if it has one.
 pub fn analysis(fixture: &str) -> (Analysis, Option<FilePosition>) {
-    let parsed = MultiFile::parse(fixture);
     let mut host = AnalysisHost::default();
-    let mut catalogs = Vec::new();
+    revision(&mut host, fixture)
+}
+
+/// The analysis of `after` built once `before` was: an edit of the files
+/// `after` names (the others stay as `before` had them), and `after`'s
+/// cursor.
+pub fn edited(before: &str, after: &str) -> (Analysis, Option<FilePosition>) {
+    let mut host = AnalysisHost::default();
+    revision(&mut host, before);
+    revision(&mut host, after)
+}
+
+/// Opens a fixture's files in `host` and builds the revision.
+fn revision(host: &mut AnalysisHost, fixture: &str) -> (Analysis, Option<FilePosition>) {
+    let parsed = MultiFile::parse(fixture);
+    let mut catalogs: Vec<url::Url> = Vec::new();
     for (path, text) in &parsed.files {
         let url = MultiFile::url(path);
         if crate::workspace::is_catalog_name(&url) {
@@ -20,6 +34,12 @@ pub fn analysis(fixture: &str) -> (Analysis, Option<FilePosition>) {
         }
         host.set_open_text(&url, Some(Arc::from(text.as_str())));
     }
+    let open = host.inputs().open;
+    catalogs.extend(
+        open.keys()
+            .filter(|url| crate::workspace::is_catalog_name(url))
+            .cloned(),
+    );
     host.set_catalog_files(catalogs);
     let analysis = build(&host.inputs(), &Cancellation::never()).expect("nothing cancels it");
     let cursor = parsed.cursor.map(|(path, offset)| FilePosition {

@@ -9,8 +9,8 @@
 //! that requests read on any thread.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use load::{DiskFetch, Loaded, UrlMapping};
@@ -87,6 +87,18 @@ pub struct Caches {
     pub load: load::Memo,
     /// Schema work keyed by the documents it read (`check::check_with`).
     pub check: check::Memo,
+    /// Per file, the builds of the last complete revision in which it
+    /// parsed (no C1a): what navigation falls back to while it does not
+    /// (see [`Analysis::last_good`]). Written only by [`build`], which runs
+    /// one revision at a time.
+    last_good: Mutex<HashMap<Url, LastGood>>,
+}
+
+/// The root builds that held a file when it last parsed (its text is their
+/// resource's). Shared, so keeping one pins no older snapshot.
+#[derive(Debug, Clone)]
+struct LastGood {
+    builds: Vec<Arc<RootBuild>>,
 }
 
 // Snapshots and caches cross threads: the server builds on a worker and
@@ -251,7 +263,10 @@ pub struct FileView<'a> {
 #[derive(Debug)]
 struct AnalysisData {
     inputs: Inputs,
-    roots: Vec<RootBuild>,
+    roots: Vec<Arc<RootBuild>>,
+    /// For each file of the builds that does not parse in this revision but
+    /// did in an earlier one: that revision's builds of it.
+    last_good: HashMap<Url, LastGood>,
     loose: HashMap<Url, LooseFile>,
     diagnostics: FileDiagnostics,
     /// Root index by file, for every file of every build (first root wins).
@@ -275,7 +290,7 @@ impl Analysis {
     }
 
     /// Every root build.
-    pub fn roots(&self) -> &[RootBuild] {
+    pub fn roots(&self) -> &[Arc<RootBuild>] {
         &self.data.roots
     }
 
@@ -284,7 +299,7 @@ impl Analysis {
         self.data
             .root_of
             .get(file)
-            .map(|index| &self.data.roots[*index])
+            .map(|index| &*self.data.roots[*index])
     }
 
     /// Every root build that loaded `file`.
@@ -292,6 +307,7 @@ impl Analysis {
         self.data
             .roots
             .iter()
+            .map(Arc::as_ref)
             .filter(move |build| build.loaded.resource(file).is_some())
     }
 
@@ -336,6 +352,24 @@ impl Analysis {
     /// loose open files.
     pub fn files(&self) -> impl Iterator<Item = &Url> {
         self.data.root_of.keys().chain(self.data.loose.keys())
+    }
+
+    /// For a file that does not parse in this revision (a C1a) but did in
+    /// an earlier one: a snapshot of the builds that held it then, with its
+    /// text of then. Navigation reads it where the text did not change
+    /// since (`crate::last_good`); it has no diagnostics and no loose files.
+    pub fn last_good(&self, url: &Url) -> Option<Analysis> {
+        let good = self.data.last_good.get(url)?;
+        Some(Analysis {
+            data: Arc::new(AnalysisData {
+                inputs: self.data.inputs.clone(),
+                roots: good.builds.clone(),
+                last_good: HashMap::new(),
+                loose: HashMap::new(),
+                diagnostics: FileDiagnostics::new(),
+                root_of: root_index(&good.builds),
+            }),
+        })
     }
 
     /// The open documents of the revision.
@@ -385,11 +419,11 @@ pub fn build(inputs: &Inputs, cancel: &Cancellation) -> Result<Analysis, Cancell
             for resource in &loaded.resources {
                 root_of.entry(resource.url.clone()).or_insert(index);
             }
-            roots.push(RootBuild {
+            roots.push(Arc::new(RootBuild {
                 root,
                 loaded,
                 diagnostics,
-            });
+            }));
         }
         // Catalog files no root reached become roots of their own.
         pending = candidates
@@ -405,6 +439,7 @@ pub fn build(inputs: &Inputs, cancel: &Cancellation) -> Result<Analysis, Cancell
     // Whatever this revision did not use belongs to texts that are gone.
     inputs.caches.load.sweep();
     inputs.caches.check.sweep();
+    let last_good = remember_good_parses(&inputs.caches, &roots);
 
     let mut file_diagnostics = FileDiagnostics::new();
     for build in &roots {
@@ -425,11 +460,61 @@ pub fn build(inputs: &Inputs, cancel: &Cancellation) -> Result<Analysis, Cancell
         data: Arc::new(AnalysisData {
             inputs: inputs.clone(),
             roots,
+            last_good,
             loose,
             diagnostics: file_diagnostics,
             root_of,
         }),
     })
+}
+
+/// Files of this revision's builds that parse replace their entry of
+/// `caches.last_good`; those that do not keep theirs, which is returned for
+/// the snapshot. Files of no build are forgotten.
+fn remember_good_parses(caches: &Caches, roots: &[Arc<RootBuild>]) -> HashMap<Url, LastGood> {
+    let mut broken: BTreeSet<&Url> = BTreeSet::new();
+    let mut holders: HashMap<&Url, Vec<Arc<RootBuild>>> = HashMap::new();
+    for build in roots {
+        for diagnostic in &build.loaded.diagnostics {
+            if diagnostic.code == "C1a" {
+                broken.insert(&diagnostic.scope.resource);
+            }
+        }
+        for resource in &build.loaded.resources {
+            holders
+                .entry(&resource.url)
+                .or_default()
+                .push(Arc::clone(build));
+        }
+    }
+    // A poisoned lock only means a panicking build: its map is still whole.
+    let mut remembered = caches
+        .last_good
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut kept = HashMap::new();
+    remembered.retain(|url, _| holders.contains_key(url));
+    for (url, builds) in holders {
+        if broken.contains(url) {
+            if let Some(good) = remembered.get(url) {
+                kept.insert(url.clone(), good.clone());
+            }
+        } else {
+            remembered.insert(url.clone(), LastGood { builds });
+        }
+    }
+    kept
+}
+
+/// Root index by file, for every file of `roots` (first root wins).
+fn root_index(roots: &[Arc<RootBuild>]) -> HashMap<Url, usize> {
+    let mut root_of = HashMap::new();
+    for (index, build) in roots.iter().enumerate() {
+        for resource in &build.loaded.resources {
+            root_of.entry(resource.url.clone()).or_insert(index);
+        }
+    }
+    root_of
 }
 
 fn is_yaml_or_json(url: &Url) -> bool {

@@ -36,7 +36,21 @@ pub struct HoverResult {
 /// Top-level properties listed in a collection's schema summary.
 const MAX_SUMMARY_PROPERTIES: usize = 20;
 
+/// While the file does not parse and the current text says nothing, the
+/// last analysis in which it parsed answers where the text under the
+/// cursor is unchanged since (a collection defined after the error).
 pub fn hover(analysis: &Analysis, position: &FilePosition) -> Option<HoverResult> {
+    hover_in(analysis, position).or_else(|| {
+        let (last, old) = crate::last_good::LastGood::at(analysis, position)?;
+        let hover = hover_in(&last.stale, &old)?;
+        Some(HoverResult {
+            range: last.exact(&position.file, hover.range)?,
+            ..hover
+        })
+    })
+}
+
+fn hover_in(analysis: &Analysis, position: &FilePosition) -> Option<HoverResult> {
     let view = analysis.file(&position.file)?;
     let cursor = cursor::cursor(view.text, position.offset);
     if let Some(hover) = lambda(&view, &cursor, position.offset) {

@@ -26,6 +26,8 @@
 //!   collection, rename of a collection.
 //! * [`symbols`]: document symbols (an outline tree) and workspace symbols.
 //! * [`ranges`]: folding ranges and selection ranges from the YAML tree.
+//! * `last_good`: navigation while a file does not parse, on the last
+//!   analysis in which it did, mapped through the text that did not change.
 //! * `tree_path`: the path of YAML nodes under an offset in a parsed tree,
 //!   shared by the above.
 //! * [`hover`]: markdown about the thing at a position (key docs, a
@@ -62,6 +64,7 @@ pub mod files;
 pub mod host;
 pub mod hover;
 pub mod lambda_document;
+mod last_good;
 pub mod navigation;
 pub mod preview;
 pub mod ranges;

@@ -19,6 +19,7 @@ use text::TextRange;
 use url::Url;
 
 use crate::host::FileView;
+use crate::last_good::LastGood;
 use crate::tree_path::{self, CursorPath, pointer_of, trimmed};
 use crate::{Analysis, FilePosition, FileRange, NavigationTarget, SourceChange, TextEdit};
 
@@ -26,7 +27,31 @@ use crate::{Analysis, FilePosition, FileRange, NavigationTarget, SourceChange, T
 /// sub-schema a `$ref` or schema URL names, the anchor of an alias, the file
 /// an import names, the sub-schema that describes a key, shuffle,
 /// projection or partition pointer. Empty when there is nothing to go to.
+/// While the file does not parse, the last analysis in which it did
+/// answers where the text under the cursor is unchanged since.
 pub fn definition(analysis: &Analysis, position: &FilePosition) -> Vec<NavigationTarget> {
+    if let Some((last, old)) = LastGood::at(analysis, position) {
+        let targets: Vec<NavigationTarget> = definition_in(&last.stale, &old)
+            .into_iter()
+            .filter_map(|target| {
+                let map = last.map(&target.file)?;
+                let focus_range = map.exact(target.focus_range)?;
+                let full_range = map.enclosing(target.full_range).unwrap_or(focus_range);
+                Some(NavigationTarget {
+                    full_range,
+                    focus_range,
+                    ..target
+                })
+            })
+            .collect();
+        if !targets.is_empty() {
+            return targets;
+        }
+    }
+    definition_in(analysis, position)
+}
+
+fn definition_in(analysis: &Analysis, position: &FilePosition) -> Vec<NavigationTarget> {
     let Some(view) = analysis.file(&position.file) else {
         return Vec::new();
     };
@@ -54,8 +79,30 @@ pub fn definition(analysis: &Analysis, position: &FilePosition) -> Vec<Navigatio
 /// Every place that names the collection under the cursor, in every build
 /// holding this file: its definition (when `include_declaration`), the
 /// transform sources and test steps that use it, and the `import` entries of
-/// the file that defines it. Sorted by file and position.
+/// the file that defines it. Sorted by file and position. While the file
+/// does not parse, the last analysis in which it did answers (places in
+/// text changed since are left out).
 pub fn references(
+    analysis: &Analysis,
+    position: &FilePosition,
+    include_declaration: bool,
+) -> Vec<FileRange> {
+    if let Some((last, old)) = LastGood::at(analysis, position) {
+        let found: Vec<FileRange> = references_in(&last.stale, &old, include_declaration)
+            .into_iter()
+            .filter_map(|place| {
+                let range = last.exact(&place.file, place.range)?;
+                Some(FileRange { range, ..place })
+            })
+            .collect();
+        if !found.is_empty() {
+            return found;
+        }
+    }
+    references_in(analysis, position, include_declaration)
+}
+
+fn references_in(
     analysis: &Analysis,
     position: &FilePosition,
     include_declaration: bool,
@@ -75,8 +122,22 @@ pub fn references(
 }
 
 /// The range of the collection name under the cursor (without quotes) and
-/// the name, or why there is nothing to rename there.
+/// the name, or why there is nothing to rename there. While the file does
+/// not parse, the last analysis in which it did answers.
 pub fn prepare_rename(
+    analysis: &Analysis,
+    position: &FilePosition,
+) -> Result<(FileRange, String), String> {
+    if let Some((last, old)) = LastGood::at(analysis, position)
+        && let Ok((place, name)) = prepare_rename_in(&last.stale, &old)
+        && let Some(range) = last.exact(&place.file, place.range)
+    {
+        return Ok((FileRange { range, ..place }, name));
+    }
+    prepare_rename_in(analysis, position)
+}
+
+fn prepare_rename_in(
     analysis: &Analysis,
     position: &FilePosition,
 ) -> Result<(FileRange, String), String> {
@@ -98,13 +159,46 @@ pub fn prepare_rename(
 /// holding this file: its definition, transform sources and test steps.
 /// Refuses a name that breaks the name rules (catalog.md §5.2: characters,
 /// trailing `/`) or that another collection has or is a path prefix of,
-/// compared case-insensitively.
+/// compared case-insensitively. While the file does not parse, the last
+/// analysis in which it did renames, and only when no other file changed
+/// since and every place is in unchanged text: a rename that misses a
+/// place would be worse than none.
 pub fn rename(
     analysis: &Analysis,
     position: &FilePosition,
     new_name: &str,
 ) -> Result<SourceChange, String> {
-    let (_, old) = prepare_rename(analysis, position)?;
+    let Some((last, old)) = LastGood::at(analysis, position) else {
+        return rename_in(analysis, position, new_name);
+    };
+    let change = rename_in(&last.stale, &old, new_name)?;
+    let unsure = || {
+        format!(
+            "{} does not parse; fix its syntax error before renaming",
+            position.file
+        )
+    };
+    if !last.others_unchanged(&position.file) {
+        return Err(unsure());
+    }
+    let mut mapped = SourceChange::default();
+    for (file, edits) in change.edits {
+        let mut moved = Vec::with_capacity(edits.len());
+        for edit in edits {
+            let range = last.exact(&file, edit.range).ok_or_else(unsure)?;
+            moved.push(TextEdit { range, ..edit });
+        }
+        mapped.edits.insert(file, moved);
+    }
+    Ok(mapped)
+}
+
+fn rename_in(
+    analysis: &Analysis,
+    position: &FilePosition,
+    new_name: &str,
+) -> Result<SourceChange, String> {
+    let (_, old) = prepare_rename_in(analysis, position)?;
     if !model::names::is_valid_collection_name(new_name) {
         return Err(format!(
             "\"{new_name}\" is not a valid collection name: a name may contain only letters, digits, \"-\", \"_\", \".\" and \"/\""

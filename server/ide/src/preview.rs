@@ -95,7 +95,7 @@ pub fn preview(
         None => Vec::new(),
     };
     if builds.is_empty() {
-        builds = analysis.roots().iter().collect();
+        builds = analysis.roots().iter().map(AsRef::as_ref).collect();
     }
     let build = builds
         .iter()

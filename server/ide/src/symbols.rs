@@ -43,12 +43,37 @@ const MAX_SCHEMA_DEPTH: usize = 8;
 /// The outline of a catalog file (imports, collections with their
 /// derivation's transforms and register, tests with their steps,
 /// materialization targets) or of a schema file (its `$defs` and
-/// properties), in text order.
+/// properties), in text order. While the file does not parse, the outline
+/// of its last good text, kept where the text is unchanged since (a symbol
+/// around the change stretches with it; one inside it is left out).
 pub fn document_symbols(analysis: &Analysis, file: &Url) -> Vec<Symbol> {
+    if let Some(last) = crate::last_good::LastGood::of(analysis, file)
+        && let Some(map) = last.map(file)
+        && let Some(old) = last.stale.file(file)
+    {
+        return mapped(tree_symbols(old.tree), &map);
+    }
     match analysis.file(file) {
         Some(view) => tree_symbols(view.tree),
         None => Vec::new(),
     }
+}
+
+/// `symbols` of an old text in the new one: each whose name is unchanged,
+/// its range stretched over the change around it.
+fn mapped(symbols: Vec<Symbol>, map: &crate::last_good::TextMap) -> Vec<Symbol> {
+    symbols
+        .into_iter()
+        .filter_map(|symbol| {
+            let focus_range = map.exact(symbol.focus_range)?;
+            Some(Symbol {
+                full_range: map.enclosing(symbol.full_range).unwrap_or(focus_range),
+                focus_range,
+                children: mapped(symbol.children, map),
+                ..symbol
+            })
+        })
+        .collect()
 }
 
 /// Collections and tests of every file whose name matches `query`

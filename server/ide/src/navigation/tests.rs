@@ -545,3 +545,128 @@ collections:
         [1, 1, 1]
     );
 }
+
+/// A garden catalog over two files; `BROKEN` is its `flow.yaml` with an
+/// unclosed bracket in the first collection, so nothing after it parses.
+const GARDEN: &str = r#"
+#- /flow.yaml
+import: [tools.flow.yaml]
+collections:
+  garden/beds:
+    schema: { type: object, properties: { id: { type: string } }, required: [id] }
+    key: [/id]
+  garden/plants:
+    schema: { type: object, properties: { id: { type: string } }, required: [id] }
+    key: [/id]
+tests:
+  garden/test-plants:
+    - ingest: { collection: garden/plants, documents: [{ id: rose }] }
+    - ingest: { collection: garden/tools, documents: [{ id: hoe }] }
+#- /tools.flow.yaml
+collections:
+  garden/tools:
+    schema: { type: object, properties: { id: { type: string } }, required: [id] }
+    key: [/id]
+"#;
+
+fn broken(cursor_before: &str) -> String {
+    let text = GARDEN
+        .split("#- /tools.flow.yaml")
+        .next()
+        .unwrap()
+        .replacen("key: [/id]", "key: [/i", 1);
+    text.replacen(cursor_before, &format!("$0{cursor_before}"), 1)
+}
+
+#[test]
+fn navigation_uses_the_last_good_analysis_while_a_file_does_not_parse() {
+    let (analysis, cursor) = crate::fixture::edited(GARDEN, &broken("den/plants, doc"));
+    let cursor = cursor.unwrap();
+    let flow = url("/flow.yaml");
+    assert!(
+        analysis
+            .file_diagnostics(&flow)
+            .iter()
+            .any(|d| d.code == "C1a"),
+        "the edit breaks the file"
+    );
+    // The current tree alone knows nothing after the error.
+    assert!(definition_in(&analysis, &cursor).is_empty());
+
+    // garden/plants is defined after the error, in unchanged text: its
+    // range is today's (the edit shortened the text before it by two).
+    let targets = definition(&analysis, &cursor);
+    assert_eq!(targets.len(), 1, "{targets:?}");
+    let text = analysis.file(&flow).unwrap().text.clone();
+    assert_eq!(targets[0].file, flow);
+    let focus = targets[0].focus_range;
+    assert_eq!(
+        &text[focus.start as usize..focus.end as usize],
+        "garden/plants"
+    );
+    assert_eq!(focus.start as usize, text.find("garden/plants:").unwrap());
+
+    // References and rename, in today's text.
+    let found = references(&analysis, &cursor, true);
+    let named: Vec<&str> = found
+        .iter()
+        .map(|place| &text[place.range.start as usize..place.range.end as usize])
+        .collect();
+    assert_eq!(named, ["garden/plants", "garden/plants"]);
+    let (range, name) = prepare_rename(&analysis, &cursor).unwrap();
+    assert_eq!(
+        (range.range, name.as_str()),
+        (found[1].range, "garden/plants")
+    );
+    let change = rename(&analysis, &cursor, "garden/flowers").unwrap();
+    let renamed = crate::apply_edits(&text, &change.edits[&flow]);
+    assert_eq!(renamed.matches("garden/flowers").count(), 2);
+    assert!(
+        renamed.contains("key: [/i\n"),
+        "the broken text is left alone"
+    );
+
+    // Into another file, and the hover of a name defined after the error.
+    let (analysis, cursor) = crate::fixture::edited(GARDEN, &broken("den/tools, doc"));
+    let cursor = cursor.unwrap();
+    let targets = definition(&analysis, &cursor);
+    assert_eq!(targets.len(), 1);
+    assert_eq!(targets[0].file, url("/tools.flow.yaml"));
+    let (analysis, cursor) = crate::fixture::edited(GARDEN, &broken("den/plants:"));
+    let hover = crate::hover::hover(&analysis, &cursor.unwrap()).unwrap();
+    assert!(hover.markdown.contains("/id"), "{}", hover.markdown);
+
+    // The outline of the last good text, without what the edit touched.
+    let symbols = crate::symbols::document_symbols(&analysis, &flow);
+    let names: Vec<&str> = symbols.iter().map(|s| s.name.as_str()).collect();
+    assert!(names.contains(&"garden/plants"), "{names:?}");
+}
+
+#[test]
+fn no_last_good_answer_inside_the_changed_text() {
+    // On the edited line itself, the old tree's meaning is not trusted.
+    let (analysis, cursor) = crate::fixture::edited(GARDEN, &broken("/i\n"));
+    let cursor = cursor.unwrap();
+    assert!(LastGood::at(&analysis, &cursor).is_none());
+    // A name that the edit made longer is not the old name.
+    let longer = GARDEN
+        .split("#- /tools.flow.yaml")
+        .next()
+        .unwrap()
+        .replacen("key: [/id]", "key: [/i", 1)
+        .replacen(
+            "{ collection: garden/plants,",
+            "{ collection: garden/plants$0x,",
+            1,
+        );
+    let (analysis, cursor) = crate::fixture::edited(GARDEN, &longer);
+    let cursor = cursor.unwrap();
+    assert!(LastGood::at(&analysis, &cursor).is_none());
+    assert!(definition(&analysis, &cursor).is_empty());
+    // A rename is refused once another file changed since.
+    let mut after = broken("den/plants, doc");
+    after.push_str("#- /tools.flow.yaml\ncollections: {}\n");
+    let (analysis, cursor) = crate::fixture::edited(GARDEN, &after);
+    let error = rename(&analysis, &cursor.unwrap(), "garden/flowers").unwrap_err();
+    assert!(error.contains("does not parse"), "{error}");
+}

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{BOOKS, LOANS, TestServer, library, position_of};
+use crate::support::{BOOKS, LOANS, TestServer, codes, library, position_of};
 
 fn at(server: &TestServer, path: &str, text: &str, needle: &str, nth: usize, delta: u32) -> Value {
     json!({
@@ -303,4 +303,64 @@ fn a_quick_fix_for_a_misspelt_collection_clears_its_diagnostic() {
             .diagnostics
             .is_empty()
     );
+}
+
+#[test]
+fn navigation_keeps_the_last_good_analysis_while_a_file_does_not_parse() {
+    let mut server = library();
+    server.open("loans.flow.yaml");
+    server.await_publish("loans.flow.yaml");
+    // An unclosed import list: nothing after it parses.
+    let version = server.change("loans.flow.yaml", (0, 24), (0, 25), "");
+    let loans = server.await_publish("loans.flow.yaml");
+    assert_eq!(loans.version, Some(version));
+    assert!(codes(&loans).contains(&"C1a".to_string()), "{loans:?}");
+    let broken = LOANS.replacen("books.flow.yaml]", "books.flow.yaml", 1);
+
+    // The test step's collection (after the error) still goes to its
+    // definition, and its references are where they are in today's text.
+    let params = at(&server, "loans.flow.yaml", &broken, "library/books", 0, 3);
+    let result = server
+        .request("textDocument/definition", params.clone())
+        .unwrap();
+    let targets = result.as_array().expect("a list of locations");
+    assert_eq!(targets.len(), 1, "{result}");
+    assert_eq!(targets[0]["uri"], server.url("books.flow.yaml").as_str());
+    assert_eq!(
+        targets[0]["range"]["start"],
+        json!({"line": 1, "character": 2})
+    );
+    let mut references = params.clone();
+    references["context"] = json!({"includeDeclaration": false});
+    let found = server
+        .request("textDocument/references", references)
+        .unwrap();
+    let in_loans: Vec<&Value> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["uri"] == server.url("loans.flow.yaml").as_str())
+        .map(|l| &l["range"]["start"])
+        .collect();
+    assert_eq!(in_loans, [&json!({"line": 4, "character": 20})], "{found}");
+
+    // On the edited line, no answer from the old text.
+    let params = at(&server, "loans.flow.yaml", &broken, "books.flow.yaml", 0, 2);
+    let result = server.request("textDocument/definition", params).unwrap();
+    assert!(
+        result.is_null() || result.as_array().is_some_and(Vec::is_empty),
+        "{result}"
+    );
+
+    // Fixed again: the current analysis answers.
+    server.change("loans.flow.yaml", (0, 24), (0, 24), "]");
+    assert!(
+        server
+            .await_publish("loans.flow.yaml")
+            .diagnostics
+            .is_empty()
+    );
+    let params = at(&server, "loans.flow.yaml", LOANS, "library/books", 0, 3);
+    let result = server.request("textDocument/definition", params).unwrap();
+    assert_eq!(result.as_array().map(Vec::len), Some(1), "{result}");
 }

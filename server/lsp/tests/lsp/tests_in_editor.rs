@@ -269,6 +269,18 @@ fn an_edit_fails_a_test_then_accept_actual_makes_it_pass() {
         results[0]["failure"]["actual"],
         json!([{"id": "1", "total": 5}])
     );
+    // The trace goes up to the failing step, with the reduced state the
+    // verify compared.
+    let trace = results[0]["trace"]
+        .as_array()
+        .expect("a failed test's trace");
+    let steps: Vec<&Value> = trace.iter().map(|step| &step["step"]).collect();
+    assert_eq!(steps, [&json!(0), &json!(1)], "{trace:#?}");
+    assert_eq!(trace[1]["kind"], "verify");
+    assert!(
+        trace[0]["states"].to_string().contains("\"total\":5"),
+        "{trace:#?}"
+    );
     // The T1 comes with the file's diagnostics, before the answer.
     let publish = server.await_publish("flow.yaml");
     assert_eq!(codes(&publish), ["T1"]);
@@ -556,4 +568,69 @@ fn a_test_of_ten_thousand_documents_runs() {
     assert_eq!(results[0]["status"], "passed");
     let answer = server.await_response(&id).unwrap();
     assert_eq!(answer["passed"], 1);
+}
+
+#[test]
+fn runs_on_a_thousand_collections_answer_and_a_second_run_wins() {
+    let text = test_utils::big::single_file_catalog(1000, 20);
+    let mut server = TestServer::builder().file("flow.yaml", &text).start();
+    let discovered = server.request("flowctl/discoverTests", json!({})).unwrap();
+    let names: Vec<Value> = discovered["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|test| test["name"].clone())
+        .collect();
+    assert_eq!(names.len(), 20);
+
+    // One test of the thousand collections.
+    let id = run_tests(&mut server, json!({"tests": [names[3]]}));
+    let (states, results) = await_results(&mut server);
+    assert_eq!(states, ["started", "running", "finished"]);
+    assert_eq!(results[0]["status"], "passed", "{results:#?}");
+    assert_eq!(server.await_response(&id).unwrap()["passed"], 1);
+
+    // Every test, then a second run at once: the first answers either
+    // finished (it was quick) or cancelled, the second with its one test.
+    let first = run_tests(&mut server, json!({}));
+    let second = run_tests(&mut server, json!({"tests": [names[0]]}));
+    let (states, _) = await_results(&mut server);
+    let answer = server.await_response(&first).unwrap();
+    match states.last().unwrap().as_str() {
+        "cancelled" => assert_eq!(answer["status"], "cancelled"),
+        _ => assert_eq!(answer["status"], "passed", "{answer:#}"),
+    }
+    let (states, results) = await_results(&mut server);
+    assert_eq!(states.last().unwrap(), "finished");
+    assert_eq!(results.len(), 1);
+    let answer = server.await_response(&second).unwrap();
+    assert_eq!(
+        (answer["status"].clone(), answer["passed"].clone()),
+        (json!("passed"), json!(1))
+    );
+}
+
+#[test]
+fn a_failed_test_is_traced_up_to_its_failing_step() {
+    let text = format!(
+        "{SHOP}  shop/stops:\n    - ingest: {{ collection: shop/orders, documents: [{{ id: \"2\", total: 1 }}] }}\n    - verify: {{ collection: shop/doubled, documents: [{{ id: \"2\", total: 3 }}] }}\n    - ingest: {{ collection: shop/orders, documents: [{{ id: \"2\", total: 1 }}] }}\n    - verify: {{ collection: shop/orders, documents: [{{ id: \"2\", total: 2 }}] }}\n"
+    );
+    let mut server = TestServer::builder().file("flow.yaml", &text).start();
+    let id = run_tests(&mut server, json!({"tests": ["shop/stops"]}));
+    let (_, results) = await_results(&mut server);
+    assert_eq!(results[0]["status"], "failed");
+    assert_eq!(results[0]["failure"]["step"], 1);
+    let trace = results[0]["trace"]
+        .as_array()
+        .expect("a failed test's trace");
+    let steps: Vec<&Value> = trace.iter().map(|step| &step["step"]).collect();
+    assert_eq!(steps, [&json!(0), &json!(1)], "{trace:#?}");
+    // The derivation's read of step 0 is there: what it published.
+    assert!(
+        trace[0]["reads"].to_string().contains("\"total\":2"),
+        "{trace:#?}"
+    );
+    assert_eq!(codes(&server.await_publish("flow.yaml")), ["T1"]);
+    let answer = server.await_response(&id).unwrap();
+    assert_eq!(answer["tests"][0]["trace"], results[0]["trace"]);
 }
