@@ -227,7 +227,7 @@ async function runSteps(page) {
 
   await step("the status item counts the failing test", async () => {
     // T1 is in Problems now: the item shows the failing step, not ✓.
-    await page.locator(".statusbar-item", { hasText: "flowctl" }).locator(".codicon-testing-failed-icon").first().waitFor({ timeout: T(30_000) });
+    await page.locator(".statusbar-item", { hasText: "1 failing flowctl" }).locator(".codicon-beaker").first().waitFor({ timeout: T(30_000) });
   });
 
   await step("open a preview from the code lens", async () => {

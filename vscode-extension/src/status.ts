@@ -29,7 +29,7 @@ export function statusView(status: Status | undefined, running: boolean, problem
   const tooltip = [...lines, ...status.roots].join("\n");
   const errors = status.errors + extra.lambdaErrors;
   if (errors === 0 && status.warnings === 0 && extra.testFailures === 0) return { text: "$(check) flowctl", tooltip };
-  const failed = extra.testFailures > 0 ? ` $(testing-failed-icon) ${extra.testFailures}` : "";
+  const failed = extra.testFailures > 0 ? ` $(beaker) ${extra.testFailures} failing` : "";
   return { text: `$(error) ${errors} $(warning) ${status.warnings}${failed} flowctl`, tooltip };
 }
 

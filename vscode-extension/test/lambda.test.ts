@@ -48,7 +48,7 @@ test("status item text", () => {
 test("a failing test run or a lambda type error is not a ✓", () => {
   const clean = { revision: 3, roots: ["file:///w/flow.yaml"], files: 2, errors: 0, warnings: 0 };
   const failing = statusView(clean, false, undefined, { testFailures: 1, lambdaErrors: 0 });
-  assert.equal(failing.text, "$(error) 0 $(warning) 0 $(testing-failed-icon) 1 flowctl");
+  assert.equal(failing.text, "$(error) 0 $(warning) 0 $(beaker) 1 failing flowctl");
   assert.match(failing.tooltip, /1 failing verify step\(s\) in the last test run \(T1\)/);
   const typed = statusView(clean, false, undefined, { testFailures: 0, lambdaErrors: 2 });
   assert.equal(typed.text, "$(error) 2 $(warning) 0 flowctl");
