@@ -39,13 +39,15 @@ export function moduleText(document: LambdaDocument): string {
   return `${document.text}${document.text.endsWith("\n") ? "" : "\n"}export {};\n`;
 }
 
-/** Where each `nodeJS:` key of a catalog's text is: the server answers `flowctl/lambdaDocument` on a lambda's key. */
+/**
+ * Where each `nodeJS:` key of a catalog's text is (block or flow style): the server answers
+ * `flowctl/lambdaDocument` on a lambda's key, and `null` on anything else that looks like one.
+ */
 export function lambdaKeys(text: string): Position[] {
   const keys: Position[] = [];
   const lines = text.split("\n");
   for (let line = 0; line < lines.length; line++) {
-    const match = /^(\s*(?:-\s+)?)nodeJS\s*:/.exec(lines[line]);
-    if (match !== null) keys.push({ line, character: match[1].length });
+    for (const match of lines[line].matchAll(/(^|[\s{,])nodeJS\s*:/g)) keys.push({ line, character: match.index + match[1].length });
   }
   return keys;
 }

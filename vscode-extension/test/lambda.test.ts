@@ -60,11 +60,12 @@ test("T1 diagnostics are counted whatever form their code takes", () => {
   assert.equal(testFailures([{ code: "T1" }, { code: { value: "T1", target: "https://x" } }, { code: "C29" }, {}, { code: 1 }]), 2);
 });
 
-test("each nodeJS key of a catalog is found, in block and sequence form", () => {
-  const text = ["collections:", "  - name: a", "      publish:", "        nodeJS: |", "          return [];", "      - nodeJS: 'return []'", "    nodeJSx: 1", "# nodeJS: no"].join("\n");
+test("each nodeJS key of a catalog is found, in block, sequence and flow form", () => {
+  const text = ["collections:", "  - name: a", "      publish:", "        nodeJS: |", "          return [];", "      - nodeJS: 'return []'", "    nodeJSx: 1", "    update: { nodeJS: 'return [];' }", "    xnodeJS: 2"].join("\n");
   assert.deepEqual(lambdaKeys(text), [
     { line: 3, character: 8 },
     { line: 5, character: 8 },
+    { line: 7, character: 14 },
   ]);
 });
 
