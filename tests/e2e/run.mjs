@@ -9,7 +9,9 @@
 // whether any failed): open the fixture catalog; its planted mistake shows
 // in the Problems view; completing the collection name fixes it; a test run
 // from the Testing view passes; after an edit it fails and the diff of
-// expected vs actual shows; the Preview code lens opens the preview panel.
+// expected vs actual shows and the status item counts it; the Preview code
+// lens opens the preview panel; a type error inside a lambda shows in
+// Problems at its YAML line and goes when fixed.
 import { spawn, execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -223,6 +225,11 @@ async function runSteps(page) {
     if (!/6/.test(diff) || !/5/.test(diff)) throw new Error(`the diff does not show 5 vs 6: ${diff.slice(0, 300)}`);
   });
 
+  await step("the status item counts the failing test", async () => {
+    // T1 is in Problems now: the item shows the failing step, not ✓.
+    await page.locator(".statusbar-item", { hasText: "1 failing flowctl" }).locator(".codicon-beaker").first().waitFor({ timeout: T(30_000) });
+  });
+
   await step("open a preview from the code lens", async () => {
     await page.keyboard.press("Escape");
     await quickOpen(page, "flow.yaml");
@@ -250,14 +257,20 @@ async function runSteps(page) {
       await gotoLine(page, line, text.indexOf("source.loaves") + "source.loaves".length + 1);
       await page.keyboard.type("x");
       await runCommand(page, "View: Focus Problems");
-      await page.locator(".markers-panel", { hasText: "loavesx" }).waitFor({ timeout: T(30_000) });
+      // TypeScript's error, mapped onto the YAML: in Problems under flow.yaml, and squiggled in the editor.
+      const problem = page.locator(".markers-panel .monaco-list-row", { hasText: "loavesx" }).first();
+      await problem.waitFor({ timeout: T(60_000) });
+      const row = await problem.innerText();
+      if (!/ts \(lambda\)/.test(row) || !new RegExp(`\\[Ln ${line}, Col ${text.indexOf("source.loaves") + "source.".length + 1}\\]`).test(row)) {
+        throw new Error(`the type error is not at the lambda's line ${line}: ${row.replace(/\s+/g, " ")}`);
+      }
       await screenshot("lambda-type-error");
       await focusEditor(page);
       await gotoLine(page, line, text.indexOf("source.loaves") + "source.loavesx".length + 1);
       await page.keyboard.press("Backspace");
-    },
-    true,
-  );
+      // Fixed: the error goes away.
+      await page.locator(".markers-panel .monaco-list-row", { hasText: "loavesx" }).waitFor({ state: "detached", timeout: T(60_000) });
+    });
 }
 
 function lineOf(text) {

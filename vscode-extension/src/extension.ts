@@ -16,7 +16,7 @@ import {
 import { findServer, type Found } from "./discovery";
 import { PREVIEW_COMMAND, RUN_TESTS, STATUS, type PreviewArguments, type RunTestsArguments, type Status, TEST_RESULTS, type TestResultsParams } from "./protocol";
 import { affectsServer, serverSettings } from "./settings";
-import { statusView } from "./status";
+import { statusView, testFailures } from "./status";
 import { CatalogTests } from "./testing";
 import { PreviewPanels } from "./preview";
 import { Lambdas } from "./lambdas";
@@ -46,7 +46,7 @@ class Extension implements vscode.Disposable {
     this.statusItem.command = "flowctl.showOutput";
     this.tests = new CatalogTests(() => this.client, this.output, (running) => this.showStatus(running));
     this.previews = new PreviewPanels(() => this.client);
-    this.lambdas = new Lambdas(() => this.client);
+    this.lambdas = new Lambdas(() => this.client, (line) => this.output.appendLine(line));
     this.disposables.push(this.output, this.statusItem, this.tests, this.previews, this.lambdas);
     this.showStatus(false);
     this.statusItem.show();
@@ -142,7 +142,11 @@ class Extension implements vscode.Disposable {
   }
 
   showStatus(running: boolean): void {
-    const view = statusView(this.status, running || this.tests.running, this.problem);
+    let failures = 0;
+    this.client?.diagnostics?.forEach((_, diagnostics) => {
+      failures += testFailures(diagnostics);
+    });
+    const view = statusView(this.status, running || this.tests.running, this.problem, { testFailures: failures, lambdaErrors: this.lambdas.errorCount() });
     this.statusItem.text = view.text;
     this.statusItem.tooltip = view.tooltip;
   }
@@ -155,12 +159,21 @@ class Extension implements vscode.Disposable {
       if (client === undefined || !client.isRunning()) return;
       client.sendRequest<Status>(STATUS).then(
         (status) => {
+          // A new revision may change what the lambdas' documents declare: check them again.
+          if (status.revision !== this.status?.revision) this.checkLambdas(100);
           this.status = status;
           this.showStatus(false);
         },
         (error: unknown) => this.output.appendLine(`flowctl/status: ${String(error)}`),
       );
     }, 250);
+  }
+
+  /** Type-checks the lambdas of every open catalog document. */
+  checkLambdas(delay: number): void {
+    for (const document of vscode.workspace.textDocuments) {
+      if (vscode.languages.match(DOCUMENT_SELECTOR, document) > 0) this.lambdas.checkSoon(document, delay);
+    }
   }
 
   /** The sent settings follow changes of the ones the server reads; a new `flowctl.path` restarts it. */
@@ -255,11 +268,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (vscode.languages.match(DOCUMENT_SELECTOR, document) > 0) ext.previews.refresh();
     }),
     vscode.workspace.onDidChangeTextDocument((event) => {
-      if (event.contentChanges.length > 0 && vscode.languages.match(DOCUMENT_SELECTOR, event.document) > 0) ext.tests.refreshSoon();
+      if (event.contentChanges.length > 0 && vscode.languages.match(DOCUMENT_SELECTOR, event.document) > 0) {
+        ext.tests.refreshSoon();
+        ext.lambdas.checkSoon(event.document);
+      }
     }),
-    vscode.window.onDidChangeTextEditorSelection((event) => {
-      if (vscode.languages.match(DOCUMENT_SELECTOR, event.textEditor.document) > 0) ext.lambdas.checkSoon(event.textEditor.document, event.selections[0].active);
+    vscode.workspace.onDidOpenTextDocument((document) => {
+      if (vscode.languages.match(DOCUMENT_SELECTOR, document) > 0) ext.lambdas.checkSoon(document);
     }),
+    vscode.workspace.onDidCloseTextDocument((document) => ext.lambdas.forget(document)),
   );
   const watcher = vscode.workspace.createFileSystemWatcher(CATALOG_GLOB);
   context.subscriptions.push(watcher, watcher.onDidCreate(() => ext.tests.refreshSoon()), watcher.onDidDelete(() => ext.tests.refreshSoon()), watcher.onDidChange(() => ext.tests.refreshSoon()));

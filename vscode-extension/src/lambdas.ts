@@ -1,52 +1,55 @@
 // TypeScript inside `nodeJS: |` lambdas, by request forwarding (VS Code's
 // embedded-languages guide): `flowctl/lambdaDocument` gives the lambda as a
-// TypeScript document, served here under the `flowctl-lambda:` scheme;
-// completion inside the YAML asks VS Code's TypeScript service on that
-// document, and whatever diagnostics it reports there are mapped back onto
-// the YAML (the end-to-end test found no type errors reported for this
-// non-`file:` scheme in VS Code 1.139).
+// TypeScript document, served here under the `flowctl-lambda:` scheme (never
+// written to disk). Completion inside the YAML asks VS Code's TypeScript
+// service on that document. Type errors: the TypeScript extension checks
+// only documents shown in a tab (unless its project-wide diagnostics are on),
+// so the lambda documents are checked by asking its tsserver directly
+// (`typescript.tsserverRequest` with `syntacticDiagnosticsSync` and
+// `semanticDiagnosticsSync`), and the answers are mapped onto the YAML into
+// this extension's own diagnostic collection.
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
 
-import { rangeToYaml, toGenerated, virtualPath } from "./lambda";
+import { diagnosticsToYaml, lambdaKeys, moduleText, type Severity, toGenerated, type TsDiagnostic, virtualPath } from "./lambda";
 import { LAMBDA_DOCUMENT, type LambdaDocument } from "./protocol";
 
 export const SCHEME = "flowctl-lambda";
+const TYPESCRIPT_EXTENSION = "vscode.typescript-language-features";
 
 interface Virtual {
   yaml: vscode.Uri;
   lambda: LambdaDocument;
+  text: string;
 }
 
 export class Lambdas implements vscode.Disposable, vscode.TextDocumentContentProvider {
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
   private readonly virtual = new Map<string, Virtual>();
-  private readonly diagnostics = vscode.languages.createDiagnosticCollection("flowctl-lambda");
+  readonly diagnostics = vscode.languages.createDiagnosticCollection("flowctl-lambda");
   private readonly disposables: vscode.Disposable[];
-  private checkTimer: NodeJS.Timeout | undefined;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** The latest check of each YAML document; an older one's answer is dropped. */
+  private readonly generation = new Map<string, number>();
 
-  constructor(private readonly client: () => LanguageClient | undefined) {
-    this.disposables = [
-      this.changed,
-      this.diagnostics,
-      vscode.workspace.registerTextDocumentContentProvider(SCHEME, this),
-      vscode.languages.onDidChangeDiagnostics((event) => {
-        if (event.uris.some((uri) => uri.scheme === SCHEME)) this.mapDiagnostics();
-      }),
-    ];
+  constructor(
+    private readonly client: () => LanguageClient | undefined,
+    private readonly log: (line: string) => void,
+  ) {
+    this.disposables = [this.changed, this.diagnostics, vscode.workspace.registerTextDocumentContentProvider(SCHEME, this)];
   }
 
   dispose(): void {
-    clearTimeout(this.checkTimer);
+    for (const timer of this.timers.values()) clearTimeout(timer);
     for (const disposable of this.disposables) disposable.dispose();
   }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.virtual.get(uri.toString())?.lambda.text ?? "";
+    return this.virtual.get(uri.toString())?.text ?? "";
   }
 
-  /** The virtual document of the lambda at `position`, fetched afresh; `undefined` outside lambdas. */
+  /** The virtual document of the lambda at `position`, fetched afresh and current in VS Code; `undefined` outside lambdas. */
   async at(document: vscode.TextDocument, position: vscode.Position): Promise<{ uri: vscode.Uri; lambda: LambdaDocument } | undefined> {
     const client = this.client();
     if (client === undefined || !client.isRunning()) return undefined;
@@ -61,11 +64,26 @@ export class Lambdas implements vscode.Disposable, vscode.TextDocumentContentPro
     }
     if (lambda === null || lambda === undefined) return undefined;
     const uri = vscode.Uri.from({ scheme: SCHEME, path: virtualPath(document.uri.toString(), lambda.range) });
+    const text = moduleText(lambda);
     const previous = this.virtual.get(uri.toString());
-    this.virtual.set(uri.toString(), { yaml: document.uri, lambda });
-    if (previous !== undefined && previous.lambda.text !== lambda.text) this.changed.fire(uri);
-    // Opening it makes the TypeScript service check it (its diagnostics come back through onDidChangeDiagnostics).
-    await vscode.workspace.openTextDocument(uri);
+    this.virtual.set(uri.toString(), { yaml: document.uri, lambda, text });
+    const opened = await vscode.workspace.openTextDocument(uri);
+    if (previous !== undefined && opened.getText() !== text) {
+      // VS Code reads the new content after the change event; wait for it (bounded) so TypeScript sees it.
+      const updated = new Promise<void>((resolve) => {
+        const done = () => {
+          listener.dispose();
+          clearTimeout(timer);
+          resolve();
+        };
+        const listener = vscode.workspace.onDidChangeTextDocument((event) => {
+          if (event.document.uri.toString() === uri.toString() && event.document.getText() === text) done();
+        });
+        const timer = setTimeout(done, 2000);
+      });
+      this.changed.fire(uri);
+      await updated;
+    }
     return { uri, lambda };
   }
 
@@ -85,30 +103,87 @@ export class Lambdas implements vscode.Disposable, vscode.TextDocumentContentPro
     return list ?? new vscode.CompletionList([]);
   }
 
-  /**
-   * Fetches the lambda under the cursor a moment after it moves, so the TypeScript service checks its
-   * current text (in VS Code 1.139 no type errors come back for this scheme).
-   */
-  checkSoon(document: vscode.TextDocument, position: vscode.Position): void {
-    clearTimeout(this.checkTimer);
-    this.checkTimer = setTimeout(() => void this.at(document, position), 400);
+  /** Type-checks the lambdas of a catalog document a moment after it changes (edits come in bursts). */
+  checkSoon(document: vscode.TextDocument, delay = 500): void {
+    const key = document.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        this.check(document).catch((error: unknown) => this.log(`lambda type check of ${key}: ${String(error)}`));
+      }, delay),
+    );
   }
 
-  private mapDiagnostics(): void {
-    const byYaml = new Map<string, { uri: vscode.Uri; diagnostics: vscode.Diagnostic[] }>();
-    for (const [key, virtual] of this.virtual) {
-      const entry = byYaml.get(virtual.yaml.toString()) ?? { uri: virtual.yaml, diagnostics: [] };
-      byYaml.set(virtual.yaml.toString(), entry);
-      for (const diagnostic of vscode.languages.getDiagnostics(vscode.Uri.parse(key))) {
-        const { start, end } = diagnostic.range;
-        const range = rangeToYaml(virtual.lambda, { start: { line: start.line, character: start.character }, end: { line: end.line, character: end.character } });
-        if (range === undefined) continue;
-        const mapped = new vscode.Diagnostic(new vscode.Range(range.start.line, range.start.character, range.end.line, range.end.character), diagnostic.message, diagnostic.severity);
-        mapped.source = "ts (lambda)";
-        mapped.code = diagnostic.code;
-        entry.diagnostics.push(mapped);
+  forget(document: vscode.TextDocument): void {
+    const key = document.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+    this.generation.set(key, (this.generation.get(key) ?? 0) + 1);
+    this.diagnostics.delete(document.uri);
+    for (const [uri, virtual] of this.virtual) if (virtual.yaml.toString() === key) this.virtual.delete(uri);
+  }
+
+  /** Every lambda of the document through TypeScript; its errors replace the document's previous ones. */
+  async check(document: vscode.TextDocument): Promise<void> {
+    const key = document.uri.toString();
+    const generation = (this.generation.get(key) ?? 0) + 1;
+    this.generation.set(key, generation);
+    const version = document.version;
+    const current = () => this.generation.get(key) === generation && !document.isClosed && document.version === version;
+    const seen = new Set<string>();
+    const found: vscode.Diagnostic[] = [];
+    for (const position of lambdaKeys(document.getText())) {
+      const lambda = await this.at(document, new vscode.Position(position.line, position.character));
+      if (!current()) return;
+      if (lambda === undefined || seen.has(lambda.uri.toString())) continue;
+      seen.add(lambda.uri.toString());
+      const answers = await tsDiagnostics(lambda.uri);
+      if (!current()) return;
+      if (answers === undefined) {
+        this.diagnostics.delete(document.uri);
+        return; // No TypeScript service to ask: no type errors, rather than stale ones.
+      }
+      for (const mapped of diagnosticsToYaml(lambda.lambda, answers)) {
+        const { start, end } = mapped.range;
+        const diagnostic = new vscode.Diagnostic(new vscode.Range(start.line, start.character, end.line, end.character), mapped.message, SEVERITY[mapped.severity]);
+        diagnostic.source = "ts (lambda)";
+        if (mapped.code !== undefined) diagnostic.code = mapped.code;
+        found.push(diagnostic);
       }
     }
-    for (const { uri, diagnostics } of byYaml.values()) this.diagnostics.set(uri, diagnostics);
+    this.diagnostics.set(document.uri, found);
+    for (const [uri, virtual] of this.virtual) if (virtual.yaml.toString() === key && !seen.has(uri)) this.virtual.delete(uri);
   }
+
+  /** How many error diagnostics the lambdas have (for the status item). */
+  errorCount(): number {
+    let count = 0;
+    this.diagnostics.forEach((_, diagnostics) => {
+      count += diagnostics.filter((diagnostic) => diagnostic.severity === vscode.DiagnosticSeverity.Error).length;
+    });
+    return count;
+  }
+}
+
+const SEVERITY: Record<Severity, vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  information: vscode.DiagnosticSeverity.Information,
+  hint: vscode.DiagnosticSeverity.Hint,
+};
+
+/** Syntax and type errors of an open TypeScript document from VS Code's tsserver; `undefined` when it cannot be asked. */
+async function tsDiagnostics(uri: vscode.Uri): Promise<TsDiagnostic[] | undefined> {
+  const extension = vscode.extensions.getExtension(TYPESCRIPT_EXTENSION);
+  if (extension === undefined) return undefined;
+  await extension.activate();
+  const out: TsDiagnostic[] = [];
+  for (const command of ["syntacticDiagnosticsSync", "semanticDiagnosticsSync"]) {
+    const response = await vscode.commands.executeCommand<{ body?: TsDiagnostic[] } | undefined>("typescript.tsserverRequest", command, { file: uri });
+    if (response === undefined || !Array.isArray(response.body)) return undefined;
+    out.push(...response.body);
+  }
+  return out;
 }

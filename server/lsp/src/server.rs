@@ -714,7 +714,12 @@ impl Server {
                         continue;
                     };
                     self.host.file_changed_on_disk(&url);
-                    self.drop_test_diagnostics(&url);
+                    // An open document's text is the editor's, whatever the
+                    // disk holds: the save that comes with every run from
+                    // an editor must not drop that run's T1.
+                    if !self.documents.contains_key(&url) {
+                        self.drop_test_diagnostics(&url);
+                    }
                     if ide::workspace::is_catalog_name(&url) {
                         if change.typ == lsp_types::FileChangeType::DELETED {
                             catalogs.retain(|known| known != &url);

@@ -393,6 +393,42 @@ tests:
 }
 
 #[test]
+fn saving_an_open_file_keeps_its_t1() {
+    // Editors save, then the file watcher reports the change, often after
+    // the run: the file's text is the open document's, so its T1 stays.
+    let mut server = shop();
+    server.open("flow.yaml");
+    server.await_publish("flow.yaml");
+    let line = SHOP.lines().position(|l| l.contains("total: 5 }")).unwrap() as u32;
+    let column = SHOP.lines().nth(line as usize).unwrap().find('5').unwrap() as u32;
+    server.change("flow.yaml", (line, column), (line, column + 1), "6");
+    server.await_publish("flow.yaml");
+    let uri = server.url("flow.yaml").to_string();
+    let id = run_tests(&mut server, json!({"uri": uri, "tests": ["shop/sums"]}));
+    await_results(&mut server);
+    assert_eq!(codes(&server.await_publish("flow.yaml")), ["T1"]);
+    server.await_response(&id).unwrap();
+
+    server.write("flow.yaml", &SHOP.replace("total: 5 }", "total: 6 }"));
+    server.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri, "type": 2}]}),
+    );
+    // Answered once the revision of that change is built (and published).
+    server
+        .request("flowctl/discoverTests", json!({"uri": uri}))
+        .unwrap();
+    // The next publish of the file is the one of this edit (which drops the
+    // T1, as any edit does): none came between with the T1 gone.
+    server.change("flow.yaml", (0, 0), (0, 0), "bogus: 1\n");
+    let codes = codes(&server.await_publish("flow.yaml"));
+    assert!(
+        !codes.is_empty() && !codes.iter().any(|code| code == "T1"),
+        "{codes:?}"
+    );
+}
+
+#[test]
 fn a_catalog_with_errors_is_refused_with_where() {
     let broken = SHOP.replace(
         "source: { name: shop/orders }",
