@@ -152,11 +152,16 @@ pub fn schema_url(scope: &Scope, schema: &SchemaSpec) -> Option<Url> {
 pub fn inline_schema_url(scope: &Scope) -> Url {
     let mut url = scope.resource.clone();
     url.set_fragment(None);
-    // The pointer form-encoded (as `query_pairs_mut().append_pair` would),
-    // with `/` kept readable; one `set_query` rather than a pairs
-    // serialiser and a second parse: this runs per collection per build.
-    let pointer: String = url::form_urlencoded::byte_serialize(scope.pointer.as_bytes()).collect();
-    url.set_query(Some(&format!("ptr={}", pointer.replace("%2F", "/"))));
+    // The pointer form-encoded (as `query_pairs_mut().append_pair` would)
+    // with `/` kept readable, written into one buffer and parsed once: this
+    // runs per collection per build. `byte_serialize` yields each encoded
+    // byte as its own `%XX` chunk.
+    let mut query = String::with_capacity(8 + scope.pointer.len());
+    query.push_str("ptr=");
+    for chunk in url::form_urlencoded::byte_serialize(scope.pointer.as_bytes()) {
+        query.push_str(if chunk == "%2F" { "/" } else { chunk });
+    }
+    url.set_query(Some(&query));
     url
 }
 
