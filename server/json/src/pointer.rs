@@ -74,17 +74,31 @@ pub fn parse_index(token: &str) -> Option<usize> {
 
 /// Appends `token` to a JSON Pointer, escaping `~` and `/`.
 pub fn push_token(pointer: &mut String, token: &str) {
+    use std::fmt::Write;
     pointer.push('/');
-    if token.contains(['~', '/']) {
-        for c in token.chars() {
-            match c {
-                '~' => pointer.push_str("~0"),
-                '/' => pointer.push_str("~1"),
-                c => pointer.push(c),
+    // Writing to a String cannot fail.
+    let _ = TokenWriter(pointer).write_str(token);
+}
+
+/// Writes text at the end of a JSON Pointer as (part of) its last token,
+/// escaping `~` and `/`: `write!(TokenWriter(&mut pointer), "{token}")`
+/// appends a `Display` token without formatting it into a String first.
+pub struct TokenWriter<'p>(pub &'p mut String);
+
+impl std::fmt::Write for TokenWriter<'_> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        if text.contains(['~', '/']) {
+            for c in text.chars() {
+                match c {
+                    '~' => self.0.push_str("~0"),
+                    '/' => self.0.push_str("~1"),
+                    c => self.0.push(c),
+                }
             }
+        } else {
+            self.0.push_str(text);
         }
-    } else {
-        pointer.push_str(token);
+        Ok(())
     }
 }
 

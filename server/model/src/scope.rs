@@ -29,8 +29,13 @@ impl Scope {
 
     /// This scope extended by one (escaped) pointer token.
     pub fn push(&self, token: impl fmt::Display) -> Scope {
-        let mut pointer = self.pointer.clone();
-        json::pointer::push_token(&mut pointer, &token.to_string());
+        use fmt::Write;
+        let mut pointer = String::with_capacity(self.pointer.len() + 24);
+        pointer.push_str(&self.pointer);
+        pointer.push('/');
+        // Writing to a String cannot fail; the token is escaped as written,
+        // without an intermediate String (scopes are built per entity per build).
+        let _ = write!(json::pointer::TokenWriter(&mut pointer), "{token}");
         Scope {
             resource: self.resource.clone(),
             pointer,
@@ -53,5 +58,22 @@ impl Scope {
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}#{}", self.resource, self.pointer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_escapes_display_tokens_as_push_token_does() {
+        let root = Scope::root(Url::parse("file:///w/flow.yaml").unwrap());
+        let scope = root.push("collections").push(3).push("a/b~c").push("");
+        assert_eq!(scope.pointer, "/collections/3/a~1b~0c/");
+        let mut expected = String::new();
+        for token in ["collections", "3", "a/b~c", ""] {
+            json::pointer::push_token(&mut expected, token);
+        }
+        assert_eq!(scope.pointer, expected);
     }
 }

@@ -161,15 +161,14 @@ impl SchemaIndex {
     /// value there is a schema.
     pub(crate) fn place_of(&self, uri: &Url) -> Option<Place> {
         let entries = &*self.entries;
-        let mut base = uri.clone();
-        base.set_fragment(None);
+        let base = without_fragment(uri);
         let fragment = uri.fragment().unwrap_or("");
         if fragment.is_empty() {
-            return entries.resources.get(base.as_str()).cloned();
+            return entries.resources.get(base).cloned();
         }
         let decoded = pointer::percent_decode(fragment);
         if decoded.starts_with('/') {
-            let resource = entries.resources.get(base.as_str())?;
+            let resource = entries.resources.get(base)?;
             pointer::tokens(&decoded)?;
             return Some(Place {
                 document: resource.document,
@@ -191,9 +190,7 @@ impl SchemaIndex {
     }
 
     pub(crate) fn document_number(&self, url: &Url) -> Option<usize> {
-        let mut url = url.clone();
-        url.set_fragment(None);
-        self.entries.by_url.get(url.as_str()).copied()
+        self.entries.by_url.get(without_fragment(url)).copied()
     }
 
     /// The indexed document number `number`.
@@ -281,6 +278,12 @@ impl SchemaIndex {
         }
         order
     }
+}
+
+/// `url` as text without its fragment: what `set_fragment(None)` would
+/// serialise, without cloning the URL (lookups run per check per build).
+fn without_fragment(url: &Url) -> &str {
+    &url[..url::Position::AfterQuery]
 }
 
 impl Entries {
