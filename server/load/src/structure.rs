@@ -162,6 +162,16 @@ fn report(
                 }
             }
         }
+        ValidationErrorKind::OneOfMultipleValid { .. } => {
+            // Alternatives told apart by their one required property (a
+            // SQLite target's `uri` or `path`): the value has several.
+            let expected = describe_alternatives(schema, error.schema_path().as_str());
+            out.push(Diagnostic::error(
+                "C1b",
+                at,
+                format!("expected {expected}, only one of them"),
+            ));
+        }
         ValidationErrorKind::MinItems { limit } => {
             out.push(Diagnostic::error(
                 "C1b",

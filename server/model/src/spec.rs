@@ -262,14 +262,31 @@ pub enum MaterializationTargetSpec {
     /// A PostgreSQL database.
     Postgres(DatabaseLocation),
     /// A SQLite database.
-    Sqlite(DatabaseLocation),
+    Sqlite(#[schemars(schema_with = "sqlite_location_schema")] DatabaseLocation),
+}
+
+/// The schema of a SQLite target: `uri`, or `path` as later Flow spelled it
+/// (catalog.md §9 recommends accepting both), exactly one of them. A
+/// PostgreSQL target takes `uri` only.
+fn sqlite_location_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "description": "Where a SQLite database is: `uri` (`file:///…` or a path), or `path` (later Flow's spelling of the same).",
+        "type": "object",
+        "properties": {
+            "uri": { "description": "The database file, as a `file:///…` URI or a path.", "type": "string" },
+            "path": { "description": "The database file (an alias of `uri`).", "type": "string" }
+        },
+        "additionalProperties": false,
+        "oneOf": [{ "required": ["uri"] }, { "required": ["path"] }]
+    })
 }
 
 /// Where a database is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseLocation {
-    /// Connection URI (`postgresql://…`, or `file:///…` / a path for SQLite).
+    /// Connection URI (`postgresql://…`, or `file:///…` / a path for SQLite;
+    /// a SQLite target may spell it `path`, see `sqlite_location_schema`).
     #[serde(alias = "path")]
     pub uri: String,
 }
