@@ -2,7 +2,8 @@
 //! per file: the same resolution (`load::locate`) that `flowctl lint` prints,
 //! so the editor and the command line agree on codes and ranges.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, RandomState};
 
 use model::{Diagnostic, Severity};
 use text::TextRange;
@@ -11,7 +12,7 @@ use url::Url;
 use crate::FileRange;
 
 /// One diagnostic in one file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FileDiagnostic {
     pub range: TextRange,
     pub severity: Severity,
@@ -35,6 +36,8 @@ pub fn collect(
     root: &Url,
     out: &mut FileDiagnostics,
 ) {
+    let hasher = RandomState::new();
+    let mut index: HashMap<Url, HashMap<u64, Vec<usize>>> = HashMap::new();
     for located in load::locate::locate_all(loaded, diagnostics) {
         let file = located.file.clone().unwrap_or_else(|| root.clone());
         let item = FileDiagnostic {
@@ -48,10 +51,23 @@ pub fn collect(
                 .map(|(file, range, message)| (FileRange { file, range }, message))
                 .collect(),
         };
-        let list = out.entry(file).or_default();
-        if !list.contains(&item) {
-            list.push(item);
+        let list = out.entry(file.clone()).or_default();
+        // Where each hash already is in this file's list (built once per
+        // call from what earlier roots added), so a file with many
+        // diagnostics is not compared item by item against all of them.
+        let seen = index.entry(file).or_insert_with(|| {
+            let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
+            for (at, existing) in list.iter().enumerate() {
+                seen.entry(hasher.hash_one(existing)).or_default().push(at);
+            }
+            seen
+        });
+        let slots = seen.entry(hasher.hash_one(&item)).or_default();
+        if slots.iter().any(|&at| list[at] == item) {
+            continue;
         }
+        slots.push(list.len());
+        list.push(item);
     }
 }
 
