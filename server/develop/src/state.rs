@@ -17,7 +17,6 @@
 //! exactly the transactions a materialization has not committed.
 
 use std::path::Path;
-use std::time::Duration;
 
 use json::order::OwnedKey;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -69,16 +68,10 @@ fn key_from_text(text: &str) -> Option<OwnedKey> {
 
 impl State {
     pub fn open(path: &Path) -> Result<State, String> {
-        let connection = Connection::open(path)
-            .map_err(|error| format!("cannot open {}: {error}", path.display()))?;
-        connection
-            .busy_timeout(Duration::from_secs(10))
-            .map_err(failed)?;
+        let connection = materialize::connect_sqlite(path)?;
         connection
             .execute_batch(
-                "PRAGMA journal_mode = WAL;
-                 PRAGMA synchronous = NORMAL;
-                 CREATE TABLE IF NOT EXISTS flow_log (
+                "CREATE TABLE IF NOT EXISTS flow_log (
                    txn INTEGER NOT NULL, collection TEXT NOT NULL, document TEXT NOT NULL);
                  CREATE INDEX IF NOT EXISTS flow_log_by_collection ON flow_log (collection, txn);
                  CREATE TABLE IF NOT EXISTS flow_transactions (

@@ -26,6 +26,7 @@ use runtime::engine::CollectionPlan;
 use runtime::reduce::{Mode, reduce_onto};
 use serde_json::Value;
 
+pub use sqlite::connect as connect_sqlite;
 pub use table::{
     CHECKPOINTS_TABLE, Cell, Column, ColumnType, DOCUMENT_COLUMN, Dialect, Table, quote,
 };

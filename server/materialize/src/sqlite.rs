@@ -15,18 +15,24 @@ pub struct Sqlite {
     connection: Connection,
 }
 
+/// Opens the SQLite database at `path` as flowctl uses every one of them
+/// (materialization targets and `flowctl develop`'s own database, often the
+/// same file): write-ahead log, `synchronous = NORMAL`, a 10 s busy timeout.
+pub fn connect(path: &Path) -> Result<Connection, String> {
+    let connection = Connection::open(path)
+        .map_err(|error| format!("cannot open SQLite database {}: {error}", path.display()))?;
+    connection
+        .busy_timeout(Duration::from_secs(10))
+        .and_then(|()| {
+            connection.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+        })
+        .map_err(|error| format!("cannot set up SQLite database {}: {error}", path.display()))?;
+    Ok(connection)
+}
+
 impl Sqlite {
     pub fn open(path: &Path) -> Result<Sqlite, String> {
-        let connection = Connection::open(path)
-            .map_err(|error| format!("cannot open SQLite database {}: {error}", path.display()))?;
-        connection
-            .busy_timeout(Duration::from_secs(10))
-            .and_then(|()| {
-                connection.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-            })
-            .map_err(|error| {
-                format!("cannot set up SQLite database {}: {error}", path.display())
-            })?;
+        let connection = connect(path)?;
         connection.set_prepared_statement_cache_capacity(64);
         Ok(Sqlite { connection })
     }
