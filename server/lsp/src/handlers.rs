@@ -149,13 +149,14 @@ pub fn handle(snapshot: &Snapshot, request: Request) -> Response {
         let message = format!("unknown request {}", request.method);
         return Response::new_err(request.id, ErrorCode::MethodNotFound as i32, message);
     };
-    match handler(snapshot, request.params) {
-        Ok(result) => Response {
-            id: request.id,
-            response_result: Ok(result),
-            // (error: None is implied by Ok)
-        },
-        Err(failure) => Response::new_err(request.id, failure.code as i32, failure.message),
+    response(request.id, handler(snapshot, request.params))
+}
+
+/// The response to request `id` that a handler's answer makes.
+pub fn response(id: lsp_server::RequestId, answer: Result<Value, Failure>) -> Response {
+    match answer {
+        Ok(value) => Response::new_ok(id, value),
+        Err(failure) => Response::new_err(id, failure.code as i32, failure.message),
     }
 }
 

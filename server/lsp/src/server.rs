@@ -340,11 +340,7 @@ impl Server {
                 params: request.params,
                 cancelled,
                 reply: Box::new(move |answer| {
-                    let response = match answer {
-                        Ok(value) => Response::new_ok(id, value),
-                        Err(failure) => Response::new_err(id, failure.code as i32, failure.message),
-                    };
-                    let _ = sender.send(Task::Response(response));
+                    let _ = sender.send(Task::Response(handlers::response(id, answer)));
                 }),
             });
             return;
