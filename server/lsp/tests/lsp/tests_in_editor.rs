@@ -455,6 +455,13 @@ fn looping(tests: usize) -> TestServer {
 }
 
 fn looping_for(tests: usize, limit_ms: u64) -> TestServer {
+    spinning(tests, limit_ms, "while (true) {}")
+}
+
+/// `tests` tests, each ingesting one document into `spin/in`, whose
+/// derivation `spin/out` runs `body` under a lambda time limit of
+/// `limit_ms`.
+fn spinning(tests: usize, limit_ms: u64, body: &str) -> TestServer {
     let mut text = String::from(
         "collections:
   spin/in:
@@ -467,10 +474,11 @@ fn looping_for(tests: usize, limit_ms: u64) -> TestServer {
       transform:
         spin:
           source: { name: spin/in }
-          publish: { nodeJS: \"while (true) {}\" }
+          publish: { nodeJS: \"BODY\" }
 tests:
 ",
-    );
+    )
+    .replace("BODY", body);
     for index in 0..tests {
         text.push_str(&format!(
             "  spin/t{index:03}:\n    - ingest: {{ collection: spin/in, documents: [{{ id: \"{index}\" }}] }}\n"
@@ -489,6 +497,21 @@ fn a_looping_lambda_fails_its_test_naming_the_time_limit() {
     let (_, results) = await_results(&mut server);
     let message = results[0]["message"].as_str().unwrap();
     assert!(message.contains("time limit of 100 ms"), "{message}");
+    assert_eq!(server.await_response(&id).unwrap()["status"], "failed");
+}
+
+#[test]
+fn an_allocating_lambda_fails_its_test_naming_the_memory_limit() {
+    // A time limit of a minute: only the heap limit may stop it.
+    let mut server = spinning(
+        1,
+        60_000,
+        "const xs = []; while (true) { xs.push('x'.repeat(1024) + xs.length); }",
+    );
+    let id = run_tests(&mut server, json!({}));
+    let (_, results) = await_results(&mut server);
+    let message = results[0]["message"].as_str().unwrap();
+    assert!(message.contains("ran out of memory"), "{message}");
     assert_eq!(server.await_response(&id).unwrap()["status"], "failed");
 }
 
