@@ -34,6 +34,17 @@ fn catalog_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// A host over the generated catalog, and the largest source file with two
 /// versions of its text that differ in one description.
 fn workspace() -> (AnalysisHost, Url, [Arc<str>; 2]) {
+    workspace_edited(|text| {
+        let at = text
+            .find("description: \"")
+            .expect("the generated file has a description");
+        format!("{}description: \"Edited. {}", &text[..at], &text[at + 14..])
+    })
+}
+
+/// A host over the generated catalog, and the largest source file with its
+/// text and the text `edit` makes of it.
+fn workspace_edited(edit: impl Fn(&str) -> String) -> (AnalysisHost, Url, [Arc<str>; 2]) {
     let dir = test_utils::corpus::generated(1000, 200);
     let mut files = Vec::new();
     catalog_files(&dir, &mut files);
@@ -50,10 +61,7 @@ fn workspace() -> (AnalysisHost, Url, [Arc<str>; 2]) {
             .collect(),
     );
     let text = std::fs::read_to_string(&largest).unwrap();
-    let at = text
-        .find("description: \"")
-        .expect("the generated file has a description");
-    let edited = format!("{}description: \"Edited. {}", &text[..at], &text[at + 14..]);
+    let edited = edit(&text);
     (
         host,
         Url::from_file_path(&largest).unwrap(),
@@ -74,7 +82,30 @@ fn cold_build_1000(bencher: divan::Bencher) {
 
 #[divan::bench(sample_count = 30)]
 fn warm_rebuild_after_edit_1000(bencher: divan::Bencher) {
-    let (mut host, file, texts) = workspace();
+    warm_rebuild(bencher, workspace());
+}
+
+/// The edit of the lspbench harness on this catalog: one more character at
+/// the end of the last collection name of the largest file, which every
+/// cross-file check sees (its sources and test steps no longer resolve).
+#[divan::bench(sample_count = 30)]
+fn warm_rebuild_after_rename_1000(bencher: divan::Bencher) {
+    warm_rebuild(
+        bencher,
+        workspace_edited(|text| {
+            let at = text
+                .rfind("\n  - name: ")
+                .expect("the generated file defines collections");
+            let at = at + text[at..].find('\n').unwrap();
+            format!("{}x{}", &text[..at], &text[at..])
+        }),
+    );
+}
+
+fn warm_rebuild(
+    bencher: divan::Bencher,
+    (mut host, file, texts): (AnalysisHost, Url, [Arc<str>; 2]),
+) {
     host.set_open_text(&file, Some(Arc::clone(&texts[0])));
     let first = build(&host.inputs(), &Cancellation::never()).unwrap();
     assert!(!first.roots().is_empty());

@@ -453,3 +453,61 @@ fn warm_equals_cold_on_a_generated_catalog_and_other_files_are_not_redone() {
         check_before.entries
     );
 }
+
+/// The editor's most common cross-file edit, typing at the end of a
+/// collection's name (lspbench's edit): each keystroke re-reads only the
+/// edited file; schema work and lambda checks of unchanged text are reused.
+#[test]
+fn typing_in_a_collection_name_redoes_only_the_edited_text() {
+    let dir = test_utils::corpus::generated(100, 20);
+    let mut catalogs = Vec::new();
+    catalog_files(&dir, &mut catalogs);
+    catalogs.sort();
+    let largest = catalogs
+        .iter()
+        .max_by_key(|url| {
+            std::fs::metadata(url.to_file_path().unwrap())
+                .unwrap()
+                .len()
+        })
+        .unwrap()
+        .clone();
+    let mut session = Session::new(catalogs);
+    let text = std::fs::read_to_string(largest.to_file_path().unwrap()).unwrap();
+    let at = text
+        .rfind("\n  - name: ")
+        .expect("the file defines collections");
+    let at = at + text[at + 1..].find('\n').unwrap() + 1;
+    let typed = format!("{}x{}", &text[..at], &text[at..]);
+    session.set(&largest, &text);
+    session.assert_warm_equals_cold("the first build");
+    session.set(&largest, &typed);
+    session.assert_warm_equals_cold("one character typed");
+    let caches = &session.host.inputs().caches;
+    for turn in 0..4 {
+        let (load_before, check_before) = (caches.load.stats(), caches.check.stats());
+        session.set(&largest, if turn % 2 == 0 { &text } else { &typed });
+        session.assert_warm_equals_cold("one character typed or deleted");
+        let (load_after, check_after) = (caches.load.stats(), caches.check.stats());
+        assert_eq!(
+            load_after.parses - load_before.parses,
+            1,
+            "only the edited file is parsed again"
+        );
+        assert_eq!(
+            (
+                check_after.shapes,
+                check_after.validators,
+                check_after.documents,
+                check_after.lambdas
+            ),
+            (
+                check_before.shapes,
+                check_before.validators,
+                check_before.documents,
+                check_before.lambdas
+            ),
+            "no schema or lambda work is done again at turn {turn}"
+        );
+    }
+}
