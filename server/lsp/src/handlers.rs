@@ -55,37 +55,44 @@ mod testing;
 
 type Handler = fn(&Snapshot, Value) -> Result<Value, Failure>;
 
-/// The requests served, by method.
-fn table(test_requests: bool) -> Vec<(&'static str, Handler)> {
-    let mut table: Vec<(&'static str, Handler)> = vec![
-        (lsp_ext::STATUS, status),
-        // The main loop hands `flowctl/preview` to the preview thread
-        // (`Server::dispatch`); this entry makes it known.
-        (lsp_ext::PREVIEW, |snapshot, params| {
-            crate::preview::command(snapshot, vec![params])
-        }),
-        (lsp_ext::LAMBDA_DOCUMENT, editing::lambda_document),
-        ("textDocument/completion", editing::completion),
-        ("textDocument/hover", editing::hover),
-        ("textDocument/codeAction", editing::code_actions),
-        ("textDocument/definition", navigation::definition),
-        ("textDocument/references", navigation::references),
-        ("textDocument/prepareRename", navigation::prepare_rename),
-        ("textDocument/rename", navigation::rename),
-        ("textDocument/documentSymbol", symbols::document_symbols),
-        ("workspace/symbol", symbols::workspace_symbols),
-        ("textDocument/foldingRange", symbols::folding_ranges),
-        ("textDocument/selectionRange", symbols::selection_ranges),
-        ("textDocument/codeLens", testing::code_lenses),
-        (lsp_ext::DISCOVER_TESTS, testing::discover_tests),
-        ("workspace/executeCommand", testing::execute_command),
-    ];
-    if test_requests {
-        table.push((lsp_ext::INTERNAL_PANIC, |_, _| {
-            panic!("flowctl/internalPanic was asked to panic")
-        }));
-    }
-    table
+/// The requests served, by method: a fixed table, looked up per request.
+const TABLE: &[(&str, Handler)] = &[
+    (lsp_ext::STATUS, status),
+    // The main loop hands `flowctl/preview` to the preview thread
+    // (`Server::dispatch`); this entry makes it known.
+    (lsp_ext::PREVIEW, |snapshot, params| {
+        crate::preview::command(snapshot, vec![params])
+    }),
+    (lsp_ext::LAMBDA_DOCUMENT, editing::lambda_document),
+    ("textDocument/completion", editing::completion),
+    ("textDocument/hover", editing::hover),
+    ("textDocument/codeAction", editing::code_actions),
+    ("textDocument/definition", navigation::definition),
+    ("textDocument/references", navigation::references),
+    ("textDocument/prepareRename", navigation::prepare_rename),
+    ("textDocument/rename", navigation::rename),
+    ("textDocument/documentSymbol", symbols::document_symbols),
+    ("workspace/symbol", symbols::workspace_symbols),
+    ("textDocument/foldingRange", symbols::folding_ranges),
+    ("textDocument/selectionRange", symbols::selection_ranges),
+    ("textDocument/codeLens", testing::code_lenses),
+    (lsp_ext::DISCOVER_TESTS, testing::discover_tests),
+    ("workspace/executeCommand", testing::execute_command),
+];
+
+/// Served only to the test client, which asks for it to check panic recovery.
+const TEST_TABLE: &[(&str, Handler)] = &[(lsp_ext::INTERNAL_PANIC, |_, _| {
+    panic!("flowctl/internalPanic was asked to panic")
+})];
+
+/// The handler of `method`, if it is served.
+fn handler(method: &str, test_requests: bool) -> Option<Handler> {
+    let tests: &[(&str, Handler)] = if test_requests { TEST_TABLE } else { &[] };
+    TABLE
+        .iter()
+        .chain(tests)
+        .find(|(name, _)| *name == method)
+        .map(|(_, handler)| *handler)
 }
 
 /// Sets the capabilities of the requests served.
@@ -124,7 +131,7 @@ pub fn advertise(capabilities: &mut ServerCapabilities) {
 }
 
 pub fn is_known(method: &str, test_requests: bool) -> bool {
-    table(test_requests).iter().any(|(name, _)| *name == method)
+    handler(method, test_requests).is_some()
 }
 
 /// The document a request is about (`params.textDocument.uri`), if any.
@@ -142,10 +149,7 @@ pub fn command_of(request: &Request) -> Option<&str> {
 }
 
 pub fn handle(snapshot: &Snapshot, request: Request) -> Response {
-    let found = table(snapshot.test_requests)
-        .into_iter()
-        .find(|(name, _)| *name == request.method);
-    let Some((_, handler)) = found else {
+    let Some(handler) = handler(&request.method, snapshot.test_requests) else {
         let message = format!("unknown request {}", request.method);
         return Response::new_err(request.id, ErrorCode::MethodNotFound as i32, message);
     };
