@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod codes;
+pub mod compact;
 pub mod diagnostic;
 pub mod names;
 pub mod scope;

@@ -97,9 +97,19 @@ pub enum SchemaSpec {
 
 /// An inline JSON Schema (draft 2019-09, with Flow's `reduce` keyword).
 /// Shared (`Arc`) with the schema index, which indexes this same value.
+/// Deserialized to size ([`crate::compact`]): inline schemas are most of a
+/// large catalog's memory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct InlineSchema(pub std::sync::Arc<Value>);
+pub struct InlineSchema(
+    #[serde(deserialize_with = "deserialize_inline")] pub std::sync::Arc<Value>,
+);
+
+fn deserialize_inline<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<std::sync::Arc<Value>, D::Error> {
+    crate::compact::deserialize(deserializer).map(std::sync::Arc::new)
+}
 
 impl JsonSchema for InlineSchema {
     fn schema_name() -> std::borrow::Cow<'static, str> {
