@@ -3,21 +3,33 @@
 //! schema (C7, C8, C9 through [`crate::schemas`]).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use model::{Collection, Diagnostic};
 
 use crate::context::Context;
 use crate::schemas::{self, KeyRole, SchemaRole};
+use crate::units::{Entity, UnitKind};
 
 pub(crate) fn check(cx: &mut Context<'_>) {
     names(cx);
     let catalog = cx.catalog;
-    for collection in &catalog.collections {
-        let schema_scope = collection.scope.push("schema");
-        if let Some(url) = cx.schema_url(collection) {
-            schemas::check_schema_use(cx, &url, &schema_scope, collection, SchemaRole::Collection);
-        }
-        key(cx, collection);
+    for (index, collection) in catalog.collections.iter().enumerate() {
+        let entity = Entity::Collection(Arc::clone(collection));
+        cx.unit(UnitKind::Collection, entity, index, |cx| {
+            let schema_scope = collection.scope.push("schema");
+            if let Some(url) = cx.schema_url(collection) {
+                schemas::check_schema_use(
+                    cx,
+                    &url,
+                    &schema_scope,
+                    collection,
+                    SchemaRole::Collection,
+                );
+            }
+            key(cx, collection);
+            Vec::new()
+        });
     }
 }
 
@@ -156,8 +168,7 @@ fn key<'l>(cx: &mut Context<'l>, collection: &'l Collection) {
         return;
     }
     let shape = cx.schema_url(collection).and_then(|url| {
-        cx.schemas
-            .shape(cx.loaded, cx.memo, &url)
+        cx.shape(&url)
             .map(|shape| (url, shape))
     });
     for (index, pointer) in collection.spec.key.iter().enumerate() {

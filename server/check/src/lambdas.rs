@@ -54,13 +54,11 @@ fn typescript_syntax(cx: &mut Context<'_>, label: &str, body: &str, scope: &Scop
     } else {
         LambdaKind::Update
     };
-    let errors = cx
-        .memo
-        .lambda_errors(kind, body, || syntax_errors(body, kind));
+    let errors = cx.lambda_errors(kind, body, || syntax_errors(body, kind));
     if errors.is_empty() {
         return;
     }
-    let place = cx.loaded.scalar_map(scope);
+    let place = cx.scalar_map(scope);
     for error in errors.iter() {
         let mut diagnostic = Diagnostic::error(
             "C29",

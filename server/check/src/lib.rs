@@ -39,6 +39,7 @@ mod memo;
 mod projections;
 mod schemas;
 mod targets;
+mod units;
 
 #[cfg(test)]
 mod test_support;
@@ -64,9 +65,10 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     check_with(loaded, &Memo::new())
 }
 
-/// [`check`], reusing the schema work `memo` holds from earlier builds for
-/// documents that did not change (and keeping this build's for the next).
-/// Every check runs; the result is exactly [`check`]'s.
+/// [`check`], reusing what `memo` holds from earlier builds: schema work
+/// for documents that did not change, and the result of each entity's
+/// checks whose every read gives the same answer ([`units`]); this build's
+/// results are kept for the next. The result is exactly [`check`]'s.
 pub fn check_with(loaded: &Loaded, memo: &Memo) -> Vec<Diagnostic> {
     let mut cx = context::Context::new(loaded, memo);
     collections::check(&mut cx);
@@ -76,5 +78,5 @@ pub fn check_with(loaded: &Loaded, memo: &Memo) -> Vec<Diagnostic> {
     dependencies::check(&mut cx);
     targets::check(&mut cx);
     catalog_tests::check(&mut cx);
-    cx.diagnostics
+    cx.finish()
 }

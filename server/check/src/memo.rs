@@ -18,9 +18,13 @@
 //! check still runs each build; only these pure computations are reused, so
 //! a build with a memo reports exactly what a build without one does.
 //!
-//! [`Memo::sweep`] drops the entries a build did not use.
+//! It also holds each entity's check results ([`crate::units`]), replayed
+//! while every read they recorded gives the same answer.
+//!
+//! [`Memo::sweep`] drops the entries a build did not use (a schema result
+//! or lambda verdict that a replayed unit read counts as used).
 
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -29,6 +33,8 @@ use schema::shape::{self, Inspection, Shape};
 use schema::{SchemaIndex, SchemaProblem, Validator};
 use serde_json::Value;
 use url::Url;
+
+use crate::units::{ENTRIES_PER_UNIT, Op, UnitTable};
 
 /// The documents a result read: URL and value of each, in closure order.
 #[derive(Debug)]
@@ -134,13 +140,22 @@ impl<T: Clone> Table<T> {
         value
     }
 
-    fn sweep(&self) {
-        self.lock()
-            .retain(|_, entry| entry.used.swap(false, Ordering::Relaxed));
+    fn sweep(&self, keep: &HashSet<&Url>) {
+        self.lock().retain(|url, entry| {
+            entry.used.swap(false, Ordering::Relaxed) || keep.contains(url)
+        });
     }
 
     fn len(&self) -> usize {
         self.lock().len()
+    }
+}
+
+/// The table of a lambda kind's verdicts.
+fn lambda_table(kind: LambdaKind) -> usize {
+    match kind {
+        LambdaKind::Update => 0,
+        LambdaKind::Publish => 1,
     }
 }
 
@@ -161,6 +176,11 @@ pub struct Memo {
     /// Per catalog file: the tree read (kept, so its address is never
     /// reused while compared) and the C28a places found in it.
     trees: Mutex<HashMap<Url, TreeEntry>>,
+    /// Each entity's check results; taken by a run of the checks and
+    /// handed back at its end.
+    units: Mutex<UnitTable>,
+    units_run: AtomicUsize,
+    units_replayed: AtomicUsize,
 }
 
 /// A result computed from one file's syntax tree alone.
@@ -182,8 +202,13 @@ pub struct MemoStats {
     pub documents: usize,
     /// Lambda bodies checked for syntax errors.
     pub lambdas: usize,
-    /// Entries held over all of them.
+    /// Entries held over all of them (units not counted).
     pub entries: usize,
+    /// Units of checks run (not replayed), and replayed ([`crate::units`]).
+    pub units_run: usize,
+    pub units_replayed: usize,
+    /// Unit results held.
+    pub units: usize,
 }
 
 impl Memo {
@@ -224,10 +249,7 @@ impl Memo {
         body: &str,
         check: impl FnOnce() -> Vec<typescript::SyntaxError>,
     ) -> Arc<Vec<typescript::SyntaxError>> {
-        let table = match kind {
-            LambdaKind::Update => 0,
-            LambdaKind::Publish => 1,
-        };
+        let table = lambda_table(kind);
         if let Some((errors, used)) = self.lock_lambdas()[table].get(body) {
             used.store(true, Ordering::Relaxed);
             return Arc::clone(errors);
@@ -279,13 +301,63 @@ impl Memo {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Drops every entry not used since the previous sweep.
+    fn lock_units(&self) -> std::sync::MutexGuard<'_, UnitTable> {
+        self.units
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The units' entries, for one run of the checks (a run on another
+    /// thread meanwhile finds none and runs its units).
+    pub(crate) fn take_units(&self) -> UnitTable {
+        std::mem::take(&mut *self.lock_units())
+    }
+
+    /// Hands back a run's units, with how many it ran and replayed.
+    pub(crate) fn return_units(&self, units: UnitTable, run: usize, replayed: usize) {
+        self.units_run.fetch_add(run, Ordering::Relaxed);
+        self.units_replayed.fetch_add(replayed, Ordering::Relaxed);
+        let mut held = self.lock_units();
+        if held.is_empty() {
+            *held = units;
+            return;
+        }
+        for (key, entries) in units {
+            let slot = held.entry(key).or_default();
+            slot.extend(entries);
+            let excess = slot.len().saturating_sub(ENTRIES_PER_UNIT);
+            slot.drain(..excess);
+        }
+    }
+
+    /// Drops every entry not used since the previous sweep, and every unit
+    /// result no run replayed or stored since; keeps the schema results and
+    /// lambda verdicts that the kept units read.
     pub fn sweep(&self) {
-        self.shapes.sweep();
-        self.validators.sweep();
-        self.problems.sweep();
-        for table in self.lock_lambdas().iter_mut() {
-            table.retain(|_, (_, used)| used.swap(false, Ordering::Relaxed));
+        let mut units = self.lock_units();
+        for entries in units.values_mut() {
+            entries.retain_mut(|entry| std::mem::replace(&mut entry.used, false));
+        }
+        units.retain(|_, entries| !entries.is_empty());
+        let mut schemas: HashSet<&Url> = HashSet::default();
+        let mut lambdas: [HashSet<&str>; 2] = Default::default();
+        for entry in units.values().flatten() {
+            for op in &entry.ops {
+                if let Op::Schema { url, .. } = op {
+                    schemas.insert(url);
+                }
+            }
+            for (kind, body) in &entry.lambdas {
+                lambdas[lambda_table(*kind)].insert(body);
+            }
+        }
+        self.shapes.sweep(&schemas);
+        self.validators.sweep(&schemas);
+        self.problems.sweep(&schemas);
+        for (table, keep) in self.lock_lambdas().iter_mut().zip(&lambdas) {
+            table.retain(|body, (_, used)| {
+                used.swap(false, Ordering::Relaxed) || keep.contains(body.as_str())
+            });
         }
         self.trees
             .lock()
@@ -303,6 +375,9 @@ impl Memo {
                 + self.validators.len()
                 + self.problems.len()
                 + self.lock_lambdas().iter().map(HashMap::len).sum::<usize>(),
+            units_run: self.units_run.load(Ordering::Relaxed),
+            units_replayed: self.units_replayed.load(Ordering::Relaxed),
+            units: self.lock_units().values().map(Vec::len).sum(),
         }
     }
 }
