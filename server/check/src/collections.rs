@@ -167,10 +167,9 @@ fn key<'l>(cx: &mut Context<'l>, collection: &'l Collection) {
         cx.report(Diagnostic::error("C6a", key_scope, message));
         return;
     }
-    let shape = cx.schema_url(collection).and_then(|url| {
-        cx.shape(&url)
-            .map(|shape| (url, shape))
-    });
+    let shape = cx
+        .schema_url(collection)
+        .and_then(|url| cx.shape(&url).map(|shape| (url, shape)));
     for (index, pointer) in collection.spec.key.iter().enumerate() {
         let scope = key_scope.push(index);
         if !schemas::report_invalid_pointer(cx, pointer, &scope) {

@@ -144,9 +144,7 @@ impl<'l> Context<'l> {
         debug_assert!(self.recording.is_none(), "units do not nest");
         let key = (kind, entity.address());
         if let Some(mut entries) = self.units.remove(&key) {
-            let replayed = entries
-                .iter()
-                .position(|entry| self.replay(entry, index));
+            let replayed = entries.iter().position(|entry| self.replay(entry, index));
             if let Some(position) = replayed {
                 let entry = &mut entries[position];
                 entry.used = true;
@@ -247,12 +245,8 @@ impl<'l> Context<'l> {
                         })
                     && loaded.schemas.resolve(url).is_some() == *resolves
             }
-            Op::DocumentLoaded { url, answer } => {
-                loaded.schemas.document(url).is_some() == *answer
-            }
-            Op::SameSchema { a, b, answer } => {
-                crate::schemas::same_schema(loaded, a, b) == *answer
-            }
+            Op::DocumentLoaded { url, answer } => loaded.schemas.document(url).is_some() == *answer,
+            Op::SameSchema { a, b, answer } => crate::schemas::same_schema(loaded, a, b) == *answer,
             Op::Tree { url, tree } => {
                 match (loaded.resource(url).map(|resource| &resource.tree), tree) {
                     (None, None) => true,

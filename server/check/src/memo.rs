@@ -141,9 +141,8 @@ impl<T: Clone> Table<T> {
     }
 
     fn sweep(&self, keep: &HashSet<&Url>) {
-        self.lock().retain(|url, entry| {
-            entry.used.swap(false, Ordering::Relaxed) || keep.contains(url)
-        });
+        self.lock()
+            .retain(|url, entry| entry.used.swap(false, Ordering::Relaxed) || keep.contains(url));
     }
 
     fn len(&self) -> usize {

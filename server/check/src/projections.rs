@@ -30,10 +30,9 @@ pub(crate) fn check(cx: &mut Context<'_>) {
 
 /// C6b, C10, C11a–C11c for one collection's projections.
 fn projections<'l>(cx: &mut Context<'l>, collection: &'l Collection) {
-    let inferred = cx.schema_url(collection).and_then(|url| {
-        cx.inferred(&url)
-            .map(|shape| (url, shape))
-    });
+    let inferred = cx
+        .schema_url(collection)
+        .and_then(|url| cx.inferred(&url).map(|shape| (url, shape)));
     let no_projections = HashMap::new();
     let canonical: &HashMap<String, String> = inferred
         .as_ref()
@@ -95,9 +94,7 @@ pub(crate) fn check_selector<'l>(
     selector: &PartitionSelectorSpec,
     scope: &Scope,
 ) {
-    let shape = cx
-        .schema_url(collection)
-        .and_then(|url| cx.shape(&url));
+    let shape = cx.schema_url(collection).and_then(|url| cx.shape(&url));
     for (kind, fields) in [
         ("include", &selector.include),
         ("exclude", &selector.exclude),
