@@ -49,8 +49,13 @@ pub(crate) struct Context<'l> {
     units: UnitTable,
     /// The unit running now, recording its reads.
     recording: Option<Recording>,
+    /// The index of the running unit's collection (for C14's order), or 0.
+    unit_index: usize,
     /// [`crate::units::fingerprint`] of every collection name, on first use.
     names: Option<u64>,
+    /// Whether units record their reads and results (not when nothing is
+    /// kept past the run).
+    pub record_units: bool,
     /// Units run and replayed in this run.
     pub units_run: usize,
     pub units_replayed: usize,
@@ -58,8 +63,6 @@ pub(crate) struct Context<'l> {
 
 /// What the running unit has read so far.
 struct Recording {
-    /// The index of the unit's collection (for C14's order), or 0.
-    index: usize,
     ops: Vec<Op>,
     lambdas: Vec<(LambdaKind, Box<str>)>,
 }
@@ -116,7 +119,9 @@ impl<'l> Context<'l> {
             schema_urls: HashMap::default(),
             units: memo.take_units(),
             recording: None,
+            unit_index: 0,
             names: None,
+            record_units: true,
             units_run: 0,
             units_replayed: 0,
         }
@@ -142,6 +147,10 @@ impl<'l> Context<'l> {
         body: impl FnOnce(&mut Context<'l>) -> Vec<(Scope, Box<str>)>,
     ) -> Vec<(Scope, Box<str>)> {
         debug_assert!(self.recording.is_none(), "units do not nest");
+        self.unit_index = index;
+        if !self.record_units {
+            return body(self);
+        }
         let key = (kind, entity.address());
         if let Some(mut entries) = self.units.remove(&key) {
             let replayed = entries.iter().position(|entry| self.replay(entry, index));
@@ -159,7 +168,6 @@ impl<'l> Context<'l> {
         self.units_run += 1;
         let start = self.diagnostics.len();
         self.recording = Some(Recording {
-            index,
             ops: Vec::new(),
             lambdas: Vec::new(),
         });
@@ -511,8 +519,7 @@ impl<'l> Context<'l> {
     /// Whether the collection named `name` comes after the running unit's
     /// collection in catalog order (C14).
     pub fn defined_after(&mut self, name: &str) -> bool {
-        let index = self.recording.as_ref().map_or(0, |unit| unit.index);
-        let answer = self.collection_index(name).unwrap_or(0) > index;
+        let answer = self.collection_index(name).unwrap_or(0) > self.unit_index;
         self.record(|| Op::DefinedAfter {
             name: name.into(),
             answer,

@@ -62,7 +62,11 @@ pub fn all_diagnostics(loaded: &Loaded) -> Vec<Diagnostic> {
 /// Runs every check over a loaded catalog. The result holds only this
 /// crate's diagnostics (the loader's are in `loaded.diagnostics`).
 pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
-    check_with(loaded, &Memo::new())
+    // Nothing is kept past this run: no unit records its reads.
+    let memo = Memo::new();
+    let mut cx = context::Context::new(loaded, &memo);
+    cx.record_units = false;
+    run(cx)
 }
 
 /// [`check`], reusing what `memo` holds from earlier builds: schema work
@@ -70,7 +74,10 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
 /// checks whose every read gives the same answer ([`units`]); this build's
 /// results are kept for the next. The result is exactly [`check`]'s.
 pub fn check_with(loaded: &Loaded, memo: &Memo) -> Vec<Diagnostic> {
-    let mut cx = context::Context::new(loaded, memo);
+    run(context::Context::new(loaded, memo))
+}
+
+fn run(mut cx: context::Context<'_>) -> Vec<Diagnostic> {
     collections::check(&mut cx);
     projections::check(&mut cx);
     derivations::check(&mut cx);

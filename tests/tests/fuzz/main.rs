@@ -26,6 +26,14 @@
 //! - `FLOWCTL_FUZZ_STACK_KIB` (default 8192, the main thread's on Linux, where
 //!   the CLI runs): the worker thread's stack.
 //!
+//! - `FLOWCTL_FUZZ_WARM_SECONDS` (default 3): how long the differential test
+//!   (`warm_builds_through_shared_memos_equal_cold_builds`) runs. It builds
+//!   each mutant, and then its unmutated catalog again, through memos shared
+//!   by every build of that catalog (`load::Memo`, `check::Memo`: an editor's
+//!   edits), and asserts each equals a cold build: same diagnostics, same
+//!   order. Its failures are the mutant's replay line and the first
+//!   difference.
+//!
 //! A long run by hand, printing the summary:
 //!
 //! ```text
@@ -61,6 +69,7 @@ use text::ColumnUnit;
 static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 const DEFAULT_SECONDS: f64 = 5.0;
+const DEFAULT_WARM_SECONDS: f64 = 3.0;
 const DEFAULT_SEED: u64 = 1206;
 /// Whether the `known` operators (issue #12's lambda cases 1–4 and the
 /// conversion DAG bomb) run without `FLOWCTL_FUZZ_KNOWN`: on, since the
@@ -465,4 +474,93 @@ fn mutants_of_the_fixtures_and_the_corpus_break_nothing() {
         "{} findings (FINDING.txt in each directory has the backtrace):{summary}",
         findings.len()
     );
+}
+
+/// Every diagnostic of a build of `root` over `fetch`: through the memos
+/// when given (warm), else cold.
+fn build_diagnostics(
+    root: &url::Url,
+    fetch: &dyn load::Fetch,
+    memos: Option<&(load::Memo, check::Memo)>,
+) -> Vec<model::Diagnostic> {
+    let Some((load_memo, check_memo)) = memos else {
+        return check::all_diagnostics(&load::load(root, fetch));
+    };
+    let loaded = load::load_with(root, fetch, load_memo);
+    let mut diagnostics = loaded.diagnostics.clone();
+    diagnostics.extend(check::check_with(&loaded, check_memo));
+    load_memo.sweep();
+    check_memo.sweep();
+    diagnostics
+}
+
+/// The differential mode: a sequence of edits per catalog (each mutant, then
+/// its catalog unmutated again, in mutant order) built through memos that
+/// live across them reports exactly what a cold build reports. This is what
+/// `check`'s per-entity units (replayed while what they read holds) and the
+/// load memo's shared entities must guarantee.
+#[test]
+fn warm_builds_through_shared_memos_equal_cold_builds() {
+    let duration = Duration::from_secs_f64(
+        env_number("FLOWCTL_FUZZ_WARM_SECONDS").unwrap_or(DEFAULT_WARM_SECONDS),
+    );
+    let seed = env_number("FLOWCTL_FUZZ_SEED").unwrap_or(DEFAULT_SEED);
+    let seeds = Seeds::collect();
+    // Runaway lambdas do not matter here (no test runs): every operator.
+    let enabled: Vec<&Operator> = OPERATORS.iter().collect();
+    let mut memos: std::collections::HashMap<url::Url, (load::Memo, check::Memo)> =
+        std::collections::HashMap::new();
+    let mut originals: std::collections::HashMap<url::Url, Vec<model::Diagnostic>> =
+        std::collections::HashMap::new();
+    let started = Instant::now();
+    let (mut count, mut replayed) = (0u64, 0usize);
+    let mut index = 0;
+    while started.elapsed() < duration {
+        let mutant = mutate::generate(&seeds, &enabled, seed, index);
+        index += 1;
+        let root = mutant.root.clone();
+        let first = !memos.contains_key(&root);
+        let memo = memos
+            .entry(root.clone())
+            .or_insert_with(|| (load::Memo::default(), check::Memo::new()));
+        let original = originals
+            .entry(root.clone())
+            .or_insert_with(|| build_diagnostics(&root, &seeds.base, None));
+        if first {
+            // The catalog's first build through its memos.
+            let warm = build_diagnostics(&root, &seeds.base, Some(memo));
+            assert_eq!(&warm, original, "first build of {root}");
+        }
+        let mut overlay = MemoryFetch::new();
+        for (url, text) in &mutant.files {
+            overlay.insert(url.clone(), text.clone());
+        }
+        let fetch = Overlay {
+            overlay: &overlay,
+            base: &seeds.base,
+        };
+        let before = memo.1.stats().units_replayed;
+        let warm = build_diagnostics(&root, &fetch, Some(memo));
+        let cold = build_diagnostics(&root, &fetch, None);
+        assert_eq!(
+            warm,
+            cold,
+            "warm and cold builds differ after {}",
+            describe(seed, &mutant)
+        );
+        let undone = build_diagnostics(&root, &seeds.base, Some(memo));
+        assert_eq!(
+            &undone,
+            original,
+            "warm and cold builds differ after undoing {}",
+            describe(seed, &mutant)
+        );
+        replayed += memo.1.stats().units_replayed - before;
+        count += 1;
+    }
+    println!(
+        "warm = cold: seed {seed}, {count} mutants over {} catalogs, {replayed} units replayed",
+        memos.len()
+    );
+    assert!(count > 0 && replayed > 0, "the differential test ran");
 }
