@@ -21,7 +21,7 @@ use schema::Validator;
 use schema::shape::Shape;
 use url::Url;
 
-use crate::memo::{Inferred, Memo};
+use crate::memo::{Inferred, Memo, Pin};
 use crate::schemas::SchemaCache;
 use crate::units::{ENTRIES_PER_UNIT, Entity, Op, UnitEntry, UnitKind, UnitTable};
 
@@ -64,7 +64,7 @@ pub(crate) struct Context<'l> {
 /// What the running unit has read so far.
 struct Recording {
     ops: Vec<Op>,
-    lambdas: Vec<(LambdaKind, Box<str>)>,
+    pins: Vec<Pin>,
 }
 
 /// A write of a replayed unit to the build's schema state, undone when a
@@ -169,16 +169,21 @@ impl<'l> Context<'l> {
         let start = self.diagnostics.len();
         self.recording = Some(Recording {
             ops: Vec::new(),
-            lambdas: Vec::new(),
+            pins: Vec::new(),
         });
         let edges = body(self);
-        let recording = self.recording.take().expect("set above");
+        let mut recording = self.recording.take().expect("set above");
+        for op in &recording.ops {
+            if let Op::Schema { url, documents, .. } = op {
+                self.memo.schema_pins(url, documents, &mut recording.pins);
+            }
+        }
         let entry = UnitEntry {
             entity,
             ops: recording.ops,
             diagnostics: self.diagnostics[start..].to_vec(),
             edges: edges.clone(),
-            lambdas: recording.lambdas,
+            pins: recording.pins,
             used: true,
         };
         let entries = self.units.entry(key).or_default();
@@ -386,12 +391,21 @@ impl<'l> Context<'l> {
 
     /// Whether every document reached from `document` is free of C7/C9
     /// problems, when a unit established it in this build.
+    ///
+    /// What is known about clean documents is not recorded: with them,
+    /// every path gives the same result whether or not an earlier unit
+    /// examined them (`Some(true)` and `None` read alike, and examining
+    /// them reports nothing), and their cleanliness is a function of the
+    /// documents the unit's [`Op::Schema`] reads hold. So a unit's log
+    /// depends on the order of units only through documents with problems.
     pub fn reach_is_clean(&mut self, document: &str) -> Option<bool> {
         let clean = self.schemas.reach_is_clean.get(document).copied();
-        self.record(|| Op::Reach {
-            document: document.into(),
-            clean,
-        });
+        if clean != Some(true) {
+            self.record(|| Op::Reach {
+                document: document.into(),
+                clean,
+            });
+        }
         clean
     }
 
@@ -399,20 +413,28 @@ impl<'l> Context<'l> {
         self.schemas
             .reach_is_clean
             .insert(document.to_owned(), clean);
-        self.record(|| Op::SetReach {
-            document: document.into(),
-            clean,
-        });
+        if clean {
+            self.forget(|op| {
+                matches!(op, Op::Reach { document: read, clean: None } if **read == *document)
+            });
+        } else {
+            self.record(|| Op::SetReach {
+                document: document.into(),
+                clean,
+            });
+        }
     }
 
     /// Whether `document`'s C7/C9 problems were examined in this build, and
-    /// whether it had none.
+    /// whether it had none (recorded as [`Context::reach_is_clean`] is).
     pub fn document_checked(&mut self, document: &Url) -> Option<bool> {
         let clean = self.schemas.checked_documents.get(document).copied();
-        self.record(|| Op::Checked {
-            document: document.clone(),
-            clean,
-        });
+        if clean != Some(true) {
+            self.record(|| Op::Checked {
+                document: document.clone(),
+                clean,
+            });
+        }
         clean
     }
 
@@ -420,14 +442,30 @@ impl<'l> Context<'l> {
         self.schemas
             .checked_documents
             .insert(document.clone(), clean);
-        self.record(|| Op::SetChecked {
-            document: document.clone(),
-            clean,
-        });
+        if clean {
+            self.forget(|op| {
+                matches!(op, Op::Checked { document: read, clean: None } if read == document)
+            });
+        } else {
+            self.record(|| Op::SetChecked {
+                document: document.clone(),
+                clean,
+            });
+        }
+    }
+
+    /// Drops the last recorded op that `matches` (a read about a document
+    /// that turned out clean).
+    fn forget(&mut self, matches: impl Fn(&Op) -> bool) {
+        if let Some(recording) = &mut self.recording
+            && let Some(at) = recording.ops.iter().rposition(matches)
+        {
+            recording.ops.remove(at);
+        }
     }
 
     /// True for the first caller per schema URL and build: it reports the
-    /// schema's C8 inspections.
+    /// schema's C8 inspections (asked only for a schema that has some).
     pub fn first_inspection(&mut self, url: &Url) -> bool {
         let first = self.schemas.inspected.insert(url.clone());
         self.record(|| Op::Inspected {
@@ -489,10 +527,11 @@ impl<'l> Context<'l> {
         body: &str,
         check: impl FnOnce() -> Vec<typescript::SyntaxError>,
     ) -> Arc<Vec<typescript::SyntaxError>> {
+        let (errors, pin) = self.memo.lambda_errors(kind, body, check);
         if let Some(recording) = &mut self.recording {
-            recording.lambdas.push((kind, body.into()));
+            recording.pins.push(pin);
         }
-        self.memo.lambda_errors(kind, body, check)
+        errors
     }
 
     /// `collection.schema_url()`, computed once per collection and run.

@@ -24,7 +24,7 @@
 //! [`Memo::sweep`] drops the entries a build did not use (a schema result
 //! or lambda verdict that a replayed unit read counts as used).
 
-use foldhash::{HashMap, HashSet};
+use foldhash::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -34,7 +34,7 @@ use schema::{SchemaIndex, SchemaProblem, Validator};
 use serde_json::Value;
 use url::Url;
 
-use crate::units::{ENTRIES_PER_UNIT, Op, UnitTable};
+use crate::units::{ENTRIES_PER_UNIT, UnitTable};
 
 /// The documents a result read: URL and value of each, in closure order.
 #[derive(Debug)]
@@ -95,7 +95,15 @@ struct Entry<T> {
     reads: Reads,
     value: T,
     used: AtomicBool,
+    /// Held also by the unit results that read this entry
+    /// ([`crate::units`]): kept while they are.
+    pin: Pin,
 }
+
+/// Shared by a memo entry and the unit results that read it: an entry
+/// whose pin is held elsewhere is kept by [`Memo::sweep`] (a replayed unit
+/// does not look its entries up, and its next run needs them).
+pub(crate) type Pin = Arc<()>;
 
 /// Results by schema URL, each with what it read.
 #[derive(Debug)]
@@ -135,14 +143,23 @@ impl<T: Clone> Table<T> {
             reads: Reads::of(schemas, url),
             value: value.clone(),
             used: AtomicBool::new(true),
+            pin: Pin::default(),
         };
         self.lock().insert(url.clone(), entry);
         value
     }
 
-    fn sweep(&self, keep: &HashSet<&Url>) {
-        self.lock()
-            .retain(|url, entry| entry.used.swap(false, Ordering::Relaxed) || keep.contains(url));
+    fn sweep(&self) {
+        self.lock().retain(|_, entry| {
+            entry.used.swap(false, Ordering::Relaxed) || Arc::strong_count(&entry.pin) > 1
+        });
+    }
+
+    /// The pin of the entry for `url`, if any.
+    fn pin(&self, url: &Url, pins: &mut Vec<Pin>) {
+        if let Some(entry) = self.lock().get(url) {
+            pins.push(Arc::clone(&entry.pin));
+        }
     }
 
     fn len(&self) -> usize {
@@ -158,8 +175,9 @@ fn lambda_table(kind: LambdaKind) -> usize {
     }
 }
 
-/// A lambda body's syntax errors, and whether it was used since the last sweep.
-type LambdaEntry = (Arc<Vec<typescript::SyntaxError>>, AtomicBool);
+/// A lambda body's syntax errors, whether it was used since the last
+/// sweep, and its pin.
+type LambdaEntry = (Arc<Vec<typescript::SyntaxError>>, AtomicBool, Pin);
 
 /// Shapes, validators and document problems kept across builds.
 /// `Send + Sync`: builds on any thread share one.
@@ -241,25 +259,37 @@ impl Memo {
         })
     }
 
-    /// The C29 syntax errors of a lambda body, by its kind and text.
+    /// The C29 syntax errors of a lambda body, by its kind and text, and
+    /// the pin of the verdict.
     pub(crate) fn lambda_errors(
         &self,
         kind: LambdaKind,
         body: &str,
         check: impl FnOnce() -> Vec<typescript::SyntaxError>,
-    ) -> Arc<Vec<typescript::SyntaxError>> {
+    ) -> (Arc<Vec<typescript::SyntaxError>>, Pin) {
         let table = lambda_table(kind);
-        if let Some((errors, used)) = self.lock_lambdas()[table].get(body) {
+        if let Some((errors, used, pin)) = self.lock_lambdas()[table].get(body) {
             used.store(true, Ordering::Relaxed);
-            return Arc::clone(errors);
+            return (Arc::clone(errors), Arc::clone(pin));
         }
         let errors = Arc::new(check());
+        let pin = Pin::default();
         self.lambdas_checked.fetch_add(1, Ordering::Relaxed);
         self.lock_lambdas()[table].insert(
             body.to_owned(),
-            (Arc::clone(&errors), AtomicBool::new(true)),
+            (Arc::clone(&errors), AtomicBool::new(true), Arc::clone(&pin)),
         );
-        errors
+        (errors, pin)
+    }
+
+    /// The pins of the schema results a unit that read the schema at `url`
+    /// (reaching `documents`) may need when it runs again.
+    pub(crate) fn schema_pins(&self, url: &Url, documents: &[(Url, Arc<Value>)], pins: &mut Vec<Pin>) {
+        self.shapes.pin(url, pins);
+        self.validators.pin(url, pins);
+        for (document, _) in documents {
+            self.problems.pin(document, pins);
+        }
     }
 
     /// The C28a places of the catalog file `url` whose tree is `tree`: the
@@ -331,31 +361,21 @@ impl Memo {
 
     /// Drops every entry not used since the previous sweep, and every unit
     /// result no run replayed or stored since; keeps the schema results and
-    /// lambda verdicts that the kept units read.
+    /// lambda verdicts that the kept units read (by their pins).
     pub fn sweep(&self) {
-        let mut units = self.lock_units();
-        for entries in units.values_mut() {
-            entries.retain_mut(|entry| std::mem::replace(&mut entry.used, false));
-        }
-        units.retain(|_, entries| !entries.is_empty());
-        let mut schemas: HashSet<&Url> = HashSet::default();
-        let mut lambdas: [HashSet<&str>; 2] = Default::default();
-        for entry in units.values().flatten() {
-            for op in &entry.ops {
-                if let Op::Schema { url, .. } = op {
-                    schemas.insert(url);
-                }
+        {
+            let mut units = self.lock_units();
+            for entries in units.values_mut() {
+                entries.retain_mut(|entry| std::mem::replace(&mut entry.used, false));
             }
-            for (kind, body) in &entry.lambdas {
-                lambdas[lambda_table(*kind)].insert(body);
-            }
+            units.retain(|_, entries| !entries.is_empty());
         }
-        self.shapes.sweep(&schemas);
-        self.validators.sweep(&schemas);
-        self.problems.sweep(&schemas);
-        for (table, keep) in self.lock_lambdas().iter_mut().zip(&lambdas) {
-            table.retain(|body, (_, used)| {
-                used.swap(false, Ordering::Relaxed) || keep.contains(body.as_str())
+        self.shapes.sweep();
+        self.validators.sweep();
+        self.problems.sweep();
+        for table in self.lock_lambdas().iter_mut() {
+            table.retain(|_, (_, used, pin)| {
+                used.swap(false, Ordering::Relaxed) || Arc::strong_count(pin) > 1
             });
         }
         self.trees

@@ -119,8 +119,9 @@ pub(crate) fn check_schema_use(
     // The shape of a schema with invalid keywords or dangling references is
     // unreliable: its inspections would only echo those problems.
     if clean
-        && cx.first_inspection(url)
         && let Some(inferred) = cx.inferred(url)
+        && !inferred.inspections().is_empty()
+        && cx.first_inspection(url)
     {
         for inspection in inferred.inspections().iter().cloned() {
             // The root location is reported at the `schema` key that

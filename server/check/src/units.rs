@@ -27,7 +27,8 @@ use std::sync::Arc;
 
 use foldhash::HashMap;
 use model::{Collection, Diagnostic, Scope, Test};
-use runtime::lambda::LambdaKind;
+
+use crate::memo::Pin;
 use serde_json::Value;
 use url::Url;
 
@@ -127,9 +128,10 @@ pub(crate) struct UnitEntry {
     /// A derivation's edges: the scope of each transform's `source.name`
     /// and the source collection's name (for C16).
     pub edges: Vec<(Scope, Box<str>)>,
-    /// The lambda bodies it checked, so that `Memo::sweep` keeps their
-    /// syntax verdicts while the unit is replayed.
-    pub lambdas: Vec<(LambdaKind, Box<str>)>,
+    /// The pins of the memo's schema results and lambda verdicts it read,
+    /// so that `Memo::sweep` keeps them while the unit is replayed.
+    #[allow(dead_code)]
+    pub pins: Vec<Pin>,
     pub used: bool,
 }
 
