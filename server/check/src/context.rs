@@ -51,6 +51,9 @@ pub(crate) struct Context<'l> {
     recording: Option<Recording>,
     /// The index of the running unit's collection (for C14's order), or 0.
     unit_index: usize,
+    /// Per schema URL that a replayed [`Op::Schema`] named: the documents it
+    /// reaches in this build (asked once per URL).
+    schemas_now: HashMap<Url, Vec<(&'l Url, &'l Arc<serde_json::Value>)>>,
     /// [`crate::units::fingerprint`] of every collection name, on first use.
     names: Option<u64>,
     /// Whether units record their reads and results (not when nothing is
@@ -120,6 +123,7 @@ impl<'l> Context<'l> {
             units: memo.take_units(),
             recording: None,
             unit_index: 0,
+            schemas_now: HashMap::default(),
             names: None,
             record_units: true,
             units_run: 0,
@@ -248,15 +252,29 @@ impl<'l> Context<'l> {
                 documents,
                 resolves,
             } => {
-                let now = loaded.schemas.reached_shared(url);
-                now.len() == documents.len()
+                let now = match self.schemas_now.get(url) {
+                    Some(known) => known,
+                    None => self
+                        .schemas_now
+                        .entry(url.clone())
+                        .or_insert_with(|| loaded.schemas.reached_shared(url)),
+                };
+                let same = now.len() == documents.len()
                     && now
                         .iter()
                         .zip(documents)
                         .all(|((url, value), (was_url, was))| {
                             Arc::ptr_eq(value, was) && *url == was_url
-                        })
-                    && loaded.schemas.resolve(url).is_some() == *resolves
+                        });
+                // With the same documents, a URL naming its document or a
+                // JSON Pointer into it resolves as before (a document's URL
+                // is always its own resource); an anchor may be registered
+                // by another document.
+                let by_pointer = url.fragment().is_none_or(|fragment| {
+                    fragment.is_empty() || fragment.starts_with('/')
+                });
+                same && ((by_pointer && !documents.is_empty())
+                    || loaded.schemas.resolve(url).is_some() == *resolves)
             }
             Op::DocumentLoaded { url, answer } => loaded.schemas.document(url).is_some() == *answer,
             Op::SameSchema { a, b, answer } => crate::schemas::same_schema(loaded, a, b) == *answer,
