@@ -33,10 +33,11 @@ pub(crate) struct Context<'l> {
     pub diagnostics: Vec<Diagnostic>,
     /// Exact collection name → index of its first definition.
     by_name: HashMap<&'l str, usize>,
-    /// Every file that imports or is imported, numbered.
-    files: HashMap<&'l Url, usize>,
-    /// Import edges by file number: importing file → imported files.
-    imports: Vec<Vec<usize>>,
+    /// The import graph, built on first use.
+    graph: Option<Graph<'l>>,
+    /// The memo's number of this build's import graph: equal numbers are
+    /// equal graphs, so a visibility answer recorded under it still holds.
+    graph_generation: u64,
     /// Per file number: the files visible from it (itself and everything it
     /// imports, transitively) as a bit set, computed on first use.
     visible: HashMap<usize, Vec<u64>>,
@@ -51,9 +52,9 @@ pub(crate) struct Context<'l> {
     recording: Option<Recording>,
     /// The index of the running unit's collection (for C14's order), or 0.
     unit_index: usize,
-    /// Per schema URL that a replayed [`Op::Schema`] named: the documents it
-    /// reaches in this build (asked once per URL).
-    schemas_now: HashMap<Url, Vec<(&'l Url, &'l Arc<serde_json::Value>)>>,
+    /// Per schema document that a replayed [`Op::Schema`] named: the
+    /// documents it reaches in this build (asked once per document).
+    schemas_now: HashMap<&'l str, Vec<(&'l Url, &'l Arc<serde_json::Value>)>>,
     /// [`crate::units::fingerprint`] of every collection name, on first use.
     names: Option<u64>,
     /// Whether units record their reads and results (not when nothing is
@@ -62,6 +63,34 @@ pub(crate) struct Context<'l> {
     /// Units run and replayed in this run.
     pub units_run: usize,
     pub units_replayed: usize,
+}
+
+/// Every file that imports or is imported, numbered, with its edges.
+struct Graph<'l> {
+    files: HashMap<&'l Url, usize>,
+    /// Import edges by file number: importing file → imported files.
+    imports: Vec<Vec<usize>>,
+}
+
+impl<'l> Graph<'l> {
+    fn new(catalog: &'l Catalog) -> Graph<'l> {
+        let mut files: HashMap<&Url, usize> = HashMap::default();
+        let mut imports: Vec<Vec<usize>> = Vec::new();
+        let mut number = |url: &'l Url, imports: &mut Vec<Vec<usize>>| {
+            let next = files.len();
+            let n = *files.entry(url).or_insert(next);
+            if n == next {
+                imports.push(Vec::new());
+            }
+            n
+        };
+        for import in &catalog.imports {
+            let from = number(&import.from, &mut imports);
+            let to = number(&import.to, &mut imports);
+            imports[from].push(to);
+        }
+        Graph { files, imports }
+    }
 }
 
 /// What the running unit has read so far.
@@ -90,33 +119,20 @@ pub(crate) enum Unresolved {
 impl<'l> Context<'l> {
     pub fn new(loaded: &'l Loaded, memo: &'l Memo) -> Context<'l> {
         let catalog = &loaded.catalog;
-        let mut by_name = HashMap::default();
+        let mut by_name: HashMap<&str, usize> = HashMap::default();
+        by_name.reserve(catalog.collections.len());
         for (index, collection) in catalog.collections.iter().enumerate() {
             by_name.entry(collection.name.as_str()).or_insert(index);
         }
-        let mut files: HashMap<&Url, usize> = HashMap::default();
-        let mut imports: Vec<Vec<usize>> = Vec::new();
-        let mut number = |url: &'l Url, imports: &mut Vec<Vec<usize>>| {
-            let next = files.len();
-            let n = *files.entry(url).or_insert(next);
-            if n == next {
-                imports.push(Vec::new());
-            }
-            n
-        };
-        for import in &catalog.imports {
-            let from = number(&import.from, &mut imports);
-            let to = number(&import.to, &mut imports);
-            imports[from].push(to);
-        }
+        let graph_generation = memo.import_generation(&loaded.root, &catalog.imports);
         Context {
             loaded,
             catalog,
             memo,
             diagnostics: Vec::new(),
             by_name,
-            files,
-            imports,
+            graph: None,
+            graph_generation,
             visible: HashMap::default(),
             schemas: SchemaCache::default(),
             schema_urls: HashMap::default(),
@@ -156,18 +172,19 @@ impl<'l> Context<'l> {
             return body(self);
         }
         let key = (kind, entity.address());
-        if let Some(mut entries) = self.units.remove(&key) {
+        if let Some(slot) = self.units.get_mut(&key) {
+            let entries = std::mem::take(slot);
             let replayed = entries.iter().position(|entry| self.replay(entry, index));
+            let slot = self.units.get_mut(&key).expect("taken above");
+            *slot = entries;
             if let Some(position) = replayed {
-                let entry = &mut entries[position];
+                let entry = &mut slot[position];
                 entry.used = true;
-                self.diagnostics.extend(entry.diagnostics.iter().cloned());
                 let edges = entry.edges.clone();
+                self.diagnostics.extend(entry.diagnostics.iter().cloned());
                 self.units_replayed += 1;
-                self.units.insert(key, entries);
                 return edges;
             }
-            self.units.insert(key, entries);
         }
         self.units_run += 1;
         let start = self.diagnostics.len();
@@ -245,27 +262,42 @@ impl<'l> Context<'l> {
             Op::DefinedAfter { name, answer } => {
                 (self.collection_index(name).unwrap_or(0) > index) == *answer
             }
-            Op::CanSee { from, to, answer } => self.visible(from, to) == *answer,
+            Op::CanSee {
+                from,
+                to,
+                answer,
+                generation,
+            } => *generation == self.graph_generation || self.visible(from, to) == *answer,
             Op::Names(fingerprint) => self.names_fingerprint() == *fingerprint,
             Op::Schema {
                 url,
                 documents,
                 resolves,
             } => {
-                let now = match self.schemas_now.get(url) {
-                    Some(known) => known,
-                    None => self
-                        .schemas_now
-                        .entry(url.clone())
-                        .or_insert_with(|| loaded.schemas.reached_shared(url)),
+                // Keyed by the index's own document URL: no key is built.
+                let document = &url[..url::Position::AfterQuery];
+                let now = match self.schemas_now.get(document) {
+                    Some(known) => known.as_slice(),
+                    None => {
+                        let now = loaded.schemas.reached_shared(url);
+                        match now.first() {
+                            Some((first, _)) if first.as_str() == document => {
+                                self.schemas_now.entry(first.as_str()).or_insert(now)
+                            }
+                            _ => return now.is_empty() && documents.is_empty() && {
+                                loaded.schemas.resolve(url).is_some() == *resolves
+                            },
+                        }
+                    }
                 };
+                // The first document is the one named by `url` (its URL
+                // is the key); the others are compared by URL too.
                 let same = now.len() == documents.len()
-                    && now
-                        .iter()
-                        .zip(documents)
-                        .all(|((url, value), (was_url, was))| {
-                            Arc::ptr_eq(value, was) && *url == was_url
-                        });
+                    && now.iter().zip(documents).enumerate().all(
+                        |(position, ((url, value), (was_url, was)))| {
+                            Arc::ptr_eq(value, was) && (position == 0 || *url == was_url)
+                        },
+                    );
                 // With the same documents, a URL naming its document or a
                 // JSON Pointer into it resolves as before (a document's URL
                 // is always its own resource); an anchor may be registered
@@ -602,10 +634,12 @@ impl<'l> Context<'l> {
             return true;
         }
         let answer = self.visible(from, to);
+        let generation = self.graph_generation;
         self.record(|| Op::CanSee {
             from: from.clone(),
             to: to.clone(),
             answer,
+            generation,
         });
         answer
     }
@@ -614,11 +648,13 @@ impl<'l> Context<'l> {
         if from == to {
             return true;
         }
-        let (Some(&from), Some(&to)) = (self.files.get(from), self.files.get(to)) else {
+        let catalog = self.catalog;
+        let graph = self.graph.get_or_insert_with(|| Graph::new(catalog));
+        let (Some(&from), Some(&to)) = (graph.files.get(from), graph.files.get(to)) else {
             // A file without imports sees only itself.
             return false;
         };
-        let imports = &self.imports;
+        let imports = &graph.imports;
         let seen = self.visible.entry(from).or_insert_with(|| {
             let mut seen = vec![0u64; imports.len().div_ceil(64)];
             let mut work = vec![from];

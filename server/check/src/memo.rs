@@ -25,7 +25,7 @@
 //! or lambda verdict that a replayed unit read counts as used).
 
 use foldhash::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use runtime::lambda::LambdaKind;
@@ -198,6 +198,28 @@ pub struct Memo {
     units: Mutex<UnitTable>,
     units_run: AtomicUsize,
     units_replayed: AtomicUsize,
+    /// Per root: the import edges of its last build and their number.
+    imports: Mutex<HashMap<Option<Url>, ImportsEntry>>,
+    import_generations: AtomicU64,
+    /// Per root: the collections whose names were checked (C5), and the
+    /// diagnostics.
+    names: Mutex<HashMap<Option<Url>, NamesEntry>>,
+}
+
+/// One root's import graph, numbered.
+#[derive(Debug)]
+struct ImportsEntry {
+    edges: Vec<(Url, Url)>,
+    generation: u64,
+    used: bool,
+}
+
+/// C5's result for one list of collections.
+#[derive(Debug)]
+struct NamesEntry {
+    collections: Vec<Arc<model::Collection>>,
+    diagnostics: Arc<Vec<model::Diagnostic>>,
+    used: bool,
 }
 
 /// A result computed from one file's syntax tree alone.
@@ -280,6 +302,76 @@ impl Memo {
             (Arc::clone(&errors), AtomicBool::new(true), Arc::clone(&pin)),
         );
         (errors, pin)
+    }
+
+    /// The number of `root`'s import graph: the previous build's when its
+    /// edges are the same (in order), else a new one.
+    pub(crate) fn import_generation(&self, root: &Option<Url>, imports: &[model::Import]) -> u64 {
+        let mut held = self
+            .imports
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(entry) = held.get_mut(root)
+            && entry.edges.len() == imports.len()
+            && entry
+                .edges
+                .iter()
+                .zip(imports)
+                .all(|((from, to), import)| *from == import.from && *to == import.to)
+        {
+            entry.used = true;
+            return entry.generation;
+        }
+        // Numbers start at 1 and are never reused.
+        let generation = self.import_generations.fetch_add(1, Ordering::Relaxed) + 1;
+        let edges = imports
+            .iter()
+            .map(|import| (import.from.clone(), import.to.clone()))
+            .collect();
+        held.insert(
+            root.clone(),
+            ImportsEntry {
+                edges,
+                generation,
+                used: true,
+            },
+        );
+        generation
+    }
+
+    /// The C5 diagnostics of a root's collections: the remembered ones when
+    /// every collection has the name and name scope it had, else `find`'s.
+    pub(crate) fn names(
+        &self,
+        root: &Option<Url>,
+        collections: &[Arc<model::Collection>],
+        find: impl FnOnce() -> Vec<model::Diagnostic>,
+    ) -> Arc<Vec<model::Diagnostic>> {
+        let lock = || {
+            self.names
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if let Some(entry) = lock().get_mut(root)
+            && entry.collections.len() == collections.len()
+            && entry.collections.iter().zip(collections).all(|(was, now)| {
+                Arc::ptr_eq(was, now)
+                    || (was.name == now.name && was.name_scope == now.name_scope)
+            })
+        {
+            entry.used = true;
+            return Arc::clone(&entry.diagnostics);
+        }
+        let diagnostics = Arc::new(find());
+        lock().insert(
+            root.clone(),
+            NamesEntry {
+                collections: collections.to_vec(),
+                diagnostics: Arc::clone(&diagnostics),
+                used: true,
+            },
+        );
+        diagnostics
     }
 
     /// The pins of the schema results a unit that read the schema at `url`
@@ -370,6 +462,14 @@ impl Memo {
             }
             units.retain(|_, entries| !entries.is_empty());
         }
+        self.names
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .retain(|_, entry| std::mem::replace(&mut entry.used, false));
+        self.imports
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .retain(|_, entry| std::mem::replace(&mut entry.used, false));
         self.shapes.sweep();
         self.validators.sweep();
         self.problems.sweep();

@@ -73,8 +73,14 @@ pub(crate) enum Op {
     /// Whether the collection named `name` comes after the unit's own
     /// collection in catalog order (C14).
     DefinedAfter { name: Box<str>, answer: bool },
-    /// `Context::can_see(from, to)`.
-    CanSee { from: Url, to: Url, answer: bool },
+    /// `Context::can_see(from, to)`, under the import graph numbered
+    /// `generation` by the memo (the same number: the same graph).
+    CanSee {
+        from: Url,
+        to: Url,
+        answer: bool,
+        generation: u64,
+    },
     /// A fingerprint of every collection name in order ("did you mean").
     Names(u64),
     /// The schema at `url`: the documents its `$ref`s reach (the document
