@@ -125,6 +125,8 @@ impl<'l> Context<'l> {
             by_name.entry(collection.name.as_str()).or_insert(index);
         }
         let graph_generation = memo.import_generation(&loaded.root, &catalog.imports);
+        let mut schemas_now: HashMap<&str, _> = HashMap::default();
+        schemas_now.reserve(catalog.collections.len());
         Context {
             loaded,
             catalog,
@@ -139,7 +141,7 @@ impl<'l> Context<'l> {
             units: memo.take_units(),
             recording: None,
             unit_index: 0,
-            schemas_now: HashMap::default(),
+            schemas_now,
             names: None,
             record_units: true,
             units_run: 0,
