@@ -73,10 +73,9 @@ fn single_file_20_mb(bencher: divan::Bencher) {
 fn warm_check_after_rename_1000(bencher: divan::Bencher) {
     let dir = test_utils::corpus::generated(1000, 200);
     let root = generated(1000, 200);
-    let manifest: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.join("catalog-manifest.json")).unwrap(),
-    )
-    .unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("catalog-manifest.json")).unwrap())
+            .unwrap();
     let largest = dir.join(manifest["lines"]["largest_file"].as_str().unwrap());
     let text = std::fs::read_to_string(&largest).unwrap();
     let at = text.rfind("\n  - name: ").unwrap();

@@ -17,11 +17,9 @@ use crate::units::{Entity, UnitKind};
 pub(crate) fn check(cx: &mut Context<'_>) {
     let catalog = cx.catalog;
     // A function of the names and their places alone: kept while they are.
-    let names = cx
-        .memo
-        .names(&cx.loaded.root, &catalog.collections, || {
-            names(&catalog.collections)
-        });
+    let names = cx.memo.names(&cx.loaded.root, &catalog.collections, || {
+        names(&catalog.collections)
+    });
     cx.diagnostics.extend(names.iter().cloned());
     for (index, collection) in catalog.collections.iter().enumerate() {
         let entity = Entity::Collection(Arc::clone(collection));
@@ -116,7 +114,10 @@ fn names(collections: &[Arc<Collection>]) -> Vec<Diagnostic> {
 
 /// A name lower-cased, copied only when that changes it.
 fn fold_case(name: &str) -> Cow<'_, str> {
-    if name.bytes().all(|byte| byte.is_ascii() && !byte.is_ascii_uppercase()) {
+    if name
+        .bytes()
+        .all(|byte| byte.is_ascii() && !byte.is_ascii_uppercase())
+    {
         Cow::Borrowed(name)
     } else {
         Cow::Owned(name.to_lowercase())

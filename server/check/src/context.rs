@@ -286,9 +286,11 @@ impl<'l> Context<'l> {
                             Some((first, _)) if first.as_str() == document => {
                                 self.schemas_now.entry(first.as_str()).or_insert(now)
                             }
-                            _ => return now.is_empty() && documents.is_empty() && {
-                                loaded.schemas.resolve(url).is_some() == *resolves
-                            },
+                            _ => {
+                                return now.is_empty() && documents.is_empty() && {
+                                    loaded.schemas.resolve(url).is_some() == *resolves
+                                };
+                            }
                         }
                     }
                 };
@@ -304,9 +306,9 @@ impl<'l> Context<'l> {
                 // JSON Pointer into it resolves as before (a document's URL
                 // is always its own resource); an anchor may be registered
                 // by another document.
-                let by_pointer = url.fragment().is_none_or(|fragment| {
-                    fragment.is_empty() || fragment.starts_with('/')
-                });
+                let by_pointer = url
+                    .fragment()
+                    .is_none_or(|fragment| fragment.is_empty() || fragment.starts_with('/'));
                 same && ((by_pointer && !documents.is_empty())
                     || loaded.schemas.resolve(url).is_some() == *resolves)
             }
@@ -466,9 +468,9 @@ impl<'l> Context<'l> {
             .reach_is_clean
             .insert(document.to_owned(), clean);
         if clean {
-            self.forget(|op| {
-                matches!(op, Op::Reach { document: read, clean: None } if **read == *document)
-            });
+            self.forget(
+                |op| matches!(op, Op::Reach { document: read, clean: None } if **read == *document),
+            );
         } else {
             self.record(|| Op::SetReach {
                 document: document.into(),
@@ -495,9 +497,9 @@ impl<'l> Context<'l> {
             .checked_documents
             .insert(document.clone(), clean);
         if clean {
-            self.forget(|op| {
-                matches!(op, Op::Checked { document: read, clean: None } if read == document)
-            });
+            self.forget(
+                |op| matches!(op, Op::Checked { document: read, clean: None } if read == document),
+            );
         } else {
             self.record(|| Op::SetChecked {
                 document: document.clone(),

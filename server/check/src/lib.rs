@@ -22,6 +22,8 @@
 //!   visibility (§4), diagnostics.
 //! * [`memo`]: shapes, validators and schema problems kept across builds,
 //!   keyed by the documents they read ([`check_with`]).
+//! * [`units`]: each entity's check results kept across builds with what
+//!   they read, replayed while every read gives the same answer.
 //!
 //! Tests: each module's unit tests (one or more per code, asserting the
 //! code, the message facts and the exact text under the range), plus

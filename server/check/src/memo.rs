@@ -14,9 +14,9 @@
 //! its JSON allocation through `load::Memo`), else as written
 //! (`json::order::identical`: inline schemas are re-lowered each build).
 //! Inline schema URLs are positional (`?ptr=/collections/3/schema`), so a
-//! URL alone never identifies a schema; with its content it does. Every
-//! check still runs each build; only these pure computations are reused, so
-//! a build with a memo reports exactly what a build without one does.
+//! URL alone never identifies a schema; with its content it does. These
+//! are pure computations, so a build with a memo reports exactly what a
+//! build without one does.
 //!
 //! It also holds each entity's check results ([`crate::units`]), replayed
 //! while every read they recorded gives the same answer.
@@ -355,8 +355,7 @@ impl Memo {
         if let Some(entry) = lock().get_mut(root)
             && entry.collections.len() == collections.len()
             && entry.collections.iter().zip(collections).all(|(was, now)| {
-                Arc::ptr_eq(was, now)
-                    || (was.name == now.name && was.name_scope == now.name_scope)
+                Arc::ptr_eq(was, now) || (was.name == now.name && was.name_scope == now.name_scope)
             })
         {
             entry.used = true;
@@ -376,7 +375,12 @@ impl Memo {
 
     /// The pins of the schema results a unit that read the schema at `url`
     /// (reaching `documents`) may need when it runs again.
-    pub(crate) fn schema_pins(&self, url: &Url, documents: &[(Url, Arc<Value>)], pins: &mut Vec<Pin>) {
+    pub(crate) fn schema_pins(
+        &self,
+        url: &Url,
+        documents: &[(Url, Arc<Value>)],
+        pins: &mut Vec<Pin>,
+    ) {
         self.shapes.pin(url, pins);
         self.validators.pin(url, pins);
         for (document, _) in documents {
