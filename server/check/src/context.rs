@@ -59,7 +59,7 @@ pub(crate) struct Context<'l> {
     names: Option<u64>,
     /// Whether units record their reads and results (not when nothing is
     /// kept past the run).
-    pub record_units: bool,
+    record_units: bool,
     /// Units run and replayed in this run.
     pub units_run: usize,
     pub units_replayed: usize,
@@ -117,14 +117,21 @@ pub(crate) enum Unresolved {
 }
 
 impl<'l> Context<'l> {
-    pub fn new(loaded: &'l Loaded, memo: &'l Memo) -> Context<'l> {
+    /// A run over `loaded`; `record_units` when `memo` outlives it (else no
+    /// unit records what it reads).
+    pub fn new(loaded: &'l Loaded, memo: &'l Memo, record_units: bool) -> Context<'l> {
         let catalog = &loaded.catalog;
         let mut by_name: HashMap<&str, usize> = HashMap::default();
         by_name.reserve(catalog.collections.len());
         for (index, collection) in catalog.collections.iter().enumerate() {
             by_name.entry(collection.name.as_str()).or_insert(index);
         }
-        let graph_generation = memo.import_generation(&loaded.root, &catalog.imports);
+        // Numbered only for recorded visibility answers.
+        let graph_generation = if record_units {
+            memo.import_generation(&loaded.root, &catalog.imports)
+        } else {
+            0
+        };
         let mut schemas_now: HashMap<&str, _> = HashMap::default();
         schemas_now.reserve(catalog.collections.len());
         Context {
@@ -143,7 +150,7 @@ impl<'l> Context<'l> {
             unit_index: 0,
             schemas_now,
             names: None,
-            record_units: true,
+            record_units,
             units_run: 0,
             units_replayed: 0,
         }

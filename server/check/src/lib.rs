@@ -66,9 +66,7 @@ pub fn all_diagnostics(loaded: &Loaded) -> Vec<Diagnostic> {
 pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     // Nothing is kept past this run: no unit records its reads.
     let memo = Memo::new();
-    let mut cx = context::Context::new(loaded, &memo);
-    cx.record_units = false;
-    run(cx)
+    run(context::Context::new(loaded, &memo, false))
 }
 
 /// [`check`], reusing what `memo` holds from earlier builds: schema work
@@ -76,7 +74,7 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
 /// checks whose every read gives the same answer ([`units`]); this build's
 /// results are kept for the next. The result is exactly [`check`]'s.
 pub fn check_with(loaded: &Loaded, memo: &Memo) -> Vec<Diagnostic> {
-    run(context::Context::new(loaded, memo))
+    run(context::Context::new(loaded, memo, true))
 }
 
 fn run(mut cx: context::Context<'_>) -> Vec<Diagnostic> {
