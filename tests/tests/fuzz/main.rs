@@ -494,11 +494,66 @@ fn build_diagnostics(
     diagnostics
 }
 
-/// The differential mode: a sequence of edits per catalog (each mutant, then
-/// its catalog unmutated again, in mutant order) built through memos that
-/// live across them reports exactly what a cold build reports. This is what
-/// `check`'s per-entity units (replayed while what they read holds) and the
-/// load memo's shared entities must guarantee.
+/// Memos per catalog root, and each root's cold diagnostics unmutated.
+#[derive(Default)]
+struct Warm {
+    memos: std::collections::HashMap<url::Url, (load::Memo, check::Memo)>,
+    originals: std::collections::HashMap<url::Url, Vec<model::Diagnostic>>,
+    /// Units replayed over all builds.
+    replayed: usize,
+}
+
+impl Warm {
+    /// Builds `root` with `files` over the seeds, then unmutated again,
+    /// both through the root's memos, asserting each equals a cold build.
+    fn edit_and_undo(
+        &mut self,
+        seeds: &Seeds,
+        root: &url::Url,
+        files: &[(url::Url, String)],
+        what: &str,
+    ) {
+        let first = !self.memos.contains_key(root);
+        let memo = self
+            .memos
+            .entry(root.clone())
+            .or_insert_with(|| (load::Memo::default(), check::Memo::new()));
+        let original = self
+            .originals
+            .entry(root.clone())
+            .or_insert_with(|| build_diagnostics(root, &seeds.base, None));
+        if first {
+            let warm = build_diagnostics(root, &seeds.base, Some(memo));
+            assert_eq!(&warm, original, "first build of {root}");
+        }
+        let mut overlay = MemoryFetch::new();
+        for (url, text) in files {
+            overlay.insert(url.clone(), text.clone());
+        }
+        let fetch = Overlay {
+            overlay: &overlay,
+            base: &seeds.base,
+        };
+        let before = memo.1.stats().units_replayed;
+        let warm = build_diagnostics(root, &fetch, Some(memo));
+        let cold = build_diagnostics(root, &fetch, None);
+        assert_eq!(warm, cold, "warm and cold builds differ after {what}");
+        let undone = build_diagnostics(root, &seeds.base, Some(memo));
+        assert_eq!(
+            &undone, original,
+            "warm and cold builds differ after undoing {what}"
+        );
+        self.replayed += memo.1.stats().units_replayed - before;
+    }
+}
+
+/// The differential mode: every seed file of every catalog (each
+/// `fixtures/invalid` case, the corpus) mutated once in turn, then random
+/// mutants for the time given; each build through memos that live across
+/// the catalog's edits (each mutation, then its undo) reports exactly what
+/// a cold build reports. This is what `check`'s per-entity units (replayed
+/// while what they read holds) and the load memo's shared entities must
+/// guarantee.
 #[test]
 fn warm_builds_through_shared_memos_equal_cold_builds() {
     let duration = Duration::from_secs_f64(
@@ -508,59 +563,41 @@ fn warm_builds_through_shared_memos_equal_cold_builds() {
     let seeds = Seeds::collect();
     // Runaway lambdas do not matter here (no test runs): every operator.
     let enabled: Vec<&Operator> = OPERATORS.iter().collect();
-    let mut memos: std::collections::HashMap<url::Url, (load::Memo, check::Memo)> =
-        std::collections::HashMap::new();
-    let mut originals: std::collections::HashMap<url::Url, Vec<model::Diagnostic>> =
-        std::collections::HashMap::new();
+    let mut warm = Warm::default();
+    let roots: std::collections::BTreeSet<&url::Url> =
+        seeds.files.iter().map(|file| &file.root).collect();
+    let mut edits = 0u64;
+    for (number, root) in roots.iter().enumerate() {
+        let files = seeds.files.iter().filter(|file| &file.root == *root);
+        for (position, file) in files.enumerate() {
+            let mut rng = rng::Rng::for_mutant(seed ^ 0xD1FF, (number * 1000 + position) as u64);
+            let op = enabled[rng.below(enabled.len())];
+            let Some(text) = (op.apply)(&mut rng, &file.text, &seeds) else {
+                continue;
+            };
+            let what = format!("{} applied to {}", op.name, file.url);
+            warm.edit_and_undo(&seeds, root, &[(file.url.clone(), text)], &what);
+            edits += 1;
+        }
+    }
     let started = Instant::now();
-    let (mut count, mut replayed) = (0u64, 0usize);
+    let mut count = 0u64;
     let mut index = 0;
     while started.elapsed() < duration {
         let mutant = mutate::generate(&seeds, &enabled, seed, index);
         index += 1;
-        let root = mutant.root.clone();
-        let first = !memos.contains_key(&root);
-        let memo = memos
-            .entry(root.clone())
-            .or_insert_with(|| (load::Memo::default(), check::Memo::new()));
-        let original = originals
-            .entry(root.clone())
-            .or_insert_with(|| build_diagnostics(&root, &seeds.base, None));
-        if first {
-            // The catalog's first build through its memos.
-            let warm = build_diagnostics(&root, &seeds.base, Some(memo));
-            assert_eq!(&warm, original, "first build of {root}");
-        }
-        let mut overlay = MemoryFetch::new();
-        for (url, text) in &mutant.files {
-            overlay.insert(url.clone(), text.clone());
-        }
-        let fetch = Overlay {
-            overlay: &overlay,
-            base: &seeds.base,
-        };
-        let before = memo.1.stats().units_replayed;
-        let warm = build_diagnostics(&root, &fetch, Some(memo));
-        let cold = build_diagnostics(&root, &fetch, None);
-        assert_eq!(
-            warm,
-            cold,
-            "warm and cold builds differ after {}",
-            describe(seed, &mutant)
+        warm.edit_and_undo(
+            &seeds,
+            &mutant.root,
+            &mutant.files,
+            &describe(seed, &mutant),
         );
-        let undone = build_diagnostics(&root, &seeds.base, Some(memo));
-        assert_eq!(
-            &undone,
-            original,
-            "warm and cold builds differ after undoing {}",
-            describe(seed, &mutant)
-        );
-        replayed += memo.1.stats().units_replayed - before;
         count += 1;
     }
     println!(
-        "warm = cold: seed {seed}, {count} mutants over {} catalogs, {replayed} units replayed",
-        memos.len()
+        "warm = cold: seed {seed}, {edits} edits of every seed file over {} catalogs and {count} mutants, {} units replayed",
+        roots.len(),
+        warm.replayed
     );
-    assert!(count > 0 && replayed > 0, "the differential test ran");
+    assert!(edits > 0 && warm.replayed > 0, "the differential test ran");
 }
