@@ -18,7 +18,7 @@ use crate::units::{Entity, UnitKind};
 const MAX_QUOTED_ERRORS: usize = 5;
 
 pub(crate) fn check(cx: &mut Context<'_>) {
-    let catalog = cx.catalog;
+    let catalog = cx.catalog();
     let mut first: HashMap<&str, &Test> = HashMap::new();
     for test in &catalog.tests {
         if test.name.is_empty() {

@@ -15,9 +15,9 @@ use crate::schemas::{self, KeyRole, SchemaRole};
 use crate::units::{Entity, UnitKind};
 
 pub(crate) fn check(cx: &mut Context<'_>) {
-    let catalog = cx.catalog;
+    let catalog = cx.catalog();
     // A function of the names and their places alone: kept while they are.
-    let names = cx.memo.names(&cx.loaded.root, &catalog.collections, || {
+    let names = cx.memo.names(&cx.loaded().root, &catalog.collections, || {
         names(&catalog.collections)
     });
     cx.diagnostics.extend(names.iter().cloned());

@@ -26,8 +26,10 @@ use crate::schemas::SchemaCache;
 use crate::units::{ENTRIES_PER_UNIT, Entity, Op, UnitEntry, UnitKind, UnitTable};
 
 pub(crate) struct Context<'l> {
-    pub loaded: &'l Loaded,
-    pub catalog: &'l Catalog,
+    /// Read by units only through the recorded accessors below; the global
+    /// passes use [`Context::loaded`] and [`Context::catalog`].
+    loaded: &'l Loaded,
+    catalog: &'l Catalog,
     /// Schema work kept across builds.
     pub memo: &'l Memo,
     pub diagnostics: Vec<Diagnostic>,
@@ -372,6 +374,25 @@ impl<'l> Context<'l> {
         }
     }
 
+    /// The loaded catalog, for the global passes (a unit reads it through
+    /// the recorded accessors; debug builds check that none reads it here).
+    pub fn loaded(&self) -> &'l Loaded {
+        debug_assert!(
+            self.recording.is_none(),
+            "a unit reads the build through recorded accessors"
+        );
+        self.loaded
+    }
+
+    /// The catalog, for the global passes (as [`Context::loaded`]).
+    pub fn catalog(&self) -> &'l Catalog {
+        debug_assert!(
+            self.recording.is_none(),
+            "a unit reads the catalog through recorded accessors"
+        );
+        self.catalog
+    }
+
     fn record(&mut self, op: impl FnOnce() -> Op) {
         if let Some(recording) = &mut self.recording {
             recording.ops.push(op());
@@ -390,18 +411,21 @@ impl<'l> Context<'l> {
         })
     }
 
-    /// Records that the unit reads the schema at `url` (once per unit).
-    pub fn read_schema(&mut self, url: &Url) {
+    /// Records that the unit reads the schema at `url` (once per unit), and
+    /// returns the index to read it from: whatever is computed from the
+    /// documents `url` reaches (their presence, values, resolution, shape,
+    /// problems) is a function of what this records.
+    pub fn read_schema(&mut self, url: &Url) -> &'l schema::SchemaIndex {
         let loaded = self.loaded;
         let Some(recording) = &mut self.recording else {
-            return;
+            return &loaded.schemas;
         };
         let known = recording
             .ops
             .iter()
             .any(|op| matches!(op, Op::Schema { url: read, .. } if read == url));
         if known {
-            return;
+            return &loaded.schemas;
         }
         let documents = loaded
             .schemas
@@ -414,6 +438,7 @@ impl<'l> Context<'l> {
             documents,
             resolves: loaded.schemas.resolve(url).is_some(),
         });
+        &loaded.schemas
     }
 
     /// The inferred shape of the schema at `url`; `None` when it does not

@@ -32,7 +32,7 @@ struct Resolved<'l> {
 }
 
 pub(crate) fn check(cx: &mut Context<'_>) {
-    let catalog = cx.catalog;
+    let catalog = cx.catalog();
     // Derivation → (transform scope, source) edges for cycle detection.
     let mut edges: HashMap<usize, Vec<(Scope, usize)>> = HashMap::new();
     for (index, collection) in catalog.collections.iter().enumerate() {
@@ -452,7 +452,7 @@ fn cycles(cx: &mut Context<'_>, edges: &HashMap<usize, Vec<(Scope, usize)>>) {
         Open,
         Done,
     }
-    let count = cx.catalog.collections.len();
+    let count = cx.catalog().collections.len();
     let mut state = vec![State::New; count];
     let mut found: Vec<(Scope, Vec<usize>)> = Vec::new();
     for start in 0..count {
@@ -490,7 +490,7 @@ fn cycles(cx: &mut Context<'_>, edges: &HashMap<usize, Vec<(Scope, usize)>>) {
             }
         }
     }
-    let collections = &cx.catalog.collections;
+    let collections = &cx.catalog().collections;
     let mut diagnostics = Vec::new();
     for (scope, cycle) in found {
         let names: Vec<&str> = cycle

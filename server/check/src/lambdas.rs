@@ -123,7 +123,7 @@ fn syntax_errors(body: &str, kind: LambdaKind) -> Vec<typescript::SyntaxError> {
 /// a collection (C1b), so this reads every catalog file's syntax tree
 /// directly (the loader keeps no JSON of catalog files past lowering).
 pub(crate) fn non_string_bodies(cx: &mut Context<'_>) {
-    let loaded = cx.loaded;
+    let loaded = cx.loaded();
     for resource in loaded
         .resources
         .iter()

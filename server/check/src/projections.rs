@@ -15,7 +15,7 @@ use crate::units::{Entity, UnitKind};
 use schema::shape::{Exists, Types};
 
 pub(crate) fn check(cx: &mut Context<'_>) {
-    let catalog = cx.catalog;
+    let catalog = cx.catalog();
     for (index, collection) in catalog.collections.iter().enumerate() {
         if collection.spec.projections.is_empty() {
             continue;

@@ -19,6 +19,7 @@ use url::Url;
 
 use crate::context::Context;
 use crate::memo::{Inferred, Memo};
+use schema::SchemaIndex;
 use schema::shape::{self, Shape};
 
 /// Shapes, each inferred once per schema URL, and which documents are
@@ -90,13 +91,12 @@ pub(crate) fn check_schema_use(
     collection: &Collection,
     role: SchemaRole,
 ) -> bool {
-    let loaded = cx.loaded;
     let mut document_url = url.clone();
     document_url.set_fragment(None);
     // Everything below reads the documents this records (their presence,
     // values and resolution).
-    cx.read_schema(url);
-    if loaded.schemas.document(&document_url).is_none() {
+    let schemas = cx.read_schema(url);
+    if schemas.document(&document_url).is_none() {
         // Not loaded: the loader reported why (C2, C3 or C7).
         return false;
     }
@@ -107,7 +107,7 @@ pub(crate) fn check_schema_use(
             format!("used as the {}", role.describe(collection)),
         )
     };
-    if loaded.schemas.resolve(url).is_none() {
+    if schemas.resolve(url).is_none() {
         let message = format!("schema reference {url} cannot be resolved");
         let (scope, note) = related();
         cx.report(
@@ -115,7 +115,7 @@ pub(crate) fn check_schema_use(
         );
         return false;
     }
-    let clean = check_documents(cx, &document_url, role, &related);
+    let clean = check_documents(cx, schemas, &document_url, role, &related);
     // The shape of a schema with invalid keywords or dangling references is
     // unreliable: its inspections would only echo those problems.
     if clean
@@ -151,6 +151,7 @@ pub(crate) fn check_schema_use(
 /// all of them are free of problems.
 fn check_documents(
     cx: &mut Context<'_>,
+    schemas: &SchemaIndex,
     document: &Url,
     role: SchemaRole,
     related: &dyn Fn() -> (Scope, String),
@@ -158,18 +159,17 @@ fn check_documents(
     if let Some(clean) = cx.reach_is_clean(document.as_str()) {
         return clean;
     }
-    let loaded = cx.loaded;
     let mut clean = true;
     // The index recorded which documents each one references: no re-walk.
-    for url in loaded.schemas.reached_documents(document) {
-        let Some(value) = loaded.schemas.document(url) else {
+    for url in schemas.reached_documents(document) {
+        let Some(value) = schemas.document(url) else {
             continue;
         };
         if let Some(document_clean) = cx.document_checked(url) {
             clean &= document_clean;
             continue;
         }
-        let problems = cx.memo.problems(&loaded.schemas, url);
+        let problems = cx.memo.problems(schemas, url);
         cx.set_document_checked(url, problems.is_empty());
         clean &= problems.is_empty();
         let references = if problems.is_empty() {
