@@ -1,12 +1,15 @@
 //! Build benchmarks: load + check of (a) the conformance corpus, (b) catalogs
 //! of 1,000 and 10,000 collections with derivations and tests
 //! (`../shared/tools/lsp-bench/gen_catalog.py`, run once into `target/`) and
-//! (c) one ~20 MB single-file catalog (`test_utils::big`).
-//! Targets on the 2-core machine: corpus < 50 ms, 1,000 collections < 1 s.
+//! (c) one ~20 MB single-file catalog (`test_utils::big`); and (d) the checks
+//! alone of a warm rebuild (`check_with` through a memo of earlier builds)
+//! after lspbench's edit of a collection name.
+//! Targets on the 2-core machine: corpus < 50 ms, 1,000 collections < 1 s,
+//! the warm checks of 1,000 collections ≤ 3 ms (issue #8).
 
 use std::path::Path;
 
-use load::DiskFetch;
+use load::{DiskFetch, MemoryFetch, Overlay};
 use url::Url;
 
 fn main() {
@@ -60,4 +63,47 @@ fn single_file_20_mb(bencher: divan::Bencher) {
     let root = Url::from_file_path(file.canonicalize().unwrap()).unwrap();
     let fetch = DiskFetch::new(Vec::new(), true);
     bencher.bench(|| build(&root, &fetch));
+}
+
+/// `check_with` alone, alternating between gen-1000 and the same catalog
+/// with one character typed at the end of the last collection name of its
+/// largest file (both loaded through one `load::Memo`, so unchanged files
+/// share their entities as in the editor).
+#[divan::bench(sample_count = 100)]
+fn warm_check_after_rename_1000(bencher: divan::Bencher) {
+    let dir = test_utils::corpus::generated(1000, 200);
+    let root = generated(1000, 200);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("catalog-manifest.json")).unwrap())
+            .unwrap();
+    let largest = dir.join(manifest["lines"]["largest_file"].as_str().unwrap());
+    let text = std::fs::read_to_string(&largest).unwrap();
+    let at = text.rfind("\n  - name: ").unwrap();
+    let at = at + text[at..].find('\n').unwrap();
+    let typed = format!("{}x{}", &text[..at], &text[at..]);
+    let url = Url::from_file_path(largest.canonicalize().unwrap()).unwrap();
+    let base = DiskFetch::new(Vec::new(), true);
+    let memo = load::Memo::default();
+    let loads: Vec<load::Loaded> = [text, typed]
+        .into_iter()
+        .map(|text| {
+            let mut overlay = MemoryFetch::new();
+            overlay.insert(url.clone(), text);
+            let fetch = Overlay {
+                overlay: &overlay,
+                base: &base,
+            };
+            load::load_with(&root, &fetch, &memo)
+        })
+        .collect();
+    let checks = check::Memo::new();
+    check::check_with(&loads[0], &checks);
+    checks.sweep();
+    let mut turn = 0;
+    bencher.bench_local(|| {
+        turn += 1;
+        let diagnostics = check::check_with(&loads[turn % 2], &checks);
+        checks.sweep();
+        diagnostics.len()
+    });
 }

@@ -5,18 +5,20 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use model::{Collection, Diagnostic, Scope, Test, TestStepSpec};
 use serde_json::Value;
 
 use crate::context::Context;
 use crate::projections;
+use crate::units::{Entity, UnitKind};
 
 /// At most this many validation errors are quoted per invalid document.
 const MAX_QUOTED_ERRORS: usize = 5;
 
 pub(crate) fn check(cx: &mut Context<'_>) {
-    let catalog = cx.catalog;
+    let catalog = cx.catalog();
     let mut first: HashMap<&str, &Test> = HashMap::new();
     for test in &catalog.tests {
         if test.name.is_empty() {
@@ -41,53 +43,63 @@ pub(crate) fn check(cx: &mut Context<'_>) {
                 first.insert(&test.name, test);
             }
         }
-        for (index, step) in test.steps.iter().enumerate() {
-            let step_scope = test.scope.push(index).push(step.kind());
-            let collection_scope = step_scope.push("collection");
-            let collection = match cx.resolve_collection(step.collection(), &collection_scope) {
-                Ok(collection) => collection,
-                Err(unresolved) => {
-                    cx.report_unresolved(unresolved);
+        let entity = Entity::Test(Arc::clone(test));
+        cx.unit(UnitKind::Test, entity, 0, |cx| {
+            steps(cx, test);
+            Vec::new()
+        });
+    }
+}
+
+/// Each step of one test: its collection (C12, C13), ingests (C32c, C32d),
+/// verifies (C32b, C25).
+fn steps(cx: &mut Context<'_>, test: &Test) {
+    for (index, step) in test.steps.iter().enumerate() {
+        let step_scope = test.scope.push(index).push(step.kind());
+        let collection_scope = step_scope.push("collection");
+        let collection = match cx.resolve_collection(step.collection(), &collection_scope) {
+            Ok(collection) => collection,
+            Err(unresolved) => {
+                cx.report_unresolved(unresolved);
+                continue;
+            }
+        };
+        match step {
+            TestStepSpec::Ingest(ingest) => {
+                if collection.is_derived() {
+                    let message = format!(
+                        "\"{}\" is a derived collection and cannot be ingested into",
+                        collection.name
+                    );
+                    cx.report(
+                        Diagnostic::error("C32c", collection_scope, message).with_related(
+                            collection.name_scope.clone(),
+                            "defined here with a derivation",
+                        ),
+                    );
                     continue;
                 }
-            };
-            match step {
-                TestStepSpec::Ingest(ingest) => {
-                    if collection.is_derived() {
-                        let message = format!(
-                            "\"{}\" is a derived collection and cannot be ingested into",
-                            collection.name
-                        );
-                        cx.report(
-                            Diagnostic::error("C32c", collection_scope, message).with_related(
-                                collection.name_scope.clone(),
-                                "defined here with a derivation",
-                            ),
-                        );
-                        continue;
-                    }
-                    ingest_documents(
+                ingest_documents(
+                    cx,
+                    collection,
+                    &ingest.documents,
+                    &step_scope.push("documents"),
+                );
+            }
+            TestStepSpec::Verify(verify) => {
+                verify_order(
+                    cx,
+                    collection,
+                    &verify.documents,
+                    &step_scope.push("documents"),
+                );
+                if let Some(selector) = &verify.partitions {
+                    projections::check_selector(
                         cx,
                         collection,
-                        &ingest.documents,
-                        &step_scope.push("documents"),
+                        selector,
+                        &step_scope.push("partitions"),
                     );
-                }
-                TestStepSpec::Verify(verify) => {
-                    verify_order(
-                        cx,
-                        collection,
-                        &verify.documents,
-                        &step_scope.push("documents"),
-                    );
-                    if let Some(selector) = &verify.partitions {
-                        projections::check_selector(
-                            cx,
-                            collection,
-                            selector,
-                            &step_scope.push("partitions"),
-                        );
-                    }
                 }
             }
         }
@@ -104,7 +116,7 @@ fn ingest_documents<'l>(
     let Some(url) = cx.schema_url(collection) else {
         return;
     };
-    let Some(validator) = cx.schemas.validator(cx.loaded, cx.memo, &url) else {
+    let Some(validator) = cx.validator(&url) else {
         return;
     };
     for (index, document) in documents.iter().enumerate() {

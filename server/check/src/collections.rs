@@ -2,38 +2,56 @@
 //! and the W1 warning for a key with a `reduce` strategy), and the collection
 //! schema (C7, C8, C9 through [`crate::schemas`]).
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+
+// Keyed by names, per collection and build: a fast hash.
+use foldhash::{HashMap, HashMapExt};
+use std::sync::Arc;
 
 use model::{Collection, Diagnostic};
 
 use crate::context::Context;
 use crate::schemas::{self, KeyRole, SchemaRole};
+use crate::units::{Entity, UnitKind};
 
 pub(crate) fn check(cx: &mut Context<'_>) {
-    names(cx);
-    let catalog = cx.catalog;
-    for collection in &catalog.collections {
-        let schema_scope = collection.scope.push("schema");
-        if let Some(url) = cx.schema_url(collection) {
-            schemas::check_schema_use(cx, &url, &schema_scope, collection, SchemaRole::Collection);
-        }
-        key(cx, collection);
+    let catalog = cx.catalog();
+    // A function of the names and their places alone: kept while they are.
+    let names = cx.memo.names(&cx.loaded().root, &catalog.collections, || {
+        names(&catalog.collections)
+    });
+    cx.diagnostics.extend(names.iter().cloned());
+    for (index, collection) in catalog.collections.iter().enumerate() {
+        let entity = Entity::Collection(Arc::clone(collection));
+        cx.unit(UnitKind::Collection, entity, index, |cx| {
+            let schema_scope = collection.scope.push("schema");
+            if let Some(url) = cx.schema_url(collection) {
+                schemas::check_schema_use(
+                    cx,
+                    &url,
+                    &schema_scope,
+                    collection,
+                    SchemaRole::Collection,
+                );
+            }
+            key(cx, collection);
+            Vec::new()
+        });
     }
 }
 
 /// C5a–C5d over every collection name.
-fn names(cx: &mut Context<'_>) {
-    let catalog = cx.catalog;
-    let collections = &catalog.collections;
+fn names(collections: &[Arc<Collection>]) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
     // Lower-cased name → index of the first collection with it.
-    let mut first: HashMap<String, usize> = HashMap::new();
+    let mut first: HashMap<Cow<'_, str>, usize> = HashMap::with_capacity(collections.len());
     for (index, collection) in collections.iter().enumerate() {
         let name = &collection.name;
         if !model::names::is_valid_collection_name(name) {
             let message = format!(
                 "collection name \"{name}\" may contain only letters, digits, \"-\", \"_\", \".\", \"/\""
             );
-            cx.report(Diagnostic::error(
+            diagnostics.push(Diagnostic::error(
                 "C5a",
                 collection.name_scope.clone(),
                 message,
@@ -41,20 +59,21 @@ fn names(cx: &mut Context<'_>) {
         }
         if name.ends_with('/') {
             let message = format!("collection name \"{name}\" must not end with \"/\"");
-            cx.report(Diagnostic::error(
+            diagnostics.push(Diagnostic::error(
                 "C5b",
                 collection.name_scope.clone(),
                 message,
             ));
         }
-        match first.get(&name.to_lowercase()) {
+        let folded = fold_case(name);
+        match first.get(&folded) {
             Some(&earlier) => {
                 let earlier = &collections[earlier];
                 let message = format!(
                     "collection \"{name}\" is already defined at {}",
                     earlier.name_scope
                 );
-                cx.report(
+                diagnostics.push(
                     Diagnostic::error("C5c", collection.name_scope.clone(), message).with_related(
                         earlier.name_scope.clone(),
                         format!("\"{}\" is defined here", earlier.name),
@@ -62,15 +81,15 @@ fn names(cx: &mut Context<'_>) {
                 );
             }
             None => {
-                first.insert(name.to_lowercase(), index);
+                first.insert(folded, index);
             }
         }
     }
     // C5d: a name followed by `/` and more is another name. Each pair is
     // reported once, at whichever of the two was processed later.
-    let prefixes = NameTrie::new(first.iter().map(|(name, &index)| (name.as_str(), index)));
+    let prefixes = NameTrie::new(first.iter().map(|(name, &index)| (&**name, index)));
     for (index, collection) in collections.iter().enumerate() {
-        let folded = collection.name.to_lowercase();
+        let folded = fold_case(&collection.name);
         for prefix_index in prefixes.proper_prefixes(&folded) {
             let prefix = &collections[prefix_index];
             let (later, earlier) = if prefix_index < index {
@@ -82,13 +101,26 @@ fn names(cx: &mut Context<'_>) {
                 "collection \"{}\" cannot be a prefix of collection \"{}\"",
                 prefix.name, collection.name
             );
-            cx.report(
+            diagnostics.push(
                 Diagnostic::error("C5d", later.name_scope.clone(), message).with_related(
                     earlier.name_scope.clone(),
                     format!("\"{}\" is defined here", earlier.name),
                 ),
             );
         }
+    }
+    diagnostics
+}
+
+/// A name lower-cased, copied only when that changes it.
+fn fold_case(name: &str) -> Cow<'_, str> {
+    if name
+        .bytes()
+        .all(|byte| byte.is_ascii() && !byte.is_ascii_uppercase())
+    {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(name.to_lowercase())
     }
 }
 
@@ -155,11 +187,9 @@ fn key<'l>(cx: &mut Context<'l>, collection: &'l Collection) {
         cx.report(Diagnostic::error("C6a", key_scope, message));
         return;
     }
-    let shape = cx.schema_url(collection).and_then(|url| {
-        cx.schemas
-            .shape(cx.loaded, cx.memo, &url)
-            .map(|shape| (url, shape))
-    });
+    let shape = cx
+        .schema_url(collection)
+        .and_then(|url| cx.shape(&url).map(|shape| (url, shape)));
     for (index, pointer) in collection.spec.key.iter().enumerate() {
         let scope = key_scope.push(index);
         if !schemas::report_invalid_pointer(cx, pointer, &scope) {

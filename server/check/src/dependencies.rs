@@ -8,7 +8,7 @@ use model::{Diagnostic, NodeDependency};
 use crate::context::Context;
 
 pub(crate) fn check(cx: &mut Context<'_>) {
-    let catalog = cx.catalog;
+    let catalog = cx.catalog();
     // Package → the first declaration of it.
     let mut first: HashMap<&str, &NodeDependency> = HashMap::new();
     for dependency in &catalog.node_dependencies {

@@ -5,6 +5,7 @@
 //! derivation cycles (C16).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use model::{Collection, DerivationSpec, Diagnostic, Scope, TransformSpec};
 use schema::shape::Types;
@@ -14,6 +15,7 @@ use crate::context::Context;
 use crate::lambdas;
 use crate::projections;
 use crate::schemas::{self, KeyRole, SchemaRole};
+use crate::units::{Entity, UnitKind};
 
 /// What one transform resolved to, for the checks across transforms.
 struct Resolved<'l> {
@@ -30,44 +32,62 @@ struct Resolved<'l> {
 }
 
 pub(crate) fn check(cx: &mut Context<'_>) {
-    let catalog = cx.catalog;
+    let catalog = cx.catalog();
     // Derivation → (transform scope, source) edges for cycle detection.
     let mut edges: HashMap<usize, Vec<(Scope, usize)>> = HashMap::new();
     for (index, collection) in catalog.collections.iter().enumerate() {
         let Some(derivation) = &collection.spec.derivation else {
             continue;
         };
-        register(cx, collection, derivation);
-        transform_names(cx, collection);
-        let mut resolved = Vec::new();
-        for (scope, name, transform) in collection.transforms() {
-            if let Some(one) = transform_checks(cx, index, collection, &scope, name, transform) {
-                if let Some(source_index) = cx.collection_index(&one.source.name) {
-                    edges
-                        .entry(index)
-                        .or_default()
-                        .push((scope.push("source").push("name"), source_index));
-                }
-                resolved.push(one);
+        let entity = Entity::Collection(Arc::clone(collection));
+        let sources = cx.unit(UnitKind::Derivation, entity, index, |cx| {
+            derivation_checks(cx, collection, derivation)
+        });
+        for (scope, source) in sources {
+            if let Some(source_index) = cx.collection_index(&source) {
+                edges.entry(index).or_default().push((scope, source_index));
             }
-        }
-        source_schemas_agree(cx, collection, &resolved);
-        shuffle_types_agree(cx, &resolved);
-        for (position, lambda) in derivation.bootstrap.iter().enumerate() {
-            let scope = collection
-                .scope
-                .push("derivation")
-                .push("bootstrap")
-                .push(position);
-            lambdas::check_lambda(
-                cx,
-                &format!("{} bootstrap {position}", collection.name),
-                lambda,
-                &scope,
-            );
         }
     }
     cycles(cx, &edges);
+}
+
+/// The checks of one derivation. Returns each resolved transform's
+/// `source.name` scope and source collection name (the edges of C16).
+fn derivation_checks<'l>(
+    cx: &mut Context<'l>,
+    collection: &'l Collection,
+    derivation: &'l DerivationSpec,
+) -> Vec<(Scope, Box<str>)> {
+    register(cx, collection, derivation);
+    transform_names(cx, collection);
+    let mut resolved = Vec::new();
+    let mut sources = Vec::new();
+    for (scope, name, transform) in collection.transforms() {
+        if let Some(one) = transform_checks(cx, collection, &scope, name, transform) {
+            sources.push((
+                scope.push("source").push("name"),
+                one.source.name.as_str().into(),
+            ));
+            resolved.push(one);
+        }
+    }
+    source_schemas_agree(cx, collection, &resolved);
+    shuffle_types_agree(cx, &resolved);
+    for (position, lambda) in derivation.bootstrap.iter().enumerate() {
+        let scope = collection
+            .scope
+            .push("derivation")
+            .push("bootstrap")
+            .push(position);
+        lambdas::check_lambda(
+            cx,
+            &format!("{} bootstrap {position}", collection.name),
+            lambda,
+            &scope,
+        );
+    }
+    sources
 }
 
 /// C27 (register schema problems) and C26 (`initial` must validate).
@@ -88,7 +108,7 @@ fn register(cx: &mut Context<'_>, collection: &Collection, derivation: &Derivati
     ) {
         return;
     }
-    let Some(validator) = cx.schemas.validator(cx.loaded, cx.memo, &url) else {
+    let Some(validator) = cx.validator(&url) else {
         return;
     };
     if let Err(errors) = validator.validate(&register.initial) {
@@ -139,7 +159,6 @@ fn transform_names(cx: &mut Context<'_>, collection: &Collection) {
 /// is a usable collection.
 fn transform_checks<'l>(
     cx: &mut Context<'l>,
-    index: usize,
     collection: &'l Collection,
     scope: &Scope,
     name: &'l str,
@@ -165,7 +184,7 @@ fn transform_checks<'l>(
     }
     read_delay(cx, transform, scope);
 
-    let source = source(cx, index, collection, scope, name, transform)?;
+    let source = source(cx, collection, scope, name, transform)?;
     let source_scope = scope.push("source");
     let source_schema = match &transform.source.schema {
         Some(schema) => {
@@ -175,7 +194,7 @@ fn transform_checks<'l>(
                 None
             } else {
                 if let Some(collection_schema) = cx.schema_url(source)
-                    && schemas::same_schema(cx.loaded, &url, &collection_schema)
+                    && cx.same_schema(&url, &collection_schema)
                 {
                     let message = format!(
                         "transform \"{name}\" source schema is already the schema of \"{}\"; omit it",
@@ -205,7 +224,6 @@ fn transform_checks<'l>(
 /// C12–C15 for `source.name`.
 fn source<'l>(
     cx: &mut Context<'l>,
-    index: usize,
     collection: &'l Collection,
     scope: &Scope,
     name: &str,
@@ -228,9 +246,8 @@ fn source<'l>(
             return None;
         }
     };
-    let source_index = cx.collection_index(source_name).unwrap_or(0);
     let same_file = source.scope.resource == collection.scope.resource;
-    if collection.list_form && same_file && source_index > index {
+    if collection.list_form && same_file && cx.defined_after(source_name) {
         let message =
             format!("collection \"{source_name}\" must be defined before it is used as a source");
         cx.report(Diagnostic::error("C14", name_scope, message).with_related(
@@ -289,7 +306,7 @@ fn shuffle(
             return Some(key.clone());
         }
         let url = source_schema?;
-        let shape = cx.schemas.shape(cx.loaded, cx.memo, url)?;
+        let shape = cx.shape(url)?;
         let role = KeyRole::Shuffle { transform: name };
         let written = scope.push("source").push("schema");
         let mut valid = true;
@@ -321,7 +338,7 @@ fn shuffle(
         return Some(shuffle.clone());
     }
     let url = source_schema?;
-    let shape = cx.schemas.shape(cx.loaded, cx.memo, url)?;
+    let shape = cx.shape(url)?;
     let role = KeyRole::Shuffle { transform: name };
     for (position, pointer) in shuffle.iter().enumerate() {
         valid &= schemas::check_key_location(
@@ -345,7 +362,7 @@ fn source_schemas_agree(cx: &mut Context<'_>, collection: &Collection, resolved:
             continue;
         };
         let same = match (&earlier.source_schema, &one.source_schema) {
-            (Some(a), Some(b)) => schemas::same_schema(cx.loaded, a, b),
+            (Some(a), Some(b)) => cx.same_schema(a, b),
             // A schema that did not resolve was reported already.
             _ => true,
         };
@@ -381,7 +398,7 @@ fn shuffle_types_agree(cx: &mut Context<'_>, resolved: &[Resolved<'_>]) {
         let (Some(shuffle), Some(url)) = (&one.shuffle, &one.source_schema) else {
             continue;
         };
-        let Some(shape) = cx.schemas.shape(cx.loaded, cx.memo, url) else {
+        let Some(shape) = cx.shape(url) else {
             continue;
         };
         let types: Vec<Types> = shuffle
@@ -435,7 +452,7 @@ fn cycles(cx: &mut Context<'_>, edges: &HashMap<usize, Vec<(Scope, usize)>>) {
         Open,
         Done,
     }
-    let count = cx.catalog.collections.len();
+    let count = cx.catalog().collections.len();
     let mut state = vec![State::New; count];
     let mut found: Vec<(Scope, Vec<usize>)> = Vec::new();
     for start in 0..count {
@@ -473,7 +490,7 @@ fn cycles(cx: &mut Context<'_>, edges: &HashMap<usize, Vec<(Scope, usize)>>) {
             }
         }
     }
-    let collections = &cx.catalog.collections;
+    let collections = &cx.catalog().collections;
     let mut diagnostics = Vec::new();
     for (scope, cycle) in found {
         let names: Vec<&str> = cycle

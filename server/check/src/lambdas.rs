@@ -54,13 +54,11 @@ fn typescript_syntax(cx: &mut Context<'_>, label: &str, body: &str, scope: &Scop
     } else {
         LambdaKind::Update
     };
-    let errors = cx
-        .memo
-        .lambda_errors(kind, body, || syntax_errors(body, kind));
+    let errors = cx.lambda_errors(kind, body, || syntax_errors(body, kind));
     if errors.is_empty() {
         return;
     }
-    let place = cx.loaded.scalar_map(scope);
+    let place = cx.scalar_map(scope);
     for error in errors.iter() {
         let mut diagnostic = Diagnostic::error(
             "C29",
@@ -125,7 +123,7 @@ fn syntax_errors(body: &str, kind: LambdaKind) -> Vec<typescript::SyntaxError> {
 /// a collection (C1b), so this reads every catalog file's syntax tree
 /// directly (the loader keeps no JSON of catalog files past lowering).
 pub(crate) fn non_string_bodies(cx: &mut Context<'_>) {
-    let loaded = cx.loaded;
+    let loaded = cx.loaded();
     for resource in loaded
         .resources
         .iter()

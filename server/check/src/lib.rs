@@ -22,6 +22,8 @@
 //!   visibility (§4), diagnostics.
 //! * [`memo`]: shapes, validators and schema problems kept across builds,
 //!   keyed by the documents they read ([`check_with`]).
+//! * [`units`]: each entity's check results kept across builds with what
+//!   they read, replayed while every read gives the same answer.
 //!
 //! Tests: each module's unit tests (one or more per code, asserting the
 //! code, the message facts and the exact text under the range), plus
@@ -39,6 +41,7 @@ mod memo;
 mod projections;
 mod schemas;
 mod targets;
+mod units;
 
 #[cfg(test)]
 mod test_support;
@@ -61,14 +64,20 @@ pub fn all_diagnostics(loaded: &Loaded) -> Vec<Diagnostic> {
 /// Runs every check over a loaded catalog. The result holds only this
 /// crate's diagnostics (the loader's are in `loaded.diagnostics`).
 pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
-    check_with(loaded, &Memo::new())
+    // Nothing is kept past this run: no unit records its reads.
+    let memo = Memo::new();
+    run(context::Context::new(loaded, &memo, false))
 }
 
-/// [`check`], reusing the schema work `memo` holds from earlier builds for
-/// documents that did not change (and keeping this build's for the next).
-/// Every check runs; the result is exactly [`check`]'s.
+/// [`check`], reusing what `memo` holds from earlier builds: schema work
+/// for documents that did not change, and the result of each entity's
+/// checks whose every read gives the same answer ([`units`]); this build's
+/// results are kept for the next. The result is exactly [`check`]'s.
 pub fn check_with(loaded: &Loaded, memo: &Memo) -> Vec<Diagnostic> {
-    let mut cx = context::Context::new(loaded, memo);
+    run(context::Context::new(loaded, memo, true))
+}
+
+fn run(mut cx: context::Context<'_>) -> Vec<Diagnostic> {
     collections::check(&mut cx);
     projections::check(&mut cx);
     derivations::check(&mut cx);
@@ -76,5 +85,5 @@ pub fn check_with(loaded: &Loaded, memo: &Memo) -> Vec<Diagnostic> {
     dependencies::check(&mut cx);
     targets::check(&mut cx);
     catalog_tests::check(&mut cx);
-    cx.diagnostics
+    cx.finish()
 }

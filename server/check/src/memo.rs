@@ -14,14 +14,18 @@
 //! its JSON allocation through `load::Memo`), else as written
 //! (`json::order::identical`: inline schemas are re-lowered each build).
 //! Inline schema URLs are positional (`?ptr=/collections/3/schema`), so a
-//! URL alone never identifies a schema; with its content it does. Every
-//! check still runs each build; only these pure computations are reused, so
-//! a build with a memo reports exactly what a build without one does.
+//! URL alone never identifies a schema; with its content it does. These
+//! are pure computations, so a build with a memo reports exactly what a
+//! build without one does.
 //!
-//! [`Memo::sweep`] drops the entries a build did not use.
+//! It also holds each entity's check results ([`crate::units`]), replayed
+//! while every read they recorded gives the same answer.
+//!
+//! [`Memo::sweep`] drops the entries a build did not use (a schema result
+//! or lambda verdict that a replayed unit read counts as used).
 
 use foldhash::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use runtime::lambda::LambdaKind;
@@ -29,6 +33,8 @@ use schema::shape::{self, Inspection, Shape};
 use schema::{SchemaIndex, SchemaProblem, Validator};
 use serde_json::Value;
 use url::Url;
+
+use crate::units::{ENTRIES_PER_UNIT, UnitTable};
 
 /// The documents a result read: URL and value of each, in closure order.
 #[derive(Debug)]
@@ -89,7 +95,15 @@ struct Entry<T> {
     reads: Reads,
     value: T,
     used: AtomicBool,
+    /// Held also by the unit results that read this entry
+    /// ([`crate::units`]): kept while they are.
+    pin: Pin,
 }
+
+/// Shared by a memo entry and the unit results that read it: an entry
+/// whose pin is held elsewhere is kept by [`Memo::sweep`] (a replayed unit
+/// does not look its entries up, and its next run needs them).
+pub(crate) type Pin = Arc<()>;
 
 /// Results by schema URL, each with what it read.
 #[derive(Debug)]
@@ -129,14 +143,23 @@ impl<T: Clone> Table<T> {
             reads: Reads::of(schemas, url),
             value: value.clone(),
             used: AtomicBool::new(true),
+            pin: Pin::default(),
         };
         self.lock().insert(url.clone(), entry);
         value
     }
 
     fn sweep(&self) {
-        self.lock()
-            .retain(|_, entry| entry.used.swap(false, Ordering::Relaxed));
+        self.lock().retain(|_, entry| {
+            entry.used.swap(false, Ordering::Relaxed) || Arc::strong_count(&entry.pin) > 1
+        });
+    }
+
+    /// The pin of the entry for `url`, if any.
+    fn pin(&self, url: &Url, pins: &mut Vec<Pin>) {
+        if let Some(entry) = self.lock().get(url) {
+            pins.push(Arc::clone(&entry.pin));
+        }
     }
 
     fn len(&self) -> usize {
@@ -144,8 +167,17 @@ impl<T: Clone> Table<T> {
     }
 }
 
-/// A lambda body's syntax errors, and whether it was used since the last sweep.
-type LambdaEntry = (Arc<Vec<typescript::SyntaxError>>, AtomicBool);
+/// The table of a lambda kind's verdicts.
+fn lambda_table(kind: LambdaKind) -> usize {
+    match kind {
+        LambdaKind::Update => 0,
+        LambdaKind::Publish => 1,
+    }
+}
+
+/// A lambda body's syntax errors, whether it was used since the last
+/// sweep, and its pin.
+type LambdaEntry = (Arc<Vec<typescript::SyntaxError>>, AtomicBool, Pin);
 
 /// Shapes, validators and document problems kept across builds.
 /// `Send + Sync`: builds on any thread share one.
@@ -161,6 +193,33 @@ pub struct Memo {
     /// Per catalog file: the tree read (kept, so its address is never
     /// reused while compared) and the C28a places found in it.
     trees: Mutex<HashMap<Url, TreeEntry>>,
+    /// Each entity's check results; taken by a run of the checks and
+    /// handed back at its end.
+    units: Mutex<UnitTable>,
+    units_run: AtomicUsize,
+    units_replayed: AtomicUsize,
+    /// Per root: the import edges of its last build and their number.
+    imports: Mutex<HashMap<Option<Url>, ImportsEntry>>,
+    import_generations: AtomicU64,
+    /// Per root: the collections whose names were checked (C5), and the
+    /// diagnostics.
+    names: Mutex<HashMap<Option<Url>, NamesEntry>>,
+}
+
+/// One root's import graph, numbered.
+#[derive(Debug)]
+struct ImportsEntry {
+    edges: Vec<(Url, Url)>,
+    generation: u64,
+    used: bool,
+}
+
+/// C5's result for one list of collections.
+#[derive(Debug)]
+struct NamesEntry {
+    collections: Vec<Arc<model::Collection>>,
+    diagnostics: Arc<Vec<model::Diagnostic>>,
+    used: bool,
 }
 
 /// A result computed from one file's syntax tree alone.
@@ -182,8 +241,13 @@ pub struct MemoStats {
     pub documents: usize,
     /// Lambda bodies checked for syntax errors.
     pub lambdas: usize,
-    /// Entries held over all of them.
+    /// Entries held over all of them (units not counted).
     pub entries: usize,
+    /// Units of checks run (not replayed), and replayed ([`crate::units`]).
+    pub units_run: usize,
+    pub units_replayed: usize,
+    /// Unit results held.
+    pub units: usize,
 }
 
 impl Memo {
@@ -217,28 +281,111 @@ impl Memo {
         })
     }
 
-    /// The C29 syntax errors of a lambda body, by its kind and text.
+    /// The C29 syntax errors of a lambda body, by its kind and text, and
+    /// the pin of the verdict.
     pub(crate) fn lambda_errors(
         &self,
         kind: LambdaKind,
         body: &str,
         check: impl FnOnce() -> Vec<typescript::SyntaxError>,
-    ) -> Arc<Vec<typescript::SyntaxError>> {
-        let table = match kind {
-            LambdaKind::Update => 0,
-            LambdaKind::Publish => 1,
-        };
-        if let Some((errors, used)) = self.lock_lambdas()[table].get(body) {
+    ) -> (Arc<Vec<typescript::SyntaxError>>, Pin) {
+        let table = lambda_table(kind);
+        if let Some((errors, used, pin)) = self.lock_lambdas()[table].get(body) {
             used.store(true, Ordering::Relaxed);
-            return Arc::clone(errors);
+            return (Arc::clone(errors), Arc::clone(pin));
         }
         let errors = Arc::new(check());
+        let pin = Pin::default();
         self.lambdas_checked.fetch_add(1, Ordering::Relaxed);
         self.lock_lambdas()[table].insert(
             body.to_owned(),
-            (Arc::clone(&errors), AtomicBool::new(true)),
+            (Arc::clone(&errors), AtomicBool::new(true), Arc::clone(&pin)),
         );
-        errors
+        (errors, pin)
+    }
+
+    /// The number of `root`'s import graph: the previous build's when its
+    /// edges are the same (in order), else a new one.
+    pub(crate) fn import_generation(&self, root: &Option<Url>, imports: &[model::Import]) -> u64 {
+        let mut held = self
+            .imports
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(entry) = held.get_mut(root)
+            && entry.edges.len() == imports.len()
+            && entry
+                .edges
+                .iter()
+                .zip(imports)
+                .all(|((from, to), import)| *from == import.from && *to == import.to)
+        {
+            entry.used = true;
+            return entry.generation;
+        }
+        // Numbers start at 1 and are never reused.
+        let generation = self.import_generations.fetch_add(1, Ordering::Relaxed) + 1;
+        let edges = imports
+            .iter()
+            .map(|import| (import.from.clone(), import.to.clone()))
+            .collect();
+        held.insert(
+            root.clone(),
+            ImportsEntry {
+                edges,
+                generation,
+                used: true,
+            },
+        );
+        generation
+    }
+
+    /// The C5 diagnostics of a root's collections: the remembered ones when
+    /// every collection has the name and name scope it had, else `find`'s.
+    pub(crate) fn names(
+        &self,
+        root: &Option<Url>,
+        collections: &[Arc<model::Collection>],
+        find: impl FnOnce() -> Vec<model::Diagnostic>,
+    ) -> Arc<Vec<model::Diagnostic>> {
+        let lock = || {
+            self.names
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if let Some(entry) = lock().get_mut(root)
+            && entry.collections.len() == collections.len()
+            && entry.collections.iter().zip(collections).all(|(was, now)| {
+                Arc::ptr_eq(was, now) || (was.name == now.name && was.name_scope == now.name_scope)
+            })
+        {
+            entry.used = true;
+            return Arc::clone(&entry.diagnostics);
+        }
+        let diagnostics = Arc::new(find());
+        lock().insert(
+            root.clone(),
+            NamesEntry {
+                collections: collections.to_vec(),
+                diagnostics: Arc::clone(&diagnostics),
+                used: true,
+            },
+        );
+        diagnostics
+    }
+
+    /// The pins of the schema results a unit that read the schema at `url`
+    /// (reaching `documents`) may need when it runs again.
+    pub(crate) fn schema_pins(
+        &self,
+        url: &Url,
+        documents: &[(Url, Arc<Value>)],
+        pins: &mut Vec<Pin>,
+    ) {
+        self.shapes.pin(url, pins);
+        self.validators.pin(url, pins);
+        for (document, _) in documents {
+            self.problems.pin(document, pins);
+        }
     }
 
     /// The C28a places of the catalog file `url` whose tree is `tree`: the
@@ -279,13 +426,61 @@ impl Memo {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Drops every entry not used since the previous sweep.
+    fn lock_units(&self) -> std::sync::MutexGuard<'_, UnitTable> {
+        self.units
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The units' entries, for one run of the checks (a run on another
+    /// thread meanwhile finds none and runs its units).
+    pub(crate) fn take_units(&self) -> UnitTable {
+        std::mem::take(&mut *self.lock_units())
+    }
+
+    /// Hands back a run's units, with how many it ran and replayed.
+    pub(crate) fn return_units(&self, units: UnitTable, run: usize, replayed: usize) {
+        self.units_run.fetch_add(run, Ordering::Relaxed);
+        self.units_replayed.fetch_add(replayed, Ordering::Relaxed);
+        let mut held = self.lock_units();
+        if held.is_empty() {
+            *held = units;
+            return;
+        }
+        for (key, entries) in units {
+            let slot = held.entry(key).or_default();
+            slot.extend(entries);
+            let excess = slot.len().saturating_sub(ENTRIES_PER_UNIT);
+            slot.drain(..excess);
+        }
+    }
+
+    /// Drops every entry not used since the previous sweep, and every unit
+    /// result no run replayed or stored since; keeps the schema results and
+    /// lambda verdicts that the kept units read (by their pins).
     pub fn sweep(&self) {
+        {
+            let mut units = self.lock_units();
+            for entries in units.values_mut() {
+                entries.retain_mut(|entry| std::mem::replace(&mut entry.used, false));
+            }
+            units.retain(|_, entries| !entries.is_empty());
+        }
+        self.names
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .retain(|_, entry| std::mem::replace(&mut entry.used, false));
+        self.imports
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .retain(|_, entry| std::mem::replace(&mut entry.used, false));
         self.shapes.sweep();
         self.validators.sweep();
         self.problems.sweep();
         for table in self.lock_lambdas().iter_mut() {
-            table.retain(|_, (_, used)| used.swap(false, Ordering::Relaxed));
+            table.retain(|_, (_, used, pin)| {
+                used.swap(false, Ordering::Relaxed) || Arc::strong_count(pin) > 1
+            });
         }
         self.trees
             .lock()
@@ -303,6 +498,9 @@ impl Memo {
                 + self.validators.len()
                 + self.problems.len()
                 + self.lock_lambdas().iter().map(HashMap::len).sum::<usize>(),
+            units_run: self.units_run.load(Ordering::Relaxed),
+            units_replayed: self.units_replayed.load(Ordering::Relaxed),
+            units: self.lock_units().values().map(Vec::len).sum(),
         }
     }
 }

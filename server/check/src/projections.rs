@@ -11,69 +11,77 @@ use serde_json::Value;
 
 use crate::context::Context;
 use crate::schemas::{self, KeyRole};
+use crate::units::{Entity, UnitKind};
 use schema::shape::{Exists, Types};
 
 pub(crate) fn check(cx: &mut Context<'_>) {
-    let catalog = cx.catalog;
-    for collection in &catalog.collections {
+    let catalog = cx.catalog();
+    for (index, collection) in catalog.collections.iter().enumerate() {
         if collection.spec.projections.is_empty() {
             continue;
         }
-        let inferred = cx.schema_url(collection).and_then(|url| {
-            cx.schemas
-                .inferred(cx.loaded, cx.memo, &url)
-                .map(|shape| (url, shape))
+        let entity = Entity::Collection(Arc::clone(collection));
+        cx.unit(UnitKind::Projections, entity, index, |cx| {
+            projections(cx, collection);
+            Vec::new()
         });
-        let no_projections = HashMap::new();
-        let canonical: &HashMap<String, String> = inferred
-            .as_ref()
-            .map(|(_, inferred)| inferred.canonical_projections())
-            .unwrap_or(&no_projections);
-        let schema_shape = inferred
-            .as_ref()
-            .map(|(url, inferred)| (url.clone(), Arc::clone(&inferred.shape)));
-        for (field, projection) in &collection.spec.projections {
-            let entry = collection.scope.push("projections").push(field);
-            let location_scope = match projection {
-                ProjectionSpec::Location(_) => entry.clone(),
-                ProjectionSpec::Full(_) => entry.push("location"),
+    }
+}
+
+/// C6b, C10, C11a–C11c for one collection's projections.
+fn projections<'l>(cx: &mut Context<'l>, collection: &'l Collection) {
+    let inferred = cx
+        .schema_url(collection)
+        .and_then(|url| cx.inferred(&url).map(|shape| (url, shape)));
+    let no_projections = HashMap::new();
+    let canonical: &HashMap<String, String> = inferred
+        .as_ref()
+        .map(|(_, inferred)| inferred.canonical_projections())
+        .unwrap_or(&no_projections);
+    let schema_shape = inferred
+        .as_ref()
+        .map(|(url, inferred)| (url.clone(), Arc::clone(&inferred.shape)));
+    for (field, projection) in &collection.spec.projections {
+        let entry = collection.scope.push("projections").push(field);
+        let location_scope = match projection {
+            ProjectionSpec::Location(_) => entry.clone(),
+            ProjectionSpec::Full(_) => entry.push("location"),
+        };
+        let location = projection.location();
+        if projection.is_partition() && !model::names::is_valid_token_name(field) {
+            let message = format!(
+                "partition field \"{field}\" may contain only letters, digits, \"-\", \"_\", \".\""
+            );
+            cx.report(Diagnostic::error("C11c", entry.clone(), message).at_key());
+        }
+        if !schemas::report_invalid_pointer(cx, location, &location_scope) {
+            continue;
+        }
+        if let Some(canonical) = canonical.get(field)
+            && canonical != location
+        {
+            let message = format!(
+                "projection \"{field}\" is the automatic field for {canonical}; it cannot point at {location}"
+            );
+            cx.report(Diagnostic::error("C11b", location_scope.clone(), message));
+        }
+        let Some((url, shape)) = &schema_shape else {
+            continue;
+        };
+        let located = shape.locate(location);
+        if !matches!(located.exists, Exists::Must | Exists::May) {
+            let message = format!(
+                "projection \"{field}\" points at {location}, which schema {url} does not describe"
+            );
+            cx.report(Diagnostic::error("C11a", location_scope, message));
+            continue;
+        }
+        if projection.is_partition() {
+            let role = KeyRole::Partition {
+                field,
+                collection: &collection.name,
             };
-            let location = projection.location();
-            if projection.is_partition() && !model::names::is_valid_token_name(field) {
-                let message = format!(
-                    "partition field \"{field}\" may contain only letters, digits, \"-\", \"_\", \".\""
-                );
-                cx.report(Diagnostic::error("C11c", entry.clone(), message).at_key());
-            }
-            if !schemas::report_invalid_pointer(cx, location, &location_scope) {
-                continue;
-            }
-            if let Some(canonical) = canonical.get(field)
-                && canonical != location
-            {
-                let message = format!(
-                    "projection \"{field}\" is the automatic field for {canonical}; it cannot point at {location}"
-                );
-                cx.report(Diagnostic::error("C11b", location_scope.clone(), message));
-            }
-            let Some((url, shape)) = &schema_shape else {
-                continue;
-            };
-            let located = shape.locate(location);
-            if !matches!(located.exists, Exists::Must | Exists::May) {
-                let message = format!(
-                    "projection \"{field}\" points at {location}, which schema {url} does not describe"
-                );
-                cx.report(Diagnostic::error("C11a", location_scope, message));
-                continue;
-            }
-            if projection.is_partition() {
-                let role = KeyRole::Partition {
-                    field,
-                    collection: &collection.name,
-                };
-                schemas::check_key_location(cx, shape, url, location, &role, &location_scope);
-            }
+            schemas::check_key_location(cx, shape, url, location, &role, &location_scope);
         }
     }
 }
@@ -86,9 +94,7 @@ pub(crate) fn check_selector<'l>(
     selector: &PartitionSelectorSpec,
     scope: &Scope,
 ) {
-    let shape = cx
-        .schema_url(collection)
-        .and_then(|url| cx.schemas.shape(cx.loaded, cx.memo, &url));
+    let shape = cx.schema_url(collection).and_then(|url| cx.shape(&url));
     for (kind, fields) in [
         ("include", &selector.include),
         ("exclude", &selector.exclude),

@@ -14,65 +14,40 @@ use std::sync::Arc;
 
 use load::Loaded;
 use model::{Collection, Diagnostic, Scope};
-use schema::Validator;
 use serde_json::Value;
 use url::Url;
 
 use crate::context::Context;
 use crate::memo::{Inferred, Memo};
+use schema::SchemaIndex;
 use schema::shape::{self, Shape};
 
-/// Shapes, each inferred once per schema URL, and which documents are usable.
+/// Shapes, each inferred once per schema URL, and which documents are
+/// usable. Read and written only through [`Context`]'s recorded accessors
+/// (the sets decide which unit reports a shared schema's problems).
 #[derive(Default)]
 pub(crate) struct SchemaCache {
     shapes: HashMap<Url, Option<Arc<Inferred>>>,
     /// Documents whose C7/C9 problems were examined, and whether they had any.
-    checked_documents: HashMap<Url, bool>,
+    pub checked_documents: HashMap<Url, bool>,
     /// Whether every document reached from a document (itself included) is
     /// free of C7/C9 problems, by document URL (looked up per use with a
     /// schema URL's text up to its fragment, without building a URL).
-    reach_is_clean: HashMap<String, bool>,
+    pub reach_is_clean: HashMap<String, bool>,
     /// Schema URLs whose shapes were inspected (C8).
-    inspected: HashSet<Url>,
+    pub inspected: HashSet<Url>,
     /// Schema problems already reported, by code and place.
-    reported: HashSet<(&'static str, Scope)>,
+    pub reported: HashSet<(&'static str, Scope)>,
 }
 
 impl SchemaCache {
-    /// The inferred shape of the schema at `url`; `None` when it does not
-    /// resolve, or when its documents have C7/C9 problems (checks against
-    /// a broken schema would only echo those).
-    pub fn shape(&mut self, loaded: &Loaded, memo: &Memo, url: &Url) -> Option<Arc<Shape>> {
-        self.inferred(loaded, memo, url)
-            .map(|inferred| Arc::clone(&inferred.shape))
-    }
-
-    /// The shape with what is derived from it (inspections, canonical
-    /// projections), under the same conditions as [`SchemaCache::shape`].
+    /// The inferred shape of the schema at `url`, once per build (the
+    /// caller decides whether the schema is usable).
     pub fn inferred(&mut self, loaded: &Loaded, memo: &Memo, url: &Url) -> Option<Arc<Inferred>> {
-        if !self.is_usable(url) {
-            return None;
-        }
         self.shapes
             .entry(url.clone())
             .or_insert_with(|| memo.shape(&loaded.schemas, url))
             .clone()
-    }
-
-    /// The compiled schema at `url`; `None` when it cannot be compiled or
-    /// its documents have C7/C9 problems. (The index compiles each schema
-    /// once and shares it with the runtime.)
-    pub fn validator(&mut self, loaded: &Loaded, memo: &Memo, url: &Url) -> Option<Validator> {
-        if !self.is_usable(url) {
-            return None;
-        }
-        memo.validator(&loaded.schemas, url).ok()
-    }
-
-    /// False when the schema's documents are known to have problems.
-    fn is_usable(&self, url: &Url) -> bool {
-        let document = &url[..url::Position::AfterQuery];
-        self.reach_is_clean.get(document).copied().unwrap_or(true)
     }
 }
 
@@ -116,10 +91,12 @@ pub(crate) fn check_schema_use(
     collection: &Collection,
     role: SchemaRole,
 ) -> bool {
-    let loaded = cx.loaded;
     let mut document_url = url.clone();
     document_url.set_fragment(None);
-    if loaded.schemas.document(&document_url).is_none() {
+    // Everything below reads the documents this records (their presence,
+    // values and resolution).
+    let schemas = cx.read_schema(url);
+    if schemas.document(&document_url).is_none() {
         // Not loaded: the loader reported why (C2, C3 or C7).
         return false;
     }
@@ -130,7 +107,7 @@ pub(crate) fn check_schema_use(
             format!("used as the {}", role.describe(collection)),
         )
     };
-    if loaded.schemas.resolve(url).is_none() {
+    if schemas.resolve(url).is_none() {
         let message = format!("schema reference {url} cannot be resolved");
         let (scope, note) = related();
         cx.report(
@@ -138,12 +115,13 @@ pub(crate) fn check_schema_use(
         );
         return false;
     }
-    let clean = check_documents(cx, &document_url, role, &related);
+    let clean = check_documents(cx, schemas, &document_url, role, &related);
     // The shape of a schema with invalid keywords or dangling references is
     // unreliable: its inspections would only echo those problems.
     if clean
-        && cx.schemas.inspected.insert(url.clone())
-        && let Some(inferred) = cx.schemas.inferred(loaded, cx.memo, url)
+        && let Some(inferred) = cx.inferred(url)
+        && !inferred.inspections().is_empty()
+        && cx.first_inspection(url)
     {
         for inspection in inferred.inspections().iter().cloned() {
             // The root location is reported at the `schema` key that
@@ -155,7 +133,7 @@ pub(crate) fn check_schema_use(
                 _ => written.clone(),
             };
             let code = role.code(inspection.code);
-            if cx.schemas.reported.insert((code, scope.clone())) {
+            if cx.first_report(code, &scope) {
                 let (related_scope, note) = related();
                 cx.report(
                     Diagnostic::error(code, scope, inspection.message)
@@ -173,28 +151,26 @@ pub(crate) fn check_schema_use(
 /// all of them are free of problems.
 fn check_documents(
     cx: &mut Context<'_>,
+    schemas: &SchemaIndex,
     document: &Url,
     role: SchemaRole,
     related: &dyn Fn() -> (Scope, String),
 ) -> bool {
-    if let Some(clean) = cx.schemas.reach_is_clean.get(document.as_str()) {
-        return *clean;
+    if let Some(clean) = cx.reach_is_clean(document.as_str()) {
+        return clean;
     }
-    let loaded = cx.loaded;
     let mut clean = true;
     // The index recorded which documents each one references: no re-walk.
-    for url in loaded.schemas.reached_documents(document) {
-        let Some(value) = loaded.schemas.document(url) else {
+    for url in schemas.reached_documents(document) {
+        let Some(value) = schemas.document(url) else {
             continue;
         };
-        if let Some(document_clean) = cx.schemas.checked_documents.get(url) {
-            clean &= *document_clean;
+        if let Some(document_clean) = cx.document_checked(url) {
+            clean &= document_clean;
             continue;
         }
-        let problems = cx.memo.problems(&loaded.schemas, url);
-        cx.schemas
-            .checked_documents
-            .insert(url.clone(), problems.is_empty());
+        let problems = cx.memo.problems(schemas, url);
+        cx.set_document_checked(url, problems.is_empty());
         clean &= problems.is_empty();
         let references = if problems.is_empty() {
             Vec::new()
@@ -211,7 +187,7 @@ fn check_documents(
                 if let Some(reference) = target {
                     let mut target_document = reference.target.clone();
                     target_document.set_fragment(None);
-                    if loaded.schemas.document(&target_document).is_none() {
+                    if !cx.document_loaded(&target_document) {
                         continue;
                     }
                 }
@@ -219,7 +195,7 @@ fn check_documents(
             let (pointer, at_key) = refine_reduce_pointer(value, &problem.pointer);
             let scope = Scope::new(problem.document.clone(), pointer);
             let code = role.code(problem.code);
-            if !cx.schemas.reported.insert((code, scope.clone())) {
+            if !cx.first_report(code, &scope) {
                 continue;
             }
             let (related_scope, note) = related();
@@ -231,9 +207,7 @@ fn check_documents(
             cx.report(diagnostic);
         }
     }
-    cx.schemas
-        .reach_is_clean
-        .insert(document.as_str().to_owned(), clean);
+    cx.set_reach_is_clean(document.as_str(), clean);
     clean
 }
 

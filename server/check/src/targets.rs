@@ -9,7 +9,7 @@ use model::{Diagnostic, Target};
 use crate::context::Context;
 
 pub(crate) fn check(cx: &mut Context<'_>) {
-    let catalog = cx.catalog;
+    let catalog = cx.catalog();
     let mut first: HashMap<String, &Target> = HashMap::new();
     for target in &catalog.targets {
         let name = &target.name;

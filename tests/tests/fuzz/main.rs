@@ -26,6 +26,14 @@
 //! - `FLOWCTL_FUZZ_STACK_KIB` (default 8192, the main thread's on Linux, where
 //!   the CLI runs): the worker thread's stack.
 //!
+//! - `FLOWCTL_FUZZ_WARM_SECONDS` (default 3): how long the differential test
+//!   (`warm_builds_through_shared_memos_equal_cold_builds`) runs. It builds
+//!   each mutant, and then its unmutated catalog again, through memos shared
+//!   by every build of that catalog (`load::Memo`, `check::Memo`: an editor's
+//!   edits), and asserts each equals a cold build: same diagnostics, same
+//!   order. Its failures are the mutant's replay line and the first
+//!   difference.
+//!
 //! A long run by hand, printing the summary:
 //!
 //! ```text
@@ -61,6 +69,7 @@ use text::ColumnUnit;
 static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 const DEFAULT_SECONDS: f64 = 5.0;
+const DEFAULT_WARM_SECONDS: f64 = 3.0;
 const DEFAULT_SEED: u64 = 1206;
 /// Whether the `known` operators (issue #12's lambda cases 1–4 and the
 /// conversion DAG bomb) run without `FLOWCTL_FUZZ_KNOWN`: on, since the
@@ -465,4 +474,130 @@ fn mutants_of_the_fixtures_and_the_corpus_break_nothing() {
         "{} findings (FINDING.txt in each directory has the backtrace):{summary}",
         findings.len()
     );
+}
+
+/// Every diagnostic of a build of `root` over `fetch`: through the memos
+/// when given (warm), else cold.
+fn build_diagnostics(
+    root: &url::Url,
+    fetch: &dyn load::Fetch,
+    memos: Option<&(load::Memo, check::Memo)>,
+) -> Vec<model::Diagnostic> {
+    let Some((load_memo, check_memo)) = memos else {
+        return check::all_diagnostics(&load::load(root, fetch));
+    };
+    let loaded = load::load_with(root, fetch, load_memo);
+    let mut diagnostics = loaded.diagnostics.clone();
+    diagnostics.extend(check::check_with(&loaded, check_memo));
+    load_memo.sweep();
+    check_memo.sweep();
+    diagnostics
+}
+
+/// Memos per catalog root, and each root's cold diagnostics unmutated.
+#[derive(Default)]
+struct Warm {
+    memos: std::collections::HashMap<url::Url, (load::Memo, check::Memo)>,
+    originals: std::collections::HashMap<url::Url, Vec<model::Diagnostic>>,
+    /// Units replayed over all builds.
+    replayed: usize,
+}
+
+impl Warm {
+    /// Builds `root` with `files` over the seeds, then unmutated again,
+    /// both through the root's memos, asserting each equals a cold build.
+    fn edit_and_undo(
+        &mut self,
+        seeds: &Seeds,
+        root: &url::Url,
+        files: &[(url::Url, String)],
+        what: &str,
+    ) {
+        let first = !self.memos.contains_key(root);
+        let memo = self
+            .memos
+            .entry(root.clone())
+            .or_insert_with(|| (load::Memo::default(), check::Memo::new()));
+        let original = self
+            .originals
+            .entry(root.clone())
+            .or_insert_with(|| build_diagnostics(root, &seeds.base, None));
+        if first {
+            let warm = build_diagnostics(root, &seeds.base, Some(memo));
+            assert_eq!(&warm, original, "first build of {root}");
+        }
+        let mut overlay = MemoryFetch::new();
+        for (url, text) in files {
+            overlay.insert(url.clone(), text.clone());
+        }
+        let fetch = Overlay {
+            overlay: &overlay,
+            base: &seeds.base,
+        };
+        let before = memo.1.stats().units_replayed;
+        let warm = build_diagnostics(root, &fetch, Some(memo));
+        let cold = build_diagnostics(root, &fetch, None);
+        assert_eq!(warm, cold, "warm and cold builds differ after {what}");
+        let undone = build_diagnostics(root, &seeds.base, Some(memo));
+        assert_eq!(
+            &undone, original,
+            "warm and cold builds differ after undoing {what}"
+        );
+        self.replayed += memo.1.stats().units_replayed - before;
+    }
+}
+
+/// The differential mode: every seed file of every catalog (each
+/// `fixtures/invalid` case, the corpus) mutated once in turn, then random
+/// mutants for the time given; each build through memos that live across
+/// the catalog's edits (each mutation, then its undo) reports exactly what
+/// a cold build reports. This is what `check`'s per-entity units (replayed
+/// while what they read holds) and the load memo's shared entities must
+/// guarantee.
+#[test]
+fn warm_builds_through_shared_memos_equal_cold_builds() {
+    let duration = Duration::from_secs_f64(
+        env_number("FLOWCTL_FUZZ_WARM_SECONDS").unwrap_or(DEFAULT_WARM_SECONDS),
+    );
+    let seed = env_number("FLOWCTL_FUZZ_SEED").unwrap_or(DEFAULT_SEED);
+    let seeds = Seeds::collect();
+    // Runaway lambdas do not matter here (no test runs): every operator.
+    let enabled: Vec<&Operator> = OPERATORS.iter().collect();
+    let mut warm = Warm::default();
+    let roots: std::collections::BTreeSet<&url::Url> =
+        seeds.files.iter().map(|file| &file.root).collect();
+    let mut edits = 0u64;
+    for (number, root) in roots.iter().enumerate() {
+        let files = seeds.files.iter().filter(|file| &file.root == *root);
+        for (position, file) in files.enumerate() {
+            let mut rng = rng::Rng::for_mutant(seed ^ 0xD1FF, (number * 1000 + position) as u64);
+            let op = enabled[rng.below(enabled.len())];
+            let Some(text) = (op.apply)(&mut rng, &file.text, &seeds) else {
+                continue;
+            };
+            let what = format!("{} applied to {}", op.name, file.url);
+            warm.edit_and_undo(&seeds, root, &[(file.url.clone(), text)], &what);
+            edits += 1;
+        }
+    }
+    let started = Instant::now();
+    let mut count = 0u64;
+    let mut index = 0;
+    while started.elapsed() < duration {
+        let mutant = mutate::generate(&seeds, &enabled, seed, index);
+        index += 1;
+        warm.edit_and_undo(
+            &seeds,
+            &mutant.root,
+            &mutant.files,
+            &describe(seed, &mutant),
+        );
+        count += 1;
+    }
+    println!(
+        "warm = cold: seed {seed}, {edits} edits of every seed file over {} catalogs and {count} mutants, {} units replayed",
+        roots.len(),
+        warm.replayed
+    );
+    assert!(edits > 0 && warm.replayed > 0, "the differential test ran");
 }
