@@ -1,9 +1,10 @@
 //! `flowctl lint` and the language server agree (issue #8 item 8): on every
-//! `fixtures/invalid` case, the lint path (`load::load` from the case's
-//! `flow.yaml`, `check::all_diagnostics`, `load::locate::locate_all`) and
+//! `fixtures/invalid` case, the lint path (`load::load_parallel` from the
+//! case's `flow.yaml`, `check::all_diagnostics`, `load::locate::locate_all`) and
 //! the editor's analysis (`ide::build` over the case's catalog files read
 //! from disk, and again with every file of the case open in the editor)
-//! report the same set of (file, code, range).
+//! report the same set of (file, code, range). The lint path's parallel
+//! load is exactly a sequential one on every case and on the corpus.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -19,7 +20,7 @@ type Reported = BTreeSet<(Url, &'static str, TextRange)>;
 
 /// What `flowctl lint` reports for a case.
 fn lint(root: &Url) -> Reported {
-    let loaded = load::load(root, &DiskFetch::new(Vec::new(), true));
+    let loaded = load::load_parallel(root, &DiskFetch::new(Vec::new(), true), 2);
     let diagnostics = check::all_diagnostics(&loaded);
     load::locate::locate_all(&loaded, &diagnostics)
         .into_iter()
@@ -136,4 +137,42 @@ fn lint_and_the_editor_report_the_same_diagnostics_on_every_invalid_case() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// Everything a load yields that a later stage reads, as text.
+fn summary(loaded: &load::Loaded) -> String {
+    let resources: Vec<_> = loaded
+        .resources
+        .iter()
+        .map(|resource| (&resource.url, resource.kind, &resource.text, &resource.json))
+        .collect();
+    let documents: Vec<_> = loaded.schemas.documents().collect();
+    let mut inline: Vec<_> = loaded.inline_schemas.iter().collect();
+    inline.sort_by_key(|(url, _)| url.as_str());
+    format!(
+        "{:#?}\n{:#?}\n{resources:#?}\n{documents:#?}\n{inline:#?}",
+        loaded.diagnostics, loaded.catalog
+    )
+}
+
+#[test]
+fn a_parallel_load_is_exactly_a_sequential_one() {
+    let root_dir = test_utils::fixtures_dir()
+        .join("invalid")
+        .canonicalize()
+        .unwrap();
+    let fetch = DiskFetch::new(Vec::new(), true);
+    for dir in test_utils::case_dirs(&root_dir) {
+        let root = Url::from_file_path(dir.join("flow.yaml")).unwrap();
+        let sequential = summary(&load::load(&root, &fetch));
+        for threads in [2, 3] {
+            let parallel = summary(&load::load_parallel(&root, &fetch, threads));
+            assert!(sequential == parallel, "{}: {threads} threads", dir.display());
+        }
+    }
+    let (root, fetch) = test_utils::corpus::corpus_fetch();
+    let sequential = load::load(&root, &fetch);
+    assert!(sequential.diagnostics.is_empty(), "{:#?}", sequential.diagnostics);
+    let parallel = load::load_parallel(&root, &fetch, 2);
+    assert_eq!(summary(&sequential), summary(&parallel));
 }

@@ -188,7 +188,10 @@ pub fn build(source: &SourceArgs) -> Result<Build, String> {
     let root = crate::paths::root_url(&source.source, &cwd)?;
     let mut fetch = DiskFetch::new(mappings, source.offline);
     fetch.max_file_size = source.max_file_size;
-    let loaded = load::load(&root, &fetch);
+    // Files are read and parsed on every core first (a cold build is
+    // otherwise one thread); the result is `load::load`'s.
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let loaded = load::load_parallel(&root, &fetch, threads);
     if loaded.resources.is_empty() {
         let reason = loaded
             .diagnostics
