@@ -24,6 +24,7 @@
 mod console;
 mod convert;
 mod memory;
+mod prepared;
 mod quickjs;
 
 use std::fmt;
