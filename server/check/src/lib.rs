@@ -22,6 +22,8 @@
 //!   visibility (§4), diagnostics.
 //! * [`memo`]: shapes, validators and schema problems kept across builds,
 //!   keyed by the documents they read ([`check_with`]).
+//! * [`warm`]: a second thread filling the memo for a cold check
+//!   ([`check_parallel`]).
 //!
 //! Tests: each module's unit tests (one or more per code, asserting the
 //! code, the message facts and the exact text under the range), plus
@@ -39,6 +41,7 @@ mod memo;
 mod projections;
 mod schemas;
 mod targets;
+mod warm;
 
 #[cfg(test)]
 mod test_support;
@@ -55,6 +58,26 @@ pub use memo::{Memo, MemoStats};
 pub fn all_diagnostics(loaded: &Loaded) -> Vec<Diagnostic> {
     let mut diagnostics = loaded.diagnostics.clone();
     diagnostics.extend(check(loaded));
+    diagnostics
+}
+
+/// [`all_diagnostics`] for a cold build on more than one core: the checks
+/// run on the calling thread while another computes the schema and lambda
+/// work they will ask for (see [`warm`]). The result is exactly
+/// [`all_diagnostics`]'s.
+pub fn check_parallel(loaded: &Loaded, threads: usize) -> Vec<Diagnostic> {
+    let mut diagnostics = loaded.diagnostics.clone();
+    let memo = Memo::new();
+    if threads <= 1 {
+        diagnostics.extend(check_with(loaded, &memo));
+        return diagnostics;
+    }
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| warm::warm(loaded, &memo, &done));
+        diagnostics.extend(check_with(loaded, &memo));
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
     diagnostics
 }
 
