@@ -190,7 +190,7 @@ impl QuickJsHost {
     /// body runs.
     pub fn check_syntax(&mut self, lambda: &LambdaSource) -> Result<(), LambdaError> {
         let prepared = prepared::prepared(&lambda.body);
-        let stripped = &prepared.stripped;
+        let stripped = prepared.stripped(&lambda.body);
         let checked = Lambda {
             filename: format!("{}/{}#check", lambda.name, lambda.kind),
             javascript: wrap(lambda, &stripped.javascript),
@@ -239,7 +239,7 @@ fn host_error(message: String) -> LambdaError {
 impl LambdaHost for QuickJsHost {
     fn compile(&mut self, lambda: LambdaSource) -> Result<LambdaId, LambdaError> {
         let prepared = prepared::prepared(&lambda.body);
-        let stripped = &prepared.stripped;
+        let stripped = prepared.stripped(&lambda.body);
         let javascript = wrap(&lambda, &stripped.javascript);
         let index = self.lambdas.len();
         let id = u32::try_from(index).map_err(|_| {
@@ -532,7 +532,10 @@ impl Engine {
         if prepared.is_contained(kind) {
             return Ok(());
         }
-        let check = contained(&lambda.source, &prepared.stripped.javascript);
+        let check = contained(
+            &lambda.source,
+            &prepared.stripped(&lambda.source.body).javascript,
+        );
         self.parse_contained(lambda, &check, time_limit)?;
         prepared.set_contained(kind);
         Ok(())
