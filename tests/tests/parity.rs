@@ -184,7 +184,11 @@ fn a_parallel_load_and_check_are_exactly_sequential_ones() {
     }
     let (root, fetch) = test_utils::corpus::corpus_fetch();
     let sequential = load::load(&root, &fetch);
-    assert!(sequential.diagnostics.is_empty(), "{:#?}", sequential.diagnostics);
+    assert!(
+        sequential.diagnostics.is_empty(),
+        "{:#?}",
+        sequential.diagnostics
+    );
     let parallel = load::load_parallel(&root, &fetch, 2);
     assert_eq!(summary(&sequential), summary(&parallel));
     assert_eq!(

@@ -103,8 +103,18 @@ mod tests {
         assert_eq!(crate::check_with(&run.loaded, &memo), run.diagnostics);
         let after = memo.stats();
         assert_eq!(
-            (after.shapes, after.validators, after.documents, after.lambdas),
-            (warmed.shapes, warmed.validators, warmed.documents, warmed.lambdas),
+            (
+                after.shapes,
+                after.validators,
+                after.documents,
+                after.lambdas
+            ),
+            (
+                warmed.shapes,
+                warmed.validators,
+                warmed.documents,
+                warmed.lambdas
+            ),
             "the checks found everything computed"
         );
         // Stopped at once, the helper computes nothing.

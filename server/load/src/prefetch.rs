@@ -226,7 +226,13 @@ impl Work<'_> {
     }
 
     /// Adds `to` when a load could read it from `from` and it is a local file.
-    fn follow(&self, from: &Url, to: Url, kind: ResourceKind, found: &mut Vec<(Url, ResourceKind)>) {
+    fn follow(
+        &self,
+        from: &Url,
+        to: Url,
+        kind: ResourceKind,
+        found: &mut Vec<(Url, ResourceKind)>,
+    ) {
         if to.scheme() == "file" && crate::reachable(from, &to).is_ok() {
             found.push((to, kind));
         }

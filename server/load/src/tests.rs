@@ -430,13 +430,22 @@ impl Fetch for Counting {
 #[test]
 fn a_parallel_load_is_exactly_a_sequential_one_and_reads_each_file_once() {
     let files = [
-        ("flow.yaml", "import: [a.yaml, b.yaml, missing.yaml, list.yaml]\n"),
+        (
+            "flow.yaml",
+            "import: [a.yaml, b.yaml, missing.yaml, list.yaml]\n",
+        ),
         (
             "a.yaml",
             "import: [c.yaml, flow.yaml]\ncollections:\n  a:\n    schema: {type: object, properties: {x: {$ref: 's.yaml#/$defs/x'}}}\n    key: [/k]\n",
         ),
-        ("b.yaml", "import: [c.yaml]\ncollections:\n  b: {schema: s.yaml, key: [/k]}\n"),
-        ("c.yaml", "collections:\n  c: {schema: list.yaml, key: [/k]}\n"),
+        (
+            "b.yaml",
+            "import: [c.yaml]\ncollections:\n  b: {schema: s.yaml, key: [/k]}\n",
+        ),
+        (
+            "c.yaml",
+            "collections:\n  c: {schema: list.yaml, key: [/k]}\n",
+        ),
         (
             "s.yaml",
             "$defs:\n  x: {type: integer}\n  y: {$id: 'declared.yaml', type: string}\nproperties:\n  k: {$ref: 'other.yaml#Int'}\n  y: {$ref: 'declared.yaml'}\n  r: {$ref: 'https://example.com/remote.yaml'}\n",
@@ -457,7 +466,11 @@ fn a_parallel_load_is_exactly_a_sequential_one_and_reads_each_file_once() {
             reads: Default::default(),
         };
         let parallel = load_parallel(&root, &counting, threads);
-        assert_eq!(outcome(&sequential), outcome(&parallel), "{threads} threads");
+        assert_eq!(
+            outcome(&sequential),
+            outcome(&parallel),
+            "{threads} threads"
+        );
         let mut reads = counting.reads.into_inner().unwrap();
         reads.sort();
         let read = reads.len();

@@ -204,8 +204,8 @@ impl Pass<'_> {
                 visited_below = Some(depth);
             }
             // Nothing inside a string is code or a type.
-            let descend = brackets.token(node)
-                && (visited_below.is_none() || brackets.problem.is_none());
+            let descend =
+                brackets.token(node) && (visited_below.is_none() || brackets.problem.is_none());
             if descend && cursor.goto_first_child() {
                 depth += 1;
                 continue;
@@ -733,7 +733,8 @@ impl<'t> Brackets<'t> {
                     }
                     None => {
                         let message = if closer == "}" {
-                            "unexpected \"}\": there is no \"{\" for it to close in the lambda body".to_owned()
+                            "unexpected \"}\": there is no \"{\" for it to close in the lambda body"
+                                .to_owned()
                         } else {
                             format!("unexpected \"{closer}\"")
                         };

@@ -92,9 +92,7 @@ pub(crate) fn prepared(body: &str) -> Arc<Prepared> {
     }
     if body.len() <= MAX_BYTES {
         cache.bytes += body.len();
-        cache
-            .bodies
-            .insert(body.to_owned(), Arc::clone(&prepared));
+        cache.bodies.insert(body.to_owned(), Arc::clone(&prepared));
     }
     prepared
 }
