@@ -38,15 +38,15 @@ pub fn load_parallel(root: &Url, fetch: &(dyn Fetch + Sync), threads: usize) -> 
         return crate::load(root, fetch);
     }
     let memo = Memo::new();
-    let prefetched = prefetch(root, fetch, &memo, threads);
+    let prefetched = prefetch(std::slice::from_ref(root), fetch, &memo, threads);
     crate::load_with(root, &prefetched, &memo)
 }
 
-/// Reads and parses every `file:` resource `root` reaches into `memo` on
-/// `threads` threads. The returned fetcher serves the texts read (each
-/// once) and asks `fetch` for anything else.
+/// Reads and parses the catalog sources `roots` and every `file:` resource
+/// they reach into `memo` on `threads` threads. The returned fetcher serves
+/// the texts read (each once) and asks `fetch` for anything else.
 pub fn prefetch<'f>(
-    root: &Url,
+    roots: &[Url],
     fetch: &'f (dyn Fetch + Sync),
     memo: &Memo,
     threads: usize,
@@ -55,8 +55,11 @@ pub fn prefetch<'f>(
         fetch,
         memo,
         state: Mutex::new(State {
-            queue: VecDeque::from([(root.clone(), ResourceKind::Catalog)]),
-            seen: HashSet::from([root.clone()]),
+            queue: roots
+                .iter()
+                .map(|root| (root.clone(), ResourceKind::Catalog))
+                .collect(),
+            seen: roots.iter().cloned().collect(),
             busy: 0,
         }),
         changed: Condvar::new(),
