@@ -95,6 +95,28 @@ impl Fetch for Prefetched<'_> {
     }
 }
 
+/// One resource being worked on: when done (or when its work panicked, so
+/// that the other threads end too and the panic reaches the caller), its
+/// finds are queued and the thread is no longer busy.
+struct Busy<'w, 'a> {
+    work: &'w Work<'a>,
+    found: Vec<(Url, ResourceKind)>,
+}
+
+impl Drop for Busy<'_, '_> {
+    fn drop(&mut self) {
+        let mut state = lock(&self.work.state);
+        state.busy -= 1;
+        for (target, kind) in std::mem::take(&mut self.found) {
+            if state.seen.insert(target.clone()) {
+                state.queue.push_back((target, kind));
+            }
+        }
+        drop(state);
+        self.work.changed.notify_all();
+    }
+}
+
 /// The shared state of one prefetch.
 struct Work<'a> {
     fetch: &'a (dyn Fetch + Sync),
@@ -145,16 +167,11 @@ impl Work<'_> {
                 self.changed.notify_all();
                 return;
             };
-            let found = self.resource(&url, kind);
-            let mut state = lock(&self.state);
-            state.busy -= 1;
-            for (target, kind) in found {
-                if state.seen.insert(target.clone()) {
-                    state.queue.push_back((target, kind));
-                }
-            }
-            drop(state);
-            self.changed.notify_all();
+            let mut busy = Busy {
+                work: self,
+                found: Vec::new(),
+            };
+            busy.found = self.resource(&url, kind);
         }
     }
 

@@ -481,3 +481,26 @@ fn a_parallel_load_is_exactly_a_sequential_one_and_reads_each_file_once() {
         assert!(!reads.contains(&url("declared.yaml")), "{reads:?}");
     }
 }
+
+/// A fetcher that fails hard on one URL.
+struct Panicking(MemoryFetch);
+
+impl Fetch for Panicking {
+    fn fetch(&self, url: &Url) -> Result<Arc<str>, String> {
+        assert!(!url.path().ends_with("boom.yaml"), "the fetcher broke");
+        self.0.fetch(url)
+    }
+}
+
+#[test]
+fn a_panic_while_prefetching_reaches_the_caller_instead_of_hanging_the_others() {
+    let mut files = MemoryFetch::new();
+    files.insert(url("flow.yaml"), "import: [a.yaml, boom.yaml, b.yaml]\n");
+    files.insert(url("a.yaml"), "import: [b.yaml]\n");
+    files.insert(url("b.yaml"), "collections: {}\n");
+    let fetch = Panicking(files);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        load_parallel(&url("flow.yaml"), &fetch, 3)
+    }));
+    assert!(outcome.is_err());
+}
