@@ -21,8 +21,10 @@ use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use super::LambdaKind;
 
-/// Bytes of body text (and about as much stripped text) kept at most.
-const MAX_BYTES: usize = 64 << 20;
+/// Bytes of body text (and about as much stripped text) kept at most: far
+/// more than a catalog's lambdas, and little for a long-lived language server
+/// whose user edits a 1 MB body (each version is an entry).
+const MAX_BYTES: usize = 16 << 20;
 
 /// One body's type stripping and containment verdicts.
 #[derive(Debug)]
