@@ -1,9 +1,11 @@
 //! `flowctl lint` and the language server agree (issue #8 item 8): on every
-//! `fixtures/invalid` case, the lint path (`load::load` from the case's
-//! `flow.yaml`, `check::all_diagnostics`, `load::locate::locate_all`) and
+//! `fixtures/invalid` case, the lint path (`load::load_parallel` from the
+//! case's `flow.yaml`, `check::check_parallel`, `load::locate::locate_all`) and
 //! the editor's analysis (`ide::build` over the case's catalog files read
 //! from disk, and again with every file of the case open in the editor)
-//! report the same set of (file, code, range).
+//! report the same set of (file, code, range). The lint path's parallel
+//! load and check are exactly sequential ones on every case and on the
+//! corpus.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -19,8 +21,8 @@ type Reported = BTreeSet<(Url, &'static str, TextRange)>;
 
 /// What `flowctl lint` reports for a case.
 fn lint(root: &Url) -> Reported {
-    let loaded = load::load(root, &DiskFetch::new(Vec::new(), true));
-    let diagnostics = check::all_diagnostics(&loaded);
+    let loaded = load::load_parallel(root, &DiskFetch::new(Vec::new(), true), 2);
+    let diagnostics = check::check_parallel(&loaded, 2);
     load::locate::locate_all(&loaded, &diagnostics)
         .into_iter()
         .map(|located| {
@@ -135,5 +137,62 @@ fn lint_and_the_editor_report_the_same_diagnostics_on_every_invalid_case() {
         "{} differences:\n{}",
         failures.len(),
         failures.join("\n")
+    );
+}
+
+/// Everything a load yields that a later stage reads, as text.
+fn summary(loaded: &load::Loaded) -> String {
+    let resources: Vec<_> = loaded
+        .resources
+        .iter()
+        .map(|resource| (&resource.url, resource.kind, &resource.text, &resource.json))
+        .collect();
+    let documents: Vec<_> = loaded.schemas.documents().collect();
+    let mut inline: Vec<_> = loaded.inline_schemas.iter().collect();
+    inline.sort_by_key(|(url, _)| url.as_str());
+    format!(
+        "{:#?}\n{:#?}\n{resources:#?}\n{documents:#?}\n{inline:#?}",
+        loaded.diagnostics, loaded.catalog
+    )
+}
+
+#[test]
+fn a_parallel_load_and_check_are_exactly_sequential_ones() {
+    let root_dir = test_utils::fixtures_dir()
+        .join("invalid")
+        .canonicalize()
+        .unwrap();
+    let fetch = DiskFetch::new(Vec::new(), true);
+    for dir in test_utils::case_dirs(&root_dir) {
+        let root = Url::from_file_path(dir.join("flow.yaml")).unwrap();
+        let sequential = load::load(&root, &fetch);
+        let diagnostics = check::all_diagnostics(&sequential);
+        for threads in [2, 3] {
+            let parallel = load::load_parallel(&root, &fetch, threads);
+            assert!(
+                summary(&sequential) == summary(&parallel),
+                "{}: {threads} threads",
+                dir.display()
+            );
+            assert_eq!(
+                diagnostics,
+                check::check_parallel(&parallel, threads),
+                "{}",
+                dir.display()
+            );
+        }
+    }
+    let (root, fetch) = test_utils::corpus::corpus_fetch();
+    let sequential = load::load(&root, &fetch);
+    assert!(
+        sequential.diagnostics.is_empty(),
+        "{:#?}",
+        sequential.diagnostics
+    );
+    let parallel = load::load_parallel(&root, &fetch, 2);
+    assert_eq!(summary(&sequential), summary(&parallel));
+    assert_eq!(
+        check::all_diagnostics(&sequential),
+        check::check_parallel(&parallel, 2)
     );
 }

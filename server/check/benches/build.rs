@@ -6,6 +6,9 @@
 //! after lspbench's edit of a collection name.
 //! Targets on the 2-core machine: corpus < 50 ms, 1,000 collections < 1 s,
 //! the warm checks of 1,000 collections ≤ 3 ms (issue #8).
+//! The `*_parallel` benches build as the CLI does, on two threads
+//! (`load::load_parallel`, `check::check_parallel`): they show the gain
+//! only when a second core is free.
 
 use std::path::Path;
 
@@ -22,11 +25,25 @@ fn build(root: &Url, fetch: &DiskFetch) -> usize {
     loaded.diagnostics.len() + diagnostics.len()
 }
 
+/// The CLI's build: load and check on two threads.
+fn build_parallel(root: &Url, fetch: &DiskFetch) -> usize {
+    let loaded = load::load_parallel(root, fetch, 2);
+    let diagnostics = check::check_parallel(&loaded, 2);
+    diagnostics.len()
+}
+
 #[divan::bench(sample_count = 20)]
 fn corpus(bencher: divan::Bencher) {
     let (root, fetch) = test_utils::corpus::corpus_fetch();
     assert_eq!(build(&root, &fetch), 0);
     bencher.bench(|| build(&root, &fetch));
+}
+
+#[divan::bench(sample_count = 20)]
+fn corpus_parallel(bencher: divan::Bencher) {
+    let (root, fetch) = test_utils::corpus::corpus_fetch();
+    assert_eq!(build_parallel(&root, &fetch), 0);
+    bencher.bench(|| build_parallel(&root, &fetch));
 }
 
 /// The root of the catalog `gen_catalog.py` writes for these options.
@@ -48,6 +65,13 @@ fn generated_10000_collections(bencher: divan::Bencher) {
     let root = generated(10_000, 1_000);
     let fetch = DiskFetch::new(Vec::new(), true);
     bencher.bench(|| build(&root, &fetch));
+}
+
+#[divan::bench(sample_count = 3)]
+fn generated_10000_collections_parallel(bencher: divan::Bencher) {
+    let root = generated(10_000, 1_000);
+    let fetch = DiskFetch::new(Vec::new(), true);
+    bencher.bench(|| build_parallel(&root, &fetch));
 }
 
 /// One ~20 MB file: 34,000 collections, every 100th derived, 60 tests

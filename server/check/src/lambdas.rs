@@ -92,7 +92,7 @@ fn typescript_syntax(cx: &mut Context<'_>, label: &str, body: &str, scope: &Scop
 /// The syntax errors of a body: none when QuickJS compiles it; else
 /// tree-sitter's (better worded for TypeScript), or QuickJS's own when
 /// tree-sitter found none.
-fn syntax_errors(body: &str, kind: LambdaKind) -> Vec<typescript::SyntaxError> {
+pub(crate) fn syntax_errors(body: &str, kind: LambdaKind) -> Vec<typescript::SyntaxError> {
     let source = LambdaSource {
         name: String::new(),
         kind,

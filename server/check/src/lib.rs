@@ -24,6 +24,8 @@
 //!   keyed by the documents they read ([`check_with`]).
 //! * [`units`]: each entity's check results kept across builds with what
 //!   they read, replayed while every read gives the same answer.
+//! * [`warm`]: a second thread filling the memo for a cold check
+//!   ([`check_parallel`]).
 //!
 //! Tests: each module's unit tests (one or more per code, asserting the
 //! code, the message facts and the exact text under the range), plus
@@ -42,6 +44,7 @@ mod projections;
 mod schemas;
 mod targets;
 mod units;
+mod warm;
 
 #[cfg(test)]
 mod test_support;
@@ -58,6 +61,28 @@ pub use memo::{Memo, MemoStats};
 pub fn all_diagnostics(loaded: &Loaded) -> Vec<Diagnostic> {
     let mut diagnostics = loaded.diagnostics.clone();
     diagnostics.extend(check(loaded));
+    diagnostics
+}
+
+/// [`all_diagnostics`] for a cold build on more than one core: the checks
+/// run on the calling thread while another computes the schema and lambda
+/// work they will ask for (see [`warm`]). The result is exactly
+/// [`all_diagnostics`]'s.
+pub fn check_parallel(loaded: &Loaded, threads: usize) -> Vec<Diagnostic> {
+    let mut diagnostics = loaded.diagnostics.clone();
+    let memo = Memo::new();
+    // One run: no unit records its reads (as in [`check`]).
+    let checks = || run(context::Context::new(loaded, &memo, false));
+    if threads <= 1 {
+        diagnostics.extend(checks());
+        return diagnostics;
+    }
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| warm::warm(loaded, &memo, &done));
+        diagnostics.extend(checks());
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
     diagnostics
 }
 

@@ -122,9 +122,9 @@ pub fn build_from_artifact(dir: &str) -> Result<Build, String> {
     Ok(checked(load::load(&root, &fetch), cwd))
 }
 
-/// Runs the checks over a loaded catalog.
+/// Runs the checks over a loaded catalog (on every core).
 fn checked(loaded: Loaded, cwd: PathBuf) -> Build {
-    let diagnostics = check::all_diagnostics(&loaded);
+    let diagnostics = check::check_parallel(&loaded, threads());
     Build {
         loaded,
         diagnostics,
@@ -175,6 +175,11 @@ pub fn parse_documents(
         .collect()
 }
 
+/// How many threads a build uses: one per core.
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
 /// Loads and checks the catalog named by `source`.
 pub fn build(source: &SourceArgs) -> Result<Build, String> {
     let cwd = working_dir()?;
@@ -188,7 +193,9 @@ pub fn build(source: &SourceArgs) -> Result<Build, String> {
     let root = crate::paths::root_url(&source.source, &cwd)?;
     let mut fetch = DiskFetch::new(mappings, source.offline);
     fetch.max_file_size = source.max_file_size;
-    let loaded = load::load(&root, &fetch);
+    // Files are read and parsed on every core first (a cold build is
+    // otherwise one thread); the result is `load::load`'s.
+    let loaded = load::load_parallel(&root, &fetch, threads());
     if loaded.resources.is_empty() {
         let reason = loaded
             .diagnostics

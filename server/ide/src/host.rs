@@ -402,6 +402,13 @@ pub fn build(inputs: &Inputs, cancel: &Cancellation) -> Result<Analysis, Cancell
     candidates.sort();
     candidates.dedup();
 
+    // A cold start: every catalog file and what it reaches are read and
+    // parsed on every core first (the builds below then find them in the
+    // memo, as a warm build does).
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if threads > 1 && inputs.caches.load.is_empty() {
+        load::prefetch(&candidates, &fetch, &inputs.caches.load, threads);
+    }
     let mut roots = Vec::new();
     let mut root_of: HashMap<Url, usize> = HashMap::new();
     let mut pending: Vec<Url> = workspace::roots(&candidates, &fetch, &inputs.caches.load);

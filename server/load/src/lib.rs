@@ -9,6 +9,7 @@ pub mod fetch;
 pub mod locate;
 mod lower;
 mod memo;
+mod prefetch;
 mod scalar;
 mod structure;
 
@@ -23,6 +24,7 @@ use url::Url;
 
 pub use fetch::{DiskFetch, Fetch, MemoryFetch, Overlay, UrlMapping};
 pub use memo::{Memo, MemoStats};
+pub use prefetch::{Prefetched, load_parallel, prefetch};
 pub use scalar::ScalarMap;
 pub use structure::describe as describe_value;
 

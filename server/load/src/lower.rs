@@ -188,26 +188,35 @@ pub(crate) fn lower_catalog(
 
 /// Registers a collection and loads every schema it names.
 fn add_collection(loader: &mut Loader<'_>, collection: Arc<Collection>) {
-    loader.load_schema(&collection.scope.push("schema"), &collection.spec.schema);
+    for (scope, schema) in collection_schemas(&collection) {
+        loader.load_schema(&scope, schema);
+    }
+    loader.loaded.catalog.collections.push(collection);
+}
+
+/// The schemas a collection names, with their scopes, in the order a load
+/// reads them: its own, its register's, its transforms' sources'.
+pub(crate) fn collection_schemas(collection: &Collection) -> Vec<(Scope, &model::SchemaSpec)> {
+    let mut schemas = vec![(collection.scope.push("schema"), &collection.spec.schema)];
     if let Some(derivation) = &collection.spec.derivation
         && let Some(schema) = derivation
             .register
             .as_ref()
             .and_then(|register| register.schema.as_ref())
     {
-        loader.load_schema(
-            &collection
+        schemas.push((
+            collection
                 .scope
                 .push_all(["derivation", "register", "schema"]),
             schema,
-        );
+        ));
     }
     for (scope, _, transform) in collection.transforms() {
         if let Some(schema) = &transform.source.schema {
-            loader.load_schema(&scope.push("source").push("schema"), schema);
+            schemas.push((scope.push("source").push("schema"), schema));
         }
     }
-    loader.loaded.catalog.collections.push(collection);
+    schemas
 }
 
 /// Deserializes one entity. When its structure is broken only by unexpected

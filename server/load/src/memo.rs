@@ -331,6 +331,11 @@ impl Memo {
             .retain(|_, entry| entry.used.swap(false, Ordering::Relaxed));
     }
 
+    /// Whether the memo holds no file (a cold start).
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
     pub fn stats(&self) -> MemoStats {
         let files = self.lock();
         MemoStats {

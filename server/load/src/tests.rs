@@ -398,3 +398,109 @@ fn a_memo_keeps_the_json_of_schema_documents_only_and_loads_the_same() {
         (3, 3, 1)
     );
 }
+
+/// A load's outcome as text, for comparing two loads exactly.
+fn outcome(loaded: &Loaded) -> String {
+    let resources: Vec<_> = loaded
+        .resources
+        .iter()
+        .map(|resource| (&resource.url, resource.kind, &resource.text, &resource.json))
+        .collect();
+    let documents: Vec<_> = loaded.schemas.documents().collect();
+    format!(
+        "{:#?}\n{:#?}\n{resources:#?}\n{documents:#?}",
+        loaded.diagnostics, loaded.catalog
+    )
+}
+
+/// A fetcher that counts its reads, to show that a prefetch reads each
+/// file once and never what a load would not read.
+struct Counting {
+    files: MemoryFetch,
+    reads: std::sync::Mutex<Vec<Url>>,
+}
+
+impl Fetch for Counting {
+    fn fetch(&self, url: &Url) -> Result<Arc<str>, String> {
+        self.reads.lock().unwrap().push(url.clone());
+        self.files.fetch(url)
+    }
+}
+
+#[test]
+fn a_parallel_load_is_exactly_a_sequential_one_and_reads_each_file_once() {
+    let files = [
+        (
+            "flow.yaml",
+            "import: [a.yaml, b.yaml, missing.yaml, list.yaml]\n",
+        ),
+        (
+            "a.yaml",
+            "import: [c.yaml, flow.yaml]\ncollections:\n  a:\n    schema: {type: object, properties: {x: {$ref: 's.yaml#/$defs/x'}}}\n    key: [/k]\n",
+        ),
+        (
+            "b.yaml",
+            "import: [c.yaml]\ncollections:\n  b: {schema: s.yaml, key: [/k]}\n",
+        ),
+        (
+            "c.yaml",
+            "collections:\n  c: {schema: list.yaml, key: [/k]}\n",
+        ),
+        (
+            "s.yaml",
+            "$defs:\n  x: {type: integer}\n  y: {$id: 'declared.yaml', type: string}\nproperties:\n  k: {$ref: 'other.yaml#Int'}\n  y: {$ref: 'declared.yaml'}\n  r: {$ref: 'https://example.com/remote.yaml'}\n",
+        ),
+        ("other.yaml", "$defs: {i: {$anchor: Int, type: integer}}\n"),
+        ("list.yaml", "- not a catalog\n"),
+    ];
+    let mut memory = MemoryFetch::new();
+    for (path, text) in files {
+        memory.insert(url(path), text);
+    }
+    let root = url("flow.yaml");
+    let sequential = load(&root, &memory);
+    assert!(!sequential.diagnostics.is_empty());
+    for threads in [1, 2, 4] {
+        let counting = Counting {
+            files: memory.clone(),
+            reads: Default::default(),
+        };
+        let parallel = load_parallel(&root, &counting, threads);
+        assert_eq!(
+            outcome(&sequential),
+            outcome(&parallel),
+            "{threads} threads"
+        );
+        let mut reads = counting.reads.into_inner().unwrap();
+        reads.sort();
+        let read = reads.len();
+        reads.dedup();
+        // `list.yaml` is refused as a catalog and then read again as a
+        // schema, as a sequential load does.
+        assert_eq!(read, reads.len() + 1, "{threads} threads: {reads:?}");
+        assert!(!reads.contains(&url("declared.yaml")), "{reads:?}");
+    }
+}
+
+/// A fetcher that fails hard on one URL.
+struct Panicking(MemoryFetch);
+
+impl Fetch for Panicking {
+    fn fetch(&self, url: &Url) -> Result<Arc<str>, String> {
+        assert!(!url.path().ends_with("boom.yaml"), "the fetcher broke");
+        self.0.fetch(url)
+    }
+}
+
+#[test]
+fn a_panic_while_prefetching_reaches_the_caller_instead_of_hanging_the_others() {
+    let mut files = MemoryFetch::new();
+    files.insert(url("flow.yaml"), "import: [a.yaml, boom.yaml, b.yaml]\n");
+    files.insert(url("a.yaml"), "import: [b.yaml]\n");
+    files.insert(url("b.yaml"), "collections: {}\n");
+    let fetch = Panicking(files);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        load_parallel(&url("flow.yaml"), &fetch, 3)
+    }));
+    assert!(outcome.is_err());
+}

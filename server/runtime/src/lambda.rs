@@ -24,6 +24,7 @@
 mod console;
 mod convert;
 mod memory;
+mod prepared;
 mod quickjs;
 
 use std::fmt;
@@ -191,40 +192,53 @@ pub trait LambdaHost {
 /// Whether `lambda` compiles, as the QuickJS host decides when it runs it: the
 /// build-time check (catalog C29) and the runtime share this one verdict. Uses
 /// one QuickJS host per thread, started on first use, and remembers recent
-/// verdicts per kind and body (a rebuild re-checks only what changed).
+/// verdicts per kind and body for the whole process (a rebuild re-checks only
+/// what changed; a thread asking while another checks the same body waits for
+/// its verdict instead of parsing it again).
 pub fn check_syntax(lambda: &LambdaSource) -> Result<(), LambdaError> {
-    type Verdicts = std::collections::HashMap<(LambdaKind, String), Result<(), LambdaError>>;
-    /// Verdicts kept per thread before the cache starts afresh.
+    type Verdict = std::sync::Arc<std::sync::OnceLock<Result<(), LambdaError>>>;
+    /// Verdicts kept before the cache starts afresh.
     const MAX_VERDICTS: usize = 4_096;
+    static VERDICTS: std::sync::LazyLock<
+        std::sync::Mutex<std::collections::HashMap<(LambdaKind, String), Verdict>>,
+    > = std::sync::LazyLock::new(Default::default);
     thread_local! {
         static CHECKER: std::cell::RefCell<Option<QuickJsHost>> = const { std::cell::RefCell::new(None) };
-        static VERDICTS: std::cell::RefCell<Verdicts> = std::cell::RefCell::new(Verdicts::new());
     }
-    let key = (lambda.kind, lambda.body.clone());
-    if let Some(verdict) = VERDICTS.with(|verdicts| verdicts.borrow().get(&key).cloned()) {
-        return verdict.map_err(|error| LambdaError {
-            lambda: lambda.name.clone(),
-            ..error
-        });
-    }
-    let verdict = CHECKER.with(|checker| {
-        let mut checker = checker.borrow_mut();
-        if checker.is_none() {
-            *checker = Some(QuickJsHost::new(QuickJsConfig::default())?);
+    let slot = {
+        // A verdict is complete once set: a panic elsewhere leaves none half-made.
+        let mut verdicts = VERDICTS
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let key = (lambda.kind, lambda.body.clone());
+        match verdicts.get(&key) {
+            Some(slot) => std::sync::Arc::clone(slot),
+            None => {
+                if verdicts.len() >= MAX_VERDICTS {
+                    verdicts.clear();
+                }
+                let slot = Verdict::default();
+                verdicts.insert(key, std::sync::Arc::clone(&slot));
+                slot
+            }
         }
-        match checker.as_mut() {
-            Some(host) => host.check_syntax(lambda),
-            None => Ok(()),
-        }
+    };
+    let verdict = slot.get_or_init(|| {
+        CHECKER.with(|checker| {
+            let mut checker = checker.borrow_mut();
+            if checker.is_none() {
+                *checker = Some(QuickJsHost::new(QuickJsConfig::default())?);
+            }
+            match checker.as_mut() {
+                Some(host) => host.check_syntax(lambda),
+                None => Ok(()),
+            }
+        })
     });
-    VERDICTS.with(|verdicts| {
-        let mut verdicts = verdicts.borrow_mut();
-        if verdicts.len() >= MAX_VERDICTS {
-            verdicts.clear();
-        }
-        verdicts.insert(key, verdict.clone());
-    });
-    verdict
+    verdict.clone().map_err(|error| LambdaError {
+        lambda: lambda.name.clone(),
+        ..error
+    })
 }
 
 /// The identifier a body uses for a `nodeDependencies` package (runtime.md §8.1):

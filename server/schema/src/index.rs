@@ -321,6 +321,13 @@ impl Entries {
 }
 
 impl DocumentIndex {
+    /// The resources the document's `$id`s name (URLs without fragment),
+    /// in walk order: `$ref`s to them are found in the document, never
+    /// fetched.
+    pub fn declared_resources(&self) -> impl Iterator<Item = &str> {
+        self.ids.iter().map(|(id, _)| id.as_str())
+    }
+
     /// Indexes the document `value` at `url` (without fragment).
     pub fn new(url: &Url, value: &Value) -> DocumentIndex {
         let mut bases = Vec::new();

@@ -96,7 +96,12 @@ pub fn strip_types(source: &str) -> Stripped {
         errors: Vec::new(),
     };
     let root = tree.root_node();
-    pass.strip(root);
+    let mut brackets = Brackets {
+        body: body.clone(),
+        open: Vec::new(),
+        problem: None,
+    };
+    pass.strip(root, &mut brackets);
     for (offset, byte) in std::mem::take(&mut pass.writes) {
         if let Some(slot) = pass.output.get_mut(offset) {
             *slot = byte;
@@ -106,7 +111,7 @@ pub fn strip_types(source: &str) -> Stripped {
     let output_body = pass.apply_replacements(body.clone());
 
     let mut problems = std::mem::take(&mut pass.errors);
-    let mut syntax = scan_brackets(root, &body);
+    let mut syntax = brackets.finish();
     if syntax.is_empty() && root.has_error() {
         syntax = tree_errors(root, wrapped.as_bytes());
     }
@@ -184,16 +189,39 @@ struct Pass<'a> {
 
 impl Pass<'_> {
     /// Walks the whole tree once, iteratively (deeply nested input cannot overflow
-    /// the stack).
-    fn strip(&mut self, root: Node<'_>) {
+    /// the stack), blanking what [`Pass::visit`] asks for and feeding every token to
+    /// the bracket scan (one walk: on a large body, moving through the tree costs
+    /// as much as parsing it).
+    fn strip<'t>(&mut self, root: Node<'t>, brackets: &mut Brackets<'t>) {
         let mut cursor = root.walk();
+        let mut depth = 0usize;
+        // The depth of a node whose subtree `visit` is done with (its tokens
+        // still go to the bracket scan).
+        let mut visited_below: Option<usize> = None;
         loop {
-            let descend = self.visit(cursor.node());
+            let node = cursor.node();
+            if visited_below.is_none() && !self.visit(node) {
+                visited_below = Some(depth);
+            }
+            // Nothing inside a string is code or a type.
+            let descend =
+                brackets.token(node) && (visited_below.is_none() || brackets.problem.is_none());
             if descend && cursor.goto_first_child() {
+                depth += 1;
                 continue;
             }
-            if !advance(&mut cursor) {
-                return;
+            // To the next node in document order outside this one.
+            loop {
+                if visited_below == Some(depth) {
+                    visited_below = None;
+                }
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if depth == 0 || !cursor.goto_parent() {
+                    return;
+                }
+                depth -= 1;
             }
         }
     }
@@ -645,85 +673,102 @@ fn advance(cursor: &mut TreeCursor<'_>) -> bool {
     }
 }
 
-/// Checks that brackets match and strings end, over the tokens inside the body.
-/// Returns at most one problem: the first mismatch, or else the innermost opener
-/// that is never closed.
-fn scan_brackets(root: Node<'_>, body: &std::ops::Range<usize>) -> Vec<Problem> {
-    let mut open: Vec<Node<'_>> = Vec::new();
-    let mut cursor = root.walk();
-    loop {
-        let node = cursor.node();
-        let inside = node.start_byte() >= body.start && node.end_byte() <= body.end;
-        let mut descend = true;
-        if node.kind() == "string" && node.is_named() {
-            descend = false;
+/// Checks that brackets match and strings end, over the tokens inside the body,
+/// fed in document order by [`Pass::strip`]'s walk. Finds at most one problem:
+/// the first mismatch, or else the innermost opener that is never closed.
+struct Brackets<'t> {
+    body: std::ops::Range<usize>,
+    open: Vec<Node<'t>>,
+    /// The first mismatch; the scan stops there.
+    problem: Option<Problem>,
+}
+
+impl<'t> Brackets<'t> {
+    /// Looks at one node; returns false for a string (whose children are text).
+    fn token(&mut self, node: Node<'t>) -> bool {
+        let is_string = node.kind() == "string" && node.is_named();
+        if self.problem.is_some() {
+            return !is_string;
+        }
+        let inside = node.start_byte() >= self.body.start && node.end_byte() <= self.body.end;
+        if is_string {
             if inside && !string_is_closed(node) {
-                return vec![unterminated_string(node)];
+                self.problem = Some(unterminated_string(node));
             }
-        } else if node.child_count() == 0 && inside && !node.is_missing() && !node.is_named() {
-            match node.kind() {
-                "(" | "[" | "{" | "${" => open.push(node),
-                "`" => {
-                    if open.last().is_some_and(|top| top.kind() == "`") {
-                        open.pop();
-                    } else {
-                        open.push(node);
-                    }
-                }
-                "\"" | "'" => return vec![unterminated_string(node)],
-                closer @ (")" | "]" | "}") => {
-                    let expected = open.last().map(|top| closing(top.kind()));
-                    match expected {
-                        Some(expected) if expected == closer => {
-                            open.pop();
-                        }
-                        Some("`") => {
-                            // A bracket inside a template's text is text; only `${`
-                            // opens code, so this token cannot be here.
-                            return vec![Problem::at(node, format!("unexpected \"{closer}\""))];
-                        }
-                        Some(expected) => {
-                            return vec![Problem::at(
-                                node,
-                                format!("unexpected \"{closer}\", expected \"{expected}\""),
-                            )];
-                        }
-                        None => {
-                            let message = if closer == "}" {
-                                "unexpected \"}\": there is no \"{\" for it to close in the lambda body".to_owned()
-                            } else {
-                                format!("unexpected \"{closer}\"")
-                            };
-                            return vec![Problem::at(node, message)];
-                        }
-                    }
-                }
-                _ => {}
-            }
+            return false;
         }
-        if descend && cursor.goto_first_child() {
-            continue;
+        if node.child_count() == 0 && inside && !node.is_missing() && !node.is_named() {
+            self.problem = self.leaf(node);
         }
-        if !advance(&mut cursor) {
-            break;
-        }
+        true
     }
-    match open.last() {
-        None => Vec::new(),
-        Some(opener) if opener.kind() == "`" => vec![Problem {
-            start: opener.start_byte(),
-            end: opener.end_byte(),
-            message: "unterminated template literal".to_owned(),
-        }],
-        Some(opener) => vec![Problem {
-            start: opener.start_byte(),
-            end: opener.end_byte(),
-            message: format!(
-                "\"{}\" is never closed (expected \"{}\")",
-                opener.kind(),
-                closing(opener.kind())
-            ),
-        }],
+
+    fn leaf(&mut self, node: Node<'t>) -> Option<Problem> {
+        match node.kind() {
+            "(" | "[" | "{" | "${" => self.open.push(node),
+            "`" => {
+                if self.open.last().is_some_and(|top| top.kind() == "`") {
+                    self.open.pop();
+                } else {
+                    self.open.push(node);
+                }
+            }
+            "\"" | "'" => return Some(unterminated_string(node)),
+            closer @ (")" | "]" | "}") => {
+                let expected = self.open.last().map(|top| closing(top.kind()));
+                match expected {
+                    Some(expected) if expected == closer => {
+                        self.open.pop();
+                    }
+                    Some("`") => {
+                        // A bracket inside a template's text is text; only `${`
+                        // opens code, so this token cannot be here.
+                        return Some(Problem::at(node, format!("unexpected \"{closer}\"")));
+                    }
+                    Some(expected) => {
+                        return Some(Problem::at(
+                            node,
+                            format!("unexpected \"{closer}\", expected \"{expected}\""),
+                        ));
+                    }
+                    None => {
+                        let message = if closer == "}" {
+                            "unexpected \"}\": there is no \"{\" for it to close in the lambda body"
+                                .to_owned()
+                        } else {
+                            format!("unexpected \"{closer}\"")
+                        };
+                        return Some(Problem::at(node, message));
+                    }
+                }
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// The problem found, if any, once every token was seen.
+    fn finish(self) -> Vec<Problem> {
+        if let Some(problem) = self.problem {
+            return vec![problem];
+        }
+        match self.open.last() {
+            None => Vec::new(),
+            Some(opener) if opener.kind() == "`" => vec![Problem {
+                start: opener.start_byte(),
+                end: opener.end_byte(),
+                message: "unterminated template literal".to_owned(),
+            }],
+            Some(opener) => vec![Problem {
+                start: opener.start_byte(),
+                end: opener.end_byte(),
+                message: format!(
+                    "\"{}\" is never closed (expected \"{}\")",
+                    opener.kind(),
+                    closing(opener.kind())
+                ),
+            }],
+        }
     }
 }
 

@@ -63,6 +63,7 @@ use serde_json::Value;
 use super::console::{CONSOLE_HELPER, ConsoleBuffer, ConsoleLine, MAX_LINE};
 use super::convert::{self, Budget, FromJsError};
 use super::memory::{LimitedAllocator, MemoryState};
+use super::prepared;
 use super::{
     LambdaError, LambdaErrorKind, LambdaHost, LambdaId, LambdaSource, dependency_identifier,
 };
@@ -188,7 +189,8 @@ impl QuickJsHost {
     /// without keeping it: for build-time checks (catalog C29). Nothing of the
     /// body runs.
     pub fn check_syntax(&mut self, lambda: &LambdaSource) -> Result<(), LambdaError> {
-        let stripped = typescript::strip_types(&lambda.body);
+        let prepared = prepared::prepared(&lambda.body);
+        let stripped = prepared.stripped(&lambda.body);
         let checked = Lambda {
             filename: format!("{}/{}#check", lambda.name, lambda.kind),
             javascript: wrap(lambda, &stripped.javascript),
@@ -196,15 +198,14 @@ impl QuickJsHost {
         };
         let time_limit = self.config.time_limit;
         let engine = self.engine()?;
-        let check = contained(lambda, &stripped.javascript);
         // Evaluating the wrapper only creates its factory; it is not called.
         let outcome = engine
-            .parse_contained(&checked, &check, time_limit)
+            .check_contained(&checked, &prepared, time_limit)
             .and_then(|()| engine.parse_contained(&checked, &checked.javascript, time_limit));
         if engine.memory.refused() {
             self.engine = None;
         }
-        outcome.map_err(|error| prefer_tree_sitter(error, &stripped))
+        outcome.map_err(|error| prefer_tree_sitter(error, stripped))
     }
 
     /// The engine, rebuilt if it was dropped (lambdas are then compiled again
@@ -237,7 +238,8 @@ fn host_error(message: String) -> LambdaError {
 
 impl LambdaHost for QuickJsHost {
     fn compile(&mut self, lambda: LambdaSource) -> Result<LambdaId, LambdaError> {
-        let stripped = typescript::strip_types(&lambda.body);
+        let prepared = prepared::prepared(&lambda.body);
+        let stripped = prepared.stripped(&lambda.body);
         let javascript = wrap(&lambda, &stripped.javascript);
         let index = self.lambdas.len();
         let id = u32::try_from(index).map_err(|_| {
@@ -250,9 +252,8 @@ impl LambdaHost for QuickJsHost {
         };
         let time_limit = self.config.time_limit;
         let engine = self.engine()?;
-        let check = contained(&compiled.source, &stripped.javascript);
         let outcome = engine
-            .parse_contained(&compiled, &check, time_limit)
+            .check_contained(&compiled, &prepared, time_limit)
             .and_then(|()| engine.compile(&compiled, time_limit));
         if engine.memory.refused() {
             self.engine = None;
@@ -269,7 +270,7 @@ impl LambdaHost for QuickJsHost {
                 self.lambdas.push(compiled);
                 Ok(LambdaId(id))
             }
-            Err(error) => Err(prefer_tree_sitter(error, &stripped)),
+            Err(error) => Err(prefer_tree_sitter(error, stripped)),
         }
     }
 
@@ -516,6 +517,28 @@ impl Engine {
         });
         self.deadline.set(None);
         outcome
+    }
+
+    /// The containment parse of a lambda's stripped body (see the module
+    /// docs), unless the body already passed it for this kind in this
+    /// process.
+    fn check_contained(
+        &mut self,
+        lambda: &Lambda,
+        prepared: &prepared::Prepared,
+        time_limit: Duration,
+    ) -> Result<(), LambdaError> {
+        let kind = lambda.source.kind;
+        if prepared.is_contained(kind) {
+            return Ok(());
+        }
+        let check = contained(
+            &lambda.source,
+            &prepared.stripped(&lambda.source.body).javascript,
+        );
+        self.parse_contained(lambda, &check, time_limit)?;
+        prepared.set_contained(kind);
+        Ok(())
     }
 
     /// Compiles one wrapped lambda into its function, under the time limit.

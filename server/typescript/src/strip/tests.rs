@@ -214,6 +214,11 @@ fn unclosed_and_unexpected_brackets() {
         errors("let s = `abc ${x\nreturn [];"),
         vec![(0, 13, "\"${\" is never closed (expected \"}\")".to_owned())]
     );
+    // Inside a type the blanking leaves alone, brackets still count.
+    assert_eq!(
+        errors("let f = (a: { b: [number ) => a;"),
+        vec![(0, 25, "unexpected \")\", expected \"]\"".to_owned())]
+    );
 }
 
 #[test]

@@ -1,0 +1,125 @@
+//! A second thread for a cold check ([`crate::check_parallel`]): while the
+//! checks run in catalog order on the calling thread, a helper fills the
+//! [`Memo`] with the schema and lambda work they will ask for, starting
+//! from the last collection, so the two meet in the middle. The memo's
+//! entries are functions of the documents and bodies they read (a memoised
+//! build reports exactly what a cold one does), so what the helper
+//! computes is what the check would have; a result both happen to compute
+//! is computed twice, never differently. The helper stops as soon as the
+//! check is done.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use load::Loaded;
+use model::{Collection, LambdaSpec};
+use runtime::lambda::LambdaKind;
+use url::Url;
+
+use crate::Memo;
+use crate::lambdas;
+
+/// Computes, last collection first, the C7/C9 problems of the documents each
+/// collection's schemas reach, their shapes with inspections, its register
+/// schema's validator, and its lambdas' C29 verdicts, until `done`.
+pub(crate) fn warm(loaded: &Loaded, memo: &Memo, done: &AtomicBool) {
+    for collection in loaded.catalog.collections.iter().rev() {
+        if done.load(Ordering::Relaxed) {
+            return;
+        }
+        warm_collection(loaded, memo, collection, done);
+    }
+}
+
+fn warm_collection(loaded: &Loaded, memo: &Memo, collection: &Collection, done: &AtomicBool) {
+    let schemas = &loaded.schemas;
+    let mut urls: Vec<Url> = collection.schema_url().into_iter().collect();
+    let register = collection.register_schema_url();
+    urls.extend(register.clone());
+    for (scope, _, transform) in collection.transforms() {
+        if let Some(schema) = &transform.source.schema {
+            urls.extend(model::catalog::schema_url(
+                &scope.push("source").push("schema"),
+                schema,
+            ));
+        }
+        for (kind, lambda) in [
+            (LambdaKind::Update, &transform.update),
+            (LambdaKind::Publish, &transform.publish),
+        ] {
+            if let Some(LambdaSpec::NodeJs(body)) = lambda {
+                if done.load(Ordering::Relaxed) {
+                    return;
+                }
+                memo.lambda_errors(kind, body, || lambdas::syntax_errors(body, kind));
+            }
+        }
+    }
+    for url in &urls {
+        if done.load(Ordering::Relaxed) {
+            return;
+        }
+        let clean = schemas
+            .reached_documents(url)
+            .into_iter()
+            .all(|document| memo.problems(schemas, document).is_empty());
+        if !clean || schemas.resolve(url).is_none() {
+            continue;
+        }
+        if let Some(inferred) = memo.shape(schemas, url) {
+            inferred.inspections();
+        }
+        if register.as_ref() == Some(url) {
+            let _ = memo.validator(schemas, url);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::run_allowing_load_errors;
+
+    /// A memo the helper filled completely gives the checks what they would
+    /// have computed: the same diagnostics, in the same order, and no schema
+    /// or lambda work left for them.
+    #[test]
+    fn a_fully_warmed_check_is_exactly_a_cold_one() {
+        let run = run_allowing_load_errors(&[
+            (
+                "flow.yaml",
+                "collections:\n  a/src:\n    schema: s.yaml\n    key: [/k]\n  a/bad:\n    schema: {type: object, properties: {k: {type: strin}}, reduce: {strategy: nope}}\n    key: [/k]\n  a/derived:\n    schema: s.yaml#/$defs/out\n    key: [/k]\n    derivation:\n      register:\n        schema: {type: integer}\n        initial: \"zero\"\n      transform:\n        fromSrc:\n          source: {name: a/src, schema: {type: object, properties: {k: {$ref: 'missing.yaml'}}}}\n          update: {nodeJS: \"return [source.k];\"}\n          publish: {nodeJS: \"return [{k: }];\"}\n",
+            ),
+            (
+                "s.yaml",
+                "type: object\nproperties: {k: {type: string}}\nrequired: [k]\n$defs:\n  out: {type: object, properties: {k: {type: string, reduce: {strategy: sum}}}}\n",
+            ),
+        ]);
+        assert!(run.diagnostics.len() >= 3, "{:#?}", run.diagnostics);
+        let memo = Memo::new();
+        warm(&run.loaded, &memo, &AtomicBool::new(false));
+        let warmed = memo.stats();
+        assert!(warmed.shapes > 0 && warmed.validators > 0, "{warmed:?}");
+        assert!(warmed.documents > 0 && warmed.lambdas == 2, "{warmed:?}");
+        assert_eq!(crate::check_with(&run.loaded, &memo), run.diagnostics);
+        let after = memo.stats();
+        assert_eq!(
+            (
+                after.shapes,
+                after.validators,
+                after.documents,
+                after.lambdas
+            ),
+            (
+                warmed.shapes,
+                warmed.validators,
+                warmed.documents,
+                warmed.lambdas
+            ),
+            "the checks found everything computed"
+        );
+        // Stopped at once, the helper computes nothing.
+        let memo = Memo::new();
+        warm(&run.loaded, &memo, &AtomicBool::new(true));
+        assert_eq!(memo.stats().shapes + memo.stats().lambdas, 0);
+    }
+}
