@@ -22,7 +22,7 @@ use text::{LineIndex, TextRange};
 use url::Url;
 
 pub use fetch::{DiskFetch, Fetch, MemoryFetch, Overlay, UrlMapping};
-pub use memo::{Memo, MemoStats};
+pub use memo::{CatalogImports, Memo, MemoStats};
 pub use scalar::ScalarMap;
 pub use structure::describe as describe_value;
 
@@ -285,12 +285,11 @@ struct OpenCatalog {
 }
 
 impl OpenCatalog {
-    /// The next import written as a string, with its scope.
-    fn next_import(&mut self) -> Option<(String, Scope)> {
-        let (written, position) = self.source.imports.get(self.next)?;
+    /// The position in `source.imports` of the next import to load.
+    fn next_import(&mut self) -> Option<usize> {
+        let next = self.next;
         self.next += 1;
-        let scope = Scope::root(self.url.clone()).push("import").push(*position);
-        Some((written.clone(), scope))
+        (next < self.source.imports.len()).then_some(next)
     }
 }
 
@@ -410,11 +409,11 @@ impl Loader<'_> {
         let mut open: Vec<OpenCatalog> = Vec::new();
         open.extend(self.open_catalog(root, referrer));
         while let Some(top) = open.last_mut() {
-            let next = top.next_import();
-            if let Some((written, scope)) = next {
-                let from = top.url.clone();
-                if let Some(to) = self.import(&from, &written, &scope) {
-                    open.extend(self.open_catalog(&to, Some(&scope)));
+            if let Some(next) = top.next_import() {
+                let (from, source) = (top.url.clone(), Arc::clone(&top.source));
+                let import = &source.imports[next];
+                if let Some(to) = self.import(&from, import) {
+                    open.extend(self.open_catalog(&to, Some(&import.scope)));
                 }
                 continue;
             }
@@ -467,20 +466,20 @@ impl Loader<'_> {
 
     /// Records the import written at `scope` of `from`, or reports why it
     /// cannot be (C2 invalid URL, C4 cycle). Returns the URL to load.
-    fn import(&mut self, from: &Url, written: &str, scope: &Scope) -> Option<Url> {
-        let mut to = match from.join(written) {
+    fn import(&mut self, from: &Url, import: &memo::Import) -> Option<Url> {
+        let scope = &import.scope;
+        let to = match &import.to {
             Ok(to) => to,
             Err(error) => {
                 self.error(Diagnostic::error(
                     "C2",
                     scope.clone(),
-                    format!("could not load {written}: invalid URL ({error})"),
+                    format!("could not load {}: invalid URL ({error})", import.written),
                 ));
                 return None;
             }
         };
-        to.set_fragment(None);
-        if self.closes_cycle(from, &to) {
+        if self.closes_cycle(from, to) {
             let message = format!(
                 "importing {to} from {from} creates an import cycle ({from} is already imported by {to})"
             );
@@ -492,7 +491,7 @@ impl Loader<'_> {
             from: from.clone(),
             to: to.clone(),
         });
-        Some(to)
+        Some(to.clone())
     }
 
     /// True when an edge `from → to` would close a cycle: `to` is `from` or
@@ -505,33 +504,38 @@ impl Loader<'_> {
         from == to || self.open.contains(to)
     }
 
-    /// Loads the schema written at `scope` (a URL or an inline schema) and every
-    /// document it references.
-    fn load_schema(&mut self, scope: &Scope, spec: &model::SchemaSpec) {
-        match spec {
-            model::SchemaSpec::Url(written) => match scope.resource.join(written) {
-                Ok(mut url) => {
+    /// Loads the schema written at `place` (a URL or an inline schema) and
+    /// every document it references.
+    fn load_schema(&mut self, place: &model::SchemaPlace, spec: &model::SchemaSpec) {
+        let scope = &place.scope;
+        match (spec, &place.url) {
+            (model::SchemaSpec::Url(written), Err(error)) => {
+                self.error(Diagnostic::error(
+                    "C7",
+                    scope.clone(),
+                    format!("schema reference {written} cannot be resolved: {error}"),
+                ));
+            }
+            (model::SchemaSpec::Url(_), Ok(url)) => {
+                if url.fragment().is_some() {
+                    let mut url = url.clone();
                     url.set_fragment(None);
                     self.load_schema_document(&url, scope);
+                } else {
+                    self.load_schema_document(url, scope);
                 }
-                Err(error) => {
-                    self.error(Diagnostic::error(
-                        "C7",
-                        scope.clone(),
-                        format!("schema reference {written} cannot be resolved: {error}"),
-                    ));
-                }
-            },
-            model::SchemaSpec::Inline(inline) => {
-                let url = model::catalog::inline_schema_url(scope);
-                if self.loaded.inline_schemas.contains_key(&url) {
+            }
+            (model::SchemaSpec::Inline(inline), Ok(url)) => {
+                if self.loaded.inline_schemas.contains_key(url) {
                     return;
                 }
                 self.loaded
                     .inline_schemas
                     .insert(url.clone(), scope.clone());
-                self.add_schema_document(&url, &inline.0);
+                self.add_schema_document(url, &inline.0);
             }
+            // An inline schema's URL is always made (`inline_schema_url`).
+            (model::SchemaSpec::Inline(_), Err(_)) => {}
         }
     }
 
@@ -546,32 +550,23 @@ impl Loader<'_> {
     /// Adds a schema document to the index and loads what it references.
     fn add_schema_document(&mut self, url: &Url, value: &Arc<Value>) {
         let document = memo::schema_document(self.memo, url, value);
-        self.loaded.schemas.add_indexed_document(
-            url.clone(),
-            Arc::clone(value),
-            Arc::clone(&document.indexed),
-        );
-        self.load_references(url, document.refs.clone());
-    }
-
-    fn load_references(&mut self, url: &Url, references: Vec<schema::SchemaRef>) {
-        for reference in references {
-            let mut target = reference.target.clone();
-            target.set_fragment(None);
-            let scope = Scope::new(url.clone(), reference.pointer.clone());
-            if let Err(reason) = reachable(url, &target) {
-                let message = format!("could not load {target}: {reason}");
-                self.error(Diagnostic::error("C2", scope, message));
+        self.loaded
+            .schemas
+            .add_prepared(Arc::clone(&document.document));
+        for reference in &document.refs {
+            if let Some(reason) = &reference.unreachable {
+                let message = format!("could not load {}: {reason}", reference.target);
+                self.error(Diagnostic::error("C2", reference.scope.clone(), message));
                 continue;
             }
             // A document, or a sub-schema by its `$id` (catalog.md §6.2):
             // found in the index, never fetched.
-            if self.loaded.schemas.has_resource(&target)
-                || self.loaded.inline_schemas.contains_key(&target)
+            if self.loaded.schemas.has_resource(&reference.target)
+                || self.loaded.inline_schemas.contains_key(&reference.target)
             {
                 continue;
             }
-            self.load_schema_document(&target, &scope);
+            self.load_schema_document(&reference.target, &reference.scope);
         }
     }
 }

@@ -115,13 +115,12 @@ pub(crate) fn lower_catalog(
                     );
                     continue;
                 };
-                loader.events.push(Event::Collection(Arc::new(Collection {
-                    name_scope: scope.push("name"),
-                    scope,
-                    name,
-                    list_form: true,
-                    spec,
-                })));
+                let name_scope = scope.push("name");
+                loader
+                    .events
+                    .push(Event::Collection(Arc::new(Collection::new(
+                        scope, name, name_scope, true, spec,
+                    ))));
             }
         }
         Some(Value::Object(map)) => {
@@ -138,13 +137,15 @@ pub(crate) fn lower_catalog(
                         "a collection in map form takes its name from its key; remove \"name\"";
                     loader.error(Diagnostic::error("C1b", scope.push("name"), message).at_key());
                 }
-                loader.events.push(Event::Collection(Arc::new(Collection {
-                    name_scope: scope.clone(),
-                    scope,
-                    name: name.clone(),
-                    list_form: false,
-                    spec,
-                })));
+                loader
+                    .events
+                    .push(Event::Collection(Arc::new(Collection::new(
+                        scope.clone(),
+                        name.clone(),
+                        scope,
+                        false,
+                        spec,
+                    ))));
             }
         }
         _ => {}
@@ -188,24 +189,8 @@ pub(crate) fn lower_catalog(
 
 /// Registers a collection and loads every schema it names.
 fn add_collection(loader: &mut Loader<'_>, collection: Arc<Collection>) {
-    loader.load_schema(&collection.scope.push("schema"), &collection.spec.schema);
-    if let Some(derivation) = &collection.spec.derivation
-        && let Some(schema) = derivation
-            .register
-            .as_ref()
-            .and_then(|register| register.schema.as_ref())
-    {
-        loader.load_schema(
-            &collection
-                .scope
-                .push_all(["derivation", "register", "schema"]),
-            schema,
-        );
-    }
-    for (scope, _, transform) in collection.transforms() {
-        if let Some(schema) = &transform.source.schema {
-            loader.load_schema(&scope.push("source").push("schema"), schema);
-        }
+    for (place, schema) in collection.schemas() {
+        loader.load_schema(place, schema);
     }
     loader.loaded.catalog.collections.push(collection);
 }

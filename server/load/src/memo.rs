@@ -52,13 +52,37 @@ pub(crate) struct ParsedFile {
 #[derive(Debug)]
 pub(crate) struct CatalogSource {
     pub root: Root,
-    /// The entries of its `import` list written as strings, with their
-    /// positions in the list.
-    pub imports: Vec<(String, usize)>,
+    /// The entries of its `import` list written as strings, resolved.
+    pub imports: Vec<Import>,
     /// C1b (empty unless the root is a mapping).
     pub structure: Vec<Diagnostic>,
     /// What lowering it found (empty unless the root is a mapping).
     pub lowered: Vec<Event>,
+}
+
+/// An entry of a catalog source's `import` list written as a string.
+#[derive(Debug)]
+pub(crate) struct Import {
+    pub written: String,
+    /// The entry (`…#/import/2`).
+    pub scope: Scope,
+    /// The URL it names, without fragment, or why it names none.
+    pub to: Result<Url, url::ParseError>,
+}
+
+/// The imports of a catalog source, as [`Memo::catalog_imports`] gives them.
+#[derive(Debug, Clone)]
+pub struct CatalogImports(Arc<CatalogSource>);
+
+impl CatalogImports {
+    /// The URL (without fragment) of each import written as a valid URL,
+    /// in list order.
+    pub fn urls(&self) -> impl Iterator<Item = &Url> {
+        self.0
+            .imports
+            .iter()
+            .filter_map(|import| import.to.as_ref().ok())
+    }
 }
 
 /// What the root of a catalog source holds.
@@ -156,22 +180,30 @@ impl CatalogSource {
                 lowered: Vec::new(),
             };
         }
+        let scope = Scope::root(url.clone());
         let imports = json
             .get("import")
             .and_then(Value::as_array)
             .map(|entries| {
+                let list = scope.push("import");
                 entries
                     .iter()
                     .enumerate()
                     .filter_map(|(position, entry)| {
-                        entry
-                            .as_str()
-                            .map(|written| (written.to_string(), position))
+                        let written = entry.as_str()?;
+                        let to = url.join(written).map(|mut to| {
+                            to.set_fragment(None);
+                            to
+                        });
+                        Some(Import {
+                            written: written.to_string(),
+                            scope: list.push(position),
+                            to,
+                        })
                     })
                     .collect()
             })
             .unwrap_or_default();
-        let scope = Scope::root(url.clone());
         let Structure {
             diagnostics,
             unexpected,
@@ -187,22 +219,42 @@ impl CatalogSource {
 }
 
 /// What a schema document (a file or an inline schema) yields for the
-/// schema index: its indexing and its `$ref`s.
+/// schema index: the indexed document (added to each build's index as is)
+/// and its `$ref`s, resolved.
 #[derive(Debug)]
 pub(crate) struct SchemaDocument {
-    pub value: Arc<Value>,
-    pub indexed: Arc<schema::DocumentIndex>,
-    pub refs: Vec<schema::SchemaRef>,
+    pub document: Arc<schema::Document>,
+    pub refs: Vec<Reference>,
+}
+
+/// A `$ref` of a schema document, as a load follows it.
+#[derive(Debug)]
+pub(crate) struct Reference {
+    /// Where it is written (`<document>#<pointer>/$ref`).
+    pub scope: Scope,
+    /// The document (or `$id` resource) it names: no fragment.
+    pub target: Url,
+    /// Why the document may not refer to `target`, if it may not.
+    pub unreachable: Option<String>,
 }
 
 impl SchemaDocument {
     fn new(url: &Url, value: &Arc<Value>) -> SchemaDocument {
-        let mut document_url = url.clone();
-        document_url.set_fragment(None);
+        let refs = schema::collect_refs(url, value)
+            .into_iter()
+            .map(|reference| {
+                let mut target = reference.target;
+                target.set_fragment(None);
+                Reference {
+                    scope: Scope::new(url.clone(), reference.pointer),
+                    unreachable: crate::reachable(url, &target).err(),
+                    target,
+                }
+            })
+            .collect();
         SchemaDocument {
-            value: Arc::clone(value),
-            indexed: Arc::new(schema::DocumentIndex::new(&document_url, value)),
-            refs: schema::collect_refs(url, value),
+            document: Arc::new(schema::Document::new(url, Arc::clone(value))),
+            refs,
         }
     }
 }
@@ -281,15 +333,10 @@ impl Memo {
     }
 
     /// The entries of the `import` list of the catalog source `text` at
-    /// `url` written as strings (none when it is not a mapping), from the
-    /// same memoised parse a load of it uses.
-    pub fn catalog_imports(&self, url: &Url, text: Arc<str>) -> Vec<String> {
-        let source = self.parse(url, text).catalog_source(url);
-        source
-            .imports
-            .iter()
-            .map(|(written, _)| written.clone())
-            .collect()
+    /// `url` written as strings (none when it is not a mapping), resolved
+    /// once per text, from the same memoised parse a load of it uses.
+    pub fn catalog_imports(&self, url: &Url, text: Arc<str>) -> CatalogImports {
+        CatalogImports(self.parse(url, text).catalog_source(url))
     }
 
     /// The indexing and `$ref`s of the schema document `value` at `url`:
@@ -302,7 +349,7 @@ impl Memo {
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
         };
         if let Some(entry) = lock().get(url) {
-            let was = &entry.document.value;
+            let was = entry.document.document.value();
             if Arc::ptr_eq(was, value) || json::order::identical(was, value) {
                 entry.used.store(true, Ordering::Relaxed);
                 return Arc::clone(&entry.document);

@@ -53,6 +53,18 @@ pub struct CompileStats {
     pub validator_registry_documents: usize,
 }
 
+impl Compiled {
+    /// Whether nothing was compiled (or asked for) yet.
+    pub(crate) fn is_unused(&self) -> bool {
+        fn empty<K, V>(map: &Mutex<HashMap<K, V>>) -> bool {
+            map.lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .is_empty()
+        }
+        empty(&self.registries) && empty(&self.validators)
+    }
+}
+
 /// Gets the cell for `key`, creating it; the lock is held only for the lookup.
 fn cell<K: std::hash::Hash + Eq, T>(map: &Mutex<HashMap<K, Cell<T>>>, key: K) -> Cell<T> {
     let mut map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
