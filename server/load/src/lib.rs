@@ -12,7 +12,7 @@ mod memo;
 mod scalar;
 mod structure;
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
 
 use model::{Catalog, Diagnostic, Resource, ResourceKind, Scope};
@@ -35,7 +35,8 @@ pub struct LoadedResource {
     /// Shared with the [`Memo`] that parsed it (and later loads of the
     /// same text).
     pub tree: Arc<syntax::Tree>,
-    pub line_index: LineIndex,
+    /// Shared with the [`Memo`] that parsed it.
+    pub line_index: Arc<LineIndex>,
     /// Shared with the schema index for schema documents (one copy). For a
     /// catalog file, `null` (its entities are in the model;
     /// `tree.document_json()` rebuilds it when needed).
@@ -61,12 +62,51 @@ pub struct Loaded {
     pub schemas: SchemaIndex,
     pub resources: Vec<LoadedResource>,
     resource_index: HashMap<Url, usize>,
-    /// Synthetic inline-schema URL → the scope of the inline schema value.
-    pub inline_schemas: HashMap<Url, Scope>,
+    /// The inline schemas, by synthetic URL (see [`Loaded::inline_schema`]).
+    inline_schemas: HashSet<InlineSchema>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// An inline schema of a load: the collection's place of it (shared with
+/// the lowered collection), found by its synthetic URL's text.
+#[derive(Debug, Clone)]
+struct InlineSchema(Arc<model::SchemaPlace>);
+
+impl InlineSchema {
+    fn url(&self) -> &str {
+        self.0.url.as_ref().map(Url::as_str).unwrap_or_default()
+    }
+}
+
+impl PartialEq for InlineSchema {
+    fn eq(&self, other: &InlineSchema) -> bool {
+        self.url() == other.url()
+    }
+}
+
+impl Eq for InlineSchema {}
+
+impl std::hash::Hash for InlineSchema {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.url().hash(state);
+    }
+}
+
+impl std::borrow::Borrow<str> for InlineSchema {
+    fn borrow(&self) -> &str {
+        self.url()
+    }
+}
+
 impl Loaded {
+    /// The scope of the inline schema value whose synthetic URL (without
+    /// fragment) is `url`.
+    pub fn inline_schema(&self, url: &Url) -> Option<&Scope> {
+        self.inline_schemas
+            .get(url.as_str())
+            .map(|inline| &inline.0.scope)
+    }
+
     pub fn resource(&self, url: &Url) -> Option<&LoadedResource> {
         self.resource_index
             .get(url)
@@ -78,7 +118,7 @@ impl Loaded {
     pub fn file_scope(&self, scope: &Scope) -> Scope {
         let mut resource = scope.resource.clone();
         resource.set_fragment(None);
-        match self.inline_schemas.get(&resource) {
+        match self.inline_schema(&resource) {
             Some(inline) => Scope::new(
                 inline.resource.clone(),
                 format!("{}{}", inline.pointer, scope.pointer),
@@ -335,7 +375,9 @@ impl Loader<'_> {
         // A URL that failed once fails the same way at every reference,
         // without being read again (a thousand `$ref`s to a huge file must
         // not read it a thousand times).
-        if let Some(reason) = self.failed.get(&(url.clone(), kind)).cloned() {
+        if !self.failed.is_empty()
+            && let Some(reason) = self.failed.get(&(url.clone(), kind)).cloned()
+        {
             let message = format!("could not load {url}: {reason}");
             self.error(Diagnostic::error("C2", scope(), message));
             return None;
@@ -389,7 +431,7 @@ impl Loader<'_> {
             kind,
             text: Arc::clone(&parse.text),
             tree: Arc::clone(&parse.tree),
-            line_index: parse.line_index.clone(),
+            line_index: Arc::clone(&parse.line_index),
             json,
         });
         self.parses.push(Some(parse));
@@ -411,9 +453,8 @@ impl Loader<'_> {
         while let Some(top) = open.last_mut() {
             if let Some(next) = top.next_import() {
                 let (from, source) = (top.url.clone(), Arc::clone(&top.source));
-                let import = &source.imports[next];
-                if let Some(to) = self.import(&from, import) {
-                    open.extend(self.open_catalog(&to, Some(&import.scope)));
+                if let Some(edge) = self.import(&from, &source.imports[next]) {
+                    open.extend(self.open_catalog(&edge.to, Some(&edge.scope)));
                 }
                 continue;
             }
@@ -466,11 +507,10 @@ impl Loader<'_> {
 
     /// Records the import written at `scope` of `from`, or reports why it
     /// cannot be (C2 invalid URL, C4 cycle). Returns the URL to load.
-    fn import(&mut self, from: &Url, import: &memo::Import) -> Option<Url> {
-        let scope = &import.scope;
-        let to = match &import.to {
-            Ok(to) => to,
-            Err(error) => {
+    fn import<'i>(&mut self, from: &Url, import: &'i memo::Import) -> Option<&'i model::Import> {
+        let edge = match &import.edge {
+            Ok(edge) => edge,
+            Err((scope, error)) => {
                 self.error(Diagnostic::error(
                     "C2",
                     scope.clone(),
@@ -479,6 +519,7 @@ impl Loader<'_> {
                 return None;
             }
         };
+        let (scope, to) = (&edge.scope, &edge.to);
         if self.closes_cycle(from, to) {
             let message = format!(
                 "importing {to} from {from} creates an import cycle ({from} is already imported by {to})"
@@ -486,12 +527,8 @@ impl Loader<'_> {
             self.error(Diagnostic::error("C4", scope.clone(), message));
             return None;
         }
-        self.loaded.catalog.imports.push(model::Import {
-            scope: scope.clone(),
-            from: from.clone(),
-            to: to.clone(),
-        });
-        Some(to.clone())
+        self.loaded.catalog.imports.push(Arc::clone(edge));
+        Some(edge)
     }
 
     /// True when an edge `from → to` would close a cycle: `to` is `from` or
@@ -506,7 +543,7 @@ impl Loader<'_> {
 
     /// Loads the schema written at `place` (a URL or an inline schema) and
     /// every document it references.
-    fn load_schema(&mut self, place: &model::SchemaPlace, spec: &model::SchemaSpec) {
+    fn load_schema(&mut self, place: &Arc<model::SchemaPlace>, spec: &model::SchemaSpec) {
         let scope = &place.scope;
         match (spec, &place.url) {
             (model::SchemaSpec::Url(written), Err(error)) => {
@@ -526,12 +563,12 @@ impl Loader<'_> {
                 }
             }
             (model::SchemaSpec::Inline(inline), Ok(url)) => {
-                if self.loaded.inline_schemas.contains_key(url) {
+                if self.loaded.inline_schemas.contains(url.as_str()) {
                     return;
                 }
                 self.loaded
                     .inline_schemas
-                    .insert(url.clone(), scope.clone());
+                    .insert(InlineSchema(Arc::clone(place)));
                 self.add_schema_document(url, &inline.0);
             }
             // An inline schema's URL is always made (`inline_schema_url`).
@@ -562,7 +599,10 @@ impl Loader<'_> {
             // A document, or a sub-schema by its `$id` (catalog.md §6.2):
             // found in the index, never fetched.
             if self.loaded.schemas.has_resource(&reference.target)
-                || self.loaded.inline_schemas.contains_key(&reference.target)
+                || self
+                    .loaded
+                    .inline_schemas
+                    .contains(reference.target.as_str())
             {
                 continue;
             }

@@ -16,7 +16,7 @@
 //! Entries not used since the previous [`Memo::sweep`] are dropped by the
 //! next one, so memory follows the current catalog, not the edit history.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -34,7 +34,7 @@ use crate::structure::{self, Structure};
 pub(crate) struct ParsedFile {
     pub text: Arc<str>,
     pub tree: Arc<Tree>,
-    pub line_index: LineIndex,
+    pub line_index: Arc<LineIndex>,
     pub outer: Option<Outer>,
     pub errors: Vec<SyntaxError>,
     /// The C1a that converting the document to JSON met, if any.
@@ -64,10 +64,10 @@ pub(crate) struct CatalogSource {
 #[derive(Debug)]
 pub(crate) struct Import {
     pub written: String,
-    /// The entry (`…#/import/2`).
-    pub scope: Scope,
-    /// The URL it names, without fragment, or why it names none.
-    pub to: Result<Url, url::ParseError>,
+    /// The edge it makes (its scope `…#/import/2`, this file, the URL it
+    /// names without fragment; shared by every load of this text), or
+    /// where it is written and why it names no URL.
+    pub edge: Result<Arc<model::Import>, (Scope, url::ParseError)>,
 }
 
 /// The imports of a catalog source, as [`Memo::catalog_imports`] gives them.
@@ -81,7 +81,7 @@ impl CatalogImports {
         self.0
             .imports
             .iter()
-            .filter_map(|import| import.to.as_ref().ok())
+            .filter_map(|import| Some(&import.edge.as_ref().ok()?.to))
     }
 }
 
@@ -115,7 +115,7 @@ impl ParsedFile {
         ParsedFile {
             text,
             tree: Arc::new(parse.tree),
-            line_index,
+            line_index: Arc::new(line_index),
             outer: parse.outer,
             errors: parse.errors,
             json_error,
@@ -191,14 +191,21 @@ impl CatalogSource {
                     .enumerate()
                     .filter_map(|(position, entry)| {
                         let written = entry.as_str()?;
-                        let to = url.join(written).map(|mut to| {
-                            to.set_fragment(None);
-                            to
-                        });
+                        let scope = list.push(position);
+                        let edge = match url.join(written) {
+                            Ok(mut to) => {
+                                to.set_fragment(None);
+                                Ok(Arc::new(model::Import {
+                                    scope,
+                                    from: url.clone(),
+                                    to,
+                                }))
+                            }
+                            Err(error) => Err((scope, error)),
+                        };
                         Some(Import {
                             written: written.to_string(),
-                            scope: list.push(position),
-                            to,
+                            edge,
                         })
                     })
                     .collect()

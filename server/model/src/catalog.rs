@@ -64,7 +64,7 @@ pub struct Collection {
     pub spec: CollectionSpec,
     /// Every schema it names, in [`Collection::schemas`]' order: computed
     /// once per lowered entity (URL parses), not per build.
-    places: Vec<SchemaPlace>,
+    places: Vec<std::sync::Arc<SchemaPlace>>,
 }
 
 impl Collection {
@@ -97,13 +97,13 @@ impl Collection {
                         .push(transform)
                         .push_all(["source", "schema"]),
                 };
-                SchemaPlace {
+                std::sync::Arc::new(SchemaPlace {
                     url: match schema {
                         SchemaSpec::Url(url) => scope.resource.join(url),
                         SchemaSpec::Inline(_) => Ok(inline_schema_url(&scope)),
                     },
                     scope,
-                }
+                })
             })
             .collect();
         collection.places = places;
@@ -113,7 +113,7 @@ impl Collection {
     /// Every schema the collection names with its spec, in the order a load
     /// reads them: its own, its register's, then each transform source's
     /// (in transform order).
-    pub fn schemas(&self) -> impl Iterator<Item = (&SchemaPlace, &SchemaSpec)> {
+    pub fn schemas(&self) -> impl Iterator<Item = (&std::sync::Arc<SchemaPlace>, &SchemaSpec)> {
         self.places
             .iter()
             .zip(self.schema_specs().map(|(_, schema)| schema))
@@ -211,7 +211,9 @@ pub struct Test {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Catalog {
     pub resources: Vec<Resource>,
-    pub imports: Vec<Import>,
+    /// Shared with the `load::Memo` that read them (and later loads of the
+    /// same file).
+    pub imports: Vec<std::sync::Arc<Import>>,
     /// Shared with the `load::Memo` that lowered them (and later loads of
     /// the same file).
     pub collections: Vec<std::sync::Arc<Collection>>,

@@ -8,7 +8,7 @@
 //! [`CompileStats`] counts the expensive operations, so that tests can assert
 //! that their number grows with the number of schemas and not faster.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 

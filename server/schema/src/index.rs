@@ -6,7 +6,7 @@
 //! index also records, per document, the resources its `$ref`s name, from
 //! which [`crate::compiled`] builds small per-document registries.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet, HashSetExt};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -284,7 +284,8 @@ impl SchemaIndex {
         if entries.documents[root].indexed.refers_to.is_empty() {
             return vec![root];
         }
-        let mut seen = HashSet::from([root]);
+        let mut seen = HashSet::with_capacity(8);
+        seen.insert(root);
         let mut order = vec![root];
         let mut next = 0;
         while next < order.len() {
