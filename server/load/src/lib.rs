@@ -467,12 +467,9 @@ impl Loader<'_> {
             if self.memo.is_none() {
                 self.parses[index] = None;
             }
-            // Kept by a memo for the next load of the same text.
-            let events = match Arc::try_unwrap(done.source) {
-                Ok(source) => source.lowered,
-                Err(shared) => shared.lowered.clone(),
-            };
-            lower::apply(self, events);
+            // Kept by a memo for the next load of the same text: replayed
+            // by reference, entities shared.
+            lower::apply(self, &done.source.lowered);
         }
     }
 

@@ -33,16 +33,18 @@ pub(crate) enum Event {
 }
 
 /// Replays a file's lowering into a load.
-pub(crate) fn apply(loader: &mut Loader<'_>, events: Vec<Event>) {
+pub(crate) fn apply(loader: &mut Loader<'_>, events: &[Event]) {
     for event in events {
         match event {
-            Event::Error(diagnostic) => loader.error(diagnostic),
-            Event::NodeDependency(dependency) => {
-                loader.loaded.catalog.node_dependencies.push(dependency)
-            }
-            Event::Collection(collection) => add_collection(loader, collection),
-            Event::Target(target) => loader.loaded.catalog.targets.push(target),
-            Event::Test(test) => loader.loaded.catalog.tests.push(test),
+            Event::Error(diagnostic) => loader.error(diagnostic.clone()),
+            Event::NodeDependency(dependency) => loader
+                .loaded
+                .catalog
+                .node_dependencies
+                .push(dependency.clone()),
+            Event::Collection(collection) => add_collection(loader, Arc::clone(collection)),
+            Event::Target(target) => loader.loaded.catalog.targets.push(target.clone()),
+            Event::Test(test) => loader.loaded.catalog.tests.push(Arc::clone(test)),
         }
     }
 }

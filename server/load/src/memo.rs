@@ -272,6 +272,23 @@ struct SchemaEntry {
     used: AtomicBool,
 }
 
+/// The schema documents a memo holds.
+#[derive(Debug, Default)]
+struct Schemas {
+    /// By URL (inline ones by their synthetic URL).
+    by_url: HashMap<Url, Arc<SchemaEntry>>,
+    /// The same entries by the address of their document's value, which the
+    /// entry keeps alive (so no other value can have it meanwhile): a value
+    /// shared across loads (an unchanged file's inline schema, an unchanged
+    /// schema file's JSON) is found without hashing its URL.
+    by_value: HashMap<usize, Arc<SchemaEntry>>,
+}
+
+/// The address of a shared value, as a key.
+fn address(value: &Arc<Value>) -> usize {
+    Arc::as_ptr(value) as usize
+}
+
 #[derive(Debug)]
 struct Entry {
     file: Arc<ParsedFile>,
@@ -285,8 +302,7 @@ struct Entry {
 pub struct Memo {
     files: Mutex<HashMap<Url, Entry>>,
     parses: AtomicUsize,
-    /// Schema documents by URL (inline ones by their synthetic URL).
-    schemas: Mutex<HashMap<Url, SchemaEntry>>,
+    schemas: Mutex<Schemas>,
     schema_indexings: AtomicUsize,
 }
 
@@ -302,6 +318,9 @@ pub struct MemoStats {
     /// Files held with their JSON (schema documents; a catalog source's is
     /// dropped once it was read as one).
     pub files_with_json: usize,
+    /// Schema documents held (one per URL), and how many of them can be
+    /// found by their value's address.
+    pub schema_documents: (usize, usize),
 }
 
 impl Memo {
@@ -355,22 +374,39 @@ impl Memo {
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
         };
-        if let Some(entry) = lock().get(url) {
-            let was = entry.document.document.value();
-            if Arc::ptr_eq(was, value) || json::order::identical(was, value) {
+        {
+            let schemas = lock();
+            let found = match schemas.by_value.get(&address(value)) {
+                // The loader gives URLs without fragment, as the index keeps them.
+                Some(entry) if entry.document.document.url() == url => Some(entry),
+                _ => schemas.by_url.get(url).filter(|entry| {
+                    let was = entry.document.document.value();
+                    Arc::ptr_eq(was, value) || json::order::identical(was, value)
+                }),
+            };
+            if let Some(entry) = found {
                 entry.used.store(true, Ordering::Relaxed);
                 return Arc::clone(&entry.document);
             }
         }
         let document = Arc::new(SchemaDocument::new(url, value));
         self.schema_indexings.fetch_add(1, Ordering::Relaxed);
-        lock().insert(
-            url.clone(),
-            SchemaEntry {
-                document: Arc::clone(&document),
-                used: AtomicBool::new(true),
-            },
-        );
+        let entry = Arc::new(SchemaEntry {
+            document: Arc::clone(&document),
+            used: AtomicBool::new(true),
+        });
+        let mut schemas = lock();
+        schemas.by_value.insert(address(value), Arc::clone(&entry));
+        if let Some(replaced) = schemas.by_url.insert(url.clone(), entry) {
+            let key = address(replaced.document.document.value());
+            if schemas
+                .by_value
+                .get(&key)
+                .is_some_and(|held| Arc::ptr_eq(held, &replaced))
+            {
+                schemas.by_value.remove(&key);
+            }
+        }
         document
     }
 
@@ -379,13 +415,26 @@ impl Memo {
     pub fn sweep(&self) {
         self.lock()
             .retain(|_, entry| entry.used.swap(false, Ordering::Relaxed));
-        self.schemas
+        let mut schemas = self
+            .schemas
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        schemas
+            .by_value
+            .retain(|_, entry| entry.used.load(Ordering::Relaxed));
+        schemas
+            .by_url
             .retain(|_, entry| entry.used.swap(false, Ordering::Relaxed));
     }
 
     pub fn stats(&self) -> MemoStats {
+        let schema_documents = {
+            let schemas = self
+                .schemas
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            (schemas.by_url.len(), schemas.by_value.len())
+        };
         let files = self.lock();
         MemoStats {
             parses: self.parses.load(Ordering::Relaxed),
@@ -395,6 +444,7 @@ impl Memo {
                 .values()
                 .filter(|entry| entry.file.holds_json())
                 .count(),
+            schema_documents,
         }
     }
 }

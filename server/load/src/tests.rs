@@ -397,4 +397,36 @@ fn a_memo_keeps_the_json_of_schema_documents_only_and_loads_the_same() {
         (stats.parses, stats.files, stats.files_with_json),
         (3, 3, 1)
     );
+    assert_eq!(
+        (stats.schema_indexings, stats.schema_documents),
+        (2, (2, 2)),
+        "s.yaml and the inline schema, indexed once, found by value"
+    );
+
+    // An edit of the schema file and of the inline schema: each is indexed
+    // again once, and the memo keeps one document per URL.
+    fetch.insert(url("s.yaml"), "type: object\nrequired: [k]\n");
+    fetch.insert(
+        url("more.flow.yaml"),
+        "collections:\n  - {name: b, schema: {type: array}, key: [/k], extra: 1}\n",
+    );
+    for _ in 0..2 {
+        let warm = crate::load_with(&url("flow.yaml"), &fetch, &memo);
+        let cold = load(&url("flow.yaml"), &fetch);
+        assert_eq!(warm.diagnostics, cold.diagnostics);
+        assert_eq!(warm.catalog, cold.catalog);
+        let documents = |loaded: &crate::Loaded| -> Vec<(String, serde_json::Value)> {
+            let documents = loaded.schemas.documents();
+            documents
+                .map(|(url, value)| (url.to_string(), value.clone()))
+                .collect()
+        };
+        assert_eq!(documents(&warm), documents(&cold));
+        memo.sweep();
+    }
+    let stats = memo.stats();
+    assert_eq!(
+        (stats.schema_indexings, stats.schema_documents),
+        (4, (2, 2))
+    );
 }
