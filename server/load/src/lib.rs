@@ -587,10 +587,12 @@ impl Loader<'_> {
         self.loaded
             .schemas
             .add_prepared(Arc::clone(&document.document));
+        let scope =
+            |reference: &memo::Reference| Scope::new(url.clone(), reference.pointer.clone());
         for reference in &document.refs {
             if let Some(reason) = &reference.unreachable {
                 let message = format!("could not load {}: {reason}", reference.target);
-                self.error(Diagnostic::error("C2", reference.scope.clone(), message));
+                self.error(Diagnostic::error("C2", scope(reference), message));
                 continue;
             }
             // A document, or a sub-schema by its `$id` (catalog.md §6.2):
@@ -603,7 +605,7 @@ impl Loader<'_> {
             {
                 continue;
             }
-            self.load_schema_document(&reference.target, &reference.scope);
+            self.load_schema_document(&reference.target, &scope(reference));
         }
     }
 }

@@ -237,8 +237,8 @@ pub(crate) struct SchemaDocument {
 /// A `$ref` of a schema document, as a load follows it.
 #[derive(Debug)]
 pub(crate) struct Reference {
-    /// Where it is written (`<document>#<pointer>/$ref`).
-    pub scope: Scope,
+    /// Where it is written in the document (`<pointer>/$ref`).
+    pub pointer: String,
     /// The document (or `$id` resource) it names: no fragment.
     pub target: Url,
     /// Why the document may not refer to `target`, if it may not.
@@ -253,7 +253,7 @@ impl SchemaDocument {
                 let mut target = reference.target;
                 target.set_fragment(None);
                 Reference {
-                    scope: Scope::new(url.clone(), reference.pointer),
+                    pointer: reference.pointer,
                     unreachable: crate::reachable(url, &target).err(),
                     target,
                 }

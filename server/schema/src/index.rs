@@ -28,6 +28,31 @@ pub struct Resolved<'a> {
     pub pointer: String,
 }
 
+/// A document as a key of the index: its URL's text, borrowed from the
+/// shared document (no copy per build).
+#[derive(Debug, Clone)]
+pub(crate) struct DocumentKey(Arc<Document>);
+
+impl PartialEq for DocumentKey {
+    fn eq(&self, other: &DocumentKey) -> bool {
+        self.0.url.as_str() == other.0.url.as_str()
+    }
+}
+
+impl Eq for DocumentKey {}
+
+impl std::hash::Hash for DocumentKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.url.as_str().hash(state);
+    }
+}
+
+impl std::borrow::Borrow<str> for DocumentKey {
+    fn borrow(&self) -> &str {
+        self.0.url.as_str()
+    }
+}
+
 /// A place inside an indexed document: document number and pointer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Place {
@@ -42,8 +67,6 @@ pub(crate) struct Place {
 #[derive(Debug)]
 pub struct Document {
     pub(crate) url: Url,
-    /// `url` as text: the index's key, shared rather than copied per build.
-    key: Arc<str>,
     pub(crate) value: Arc<Value>,
     pub(crate) indexed: DocumentIndex,
 }
@@ -55,7 +78,6 @@ impl Document {
         url.set_fragment(None);
         let indexed = DocumentIndex::new(&url, &value);
         Document {
-            key: Arc::from(url.as_str()),
             url,
             value,
             indexed,
@@ -94,7 +116,7 @@ pub(crate) struct Entries {
     pub(crate) documents: Vec<Arc<Document>>,
     /// Document URL → its number (a document is also the resource at its
     /// URL, and wins over an `$id` naming the same URL).
-    by_url: HashMap<Arc<str>, usize>,
+    by_url: HashMap<DocumentKey, usize>,
     /// An `$id` (URL without fragment) that no document URL equals → the
     /// sub-schema declaring it (the first one).
     ids: HashMap<String, Place>,
@@ -140,14 +162,21 @@ impl SchemaIndex {
             self.compiled = Arc::default();
         }
         let entries = Arc::make_mut(&mut self.entries);
-        match entries.by_url.get(&*document.key) {
+        match entries.by_url.get(document.url.as_str()) {
             Some(&existing) => {
+                // The key holds the replaced document: replace it too.
+                entries.by_url.remove(document.url.as_str());
+                entries
+                    .by_url
+                    .insert(DocumentKey(Arc::clone(&document)), existing);
                 entries.documents[existing] = document;
                 entries.reindex_all();
             }
             None => {
                 let number = entries.documents.len();
-                entries.by_url.insert(Arc::clone(&document.key), number);
+                entries
+                    .by_url
+                    .insert(DocumentKey(Arc::clone(&document)), number);
                 entries.documents.push(document);
                 entries.index_document(number);
             }
