@@ -148,8 +148,8 @@ fn summary(loaded: &load::Loaded) -> String {
         .map(|resource| (&resource.url, resource.kind, &resource.text, &resource.json))
         .collect();
     let documents: Vec<_> = loaded.schemas.documents().collect();
-    let mut inline: Vec<_> = loaded.inline_schemas.iter().collect();
-    inline.sort_by_key(|(url, _)| url.as_str());
+    let mut inline: Vec<_> = loaded.inline_schemas().collect();
+    inline.sort_by_key(|(url, _)| *url);
     format!(
         "{:#?}\n{:#?}\n{resources:#?}\n{documents:#?}\n{inline:#?}",
         loaded.diagnostics, loaded.catalog

@@ -209,7 +209,9 @@ pub struct Memo {
 /// One root's import graph, numbered.
 #[derive(Debug)]
 struct ImportsEntry {
-    edges: Vec<(Url, Url)>,
+    /// The edges, shared with the load memo (an unchanged file hands out
+    /// the same `Arc`s), so most compare by address.
+    edges: Vec<Arc<model::Import>>,
     generation: u64,
     used: bool,
 }
@@ -306,28 +308,27 @@ impl Memo {
 
     /// The number of `root`'s import graph: the previous build's when its
     /// edges are the same (in order), else a new one.
-    pub(crate) fn import_generation(&self, root: &Option<Url>, imports: &[model::Import]) -> u64 {
+    pub(crate) fn import_generation(
+        &self,
+        root: &Option<Url>,
+        imports: &[Arc<model::Import>],
+    ) -> u64 {
         let mut held = self
             .imports
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(entry) = held.get_mut(root)
             && entry.edges.len() == imports.len()
-            && entry
-                .edges
-                .iter()
-                .zip(imports)
-                .all(|((from, to), import)| *from == import.from && *to == import.to)
+            && entry.edges.iter().zip(imports).all(|(was, import)| {
+                Arc::ptr_eq(was, import) || (was.from == import.from && was.to == import.to)
+            })
         {
             entry.used = true;
             return entry.generation;
         }
         // Numbers start at 1 and are never reused.
         let generation = self.import_generations.fetch_add(1, Ordering::Relaxed) + 1;
-        let edges = imports
-            .iter()
-            .map(|import| (import.from.clone(), import.to.clone()))
-            .collect();
+        let edges = imports.to_vec();
         held.insert(
             root.clone(),
             ImportsEntry {

@@ -9,6 +9,8 @@
 //! that requests read on any thread.
 
 use std::collections::{BTreeSet, HashMap};
+
+use foldhash::HashMap as FastMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -91,7 +93,7 @@ pub struct Caches {
     /// parsed (no C1a): what navigation falls back to while it does not
     /// (see [`Analysis::last_good`]). Written only by [`build`], which runs
     /// one revision at a time.
-    last_good: Mutex<HashMap<Url, LastGood>>,
+    last_good: Mutex<FastMap<Url, LastGood>>,
 }
 
 /// The root builds that held a file when it last parsed (its text is their
@@ -266,11 +268,11 @@ struct AnalysisData {
     roots: Vec<Arc<RootBuild>>,
     /// For each file of the builds that does not parse in this revision but
     /// did in an earlier one: that revision's builds of it.
-    last_good: HashMap<Url, LastGood>,
-    loose: HashMap<Url, LooseFile>,
+    last_good: FastMap<Url, LastGood>,
+    loose: FastMap<Url, LooseFile>,
     diagnostics: FileDiagnostics,
     /// Root index by file, for every file of every build (first root wins).
-    root_of: HashMap<Url, usize>,
+    root_of: FastMap<Url, usize>,
 }
 
 /// An immutable snapshot of one revision's analysis. Cheap to clone and
@@ -364,8 +366,8 @@ impl Analysis {
             data: Arc::new(AnalysisData {
                 inputs: self.data.inputs.clone(),
                 roots: good.builds.clone(),
-                last_good: HashMap::new(),
-                loose: HashMap::new(),
+                last_good: FastMap::default(),
+                loose: FastMap::default(),
                 diagnostics: FileDiagnostics::new(),
                 root_of: root_index(&good.builds),
             }),
@@ -410,7 +412,7 @@ pub fn build(inputs: &Inputs, cancel: &Cancellation) -> Result<Analysis, Cancell
         load::prefetch(&candidates, &fetch, &inputs.caches.load, threads);
     }
     let mut roots = Vec::new();
-    let mut root_of: HashMap<Url, usize> = HashMap::new();
+    let mut root_of: FastMap<Url, usize> = FastMap::default();
     let mut pending: Vec<Url> = workspace::roots(&candidates, &fetch, &inputs.caches.load);
     let mut tried: BTreeSet<Url> = BTreeSet::new();
     loop {
@@ -423,6 +425,7 @@ pub fn build(inputs: &Inputs, cancel: &Cancellation) -> Result<Analysis, Cancell
             cancel.check()?;
             let diagnostics = check::check_with(&loaded, &inputs.caches.check);
             let index = roots.len();
+            root_of.reserve(loaded.resources.len());
             for resource in &loaded.resources {
                 root_of.entry(resource.url.clone()).or_insert(index);
             }
@@ -454,7 +457,7 @@ pub fn build(inputs: &Inputs, cancel: &Cancellation) -> Result<Analysis, Cancell
         all.extend(build.diagnostics.iter().cloned());
         diagnostics::collect(&build.loaded, &all, &build.root, &mut file_diagnostics);
     }
-    let mut loose = HashMap::new();
+    let mut loose = FastMap::default();
     for (url, text) in inputs.open.iter() {
         if root_of.contains_key(url) || !is_yaml_or_json(url) {
             continue;
@@ -478,9 +481,11 @@ pub fn build(inputs: &Inputs, cancel: &Cancellation) -> Result<Analysis, Cancell
 /// Files of this revision's builds that parse replace their entry of
 /// `caches.last_good`; those that do not keep theirs, which is returned for
 /// the snapshot. Files of no build are forgotten.
-fn remember_good_parses(caches: &Caches, roots: &[Arc<RootBuild>]) -> HashMap<Url, LastGood> {
+fn remember_good_parses(caches: &Caches, roots: &[Arc<RootBuild>]) -> FastMap<Url, LastGood> {
     let mut broken: BTreeSet<&Url> = BTreeSet::new();
-    let mut holders: HashMap<&Url, Vec<Arc<RootBuild>>> = HashMap::new();
+    let resources = roots.iter().map(|build| build.loaded.resources.len()).sum();
+    let mut holders: FastMap<&Url, Vec<Arc<RootBuild>>> = FastMap::default();
+    holders.reserve(resources);
     for build in roots {
         for diagnostic in &build.loaded.diagnostics {
             if diagnostic.code == "C1a" {
@@ -499,7 +504,7 @@ fn remember_good_parses(caches: &Caches, roots: &[Arc<RootBuild>]) -> HashMap<Ur
         .last_good
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let mut kept = HashMap::new();
+    let mut kept = FastMap::default();
     remembered.retain(|url, _| holders.contains_key(url));
     for (url, builds) in holders {
         if broken.contains(url) {
@@ -514,8 +519,8 @@ fn remember_good_parses(caches: &Caches, roots: &[Arc<RootBuild>]) -> HashMap<Ur
 }
 
 /// Root index by file, for every file of `roots` (first root wins).
-fn root_index(roots: &[Arc<RootBuild>]) -> HashMap<Url, usize> {
-    let mut root_of = HashMap::new();
+fn root_index(roots: &[Arc<RootBuild>]) -> FastMap<Url, usize> {
+    let mut root_of = FastMap::default();
     for (index, build) in roots.iter().enumerate() {
         for resource in &build.loaded.resources {
             root_of.entry(resource.url.clone()).or_insert(index);

@@ -477,8 +477,8 @@ fn ref_target(loaded: &Loaded, file: &Url, kind: ResourceKind, tokens: &[&str]) 
             let scope = Scope::new(file.clone(), pointer_of(tokens[..split].iter().copied()));
             let url = model::catalog::inline_schema_url(&scope);
             loaded
-                .inline_schemas
-                .contains_key(&url)
+                .inline_schema(&url)
+                .is_some()
                 .then_some((url, &tokens[split..]))
         })?,
     };

@@ -5,8 +5,7 @@
 //! does not reach after all (imports through other names, cycles) are
 //! picked up by [`crate::build`], which makes them roots of their own.
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::collections::HashSet;
 
 use url::Url;
 
@@ -24,35 +23,25 @@ pub fn is_catalog_name(url: &Url) -> bool {
         || name.ends_with(".flow.yml")
 }
 
-/// The URLs a catalog source imports (nothing when it is not a mapping
-/// with an `import` list), read from the load memo's parse of its text, so
-/// the load that follows does not parse it again.
-fn imports(url: &Url, text: &Arc<str>, memo: &load::Memo) -> Vec<Url> {
-    memo.catalog_imports(url, Arc::clone(text))
-        .iter()
-        .filter_map(|written| url.join(written).ok())
-        .map(|mut to| {
-            to.set_fragment(None);
-            to
-        })
-        .collect()
-}
-
-/// The candidates that no other candidate imports, in URL order.
+/// The candidates that no other candidate imports, in URL order. Each
+/// candidate's imports come resolved from the load memo's parse of its
+/// text, so the load that follows does not parse it again and an unchanged
+/// file costs no URL work.
 pub fn roots(candidates: &[Url], fetch: &EditorFetch<'_>, memo: &load::Memo) -> Vec<Url> {
-    let mut imported = BTreeSet::new();
-    for candidate in candidates {
-        if let Ok(text) = fetch.text(candidate) {
-            for to in imports(candidate, &text, memo).iter() {
-                if to != candidate {
-                    imported.insert(to.clone());
-                }
-            }
-        }
+    let sources: Vec<(&Url, load::CatalogImports)> = candidates
+        .iter()
+        .filter_map(|candidate| {
+            let text = fetch.text(candidate).ok()?;
+            Some((candidate, memo.catalog_imports(candidate, text)))
+        })
+        .collect();
+    let mut imported: HashSet<&Url> = HashSet::new();
+    for (candidate, imports) in &sources {
+        imported.extend(imports.urls().filter(|to| to != candidate));
     }
     let mut roots: Vec<Url> = candidates
         .iter()
-        .filter(|candidate| !imported.contains(*candidate))
+        .filter(|candidate| !imported.contains(candidate))
         .cloned()
         .collect();
     roots.sort();

@@ -13,7 +13,7 @@ mod prefetch;
 mod scalar;
 mod structure;
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
 
 use model::{Catalog, Diagnostic, Resource, ResourceKind, Scope};
@@ -23,7 +23,7 @@ use text::{LineIndex, TextRange};
 use url::Url;
 
 pub use fetch::{DiskFetch, Fetch, MemoryFetch, Overlay, UrlMapping};
-pub use memo::{Memo, MemoStats};
+pub use memo::{CatalogImports, Memo, MemoStats};
 pub use prefetch::{Prefetched, load_parallel, prefetch};
 pub use scalar::ScalarMap;
 pub use structure::describe as describe_value;
@@ -37,7 +37,8 @@ pub struct LoadedResource {
     /// Shared with the [`Memo`] that parsed it (and later loads of the
     /// same text).
     pub tree: Arc<syntax::Tree>,
-    pub line_index: LineIndex,
+    /// Shared with the [`Memo`] that parsed it.
+    pub line_index: Arc<LineIndex>,
     /// Shared with the schema index for schema documents (one copy). For a
     /// catalog file, `null` (its entities are in the model;
     /// `tree.document_json()` rebuilds it when needed).
@@ -63,12 +64,59 @@ pub struct Loaded {
     pub schemas: SchemaIndex,
     pub resources: Vec<LoadedResource>,
     resource_index: HashMap<Url, usize>,
-    /// Synthetic inline-schema URL → the scope of the inline schema value.
-    pub inline_schemas: HashMap<Url, Scope>,
+    /// The inline schemas, by synthetic URL (see [`Loaded::inline_schema`]).
+    inline_schemas: HashSet<InlineSchema>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// An inline schema of a load: the collection's place of it (shared with
+/// the lowered collection), found by its synthetic URL's text.
+#[derive(Debug, Clone)]
+struct InlineSchema(Arc<model::SchemaPlace>);
+
+impl InlineSchema {
+    fn url(&self) -> &str {
+        self.0.url.as_ref().map(Url::as_str).unwrap_or_default()
+    }
+}
+
+impl PartialEq for InlineSchema {
+    fn eq(&self, other: &InlineSchema) -> bool {
+        self.url() == other.url()
+    }
+}
+
+impl Eq for InlineSchema {}
+
+impl std::hash::Hash for InlineSchema {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.url().hash(state);
+    }
+}
+
+impl std::borrow::Borrow<str> for InlineSchema {
+    fn borrow(&self) -> &str {
+        self.url()
+    }
+}
+
 impl Loaded {
+    /// The scope of the inline schema value whose synthetic URL (without
+    /// fragment) is `url`.
+    pub fn inline_schema(&self, url: &Url) -> Option<&Scope> {
+        self.inline_schemas
+            .get(url.as_str())
+            .map(|inline| &inline.0.scope)
+    }
+
+    /// Every inline schema of the load: its synthetic URL and scope, in no
+    /// particular order.
+    pub fn inline_schemas(&self) -> impl Iterator<Item = (&str, &Scope)> {
+        self.inline_schemas
+            .iter()
+            .map(|inline| (inline.url(), &inline.0.scope))
+    }
+
     pub fn resource(&self, url: &Url) -> Option<&LoadedResource> {
         self.resource_index
             .get(url)
@@ -80,7 +128,7 @@ impl Loaded {
     pub fn file_scope(&self, scope: &Scope) -> Scope {
         let mut resource = scope.resource.clone();
         resource.set_fragment(None);
-        match self.inline_schemas.get(&resource) {
+        match self.inline_schema(&resource) {
             Some(inline) => Scope::new(
                 inline.resource.clone(),
                 format!("{}{}", inline.pointer, scope.pointer),
@@ -287,12 +335,11 @@ struct OpenCatalog {
 }
 
 impl OpenCatalog {
-    /// The next import written as a string, with its scope.
-    fn next_import(&mut self) -> Option<(String, Scope)> {
-        let (written, position) = self.source.imports.get(self.next)?;
+    /// The position in `source.imports` of the next import to load.
+    fn next_import(&mut self) -> Option<usize> {
+        let next = self.next;
         self.next += 1;
-        let scope = Scope::root(self.url.clone()).push("import").push(*position);
-        Some((written.clone(), scope))
+        (next < self.source.imports.len()).then_some(next)
     }
 }
 
@@ -338,7 +385,9 @@ impl Loader<'_> {
         // A URL that failed once fails the same way at every reference,
         // without being read again (a thousand `$ref`s to a huge file must
         // not read it a thousand times).
-        if let Some(reason) = self.failed.get(&(url.clone(), kind)).cloned() {
+        if !self.failed.is_empty()
+            && let Some(reason) = self.failed.get(&(url.clone(), kind)).cloned()
+        {
             let message = format!("could not load {url}: {reason}");
             self.error(Diagnostic::error("C2", scope(), message));
             return None;
@@ -392,7 +441,7 @@ impl Loader<'_> {
             kind,
             text: Arc::clone(&parse.text),
             tree: Arc::clone(&parse.tree),
-            line_index: parse.line_index.clone(),
+            line_index: Arc::clone(&parse.line_index),
             json,
         });
         self.parses.push(Some(parse));
@@ -412,11 +461,10 @@ impl Loader<'_> {
         let mut open: Vec<OpenCatalog> = Vec::new();
         open.extend(self.open_catalog(root, referrer));
         while let Some(top) = open.last_mut() {
-            let next = top.next_import();
-            if let Some((written, scope)) = next {
-                let from = top.url.clone();
-                if let Some(to) = self.import(&from, &written, &scope) {
-                    open.extend(self.open_catalog(&to, Some(&scope)));
+            if let Some(next) = top.next_import() {
+                let (from, source) = (top.url.clone(), Arc::clone(&top.source));
+                if let Some(edge) = self.import(&from, &source.imports[next]) {
+                    open.extend(self.open_catalog(&edge.to, Some(&edge.scope)));
                 }
                 continue;
             }
@@ -429,12 +477,9 @@ impl Loader<'_> {
             if self.memo.is_none() {
                 self.parses[index] = None;
             }
-            // Kept by a memo for the next load of the same text.
-            let events = match Arc::try_unwrap(done.source) {
-                Ok(source) => source.lowered,
-                Err(shared) => shared.lowered.clone(),
-            };
-            lower::apply(self, events);
+            // Kept by a memo for the next load of the same text: replayed
+            // by reference, entities shared.
+            lower::apply(self, &done.source.lowered);
         }
     }
 
@@ -469,32 +514,28 @@ impl Loader<'_> {
 
     /// Records the import written at `scope` of `from`, or reports why it
     /// cannot be (C2 invalid URL, C4 cycle). Returns the URL to load.
-    fn import(&mut self, from: &Url, written: &str, scope: &Scope) -> Option<Url> {
-        let mut to = match from.join(written) {
-            Ok(to) => to,
-            Err(error) => {
+    fn import<'i>(&mut self, from: &Url, import: &'i memo::Import) -> Option<&'i model::Import> {
+        let edge = match &import.edge {
+            Ok(edge) => edge,
+            Err((scope, error)) => {
                 self.error(Diagnostic::error(
                     "C2",
                     scope.clone(),
-                    format!("could not load {written}: invalid URL ({error})"),
+                    format!("could not load {}: invalid URL ({error})", import.written),
                 ));
                 return None;
             }
         };
-        to.set_fragment(None);
-        if self.closes_cycle(from, &to) {
+        let (scope, to) = (&edge.scope, &edge.to);
+        if self.closes_cycle(from, to) {
             let message = format!(
                 "importing {to} from {from} creates an import cycle ({from} is already imported by {to})"
             );
             self.error(Diagnostic::error("C4", scope.clone(), message));
             return None;
         }
-        self.loaded.catalog.imports.push(model::Import {
-            scope: scope.clone(),
-            from: from.clone(),
-            to: to.clone(),
-        });
-        Some(to)
+        self.loaded.catalog.imports.push(Arc::clone(edge));
+        Some(edge)
     }
 
     /// True when an edge `from → to` would close a cycle: `to` is `from` or
@@ -507,33 +548,38 @@ impl Loader<'_> {
         from == to || self.open.contains(to)
     }
 
-    /// Loads the schema written at `scope` (a URL or an inline schema) and every
-    /// document it references.
-    fn load_schema(&mut self, scope: &Scope, spec: &model::SchemaSpec) {
-        match spec {
-            model::SchemaSpec::Url(written) => match scope.resource.join(written) {
-                Ok(mut url) => {
+    /// Loads the schema written at `place` (a URL or an inline schema) and
+    /// every document it references.
+    fn load_schema(&mut self, place: &Arc<model::SchemaPlace>, spec: &model::SchemaSpec) {
+        let scope = &place.scope;
+        match (spec, &place.url) {
+            (model::SchemaSpec::Url(written), Err(error)) => {
+                self.error(Diagnostic::error(
+                    "C7",
+                    scope.clone(),
+                    format!("schema reference {written} cannot be resolved: {error}"),
+                ));
+            }
+            (model::SchemaSpec::Url(_), Ok(url)) => {
+                if url.fragment().is_some() {
+                    let mut url = url.clone();
                     url.set_fragment(None);
                     self.load_schema_document(&url, scope);
+                } else {
+                    self.load_schema_document(url, scope);
                 }
-                Err(error) => {
-                    self.error(Diagnostic::error(
-                        "C7",
-                        scope.clone(),
-                        format!("schema reference {written} cannot be resolved: {error}"),
-                    ));
-                }
-            },
-            model::SchemaSpec::Inline(inline) => {
-                let url = model::catalog::inline_schema_url(scope);
-                if self.loaded.inline_schemas.contains_key(&url) {
+            }
+            (model::SchemaSpec::Inline(inline), Ok(url)) => {
+                if self.loaded.inline_schemas.contains(url.as_str()) {
                     return;
                 }
                 self.loaded
                     .inline_schemas
-                    .insert(url.clone(), scope.clone());
-                self.add_schema_document(&url, &inline.0);
+                    .insert(InlineSchema(Arc::clone(place)));
+                self.add_schema_document(url, &inline.0);
             }
+            // An inline schema's URL is always made (`inline_schema_url`).
+            (model::SchemaSpec::Inline(_), Err(_)) => {}
         }
     }
 
@@ -548,32 +594,28 @@ impl Loader<'_> {
     /// Adds a schema document to the index and loads what it references.
     fn add_schema_document(&mut self, url: &Url, value: &Arc<Value>) {
         let document = memo::schema_document(self.memo, url, value);
-        self.loaded.schemas.add_indexed_document(
-            url.clone(),
-            Arc::clone(value),
-            Arc::clone(&document.indexed),
-        );
-        self.load_references(url, document.refs.clone());
-    }
-
-    fn load_references(&mut self, url: &Url, references: Vec<schema::SchemaRef>) {
-        for reference in references {
-            let mut target = reference.target.clone();
-            target.set_fragment(None);
-            let scope = Scope::new(url.clone(), reference.pointer.clone());
-            if let Err(reason) = reachable(url, &target) {
-                let message = format!("could not load {target}: {reason}");
-                self.error(Diagnostic::error("C2", scope, message));
+        self.loaded
+            .schemas
+            .add_prepared(Arc::clone(&document.document));
+        let scope =
+            |reference: &memo::Reference| Scope::new(url.clone(), reference.pointer.clone());
+        for reference in &document.refs {
+            if let Some(reason) = &reference.unreachable {
+                let message = format!("could not load {}: {reason}", reference.target);
+                self.error(Diagnostic::error("C2", scope(reference), message));
                 continue;
             }
             // A document, or a sub-schema by its `$id` (catalog.md §6.2):
             // found in the index, never fetched.
-            if self.loaded.schemas.has_resource(&target)
-                || self.loaded.inline_schemas.contains_key(&target)
+            if self.loaded.schemas.has_resource(&reference.target)
+                || self
+                    .loaded
+                    .inline_schemas
+                    .contains(reference.target.as_str())
             {
                 continue;
             }
-            self.load_schema_document(&target, &scope);
+            self.load_schema_document(&reference.target, &scope(reference));
         }
     }
 }

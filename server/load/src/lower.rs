@@ -33,16 +33,18 @@ pub(crate) enum Event {
 }
 
 /// Replays a file's lowering into a load.
-pub(crate) fn apply(loader: &mut Loader<'_>, events: Vec<Event>) {
+pub(crate) fn apply(loader: &mut Loader<'_>, events: &[Event]) {
     for event in events {
         match event {
-            Event::Error(diagnostic) => loader.error(diagnostic),
-            Event::NodeDependency(dependency) => {
-                loader.loaded.catalog.node_dependencies.push(dependency)
-            }
-            Event::Collection(collection) => add_collection(loader, collection),
-            Event::Target(target) => loader.loaded.catalog.targets.push(target),
-            Event::Test(test) => loader.loaded.catalog.tests.push(test),
+            Event::Error(diagnostic) => loader.error(diagnostic.clone()),
+            Event::NodeDependency(dependency) => loader
+                .loaded
+                .catalog
+                .node_dependencies
+                .push(dependency.clone()),
+            Event::Collection(collection) => add_collection(loader, Arc::clone(collection)),
+            Event::Target(target) => loader.loaded.catalog.targets.push(target.clone()),
+            Event::Test(test) => loader.loaded.catalog.tests.push(Arc::clone(test)),
         }
     }
 }
@@ -115,13 +117,12 @@ pub(crate) fn lower_catalog(
                     );
                     continue;
                 };
-                loader.events.push(Event::Collection(Arc::new(Collection {
-                    name_scope: scope.push("name"),
-                    scope,
-                    name,
-                    list_form: true,
-                    spec,
-                })));
+                let name_scope = scope.push("name");
+                loader
+                    .events
+                    .push(Event::Collection(Arc::new(Collection::new(
+                        scope, name, name_scope, true, spec,
+                    ))));
             }
         }
         Some(Value::Object(map)) => {
@@ -138,13 +139,15 @@ pub(crate) fn lower_catalog(
                         "a collection in map form takes its name from its key; remove \"name\"";
                     loader.error(Diagnostic::error("C1b", scope.push("name"), message).at_key());
                 }
-                loader.events.push(Event::Collection(Arc::new(Collection {
-                    name_scope: scope.clone(),
-                    scope,
-                    name: name.clone(),
-                    list_form: false,
-                    spec,
-                })));
+                loader
+                    .events
+                    .push(Event::Collection(Arc::new(Collection::new(
+                        scope.clone(),
+                        name.clone(),
+                        scope,
+                        false,
+                        spec,
+                    ))));
             }
         }
         _ => {}
@@ -188,35 +191,10 @@ pub(crate) fn lower_catalog(
 
 /// Registers a collection and loads every schema it names.
 fn add_collection(loader: &mut Loader<'_>, collection: Arc<Collection>) {
-    for (scope, schema) in collection_schemas(&collection) {
-        loader.load_schema(&scope, schema);
+    for (place, schema) in collection.schemas() {
+        loader.load_schema(place, schema);
     }
     loader.loaded.catalog.collections.push(collection);
-}
-
-/// The schemas a collection names, with their scopes, in the order a load
-/// reads them: its own, its register's, its transforms' sources'.
-pub(crate) fn collection_schemas(collection: &Collection) -> Vec<(Scope, &model::SchemaSpec)> {
-    let mut schemas = vec![(collection.scope.push("schema"), &collection.spec.schema)];
-    if let Some(derivation) = &collection.spec.derivation
-        && let Some(schema) = derivation
-            .register
-            .as_ref()
-            .and_then(|register| register.schema.as_ref())
-    {
-        schemas.push((
-            collection
-                .scope
-                .push_all(["derivation", "register", "schema"]),
-            schema,
-        ));
-    }
-    for (scope, _, transform) in collection.transforms() {
-        if let Some(schema) = &transform.source.schema {
-            schemas.push((scope.push("source").push("schema"), schema));
-        }
-    }
-    schemas
 }
 
 /// Deserializes one entity. When its structure is broken only by unexpected

@@ -16,7 +16,7 @@
 //! Entries not used since the previous [`Memo::sweep`] are dropped by the
 //! next one, so memory follows the current catalog, not the edit history.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -34,7 +34,7 @@ use crate::structure::{self, Structure};
 pub(crate) struct ParsedFile {
     pub text: Arc<str>,
     pub tree: Arc<Tree>,
-    pub line_index: LineIndex,
+    pub line_index: Arc<LineIndex>,
     pub outer: Option<Outer>,
     pub errors: Vec<SyntaxError>,
     /// The C1a that converting the document to JSON met, if any.
@@ -52,13 +52,37 @@ pub(crate) struct ParsedFile {
 #[derive(Debug)]
 pub(crate) struct CatalogSource {
     pub root: Root,
-    /// The entries of its `import` list written as strings, with their
-    /// positions in the list.
-    pub imports: Vec<(String, usize)>,
+    /// The entries of its `import` list written as strings, resolved.
+    pub imports: Vec<Import>,
     /// C1b (empty unless the root is a mapping).
     pub structure: Vec<Diagnostic>,
     /// What lowering it found (empty unless the root is a mapping).
     pub lowered: Vec<Event>,
+}
+
+/// An entry of a catalog source's `import` list written as a string.
+#[derive(Debug)]
+pub(crate) struct Import {
+    pub written: String,
+    /// The edge it makes (its scope `…#/import/2`, this file, the URL it
+    /// names without fragment; shared by every load of this text), or
+    /// where it is written and why it names no URL.
+    pub edge: Result<Arc<model::Import>, (Scope, url::ParseError)>,
+}
+
+/// The imports of a catalog source, as [`Memo::catalog_imports`] gives them.
+#[derive(Debug, Clone)]
+pub struct CatalogImports(Arc<CatalogSource>);
+
+impl CatalogImports {
+    /// The URL (without fragment) of each import written as a valid URL,
+    /// in list order.
+    pub fn urls(&self) -> impl Iterator<Item = &Url> {
+        self.0
+            .imports
+            .iter()
+            .filter_map(|import| Some(&import.edge.as_ref().ok()?.to))
+    }
 }
 
 /// What the root of a catalog source holds.
@@ -91,7 +115,7 @@ impl ParsedFile {
         ParsedFile {
             text,
             tree: Arc::new(parse.tree),
-            line_index,
+            line_index: Arc::new(line_index),
             outer: parse.outer,
             errors: parse.errors,
             json_error,
@@ -156,22 +180,37 @@ impl CatalogSource {
                 lowered: Vec::new(),
             };
         }
+        let scope = Scope::root(url.clone());
         let imports = json
             .get("import")
             .and_then(Value::as_array)
             .map(|entries| {
+                let list = scope.push("import");
                 entries
                     .iter()
                     .enumerate()
                     .filter_map(|(position, entry)| {
-                        entry
-                            .as_str()
-                            .map(|written| (written.to_string(), position))
+                        let written = entry.as_str()?;
+                        let scope = list.push(position);
+                        let edge = match url.join(written) {
+                            Ok(mut to) => {
+                                to.set_fragment(None);
+                                Ok(Arc::new(model::Import {
+                                    scope,
+                                    from: url.clone(),
+                                    to,
+                                }))
+                            }
+                            Err(error) => Err((scope, error)),
+                        };
+                        Some(Import {
+                            written: written.to_string(),
+                            edge,
+                        })
                     })
                     .collect()
             })
             .unwrap_or_default();
-        let scope = Scope::root(url.clone());
         let Structure {
             diagnostics,
             unexpected,
@@ -187,22 +226,42 @@ impl CatalogSource {
 }
 
 /// What a schema document (a file or an inline schema) yields for the
-/// schema index: its indexing and its `$ref`s.
+/// schema index: the indexed document (added to each build's index as is)
+/// and its `$ref`s, resolved.
 #[derive(Debug)]
 pub(crate) struct SchemaDocument {
-    pub value: Arc<Value>,
-    pub indexed: Arc<schema::DocumentIndex>,
-    pub refs: Vec<schema::SchemaRef>,
+    pub document: Arc<schema::Document>,
+    pub refs: Vec<Reference>,
+}
+
+/// A `$ref` of a schema document, as a load follows it.
+#[derive(Debug)]
+pub(crate) struct Reference {
+    /// Where it is written in the document (`<pointer>/$ref`).
+    pub pointer: String,
+    /// The document (or `$id` resource) it names: no fragment.
+    pub target: Url,
+    /// Why the document may not refer to `target`, if it may not.
+    pub unreachable: Option<String>,
 }
 
 impl SchemaDocument {
     fn new(url: &Url, value: &Arc<Value>) -> SchemaDocument {
-        let mut document_url = url.clone();
-        document_url.set_fragment(None);
+        let refs = schema::collect_refs(url, value)
+            .into_iter()
+            .map(|reference| {
+                let mut target = reference.target;
+                target.set_fragment(None);
+                Reference {
+                    pointer: reference.pointer,
+                    unreachable: crate::reachable(url, &target).err(),
+                    target,
+                }
+            })
+            .collect();
         SchemaDocument {
-            value: Arc::clone(value),
-            indexed: Arc::new(schema::DocumentIndex::new(&document_url, value)),
-            refs: schema::collect_refs(url, value),
+            document: Arc::new(schema::Document::new(url, Arc::clone(value))),
+            refs,
         }
     }
 }
@@ -211,6 +270,23 @@ impl SchemaDocument {
 struct SchemaEntry {
     document: Arc<SchemaDocument>,
     used: AtomicBool,
+}
+
+/// The schema documents a memo holds.
+#[derive(Debug, Default)]
+struct Schemas {
+    /// By URL (inline ones by their synthetic URL).
+    by_url: HashMap<Url, Arc<SchemaEntry>>,
+    /// The same entries by the address of their document's value, which the
+    /// entry keeps alive (so no other value can have it meanwhile): a value
+    /// shared across loads (an unchanged file's inline schema, an unchanged
+    /// schema file's JSON) is found without hashing its URL.
+    by_value: HashMap<usize, Arc<SchemaEntry>>,
+}
+
+/// The address of a shared value, as a key.
+fn address(value: &Arc<Value>) -> usize {
+    Arc::as_ptr(value) as usize
 }
 
 #[derive(Debug)]
@@ -226,8 +302,7 @@ struct Entry {
 pub struct Memo {
     files: Mutex<HashMap<Url, Entry>>,
     parses: AtomicUsize,
-    /// Schema documents by URL (inline ones by their synthetic URL).
-    schemas: Mutex<HashMap<Url, SchemaEntry>>,
+    schemas: Mutex<Schemas>,
     schema_indexings: AtomicUsize,
 }
 
@@ -243,6 +318,9 @@ pub struct MemoStats {
     /// Files held with their JSON (schema documents; a catalog source's is
     /// dropped once it was read as one).
     pub files_with_json: usize,
+    /// Schema documents held (one per URL), and how many of them can be
+    /// found by their value's address.
+    pub schema_documents: (usize, usize),
 }
 
 impl Memo {
@@ -281,15 +359,10 @@ impl Memo {
     }
 
     /// The entries of the `import` list of the catalog source `text` at
-    /// `url` written as strings (none when it is not a mapping), from the
-    /// same memoised parse a load of it uses.
-    pub fn catalog_imports(&self, url: &Url, text: Arc<str>) -> Vec<String> {
-        let source = self.parse(url, text).catalog_source(url);
-        source
-            .imports
-            .iter()
-            .map(|(written, _)| written.clone())
-            .collect()
+    /// `url` written as strings (none when it is not a mapping), resolved
+    /// once per text, from the same memoised parse a load of it uses.
+    pub fn catalog_imports(&self, url: &Url, text: Arc<str>) -> CatalogImports {
+        CatalogImports(self.parse(url, text).catalog_source(url))
     }
 
     /// The indexing and `$ref`s of the schema document `value` at `url`:
@@ -301,22 +374,39 @@ impl Memo {
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
         };
-        if let Some(entry) = lock().get(url) {
-            let was = &entry.document.value;
-            if Arc::ptr_eq(was, value) || json::order::identical(was, value) {
+        {
+            let schemas = lock();
+            let found = match schemas.by_value.get(&address(value)) {
+                // The loader gives URLs without fragment, as the index keeps them.
+                Some(entry) if entry.document.document.url() == url => Some(entry),
+                _ => schemas.by_url.get(url).filter(|entry| {
+                    let was = entry.document.document.value();
+                    Arc::ptr_eq(was, value) || json::order::identical(was, value)
+                }),
+            };
+            if let Some(entry) = found {
                 entry.used.store(true, Ordering::Relaxed);
                 return Arc::clone(&entry.document);
             }
         }
         let document = Arc::new(SchemaDocument::new(url, value));
         self.schema_indexings.fetch_add(1, Ordering::Relaxed);
-        lock().insert(
-            url.clone(),
-            SchemaEntry {
-                document: Arc::clone(&document),
-                used: AtomicBool::new(true),
-            },
-        );
+        let entry = Arc::new(SchemaEntry {
+            document: Arc::clone(&document),
+            used: AtomicBool::new(true),
+        });
+        let mut schemas = lock();
+        schemas.by_value.insert(address(value), Arc::clone(&entry));
+        if let Some(replaced) = schemas.by_url.insert(url.clone(), entry) {
+            let key = address(replaced.document.document.value());
+            if schemas
+                .by_value
+                .get(&key)
+                .is_some_and(|held| Arc::ptr_eq(held, &replaced))
+            {
+                schemas.by_value.remove(&key);
+            }
+        }
         document
     }
 
@@ -325,9 +415,15 @@ impl Memo {
     pub fn sweep(&self) {
         self.lock()
             .retain(|_, entry| entry.used.swap(false, Ordering::Relaxed));
-        self.schemas
+        let mut schemas = self
+            .schemas
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        schemas
+            .by_value
+            .retain(|_, entry| entry.used.load(Ordering::Relaxed));
+        schemas
+            .by_url
             .retain(|_, entry| entry.used.swap(false, Ordering::Relaxed));
     }
 
@@ -337,6 +433,13 @@ impl Memo {
     }
 
     pub fn stats(&self) -> MemoStats {
+        let schema_documents = {
+            let schemas = self
+                .schemas
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            (schemas.by_url.len(), schemas.by_value.len())
+        };
         let files = self.lock();
         MemoStats {
             parses: self.parses.load(Ordering::Relaxed),
@@ -346,6 +449,7 @@ impl Memo {
                 .values()
                 .filter(|entry| entry.file.holds_json())
                 .count(),
+            schema_documents,
         }
     }
 }

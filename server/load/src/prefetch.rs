@@ -23,7 +23,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use model::{ResourceKind, SchemaSpec};
 use url::Url;
 
-use crate::lower::{self, Event};
+use crate::lower::Event;
 use crate::{Fetch, Loaded, Memo};
 
 /// Most threads a prefetch uses (the calling thread included).
@@ -191,27 +191,27 @@ impl Work<'_> {
         match kind {
             ResourceKind::Catalog => {
                 let source = parse.catalog_source(url);
-                for (written, _) in &source.imports {
-                    if let Ok(mut to) = url.join(written) {
-                        to.set_fragment(None);
-                        self.follow(url, to, ResourceKind::Catalog, &mut found);
+                for import in &source.imports {
+                    if let Ok(edge) = &import.edge {
+                        self.follow(url, edge.to.clone(), ResourceKind::Catalog, &mut found);
                     }
                 }
-                for event in &source.lowered {
+                for event in source.lowered.iter() {
                     let Event::Collection(collection) = event else {
                         continue;
                     };
-                    for (scope, schema) in lower::collection_schemas(collection) {
+                    for (place, schema) in collection.schemas() {
+                        let Ok(schema_url) = &place.url else {
+                            continue;
+                        };
                         match schema {
-                            SchemaSpec::Url(written) => {
-                                if let Ok(mut to) = scope.resource.join(written) {
-                                    to.set_fragment(None);
-                                    self.follow(url, to, ResourceKind::Schema, &mut found);
-                                }
+                            SchemaSpec::Url(_) => {
+                                let mut to = schema_url.clone();
+                                to.set_fragment(None);
+                                self.follow(url, to, ResourceKind::Schema, &mut found);
                             }
                             SchemaSpec::Inline(inline) => {
-                                let inline_url = model::catalog::inline_schema_url(&scope);
-                                self.schema(&inline_url, &inline.0, &mut found);
+                                self.schema(schema_url, &inline.0, &mut found);
                             }
                         }
                     }
@@ -235,7 +235,7 @@ impl Work<'_> {
         }
         // A resource the document declares itself (an `$id`) is not
         // fetched by a load.
-        let declared: HashSet<&str> = document.indexed.declared_resources().collect();
+        let declared: HashSet<&str> = document.document.declared_resources().collect();
         for reference in &document.refs {
             let mut to = reference.target.clone();
             to.set_fragment(None);

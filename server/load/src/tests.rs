@@ -397,6 +397,89 @@ fn a_memo_keeps_the_json_of_schema_documents_only_and_loads_the_same() {
         (stats.parses, stats.files, stats.files_with_json),
         (3, 3, 1)
     );
+    assert_eq!(
+        (stats.schema_indexings, stats.schema_documents),
+        (2, (2, 2)),
+        "s.yaml and the inline schema, indexed once, found by value"
+    );
+
+    // An edit of the schema file and of the inline schema: each is indexed
+    // again once, and the memo keeps one document per URL.
+    fetch.insert(url("s.yaml"), "type: object\nrequired: [k]\n");
+    fetch.insert(
+        url("more.flow.yaml"),
+        "collections:\n  - {name: b, schema: {type: array}, key: [/k], extra: 1}\n",
+    );
+    for _ in 0..2 {
+        let warm = crate::load_with(&url("flow.yaml"), &fetch, &memo);
+        let cold = load(&url("flow.yaml"), &fetch);
+        assert_eq!(warm.diagnostics, cold.diagnostics);
+        assert_eq!(warm.catalog, cold.catalog);
+        let documents = |loaded: &crate::Loaded| -> Vec<(String, serde_json::Value)> {
+            let documents = loaded.schemas.documents();
+            documents
+                .map(|(url, value)| (url.to_string(), value.clone()))
+                .collect()
+        };
+        assert_eq!(documents(&warm), documents(&cold));
+        memo.sweep();
+    }
+    let stats = memo.stats();
+    assert_eq!(
+        (stats.schema_indexings, stats.schema_documents),
+        (4, (2, 2))
+    );
+}
+
+/// What a load through a memo takes from an unchanged file is shared with
+/// the previous load, not rebuilt: its import edges, its collections with
+/// their schema places (URLs parsed once), its line index, and the indexed
+/// schema documents (each added to the new index as one shared entry).
+#[test]
+fn a_warm_load_shares_the_memoised_parts_of_unchanged_files() {
+    let mut fetch = MemoryFetch::new();
+    fetch.insert(
+        url("flow.yaml"),
+        "import: [more.flow.yaml]\ncollections:\n  - {name: a, schema: s.yaml#/$defs/a, key: [/k]}\n",
+    );
+    fetch.insert(
+        url("more.flow.yaml"),
+        "collections:\n  - name: b\n    schema: {type: object, properties: {k: {$ref: s.yaml#/$defs/a}}}\n    key: [/k]\n",
+    );
+    fetch.insert(url("s.yaml"), "$defs:\n  a: {type: object}\n");
+    let memo = crate::Memo::new();
+    let first = crate::load_with(&url("flow.yaml"), &fetch, &memo);
+    let second = crate::load_with(&url("flow.yaml"), &fetch, &memo);
+    assert_eq!(first.diagnostics, Vec::new());
+    assert_eq!(second.catalog, load(&url("flow.yaml"), &fetch).catalog);
+    assert!(Arc::ptr_eq(
+        &first.catalog.imports[0],
+        &second.catalog.imports[0]
+    ));
+    for (a, b) in first
+        .catalog
+        .collections
+        .iter()
+        .zip(&second.catalog.collections)
+    {
+        assert!(Arc::ptr_eq(a, b), "{} is lowered once", a.name);
+        let place =
+            |collection: &model::Collection| Arc::clone(collection.schemas().next().unwrap().0);
+        assert!(Arc::ptr_eq(&place(a), &place(b)));
+    }
+    for (a, b) in first.resources.iter().zip(&second.resources) {
+        assert!(Arc::ptr_eq(&a.line_index, &b.line_index), "{}", a.url);
+    }
+    // Imports first: `b` of more.flow.yaml, then `a`.
+    let schema_url = second.catalog.collections[1].schema_url_ref().unwrap();
+    assert_eq!(schema_url.as_str(), "file:///p/s.yaml#/$defs/a");
+    let inline = second.catalog.collections[0].schema_url().unwrap();
+    assert_eq!(
+        second.inline_schema(&inline).map(|scope| scope.to_string()),
+        Some("file:///p/more.flow.yaml#/collections/0/schema".to_string())
+    );
+    let stats = memo.stats();
+    assert_eq!((stats.parses, stats.schema_indexings), (3, 2));
 }
 
 /// A load's outcome as text, for comparing two loads exactly.

@@ -40,6 +40,17 @@ pub struct Import {
     pub to: Url,
 }
 
+/// A schema a collection names (its own, its register's or a transform
+/// source's): where it is written and the URL it names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchemaPlace {
+    /// Where the schema is written (`…/schema`).
+    pub scope: Scope,
+    /// [`schema_url`] of it: a URL joined with the file's (its fragment
+    /// kept), or an inline schema's synthetic URL; or why it names none.
+    pub url: Result<Url, url::ParseError>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Collection {
     /// The collection's spec: `…#/collections/3` (list form) or
@@ -51,12 +62,100 @@ pub struct Collection {
     /// True when defined in list form (where C14's defined-before-use applies).
     pub list_form: bool,
     pub spec: CollectionSpec,
+    /// Every schema it names, in [`Collection::schemas`]' order: computed
+    /// once per lowered entity (URL parses), not per build.
+    places: Vec<std::sync::Arc<SchemaPlace>>,
 }
 
 impl Collection {
+    pub fn new(
+        scope: Scope,
+        name: String,
+        name_scope: Scope,
+        list_form: bool,
+        spec: CollectionSpec,
+    ) -> Collection {
+        let mut collection = Collection {
+            scope,
+            name,
+            name_scope,
+            list_form,
+            spec,
+            places: Vec::new(),
+        };
+        let places = collection
+            .schema_specs()
+            .map(|(slot, schema)| {
+                let scope = match slot {
+                    None => collection.scope.push("schema"),
+                    Some(None) => collection
+                        .scope
+                        .push_all(["derivation", "register", "schema"]),
+                    Some(Some(transform)) => collection
+                        .scope
+                        .push_all(["derivation", "transform"])
+                        .push(transform)
+                        .push_all(["source", "schema"]),
+                };
+                std::sync::Arc::new(SchemaPlace {
+                    url: match schema {
+                        SchemaSpec::Url(url) => scope.resource.join(url),
+                        SchemaSpec::Inline(_) => Ok(inline_schema_url(&scope)),
+                    },
+                    scope,
+                })
+            })
+            .collect();
+        collection.places = places;
+        collection
+    }
+
+    /// Every schema the collection names with its spec, in the order a load
+    /// reads them: its own, its register's, then each transform source's
+    /// (in transform order).
+    pub fn schemas(&self) -> impl Iterator<Item = (&std::sync::Arc<SchemaPlace>, &SchemaSpec)> {
+        self.places
+            .iter()
+            .zip(self.schema_specs().map(|(_, schema)| schema))
+    }
+
+    /// [`Collection::schemas`]' specs, each with where it is written: the
+    /// collection's own (`None`), the register's (`Some(None)`), a
+    /// transform source's (`Some(Some(transform))`).
+    #[allow(clippy::type_complexity)]
+    fn schema_specs(&self) -> impl Iterator<Item = (Option<Option<&str>>, &SchemaSpec)> {
+        let own = std::iter::once((None, &self.spec.schema));
+        let register = self.register_schema().map(|schema| (Some(None), schema));
+        let sources = self
+            .spec
+            .derivation
+            .iter()
+            .flat_map(|derivation| &derivation.transform)
+            .filter_map(|(name, transform)| {
+                let schema = transform.source.schema.as_ref()?;
+                Some((Some(Some(name.as_str())), schema))
+            });
+        own.chain(register).chain(sources)
+    }
+
+    fn register_schema(&self) -> Option<&SchemaSpec> {
+        self.spec
+            .derivation
+            .as_ref()?
+            .register
+            .as_ref()?
+            .schema
+            .as_ref()
+    }
+
     /// The URL of the collection's schema.
     pub fn schema_url(&self) -> Option<Url> {
-        schema_url(&self.scope.push("schema"), &self.spec.schema)
+        self.schema_url_ref().cloned()
+    }
+
+    /// [`Collection::schema_url`], borrowed.
+    pub fn schema_url_ref(&self) -> Option<&Url> {
+        self.places.first()?.url.as_ref().ok()
     }
 
     /// Transforms of the derivation (empty for captured collections), in name
@@ -75,16 +174,8 @@ impl Collection {
 
     /// The URL of the register schema, if the derivation declares one.
     pub fn register_schema_url(&self) -> Option<Url> {
-        let register = self.spec.derivation.as_ref()?.register.as_ref()?;
-        let schema = register.schema.as_ref()?;
-        schema_url(
-            &self
-                .scope
-                .push("derivation")
-                .push("register")
-                .push("schema"),
-            schema,
-        )
+        self.register_schema()?;
+        self.places.get(1)?.url.as_ref().ok().cloned()
     }
 
     pub fn is_derived(&self) -> bool {
@@ -120,7 +211,9 @@ pub struct Test {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Catalog {
     pub resources: Vec<Resource>,
-    pub imports: Vec<Import>,
+    /// Shared with the `load::Memo` that read them (and later loads of the
+    /// same file).
+    pub imports: Vec<std::sync::Arc<Import>>,
     /// Shared with the `load::Memo` that lowered them (and later loads of
     /// the same file).
     pub collections: Vec<std::sync::Arc<Collection>>,

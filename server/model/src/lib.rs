@@ -15,7 +15,7 @@ pub mod scope;
 pub mod spec;
 
 pub use catalog::{
-    Catalog, Collection, Import, NodeDependency, Resource, ResourceKind, Target, Test,
+    Catalog, Collection, Import, NodeDependency, Resource, ResourceKind, SchemaPlace, Target, Test,
 };
 pub use diagnostic::{Diagnostic, Related, Severity};
 pub use scope::Scope;

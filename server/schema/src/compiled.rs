@@ -8,7 +8,7 @@
 //! [`CompileStats`] counts the expensive operations, so that tests can assert
 //! that their number grows with the number of schemas and not faster.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -51,6 +51,18 @@ pub struct CompileStats {
     /// Per validator build, the documents of the registry it was built
     /// against, summed: what building validators costs in registry work.
     pub validator_registry_documents: usize,
+}
+
+impl Compiled {
+    /// Whether nothing was compiled (or asked for) yet.
+    pub(crate) fn is_unused(&self) -> bool {
+        fn empty<K, V>(map: &Mutex<HashMap<K, V>>) -> bool {
+            map.lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .is_empty()
+        }
+        empty(&self.registries) && empty(&self.validators)
+    }
 }
 
 /// Gets the cell for `key`, creating it; the lock is held only for the lookup.

@@ -6,7 +6,7 @@
 //! index also records, per document, the resources its `$ref`s name, from
 //! which [`crate::compiled`] builds small per-document registries.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet, HashSetExt};
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -28,6 +28,31 @@ pub struct Resolved<'a> {
     pub pointer: String,
 }
 
+/// A document as a key of the index: its URL's text, borrowed from the
+/// shared document (no copy per build).
+#[derive(Debug, Clone)]
+pub(crate) struct DocumentKey(Arc<Document>);
+
+impl PartialEq for DocumentKey {
+    fn eq(&self, other: &DocumentKey) -> bool {
+        self.0.url.as_str() == other.0.url.as_str()
+    }
+}
+
+impl Eq for DocumentKey {}
+
+impl std::hash::Hash for DocumentKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.url.as_str().hash(state);
+    }
+}
+
+impl std::borrow::Borrow<str> for DocumentKey {
+    fn borrow(&self) -> &str {
+        self.0.url.as_str()
+    }
+}
+
 /// A place inside an indexed document: document number and pointer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Place {
@@ -35,18 +60,49 @@ pub(crate) struct Place {
     pub(crate) pointer: String,
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct Document {
+/// A schema document ready for the index: its URL (without fragment), its
+/// value and what indexing it found. A function of the URL and value alone,
+/// so a loader can keep it for a document that did not change and add it to
+/// every build's index with one insert ([`SchemaIndex::add_prepared`]).
+#[derive(Debug)]
+pub struct Document {
     pub(crate) url: Url,
     pub(crate) value: Arc<Value>,
-    pub(crate) indexed: Arc<DocumentIndex>,
+    pub(crate) indexed: DocumentIndex,
 }
 
-/// What indexing one document finds: a function of its URL and value
-/// alone, so a loader can keep it for a document that did not change
-/// ([`SchemaIndex::add_indexed_document`]).
+impl Document {
+    /// Indexes the document `value` at `url` (a fragment is ignored).
+    pub fn new(url: &Url, value: Arc<Value>) -> Document {
+        let mut url = url.clone();
+        url.set_fragment(None);
+        let indexed = DocumentIndex::new(&url, &value);
+        Document {
+            url,
+            value,
+            indexed,
+        }
+    }
+
+    /// The resources the document's `$id`s name (URLs without fragment),
+    /// in walk order: `$ref`s to them are found in the document, never
+    /// fetched.
+    pub fn declared_resources(&self) -> impl Iterator<Item = &str> {
+        self.indexed.declared_resources()
+    }
+
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    pub fn value(&self) -> &Arc<Value> {
+        &self.value
+    }
+}
+
+/// What indexing one document finds (part of its [`Document`]).
 #[derive(Debug, Default)]
-pub struct DocumentIndex {
+pub(crate) struct DocumentIndex {
     /// Pointer of the first value nested deeper than `keywords::MAX_DEPTH`.
     pub(crate) too_deep: Option<String>,
     /// Every sub-schema with an `$id`: its pointer and the base it sets.
@@ -64,10 +120,13 @@ pub struct DocumentIndex {
 /// [`SchemaIndex`]; copied only when a shared index is changed.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Entries {
-    pub(crate) documents: Vec<Document>,
-    by_url: HashMap<String, usize>,
-    /// URL without fragment (a document URL or an `$id`) → the resource.
-    resources: HashMap<String, Place>,
+    pub(crate) documents: Vec<Arc<Document>>,
+    /// Document URL → its number (a document is also the resource at its
+    /// URL, and wins over an `$id` naming the same URL).
+    by_url: HashMap<DocumentKey, usize>,
+    /// An `$id` (URL without fragment) that no document URL equals → the
+    /// sub-schema declaring it (the first one).
+    ids: HashMap<String, Place>,
     /// `<base>#<anchor>` → the sub-schema declaring it.
     anchors: HashMap<String, Place>,
 }
@@ -98,39 +157,39 @@ impl SchemaIndex {
 
     /// [`SchemaIndex::add_document`] for a document the caller also keeps.
     pub fn add_shared_document(&mut self, url: Url, doc: Arc<Value>) {
-        let mut url = url;
-        url.set_fragment(None);
-        let indexed = Arc::new(DocumentIndex::new(&url, &doc));
-        self.add_indexed_document(url, doc, indexed);
+        self.add_prepared(Arc::new(Document::new(&url, doc)));
     }
 
-    /// [`SchemaIndex::add_shared_document`] with the document's indexing
-    /// already done (`DocumentIndex::new` of this URL, without fragment,
-    /// and this value).
-    pub fn add_indexed_document(&mut self, url: Url, doc: Arc<Value>, indexed: Arc<DocumentIndex>) {
-        let mut url = url;
-        url.set_fragment(None);
-        let document = Document {
-            url: url.clone(),
-            value: doc,
-            indexed,
-        };
-        // What was compiled may depend on the replaced or added document.
-        self.compiled = Arc::default();
+    /// Adds (or replaces) a document indexed beforehand: one insert, its
+    /// `$id`s and anchors aside (most documents have none).
+    pub fn add_prepared(&mut self, document: Arc<Document>) {
+        // What was compiled may depend on the replaced or added document
+        // (nothing is, while a loader fills a fresh index).
+        if !self.compiled.is_unused() || Arc::strong_count(&self.compiled) > 1 {
+            self.compiled = Arc::default();
+        }
         let entries = Arc::make_mut(&mut self.entries);
-        match entries.by_url.get(url.as_str()) {
+        match entries.by_url.get(document.url.as_str()) {
             Some(&existing) => {
+                // The key holds the replaced document: replace it too.
+                entries.by_url.remove(document.url.as_str());
+                entries
+                    .by_url
+                    .insert(DocumentKey(Arc::clone(&document)), existing);
                 entries.documents[existing] = document;
                 entries.reindex_all();
             }
             None => {
                 let number = entries.documents.len();
-                entries.by_url.insert(url.to_string(), number);
+                entries
+                    .by_url
+                    .insert(DocumentKey(Arc::clone(&document)), number);
                 entries.documents.push(document);
                 entries.index_document(number);
             }
         }
     }
+
     /// Looks up `uri`: a resource URL (document or `$id`), optionally with a
     /// JSON Pointer fragment or an `$anchor` name. Only objects and booleans
     /// are schemas: a pointer landing anywhere else does not resolve.
@@ -152,9 +211,7 @@ impl SchemaIndex {
     /// document, or a sub-schema by its `$id` (catalog.md §6.2). A loader
     /// need not fetch such a URL.
     pub fn has_resource(&self, url: &Url) -> bool {
-        let mut url = url.clone();
-        url.set_fragment(None);
-        self.entries.resources.contains_key(url.as_str())
+        self.entries.resource(without_fragment(url)).is_some()
     }
 
     /// The document number and pointer `uri` names, without checking that the
@@ -164,11 +221,11 @@ impl SchemaIndex {
         let base = without_fragment(uri);
         let fragment = uri.fragment().unwrap_or("");
         if fragment.is_empty() {
-            return entries.resources.get(base).cloned();
+            return entries.resource(base);
         }
         let decoded = pointer::percent_decode(fragment);
         if decoded.starts_with('/') {
-            let resource = entries.resources.get(base)?;
+            let resource = entries.resource(base)?;
             pointer::tokens(&decoded)?;
             return Some(Place {
                 document: resource.document,
@@ -263,12 +320,13 @@ impl SchemaIndex {
         if entries.documents[root].indexed.refers_to.is_empty() {
             return vec![root];
         }
-        let mut seen = HashSet::from([root]);
+        let mut seen = HashSet::with_capacity(8);
+        seen.insert(root);
         let mut order = vec![root];
         let mut next = 0;
         while next < order.len() {
             for target in &entries.documents[order[next]].indexed.refers_to {
-                if let Some(place) = entries.resources.get(target)
+                if let Some(place) = entries.resource(target)
                     && seen.insert(place.document)
                 {
                     order.push(place.document);
@@ -287,26 +345,31 @@ fn without_fragment(url: &Url) -> &str {
 }
 
 impl Entries {
+    /// The resource at `url` (without fragment): a document, else an `$id`.
+    fn resource(&self, url: &str) -> Option<Place> {
+        if let Some(&document) = self.by_url.get(url) {
+            return Some(Place {
+                document,
+                pointer: String::new(),
+            });
+        }
+        self.ids.get(url).cloned()
+    }
+
     fn reindex_all(&mut self) {
-        self.resources.clear();
+        self.ids.clear();
         self.anchors.clear();
         for number in 0..self.documents.len() {
             self.index_document(number);
         }
     }
 
+    /// Registers the `$id`s and anchors of document `number` (its URL is in
+    /// `by_url`); the first declaration of each wins.
     fn index_document(&mut self, number: usize) {
-        let document = &self.documents[number];
-        let indexed = Arc::clone(&document.indexed);
-        self.resources.insert(
-            document.url.to_string(),
-            Place {
-                document: number,
-                pointer: String::new(),
-            },
-        );
+        let indexed = &self.documents[number].indexed;
         for (base, pointer) in &indexed.ids {
-            self.resources.entry(base.clone()).or_insert_with(|| Place {
+            self.ids.entry(base.clone()).or_insert_with(|| Place {
                 document: number,
                 pointer: pointer.clone(),
             });
@@ -471,5 +534,59 @@ mod tests {
             .place_of(&url("file:///p/schema.yaml#/$defs/int"))
             .unwrap();
         assert_eq!(index.base_at(&place).as_str(), "file:///p/schema.yaml");
+    }
+
+    /// A document's URL names it even when another document's `$id` says
+    /// the same URL, whichever came first; of two `$id`s the first wins;
+    /// replacing a document keeps its number and re-registers its `$id`s.
+    #[test]
+    fn document_urls_win_over_ids_and_the_first_id_wins() {
+        let mut index = SchemaIndex::new();
+        index.add_document(
+            url("file:///p/a.yaml"),
+            json!({"$defs": {"x": {"$id": "file:///p/b.yaml", "type": "string"}}}),
+        );
+        index.add_document(
+            url("file:///p/c.yaml"),
+            json!({"$defs": {"y": {"$id": "https://example.com/s.json", "type": "integer"}}}),
+        );
+        index.add_document(
+            url("file:///p/d.yaml"),
+            json!({"$defs": {"z": {"$id": "https://example.com/s.json", "type": "boolean"}}}),
+        );
+        let at = |uri: &str, index: &SchemaIndex| {
+            let resolved = index.resolve(&url(uri)).unwrap();
+            (resolved.document.to_string(), resolved.pointer)
+        };
+        assert_eq!(
+            at("file:///p/b.yaml", &index),
+            ("file:///p/a.yaml".to_string(), "/$defs/x".to_string())
+        );
+        index.add_document(url("file:///p/b.yaml"), json!({"type": "null"}));
+        assert_eq!(
+            at("file:///p/b.yaml", &index),
+            ("file:///p/b.yaml".to_string(), String::new())
+        );
+        assert_eq!(
+            at("https://example.com/s.json", &index),
+            ("file:///p/c.yaml".to_string(), "/$defs/y".to_string())
+        );
+        // Replaced: c.yaml no longer declares the `$id`; d.yaml's now holds.
+        index.add_document(url("file:///p/c.yaml"), json!({"type": "object"}));
+        assert_eq!(
+            at("https://example.com/s.json", &index),
+            ("file:///p/d.yaml".to_string(), "/$defs/z".to_string())
+        );
+        let order: Vec<&str> = index.documents().map(|(url, _)| url.as_str()).collect();
+        assert_eq!(
+            order,
+            [
+                "file:///p/a.yaml",
+                "file:///p/c.yaml",
+                "file:///p/d.yaml",
+                "file:///p/b.yaml"
+            ]
+        );
+        assert!(index.has_resource(&url("https://example.com/s.json#/type")));
     }
 }

@@ -33,7 +33,7 @@ pub mod validate;
 
 pub use check::{SchemaProblem, check_document};
 pub use compiled::CompileStats;
-pub use index::{DocumentIndex, Resolved, SchemaIndex};
+pub use index::{Document, Resolved, SchemaIndex};
 pub use reduce::{Annotations, Strategy, parse_strategy};
 pub use refs::{SchemaRef, collect_refs};
 pub use shape::{Exists, Inspection, Located, Reduction, Shape, Types};
