@@ -11,11 +11,11 @@
 //! [`apply`] replays them into a load (registering entities, loading the
 //! schemas each collection names, in the order lowering met them).
 
+use foldhash::HashMap;
 use model::{
     Collection, CollectionSpec, Diagnostic, MaterializationTargetSpec, NodeDependency, Scope,
     Target, Test, TestStepSpec,
 };
-use foldhash::HashMap;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;

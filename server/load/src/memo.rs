@@ -11,7 +11,12 @@
 //! text is recognised by pointer first (an editor hands out the same
 //! `Arc<str>` for an unchanged buffer), then by content. Everything kept is
 //! a function of the URL and the text, so a load through a memo produces
-//! exactly what a load without one does.
+//! exactly what a load without one does. The one thing carried from an
+//! earlier text of the URL is identity: an entity of the new text's lowering
+//! that is equal as written to the previous text's at its scope is that
+//! earlier `Arc` (`lower::reuse_unchanged`), so what is keyed by an entity's
+//! address (the check units) is found again after a keystroke elsewhere in
+//! the file.
 //!
 //! Entries not used since the previous [`Memo::sweep`] are dropped by the
 //! next one, so memory follows the current catalog, not the edit history.
