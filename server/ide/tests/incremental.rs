@@ -469,15 +469,16 @@ fn entity_checks_replay_only_while_what_they_read_holds() {
     session.replace(&orders, "name: acme/orders", "name: acme/order");
     let renamed = session.assert_warm_equals_cold("renaming a collection");
     assert_eq!(codes(&renamed), ["C12", "C12"]);
-    // The edited file's three units (two collections, one projection) and
-    // the three that read it (two derivations, one test); the other two
-    // collections replay.
-    assert_eq!(units_since(&session, before), (6, 2));
+    // The renamed collection's unit and the two that read it (a derivation
+    // and a test) run; the edited file's other collection is kept by the
+    // load (its collection and projection units replay), and so does the
+    // derivation that reads it and every other collection's unit.
+    assert_eq!(units_since(&session, before), (3, 5));
     let before = session.host.inputs().caches.check.stats();
     session.replace(&orders, "name: acme/order", "name: acme/orders");
     let back = session.assert_warm_equals_cold("renaming it back");
     assert_eq!(codes(&back), Vec::<&str>::new());
-    assert_eq!(units_since(&session, before), (6, 2));
+    assert_eq!(units_since(&session, before), (3, 5));
     let before = session.host.inputs().caches.check.stats();
     session.assert_warm_equals_cold("nothing changed");
     assert_eq!(units_since(&session, before), (0, 8), "everything replays");
@@ -703,10 +704,36 @@ fn typing_in_a_collection_name_redoes_only_the_edited_text() {
         .expect("the file defines collections");
     let at = at + text[at + 1..].find('\n').unwrap() + 1;
     let typed = format!("{}x{}", &text[..at], &text[at..]);
+    let line = &text[text[..at].rfind('\n').unwrap() + 1..at];
+    let name = line.trim_start().strip_prefix("- name: ").unwrap().trim();
+    let renamed = format!("{name}x");
     session.set(&largest, &text);
     session.assert_warm_equals_cold("the first build");
     session.set(&largest, &typed);
-    session.assert_warm_equals_cold("one character typed");
+    let analysis = session.assert_warm_equals_cold("one character typed");
+    // The units a keystroke must run again: the renamed collection's own
+    // (schema and key; projections and derivation where it has them) and those
+    // of every derivation and test that names it, before or after.
+    let names = [name, renamed.as_str()];
+    let catalog = &analysis.build_of(&largest).unwrap().loaded.catalog;
+    let mut expected = 0;
+    for collection in &catalog.collections {
+        let derivation = collection.spec.derivation.as_ref();
+        if collection.name == renamed {
+            let projections = !collection.spec.projections.is_empty();
+            expected += 1 + usize::from(projections) + usize::from(derivation.is_some());
+        } else if derivation.is_some_and(|derivation| {
+            (derivation.transform.values()).any(|t| names.contains(&t.source.name.as_str()))
+        }) {
+            expected += 1;
+        }
+    }
+    for test in &catalog.tests {
+        if (test.steps.iter()).any(|step| names.contains(&step.collection())) {
+            expected += 1;
+        }
+    }
+    assert!(expected >= 3, "{name:?} is read elsewhere: {expected}");
     let caches = &session.host.inputs().caches;
     for turn in 0..4 {
         let (load_before, check_before) = (caches.load.stats(), caches.check.stats());
@@ -733,13 +760,12 @@ fn typing_in_a_collection_name_redoes_only_the_edited_text() {
             ),
             "no schema or lambda work is done again at turn {turn}"
         );
+        // The other entities of the edited file are kept (`load::memo`), so
+        // their units replay like every other file's.
         let (run, replayed) = units_since(&session, check_before);
-        // The largest file's own units (its collections, projections,
-        // derivations and tests: 29 of 218 here) and the few that read the
-        // renamed collection; every other unit replays.
-        assert!(
-            run > 0 && run * 6 <= run + replayed,
-            "only the edited file's units and their readers run: {run} run, {replayed} replayed"
+        assert_eq!(
+            run, expected,
+            "only the renamed collection's units and their readers' run at turn {turn} ({replayed} replayed)"
         );
     }
 }

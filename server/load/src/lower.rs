@@ -11,6 +11,7 @@
 //! [`apply`] replays them into a load (registering entities, loading the
 //! schemas each collection names, in the order lowering met them).
 
+use foldhash::HashMap;
 use model::{
     Collection, CollectionSpec, Diagnostic, MaterializationTargetSpec, NodeDependency, Scope,
     Target, Test, TestStepSpec,
@@ -187,6 +188,59 @@ pub(crate) fn lower_catalog(
         }
     }
     lowering.events
+}
+
+/// Gives every collection and test of `events` that is the same as the one
+/// at its scope in `previous` (an earlier lowering of the same URL) that
+/// earlier `Arc`, so what is keyed by an entity's address (the check units,
+/// the schema memo's inline values) is found again after an edit elsewhere
+/// in the file. "The same" is exact: equal in every field (`==`, which
+/// includes a collection's schema places) and, as `Value`'s `==` ignores
+/// property order, serialized to the same bytes (property order and number
+/// representation count, as they do for a cold lowering's reports).
+pub(crate) fn reuse_unchanged(previous: &[Event], events: &mut [Event]) {
+    let mut collections: HashMap<&str, &Arc<Collection>> = HashMap::default();
+    let mut tests: HashMap<&str, &Arc<Test>> = HashMap::default();
+    for event in previous {
+        match event {
+            Event::Collection(collection) => {
+                collections.insert(&collection.scope.pointer, collection);
+            }
+            Event::Test(test) => {
+                tests.insert(&test.scope.pointer, test);
+            }
+            _ => {}
+        }
+    }
+    for event in events {
+        match event {
+            Event::Collection(collection) => {
+                if let Some(&earlier) = collections.get(collection.scope.pointer.as_str())
+                    && **earlier == **collection
+                    && same_as_written(&earlier.spec, &collection.spec)
+                {
+                    *collection = Arc::clone(earlier);
+                }
+            }
+            Event::Test(test) => {
+                if let Some(&earlier) = tests.get(test.scope.pointer.as_str())
+                    && **earlier == **test
+                    && same_as_written(&earlier.steps, &test.steps)
+                {
+                    *test = Arc::clone(earlier);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether two values `==` each other serialize to the same JSON text.
+fn same_as_written<T: serde::Serialize>(a: &T, b: &T) -> bool {
+    match (serde_json::to_vec(a), serde_json::to_vec(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// Registers a collection and loads every schema it names.

@@ -11,7 +11,12 @@
 //! text is recognised by pointer first (an editor hands out the same
 //! `Arc<str>` for an unchanged buffer), then by content. Everything kept is
 //! a function of the URL and the text, so a load through a memo produces
-//! exactly what a load without one does.
+//! exactly what a load without one does. The one thing carried from an
+//! earlier text of the URL is identity: an entity of the new text's lowering
+//! that is equal as written to the previous text's at its scope is that
+//! earlier `Arc` (`lower::reuse_unchanged`), so what is keyed by an entity's
+//! address (the check units) is found again after a keystroke elsewhere in
+//! the file.
 //!
 //! Entries not used since the previous [`Memo::sweep`] are dropped by the
 //! next one, so memory follows the current catalog, not the edit history.
@@ -46,6 +51,11 @@ pub(crate) struct ParsedFile {
     json: Mutex<Option<Arc<Value>>>,
     /// What the file is as a catalog source.
     catalog: OnceLock<Arc<CatalogSource>>,
+    /// What the previous text of the same URL was as a catalog source, if
+    /// it was read as one: its unchanged entities are reused when this text
+    /// is ([`lower::reuse_unchanged`]). Taken then, so no chain of earlier
+    /// texts is kept.
+    previous: Mutex<Option<Arc<CatalogSource>>>,
 }
 
 /// What a catalog source's text yields, read from its JSON once.
@@ -96,7 +106,7 @@ pub(crate) enum Root {
 }
 
 impl ParsedFile {
-    fn new(url: &Url, text: Arc<str>) -> ParsedFile {
+    fn new(url: &Url, text: Arc<str>, previous: Option<Arc<CatalogSource>>) -> ParsedFile {
         let parse = syntax::parse(&text);
         let line_index = LineIndex::new(&text);
         let (json, json_error) = match parse.tree.document_json() {
@@ -121,6 +131,7 @@ impl ParsedFile {
             json_error,
             json: Mutex::new(json),
             catalog: OnceLock::new(),
+            previous: Mutex::new(previous),
         }
     }
 
@@ -154,7 +165,12 @@ impl ParsedFile {
     pub fn catalog_source(&self, url: &Url) -> Arc<CatalogSource> {
         let source = self.catalog.get_or_init(|| {
             let json = self.json();
-            let source = CatalogSource::new(url, &json, &self.tree);
+            let previous = self
+                .previous
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .take();
+            let source = CatalogSource::new(url, &json, &self.tree, previous.as_deref());
             *self
                 .json
                 .lock()
@@ -166,7 +182,12 @@ impl ParsedFile {
 }
 
 impl CatalogSource {
-    fn new(url: &Url, json: &Value, tree: &Tree) -> CatalogSource {
+    fn new(
+        url: &Url,
+        json: &Value,
+        tree: &Tree,
+        previous: Option<&CatalogSource>,
+    ) -> CatalogSource {
         let root = match json {
             Value::Null => Root::Null,
             Value::Object(_) => Root::Mapping,
@@ -215,7 +236,10 @@ impl CatalogSource {
             diagnostics,
             unexpected,
         } = structure::check(&scope, json);
-        let lowered = lower::lower_catalog(&scope, json, &unexpected, &diagnostics, tree);
+        let mut lowered = lower::lower_catalog(&scope, json, &unexpected, &diagnostics, tree);
+        if let Some(previous) = previous {
+            lower::reuse_unchanged(&previous.lowered, &mut lowered);
+        }
         CatalogSource {
             root,
             imports,
@@ -338,15 +362,19 @@ impl Memo {
 
     /// The parse of `text` at `url`: the remembered one when the text is
     /// the same, else parsed now (and remembered).
+    /// A new text's catalog source reuses the unchanged entities of the
+    /// previous text's.
     pub(crate) fn parse(&self, url: &Url, text: Arc<str>) -> Arc<ParsedFile> {
-        if let Some(entry) = self.lock().get(url)
-            && (Arc::ptr_eq(&entry.file.text, &text) || *entry.file.text == *text)
-        {
-            entry.used.store(true, Ordering::Relaxed);
-            return Arc::clone(&entry.file);
-        }
+        let previous = match self.lock().get(url) {
+            Some(entry) if Arc::ptr_eq(&entry.file.text, &text) || *entry.file.text == *text => {
+                entry.used.store(true, Ordering::Relaxed);
+                return Arc::clone(&entry.file);
+            }
+            Some(entry) => entry.file.catalog.get().cloned(),
+            None => None,
+        };
         // Parsed without the lock held: other builds go on meanwhile.
-        let file = Arc::new(ParsedFile::new(url, text));
+        let file = Arc::new(ParsedFile::new(url, text, previous));
         self.parses.fetch_add(1, Ordering::Relaxed);
         self.lock().insert(
             url.clone(),
@@ -470,6 +498,6 @@ pub(crate) fn schema_document(
 pub(crate) fn parse(memo: Option<&Memo>, url: &Url, text: Arc<str>) -> Arc<ParsedFile> {
     match memo {
         Some(memo) => memo.parse(url, text),
-        None => Arc::new(ParsedFile::new(url, text)),
+        None => Arc::new(ParsedFile::new(url, text, None)),
     }
 }

@@ -587,3 +587,60 @@ fn a_panic_while_prefetching_reaches_the_caller_instead_of_hanging_the_others() 
     }));
     assert!(outcome.is_err());
 }
+
+#[test]
+fn an_edited_file_keeps_the_entities_it_did_not_change() {
+    let before = "collections:
+  - {name: a, schema: {type: object, properties: {k: {type: string}}}, key: [/k]}
+  - {name: b, schema: {type: object}, key: [/k]}
+  - {name: c, schema: {type: object, properties: {k: {type: string}}}, key: [/k]}
+tests:
+  t1: [{ingest: {collection: a, documents: [{k: x, n: 1}]}}]
+  t2: [{ingest: {collection: a, documents: [{k: x, n: 1}]}}]
+  t3: [{ingest: {collection: a, documents: [{k: x, n: 1}]}}]
+";
+    // `b` renamed; `c`'s schema and `t2`'s document only reordered and
+    // `t3`'s number written as a float: `==` of JSON values says they are
+    // equal, but a cold load reports them as written.
+    let after = "collections:
+  - {name: a, schema: {type: object, properties: {k: {type: string}}}, key: [/k]}
+  - {name: bx, schema: {type: object}, key: [/k]}
+  - {name: c, schema: {properties: {k: {type: string}}, type: object}, key: [/k]}
+tests:
+  t1: [{ingest: {collection: a, documents: [{k: x, n: 1}]}}]
+  t2: [{ingest: {collection: a, documents: [{n: 1, k: x}]}}]
+  t3: [{ingest: {collection: a, documents: [{k: x, n: 1.0}]}}]
+";
+    let memo = crate::Memo::new();
+    let mut fetch = MemoryFetch::new();
+    fetch.insert(url("flow.yaml"), before);
+    let first = crate::load_with(&url("flow.yaml"), &fetch, &memo);
+    assert_eq!(first.diagnostics, Vec::new());
+    fetch.insert(url("flow.yaml"), after);
+    let second = crate::load_with(&url("flow.yaml"), &fetch, &memo);
+    assert_eq!(outcome(&second), outcome(&load(&url("flow.yaml"), &fetch)));
+    let collections = &first.catalog.collections;
+    let kept: Vec<bool> = collections
+        .iter()
+        .zip(&second.catalog.collections)
+        .map(|(a, b)| Arc::ptr_eq(a, b))
+        .collect();
+    assert_eq!(kept, [true, false, false]);
+    let tests = &first.catalog.tests;
+    let kept: Vec<bool> = tests
+        .iter()
+        .zip(&second.catalog.tests)
+        .map(|(a, b)| Arc::ptr_eq(a, b))
+        .collect();
+    assert_eq!(kept, [true, false, false]);
+    // Only `c`'s reordered inline schema is indexed again.
+    let stats = memo.stats();
+    assert_eq!((stats.parses, stats.schema_indexings), (2, 4));
+    // Back to the first text: its entities equal the second's where
+    // unchanged, so `a` and `t1` are still the first load's.
+    fetch.insert(url("flow.yaml"), before);
+    let third = crate::load_with(&url("flow.yaml"), &fetch, &memo);
+    assert_eq!(outcome(&third), outcome(&first));
+    assert!(Arc::ptr_eq(&third.catalog.collections[0], &collections[0]));
+    assert!(Arc::ptr_eq(&third.catalog.tests[0], &tests[0]));
+}

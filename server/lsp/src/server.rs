@@ -99,6 +99,7 @@ pub fn run(connection: Connection, options: Options) -> Result<bool, String> {
         test_diagnostics: BTreeMap::new(),
         pool: Pool::new("flowctl-worker", options.workers.max(1), 16 * 1024 * 1024),
         builder: Pool::new("flowctl-build", 1, 32 * 1024 * 1024),
+        dropper: Pool::new("flowctl-drop", 1, 32 * 1024 * 1024),
         previewer: crate::preview::Previewer::start(),
         previews: HashMap::new(),
         options,
@@ -163,8 +164,12 @@ pub(crate) struct Server {
     /// by file; published with the build's.
     test_diagnostics: BTreeMap<String, Vec<(Url, lsp_types::Diagnostic)>>,
     pool: Pool,
-    /// The build thread (builds, and dropping replaced analyses).
+    /// The build thread.
     builder: Pool,
+    /// The thread that drops replaced analyses: freeing a large catalog's
+    /// previous build takes a few percent of a build, which a build queued
+    /// behind it (the next keystroke's) would wait for on the build thread.
+    dropper: Pool,
     /// The preview thread, and the cancel flags of the previews it has.
     previewer: crate::preview::Previewer,
     previews: HashMap<RequestId, Arc<std::sync::atomic::AtomicBool>>,
@@ -544,7 +549,7 @@ impl Server {
         }
         self.publish(&analysis, versions);
         if let Some(previous) = self.analysis.replace(analysis.clone()) {
-            self.builder.spawn(move || drop(previous));
+            self.dropper.spawn(move || drop(previous));
         }
         if analysis.revision() == self.host.revision() {
             for request in std::mem::take(&mut self.deferred) {
