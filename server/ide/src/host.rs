@@ -200,11 +200,13 @@ impl AnalysisHost {
         let open = Arc::make_mut(&mut self.inputs.open);
         match text {
             Some(text) => {
-                let same = known.is_some_and(|known| *known == *text);
-                open.insert(url.clone(), text);
-                if same {
+                // The same text keeps the allocation a build already read,
+                // so it is held once and caches compare it by address.
+                if let Some(known) = known.filter(|known| **known == *text) {
+                    open.insert(url.clone(), known);
                     return false;
                 }
+                open.insert(url.clone(), text);
             }
             None => {
                 open.remove(url);

@@ -596,10 +596,10 @@ fn catalog_files(dir: &Path, out: &mut Vec<Url>) {
     }
 }
 
-/// The generated catalog: the largest source file is opened and edited; the
-/// other files are read from disk.
-#[test]
-fn warm_equals_cold_on_a_generated_catalog_and_other_files_are_not_redone() {
+/// A session over the generated catalog of 100 collections, with its largest
+/// source file (to be opened and edited; the other files are read from disk)
+/// and that file's text.
+fn generated_session() -> (Session, Url, String) {
     let dir = test_utils::corpus::generated(100, 20);
     let mut catalogs = Vec::new();
     catalog_files(&dir, &mut catalogs);
@@ -613,8 +613,15 @@ fn warm_equals_cold_on_a_generated_catalog_and_other_files_are_not_redone() {
         })
         .unwrap()
         .clone();
-    let mut session = Session::new(catalogs);
     let text = std::fs::read_to_string(largest.to_file_path().unwrap()).unwrap();
+    (Session::new(catalogs), largest, text)
+}
+
+/// The generated catalog: the largest source file is opened and edited; the
+/// other files are read from disk.
+#[test]
+fn warm_equals_cold_on_a_generated_catalog_and_other_files_are_not_redone() {
+    let (mut session, largest, text) = generated_session();
     session.set(&largest, &text);
     let first = session.assert_warm_equals_cold("the first build");
     assert_eq!(
@@ -684,21 +691,7 @@ fn warm_equals_cold_on_a_generated_catalog_and_other_files_are_not_redone() {
 /// edited file; schema work and lambda checks of unchanged text are reused.
 #[test]
 fn typing_in_a_collection_name_redoes_only_the_edited_text() {
-    let dir = test_utils::corpus::generated(100, 20);
-    let mut catalogs = Vec::new();
-    catalog_files(&dir, &mut catalogs);
-    catalogs.sort();
-    let largest = catalogs
-        .iter()
-        .max_by_key(|url| {
-            std::fs::metadata(url.to_file_path().unwrap())
-                .unwrap()
-                .len()
-        })
-        .unwrap()
-        .clone();
-    let mut session = Session::new(catalogs);
-    let text = std::fs::read_to_string(largest.to_file_path().unwrap()).unwrap();
+    let (mut session, largest, text) = generated_session();
     let at = text
         .rfind("\n  - name: ")
         .expect("the file defines collections");

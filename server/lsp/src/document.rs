@@ -1,7 +1,9 @@
 //! Open documents: a rope per buffer, edited in place by incremental
 //! `didChange` events (positions in the negotiated encoding, clamped: a
 //! client may send a position past the end of a line or of the file), and
-//! the text it holds now as a shared `Arc<str>` for the analysis.
+//! the text it holds now as a shared `Arc<str>` for the analysis. The rope
+//! is made on the first change: a client that opens every file of a
+//! workspace (some do) holds each text once until it edits it.
 
 use std::sync::Arc;
 
@@ -14,7 +16,8 @@ use crate::from_proto::Encoding;
 #[derive(Debug)]
 pub struct Document {
     pub version: i32,
-    rope: Rope,
+    /// The text as a rope, from the first change on.
+    rope: Option<Rope>,
     text: Arc<str>,
 }
 
@@ -22,7 +25,7 @@ impl Document {
     pub fn new(text: &str, version: i32) -> Document {
         Document {
             version,
-            rope: Rope::from_str(text),
+            rope: None,
             text: Arc::from(text),
         }
     }
@@ -30,6 +33,13 @@ impl Document {
     /// The text as of the last change.
     pub fn text(&self) -> &Arc<str> {
         &self.text
+    }
+
+    /// Shares `text`, which must equal the document's (an allocation the
+    /// analysis already holds).
+    pub fn share(&mut self, text: &Arc<str>) {
+        debug_assert_eq!(**text, *self.text);
+        self.text = Arc::clone(text);
     }
 
     /// Applies a `didChange`'s events in order (each is relative to the text
@@ -40,60 +50,61 @@ impl Document {
         version: i32,
         encoding: Encoding,
     ) {
+        let text = &self.text;
+        let rope = self.rope.get_or_insert_with(|| Rope::from_str(text));
         for change in changes {
             match change.range {
                 Some(range) => {
-                    let start = self.char_index(range.start, encoding);
-                    let end = self.char_index(range.end, encoding).max(start);
-                    self.rope.remove(start..end);
-                    self.rope.insert(start, &change.text);
+                    let start = char_index(rope, range.start, encoding);
+                    let end = char_index(rope, range.end, encoding).max(start);
+                    rope.remove(start..end);
+                    rope.insert(start, &change.text);
                 }
-                None => self.rope = Rope::from_str(&change.text),
+                None => *rope = Rope::from_str(&change.text),
             }
         }
         self.version = version;
-        self.text = Arc::from(self.rope.to_string());
+        self.text = Arc::from(rope.to_string());
     }
+}
 
-    /// The rope's char index of a position, clamped to the end of its line
-    /// (before the line break) and to the end of the text.
-    fn char_index(&self, position: Position, encoding: Encoding) -> usize {
-        let rope = &self.rope;
-        let lines = rope.len_lines();
-        let line = position.line as usize;
-        if line >= lines {
-            return rope.len_chars();
-        }
-        let line_start = rope.line_to_char(line);
-        let line_end = if line + 1 < lines {
-            let next = rope.line_to_char(line + 1);
-            let mut end = next;
-            // Step back over the line break (\n, \r\n or \r).
-            if end > line_start && rope.char(end - 1) == '\n' {
-                end -= 1;
-            }
-            if end > line_start && rope.char(end - 1) == '\r' {
-                end -= 1;
-            }
-            end
-        } else {
-            rope.len_chars()
-        };
-        let column = position.character as usize;
-        let index = match encoding {
-            Encoding::Utf16 => {
-                let start_units = rope.char_to_utf16_cu(line_start);
-                let end_units = rope.char_to_utf16_cu(line_end);
-                rope.utf16_cu_to_char((start_units + column).min(end_units))
-            }
-            Encoding::Utf8 => {
-                let start_byte = rope.char_to_byte(line_start);
-                let end_byte = rope.char_to_byte(line_end);
-                rope.byte_to_char((start_byte + column).min(end_byte))
-            }
-        };
-        index.clamp(line_start, line_end)
+/// The rope's char index of a position, clamped to the end of its line
+/// (before the line break) and to the end of the text.
+fn char_index(rope: &Rope, position: Position, encoding: Encoding) -> usize {
+    let lines = rope.len_lines();
+    let line = position.line as usize;
+    if line >= lines {
+        return rope.len_chars();
     }
+    let line_start = rope.line_to_char(line);
+    let line_end = if line + 1 < lines {
+        let next = rope.line_to_char(line + 1);
+        let mut end = next;
+        // Step back over the line break (\n, \r\n or \r).
+        if end > line_start && rope.char(end - 1) == '\n' {
+            end -= 1;
+        }
+        if end > line_start && rope.char(end - 1) == '\r' {
+            end -= 1;
+        }
+        end
+    } else {
+        rope.len_chars()
+    };
+    let column = position.character as usize;
+    let index = match encoding {
+        Encoding::Utf16 => {
+            let start_units = rope.char_to_utf16_cu(line_start);
+            let end_units = rope.char_to_utf16_cu(line_end);
+            rope.utf16_cu_to_char((start_units + column).min(end_units))
+        }
+        Encoding::Utf8 => {
+            let start_byte = rope.char_to_byte(line_start);
+            let end_byte = rope.char_to_byte(line_end);
+            rope.byte_to_char((start_byte + column).min(end_byte))
+        }
+    };
+    index.clamp(line_start, line_end)
 }
 
 #[cfg(test)]

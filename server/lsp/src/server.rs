@@ -770,10 +770,14 @@ impl Server {
         }
     }
 
-    fn set_document(&mut self, url: Url, document: Document) {
+    fn set_document(&mut self, url: Url, mut document: Document) {
         let moved = self
             .host
             .set_open_text(&url, Some(Arc::clone(document.text())));
+        if let Some(text) = self.host.open_text(&url) {
+            // The text the analysis already held, when it is the same.
+            document.share(text);
+        }
         self.documents.insert(url.clone(), document);
         self.document_changed(&url);
         if moved {
