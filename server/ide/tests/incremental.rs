@@ -33,6 +33,22 @@ impl Session {
         }
     }
 
+    /// A session over a multi-file fixture, every file of it open.
+    fn open_fixture(fixture: &str) -> Session {
+        let fixture = MultiFile::parse(fixture);
+        let catalogs = fixture
+            .files
+            .iter()
+            .map(|(path, _)| MultiFile::url(path))
+            .filter(ide::workspace::is_catalog_name)
+            .collect();
+        let mut session = Session::new(catalogs);
+        for (path, text) in &fixture.files {
+            session.set(&MultiFile::url(path), text);
+        }
+        session
+    }
+
     fn set(&mut self, url: &Url, text: &str) {
         let text: Arc<str> = Arc::from(text);
         self.open.insert(url.clone(), Arc::clone(&text));
@@ -178,18 +194,8 @@ $defs:
 
 #[test]
 fn warm_builds_equal_cold_builds_through_an_edit_script() {
-    let fixture = MultiFile::parse(OBSERVATORY);
+    let mut session = Session::open_fixture(OBSERVATORY);
     let url = MultiFile::url;
-    let catalogs = fixture
-        .files
-        .iter()
-        .map(|(path, _)| url(path))
-        .filter(ide::workspace::is_catalog_name)
-        .collect();
-    let mut session = Session::new(catalogs);
-    for (path, text) in &fixture.files {
-        session.set(&url(path), text);
-    }
     let (flow, telescopes, sightings) = (
         url("/flow.yaml"),
         url("/telescopes.flow.yaml"),
@@ -438,18 +444,8 @@ fn units_since(session: &Session, before: check::MemoStats) -> (usize, usize) {
 /// the renamed file.
 #[test]
 fn entity_checks_replay_only_while_what_they_read_holds() {
-    let fixture = MultiFile::parse(ACME);
+    let mut session = Session::open_fixture(ACME);
     let url = MultiFile::url;
-    let catalogs = fixture
-        .files
-        .iter()
-        .map(|(path, _)| url(path))
-        .filter(ide::workspace::is_catalog_name)
-        .collect();
-    let mut session = Session::new(catalogs);
-    for (path, text) in &fixture.files {
-        session.set(&url(path), text);
-    }
     let (orders, totals, copies, schema) = (
         url("/orders.flow.yaml"),
         url("/totals.flow.yaml"),
