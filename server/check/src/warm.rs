@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use load::Loaded;
 use model::{Collection, LambdaSpec};
 use runtime::lambda::LambdaKind;
-use url::Url;
 
 use crate::Memo;
 use crate::lambdas;
@@ -32,16 +31,8 @@ pub(crate) fn warm(loaded: &Loaded, memo: &Memo, done: &AtomicBool) {
 
 fn warm_collection(loaded: &Loaded, memo: &Memo, collection: &Collection, done: &AtomicBool) {
     let schemas = &loaded.schemas;
-    let mut urls: Vec<Url> = collection.schema_url().into_iter().collect();
     let register = collection.register_schema_url();
-    urls.extend(register.clone());
-    for (scope, _, transform) in collection.transforms() {
-        if let Some(schema) = &transform.source.schema {
-            urls.extend(model::catalog::schema_url(
-                &scope.push("source").push("schema"),
-                schema,
-            ));
-        }
+    for (_, _, transform) in collection.transforms() {
         for (kind, lambda) in [
             (LambdaKind::Update, &transform.update),
             (LambdaKind::Publish, &transform.publish),
@@ -54,7 +45,12 @@ fn warm_collection(loaded: &Loaded, memo: &Memo, collection: &Collection, done: 
             }
         }
     }
-    for url in &urls {
+    // Its own schema, its register's and its transforms' sources', as the
+    // lowering placed them.
+    let urls = collection
+        .schemas()
+        .filter_map(|(place, _)| place.url.as_ref().ok());
+    for url in urls {
         if done.load(Ordering::Relaxed) {
             return;
         }
