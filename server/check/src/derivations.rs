@@ -187,9 +187,9 @@ fn transform_checks<'l>(
     let source = source(cx, collection, scope, name, transform)?;
     let source_scope = scope.push("source");
     let source_schema = match &transform.source.schema {
-        Some(schema) => {
+        Some(_) => {
             let written = source_scope.push("schema");
-            let url = model::catalog::schema_url(&written, schema)?;
+            let url = collection.source_schema_url(name)?.clone();
             if !schemas::check_schema_use(cx, &url, &written, collection, SchemaRole::Source) {
                 None
             } else {

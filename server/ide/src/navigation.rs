@@ -451,13 +451,13 @@ fn source_of<'l>(
     derivation: &Collection,
     transform: &str,
 ) -> Option<(Url, Option<&'l Collection>)> {
-    let (scope, _, spec) = derivation
+    let (_, _, spec) = derivation
         .transforms()
         .into_iter()
         .find(|(_, name, _)| *name == transform)?;
     let source = loaded.catalog.collection(&spec.source.name);
     let schema = match &spec.source.schema {
-        Some(schema) => model::catalog::schema_url(&scope.push("source").push("schema"), schema)?,
+        Some(_) => derivation.source_schema_url(transform)?.clone(),
         None => source?.schema_url()?,
     };
     Some((schema, source))

@@ -99,14 +99,12 @@ pub fn register(loaded: &Loaded, derivation: &Collection) -> Declaration {
 /// alternate source schema's type when it has one (`source.schema`), else
 /// the source collection's (`any` when the source is unknown).
 pub fn source(loaded: &Loaded, derivation: &Collection, transform: &str) -> Option<Declaration> {
-    let (scope, _, spec) = derivation
+    let (_, _, spec) = derivation
         .transforms()
         .into_iter()
         .find(|(_, name, _)| *name == transform)?;
     let name = &spec.source.name;
-    let alternate = spec.source.schema.as_ref().and_then(|schema| {
-        model::catalog::schema_url(&scope.push("source").push("schema"), schema)
-    });
+    let alternate = derivation.source_schema_url(transform).cloned();
     Some(match alternate {
         Some(url) => Declaration {
             module: Module::Collections,

@@ -172,6 +172,19 @@ impl Collection {
             .collect()
     }
 
+    /// The URL of the alternate source schema of the transform `transform`
+    /// (`source.schema`), if it writes one that names a URL.
+    pub fn source_schema_url(&self, transform: &str) -> Option<&Url> {
+        self.places
+            .iter()
+            .zip(self.schema_specs())
+            .find(|(_, (slot, _))| *slot == Some(Some(transform)))?
+            .0
+            .url
+            .as_ref()
+            .ok()
+    }
+
     /// The URL of the register schema, if the derivation declares one.
     pub fn register_schema_url(&self) -> Option<Url> {
         self.register_schema()?;

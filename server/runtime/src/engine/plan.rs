@@ -206,11 +206,8 @@ impl Plan {
                             )
                         });
                         let source_schema = match &spec.source.schema {
-                            Some(alternate) => compile(
-                                model::catalog::schema_url(
-                                    &scope.push("source").push("schema"),
-                                    alternate,
-                                ),
+                            Some(_) => compile(
+                                collection.source_schema_url(name).cloned(),
                                 &format!("the source schema of {}/{name}", collection.name),
                             ),
                             None => compile(
