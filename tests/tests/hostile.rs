@@ -247,15 +247,17 @@ fn devices_are_not_read() {
 
 #[test]
 fn files_over_the_size_limit_are_c2_naming_file_and_limit() {
-    let dir = std::env::temp_dir().join(format!("flowctl-hostile-size-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     let schema = format!("type: object\ndescription: \"{}\"\n", "x".repeat(3000));
-    std::fs::write(dir.join("big.schema.yaml"), &schema).unwrap();
-    std::fs::write(
-        dir.join("flow.yaml"),
-        "collections:\n  - name: acme/big\n    schema: big.schema.yaml\n    key: [/id]\n",
-    )
-    .unwrap();
+    let dir = test_utils::scratch::Scratch::with_files(
+        "hostile-size",
+        &[
+            ("big.schema.yaml", &schema),
+            (
+                "flow.yaml",
+                "collections:\n  - name: acme/big\n    schema: big.schema.yaml\n    key: [/id]\n",
+            ),
+        ],
+    );
     let root = Url::from_file_path(dir.join("flow.yaml")).unwrap();
     let mut fetch = DiskFetch::new(Vec::new(), true);
     fetch.max_file_size = 2048;
@@ -273,7 +275,6 @@ fn files_over_the_size_limit_are_c2_naming_file_and_limit() {
         diagnostics.iter().all(|d| d.code != "C2"),
         "{diagnostics:#?}"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
+use test_utils::scratch::Scratch;
 
 const CORPUS_PREFIX: &str = "https://raw.githubusercontent.com/estuary/docs/developer-docs/";
 
@@ -42,19 +43,6 @@ fn corpus_args<'a>(command: &'a str, map: &'a str) -> Vec<&'a str> {
         "--map-url",
         map,
     ]
-}
-
-/// A scratch directory holding the given files.
-fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("flowctl-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for (path, text) in files {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    dir
 }
 
 #[test]
@@ -99,7 +87,7 @@ fn json_schema_matches_the_checked_in_file() {
 #[test]
 fn build_the_corpus_succeeds() {
     let map = format!("{CORPUS_PREFIX}={}/", corpus().display());
-    let out_dir = std::env::temp_dir().join(format!("flowctl-build-{}", std::process::id()));
+    let out_dir = Scratch::new("build");
     let mut args = corpus_args("build", &map);
     let out_str = out_dir.display().to_string();
     args.extend(["--output", &out_str]);
@@ -118,7 +106,7 @@ fn build_the_corpus_succeeds() {
 
 #[test]
 fn lint_json_reports_mistakes_with_ranges_and_exit_1() {
-    let dir = scratch(
+    let dir = Scratch::with_files(
         "lint",
         &[
             (
@@ -167,7 +155,7 @@ fn lint_json_reports_mistakes_with_ranges_and_exit_1() {
 
 #[test]
 fn a_valid_catalog_lints_clean() {
-    let dir = scratch(
+    let dir = Scratch::with_files(
         "clean",
         &[(
             "flow.yaml",
@@ -187,7 +175,7 @@ fn a_valid_catalog_lints_clean() {
 
 #[test]
 fn an_unreadable_root_or_bad_flag_exits_2() {
-    let dir = scratch("missing", &[]);
+    let dir = Scratch::with_files("missing", &[]);
     let output = flowctl(&["build", "--source", "nope.yaml"], &dir);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("nope.yaml"));
@@ -318,7 +306,7 @@ fn failing_tests_report_each_failure_clearly() {
 
 #[test]
 fn a_broken_catalog_runs_no_test() {
-    let dir = scratch(
+    let dir = Scratch::with_files(
         "broken-test",
         &[(
             "flow.yaml",
@@ -334,7 +322,7 @@ fn a_broken_catalog_runs_no_test() {
 
 #[test]
 fn lint_github_prints_workflow_commands_and_a_summary() {
-    let dir = scratch(
+    let dir = Scratch::with_files(
         "github",
         &[(
             "flow.yaml",
@@ -542,7 +530,7 @@ fn no_output_format_quotes_a_file_that_is_not_a_catalog_or_schema() {
 
 #[test]
 fn max_file_size_flag_raises_and_lowers_the_limit() {
-    let dir = scratch(
+    let dir = Scratch::with_files(
         "max-size",
         &[(
             "flow.yaml",
@@ -569,7 +557,7 @@ fn max_file_size_flag_raises_and_lowers_the_limit() {
 
 #[test]
 fn a_lambda_failure_in_another_file_names_that_file_and_the_throw_line() {
-    let dir = scratch(
+    let dir = Scratch::with_files(
         "lambda-path",
         &[
             (
@@ -613,7 +601,7 @@ fn a_lambda_failure_in_another_file_names_that_file_and_the_throw_line() {
 #[test]
 fn lone_carriage_returns_end_lines_in_every_format() {
     let text = "collections:\r  - name: acme/things\r    schema: {type: object, properties: {id: {type: string}}, required: [id]}\r    key: [/id]\r    bogus: 1\r";
-    let dir = scratch("lone-cr", &[("flow.yaml", text)]);
+    let dir = Scratch::with_files("lone-cr", &[("flow.yaml", text)]);
     let json = flowctl(&["lint", "--offline", "--format", "json"], &dir);
     let report: Value = serde_json::from_slice(&json.stdout).unwrap();
     let start = &report["diagnostics"][0]["range"]["start"];
@@ -626,7 +614,6 @@ fn lone_carriage_returns_end_lines_in_every_format() {
     let printed = String::from_utf8_lossy(&human.stdout);
     assert!(printed.contains("flow.yaml:5:5"), "{printed}");
     assert!(printed.contains("5 │     bogus: 1"), "{printed}");
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 fn stdout_lines(output: &Output) -> Vec<Value> {
@@ -679,7 +666,7 @@ fn preview_prints_what_a_derivation_publishes_for_each_feeding_test() {
 #[test]
 fn preview_reads_json_jsonl_csv_and_tsv_inputs() {
     let source = repo().join("fixtures/greenhouse/flow.yaml");
-    let dir = scratch(
+    let dir = Scratch::with_files(
         "preview-inputs",
         &[
             (
@@ -762,7 +749,7 @@ fn preview_reads_json_jsonl_csv_and_tsv_inputs() {
 
 #[test]
 fn preview_refusals_and_failures_have_their_exit_code() {
-    let dir = scratch(
+    let dir = Scratch::with_files(
         "preview-refusals",
         &[
             (
@@ -923,7 +910,7 @@ fn test_trace_shows_reads_registers_publications_and_states() {
 /// A catalog with one warning (W1), a passing test, a test whose verify
 /// fails and a test whose lambda throws; and the 1-based lines where the
 /// verify step and the `throw` are.
-fn shop_catalog(name: &str) -> (PathBuf, usize, usize) {
+fn shop_catalog(name: &str) -> (Scratch, usize, usize) {
     let text = r#"collections:
   shop/orders:
     schema:
@@ -960,7 +947,11 @@ tests:
     let line_of = |needle: &str| text.lines().position(|line| line.contains(needle)).unwrap() + 1;
     let verify = line_of("total: 2 }");
     let throw = line_of("throw new Error");
-    (scratch(name, &[("flow.yaml", text)]), verify, throw)
+    (
+        Scratch::with_files(name, &[("flow.yaml", text)]),
+        verify,
+        throw,
+    )
 }
 
 #[test]
@@ -1198,7 +1189,7 @@ fn lint_run_tests_passes_a_good_catalog_and_runs_nothing_on_a_broken_one() {
 
 #[test]
 fn a_missing_catalog_points_to_source_and_init() {
-    let dir = scratch("no-catalog", &[]);
+    let dir = Scratch::with_files("no-catalog", &[]);
     for command in ["build", "test", "lint"] {
         let output = flowctl(&[command], &dir);
         assert_eq!(output.status.code(), Some(2), "{command}");
@@ -1221,7 +1212,7 @@ fn a_missing_catalog_points_to_source_and_init() {
 
 #[test]
 fn init_starts_a_project_whose_test_passes_and_never_overwrites() {
-    let parent = scratch("init", &[]);
+    let parent = Scratch::with_files("init", &[]);
     let output = flowctl(&["init", "bikes"], &parent);
     assert_eq!(output.status.code(), Some(0));
     let stdout = String::from_utf8(output.stdout).unwrap();
@@ -1350,7 +1341,7 @@ fn the_dev_containers_post_create_script_builds_and_tests_the_example() {
         "{stdout}"
     );
     // A project of `flowctl init`: its flow.yaml.
-    let project = scratch("post-create", &[]);
+    let project = Scratch::with_files("post-create", &[]);
     assert_eq!(flowctl(&["init"], &project).status.code(), Some(0));
     let output = post_create(&project);
     let stdout = String::from_utf8(output.stdout).unwrap();
@@ -1363,8 +1354,7 @@ fn the_dev_containers_post_create_script_builds_and_tests_the_example() {
 
 #[test]
 fn typegen_writes_one_declaration_file_per_collection_deterministically() {
-    let out = std::env::temp_dir().join(format!("flowctl-cli-typegen-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
+    let out = Scratch::new("typegen");
     // A directory that does not exist yet, two levels deep.
     let dir = out.join("types/greenhouse");
     let dir_arg = dir.to_string_lossy().into_owned();
@@ -1418,12 +1408,11 @@ fn typegen_writes_one_declaration_file_per_collection_deterministically() {
     let again = flowctl(&args, &repo());
     assert_eq!(again.status.code(), Some(0));
     assert_eq!(read(), first);
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 #[test]
 fn typegen_refuses_a_catalog_with_errors() {
-    let dir = scratch(
+    let dir = Scratch::with_files(
         "typegen-errors",
         &[(
             "flow.yaml",
@@ -1434,5 +1423,4 @@ fn typegen_refuses_a_catalog_with_errors() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no types were written"));
     assert!(!dir.join("types").exists());
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -14,19 +14,13 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use test_utils::postgres::Cluster;
+use test_utils::scratch::Scratch;
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../fixtures/develop/flow.yaml")
         .canonicalize()
         .unwrap()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("flowctl-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// A catalog importing the fixture, with a PostgreSQL target `pg` when given.
@@ -196,14 +190,13 @@ fn crash_and_resume(dir: &Path, materialize: &str, target: &materialize::Target)
 
 #[test]
 fn killed_mid_stream_and_restarted_loses_and_repeats_nothing_in_sqlite() {
-    let dir = scratch("crash-sqlite");
+    let dir = Scratch::new("crash-sqlite");
     catalog(&dir, None);
     crash_and_resume(
         &dir,
         "orchard/counters=default",
         &materialize::Target::Sqlite(dir.join("develop.db")),
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -211,7 +204,7 @@ fn killed_mid_stream_and_restarted_loses_and_repeats_nothing_in_postgres() {
     let Some(cluster) = Cluster::start() else {
         return;
     };
-    let dir = scratch("crash-postgres");
+    let dir = Scratch::new("crash-postgres");
     let uri = cluster.database("crash");
     catalog(&dir, Some(&uri));
     crash_and_resume(
@@ -219,12 +212,11 @@ fn killed_mid_stream_and_restarted_loses_and_repeats_nothing_in_postgres() {
         "orchard/counters=pg:counters",
         &materialize::Target::Postgres(uri),
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn ingest_sends_files_in_batches_and_materialize_adds_a_backfilled_table() {
-    let dir = scratch("ingest");
+    let dir = Scratch::new("ingest");
     catalog(&dir, None);
     let server = develop(&dir, "orchard/weighings=default");
     let mut csv = String::from("tree,weighed at,kilos\n");
@@ -295,5 +287,4 @@ fn ingest_sends_files_in_batches_and_materialize_adds_a_backfilled_table() {
     let mut child = server.child;
     child.kill().unwrap();
     child.wait().unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
 }

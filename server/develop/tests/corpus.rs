@@ -20,6 +20,7 @@ use runtime::lambda::QuickJsConfig;
 use runtime::reduce::{Mode, reduce_onto};
 use serde_json::Value;
 use test_utils::postgres::Cluster;
+use test_utils::scratch::Scratch;
 
 fn plan() -> Plan {
     let loaded = test_utils::corpus::load_corpus();
@@ -197,16 +198,9 @@ fn same_cell(found: &Value, written: &Cell) -> bool {
     }
 }
 
-fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("flowctl-develop-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[test]
 fn shopping_and_citi_bike_into_sqlite() {
-    let dir = scratch("corpus-sqlite");
+    let dir = Scratch::new("corpus-sqlite");
     for example in ["shopping", "citi-bike"] {
         check(
             example,
@@ -214,7 +208,6 @@ fn shopping_and_citi_bike_into_sqlite() {
             &dir,
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -222,7 +215,7 @@ fn shopping_and_citi_bike_into_postgres() {
     let Some(cluster) = Cluster::start() else {
         return;
     };
-    let dir = scratch("corpus-postgres");
+    let dir = Scratch::new("corpus-postgres");
     for example in ["shopping", "citi-bike"] {
         check(
             example,
@@ -230,5 +223,4 @@ fn shopping_and_citi_bike_into_postgres() {
             &dir,
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }

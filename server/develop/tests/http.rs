@@ -13,12 +13,12 @@ use std::io::{Read, Write};
 use develop::DEFAULT_TARGET;
 use materialize::Target;
 use serde_json::{Value, json};
-use support::{Server, error_of, scratch, table};
+use support::{Scratch, Server, error_of, table};
 use test_utils::postgres::Cluster;
 
 #[test]
 fn json_and_csv_ingest_and_bad_input_is_refused_while_the_server_keeps_serving() {
-    let dir = scratch("bad-input");
+    let dir = Scratch::new("bad-input");
     let server = Server::start(&dir, &[], &[]);
     let ok = server.ingest(json!({"orchard/weighings": [
         {"tree": "apple-1", "at": 1, "kilos": 2.5, "ripe": true, "notes": {"row": 3}},
@@ -149,12 +149,11 @@ fn json_and_csv_ingest_and_bad_input_is_refused_while_the_server_keeps_serving()
         ]
         .map(|(name, kind, not_null)| (name.to_owned(), kind.to_owned(), not_null))
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn concurrent_ingests_are_serialized_and_none_is_lost() {
-    let dir = scratch("concurrent");
+    let dir = Scratch::new("concurrent");
     let server = Server::start(&dir, &[], &[("orchard/counters", DEFAULT_TARGET)]);
     let url = server.url.clone();
     let clients: Vec<_> = (0..8)
@@ -186,12 +185,11 @@ fn concurrent_ingests_are_serialized_and_none_is_lost() {
     assert_eq!(rows.len(), 100);
     let total: i64 = rows.iter().map(|row| row["n"].as_i64().unwrap()).sum();
     assert_eq!(total, 8 * 10 * 50);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_table_of_another_shape_is_refused_naming_the_column() {
-    let dir = scratch("shape");
+    let dir = Scratch::new("shape");
     let other = dir.join("other.db");
     rusqlite::Connection::open(&other)
         .unwrap()
@@ -245,12 +243,11 @@ fn a_table_of_another_shape_is_refused_naming_the_column() {
             .any(|line| line.contains("column \"n\" is TEXT, expected INTEGER")),
         "{lines:#?}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_restart_resumes_registers_and_a_new_materialization_is_backfilled() {
-    let dir = scratch("restart");
+    let dir = Scratch::new("restart");
     let weighing = |tree: &str, at: i64| json!({"orchard/weighings": [{"tree": tree, "at": at, "kilos": 1.0}]});
     let server = Server::start(&dir, &[], &[("orchard/tallies", DEFAULT_TARGET)]);
     assert_eq!(server.ingest(weighing("fig-1", 1)).0, 200);
@@ -293,7 +290,6 @@ fn a_restart_resumes_registers_and_a_new_materialization_is_backfilled() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(columns, ["kilos", "tree", "weighed at", "flow_document"]);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -301,7 +297,7 @@ fn a_postgres_going_away_mid_run_rolls_back_and_catches_up() {
     let Some(mut cluster) = Cluster::start() else {
         return;
     };
-    let dir = scratch("postgres-away");
+    let dir = Scratch::new("postgres-away");
     let target = Target::Postgres(cluster.database("orchard"));
     let server = Server::start(
         &dir,
@@ -335,5 +331,4 @@ fn a_postgres_going_away_mid_run_rolls_back_and_catches_up() {
     assert_eq!(rows.len(), 15);
     let total: i64 = rows.iter().map(|row| row["n"].as_i64().unwrap()).sum();
     assert_eq!(total, 40);
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use develop::DEFAULT_TARGET;
 use materialize::Target;
 use serde_json::{Value, json};
-use support::{Server, scratch, table};
+use support::{Scratch, Server, table};
 use test_utils::postgres::Cluster;
 
 const DOCUMENTS: usize = 100_000;
@@ -82,16 +82,15 @@ fn load(name: &str, server: &Server, target: &Target) {
 #[test]
 #[ignore = "a measurement: run on a release build with --ignored --nocapture"]
 fn hundred_thousand_documents_from_eight_clients() {
-    let dir = scratch("load-sqlite");
+    let dir = Scratch::new("load-sqlite");
     let server = Server::start(&dir, &[], &[("orchard/counters", DEFAULT_TARGET)]);
     load("SQLite", &server, &Target::Sqlite(dir.join("develop.db")));
     server.stop();
-    let _ = std::fs::remove_dir_all(&dir);
 
     let Some(cluster) = Cluster::start() else {
         return;
     };
-    let dir = scratch("load-postgres");
+    let dir = Scratch::new("load-postgres");
     let target = Target::Postgres(cluster.database("load"));
     let server = Server::start(
         &dir,
@@ -100,5 +99,4 @@ fn hundred_thousand_documents_from_eight_clients() {
     );
     load("PostgreSQL", &server, &target);
     server.stop();
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -25,6 +25,7 @@ pub mod big;
 pub mod corpus;
 pub mod fixture;
 pub mod postgres;
+pub mod scratch;
 
 use std::fmt;
 use std::fs;
@@ -428,26 +429,25 @@ b: 2
 
     #[test]
     fn fixture_directory_walk_and_expect_json() {
-        let dir = std::env::temp_dir().join(format!("test-utils-walk-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(dir.join("sub")).unwrap();
-        fs::write(
-            dir.join("flow.yaml"),
-            "import: [sub/a.flow.yaml]\n#        ^^^^^^^^^^^^^^^ C2: could not load\n",
-        )
-        .unwrap();
-        fs::write(dir.join("sub/a.flow.yaml"), "collections: []\n").unwrap();
-        fs::write(
-            dir.join("sub/b.schema.yaml"),
-            "type: strnig\n#     ^^^^^^ C9: invalid schema\n",
-        )
-        .unwrap();
-        fs::write(dir.join("notes.txt"), "#  ^ C1: not yaml, ignored\n").unwrap();
-        fs::write(
-            dir.join("expect.json"),
-            r#"[{"file": "data.bin", "line": 0, "start_character": 0, "end_character": 1, "code": "C1a", "message": "YAML error"}]"#,
-        )
-        .unwrap();
+        let dir = crate::scratch::Scratch::with_files(
+            "test-utils-walk",
+            &[
+                (
+                    "flow.yaml",
+                    "import: [sub/a.flow.yaml]\n#        ^^^^^^^^^^^^^^^ C2: could not load\n",
+                ),
+                ("sub/a.flow.yaml", "collections: []\n"),
+                (
+                    "sub/b.schema.yaml",
+                    "type: strnig\n#     ^^^^^^ C9: invalid schema\n",
+                ),
+                ("notes.txt", "#  ^ C1: not yaml, ignored\n"),
+                (
+                    "expect.json",
+                    r#"[{"file": "data.bin", "line": 0, "start_character": 0, "end_character": 1, "code": "C1a", "message": "YAML error"}]"#,
+                ),
+            ],
+        );
 
         let found = fixture_expectations(&dir);
         assert_eq!(
@@ -465,8 +465,7 @@ b: 2
             ]
         );
 
-        let root = std::env::temp_dir().join(format!("test-utils-cases-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&root);
+        let root = crate::scratch::Scratch::new("test-utils-cases");
         for name in ["C2-b", "C12-a", "not-a-case"] {
             fs::create_dir_all(root.join(name)).unwrap();
         }
@@ -476,8 +475,5 @@ b: 2
             case_dirs(&root),
             vec![root.join("C12-a"), root.join("C2-b")]
         );
-
-        fs::remove_dir_all(&dir).unwrap();
-        fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -15,6 +15,7 @@ use materialize::{Table, Target};
 use runtime::engine::{Lambdas, Plan};
 use runtime::lambda::QuickJsConfig;
 use serde_json::Value;
+pub use test_utils::scratch::Scratch;
 
 pub fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -28,13 +29,6 @@ pub fn plan() -> Plan {
     let loaded = load::load(&root, &load::DiskFetch::new(Vec::new(), true));
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
     Plan::build(&loaded.catalog, &loaded.schemas).unwrap()
-}
-
-pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("flowctl-http-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 pub struct Server {
