@@ -392,3 +392,23 @@ const DUMP: &str = r#"0 0..5 false Plain "plain"
 51 395..396 false Plain "~"
 52 0..396 false map [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (12, 13), (14, 15), (16, 17), (18, 19), (20, 29), (30, 31), (32, 37), (38, 39), (40, 41), (42, 47), (48, 49), (50, 51)]
 "#;
+
+#[test]
+fn stored_nodes_stay_compact() {
+    // A layout guard: trees are most of a build's memory (2 M nodes at the
+    // 20 MB catalog), so a node holds no heap allocation and stays this small.
+    assert_eq!(std::mem::size_of::<super::yaml::StoredNode>(), 20);
+    assert_eq!(std::mem::size_of::<Entry>(), 12);
+}
+
+#[test]
+fn a_tree_shares_an_arc_text_and_copies_none_of_its_plain_scalars() {
+    let text: std::sync::Arc<str> = "a: plain\nb: 'quoted'\nc: \"esc\\n\"\n".into();
+    let tree = parse(&text).tree;
+    assert_eq!(tree.scalar(tree.locate("/a").unwrap().node).unwrap().text, "plain");
+    assert_eq!(tree.scalar(tree.locate("/b").unwrap().node).unwrap().text, "quoted");
+    assert_eq!(tree.scalar(tree.locate("/c").unwrap().node).unwrap().text, "esc\n");
+    // Only the escaped scalar's text is held apart from the source.
+    assert_eq!(tree.cooked_len(), "esc\n".len());
+    assert_eq!(std::sync::Arc::strong_count(&text), 2);
+}
