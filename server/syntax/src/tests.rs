@@ -405,9 +405,18 @@ fn stored_nodes_stay_compact() {
 fn a_tree_shares_an_arc_text_and_copies_none_of_its_plain_scalars() {
     let text: std::sync::Arc<str> = "a: plain\nb: 'quoted'\nc: \"esc\\n\"\n".into();
     let tree = parse(&text).tree;
-    assert_eq!(tree.scalar(tree.locate("/a").unwrap().node).unwrap().text, "plain");
-    assert_eq!(tree.scalar(tree.locate("/b").unwrap().node).unwrap().text, "quoted");
-    assert_eq!(tree.scalar(tree.locate("/c").unwrap().node).unwrap().text, "esc\n");
+    assert_eq!(
+        tree.scalar(tree.locate("/a").unwrap().node).unwrap().text,
+        "plain"
+    );
+    assert_eq!(
+        tree.scalar(tree.locate("/b").unwrap().node).unwrap().text,
+        "quoted"
+    );
+    assert_eq!(
+        tree.scalar(tree.locate("/c").unwrap().node).unwrap().text,
+        "esc\n"
+    );
     // Only the escaped scalar's text is held apart from the source.
     assert_eq!(tree.cooked_len(), "esc\n".len());
     assert_eq!(std::sync::Arc::strong_count(&text), 2);

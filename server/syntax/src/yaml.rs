@@ -629,9 +629,7 @@ impl Builder<'_> {
         }
         let written = match style {
             ScalarStyle::Plain => range.end.checked_sub(len),
-            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
-                range.end.checked_sub(len + 1)
-            }
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => range.end.checked_sub(len + 1),
             ScalarStyle::Literal | ScalarStyle::Folded => None,
         };
         if let Some(at) = written.filter(|at| *at >= range.start)
@@ -795,7 +793,10 @@ impl Builder<'_> {
                 };
                 for index in start as usize..(start + len) as usize {
                     let entry = tree.entries[index];
-                    if seen.find(tree, first, tree.stored_text(entry.key)).is_some() {
+                    if seen
+                        .find(tree, first, tree.stored_text(entry.key))
+                        .is_some()
+                    {
                         continue;
                     }
                     tree.entries.push(Entry {
@@ -894,9 +895,13 @@ fn scalar_value(typed: Typed, text: &str) -> ScalarValue {
         Typed::Null => ScalarValue::Null,
         Typed::False => ScalarValue::Bool(false),
         Typed::True => ScalarValue::Bool(true),
-        Typed::UInt => unsigned.parse().map_or(ScalarValue::String, ScalarValue::UInt),
+        Typed::UInt => unsigned
+            .parse()
+            .map_or(ScalarValue::String, ScalarValue::UInt),
         Typed::Int => text.parse().map_or(ScalarValue::String, ScalarValue::Int),
-        Typed::Float => unsigned.parse().map_or(ScalarValue::String, ScalarValue::Float),
+        Typed::Float => unsigned
+            .parse()
+            .map_or(ScalarValue::String, ScalarValue::Float),
         Typed::String => ScalarValue::String,
     }
 }
@@ -1135,11 +1140,7 @@ impl Tree {
             let (next, next_key, via) = match self.node(self.resolve(current)).kind {
                 NodeKind::Mapping(entries) => {
                     let entry = entries.iter().find(|entry| self.key_text(entry) == token)?;
-                    (
-                        entry.value,
-                        Some(self.range(entry.key)),
-                        entry.merged_via(),
-                    )
+                    (entry.value, Some(self.range(entry.key)), entry.merged_via())
                 }
                 NodeKind::Sequence(items) => {
                     let index: usize = token.parse().ok()?;
