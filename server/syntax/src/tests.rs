@@ -421,3 +421,33 @@ fn a_tree_shares_an_arc_text_and_copies_none_of_its_plain_scalars() {
     assert_eq!(tree.cooked_len(), "esc\n".len());
     assert_eq!(std::sync::Arc::strong_count(&text), 2);
 }
+
+#[test]
+fn duplicate_and_merged_keys_of_large_mappings_follow_the_same_rules() {
+    // Past a few entries, a mapping's keys are looked up through an index:
+    // the answers are those of the small mappings above.
+    let keys = |prefix: &str| -> String {
+        (0..40)
+            .map(|i| format!("{prefix}k{i}: {i}\n"))
+            .collect::<String>()
+    };
+    let text = format!(
+        "base: &b\n{}  k5: twice\nm:\n  k39: own\n  <<: *b\n  extra: 1\n  k5: again\n",
+        keys("  ")
+    );
+    let parse = parse(&text);
+    assert_eq!(parse.errors.len(), 1, "{:?}", parse.errors);
+    assert_eq!(parse.errors[0].message, "duplicate key \"k5\"");
+    let first = parse.errors[0].related.as_ref().unwrap().0;
+    assert_eq!(slice(&text, first), "k5");
+    assert_eq!(first.start as usize, text.find("k5").unwrap());
+    let doc = parse.tree.document_json().unwrap();
+    let m = doc["m"].as_object().unwrap();
+    assert_eq!(m.len(), 41);
+    assert_eq!(m["k39"], json!("own"));
+    assert_eq!(m["k5"], json!("again"));
+    assert_eq!(m["k6"], json!(6));
+    let keys: Vec<&String> = m.keys().collect();
+    assert_eq!(keys[..4], ["k39", "extra", "k5", "k0"]);
+    assert_eq!(doc["base"]["k5"], json!(5));
+}
