@@ -1030,16 +1030,20 @@ impl Tree {
 
     /// The entries of a mapping node (after aliases), or an empty slice.
     pub fn entries(&self, id: NodeId) -> &[Entry] {
-        match self.node(self.resolve(id)).kind {
-            NodeKind::Mapping(entries) => entries,
+        match self.nodes[self.resolve(id).0 as usize].kind {
+            Stored::Mapping { start, len, .. } => {
+                &self.entries[start as usize..(start + len) as usize]
+            }
             _ => &[],
         }
     }
 
     /// The items of a sequence node (after aliases), or an empty slice.
     pub fn items(&self, id: NodeId) -> &[NodeId] {
-        match self.node(self.resolve(id)).kind {
-            NodeKind::Sequence(items) => items,
+        match self.nodes[self.resolve(id).0 as usize].kind {
+            Stored::Sequence { start, len, .. } => {
+                &self.items[start as usize..(start + len) as usize]
+            }
             _ => &[],
         }
     }
