@@ -64,7 +64,7 @@ fn strip_comments(text: &str) -> String {
 
 /// A YAML file as JSON, failing on any syntax error.
 fn yaml(path: &Path) -> Value {
-    let parse = syntax::parse(&read(path));
+    let parse = syntax::parse(read(path));
     assert!(
         parse.errors.is_empty(),
         "{}: {:?}",

@@ -299,7 +299,7 @@ fn content_end(tree: &Tree, id: NodeId) -> u32 {
     match &node.kind {
         NodeKind::Mapping(entries) => entries
             .iter()
-            .filter(|entry| entry.merged_via.is_none())
+            .filter(|entry| entry.merged_via().is_none())
             .map(|entry| {
                 tree.node(entry.key)
                     .range
@@ -329,10 +329,10 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    fn original_kind(&self, original: Option<NodeId>) -> Option<(&NodeKind, bool, NodeId)> {
+    fn original_kind(&self, original: Option<NodeId>) -> Option<(NodeKind<'_>, bool, NodeId)> {
         let id = self.tree.resolve(original?);
         let node = self.tree.node(id);
-        Some((&node.kind, node.flow, id))
+        Some((node.kind, node.flow, id))
     }
 
     /// A sequence item whose text starts at column `indent`.

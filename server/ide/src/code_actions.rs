@@ -98,7 +98,7 @@ pub fn code_actions(analysis: &Analysis, range: &FileRange) -> Vec<CodeAction> {
 /// Whether the edited text parses as YAML (when the text did before): the
 /// last guard against an edit that breaks the file.
 fn still_parses(text: &str, edits: &[TextEdit]) -> bool {
-    syntax::parse(&apply_edits(text, edits)).errors.is_empty()
+    syntax::parse(apply_edits(text, edits)).errors.is_empty()
         || !syntax::parse(text).errors.is_empty()
 }
 
@@ -130,7 +130,7 @@ impl Site<'_> {
 
     /// The string scalar the scope names, written here (not through an
     /// alias): its range and value.
-    fn string_at(&self, pointer: &str) -> Option<(TextRange, &syntax::Scalar)> {
+    fn string_at(&self, pointer: &str) -> Option<(TextRange, syntax::Scalar<'_>)> {
         let located = self.tree.locate(pointer)?;
         if located.anchor_range.is_some() {
             return None;
@@ -161,7 +161,7 @@ fn fix(site: &Site<'_>) -> Option<Fix> {
 fn did_you_mean(site: &Site<'_>) -> Option<Fix> {
     let (range, scalar) = site.string_at(site.pointer()?)?;
     let names = site.catalog().collections.iter().map(|c| c.name.as_str());
-    let suggestion = model::names::suggest(&scalar.text, names)?;
+    let suggestion = model::names::suggest(scalar.text, names)?;
     let new_text = match scalar.style {
         ScalarStyle::Plain => yaml_string(suggestion),
         ScalarStyle::DoubleQuoted => serde_json::to_string(suggestion).ok()?,
@@ -179,7 +179,7 @@ fn did_you_mean(site: &Site<'_>) -> Option<Fix> {
 fn add_import(site: &Site<'_>) -> Option<Fix> {
     let (_, scalar) = site.string_at(site.pointer()?)?;
     let catalog = site.catalog();
-    let defined_in = &catalog.collection(&scalar.text)?.scope.resource;
+    let defined_in = &catalog.collection(scalar.text)?.scope.resource;
     if defined_in == site.file || reaches(catalog, defined_in, site.file) {
         return None;
     }
@@ -224,7 +224,7 @@ fn append_import(text: &str, tree: &Tree, path: &str) -> Option<TextEdit> {
     let Some(entry) = tree
         .entries(root)
         .iter()
-        .find(|entry| entry.merged_via.is_none() && tree.key_text(entry) == "import")
+        .find(|entry| entry.merged_via().is_none() && tree.key_text(entry) == "import")
     else {
         let start = root_node.range.start;
         let indent = &text[line_start(text, start) as usize..start as usize];
@@ -290,7 +290,7 @@ fn remove_entry(site: &Site<'_>, title: &str) -> Option<Fix> {
     };
     let written: Vec<_> = entries
         .iter()
-        .filter(|entry| entry.merged_via.is_none())
+        .filter(|entry| entry.merged_via().is_none())
         .collect();
     let index = written
         .iter()
@@ -343,7 +343,7 @@ fn sort_documents(site: &Site<'_>) -> Option<Fix> {
     let items = tree.items(located.node);
     let step = pointer.strip_suffix("/documents")?;
     let (_, name) = site.string_at(&format!("{step}/collection"))?;
-    let key = &site.catalog().collection(&name.text)?.spec.key;
+    let key = &site.catalog().collection(name.text)?.spec.key;
     let values = items
         .iter()
         .map(|item| tree.to_json(*item).ok())
@@ -367,7 +367,7 @@ fn sort_documents(site: &Site<'_>) -> Option<Fix> {
     }
     // Moving texts is only right when each item reads the same in its new
     // place (same indentation, no alias moved before its anchor).
-    let edited = syntax::parse(&apply_edits(site.text, &edits));
+    let edited = syntax::parse(apply_edits(site.text, &edits));
     let sorted: Vec<_> = order.iter().map(|from| values[*from].clone()).collect();
     let reread = edited
         .tree

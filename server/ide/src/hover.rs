@@ -131,7 +131,7 @@ fn annotation(
         .tree
         .locate(&format!("{pointer}/reduce/strategy"))
         .and_then(|located| view.tree.scalar(located.node))
-        .map(|scalar| scalar.text.as_str().to_owned());
+        .map(|scalar| scalar.text.to_owned());
     if cursor.slot == Slot::Key
         && let Some(strategy) = strategy
         && let Some(rule) = strategy_doc(&strategy)

@@ -328,7 +328,7 @@ fn subject(loaded: &Loaded, view: &FileView<'_>, path: &CursorPath) -> Option<Su
     let scalar = (!path.on_key)
         .then(|| tree.scalar(node))
         .flatten()
-        .map(|scalar| scalar.text.as_str());
+        .map(|scalar| scalar.text);
     let resource = loaded.resource(view.url)?;
     if tokens.last() == Some(&"$ref") {
         return ref_target(loaded, view.url, resource.kind, &tokens).map(Subject::Schema);

@@ -45,7 +45,7 @@ pub fn folding_ranges(analysis: &Analysis, file: &Url) -> Vec<Fold> {
             }
             let foldable = match &node.kind {
                 NodeKind::Mapping(entries) => {
-                    for entry in entries.iter().filter(|entry| entry.merged_via.is_none()) {
+                    for entry in entries.iter().filter(|entry| entry.merged_via().is_none()) {
                         let range = entry_range(tree, entry.key, entry.value);
                         work.push((entry.value, Some(range)));
                     }

@@ -139,14 +139,23 @@ fn tree_symbols(tree: &Tree) -> Vec<Symbol> {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for entry in tree.entries(root).iter().filter(|e| e.merged_via.is_none()) {
+    for entry in tree
+        .entries(root)
+        .iter()
+        .filter(|e| e.merged_via().is_none())
+    {
         let value = entry.value;
         match tree.key_text(entry) {
             "import" => {
                 for item in tree.items(value) {
                     if let Some(scalar) = tree.scalar(*item) {
                         let range = tree.node(*item).range;
-                        out.push(leaf(scalar.text.clone(), SymbolKind::Import, range, range));
+                        out.push(leaf(
+                            scalar.text.to_string(),
+                            SymbolKind::Import,
+                            range,
+                            range,
+                        ));
                     }
                 }
             }
@@ -206,7 +215,11 @@ fn named_children(
     name_key: &str,
 ) -> Vec<(String, TextRange, TextRange, NodeId)> {
     let mut out = Vec::new();
-    for entry in tree.entries(node).iter().filter(|e| e.merged_via.is_none()) {
+    for entry in tree
+        .entries(node)
+        .iter()
+        .filter(|e| e.merged_via().is_none())
+    {
         out.push((
             tree.key_text(entry).to_string(),
             entry_range(tree, entry.key, entry.value),
@@ -225,7 +238,7 @@ fn named_children(
             .and_then(|e| Some((tree.scalar(e.value)?, tree.node(e.value).range)));
         let full = tree.node(*item).range;
         let (name, focus) = match name {
-            Some((scalar, range)) => (scalar.text.clone(), range),
+            Some((scalar, range)) => (scalar.text.to_string(), range),
             None => ("(unnamed)".to_string(), full),
         };
         out.push((name, full, focus, *item));
@@ -250,7 +263,7 @@ fn collection(
         .map(|(_, key)| {
             tree.items(key)
                 .iter()
-                .filter_map(|item| tree.scalar(*item).map(|s| s.text.as_str()))
+                .filter_map(|item| tree.scalar(*item).map(|s| s.text))
                 .collect()
         })
         .unwrap_or_default();
@@ -263,7 +276,7 @@ fn collection(
     for entry in tree
         .entries(derivation)
         .iter()
-        .filter(|e| e.merged_via.is_none())
+        .filter(|e| e.merged_via().is_none())
     {
         let range = entry_range(tree, entry.key, entry.value);
         match tree.key_text(entry) {
@@ -296,13 +309,13 @@ fn source_name(tree: &Tree, transform: NodeId) -> Option<&str> {
         .find(|e| tree.key_text(e) == "source")?
         .value;
     if let Some(scalar) = tree.scalar(source) {
-        return Some(&scalar.text);
+        return Some(scalar.text);
     }
     let name = tree
         .entries(source)
         .iter()
         .find(|e| tree.key_text(e) == "name")?;
-    tree.scalar(name.value).map(|s| s.text.as_str())
+    tree.scalar(name.value).map(|s| s.text)
 }
 
 /// `- ingest: { collection: x, … }` → "ingest x".
@@ -317,7 +330,7 @@ fn test_step(tree: &Tree, step: NodeId) -> Option<Symbol> {
         .iter()
         .find(|e| tree.key_text(e) == "collection")
         .and_then(|e| tree.scalar(e.value))
-        .map(|s| s.text.as_str())
+        .map(|s| s.text)
         .unwrap_or("?");
     Some(leaf(
         format!("{kind} {collection}"),
@@ -334,7 +347,11 @@ fn schema_symbols(tree: &Tree, map: NodeId, kind: SymbolKind, depth: usize) -> V
         return Vec::new();
     }
     let mut out = Vec::new();
-    for entry in tree.entries(map).iter().filter(|e| e.merged_via.is_none()) {
+    for entry in tree
+        .entries(map)
+        .iter()
+        .filter(|e| e.merged_via().is_none())
+    {
         let mut symbol = leaf(
             tree.key_text(entry).to_string(),
             kind,
@@ -344,7 +361,7 @@ fn schema_symbols(tree: &Tree, map: NodeId, kind: SymbolKind, depth: usize) -> V
         for inner in tree
             .entries(entry.value)
             .iter()
-            .filter(|e| e.merged_via.is_none())
+            .filter(|e| e.merged_via().is_none())
         {
             if let Some(kind) = schema_map_kind(tree.key_text(inner)) {
                 symbol

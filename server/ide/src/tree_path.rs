@@ -71,7 +71,7 @@ pub(crate) fn path_at(tree: &Tree, offset: u32) -> CursorPath {
     'descend: loop {
         match &tree.node(current).kind {
             NodeKind::Mapping(entries) => {
-                for entry in entries.iter().filter(|entry| entry.merged_via.is_none()) {
+                for entry in entries.iter().filter(|entry| entry.merged_via().is_none()) {
                     let on_key = tree.node(entry.key).range.contains_inclusive(offset);
                     if on_key || tree.node(entry.value).range.contains_inclusive(offset) {
                         path.steps.push(Step {

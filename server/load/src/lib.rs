@@ -231,7 +231,7 @@ fn wrong_kind(parse: &memo::ParsedFile, kind: ResourceKind) -> Option<String> {
         .tree
         .root()
         .and_then(|root| parse.tree.scalar(root))
-        .map(|scalar| &scalar.value);
+        .map(|scalar| scalar.value);
     let holds = match parse.outer {
         Some(Outer::Mapping) => return None,
         None if parse.errors.is_empty() && catalog => return None,
@@ -240,7 +240,7 @@ fn wrong_kind(parse: &memo::ParsedFile, kind: ResourceKind) -> Option<String> {
             Some(ScalarValue::Bool(_)) if !catalog => return None,
             Some(ScalarValue::Null) => "null",
             Some(ScalarValue::Bool(_)) => "a boolean",
-            Some(ScalarValue::Integer(_) | ScalarValue::Float(_)) => "a number",
+            Some(ScalarValue::Int(_) | ScalarValue::UInt(_) | ScalarValue::Float(_)) => "a number",
             Some(ScalarValue::String) | None => "text",
         },
         Some(Outer::Sequence) => "a list",

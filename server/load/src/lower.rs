@@ -350,7 +350,7 @@ fn non_string_document_keys(loader: &mut Lowering<'_>, documents: &Scope) {
             if let Some(key) = tree.scalar(entry.key)
                 && !matches!(key.value, syntax::ScalarValue::String)
             {
-                found.push((tree.node(entry.key).range, key.text.clone()));
+                found.push((tree.node(entry.key).range, key.text));
             }
             work.push(entry.value);
         }

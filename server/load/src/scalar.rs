@@ -52,7 +52,7 @@ impl Loaded {
         let located = tree.locate(&scope.pointer)?;
         let scalar = tree.scalar(located.node)?;
         let node = tree.node(located.node).range;
-        let value = scalar.text.as_str();
+        let value = scalar.text;
         let value_lines = LineIndex::new(value);
         let text: &str = &resource.text;
         let mapping = match scalar.style {

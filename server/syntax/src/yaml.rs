@@ -17,8 +17,8 @@
 //! Bad input never panics: every problem becomes a [`SyntaxError`] and parsing
 //! keeps whatever it could build.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use json::pointer::{push_token, tokens as pointer_tokens};
 use saphyr_parser::{Event, Parser, ScalarStyle as SaphyrStyle, Span};
@@ -28,6 +28,10 @@ use text::TextRange;
 /// Index of a node in its [`Tree`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NodeId(pub u32);
+
+/// Stands for "no node" in an [`Entry`] (a tree never has `u32::MAX` nodes:
+/// that would take more text than a `u32` offset reaches).
+const NO_NODE: NodeId = NodeId(u32::MAX);
 
 /// How a scalar was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,53 +50,110 @@ impl ScalarStyle {
 }
 
 /// A scalar's value under the YAML 1.2 core schema.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ScalarValue {
     Null,
     Bool(bool),
-    /// Integers that fit in `u64` (non-negative) or `i64`.
-    Integer(Number),
+    /// A non-negative integer that fits in `u64`.
+    UInt(u64),
+    /// A negative integer that fits in `i64`.
+    Int(i64),
     Float(f64),
     /// A string: its content is the scalar's [`Scalar::text`] (held once).
     String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Scalar {
+/// A scalar node, as [`Tree::node`] and [`Tree::scalar`] show it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scalar<'t> {
     pub value: ScalarValue,
     /// The scalar's content as text (after unescaping, before typing); for
     /// a string, its value.
-    pub text: String,
+    pub text: &'t str,
     pub style: ScalarStyle,
 }
 
 /// One key/value pair of a mapping, after `<<` merges are applied. The key
 /// is always a scalar; its text is [`Tree::key_text`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Entry {
     pub key: NodeId,
     pub value: NodeId,
-    /// When this entry came in through a `<<` merge: the node written after `<<`
-    /// (an alias or an inline mapping) at the use site.
-    pub merged_via: Option<NodeId>,
+    /// [`NO_NODE`] unless the entry came in through a merge.
+    merged_via: NodeId,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum NodeKind {
-    Scalar(Scalar),
-    Sequence(Vec<NodeId>),
-    Mapping(Vec<Entry>),
+impl Entry {
+    /// When this entry came in through a `<<` merge: the node written after `<<`
+    /// (an alias or an inline mapping) at the use site.
+    pub fn merged_via(&self) -> Option<NodeId> {
+        (self.merged_via != NO_NODE).then_some(self.merged_via)
+    }
+}
+
+/// A node as [`Tree::node`] shows it: a view over the tree's compact storage.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum NodeKind<'t> {
+    Scalar(Scalar<'t>),
+    Sequence(&'t [NodeId]),
+    Mapping(&'t [Entry]),
     /// `*name`: refers to the anchored node.
     Alias(NodeId),
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Node {
-    pub kind: NodeKind,
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Node<'t> {
+    pub kind: NodeKind<'t>,
     /// The node's own text: for an alias, the `*name` token.
     pub range: TextRange,
     /// True for `{…}` and `[…]` collections.
     pub flow: bool,
+}
+
+/// A node as the tree stores it (20 bytes; pinned by a test): no heap
+/// allocation of its own. A scalar's text is a slice of the source when the
+/// content is written as is (most plain and quoted scalars), else of the
+/// tree's `cooked` string; the children of every sequence and mapping are
+/// one run of the tree's `items` or `entries`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StoredNode {
+    range: TextRange,
+    kind: Stored,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stored {
+    Scalar {
+        text: u32,
+        len: u32,
+        cooked: bool,
+        typed: Typed,
+        style: ScalarStyle,
+    },
+    Sequence {
+        start: u32,
+        len: u32,
+        flow: bool,
+    },
+    Mapping {
+        start: u32,
+        len: u32,
+        flow: bool,
+    },
+    Alias(NodeId),
+}
+
+/// A scalar's core-schema type; numbers are read again from the text when
+/// asked for (the same parse that typed them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Typed {
+    Null,
+    False,
+    True,
+    UInt,
+    Int,
+    Float,
+    String,
 }
 
 /// A problem found while parsing. `related` points at a second place that
@@ -123,10 +184,19 @@ impl Default for Limits {
     }
 }
 
-/// A parsed YAML file.
+/// A parsed YAML file. It shares its source text (see [`SourceText`]) and
+/// reads scalar texts from it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tree {
-    nodes: Vec<Node>,
+    source: Arc<str>,
+    nodes: Vec<StoredNode>,
+    /// The items of every sequence, each sequence's a contiguous run.
+    items: Vec<NodeId>,
+    /// The entries of every mapping, each mapping's a contiguous run.
+    entries: Vec<Entry>,
+    /// The texts of scalars whose content differs from what is written
+    /// (escapes, folded lines, block scalars), one after the other.
+    cooked: String,
     root: Option<NodeId>,
     limits: LimitsEq,
 }
@@ -156,21 +226,66 @@ pub enum Outer {
     Mapping,
 }
 
+/// Text a [`Tree`] can keep: an `Arc<str>` (or a reference to one) is shared,
+/// other text is copied once.
+pub trait SourceText {
+    fn into_source(self) -> Arc<str>;
+}
+
+impl SourceText for Arc<str> {
+    fn into_source(self) -> Arc<str> {
+        self
+    }
+}
+
+impl SourceText for &Arc<str> {
+    fn into_source(self) -> Arc<str> {
+        Arc::clone(self)
+    }
+}
+
+impl SourceText for &str {
+    fn into_source(self) -> Arc<str> {
+        Arc::from(self)
+    }
+}
+
+impl SourceText for &String {
+    fn into_source(self) -> Arc<str> {
+        Arc::from(self.as_str())
+    }
+}
+
+impl SourceText for String {
+    fn into_source(self) -> Arc<str> {
+        Arc::from(self)
+    }
+}
+
 /// Parses `text` with the default [`Limits`].
-pub fn parse(text: &str) -> Parse {
+pub fn parse(text: impl SourceText) -> Parse {
     parse_with_limits(text, Limits::default())
 }
 
-pub fn parse_with_limits(text: &str, limits: Limits) -> Parse {
+pub fn parse_with_limits(text: impl SourceText, limits: Limits) -> Parse {
+    let source = text.into_source();
     let mut builder = Builder {
-        text,
-        offsets: CharOffsets::new(text),
-        nodes: Vec::new(),
+        text: &source,
+        offsets: CharOffsets::new(&source),
+        tree: Tree {
+            source: Arc::clone(&source),
+            limits: LimitsEq {
+                max_expanded_nodes: limits.max_expanded_nodes,
+                max_depth: limits.max_depth,
+            },
+            ..Tree::default()
+        },
         stack: Vec::new(),
+        open_items: Vec::new(),
+        open_pairs: Vec::new(),
         anchors: HashMap::new(),
         open_anchors: Vec::new(),
         errors: Vec::new(),
-        root: None,
         documents: 0,
         limits,
         skip_depth: 0,
@@ -178,23 +293,18 @@ pub fn parse_with_limits(text: &str, limits: Limits) -> Parse {
     };
     builder.run();
     let Builder {
-        mut nodes,
-        root,
+        mut tree,
         errors,
         outer,
         ..
     } = builder;
-    // Kept for the life of the build: drop the slack of the last doubling.
-    nodes.shrink_to_fit();
+    // Kept for the life of the build: drop the slack of the last doublings.
+    tree.nodes.shrink_to_fit();
+    tree.items.shrink_to_fit();
+    tree.entries.shrink_to_fit();
+    tree.cooked.shrink_to_fit();
     Parse {
-        tree: Tree {
-            nodes,
-            root,
-            limits: LimitsEq {
-                max_expanded_nodes: limits.max_expanded_nodes,
-                max_depth: limits.max_depth,
-            },
-        },
+        tree,
         errors,
         outer,
     }
@@ -231,17 +341,21 @@ impl CharOffsets {
     }
 }
 
+/// A collection being built. Its children wait on the builder's `open_items`
+/// or `open_pairs` from `base` on (nested collections push after them and
+/// take theirs off when they close), and move into the tree's shared vector
+/// when it closes, so no collection has a vector of its own.
 enum Frame {
     Sequence {
         start: u32,
         flow: bool,
-        items: Vec<NodeId>,
+        base: usize,
         anchor: usize,
     },
     Mapping {
         start: u32,
         flow: bool,
-        pairs: Vec<(NodeId, NodeId)>,
+        base: usize,
         key: Option<NodeId>,
         anchor: usize,
     },
@@ -250,14 +364,17 @@ enum Frame {
 struct Builder<'t> {
     text: &'t str,
     offsets: CharOffsets,
-    nodes: Vec<Node>,
+    tree: Tree,
     stack: Vec<Frame>,
+    /// The items of the open sequences (see [`Frame`]).
+    open_items: Vec<NodeId>,
+    /// The key/value pairs of the open mappings (see [`Frame`]).
+    open_pairs: Vec<(NodeId, NodeId)>,
     /// saphyr anchor id → node.
     anchors: HashMap<usize, NodeId>,
     /// Anchor ids of collections still being built (an alias to one is a cycle).
     open_anchors: Vec<usize>,
     errors: Vec<SyntaxError>,
-    root: Option<NodeId>,
     documents: usize,
     limits: Limits,
     /// While > 0 we are inside collections nested beyond `max_depth`, which are
@@ -322,15 +439,7 @@ impl Builder<'_> {
                 Event::SequenceEnd | Event::MappingEnd => {
                     self.skip_depth -= 1;
                     if self.skip_depth == 0 {
-                        let id = self.push(Node {
-                            kind: NodeKind::Scalar(Scalar {
-                                value: ScalarValue::Null,
-                                text: String::new(),
-                                style: ScalarStyle::Plain,
-                            }),
-                            range,
-                            flow: false,
-                        });
+                        let id = self.push(null_node(range));
                         return self.attach(id);
                     }
                 }
@@ -379,10 +488,9 @@ impl Builder<'_> {
                     let id = self.push(null_node(range));
                     return self.attach(id);
                 }
-                let id = self.push(Node {
-                    kind: NodeKind::Alias(target),
+                let id = self.push(StoredNode {
                     range,
-                    flow: false,
+                    kind: Stored::Alias(target),
                 });
                 self.attach(id)
             }
@@ -394,13 +502,18 @@ impl Builder<'_> {
                     SaphyrStyle::Literal => ScalarStyle::Literal,
                     SaphyrStyle::Folded => ScalarStyle::Folded,
                 };
-                let tag = tag.map(|tag| tag.suffix.clone());
-                let scalar = type_scalar(value, style, tag.as_deref());
+                let typed = type_scalar(&value, style, tag.as_ref().map(|tag| &*tag.suffix));
                 let range = self.scalar_range(range, style);
-                let id = self.push(Node {
-                    kind: NodeKind::Scalar(scalar),
+                let (text, len, cooked) = self.keep_text(&value, range, style);
+                let id = self.push(StoredNode {
                     range,
-                    flow: false,
+                    kind: Stored::Scalar {
+                        text,
+                        len,
+                        cooked,
+                        typed,
+                        style,
+                    },
                 });
                 if anchor > 0 {
                     self.anchors.insert(anchor, id);
@@ -432,14 +545,14 @@ impl Builder<'_> {
                         Frame::Sequence {
                             start: range.start,
                             flow,
-                            items: Vec::new(),
+                            base: self.open_items.len(),
                             anchor,
                         }
                     } else {
                         Frame::Mapping {
                             start: range.start,
                             flow,
-                            pairs: Vec::new(),
+                            base: self.open_pairs.len(),
                             key: None,
                             anchor,
                         }
@@ -454,32 +567,44 @@ impl Builder<'_> {
                     Frame::Sequence {
                         start,
                         flow,
-                        mut items,
+                        base,
                         anchor,
                     } => {
-                        items.shrink_to_fit();
-                        let end = self.collection_end(flow, range, items.last().copied(), start);
-                        let id = self.push(Node {
-                            kind: NodeKind::Sequence(items),
+                        let last = self.open_items.get(base..).and_then(<[_]>::last).copied();
+                        let end = self.collection_end(flow, range, last, start);
+                        let first = self.tree.items.len();
+                        let base = base.min(self.open_items.len());
+                        self.tree.items.extend(self.open_items.drain(base..));
+                        let id = self.push(StoredNode {
                             range: TextRange::new(start, end),
-                            flow,
+                            kind: Stored::Sequence {
+                                start: first as u32,
+                                len: (self.tree.items.len() - first) as u32,
+                                flow,
+                            },
                         });
                         (id, anchor)
                     }
                     Frame::Mapping {
                         start,
                         flow,
-                        pairs,
+                        base,
                         anchor,
                         ..
                     } => {
-                        let last = pairs.last().map(|(_, value)| *value);
+                        let base = base.min(self.open_pairs.len());
+                        let last = self.open_pairs[base..].last().map(|(_, value)| *value);
                         let end = self.collection_end(flow, range, last, start);
-                        let entries = self.resolve_entries(pairs);
-                        let id = self.push(Node {
-                            kind: NodeKind::Mapping(entries),
+                        let first = self.tree.entries.len();
+                        self.resolve_entries(base);
+                        self.open_pairs.truncate(base);
+                        let id = self.push(StoredNode {
                             range: TextRange::new(start, end),
-                            flow,
+                            kind: Stored::Mapping {
+                                start: first as u32,
+                                len: (self.tree.entries.len() - first) as u32,
+                                flow,
+                            },
                         });
                         (id, anchor)
                     }
@@ -491,6 +616,30 @@ impl Builder<'_> {
                 self.attach(id)
             }
         }
+    }
+
+    /// Where a scalar's text is kept: `(offset, len, in cooked)`. The source
+    /// slice when the content is written as is (a plain scalar, after any
+    /// anchor or tag; a quoted one between its quotes), else a copy in the
+    /// tree's `cooked` text.
+    fn keep_text(&mut self, value: &str, range: TextRange, style: ScalarStyle) -> (u32, u32, bool) {
+        let len = value.len() as u32;
+        if value.is_empty() {
+            return (range.start, 0, false);
+        }
+        let written = match style {
+            ScalarStyle::Plain => range.end.checked_sub(len),
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => range.end.checked_sub(len + 1),
+            ScalarStyle::Literal | ScalarStyle::Folded => None,
+        };
+        if let Some(at) = written.filter(|at| *at >= range.start)
+            && self.text.get(at as usize..(at + len) as usize) == Some(value)
+        {
+            return (at, len, false);
+        }
+        let at = self.tree.cooked.len() as u32;
+        self.tree.cooked.push_str(value);
+        (at, len, true)
     }
 
     /// The offset of a node's content after its anchor and tag (`&a !t {`):
@@ -559,173 +708,202 @@ impl Builder<'_> {
             return end_event.end.max(start);
         }
         match last_child {
-            Some(child) => self.nodes[child.0 as usize].range.end.max(start),
+            Some(child) => self.tree.nodes[child.0 as usize].range.end.max(start),
             None => start,
         }
     }
 
-    fn push(&mut self, node: Node) -> NodeId {
-        self.nodes.push(node);
-        NodeId(self.nodes.len() as u32 - 1)
+    fn push(&mut self, node: StoredNode) -> NodeId {
+        self.tree.nodes.push(node);
+        NodeId(self.tree.nodes.len() as u32 - 1)
     }
 
     /// Adds a finished node to the collection being built, or makes it the root.
     fn attach(&mut self, id: NodeId) -> bool {
         match self.stack.last_mut() {
             None => {
-                self.root = Some(id);
+                self.tree.root = Some(id);
             }
-            Some(Frame::Sequence { items, .. }) => items.push(id),
-            Some(Frame::Mapping { pairs, key, .. }) => match key.take() {
+            Some(Frame::Sequence { .. }) => self.open_items.push(id),
+            Some(Frame::Mapping { key, .. }) => match key.take() {
                 None => *key = Some(id),
-                Some(key) => pairs.push((key, id)),
+                Some(key) => self.open_pairs.push((key, id)),
             },
         }
         true
     }
 
-    /// Turns raw pairs into entries: reports duplicate and non-scalar keys, and
-    /// applies `<<` merges (explicit keys win; earlier merged mappings win).
-    fn resolve_entries(&mut self, pairs: Vec<(NodeId, NodeId)>) -> Vec<Entry> {
-        let nodes = &self.nodes;
-        let mut errors = Vec::new();
-        let mut entries: Vec<Entry> = Vec::with_capacity(pairs.len());
-        // Keys borrowed from the tree: no copy of a key per mapping.
-        let mut seen: HashMap<&str, NodeId> = HashMap::with_capacity(pairs.len());
+    /// Turns the open pairs from `base` on into the tree's entries: reports
+    /// duplicate and non-scalar keys, and applies `<<` merges (explicit keys
+    /// win; earlier merged mappings win).
+    fn resolve_entries(&mut self, base: usize) {
+        let tree = &mut self.tree;
+        let pairs = &self.open_pairs[base..];
+        let first = tree.entries.len();
+        let mut seen = Seen::default();
         let mut merges: Vec<NodeId> = Vec::new();
-        for (key, value) in pairs {
-            let key_node = &nodes[key.0 as usize];
-            let key_text = match &key_node.kind {
-                NodeKind::Scalar(scalar) => {
-                    if scalar.style == ScalarStyle::Plain && scalar.text == "<<" {
-                        merges.push(value);
-                        continue;
-                    }
-                    scalar.text.as_str()
-                }
-                _ => {
-                    errors.push(SyntaxError {
-                        range: key_node.range,
-                        message: "mapping keys must be strings".to_string(),
-                        related: None,
-                    });
-                    continue;
-                }
+        for &(key, value) in pairs {
+            let key_node = tree.nodes[key.0 as usize];
+            let Stored::Scalar { style, .. } = key_node.kind else {
+                self.errors.push(SyntaxError {
+                    range: key_node.range,
+                    message: "mapping keys must be strings".to_string(),
+                    related: None,
+                });
+                continue;
             };
-            if let Some(first) = seen.get(key_text) {
-                let first_range = nodes[first.0 as usize].range;
-                errors.push(SyntaxError {
+            let key_text = tree.stored_text(key);
+            if style == ScalarStyle::Plain && key_text == "<<" {
+                merges.push(value);
+                continue;
+            }
+            if let Some(first) = seen.find(tree, first, key_text) {
+                let first_range = tree.nodes[first.0 as usize].range;
+                self.errors.push(SyntaxError {
                     range: key_node.range,
                     message: format!("duplicate key \"{key_text}\""),
                     related: Some((first_range, "first defined here".to_string())),
                 });
                 continue;
             }
-            seen.insert(key_text, key);
-            entries.push(Entry {
+            tree.entries.push(Entry {
                 key,
                 value,
-                merged_via: None,
+                merged_via: NO_NODE,
             });
         }
         for merge in merges {
-            let sources: &[NodeId] = match &nodes[self.resolve(merge).0 as usize].kind {
-                NodeKind::Sequence(items) => items,
-                _ => std::slice::from_ref(&merge),
+            let single = [merge];
+            let sources: &[NodeId] = match tree.nodes[tree.resolve(merge).0 as usize].kind {
+                Stored::Sequence { start, len, .. } => {
+                    &tree.items[start as usize..(start + len) as usize]
+                }
+                _ => &single,
             };
             for &source in sources {
-                let target = self.resolve(source);
-                let NodeKind::Mapping(merged) = &nodes[target.0 as usize].kind else {
-                    errors.push(SyntaxError {
-                        range: nodes[source.0 as usize].range,
+                let target = tree.resolve(source);
+                let Stored::Mapping { start, len, .. } = tree.nodes[target.0 as usize].kind else {
+                    self.errors.push(SyntaxError {
+                        range: tree.nodes[source.0 as usize].range,
                         message: "a merge key `<<` takes a mapping or a list of mappings"
                             .to_string(),
                         related: None,
                     });
                     continue;
                 };
-                for entry in merged {
-                    let key_text = node_key_text(nodes, entry);
-                    if seen.contains_key(key_text) {
+                for index in start as usize..(start + len) as usize {
+                    let entry = tree.entries[index];
+                    if seen
+                        .find(tree, first, tree.stored_text(entry.key))
+                        .is_some()
+                    {
                         continue;
                     }
-                    seen.insert(key_text, entry.key);
-                    entries.push(Entry {
-                        merged_via: Some(source),
-                        ..entry.clone()
+                    tree.entries.push(Entry {
+                        merged_via: source,
+                        ..entry
                     });
                 }
             }
         }
-        self.errors.extend(errors);
-        entries
-    }
-
-    fn resolve(&self, mut id: NodeId) -> NodeId {
-        while let NodeKind::Alias(target) = self.nodes[id.0 as usize].kind {
-            id = target;
-        }
-        id
     }
 }
 
-fn null_node(range: TextRange) -> Node {
-    Node {
-        kind: NodeKind::Scalar(Scalar {
-            value: ScalarValue::Null,
-            text: String::new(),
-            style: ScalarStyle::Plain,
-        }),
+/// The keys of the mapping being resolved: its entries so far (from
+/// `first` on), searched in order while they are few, through an index
+/// built once they are many.
+#[derive(Default)]
+struct Seen {
+    /// Key text → its first key node, for the entries up to `indexed`.
+    index: HashMap<Box<str>, NodeId>,
+    indexed: usize,
+}
+
+impl Seen {
+    /// Mappings up to this many entries are searched without an index.
+    const SCAN: usize = 16;
+
+    /// The key node of an earlier entry with this key text.
+    fn find(&mut self, tree: &Tree, first: usize, key: &str) -> Option<NodeId> {
+        let entries = &tree.entries[first..];
+        if entries.len() <= Seen::SCAN {
+            return entries
+                .iter()
+                .find(|entry| tree.stored_text(entry.key) == key)
+                .map(|entry| entry.key);
+        }
+        for entry in &entries[self.indexed..] {
+            self.index
+                .entry(tree.stored_text(entry.key).into())
+                .or_insert(entry.key);
+        }
+        self.indexed = entries.len();
+        self.index.get(key).copied()
+    }
+}
+
+fn null_node(range: TextRange) -> StoredNode {
+    StoredNode {
         range,
-        flow: false,
+        kind: Stored::Scalar {
+            text: range.start,
+            len: 0,
+            cooked: false,
+            typed: Typed::Null,
+            style: ScalarStyle::Plain,
+        },
     }
 }
 
 /// Applies the YAML 1.2 core schema to a plain scalar (quoted and block scalars are
 /// strings); `!!str`, `!!int`, `!!float`, `!!bool`, `!!null` tags are honoured.
-fn type_scalar(value: Cow<'_, str>, style: ScalarStyle, tag: Option<&str>) -> Scalar {
-    let mut text = value.into_owned();
-    // The scanner's buffer may have grown past the text: the tree keeps it
-    // for the life of the build.
-    text.shrink_to_fit();
-    let value = match tag {
-        Some("str") => ScalarValue::String,
-        Some("null") => ScalarValue::Null,
-        Some("bool") | Some("int") | Some("float") => {
-            core_schema(&text).unwrap_or(ScalarValue::String)
-        }
-        _ if style != ScalarStyle::Plain => ScalarValue::String,
-        _ => core_schema(&text).unwrap_or(ScalarValue::String),
-    };
-    Scalar { value, text, style }
+fn type_scalar(text: &str, style: ScalarStyle, tag: Option<&str>) -> Typed {
+    match tag {
+        Some("str") => Typed::String,
+        Some("null") => Typed::Null,
+        Some("bool") | Some("int") | Some("float") => core_schema(text).unwrap_or(Typed::String),
+        _ if style != ScalarStyle::Plain => Typed::String,
+        _ => core_schema(text).unwrap_or(Typed::String),
+    }
 }
 
-fn core_schema(text: &str) -> Option<ScalarValue> {
+fn core_schema(text: &str) -> Option<Typed> {
     match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Some(ScalarValue::Null),
-        "true" | "True" | "TRUE" => return Some(ScalarValue::Bool(true)),
-        "false" | "False" | "FALSE" => return Some(ScalarValue::Bool(false)),
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Typed::Null),
+        "true" | "True" | "TRUE" => return Some(Typed::True),
+        "false" | "False" | "FALSE" => return Some(Typed::False),
         _ => {}
     }
     let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
     if !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(n) = text.strip_prefix('+').unwrap_or(text).parse::<u64>() {
-            return Some(ScalarValue::Integer(Number::from(n)));
-        }
-        if let Ok(n) = text.parse::<i64>() {
-            return Some(ScalarValue::Integer(Number::from(n)));
-        }
-        return text.parse::<f64>().ok().map(ScalarValue::Float);
+        return match scalar_value(Typed::UInt, text) {
+            ScalarValue::UInt(_) => Some(Typed::UInt),
+            _ if matches!(scalar_value(Typed::Int, text), ScalarValue::Int(_)) => Some(Typed::Int),
+            _ => matches!(scalar_value(Typed::Float, text), ScalarValue::Float(_))
+                .then_some(Typed::Float),
+        };
     }
-    if is_core_float(unsigned) {
-        return text
-            .strip_prefix('+')
-            .unwrap_or(text)
-            .parse::<f64>()
-            .ok()
-            .map(ScalarValue::Float);
+    (is_core_float(unsigned) && matches!(scalar_value(Typed::Float, text), ScalarValue::Float(_)))
+        .then_some(Typed::Float)
+}
+
+/// A typed scalar's value: the one parse of its text [`core_schema`] typed it
+/// by (a text that no longer parses, which cannot happen, is a string).
+fn scalar_value(typed: Typed, text: &str) -> ScalarValue {
+    let unsigned = text.strip_prefix('+').unwrap_or(text);
+    match typed {
+        Typed::Null => ScalarValue::Null,
+        Typed::False => ScalarValue::Bool(false),
+        Typed::True => ScalarValue::Bool(true),
+        Typed::UInt => unsigned
+            .parse()
+            .map_or(ScalarValue::String, ScalarValue::UInt),
+        Typed::Int => text.parse().map_or(ScalarValue::String, ScalarValue::Int),
+        Typed::Float => unsigned
+            .parse()
+            .map_or(ScalarValue::String, ScalarValue::Float),
+        Typed::String => ScalarValue::String,
     }
-    None
 }
 
 /// `(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?` (infinity and NaN stay
@@ -783,8 +961,35 @@ impl Tree {
         self.root
     }
 
-    pub fn node(&self, id: NodeId) -> &Node {
-        &self.nodes[id.0 as usize]
+    /// A view of a node.
+    pub fn node(&self, id: NodeId) -> Node<'_> {
+        let stored = self.nodes[id.0 as usize];
+        let (kind, flow) = match stored.kind {
+            Stored::Scalar { typed, style, .. } => {
+                let text = self.stored_text(id);
+                let value = scalar_value(typed, text);
+                (NodeKind::Scalar(Scalar { value, text, style }), false)
+            }
+            Stored::Sequence { start, len, flow } => (
+                NodeKind::Sequence(&self.items[start as usize..(start + len) as usize]),
+                flow,
+            ),
+            Stored::Mapping { start, len, flow } => (
+                NodeKind::Mapping(&self.entries[start as usize..(start + len) as usize]),
+                flow,
+            ),
+            Stored::Alias(target) => (NodeKind::Alias(target), false),
+        };
+        Node {
+            kind,
+            range: stored.range,
+            flow,
+        }
+    }
+
+    /// A node's range (cheaper than [`Tree::node`]).
+    pub fn range(&self, id: NodeId) -> TextRange {
+        self.nodes[id.0 as usize].range
     }
 
     pub fn len(&self) -> usize {
@@ -795,9 +1000,29 @@ impl Tree {
         self.nodes.is_empty()
     }
 
+    /// How much scalar text the tree holds apart from its source.
+    #[cfg(test)]
+    pub(crate) fn cooked_len(&self) -> usize {
+        self.cooked.len()
+    }
+
+    /// The text of a scalar node ("" for other nodes).
+    fn stored_text(&self, id: NodeId) -> &str {
+        let Stored::Scalar {
+            text, len, cooked, ..
+        } = self.nodes[id.0 as usize].kind
+        else {
+            return "";
+        };
+        let holder: &str = if cooked { &self.cooked } else { &self.source };
+        holder
+            .get(text as usize..(text + len) as usize)
+            .unwrap_or("")
+    }
+
     /// Follows aliases to the node they name.
     pub fn resolve(&self, mut id: NodeId) -> NodeId {
-        while let NodeKind::Alias(target) = self.node(id).kind {
+        while let Stored::Alias(target) = self.nodes[id.0 as usize].kind {
             id = target;
         }
         id
@@ -805,28 +1030,33 @@ impl Tree {
 
     /// The entries of a mapping node (after aliases), or an empty slice.
     pub fn entries(&self, id: NodeId) -> &[Entry] {
-        match &self.node(self.resolve(id)).kind {
-            NodeKind::Mapping(entries) => entries,
+        match self.nodes[self.resolve(id).0 as usize].kind {
+            Stored::Mapping { start, len, .. } => {
+                &self.entries[start as usize..(start + len) as usize]
+            }
             _ => &[],
         }
     }
 
     /// The items of a sequence node (after aliases), or an empty slice.
     pub fn items(&self, id: NodeId) -> &[NodeId] {
-        match &self.node(self.resolve(id)).kind {
-            NodeKind::Sequence(items) => items,
+        match self.nodes[self.resolve(id).0 as usize].kind {
+            Stored::Sequence { start, len, .. } => {
+                &self.items[start as usize..(start + len) as usize]
+            }
             _ => &[],
         }
     }
 
-    /// The text of an entry's key.
+    /// The text of an entry's key (always a scalar: other keys are dropped
+    /// when the mapping is built).
     pub fn key_text(&self, entry: &Entry) -> &str {
-        node_key_text(&self.nodes, entry)
+        self.stored_text(entry.key)
     }
 
     /// The scalar of a node (after aliases), if it is one.
-    pub fn scalar(&self, id: NodeId) -> Option<&Scalar> {
-        match &self.node(self.resolve(id)).kind {
+    pub fn scalar(&self, id: NodeId) -> Option<Scalar<'_>> {
+        match self.node(self.resolve(id)).kind {
             NodeKind::Scalar(scalar) => Some(scalar),
             _ => None,
         }
@@ -854,10 +1084,11 @@ impl Tree {
         let mut next = (id, None::<NodeId>);
         loop {
             let (node, outer_alias) = next;
-            let alias = outer_alias
-                .or_else(|| matches!(self.node(node).kind, NodeKind::Alias(_)).then_some(node));
+            let alias = outer_alias.or_else(|| {
+                matches!(self.nodes[node.0 as usize].kind, Stored::Alias(_)).then_some(node)
+            });
             let blame = |message: String| ExpansionError {
-                range: self.node(alias.unwrap_or(node)).range,
+                range: self.range(alias.unwrap_or(node)),
                 message,
             };
             if budget == 0 {
@@ -867,8 +1098,8 @@ impl Tree {
                 )));
             }
             budget -= 1;
-            let mut value = match &self.node(self.resolve(node)).kind {
-                NodeKind::Scalar(scalar) => Some(scalar_json(scalar)),
+            let mut value = match self.node(self.resolve(node)).kind {
+                NodeKind::Scalar(scalar) => Some(scalar_json(&scalar)),
                 NodeKind::Alias(_) => Some(Value::Null),
                 kind @ (NodeKind::Sequence(_) | NodeKind::Mapping(_)) => {
                     if stack.len() >= max_depth {
@@ -902,22 +1133,18 @@ impl Tree {
     pub fn locate(&self, pointer: &str) -> Option<Located> {
         let root = self.root?;
         let mut current = root;
-        let mut range = self.node(root).range;
+        let mut range = self.range(root);
         let mut key_range = None;
         // Set once the path leaves the literal text through an alias or a merge.
         let mut left_use_site = false;
         for token in pointer_tokens(pointer)? {
-            if matches!(self.node(current).kind, NodeKind::Alias(_)) {
+            if matches!(self.nodes[current.0 as usize].kind, Stored::Alias(_)) {
                 left_use_site = true;
             }
-            let (next, next_key, via) = match &self.node(self.resolve(current)).kind {
+            let (next, next_key, via) = match self.node(self.resolve(current)).kind {
                 NodeKind::Mapping(entries) => {
                     let entry = entries.iter().find(|entry| self.key_text(entry) == token)?;
-                    (
-                        entry.value,
-                        Some(self.node(entry.key).range),
-                        entry.merged_via,
-                    )
+                    (entry.value, Some(self.range(entry.key)), entry.merged_via())
                 }
                 NodeKind::Sequence(items) => {
                     let index: usize = token.parse().ok()?;
@@ -928,18 +1155,17 @@ impl Tree {
             if !left_use_site {
                 if let Some(via) = via {
                     left_use_site = true;
-                    range = self.node(via).range;
+                    range = self.range(via);
                     key_range = Some(range);
                 } else {
-                    range = self.node(next).range;
+                    range = self.range(next);
                     key_range = next_key;
                 }
             }
             current = next;
         }
         let resolved = self.resolve(current);
-        let anchor_range =
-            (left_use_site || current != resolved).then(|| self.node(resolved).range);
+        let anchor_range = (left_use_site || current != resolved).then(|| self.range(resolved));
         let node = self.node(resolved);
         Some(Located {
             node: resolved,
@@ -958,11 +1184,11 @@ impl Tree {
         let mut current = self.root?;
         let mut pointer = String::new();
         'descend: loop {
-            match &self.node(current).kind {
+            match self.node(current).kind {
                 NodeKind::Mapping(entries) => {
-                    for entry in entries.iter().filter(|entry| entry.merged_via.is_none()) {
-                        let key = self.node(entry.key).range;
-                        let value = self.node(entry.value).range;
+                    for entry in entries.iter().filter(|entry| entry.merged_via().is_none()) {
+                        let key = self.range(entry.key);
+                        let value = self.range(entry.value);
                         if key.contains_inclusive(offset) || value.contains_inclusive(offset) {
                             push_token(&mut pointer, self.key_text(entry));
                             current = entry.value;
@@ -973,7 +1199,7 @@ impl Tree {
                 }
                 NodeKind::Sequence(items) => {
                     for (index, item) in items.iter().enumerate() {
-                        if self.node(*item).range.contains_inclusive(offset) {
+                        if self.range(*item).contains_inclusive(offset) {
                             push_token(&mut pointer, &index.to_string());
                             current = *item;
                             continue 'descend;
@@ -1001,7 +1227,7 @@ enum Partial<'t> {
 }
 
 impl<'t> Expanding<'t> {
-    fn new(kind: &'t NodeKind, alias: Option<NodeId>, budget: usize) -> Expanding<'t> {
+    fn new(kind: NodeKind<'t>, alias: Option<NodeId>, budget: usize) -> Expanding<'t> {
         let partial = match kind {
             NodeKind::Sequence(items) => {
                 Partial::Sequence(Vec::with_capacity(items.len().min(budget)), items.iter())
@@ -1046,24 +1272,16 @@ impl<'t> Expanding<'t> {
     }
 }
 
-/// The text of an entry's key (always a scalar: other keys are dropped when
-/// the mapping is built).
-fn node_key_text<'n>(nodes: &'n [Node], entry: &Entry) -> &'n str {
-    match &nodes[entry.key.0 as usize].kind {
-        NodeKind::Scalar(scalar) => &scalar.text,
-        _ => "",
-    }
-}
-
 /// Converts a typed scalar to JSON (non-finite floats become strings).
-fn scalar_json(scalar: &Scalar) -> Value {
-    match &scalar.value {
+fn scalar_json(scalar: &Scalar<'_>) -> Value {
+    match scalar.value {
         ScalarValue::Null => Value::Null,
-        ScalarValue::Bool(b) => Value::Bool(*b),
-        ScalarValue::Integer(n) => Value::Number(n.clone()),
-        ScalarValue::Float(f) => Number::from_f64(*f)
+        ScalarValue::Bool(b) => Value::Bool(b),
+        ScalarValue::UInt(n) => Value::Number(Number::from(n)),
+        ScalarValue::Int(n) => Value::Number(Number::from(n)),
+        ScalarValue::Float(f) => Number::from_f64(f)
             .map(Value::Number)
-            .unwrap_or_else(|| Value::String(scalar.text.clone())),
-        ScalarValue::String => Value::String(scalar.text.clone()),
+            .unwrap_or_else(|| Value::String(scalar.text.to_string())),
+        ScalarValue::String => Value::String(scalar.text.to_string()),
     }
 }
