@@ -603,8 +603,13 @@ impl Engine {
         let dependency = self.dependency.clone();
         let kept = if lambda.source.body.len() >= BYTECODE_BYTES {
             let prepared = prepared::prepared(&lambda.source.body);
-            bytecode(&prepared, lambda.source.kind, &lambda.source.body, &lambda.javascript)
-                .filter(|bytecode| bytecode.filename == lambda.filename)
+            bytecode(
+                &prepared,
+                lambda.source.kind,
+                &lambda.source.body,
+                &lambda.javascript,
+            )
+            .filter(|bytecode| bytecode.filename == lambda.filename)
         } else {
             None
         };
@@ -618,14 +623,13 @@ impl Engine {
                     options(lambda),
                 ),
             };
-            let compiled = factory
-                .and_then(|factory| {
-                    let dependency = match dependency {
-                        Some(dependency) => dependency.restore(&ctx)?,
-                        None => return Err(rquickjs::Error::Unknown),
-                    };
-                    factory.call::<_, Function>((dependency,))
-                });
+            let compiled = factory.and_then(|factory| {
+                let dependency = match dependency {
+                    Some(dependency) => dependency.restore(&ctx)?,
+                    None => return Err(rquickjs::Error::Unknown),
+                };
+                factory.call::<_, Function>((dependency,))
+            });
             match compiled {
                 Ok(function) => Ok(Persistent::save(&ctx, function)),
                 Err(error) => Err(syntax_failure(&ctx, error, lambda, interrupted.get())),
@@ -652,7 +656,12 @@ impl Engine {
             let (text, filename) = match texts {
                 Ok(texts) => texts,
                 Err(error) => {
-                    return Err(syntax_failure(&ctx, error.into(), lambda, interrupted.get()));
+                    return Err(syntax_failure(
+                        &ctx,
+                        error.into(),
+                        lambda,
+                        interrupted.get(),
+                    ));
                 }
             };
             let flags = qjs::JS_EVAL_TYPE_GLOBAL

@@ -746,9 +746,17 @@ fn large_bodies_get_the_same_verdict_from_two_threads() {
             false,
         ),
         // Contained, but redeclares a parameter: refused by the wrapper's parse.
-        ("let total = 0;\nlet source = 1;\n", "return [total];", false),
+        (
+            "let total = 0;\nlet source = 1;\n",
+            "return [total];",
+            false,
+        ),
         // Duplicate functions: in a block only the containment parse refuses them.
-        ("let total = 0;\nfunction f() {}\nfunction f() {}\n", "return [total];", false),
+        (
+            "let total = 0;\nfunction f() {}\nfunction f() {}\n",
+            "return [total];",
+            false,
+        ),
     ];
     for (head, tail, compiles) in cases {
         let lambda = source(LambdaKind::Update, &format!("{head}{padding}{tail}"));
