@@ -124,13 +124,13 @@ mod tests {
 
     /// A memo the helper filled completely gives the checks what they would
     /// have computed: the same diagnostics, in the same order, and no schema
-    /// or lambda work left for them.
+    /// or lambda work left for them (the ingest step's validator included).
     #[test]
     fn a_fully_warmed_check_is_exactly_a_cold_one() {
         let run = run_allowing_load_errors(&[
             (
                 "flow.yaml",
-                "collections:\n  a/src:\n    schema: s.yaml\n    key: [/k]\n  a/bad:\n    schema: {type: object, properties: {k: {type: strin}}, reduce: {strategy: nope}}\n    key: [/k]\n  a/derived:\n    schema: s.yaml#/$defs/out\n    key: [/k]\n    derivation:\n      register:\n        schema: {type: integer}\n        initial: \"zero\"\n      transform:\n        fromSrc:\n          source: {name: a/src, schema: {type: object, properties: {k: {$ref: 'missing.yaml'}}}}\n          update: {nodeJS: \"return [source.k];\"}\n          publish: {nodeJS: \"return [{k: }];\"}\n",
+                "collections:\n  a/src:\n    schema: s.yaml\n    key: [/k]\n  a/bad:\n    schema: {type: object, properties: {k: {type: strin}}, reduce: {strategy: nope}}\n    key: [/k]\n  a/derived:\n    schema: s.yaml#/$defs/out\n    key: [/k]\n    derivation:\n      register:\n        schema: {type: integer}\n        initial: \"zero\"\n      transform:\n        fromSrc:\n          source: {name: a/src, schema: {type: object, properties: {k: {$ref: 'missing.yaml'}}}}\n          update: {nodeJS: \"return [source.k];\"}\n          publish: {nodeJS: \"return [{k: }];\"}\ntests:\n  t:\n    - ingest: {collection: a/src, documents: [{k: x}, {k: 1}]}\n",
             ),
             (
                 "s.yaml",
@@ -143,6 +143,8 @@ mod tests {
         let warmed = memo.stats();
         assert!(warmed.shapes > 0 && warmed.validators > 0, "{warmed:?}");
         assert!(warmed.documents > 0 && warmed.lambdas == 2, "{warmed:?}");
+        // The register's validator and the ingested collection's.
+        assert_eq!(warmed.validators, 2, "{warmed:?}");
         assert_eq!(crate::check_with(&run.loaded, &memo), run.diagnostics);
         let after = memo.stats();
         assert_eq!(

@@ -47,8 +47,9 @@ pub(crate) struct Prepared {
 /// would take to keep.
 #[derive(Debug)]
 pub(crate) struct Bytecode {
-    /// The wrapper text it was compiled from (a host's must be equal).
-    pub javascript: String,
+    /// The `nodeDependencies` the wrapper declares: with the kind and the
+    /// body, all the wrapper text depends on (a host's must be equal).
+    pub dependencies: Vec<String>,
     /// The script name compiled into it (stack traces name it).
     pub filename: String,
     pub bytes: Vec<u8>,
@@ -73,13 +74,13 @@ impl Prepared {
         self.contained[index(kind)].store(true, Ordering::Relaxed);
     }
 
-    /// The bytecode kept for `kind`, if its wrapper is `javascript`.
-    pub fn bytecode(&self, kind: LambdaKind, javascript: &str) -> Option<Arc<Bytecode>> {
+    /// The bytecode kept for `kind`, if its wrapper declares `dependencies`.
+    pub fn bytecode(&self, kind: LambdaKind, dependencies: &[String]) -> Option<Arc<Bytecode>> {
         let slot = self.bytecode[index(kind)]
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         slot.as_ref()
-            .filter(|bytecode| bytecode.javascript == javascript)
+            .filter(|bytecode| bytecode.dependencies == dependencies)
             .cloned()
     }
 

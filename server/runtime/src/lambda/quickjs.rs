@@ -224,7 +224,7 @@ impl QuickJsHost {
                 prepared.set_bytecode(
                     lambda.kind,
                     Bytecode {
-                        javascript: checked.javascript.clone(),
+                        dependencies: lambda.dependencies.clone(),
                         filename: checked.filename.clone(),
                         bytes,
                     },
@@ -283,7 +283,7 @@ impl LambdaHost for QuickJsHost {
             LambdaError::new(LambdaErrorKind::OutOfMemory, &lambda, "too many lambdas")
         })?;
         // A kept bytecode names the script as C29's check compiled it.
-        let filename = match bytecode(&prepared, lambda.kind, &lambda.body, &javascript) {
+        let filename = match bytecode(&prepared, &lambda) {
             Some(bytecode) => bytecode.filename.clone(),
             None => format!("{}/{}#{index}", lambda.name, lambda.kind),
         };
@@ -603,13 +603,8 @@ impl Engine {
         let dependency = self.dependency.clone();
         let kept = if lambda.source.body.len() >= BYTECODE_BYTES {
             let prepared = prepared::prepared(&lambda.source.body);
-            bytecode(
-                &prepared,
-                lambda.source.kind,
-                &lambda.source.body,
-                &lambda.javascript,
-            )
-            .filter(|bytecode| bytecode.filename == lambda.filename)
+            bytecode(&prepared, &lambda.source)
+                .filter(|bytecode| bytecode.filename == lambda.filename)
         } else {
             None
         };
@@ -809,18 +804,16 @@ impl Engine {
     }
 }
 
-/// The bytecode C29's check kept for a large body whose wrapper is
-/// `javascript`.
+/// The bytecode C29's check kept for a large body, if it compiled the
+/// wrapper `lambda` gets (the same kind, body and dependencies).
 fn bytecode(
     prepared: &prepared::Prepared,
-    kind: super::LambdaKind,
-    body: &str,
-    javascript: &str,
+    lambda: &LambdaSource,
 ) -> Option<std::sync::Arc<Bytecode>> {
-    if body.len() < BYTECODE_BYTES {
+    if lambda.body.len() < BYTECODE_BYTES {
         return None;
     }
-    prepared.bytecode(kind, javascript)
+    prepared.bytecode(lambda.kind, &lambda.dependencies)
 }
 
 /// Kept bytecodes a host read instead of parsing (for tests).
