@@ -6,20 +6,26 @@
 //! build reports exactly what a cold one does), so what the helper
 //! computes is what the check would have; a result both happen to compute
 //! is computed twice, never differently. The helper stops as soon as the
-//! check is done.
+//! check is done. Once past the first collection it goes on with the
+//! tests, last first: the validators of the collections their ingest steps
+//! name (C32d, the last checks to run; without this the check thread
+//! compiled them alone while the helper had finished).
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use load::Loaded;
-use model::{Collection, LambdaSpec};
+use model::{Collection, LambdaSpec, TestStepSpec};
 use runtime::lambda::LambdaKind;
+use url::Url;
 
 use crate::Memo;
 use crate::lambdas;
 
 /// Computes, last collection first, the C7/C9 problems of the documents each
 /// collection's schemas reach, their shapes with inspections, its register
-/// schema's validator, and its lambdas' C29 verdicts, until `done`.
+/// schema's validator, and its lambdas' C29 verdicts; then, last test first,
+/// the validators of the collections that ingest steps name; until `done`.
 pub(crate) fn warm(loaded: &Loaded, memo: &Memo, done: &AtomicBool) {
     for collection in loaded.catalog.collections.iter().rev() {
         if done.load(Ordering::Relaxed) {
@@ -27,6 +33,51 @@ pub(crate) fn warm(loaded: &Loaded, memo: &Memo, done: &AtomicBool) {
         }
         warm_collection(loaded, memo, collection, done);
     }
+    warm_tests(loaded, memo, done);
+}
+
+/// The validators of the collections named by ingest steps, last test first.
+fn warm_tests(loaded: &Loaded, memo: &Memo, done: &AtomicBool) {
+    let catalog = &loaded.catalog;
+    if catalog.tests.is_empty() {
+        return;
+    }
+    // The first collection of each name, as the checks resolve names.
+    let mut by_name: HashMap<&str, &Collection> = HashMap::with_capacity(catalog.collections.len());
+    for collection in &catalog.collections {
+        by_name
+            .entry(collection.name.as_str())
+            .or_insert(collection);
+    }
+    for test in catalog.tests.iter().rev() {
+        for step in &test.steps {
+            if done.load(Ordering::Relaxed) {
+                return;
+            }
+            let TestStepSpec::Ingest(ingest) = step else {
+                continue;
+            };
+            let url = by_name
+                .get(ingest.collection.as_str())
+                .and_then(|collection| collection.schema_url());
+            if let Some(url) = url
+                && usable(loaded, memo, &url)
+            {
+                let _ = memo.validator(&loaded.schemas, &url);
+            }
+        }
+    }
+}
+
+/// Whether the checks would use the schema at `url`: it resolves and every
+/// document it reaches is free of C7/C9 problems (computing those).
+fn usable(loaded: &Loaded, memo: &Memo, url: &Url) -> bool {
+    let schemas = &loaded.schemas;
+    let clean = schemas
+        .reached_documents(url)
+        .into_iter()
+        .all(|document| memo.problems(schemas, document).is_empty());
+    clean && schemas.resolve(url).is_some()
 }
 
 fn warm_collection(loaded: &Loaded, memo: &Memo, collection: &Collection, done: &AtomicBool) {
@@ -54,11 +105,7 @@ fn warm_collection(loaded: &Loaded, memo: &Memo, collection: &Collection, done: 
         if done.load(Ordering::Relaxed) {
             return;
         }
-        let clean = schemas
-            .reached_documents(url)
-            .into_iter()
-            .all(|document| memo.problems(schemas, document).is_empty());
-        if !clean || schemas.resolve(url).is_none() {
+        if !usable(loaded, memo, url) {
             continue;
         }
         if let Some(inferred) = memo.shape(schemas, url) {
@@ -77,13 +124,13 @@ mod tests {
 
     /// A memo the helper filled completely gives the checks what they would
     /// have computed: the same diagnostics, in the same order, and no schema
-    /// or lambda work left for them.
+    /// or lambda work left for them (the ingest step's validator included).
     #[test]
     fn a_fully_warmed_check_is_exactly_a_cold_one() {
         let run = run_allowing_load_errors(&[
             (
                 "flow.yaml",
-                "collections:\n  a/src:\n    schema: s.yaml\n    key: [/k]\n  a/bad:\n    schema: {type: object, properties: {k: {type: strin}}, reduce: {strategy: nope}}\n    key: [/k]\n  a/derived:\n    schema: s.yaml#/$defs/out\n    key: [/k]\n    derivation:\n      register:\n        schema: {type: integer}\n        initial: \"zero\"\n      transform:\n        fromSrc:\n          source: {name: a/src, schema: {type: object, properties: {k: {$ref: 'missing.yaml'}}}}\n          update: {nodeJS: \"return [source.k];\"}\n          publish: {nodeJS: \"return [{k: }];\"}\n",
+                "collections:\n  a/src:\n    schema: s.yaml\n    key: [/k]\n  a/bad:\n    schema: {type: object, properties: {k: {type: strin}}, reduce: {strategy: nope}}\n    key: [/k]\n  a/derived:\n    schema: s.yaml#/$defs/out\n    key: [/k]\n    derivation:\n      register:\n        schema: {type: integer}\n        initial: \"zero\"\n      transform:\n        fromSrc:\n          source: {name: a/src, schema: {type: object, properties: {k: {$ref: 'missing.yaml'}}}}\n          update: {nodeJS: \"return [source.k];\"}\n          publish: {nodeJS: \"return [{k: }];\"}\ntests:\n  t:\n    - ingest: {collection: a/src, documents: [{k: x}, {k: 1}]}\n",
             ),
             (
                 "s.yaml",
@@ -96,6 +143,8 @@ mod tests {
         let warmed = memo.stats();
         assert!(warmed.shapes > 0 && warmed.validators > 0, "{warmed:?}");
         assert!(warmed.documents > 0 && warmed.lambdas == 2, "{warmed:?}");
+        // The register's validator and the ingested collection's.
+        assert_eq!(warmed.validators, 2, "{warmed:?}");
         assert_eq!(crate::check_with(&run.loaded, &memo), run.diagnostics);
         let after = memo.stats();
         assert_eq!(

@@ -32,6 +32,8 @@ use std::fmt;
 pub use console::{ConsoleLevel, ConsoleLine};
 pub use quickjs::{QuickJsConfig, QuickJsHost, StopFlag};
 
+use quickjs::SyntaxPart;
+
 /// Which lambda of a transform this is; it decides the parameters in scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LambdaKind {
@@ -189,6 +191,10 @@ pub trait LambdaHost {
     }
 }
 
+/// Bodies at least this long are parsed by [`check_syntax`] on two threads
+/// (a 1 MB body's parse takes a tenth of a second; a thread, a millisecond).
+const PARALLEL_PARSE_BYTES: usize = 64 * 1024;
+
 /// Whether `lambda` compiles, as the QuickJS host decides when it runs it: the
 /// build-time check (catalog C29) and the runtime share this one verdict. Uses
 /// one QuickJS host per thread, started on first use, and remembers recent
@@ -223,16 +229,37 @@ pub fn check_syntax(lambda: &LambdaSource) -> Result<(), LambdaError> {
             }
         }
     };
-    let verdict = slot.get_or_init(|| {
+    let checked = |part: SyntaxPart| {
         CHECKER.with(|checker| {
             let mut checker = checker.borrow_mut();
             if checker.is_none() {
                 *checker = Some(QuickJsHost::new(QuickJsConfig::default())?);
             }
             match checker.as_mut() {
-                Some(host) => host.check_syntax(lambda),
+                Some(host) => host.check_syntax_part(lambda, part),
                 None => Ok(()),
             }
+        })
+    };
+    let verdict = slot.get_or_init(|| {
+        if lambda.body.len() < PARALLEL_PARSE_BYTES {
+            return checked(SyntaxPart::Both);
+        }
+        // A large body's two parses at once, on this thread and another
+        // (each with its own host): the same verdict, the containment's
+        // error first. The type stripping both need is done first, once.
+        prepared::prepared(&lambda.body).stripped(&lambda.body);
+        std::thread::scope(|scope| {
+            let wrapper = scope.spawn(|| checked(SyntaxPart::Wrapper));
+            let contained = checked(SyntaxPart::Contained);
+            let wrapper = wrapper.join().unwrap_or_else(|_| {
+                Err(LambdaError::new(
+                    LambdaErrorKind::Syntax,
+                    lambda,
+                    "the syntax check failed",
+                ))
+            });
+            contained.and(wrapper)
         })
     });
     verdict.clone().map_err(|error| LambdaError {

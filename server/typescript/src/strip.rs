@@ -121,6 +121,7 @@ pub fn strip_types(source: &str) -> Stripped {
     problems.extend(syntax);
     problems.sort_by_key(|problem| problem.start);
     problems.truncate(MAX_ERRORS);
+    free_tree(tree, source.len());
 
     // The output only ever replaced whole characters with ASCII bytes (or wrote ASCII
     // bytes over ASCII bytes), so it is still UTF-8; the fallback never runs.
@@ -154,6 +155,20 @@ pub fn strip_types(source: &str) -> Stripped {
         })
         .collect();
     Stripped { javascript, errors }
+}
+
+/// Bodies at least this long have their syntax tree freed on a thread of its
+/// own: freeing a 1 MB body's tree is a twentieth of stripping it, and
+/// nothing waits for it.
+const FREE_APART_BYTES: usize = 256 * 1024;
+
+/// Drops `tree`, on another thread when the body is large (and here when no
+/// thread can be started).
+fn free_tree(tree: tree_sitter::Tree, body_bytes: usize) {
+    if body_bytes >= FREE_APART_BYTES {
+        // On failure the closure, and the tree with it, is dropped here.
+        let _ = std::thread::Builder::new().spawn(move || drop(tree));
+    }
 }
 
 /// A problem found in the wrapped text, located by byte offsets into it.

@@ -1,8 +1,12 @@
 //! Human diagnostics in the style of rustc: severity, code and message, then
 //! `--> file:line:column`, the source line with the range underlined, and
-//! related locations; rendered with codespan-reporting.
+//! related locations; rendered with codespan-reporting. Each diagnostic is
+//! rendered into memory and written with one call: codespan writes a
+//! character at a time, and standard error is unbuffered (a source line of
+//! 100,000 characters was 800,000 system calls and two seconds).
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::Path;
 
 use codespan_reporting::diagnostic::{Diagnostic as Report, Label, Severity as ReportSeverity};
@@ -10,7 +14,7 @@ use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, Config};
 use load::Loaded;
 use model::Severity;
-use termcolor::WriteColor;
+use termcolor::{Buffer, WriteColor};
 
 use super::{Located, display};
 
@@ -40,6 +44,11 @@ pub fn write_noted(
         ids.insert(resource.url.clone(), id);
     }
     let config = Config::default();
+    let mut rendered = if out.supports_color() {
+        Buffer::ansi()
+    } else {
+        Buffer::no_color()
+    };
     for item in located {
         let severity = match item.diagnostic.severity {
             Severity::Error => ReportSeverity::Error,
@@ -67,13 +76,16 @@ pub fn write_noted(
             }
         }
         report = report.with_labels(labels);
-        if term::emit_to_write_style(out, &config, &files, &report).is_err() {
+        rendered.clear();
+        if term::emit_to_write_style(&mut rendered, &config, &files, &report).is_err() {
+            rendered.clear();
             writeln!(
-                out,
+                rendered,
                 "{}[{}]: {}",
                 item.diagnostic.severity, item.diagnostic.code, item.diagnostic.message
             )?;
         }
+        out.write_all(rendered.as_slice())?;
     }
     let errors = located
         .iter()

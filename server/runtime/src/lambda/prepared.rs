@@ -5,7 +5,9 @@
 //! `quickjs`'s module docs). C29's check and every test worker's host
 //! compile the same bodies; with this each body is stripped once and parsed
 //! for containment once, whichever thread gets there first (a thread asking
-//! while another strips the body waits for it).
+//! while another strips the body waits for it). For a large body C29's check
+//! also keeps the QuickJS bytecode of its wrapper ([`Bytecode`]), so a test
+//! worker's host reads it instead of parsing the body a third time.
 //!
 //! Both are functions of the body text alone (and of the kind, which fixes
 //! the parameters and so the containment text), so a remembered verdict is
@@ -34,7 +36,27 @@ pub(crate) struct Prepared {
     stripped: OnceLock<typescript::Stripped>,
     /// Whether the containment parse passed, per kind (`Update`, `Publish`).
     contained: [AtomicBool; 2],
+    /// The compiled wrapper of a large body, per kind (see [`Bytecode`]).
+    bytecode: [Mutex<Option<Arc<Bytecode>>>; 2],
 }
+
+/// QuickJS bytecode of a lambda's wrapper script (compiled, never run), as
+/// C29's check wrote it: a host whose wrapper is the same text reads it
+/// (fast) instead of parsing the text. Kept only for bodies of at least
+/// [`BYTECODE_BYTES`]: a small body parses in less time than its bytecode
+/// would take to keep.
+#[derive(Debug)]
+pub(crate) struct Bytecode {
+    /// The `nodeDependencies` the wrapper declares: with the kind and the
+    /// body, all the wrapper text depends on (a host's must be equal).
+    pub dependencies: Vec<String>,
+    /// The script name compiled into it (stack traces name it).
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Bodies at least this long keep their bytecode.
+pub(crate) const BYTECODE_BYTES: usize = 64 * 1024;
 
 impl Prepared {
     pub fn stripped(&self, body: &str) -> &typescript::Stripped {
@@ -50,6 +72,22 @@ impl Prepared {
 
     pub fn set_contained(&self, kind: LambdaKind) {
         self.contained[index(kind)].store(true, Ordering::Relaxed);
+    }
+
+    /// The bytecode kept for `kind`, if its wrapper declares `dependencies`.
+    pub fn bytecode(&self, kind: LambdaKind, dependencies: &[String]) -> Option<Arc<Bytecode>> {
+        let slot = self.bytecode[index(kind)]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        slot.as_ref()
+            .filter(|bytecode| bytecode.dependencies == dependencies)
+            .cloned()
+    }
+
+    pub fn set_bytecode(&self, kind: LambdaKind, bytecode: Bytecode) {
+        *self.bytecode[index(kind)]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Arc::new(bytecode));
     }
 }
 
@@ -88,6 +126,7 @@ pub(crate) fn prepared(body: &str) -> Arc<Prepared> {
     let prepared = Arc::new(Prepared {
         stripped: OnceLock::new(),
         contained: Default::default(),
+        bytecode: Default::default(),
     });
     if cache.bytes + body.len() > MAX_BYTES {
         *cache = Cache::default();

@@ -46,6 +46,12 @@
 //! cannot know. Parsing runs nothing, so a hostile body never runs at compile
 //! time; QuickJS's parser alone decides what is valid (tree-sitter only blanks
 //! types and gives better positions for its own errors).
+//!
+//! C29's check ([`QuickJsHost::check_syntax`]) runs the containment parse and
+//! a compile-only evaluation of the wrapper (a parse to bytecode that runs
+//! nothing, so the two may run at once on two threads for a large body). For
+//! a large body it keeps the bytecode (`prepared::Bytecode`); a host compiling
+//! the same wrapper text then reads it instead of parsing the body again.
 
 use std::{
     cell::{Cell, RefCell},
@@ -56,14 +62,14 @@ use std::{
 
 use rquickjs::{
     Context, Ctx, Function, Object, Persistent, Runtime, Value as JsValue, context::EvalOptions,
-    function::Args, promise::PromiseState,
+    function::Args, promise::PromiseState, qjs,
 };
 use serde_json::Value;
 
 use super::console::{CONSOLE_HELPER, ConsoleBuffer, ConsoleLine, MAX_LINE};
 use super::convert::{self, Budget, FromJsError};
 use super::memory::{LimitedAllocator, MemoryState};
-use super::prepared;
+use super::prepared::{self, BYTECODE_BYTES, Bytecode};
 use super::{
     LambdaError, LambdaErrorKind, LambdaHost, LambdaId, LambdaSource, dependency_identifier,
 };
@@ -189,6 +195,18 @@ impl QuickJsHost {
     /// without keeping it: for build-time checks (catalog C29). Nothing of the
     /// body runs.
     pub fn check_syntax(&mut self, lambda: &LambdaSource) -> Result<(), LambdaError> {
+        self.check_syntax_part(lambda, SyntaxPart::Both)
+    }
+
+    /// One part of [`QuickJsHost::check_syntax`]'s verdict (the containment
+    /// parse, the wrapper's parse, or both in that order), so that two
+    /// threads can parse a large body's two texts at once: the verdict of
+    /// both is the containment's error if any, else the wrapper's.
+    pub(crate) fn check_syntax_part(
+        &mut self,
+        lambda: &LambdaSource,
+        part: SyntaxPart,
+    ) -> Result<(), LambdaError> {
         let prepared = prepared::prepared(&lambda.body);
         let stripped = prepared.stripped(&lambda.body);
         let checked = Lambda {
@@ -198,10 +216,29 @@ impl QuickJsHost {
         };
         let time_limit = self.config.time_limit;
         let engine = self.engine()?;
-        // Evaluating the wrapper only creates its factory; it is not called.
-        let outcome = engine
-            .check_contained(&checked, &prepared, time_limit)
-            .and_then(|()| engine.parse_contained(&checked, &checked.javascript, time_limit));
+        // The wrapper is compiled only, never evaluated: nothing of it runs,
+        // whether or not the body passed the containment parse.
+        let wrapper = |engine: &mut Engine| -> Result<(), LambdaError> {
+            let bytecode = engine.compile_only(&checked, time_limit)?;
+            if let Some(bytes) = bytecode.filter(|_| lambda.body.len() >= BYTECODE_BYTES) {
+                prepared.set_bytecode(
+                    lambda.kind,
+                    Bytecode {
+                        dependencies: lambda.dependencies.clone(),
+                        filename: checked.filename.clone(),
+                        bytes,
+                    },
+                );
+            }
+            Ok(())
+        };
+        let outcome = match part {
+            SyntaxPart::Contained => engine.check_contained(&checked, &prepared, time_limit),
+            SyntaxPart::Wrapper => wrapper(engine),
+            SyntaxPart::Both => engine
+                .check_contained(&checked, &prepared, time_limit)
+                .and_then(|()| wrapper(engine)),
+        };
         if engine.memory.refused() {
             self.engine = None;
         }
@@ -245,8 +282,13 @@ impl LambdaHost for QuickJsHost {
         let id = u32::try_from(index).map_err(|_| {
             LambdaError::new(LambdaErrorKind::OutOfMemory, &lambda, "too many lambdas")
         })?;
+        // A kept bytecode names the script as C29's check compiled it.
+        let filename = match bytecode(&prepared, &lambda) {
+            Some(bytecode) => bytecode.filename.clone(),
+            None => format!("{}/{}#{index}", lambda.name, lambda.kind),
+        };
         let compiled = Lambda {
-            filename: format!("{}/{}#{index}", lambda.name, lambda.kind),
+            filename,
             javascript,
             source: lambda,
         };
@@ -381,6 +423,17 @@ fn wrap(lambda: &LambdaSource, javascript: &str) -> String {
     text.push_str(javascript);
     text.push_str("\n}; })");
     text
+}
+
+/// Which parse of a body [`QuickJsHost::check_syntax_part`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SyntaxPart {
+    /// The containment parse (see the module docs).
+    Contained,
+    /// The wrapper the host compiles, compiled only.
+    Wrapper,
+    /// Both, the containment parse first.
+    Both,
 }
 
 /// The containment check's text: the body inside a block labelled with a name
@@ -548,25 +601,111 @@ impl Engine {
         time_limit: Duration,
     ) -> Result<Persistent<Function<'static>>, LambdaError> {
         let dependency = self.dependency.clone();
+        let kept = if lambda.source.body.len() >= BYTECODE_BYTES {
+            let prepared = prepared::prepared(&lambda.source.body);
+            bytecode(&prepared, &lambda.source)
+                .filter(|bytecode| bytecode.filename == lambda.filename)
+        } else {
+            None
+        };
         self.deadline.set(Some(Instant::now() + time_limit));
         let interrupted = self.interrupted.clone();
         let outcome = self.context.with(|ctx| {
-            let compiled = ctx
-                .eval_with_options::<Function, _>(
+            let factory = match kept.as_deref().and_then(|kept| read_bytecode(&ctx, kept)) {
+                Some(factory) => Ok(factory),
+                None => ctx.eval_with_options::<Function, _>(
                     lambda.javascript.as_bytes().to_vec(),
                     options(lambda),
-                )
-                .and_then(|factory| {
-                    let dependency = match dependency {
-                        Some(dependency) => dependency.restore(&ctx)?,
-                        None => return Err(rquickjs::Error::Unknown),
-                    };
-                    factory.call::<_, Function>((dependency,))
-                });
+                ),
+            };
+            let compiled = factory.and_then(|factory| {
+                let dependency = match dependency {
+                    Some(dependency) => dependency.restore(&ctx)?,
+                    None => return Err(rquickjs::Error::Unknown),
+                };
+                factory.call::<_, Function>((dependency,))
+            });
             match compiled {
                 Ok(function) => Ok(Persistent::save(&ctx, function)),
                 Err(error) => Err(syntax_failure(&ctx, error, lambda, interrupted.get())),
             }
+        });
+        self.deadline.set(None);
+        outcome
+    }
+
+    /// Compiles the wrapper script without running it (QuickJS's
+    /// compile-only evaluation: a parse and its bytecode), under the time
+    /// limit: C29's verdict on the wrapper. Returns the bytecode, or `None`
+    /// when QuickJS could not write it.
+    fn compile_only(
+        &mut self,
+        lambda: &Lambda,
+        time_limit: Duration,
+    ) -> Result<Option<Vec<u8>>, LambdaError> {
+        self.deadline.set(Some(Instant::now() + time_limit));
+        let interrupted = self.interrupted.clone();
+        let outcome = self.context.with(|ctx| {
+            let texts = std::ffi::CString::new(lambda.javascript.as_bytes())
+                .and_then(|text| Ok((text, std::ffi::CString::new(lambda.filename.as_bytes())?)));
+            let (text, filename) = match texts {
+                Ok(texts) => texts,
+                Err(error) => {
+                    return Err(syntax_failure(
+                        &ctx,
+                        error.into(),
+                        lambda,
+                        interrupted.get(),
+                    ));
+                }
+            };
+            let flags = qjs::JS_EVAL_TYPE_GLOBAL
+                | qjs::JS_EVAL_FLAG_STRICT
+                | qjs::JS_EVAL_FLAG_COMPILE_ONLY;
+            let raw = ctx.as_raw().as_ptr();
+            // SAFETY: `text` is NUL-terminated as QuickJS's parser requires
+            // (its length excludes the NUL), `filename` too, and `raw` is
+            // the live context of `ctx`.
+            let compiled = unsafe {
+                qjs::JS_Eval(
+                    raw,
+                    text.as_ptr(),
+                    lambda.javascript.len() as qjs::size_t,
+                    filename.as_ptr(),
+                    flags as i32,
+                )
+            };
+            // SAFETY: `compiled` was just returned to us, owned.
+            if unsafe { qjs::JS_IsException(compiled) } {
+                return Err(syntax_failure(
+                    &ctx,
+                    rquickjs::Error::Exception,
+                    lambda,
+                    interrupted.get(),
+                ));
+            }
+            // SAFETY: an owned value of this context; freed when dropped.
+            let compiled = unsafe { JsValue::from_raw(ctx.clone(), compiled) };
+            let mut length: qjs::size_t = 0;
+            // SAFETY: `compiled` is a live value of `raw`; the buffer
+            // returned is ours to free with `js_free`.
+            let buffer = unsafe {
+                qjs::JS_WriteObject(
+                    raw,
+                    &mut length,
+                    compiled.as_raw(),
+                    qjs::JS_WRITE_OBJ_BYTECODE as i32,
+                )
+            };
+            if buffer.is_null() {
+                let _ = ctx.catch();
+                return Ok(None);
+            }
+            // SAFETY: QuickJS wrote `length` bytes at `buffer`.
+            let bytes = unsafe { std::slice::from_raw_parts(buffer, length as usize) }.to_vec();
+            // SAFETY: allocated by `JS_WriteObject` in this context.
+            unsafe { qjs::js_free(raw, buffer.cast()) };
+            Ok(Some(bytes))
         });
         self.deadline.set(None);
         outcome
@@ -663,6 +802,56 @@ impl Engine {
         }
         outcome
     }
+}
+
+/// The bytecode C29's check kept for a large body, if it compiled the
+/// wrapper `lambda` gets (the same kind, body and dependencies).
+fn bytecode(
+    prepared: &prepared::Prepared,
+    lambda: &LambdaSource,
+) -> Option<std::sync::Arc<Bytecode>> {
+    if lambda.body.len() < BYTECODE_BYTES {
+        return None;
+    }
+    prepared.bytecode(lambda.kind, &lambda.dependencies)
+}
+
+/// Kept bytecodes a host read instead of parsing (for tests).
+pub(crate) static BYTECODE_READS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
+/// Evaluates a kept wrapper's bytecode: its factory function, or `None`
+/// (the exception cleared) when QuickJS refuses it, and the text is then
+/// compiled instead.
+fn read_bytecode<'js>(ctx: &Ctx<'js>, bytecode: &Bytecode) -> Option<Function<'js>> {
+    let raw = ctx.as_raw().as_ptr();
+    // SAFETY: the bytes are bytecode QuickJS wrote in this process, from a
+    // wrapper equal to the one being compiled, and stay alive (and
+    // unmodified) during the read.
+    let read = unsafe {
+        qjs::JS_ReadObject(
+            raw,
+            bytecode.bytes.as_ptr(),
+            bytecode.bytes.len() as qjs::size_t,
+            qjs::JS_READ_OBJ_BYTECODE as i32,
+        )
+    };
+    // SAFETY: an owned value just returned.
+    if unsafe { qjs::JS_IsException(read) } {
+        let _ = ctx.catch();
+        return None;
+    }
+    // SAFETY: `JS_EvalFunction` takes ownership of `read` and returns an
+    // owned value: the script's completion value, the wrapper's factory.
+    let factory = unsafe { qjs::JS_EvalFunction(raw, read) };
+    if unsafe { qjs::JS_IsException(factory) } {
+        let _ = ctx.catch();
+        return None;
+    }
+    // SAFETY: an owned value of this context; freed when dropped.
+    let factory = unsafe { JsValue::from_raw(ctx.clone(), factory) };
+    BYTECODE_READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    factory.into_function()
 }
 
 /// Whether an error's position is the end of the body, where positions after

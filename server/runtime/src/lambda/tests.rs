@@ -726,3 +726,80 @@ fn enums_and_parameter_properties_run_as_tsc_emits_them() {
         vec![json!(10), json!(11), json!("Top"), json!("on"), json!("b7")]
     );
 }
+
+/// A large body's two parses run on two threads (`check_syntax`); the
+/// verdict is the one the two give in order on one host: the containment's
+/// error when the body escapes (and nothing ran: an escaping endless loop
+/// would have timed out), the wrapper's when only it fails, and a body
+/// only the containment parse refuses is refused.
+#[test]
+fn large_bodies_get_the_same_verdict_from_two_threads() {
+    let padding = "total = total + 1;\n".repeat(4_000);
+    assert!(padding.len() >= super::PARALLEL_PARSE_BYTES);
+    let cases = [
+        // Compiles.
+        ("let total: number = 0;\n", "return [total];", true),
+        // Escapes its function: refused by the containment parse.
+        (
+            "let total = 0;\nx <!--x /*\n}; })(); while (true) {} (function () { return function () { //*/\n",
+            "return [source];",
+            false,
+        ),
+        // Contained, but redeclares a parameter: refused by the wrapper's parse.
+        (
+            "let total = 0;\nlet source = 1;\n",
+            "return [total];",
+            false,
+        ),
+        // Duplicate functions: in a block only the containment parse refuses them.
+        (
+            "let total = 0;\nfunction f() {}\nfunction f() {}\n",
+            "return [total];",
+            false,
+        ),
+    ];
+    for (head, tail, compiles) in cases {
+        let lambda = source(LambdaKind::Update, &format!("{head}{padding}{tail}"));
+        let sequential = host().check_syntax(&lambda);
+        let parallel = check_syntax(&lambda);
+        assert_eq!(parallel.is_ok(), compiles, "{head}: {parallel:?}");
+        if let Err(error) = &parallel {
+            assert_eq!(error.kind, LambdaErrorKind::Syntax, "{head}: {error:?}");
+        }
+        assert_eq!(parallel, sequential, "{head}");
+    }
+}
+
+/// After C29's check of a large body, a host compiling it reads the kept
+/// bytecode instead of parsing the body again, and runs it exactly as a
+/// parsed one: same results, errors at the same body positions.
+#[test]
+fn a_checked_large_body_is_read_from_its_bytecode() {
+    let padding = "total = total + 1;\n".repeat(4_000);
+    let body = format!(
+        "let total: number = 0;\n{padding}if (source.fail) {{\n  throw new Error(\"no\");\n}}\nreturn [total];"
+    );
+    let lambda = source(LambdaKind::Update, &body);
+    check_syntax(&lambda).expect("compiles");
+    let reads = quickjs::BYTECODE_READS.load(std::sync::atomic::Ordering::Relaxed);
+    let mut host = host();
+    let id = host.compile(lambda.clone()).expect("compiles");
+    assert!(
+        quickjs::BYTECODE_READS.load(std::sync::atomic::Ordering::Relaxed) > reads,
+        "read from the bytecode"
+    );
+    assert_eq!(host.call(id, &[&json!({})]).unwrap(), vec![json!(4_000)]);
+    let error = call_err(&mut host, id, &[&json!({"fail": true})]);
+    assert_eq!(error.kind, LambdaErrorKind::Thrown, "{error:?}");
+    assert_eq!((error.line, error.column), (Some(4_002), Some(12)));
+    // After a reset the lambda compiles again (from the bytecode) and runs.
+    host.reset();
+    assert_eq!(host.call(id, &[&json!({})]).unwrap(), vec![json!(4_000)]);
+    // A host that parses the text gives the same error position.
+    let mut parsed = QuickJsHost::new(QuickJsConfig::default()).unwrap();
+    let mut other = lambda;
+    other.dependencies = vec!["moment".to_owned()];
+    let id = parsed.compile(other).expect("compiles");
+    let error = call_err(&mut parsed, id, &[&json!({"fail": true})]);
+    assert_eq!((error.line, error.column), (Some(4_002), Some(12)));
+}
