@@ -10,6 +10,12 @@
 //! [`Event`]s, which a `load::Memo` keeps with the file's parse, and
 //! [`apply`] replays them into a load (registering entities, loading the
 //! schemas each collection names, in the order lowering met them).
+//!
+//! Lowering consumes the file's JSON: each entity's value is taken out of
+//! the document as it is lowered, and the large values a spec keeps as
+//! written (inline schemas, test documents: [`Lowered`]) are moved into it
+//! rather than deserialized into copies, so a large file's document JSON
+//! turns into its entities instead of being held beside them (issue #7).
 
 use foldhash::HashMap;
 use model::{
@@ -18,6 +24,7 @@ use model::{
 };
 use std::sync::Arc;
 
+use model::spec::{InlineSchema, SchemaSpec};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -73,11 +80,12 @@ impl Lowering<'_> {
     }
 }
 
-/// Lowers one catalog source. `unexpected` holds the pointers of properties
-/// C1b reported as unexpected: an entity holding one is lowered without it.
+/// Lowers one catalog source, consuming its JSON. `unexpected` holds the
+/// pointers of properties C1b reported as unexpected: an entity holding one
+/// is lowered without it.
 pub(crate) fn lower_catalog(
     root: &Scope,
-    json: &Value,
+    mut json: Value,
     unexpected: &[String],
     structure: &[Diagnostic],
     tree: &syntax::Tree,
@@ -100,9 +108,9 @@ pub(crate) fn lower_catalog(
             }));
         }
     }
-    match json.get("collections") {
+    match json.get_mut("collections").map(std::mem::take) {
         Some(Value::Array(list)) => {
-            for (index, value) in list.iter().enumerate() {
+            for (index, value) in list.into_iter().enumerate() {
                 let scope = root.push("collections").push(index);
                 let Some(spec) = entity::<CollectionSpec>(loader, &scope, value, unexpected) else {
                     continue;
@@ -127,12 +135,12 @@ pub(crate) fn lower_catalog(
             }
         }
         Some(Value::Object(map)) => {
-            let mut names: Vec<&String> = map.keys().collect();
-            names.sort();
-            for name in names {
-                let scope = root.push("collections").push(name);
-                let Some(spec) = entity::<CollectionSpec>(loader, &scope, &map[name], unexpected)
-                else {
+            // In name order (keys are unique, so the order is total).
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            for (name, value) in entries {
+                let scope = root.push("collections").push(&name);
+                let Some(spec) = entity::<CollectionSpec>(loader, &scope, value, unexpected) else {
                     continue;
                 };
                 if spec.name.is_some() {
@@ -144,7 +152,7 @@ pub(crate) fn lower_catalog(
                     .events
                     .push(Event::Collection(Arc::new(Collection::new(
                         scope.clone(),
-                        name.clone(),
+                        name,
                         scope,
                         false,
                         spec,
@@ -153,26 +161,22 @@ pub(crate) fn lower_catalog(
         }
         _ => {}
     }
-    if let Some(targets) = json
-        .get("materializationTargets")
-        .and_then(Value::as_object)
+    if let Some(Value::Object(targets)) = json.get_mut("materializationTargets").map(std::mem::take)
     {
         for (name, value) in targets {
-            let scope = root.push("materializationTargets").push(name);
+            let scope = root.push("materializationTargets").push(&name);
             let Some(spec) = entity::<MaterializationTargetSpec>(loader, &scope, value, unexpected)
             else {
                 continue;
             };
-            loader.events.push(Event::Target(Target {
-                scope,
-                name: name.clone(),
-                spec,
-            }));
+            loader
+                .events
+                .push(Event::Target(Target { scope, name, spec }));
         }
     }
-    if let Some(tests) = json.get("tests").and_then(Value::as_object) {
+    if let Some(Value::Object(tests)) = json.get_mut("tests").map(std::mem::take) {
         for (name, value) in tests {
-            let scope = root.push("tests").push(name);
+            let scope = root.push("tests").push(&name);
             let Some(steps) = entity::<Vec<TestStepSpec>>(loader, &scope, value, unexpected) else {
                 continue;
             };
@@ -180,11 +184,9 @@ pub(crate) fn lower_catalog(
                 let documents = scope.push(index).push(step.kind()).push("documents");
                 non_string_document_keys(loader, &documents);
             }
-            loader.events.push(Event::Test(Arc::new(Test {
-                scope,
-                name: name.clone(),
-                steps,
-            })));
+            loader
+                .events
+                .push(Event::Test(Arc::new(Test { scope, name, steps })));
         }
     }
     lowering.events
@@ -251,18 +253,178 @@ fn add_collection(loader: &mut Loader<'_>, collection: Arc<Collection>) {
     loader.loaded.catalog.collections.push(collection);
 }
 
-/// Deserializes one entity. When its structure is broken only by unexpected
-/// properties (already reported as C1b), it is lowered without them; when it
-/// is broken otherwise, reports it (unless a C1b inside it was already
-/// reported) and skips it.
-fn entity<T: DeserializeOwned>(
+/// A spec lowered from an entity's JSON, with the large values it keeps as
+/// written (its slots): those are taken out of the JSON before the rest is
+/// deserialized (leaving a placeholder of the same kind, which deserializes
+/// alike and appears in no error) and moved into the spec after, so they
+/// are never copied. The values moved are the document JSON's own, built
+/// at their exact size by the syntax tree's conversion.
+trait Lowered: DeserializeOwned {
+    type Slot;
+    /// Takes every slot's value out of `value`, leaving its placeholder.
+    fn take(value: &mut Value) -> Vec<(Self::Slot, Value)>;
+    /// Where `slot` is in the entity's JSON.
+    fn slot_mut<'v>(value: &'v mut Value, slot: &Self::Slot) -> Option<&'v mut Value>;
+    /// Moves a taken value into the spec deserialized with its placeholder.
+    fn put(&mut self, slot: Self::Slot, taken: Value);
+}
+
+/// Replaces the value of `slot` with `placeholder` when `keep` says it is
+/// one to move, and returns it.
+fn take_slot(
+    slot: Option<&mut Value>,
+    keep: fn(&Value) -> bool,
+    placeholder: Value,
+) -> Option<Value> {
+    let slot = slot.filter(|slot| keep(slot))?;
+    Some(std::mem::replace(slot, placeholder))
+}
+
+/// Where a collection keeps an inline schema: its own, its register's, a
+/// transform source's (by transform name).
+enum SchemaSlot {
+    Own,
+    Register,
+    Source(String),
+}
+
+fn register_schema(value: &mut Value) -> Option<&mut Value> {
+    value
+        .get_mut("derivation")?
+        .get_mut("register")?
+        .get_mut("schema")
+}
+
+fn source_schema<'v>(value: &'v mut Value, transform: &str) -> Option<&'v mut Value> {
+    value
+        .get_mut("derivation")?
+        .get_mut("transform")?
+        .get_mut(transform)?
+        .get_mut("source")?
+        .get_mut("schema")
+}
+
+impl Lowered for CollectionSpec {
+    type Slot = SchemaSlot;
+
+    fn take(value: &mut Value) -> Vec<(SchemaSlot, Value)> {
+        // Only object schemas are worth moving; `true` deserializes as an
+        // inline schema as an object does.
+        fn take(slot: Option<&mut Value>) -> Option<Value> {
+            take_slot(slot, Value::is_object, Value::Bool(true))
+        }
+        let mut taken = Vec::new();
+        taken.extend(take(value.get_mut("schema")).map(|schema| (SchemaSlot::Own, schema)));
+        taken.extend(take(register_schema(value)).map(|schema| (SchemaSlot::Register, schema)));
+        let transforms: Vec<String> = value
+            .pointer("/derivation/transform")
+            .and_then(Value::as_object)
+            .map(|transforms| transforms.keys().cloned().collect())
+            .unwrap_or_default();
+        for name in transforms {
+            if let Some(schema) = take(source_schema(value, &name)) {
+                taken.push((SchemaSlot::Source(name), schema));
+            }
+        }
+        taken
+    }
+
+    fn slot_mut<'v>(value: &'v mut Value, slot: &SchemaSlot) -> Option<&'v mut Value> {
+        match slot {
+            SchemaSlot::Own => value.get_mut("schema"),
+            SchemaSlot::Register => register_schema(value),
+            SchemaSlot::Source(name) => source_schema(value, name),
+        }
+    }
+
+    fn put(&mut self, slot: SchemaSlot, taken: Value) {
+        let derivation = self.derivation.as_mut();
+        let spec = match slot {
+            SchemaSlot::Own => Some(&mut self.schema),
+            SchemaSlot::Register => derivation
+                .and_then(|derivation| derivation.register.as_mut())
+                .and_then(|register| register.schema.as_mut()),
+            SchemaSlot::Source(name) => derivation
+                .and_then(|derivation| derivation.transform.get_mut(&name))
+                .and_then(|transform| transform.source.schema.as_mut()),
+        };
+        // The placeholder deserialized at the slot, so the slot is there.
+        if let Some(spec) = spec {
+            *spec = SchemaSpec::Inline(InlineSchema(Arc::new(taken)));
+        }
+    }
+}
+
+/// Where a test keeps documents: a step (by index and kind).
+type StepSlot = (usize, &'static str);
+
+impl Lowered for Vec<TestStepSpec> {
+    type Slot = StepSlot;
+
+    fn take(value: &mut Value) -> Vec<(StepSlot, Value)> {
+        let steps = value.as_array().map_or(0, Vec::len);
+        let mut taken = Vec::new();
+        for index in 0..steps {
+            for kind in ["ingest", "verify"] {
+                let slot = Self::slot_mut(value, &(index, kind));
+                if let Some(documents) = take_slot(slot, Value::is_array, Value::Array(Vec::new()))
+                {
+                    taken.push(((index, kind), documents));
+                }
+            }
+        }
+        taken
+    }
+
+    fn slot_mut<'v>(value: &'v mut Value, (index, kind): &StepSlot) -> Option<&'v mut Value> {
+        value.get_mut(index)?.get_mut(kind)?.get_mut("documents")
+    }
+
+    fn put(&mut self, (index, kind): StepSlot, taken: Value) {
+        let Value::Array(taken) = taken else {
+            return;
+        };
+        match (self.get_mut(index), kind) {
+            (Some(TestStepSpec::Ingest(ingest)), "ingest") => ingest.documents = taken,
+            (Some(TestStepSpec::Verify(verify)), "verify") => verify.documents = taken,
+            _ => {}
+        }
+    }
+}
+
+impl Lowered for MaterializationTargetSpec {
+    type Slot = ();
+
+    fn take(_: &mut Value) -> Vec<((), Value)> {
+        Vec::new()
+    }
+
+    fn slot_mut<'v>(_: &'v mut Value, _: &()) -> Option<&'v mut Value> {
+        None
+    }
+
+    fn put(&mut self, _: (), _: Value) {}
+}
+
+/// Deserializes one entity from its JSON (taken out of the document). When
+/// its structure is broken only by unexpected properties (already reported
+/// as C1b), it is lowered without them; when it is broken otherwise,
+/// reports it (unless a C1b inside it was already reported) and skips it.
+fn entity<T: Lowered>(
     loader: &mut Lowering<'_>,
     scope: &Scope,
-    value: &Value,
+    mut value: Value,
     unexpected: &[String],
 ) -> Option<T> {
-    let error = match T::deserialize(value) {
-        Ok(entity) => return Some(entity),
+    let taken = T::take(&mut value);
+    let moved = |mut entity: T, taken: Vec<(T::Slot, Value)>| {
+        for (slot, value) in taken {
+            entity.put(slot, value);
+        }
+        Some(entity)
+    };
+    let error = match T::deserialize(&value) {
+        Ok(entity) => return moved(entity, taken),
         Err(error) => error,
     };
     let prefix = &scope.pointer;
@@ -280,7 +442,13 @@ fn entity<T: DeserializeOwned>(
     if let Some(pruned) = pruned
         && let Ok(entity) = T::deserialize(&pruned)
     {
-        return Some(entity);
+        return moved(entity, taken);
+    }
+    // The entity as written again, for what is said about it.
+    for (slot, taken) in taken {
+        if let Some(slot) = T::slot_mut(&mut value, &slot) {
+            *slot = taken;
+        }
     }
     let reported = loader.reported().any(|diagnostic| {
         diagnostic.code == "C1b"
@@ -288,7 +456,7 @@ fn entity<T: DeserializeOwned>(
             && inside(&diagnostic.scope.pointer)
     });
     // A non-string `nodeJS` body is C28a, reported by the checks.
-    if !reported && !has_non_string_lambda(value) {
+    if !reported && !has_non_string_lambda(&value) {
         loader.error(
             Diagnostic::error("C1b", scope.clone(), format!("invalid structure: {error}")).at_key(),
         );

@@ -152,6 +152,25 @@ impl ParsedFile {
         Arc::clone(json)
     }
 
+    /// The document's JSON for a reader that consumes it (lowering): taken
+    /// out of the parse (moved when nothing else holds it, else copied),
+    /// so the parse no longer holds it.
+    fn take_json(&self) -> Value {
+        if self.json_error.is_some() {
+            return Value::Null;
+        }
+        let held = self
+            .json
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        match held {
+            Some(json) => Arc::unwrap_or_clone(json),
+            // Converted once before, so it converts again.
+            None => self.tree.document_json().unwrap_or(Value::Null),
+        }
+    }
+
     fn holds_json(&self) -> bool {
         self.json
             .lock()
@@ -160,21 +179,17 @@ impl ParsedFile {
     }
 
     /// The file as a catalog source: its root, imports, C1b and entities,
-    /// computed on first use. Its JSON is dropped then, unless something
-    /// else asks for it again.
+    /// computed on first use. Lowering consumes its JSON (the entities
+    /// take its inline schemas and test documents), so the parse no
+    /// longer holds it, unless something else asks for it again.
     pub fn catalog_source(&self, url: &Url) -> Arc<CatalogSource> {
         let source = self.catalog.get_or_init(|| {
-            let json = self.json();
             let previous = self
                 .previous
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .take();
-            let source = CatalogSource::new(url, &json, &self.tree, previous.as_deref());
-            *self
-                .json
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+            let source = CatalogSource::new(url, self.take_json(), &self.tree, previous.as_deref());
             Arc::new(source)
         });
         Arc::clone(source)
@@ -182,13 +197,9 @@ impl ParsedFile {
 }
 
 impl CatalogSource {
-    fn new(
-        url: &Url,
-        json: &Value,
-        tree: &Tree,
-        previous: Option<&CatalogSource>,
-    ) -> CatalogSource {
-        let root = match json {
+    /// Reads the catalog source `json` (consumed by lowering).
+    fn new(url: &Url, json: Value, tree: &Tree, previous: Option<&CatalogSource>) -> CatalogSource {
+        let root = match &json {
             Value::Null => Root::Null,
             Value::Object(_) => Root::Mapping,
             other => Root::Other(structure::describe(other)),
@@ -235,7 +246,7 @@ impl CatalogSource {
         let Structure {
             diagnostics,
             unexpected,
-        } = structure::check(&scope, json);
+        } = structure::check(&scope, &json);
         let mut lowered = lower::lower_catalog(&scope, json, &unexpected, &diagnostics, tree);
         if let Some(previous) = previous {
             lower::reuse_unchanged(&previous.lowered, &mut lowered);

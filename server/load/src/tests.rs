@@ -258,6 +258,87 @@ fn a_typo_in_one_property_keeps_the_entity() {
     assert_eq!(loaded.catalog.tests[0].steps.len(), 1);
 }
 
+/// Lowering moves each inline schema and test document out of the file's
+/// JSON into the entity (`lower::Lowered`) instead of copying it: what the
+/// entities hold is the value as written (key order, `1.0` against `1`) in
+/// every slot, in both collection forms and when an unexpected property is
+/// pruned; an entity that does not deserialize (a non-string lambda) is
+/// judged on its JSON as written and skipped.
+#[test]
+fn lowering_moves_schemas_and_documents_as_written() {
+    let loaded = load_files(&[(
+        "flow.yaml",
+        r#"collections:
+  - name: a
+    schema: {z: 1.0, type: object, a: [2, {b: true}]}
+    key: [/k]
+  - name: d
+    schema: {type: object}
+    key: [/k]
+    extra: 1
+    derivation:
+      register: {schema: {type: integer, reduce: {strategy: sum}}, initial: 0}
+      transform:
+        t2: {source: {name: a, schema: {y: 2, x: 1}}, publish: {nodeJS: "return [];"}}
+        t1: {source: {name: a, schema: false}, publish: {nodeJS: "return [];"}}
+  - name: lambda
+    schema: {properties: {x: {type: string}}}
+    key: [/k]
+    derivation:
+      transform:
+        t: {source: {name: a, schema: {type: object}}, publish: {nodeJS: 1}}
+tests:
+  t:
+    - ingest: {collection: a, documents: [{k: 1, z: 2.50}, {k: 0}]}
+    - verify: {collection: d, documents: [{k: 1}]}
+"#,
+    )]);
+    let messages: Vec<&str> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    // The non-string lambda is the checks' C28a, not a C1b here.
+    assert_eq!(codes(&loaded), ["C1b"], "{messages:#?}");
+    assert_eq!(text_at(&loaded, &loaded.diagnostics[0]), "extra");
+    fn written(value: &impl serde::Serialize) -> String {
+        serde_json::to_string(value).unwrap()
+    }
+    let collections = &loaded.catalog.collections;
+    assert_eq!(collections.len(), 2);
+    assert_eq!(
+        written(&collections[0].spec.schema),
+        r#"{"z":1.0,"type":"object","a":[2,{"b":true}]}"#
+    );
+    let derivation = collections[1].spec.derivation.as_ref().unwrap();
+    assert_eq!(
+        written(&derivation.register.as_ref().unwrap().schema),
+        r#"{"type":"integer","reduce":{"strategy":"sum"}}"#
+    );
+    assert_eq!(
+        written(&derivation.transform["t2"].source.schema),
+        r#"{"y":2,"x":1}"#
+    );
+    assert_eq!(written(&derivation.transform["t1"].source.schema), "false");
+    let steps = &loaded.catalog.tests[0].steps;
+    assert_eq!(
+        written(&steps[0].documents()),
+        r#"[{"k":1,"z":2.5},{"k":0}]"#
+    );
+    assert_eq!(written(&steps[1].documents()), r#"[{"k":1}]"#);
+    // The index holds the entities' own values.
+    let schema = loaded
+        .schemas
+        .document(&model::catalog::inline_schema_url(
+            &collections[0].scope.push("schema"),
+        ))
+        .unwrap();
+    let model::SchemaSpec::Inline(inline) = &collections[0].spec.schema else {
+        panic!("not inline");
+    };
+    assert!(std::ptr::eq(schema, &*inline.0));
+}
+
 #[test]
 fn a_block_collection_reached_through_an_alias_is_located_at_the_alias() {
     let loaded = load_files(&[(
