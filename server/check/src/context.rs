@@ -43,7 +43,7 @@ pub(crate) struct Context<'l> {
     /// Per file number: the files visible from it (itself and everything it
     /// imports, transitively) as a bit set, computed on first use.
     visible: HashMap<usize, Vec<u64>>,
-    pub schemas: SchemaCache,
+    pub schemas: SchemaCache<'l>,
     /// Each collection's schema URL, by the collection's address (the
     /// catalog outlives the run; building an inline schema's URL parses
     /// one, and every module asks for it).
@@ -103,9 +103,9 @@ struct Recording {
 
 /// A write of a replayed unit to the build's schema state, undone when a
 /// later read of its log does not hold.
-enum Undo {
-    Checked(Url),
-    Reach(Box<str>),
+enum Undo<'l> {
+    Checked(&'l str),
+    Reach(&'l str),
     Inspected(Url),
     Reported(&'static str, Scope),
 }
@@ -234,11 +234,11 @@ impl<'l> Context<'l> {
             if !self.holds(op, index, &mut undo) {
                 for write in undo {
                     match write {
-                        Undo::Checked(url) => {
-                            self.schemas.checked_documents.remove(&url);
+                        Undo::Checked(document) => {
+                            self.schemas.checked_documents.remove(document);
                         }
                         Undo::Reach(document) => {
-                            self.schemas.reach_is_clean.remove(&*document);
+                            self.schemas.reach_is_clean.remove(document);
                         }
                         Undo::Inspected(url) => {
                             self.schemas.inspected.remove(&url);
@@ -256,7 +256,7 @@ impl<'l> Context<'l> {
 
     /// Whether one recorded op holds in this build (applying it when it is
     /// a write).
-    fn holds(&mut self, op: &Op, index: usize, undo: &mut Vec<Undo>) -> bool {
+    fn holds(&mut self, op: &Op, index: usize, undo: &mut Vec<Undo<'l>>) -> bool {
         let loaded = self.loaded;
         match op {
             Op::Collection { name, found } => {
@@ -331,23 +331,30 @@ impl<'l> Context<'l> {
                 }
             }
             Op::Checked { document, clean } => {
-                self.schemas.checked_documents.get(document).copied() == *clean
-            }
-            Op::SetChecked { document, clean } => {
                 self.schemas
                     .checked_documents
-                    .insert(document.clone(), *clean);
-                undo.push(Undo::Checked(document.clone()));
+                    .get(document.as_str())
+                    .copied()
+                    == *clean
+            }
+            Op::SetChecked { document, clean } => {
+                // The unit's schema reads held: the document is loaded.
+                let Some(document) = self.document_key(document.as_str()) else {
+                    return false;
+                };
+                self.schemas.checked_documents.insert(document, *clean);
+                undo.push(Undo::Checked(document));
                 true
             }
             Op::Reach { document, clean } => {
                 self.schemas.reach_is_clean.get(&**document).copied() == *clean
             }
             Op::SetReach { document, clean } => {
-                self.schemas
-                    .reach_is_clean
-                    .insert(document.to_string(), *clean);
-                undo.push(Undo::Reach(document.clone()));
+                let Some(document) = self.document_key(document) else {
+                    return false;
+                };
+                self.schemas.reach_is_clean.insert(document, *clean);
+                undo.push(Undo::Reach(document));
                 true
             }
             Op::Inspected { url, first } => {
@@ -495,10 +502,18 @@ impl<'l> Context<'l> {
         clean
     }
 
+    /// The index's own text of the URL of the loaded document `document`
+    /// (a key for the build's caches that copies nothing).
+    fn document_key(&self, document: &str) -> Option<&'l str> {
+        let loaded = self.loaded;
+        loaded.schemas.document_url(document).map(Url::as_str)
+    }
+
+    /// `document` is loaded (its problems were just examined).
     pub fn set_reach_is_clean(&mut self, document: &str, clean: bool) {
-        self.schemas
-            .reach_is_clean
-            .insert(document.to_owned(), clean);
+        if let Some(key) = self.document_key(document) {
+            self.schemas.reach_is_clean.insert(key, clean);
+        }
         if clean {
             self.forget(
                 |op| matches!(op, Op::Reach { document: read, clean: None } if **read == *document),
@@ -514,7 +529,11 @@ impl<'l> Context<'l> {
     /// Whether `document`'s C7/C9 problems were examined in this build, and
     /// whether it had none (recorded as [`Context::reach_is_clean`] is).
     pub fn document_checked(&mut self, document: &Url) -> Option<bool> {
-        let clean = self.schemas.checked_documents.get(document).copied();
+        let clean = self
+            .schemas
+            .checked_documents
+            .get(document.as_str())
+            .copied();
         if clean != Some(true) {
             self.record(|| Op::Checked {
                 document: document.clone(),
@@ -524,10 +543,11 @@ impl<'l> Context<'l> {
         clean
     }
 
+    /// `document` is loaded (its problems were just examined).
     pub fn set_document_checked(&mut self, document: &Url, clean: bool) {
-        self.schemas
-            .checked_documents
-            .insert(document.clone(), clean);
+        if let Some(key) = self.document_key(document.as_str()) {
+            self.schemas.checked_documents.insert(key, clean);
+        }
         if clean {
             self.forget(
                 |op| matches!(op, Op::Checked { document: read, clean: None } if read == document),

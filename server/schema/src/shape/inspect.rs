@@ -101,7 +101,7 @@ fn inspect_location(
     let exactly_object = types == Types::OBJECT;
     for property in &shape.object.properties {
         let child = pointer::join(ptr, &property.name);
-        if is_set && !SET_MEMBERS.contains(&property.name.as_str()) {
+        if is_set && !SET_MEMBERS.contains(&&*property.name) {
             out.push(set_member(&child, property.shape.origin.clone()));
         }
         let step = if exactly_object && property.is_required {
