@@ -44,10 +44,6 @@ pub(crate) struct Context<'l> {
     /// imports, transitively) as a bit set, computed on first use.
     visible: HashMap<usize, Vec<u64>>,
     pub schemas: SchemaCache<'l>,
-    /// Each collection's schema URL, by the collection's address (the
-    /// catalog outlives the run; building an inline schema's URL parses
-    /// one, and every module asks for it).
-    schema_urls: HashMap<*const Collection, Option<Url>>,
     /// The units' entries, taken from the memo for this run.
     units: UnitTable,
     /// The unit running now, recording its reads.
@@ -135,7 +131,10 @@ impl<'l> Context<'l> {
             0
         };
         let mut schemas_now: HashMap<&str, _> = HashMap::default();
-        schemas_now.reserve(catalog.collections.len());
+        if record_units {
+            // Asked per replayed unit only.
+            schemas_now.reserve(catalog.collections.len());
+        }
         Context {
             loaded,
             catalog,
@@ -146,7 +145,6 @@ impl<'l> Context<'l> {
             graph_generation,
             visible: HashMap::default(),
             schemas: SchemaCache::default(),
-            schema_urls: HashMap::default(),
             units: memo.take_units(),
             recording: None,
             unit_index: 0,
@@ -640,15 +638,9 @@ impl<'l> Context<'l> {
         errors
     }
 
-    /// `collection.schema_url()`, computed once per collection and run.
-    pub fn schema_url(&mut self, collection: &'l Collection) -> Option<Url> {
-        let key: *const Collection = collection;
-        if let Some(url) = self.schema_urls.get(&key) {
-            return url.clone();
-        }
-        let url = collection.schema_url();
-        self.schema_urls.insert(key, url.clone());
-        url
+    /// The URL of `collection`'s schema (computed by the lowering).
+    pub fn schema_url(&self, collection: &'l Collection) -> Option<&'l Url> {
+        collection.schema_url_ref()
     }
 
     pub fn report(&mut self, diagnostic: Diagnostic) {

@@ -66,6 +66,8 @@ impl Reads {
 }
 
 /// An inferred shape and what is derived from it alone, on first use.
+/// The shape has no origins (most locations never report a problem); the
+/// inspections come with theirs.
 #[derive(Debug)]
 pub(crate) struct Inferred {
     pub shape: Arc<Shape>,
@@ -75,9 +77,19 @@ pub(crate) struct Inferred {
 }
 
 impl Inferred {
-    /// Its C8 inspections.
-    pub fn inspections(&self) -> &[Inspection] {
-        self.inspections.get_or_init(|| shape::inspect(&self.shape))
+    /// Its C8 inspections; `schemas` and `url` are those it was inferred
+    /// from (its origins are inferred again when there are any to report).
+    pub fn inspections(&self, schemas: &SchemaIndex, url: &Url) -> &[Inspection] {
+        self.inspections.get_or_init(|| {
+            let found = shape::inspect(&self.shape);
+            if found.is_empty() {
+                return found;
+            }
+            match shape::infer(schemas, url) {
+                Some(shape) => shape::inspect(&shape),
+                None => found,
+            }
+        })
     }
 
     /// The pointer of the canonical projection named `field`, if there is
@@ -214,6 +226,7 @@ pub struct Memo {
     shapes: Table<Option<Arc<Inferred>>>,
     validators: Table<Result<Validator, String>>,
     problems: Table<Arc<Vec<SchemaProblem>>>,
+    no_problems: Arc<Vec<SchemaProblem>>,
     /// A memo of one build ([`Memo::for_one_build`]).
     one_build: bool,
     /// By kind (update, publish) then body: looked up by the body's text,
@@ -306,7 +319,7 @@ impl Memo {
     /// resolve).
     pub(crate) fn shape(&self, schemas: &SchemaIndex, url: &Url) -> Option<Arc<Inferred>> {
         self.shapes.get(schemas, url, !self.one_build, || {
-            shape::infer(schemas, url).map(|shape| {
+            shape::infer_without_origins(schemas, url).map(|shape| {
                 Arc::new(Inferred {
                     shape: Arc::new(shape),
                     inspections: OnceLock::new(),
@@ -325,7 +338,12 @@ impl Memo {
     /// The C7/C9 problems of the document at `url`.
     pub(crate) fn problems(&self, schemas: &SchemaIndex, url: &Url) -> Arc<Vec<SchemaProblem>> {
         self.problems.get(schemas, url, !self.one_build, || {
-            Arc::new(schema::check_document(schemas, url))
+            let problems = schema::check_document(schemas, url);
+            if problems.is_empty() {
+                // Most documents have none: one shared empty list.
+                return Arc::clone(&self.no_problems);
+            }
+            Arc::new(problems)
         })
     }
 

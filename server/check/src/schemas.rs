@@ -128,10 +128,10 @@ pub(crate) fn check_schema_use(
     // unreliable: its inspections would only echo those problems.
     if clean
         && let Some(inferred) = cx.inferred(url)
-        && !inferred.inspections().is_empty()
+        && !inferred.inspections(schemas, url).is_empty()
         && cx.first_inspection(url)
     {
-        for inspection in inferred.inspections().iter().cloned() {
+        for inspection in inferred.inspections(schemas, url).iter().cloned() {
             // The root location is reported at the `schema` key that
             // uses the schema; any other at its sub-schema's key.
             let scope = match &inspection.origin {

@@ -27,6 +27,17 @@ const MAX_EXPANSIONS: usize = 100_000;
 
 /// The shape of the schema at `uri`, or `None` if `uri` does not resolve.
 pub fn infer(index: &SchemaIndex, uri: &Url) -> Option<Shape> {
+    infer_shape(index, uri, true)
+}
+
+/// [`infer`] without [`Shape::origin`]s (every other fact is the same:
+/// origins decide nothing else), for a shape kept long whose origins are
+/// needed only to report a problem (see [`super::inspect`]).
+pub fn infer_without_origins(index: &SchemaIndex, uri: &Url) -> Option<Shape> {
+    infer_shape(index, uri, false)
+}
+
+fn infer_shape(index: &SchemaIndex, uri: &Url, origins: bool) -> Option<Shape> {
     let place = index.place_of(uri)?;
     index.schema_at(&place)?;
     let mut inferrer = Inferrer {
@@ -35,6 +46,7 @@ pub fn infer(index: &SchemaIndex, uri: &Url) -> Option<Shape> {
         expansions: 0,
         patterns: HashMap::new(),
         documents: HashMap::new(),
+        origins,
     };
     let mut shape = *inferrer.infer(&place);
     compact(&mut shape);
@@ -88,6 +100,8 @@ struct Inferrer<'a> {
     patterns: HashMap<String, Pattern>,
     /// Each document's URL, shared by the origins of the shapes found in it.
     documents: HashMap<usize, Arc<Url>>,
+    /// Whether shapes record their origins.
+    origins: bool,
 }
 
 // Inference recurses once per nested sub-schema. To keep each level's stack
@@ -120,11 +134,13 @@ impl Inferrer<'_> {
             return Box::new(Shape::anything());
         };
         self.path.push((place.document, place.pointer.clone()));
-        let document = self
-            .documents
-            .entry(place.document)
-            .or_insert_with(|| Arc::new(index.doc(place.document).url.clone()));
-        let origin = Origin::new(Arc::clone(document), &place.pointer);
+        let origin = self.origins.then(|| {
+            let document = self
+                .documents
+                .entry(place.document)
+                .or_insert_with(|| Arc::new(index.doc(place.document).url.clone()));
+            Box::new(Origin::new(Arc::clone(document), &place.pointer))
+        });
         let shape = match schema {
             Value::Object(map) => {
                 let mut shape = own_keywords(map, origin);
@@ -312,18 +328,15 @@ fn apply_in_place(own: &mut Shape, applied: Box<Shape>) {
 }
 
 #[inline(never)]
-fn with_origin(shape: Shape, origin: Origin) -> Box<Shape> {
-    Box::new(Shape {
-        origin: Some(origin),
-        ..shape
-    })
+fn with_origin(shape: Shape, origin: Option<Box<Origin>>) -> Box<Shape> {
+    Box::new(Shape { origin, ..shape })
 }
 
 /// Step 2 of §7.1 for the keywords that hold no sub-schema.
 #[inline(never)]
-fn own_keywords(map: &serde_json::Map<String, Value>, origin: Origin) -> Box<Shape> {
+fn own_keywords(map: &serde_json::Map<String, Value>, origin: Option<Box<Origin>>) -> Box<Shape> {
     let mut shape = Box::new(Shape {
-        origin: Some(origin),
+        origin,
         ..Shape::anything()
     });
     let string = |key: &str| map.get(key).and_then(Value::as_str).map(Box::<str>::from);

@@ -22,7 +22,7 @@ use url::Url;
 
 use crate::reduce::Strategy;
 
-pub use infer::infer;
+pub use infer::{infer, infer_without_origins};
 pub use inspect::{Inspection, inspect};
 pub use keys::{Projection, canonical_projections, check_key_location, key_reduction_warning};
 pub use locate::{Exists, Located};
@@ -448,8 +448,9 @@ impl Origin {
 pub struct Shape {
     pub types: Types,
     pub reduction: Reduction,
-    /// The first sub-schema that described this location.
-    pub origin: Option<Origin>,
+    /// The first sub-schema that described this location (`None` from
+    /// [`infer_without_origins`]).
+    pub origin: Option<Box<Origin>>,
     /// Enum values, title and description (see the accessors).
     pub annotations: Facts<Annotations>,
     pub string: Facts<StringShape>,

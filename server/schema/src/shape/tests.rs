@@ -748,9 +748,8 @@ fn shape_and_runtime_agree_on_precedence() {
 /// (the checks keep a shape per schema location for a whole build).
 #[test]
 fn layout_is_small() {
-    assert_eq!(std::mem::size_of::<Shape>(), 96);
-    assert_eq!(std::mem::size_of::<super::Property>(), 120);
-    assert_eq!(std::mem::size_of::<Option<super::Origin>>(), 24);
+    assert_eq!(std::mem::size_of::<Shape>(), 80);
+    assert_eq!(std::mem::size_of::<super::Property>(), 104);
 }
 
 /// Facts a schema does not state allocate nothing; stated ones are kept.
@@ -786,4 +785,33 @@ fn only_stated_facts_are_allocated() {
     }));
     assert_eq!(both.string.format.as_deref(), Some("email"));
     assert_eq!(both.string.max_length, Some(9));
+}
+
+/// Inference without origins finds the same shape, origins aside.
+#[test]
+fn origins_decide_nothing_else() {
+    fn strip(shape: &mut Shape) {
+        shape.origin = None;
+        for property in shape.object.properties.iter_mut() {
+            strip(&mut property.shape);
+        }
+        for pattern in shape.object.patterns.iter_mut() {
+            strip(&mut pattern.shape);
+        }
+        if let Some(additional) = shape.object.additional.as_deref_mut() {
+            strip(additional);
+        }
+        shape.array.tuple.iter_mut().for_each(strip);
+        if let Some(additional) = shape.array.additional.as_deref_mut() {
+            strip(additional);
+        }
+    }
+    let mut index = SchemaIndex::new();
+    index.add_document(url(INLINE), ride());
+    let mut with = infer(&index, &url(INLINE)).unwrap();
+    let without = super::infer_without_origins(&index, &url(INLINE)).unwrap();
+    assert!(with.origin.is_some() && without.origin.is_none());
+    assert_ne!(with, without);
+    strip(&mut with);
+    assert_eq!(with, without);
 }
