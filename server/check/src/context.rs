@@ -18,7 +18,6 @@ use load::Loaded;
 use model::{Catalog, Collection, Diagnostic, Scope};
 use runtime::lambda::LambdaKind;
 use schema::Validator;
-use schema::shape::Shape;
 use url::Url;
 
 use crate::memo::{Inferred, Memo, Pin};
@@ -449,9 +448,8 @@ impl<'l> Context<'l> {
     /// The inferred shape of the schema at `url`; `None` when it does not
     /// resolve, or when its documents have C7/C9 problems (checks against
     /// a broken schema would only echo those).
-    pub fn shape(&mut self, url: &Url) -> Option<Arc<Shape>> {
+    pub fn shape(&mut self, url: &Url) -> Option<Arc<Inferred>> {
         self.inferred(url)
-            .map(|inferred| Arc::clone(&inferred.shape))
     }
 
     /// The shape with what is derived from it (inspections, canonical

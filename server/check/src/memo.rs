@@ -65,12 +65,13 @@ impl Reads {
     }
 }
 
-/// An inferred shape and what is derived from it alone, on first use.
+/// An inferred shape (what it dereferences to) and what is derived from
+/// it alone, on first use.
 /// The shape has no origins (most locations never report a problem); the
 /// inspections come with theirs.
 #[derive(Debug)]
 pub(crate) struct Inferred {
-    pub shape: Arc<Shape>,
+    pub shape: Shape,
     inspections: OnceLock<Vec<Inspection>>,
     /// The canonical projections' pointers, sorted by field.
     canonical: OnceLock<Box<[Box<str>]>>,
@@ -110,6 +111,13 @@ impl Inferred {
             .binary_search_by(|pointer| pointer[1..].cmp(field))
             .ok()?;
         Some(&pointers[at])
+    }
+}
+
+impl std::ops::Deref for Inferred {
+    type Target = Shape;
+    fn deref(&self) -> &Shape {
+        &self.shape
     }
 }
 
@@ -321,7 +329,7 @@ impl Memo {
         self.shapes.get(schemas, url, !self.one_build, || {
             shape::infer_without_origins(schemas, url).map(|shape| {
                 Arc::new(Inferred {
-                    shape: Arc::new(shape),
+                    shape,
                     inspections: OnceLock::new(),
                     canonical: OnceLock::new(),
                 })

@@ -34,7 +34,7 @@ fn projections<'l>(cx: &mut Context<'l>, collection: &'l Collection) {
         .and_then(|url| cx.inferred(&url).map(|shape| (url, shape)));
     let schema_shape = inferred
         .as_ref()
-        .map(|(url, inferred)| (*url, Arc::clone(&inferred.shape)));
+        .map(|(url, inferred)| (*url, Arc::clone(inferred)));
     for (field, projection) in &collection.spec.projections {
         let entry = collection.scope.push("projections").push(field);
         let location_scope = match projection {
