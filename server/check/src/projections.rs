@@ -31,7 +31,7 @@ pub(crate) fn check(cx: &mut Context<'_>) {
 fn projections<'l>(cx: &mut Context<'l>, collection: &'l Collection) {
     let inferred = cx
         .schema_url(collection)
-        .and_then(|url| cx.inferred(&url).map(|shape| (url, shape)));
+        .and_then(|url| cx.inferred(url).map(|shape| (url, shape)));
     let schema_shape = inferred
         .as_ref()
         .map(|(url, inferred)| (*url, Arc::clone(inferred)));
@@ -90,7 +90,7 @@ pub(crate) fn check_selector<'l>(
     selector: &PartitionSelectorSpec,
     scope: &Scope,
 ) {
-    let shape = cx.schema_url(collection).and_then(|url| cx.shape(&url));
+    let shape = cx.schema_url(collection).and_then(|url| cx.shape(url));
     for (kind, fields) in [
         ("include", &selector.include),
         ("exclude", &selector.exclude),

@@ -4,6 +4,10 @@
 //! nesting and total work are bounded so hostile schemas cannot exhaust the
 //! stack or the clock.
 
+// Shapes travel boxed along the recursion on purpose (small frames per
+// level, see below), though a `Shape` is no longer large.
+#![allow(clippy::boxed_local)]
+
 use std::collections::HashMap;
 use std::sync::Arc;
 

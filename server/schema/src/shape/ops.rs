@@ -6,6 +6,10 @@
 //! level of recursion keeps only a few shape-sized values on the stack, even
 //! in debug builds.
 
+// Shapes travel boxed along the recursion on purpose (small frames per
+// level, see below), though a `Shape` is no longer large.
+#![allow(clippy::boxed_local)]
+
 use serde_json::Value;
 
 use super::{
