@@ -116,7 +116,7 @@ fn ingest_documents<'l>(
     let Some(url) = cx.schema_url(collection) else {
         return;
     };
-    let Some(validator) = cx.validator(&url) else {
+    let Some(validator) = cx.validator(url) else {
         return;
     };
     for (index, document) in documents.iter().enumerate() {

@@ -28,7 +28,7 @@ pub(crate) fn check(cx: &mut Context<'_>) {
             if let Some(url) = cx.schema_url(collection) {
                 schemas::check_schema_use(
                     cx,
-                    &url,
+                    url,
                     &schema_scope,
                     collection,
                     SchemaRole::Collection,
@@ -189,7 +189,7 @@ fn key<'l>(cx: &mut Context<'l>, collection: &'l Collection) {
     }
     let shape = cx
         .schema_url(collection)
-        .and_then(|url| cx.shape(&url).map(|shape| (url, shape)));
+        .and_then(|url| cx.shape(url).map(|shape| (url, shape)));
     for (index, pointer) in collection.spec.key.iter().enumerate() {
         let scope = key_scope.push(index);
         if !schemas::report_invalid_pointer(cx, pointer, &scope) {

@@ -18,7 +18,6 @@ use load::Loaded;
 use model::{Catalog, Collection, Diagnostic, Scope};
 use runtime::lambda::LambdaKind;
 use schema::Validator;
-use schema::shape::Shape;
 use url::Url;
 
 use crate::memo::{Inferred, Memo, Pin};
@@ -43,11 +42,7 @@ pub(crate) struct Context<'l> {
     /// Per file number: the files visible from it (itself and everything it
     /// imports, transitively) as a bit set, computed on first use.
     visible: HashMap<usize, Vec<u64>>,
-    pub schemas: SchemaCache,
-    /// Each collection's schema URL, by the collection's address (the
-    /// catalog outlives the run; building an inline schema's URL parses
-    /// one, and every module asks for it).
-    schema_urls: HashMap<*const Collection, Option<Url>>,
+    pub schemas: SchemaCache<'l>,
     /// The units' entries, taken from the memo for this run.
     units: UnitTable,
     /// The unit running now, recording its reads.
@@ -103,9 +98,9 @@ struct Recording {
 
 /// A write of a replayed unit to the build's schema state, undone when a
 /// later read of its log does not hold.
-enum Undo {
-    Checked(Url),
-    Reach(Box<str>),
+enum Undo<'l> {
+    Checked(&'l str),
+    Reach(&'l str),
     Inspected(Url),
     Reported(&'static str, Scope),
 }
@@ -135,7 +130,10 @@ impl<'l> Context<'l> {
             0
         };
         let mut schemas_now: HashMap<&str, _> = HashMap::default();
-        schemas_now.reserve(catalog.collections.len());
+        if record_units {
+            // Asked per replayed unit only.
+            schemas_now.reserve(catalog.collections.len());
+        }
         Context {
             loaded,
             catalog,
@@ -146,7 +144,6 @@ impl<'l> Context<'l> {
             graph_generation,
             visible: HashMap::default(),
             schemas: SchemaCache::default(),
-            schema_urls: HashMap::default(),
             units: memo.take_units(),
             recording: None,
             unit_index: 0,
@@ -234,11 +231,11 @@ impl<'l> Context<'l> {
             if !self.holds(op, index, &mut undo) {
                 for write in undo {
                     match write {
-                        Undo::Checked(url) => {
-                            self.schemas.checked_documents.remove(&url);
+                        Undo::Checked(document) => {
+                            self.schemas.checked_documents.remove(document);
                         }
                         Undo::Reach(document) => {
-                            self.schemas.reach_is_clean.remove(&*document);
+                            self.schemas.reach_is_clean.remove(document);
                         }
                         Undo::Inspected(url) => {
                             self.schemas.inspected.remove(&url);
@@ -256,7 +253,7 @@ impl<'l> Context<'l> {
 
     /// Whether one recorded op holds in this build (applying it when it is
     /// a write).
-    fn holds(&mut self, op: &Op, index: usize, undo: &mut Vec<Undo>) -> bool {
+    fn holds(&mut self, op: &Op, index: usize, undo: &mut Vec<Undo<'l>>) -> bool {
         let loaded = self.loaded;
         match op {
             Op::Collection { name, found } => {
@@ -331,23 +328,30 @@ impl<'l> Context<'l> {
                 }
             }
             Op::Checked { document, clean } => {
-                self.schemas.checked_documents.get(document).copied() == *clean
-            }
-            Op::SetChecked { document, clean } => {
                 self.schemas
                     .checked_documents
-                    .insert(document.clone(), *clean);
-                undo.push(Undo::Checked(document.clone()));
+                    .get(document.as_str())
+                    .copied()
+                    == *clean
+            }
+            Op::SetChecked { document, clean } => {
+                // The unit's schema reads held: the document is loaded.
+                let Some(document) = self.document_key(document.as_str()) else {
+                    return false;
+                };
+                self.schemas.checked_documents.insert(document, *clean);
+                undo.push(Undo::Checked(document));
                 true
             }
             Op::Reach { document, clean } => {
                 self.schemas.reach_is_clean.get(&**document).copied() == *clean
             }
             Op::SetReach { document, clean } => {
-                self.schemas
-                    .reach_is_clean
-                    .insert(document.to_string(), *clean);
-                undo.push(Undo::Reach(document.clone()));
+                let Some(document) = self.document_key(document) else {
+                    return false;
+                };
+                self.schemas.reach_is_clean.insert(document, *clean);
+                undo.push(Undo::Reach(document));
                 true
             }
             Op::Inspected { url, first } => {
@@ -444,9 +448,8 @@ impl<'l> Context<'l> {
     /// The inferred shape of the schema at `url`; `None` when it does not
     /// resolve, or when its documents have C7/C9 problems (checks against
     /// a broken schema would only echo those).
-    pub fn shape(&mut self, url: &Url) -> Option<Arc<Shape>> {
+    pub fn shape(&mut self, url: &Url) -> Option<Arc<Inferred>> {
         self.inferred(url)
-            .map(|inferred| Arc::clone(&inferred.shape))
     }
 
     /// The shape with what is derived from it (inspections, canonical
@@ -495,10 +498,18 @@ impl<'l> Context<'l> {
         clean
     }
 
+    /// The index's own text of the URL of the loaded document `document`
+    /// (a key for the build's caches that copies nothing).
+    fn document_key(&self, document: &str) -> Option<&'l str> {
+        let loaded = self.loaded;
+        loaded.schemas.document_url(document).map(Url::as_str)
+    }
+
+    /// `document` is loaded (its problems were just examined).
     pub fn set_reach_is_clean(&mut self, document: &str, clean: bool) {
-        self.schemas
-            .reach_is_clean
-            .insert(document.to_owned(), clean);
+        if let Some(key) = self.document_key(document) {
+            self.schemas.reach_is_clean.insert(key, clean);
+        }
         if clean {
             self.forget(
                 |op| matches!(op, Op::Reach { document: read, clean: None } if **read == *document),
@@ -514,7 +525,11 @@ impl<'l> Context<'l> {
     /// Whether `document`'s C7/C9 problems were examined in this build, and
     /// whether it had none (recorded as [`Context::reach_is_clean`] is).
     pub fn document_checked(&mut self, document: &Url) -> Option<bool> {
-        let clean = self.schemas.checked_documents.get(document).copied();
+        let clean = self
+            .schemas
+            .checked_documents
+            .get(document.as_str())
+            .copied();
         if clean != Some(true) {
             self.record(|| Op::Checked {
                 document: document.clone(),
@@ -524,10 +539,11 @@ impl<'l> Context<'l> {
         clean
     }
 
+    /// `document` is loaded (its problems were just examined).
     pub fn set_document_checked(&mut self, document: &Url, clean: bool) {
-        self.schemas
-            .checked_documents
-            .insert(document.clone(), clean);
+        if let Some(key) = self.document_key(document.as_str()) {
+            self.schemas.checked_documents.insert(key, clean);
+        }
         if clean {
             self.forget(
                 |op| matches!(op, Op::Checked { document: read, clean: None } if read == document),
@@ -620,15 +636,9 @@ impl<'l> Context<'l> {
         errors
     }
 
-    /// `collection.schema_url()`, computed once per collection and run.
-    pub fn schema_url(&mut self, collection: &'l Collection) -> Option<Url> {
-        let key: *const Collection = collection;
-        if let Some(url) = self.schema_urls.get(&key) {
-            return url.clone();
-        }
-        let url = collection.schema_url();
-        self.schema_urls.insert(key, url.clone());
-        url
+    /// The URL of `collection`'s schema (computed by the lowering).
+    pub fn schema_url(&self, collection: &'l Collection) -> Option<&'l Url> {
+        collection.schema_url_ref()
     }
 
     pub fn report(&mut self, diagnostic: Diagnostic) {

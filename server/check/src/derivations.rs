@@ -194,7 +194,7 @@ fn transform_checks<'l>(
                 None
             } else {
                 if let Some(collection_schema) = cx.schema_url(source)
-                    && cx.same_schema(&url, &collection_schema)
+                    && cx.same_schema(&url, collection_schema)
                 {
                     let message = format!(
                         "transform \"{name}\" source schema is already the schema of \"{}\"; omit it",
@@ -205,7 +205,7 @@ fn transform_checks<'l>(
                 Some(url)
             }
         }
-        None => cx.schema_url(source),
+        None => cx.schema_url(source).cloned(),
     };
     if let Some(selector) = &transform.source.partitions {
         projections::check_selector(cx, source, selector, &source_scope.push("partitions"));

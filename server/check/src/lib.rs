@@ -70,7 +70,7 @@ pub fn all_diagnostics(loaded: &Loaded) -> Vec<Diagnostic> {
 /// [`all_diagnostics`]'s.
 pub fn check_parallel(loaded: &Loaded, threads: usize) -> Vec<Diagnostic> {
     let mut diagnostics = loaded.diagnostics.clone();
-    let memo = Memo::new();
+    let memo = Memo::for_one_build();
     // One run: no unit records its reads (as in [`check`]).
     let checks = || run(context::Context::new(loaded, &memo, false));
     if threads <= 1 {
@@ -94,7 +94,7 @@ pub fn check_parallel(loaded: &Loaded, threads: usize) -> Vec<Diagnostic> {
 /// crate's diagnostics (the loader's are in `loaded.diagnostics`).
 pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     // Nothing is kept past this run: no unit records its reads.
-    let memo = Memo::new();
+    let memo = Memo::for_one_build();
     run(context::Context::new(loaded, &memo, false))
 }
 

@@ -38,7 +38,7 @@ use crate::units::{ENTRIES_PER_UNIT, UnitTable};
 
 /// The documents a result read: URL and value of each, in closure order.
 #[derive(Debug)]
-struct Reads(Vec<(Url, Arc<Value>)>);
+struct Reads(Box<[(Box<str>, Arc<Value>)]>);
 
 impl Reads {
     fn of(schemas: &SchemaIndex, url: &Url) -> Reads {
@@ -46,7 +46,7 @@ impl Reads {
             schemas
                 .reached_shared(url)
                 .into_iter()
-                .map(|(url, value)| (url.clone(), Arc::clone(value)))
+                .map(|(url, value)| (url.as_str().into(), Arc::clone(value)))
                 .collect(),
         )
     }
@@ -59,45 +59,77 @@ impl Reads {
                 .iter()
                 .zip(&self.0)
                 .all(|((url, value), (was_url, was))| {
-                    url == &was_url
+                    url.as_str() == &**was_url
                         && (Arc::ptr_eq(value, was) || json::order::identical(value, was))
                 })
     }
 }
 
-/// An inferred shape and what is derived from it alone, on first use.
+/// An inferred shape (what it dereferences to) and what is derived from
+/// it alone, on first use.
+/// The shape has no origins (most locations never report a problem); the
+/// inspections come with theirs.
 #[derive(Debug)]
 pub(crate) struct Inferred {
-    pub shape: Arc<Shape>,
+    pub shape: Shape,
     inspections: OnceLock<Vec<Inspection>>,
-    canonical: OnceLock<std::collections::HashMap<String, String>>,
+    /// The canonical projections' pointers, sorted by field.
+    canonical: OnceLock<Box<[Box<str>]>>,
 }
 
 impl Inferred {
-    /// Its C8 inspections.
-    pub fn inspections(&self) -> &[Inspection] {
-        self.inspections.get_or_init(|| shape::inspect(&self.shape))
+    /// Its C8 inspections; `schemas` and `url` are those it was inferred
+    /// from (its origins are inferred again when there are any to report).
+    pub fn inspections(&self, schemas: &SchemaIndex, url: &Url) -> &[Inspection] {
+        self.inspections.get_or_init(|| {
+            let found = shape::inspect(&self.shape);
+            if found.is_empty() {
+                return found;
+            }
+            match shape::infer(schemas, url) {
+                Some(shape) => shape::inspect(&shape),
+                None => found,
+            }
+        })
     }
 
-    /// Its canonical projections: field → pointer.
-    pub fn canonical_projections(&self) -> &std::collections::HashMap<String, String> {
-        self.canonical.get_or_init(|| {
-            shape::canonical_projections(&self.shape)
+    /// The pointer of the canonical projection named `field`, if there is
+    /// one (a field is its pointer without the leading `/`, so that is all
+    /// that is kept).
+    pub fn canonical_projection(&self, field: &str) -> Option<&str> {
+        let pointers = self.canonical.get_or_init(|| {
+            let mut pointers: Vec<Box<str>> = shape::canonical_projections(&self.shape)
                 .into_iter()
-                .map(|projection| (projection.field, projection.pointer))
-                .collect()
-        })
+                .map(|projection| projection.pointer.into())
+                .collect();
+            pointers.sort_unstable();
+            pointers.dedup();
+            pointers.into()
+        });
+        // Sorted by pointer is sorted by field: every pointer starts with `/`.
+        let at = pointers
+            .binary_search_by(|pointer| pointer[1..].cmp(field))
+            .ok()?;
+        Some(&pointers[at])
+    }
+}
+
+impl std::ops::Deref for Inferred {
+    type Target = Shape;
+    fn deref(&self) -> &Shape {
+        &self.shape
     }
 }
 
 #[derive(Debug)]
 struct Entry<T> {
-    reads: Reads,
+    /// `None` in a memo of one build (see [`Memo::for_one_build`]).
+    reads: Option<Reads>,
     value: T,
     used: AtomicBool,
     /// Held also by the unit results that read this entry
-    /// ([`crate::units`]): kept while they are.
-    pin: Pin,
+    /// ([`crate::units`]): kept while they are. Made when first asked for.
+    pin: OnceLock<Pin>,
 }
 
 /// Shared by a memo entry and the unit results that read it: an entry
@@ -105,10 +137,10 @@ struct Entry<T> {
 /// does not look its entries up, and its next run needs them).
 pub(crate) type Pin = Arc<()>;
 
-/// Results by schema URL, each with what it read.
+/// Results by schema URL (its text), each with what it read.
 #[derive(Debug)]
 struct Table<T> {
-    entries: Mutex<HashMap<Url, Entry<T>>>,
+    entries: Mutex<HashMap<Box<str>, Entry<T>>>,
     computed: AtomicUsize,
 }
 
@@ -122,16 +154,28 @@ impl<T> Default for Table<T> {
 }
 
 impl<T: Clone> Table<T> {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Url, Entry<T>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Box<str>, Entry<T>>> {
         // Entries are replaced whole: a panic elsewhere leaves no half-made one.
         self.entries
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn get(&self, schemas: &SchemaIndex, url: &Url, compute: impl FnOnce() -> T) -> T {
-        if let Some(entry) = self.lock().get(url)
-            && entry.reads.still_hold(schemas, url)
+    /// The result for `url`, computed unless a held one still holds.
+    /// `across_builds`: whether `schemas` may differ from the index the
+    /// held results were computed with (else no reads are kept).
+    fn get(
+        &self,
+        schemas: &SchemaIndex,
+        url: &Url,
+        across_builds: bool,
+        compute: impl FnOnce() -> T,
+    ) -> T {
+        if let Some(entry) = self.lock().get(url.as_str())
+            && entry
+                .reads
+                .as_ref()
+                .is_none_or(|reads| reads.still_hold(schemas, url))
         {
             entry.used.store(true, Ordering::Relaxed);
             return entry.value.clone();
@@ -140,25 +184,29 @@ impl<T: Clone> Table<T> {
         let value = compute();
         self.computed.fetch_add(1, Ordering::Relaxed);
         let entry = Entry {
-            reads: Reads::of(schemas, url),
+            reads: across_builds.then(|| Reads::of(schemas, url)),
             value: value.clone(),
             used: AtomicBool::new(true),
-            pin: Pin::default(),
+            pin: OnceLock::new(),
         };
-        self.lock().insert(url.clone(), entry);
+        self.lock().insert(url.as_str().into(), entry);
         value
     }
 
     fn sweep(&self) {
         self.lock().retain(|_, entry| {
-            entry.used.swap(false, Ordering::Relaxed) || Arc::strong_count(&entry.pin) > 1
+            entry.used.swap(false, Ordering::Relaxed)
+                || entry
+                    .pin
+                    .get()
+                    .is_some_and(|pin| Arc::strong_count(pin) > 1)
         });
     }
 
     /// The pin of the entry for `url`, if any.
     fn pin(&self, url: &Url, pins: &mut Vec<Pin>) {
-        if let Some(entry) = self.lock().get(url) {
-            pins.push(Arc::clone(&entry.pin));
+        if let Some(entry) = self.lock().get(url.as_str()) {
+            pins.push(Arc::clone(entry.pin.get_or_init(Pin::default)));
         }
     }
 
@@ -186,6 +234,9 @@ pub struct Memo {
     shapes: Table<Option<Arc<Inferred>>>,
     validators: Table<Result<Validator, String>>,
     problems: Table<Arc<Vec<SchemaProblem>>>,
+    no_problems: Arc<Vec<SchemaProblem>>,
+    /// A memo of one build ([`Memo::for_one_build`]).
+    one_build: bool,
     /// By kind (update, publish) then body: looked up by the body's text,
     /// with no key built per lambda and build.
     lambdas: Mutex<[HashMap<String, LambdaEntry>; 2]>,
@@ -257,13 +308,28 @@ impl Memo {
         Memo::default()
     }
 
+    /// A memo that serves one build only (one `SchemaIndex`): its schema
+    /// results keep no record of the documents they read, which cannot
+    /// change, and the run's per-build cache of shapes is skipped.
+    pub(crate) fn for_one_build() -> Memo {
+        Memo {
+            one_build: true,
+            ..Memo::default()
+        }
+    }
+
+    /// Whether this is a memo of one build.
+    pub(crate) fn is_one_build(&self) -> bool {
+        self.one_build
+    }
+
     /// The inferred shape of the schema at `url` (`None` when it does not
     /// resolve).
     pub(crate) fn shape(&self, schemas: &SchemaIndex, url: &Url) -> Option<Arc<Inferred>> {
-        self.shapes.get(schemas, url, || {
-            shape::infer(schemas, url).map(|shape| {
+        self.shapes.get(schemas, url, !self.one_build, || {
+            shape::infer_without_origins(schemas, url).map(|shape| {
                 Arc::new(Inferred {
-                    shape: Arc::new(shape),
+                    shape,
                     inspections: OnceLock::new(),
                     canonical: OnceLock::new(),
                 })
@@ -273,13 +339,19 @@ impl Memo {
 
     /// The schema at `url`, compiled.
     pub(crate) fn validator(&self, schemas: &SchemaIndex, url: &Url) -> Result<Validator, String> {
-        self.validators.get(schemas, url, || schemas.compile(url))
+        self.validators
+            .get(schemas, url, !self.one_build, || schemas.compile(url))
     }
 
     /// The C7/C9 problems of the document at `url`.
     pub(crate) fn problems(&self, schemas: &SchemaIndex, url: &Url) -> Arc<Vec<SchemaProblem>> {
-        self.problems.get(schemas, url, || {
-            Arc::new(schema::check_document(schemas, url))
+        self.problems.get(schemas, url, !self.one_build, || {
+            let problems = schema::check_document(schemas, url);
+            if problems.is_empty() {
+                // Most documents have none: one shared empty list.
+                return Arc::clone(&self.no_problems);
+            }
+            Arc::new(problems)
         })
     }
 

@@ -3,7 +3,6 @@
 //! names (C11b), partition field names (C11c) and partition locations as keys
 //! (C10); and partition selectors, in transforms and verify steps (C25a–C25d).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use model::{Collection, Diagnostic, PartitionSelectorSpec, ProjectionSpec, Scope};
@@ -32,15 +31,10 @@ pub(crate) fn check(cx: &mut Context<'_>) {
 fn projections<'l>(cx: &mut Context<'l>, collection: &'l Collection) {
     let inferred = cx
         .schema_url(collection)
-        .and_then(|url| cx.inferred(&url).map(|shape| (url, shape)));
-    let no_projections = HashMap::new();
-    let canonical: &HashMap<String, String> = inferred
-        .as_ref()
-        .map(|(_, inferred)| inferred.canonical_projections())
-        .unwrap_or(&no_projections);
+        .and_then(|url| cx.inferred(url).map(|shape| (url, shape)));
     let schema_shape = inferred
         .as_ref()
-        .map(|(url, inferred)| (url.clone(), Arc::clone(&inferred.shape)));
+        .map(|(url, inferred)| (*url, Arc::clone(inferred)));
     for (field, projection) in &collection.spec.projections {
         let entry = collection.scope.push("projections").push(field);
         let location_scope = match projection {
@@ -57,7 +51,9 @@ fn projections<'l>(cx: &mut Context<'l>, collection: &'l Collection) {
         if !schemas::report_invalid_pointer(cx, location, &location_scope) {
             continue;
         }
-        if let Some(canonical) = canonical.get(field)
+        if let Some(canonical) = inferred
+            .as_ref()
+            .and_then(|(_, inferred)| inferred.canonical_projection(field))
             && canonical != location
         {
             let message = format!(
@@ -94,7 +90,7 @@ pub(crate) fn check_selector<'l>(
     selector: &PartitionSelectorSpec,
     scope: &Scope,
 ) {
-    let shape = cx.schema_url(collection).and_then(|url| cx.shape(&url));
+    let shape = cx.schema_url(collection).and_then(|url| cx.shape(url));
     for (kind, fields) in [
         ("include", &selector.include),
         ("exclude", &selector.exclude),

@@ -25,29 +25,37 @@ use schema::shape::{self, Shape};
 /// Shapes, each inferred once per schema URL, and which documents are
 /// usable. Read and written only through [`Context`]'s recorded accessors
 /// (the sets decide which unit reports a shared schema's problems).
+/// Documents are keyed by the index's own URL text (`'l`: no copy).
 #[derive(Default)]
-pub(crate) struct SchemaCache {
-    shapes: HashMap<Url, Option<Arc<Inferred>>>,
+pub(crate) struct SchemaCache<'l> {
+    /// By schema URL text; not used with a memo of one build (whose
+    /// lookups are as cheap).
+    shapes: HashMap<Box<str>, Option<Arc<Inferred>>>,
     /// Documents whose C7/C9 problems were examined, and whether they had any.
-    pub checked_documents: HashMap<Url, bool>,
+    pub checked_documents: HashMap<&'l str, bool>,
     /// Whether every document reached from a document (itself included) is
     /// free of C7/C9 problems, by document URL (looked up per use with a
     /// schema URL's text up to its fragment, without building a URL).
-    pub reach_is_clean: HashMap<String, bool>,
+    pub reach_is_clean: HashMap<&'l str, bool>,
     /// Schema URLs whose shapes were inspected (C8).
     pub inspected: HashSet<Url>,
     /// Schema problems already reported, by code and place.
     pub reported: HashSet<(&'static str, Scope)>,
 }
 
-impl SchemaCache {
+impl SchemaCache<'_> {
     /// The inferred shape of the schema at `url`, once per build (the
     /// caller decides whether the schema is usable).
     pub fn inferred(&mut self, loaded: &Loaded, memo: &Memo, url: &Url) -> Option<Arc<Inferred>> {
-        self.shapes
-            .entry(url.clone())
-            .or_insert_with(|| memo.shape(&loaded.schemas, url))
-            .clone()
+        if memo.is_one_build() {
+            return memo.shape(&loaded.schemas, url);
+        }
+        if let Some(inferred) = self.shapes.get(url.as_str()) {
+            return inferred.clone();
+        }
+        let inferred = memo.shape(&loaded.schemas, url);
+        self.shapes.insert(url.as_str().into(), inferred.clone());
+        inferred
     }
 }
 
@@ -120,15 +128,15 @@ pub(crate) fn check_schema_use(
     // unreliable: its inspections would only echo those problems.
     if clean
         && let Some(inferred) = cx.inferred(url)
-        && !inferred.inspections().is_empty()
+        && !inferred.inspections(schemas, url).is_empty()
         && cx.first_inspection(url)
     {
-        for inspection in inferred.inspections().iter().cloned() {
+        for inspection in inferred.inspections(schemas, url).iter().cloned() {
             // The root location is reported at the `schema` key that
             // uses the schema; any other at its sub-schema's key.
             let scope = match &inspection.origin {
-                Some((document, pointer)) if !inspection.location_pointer.is_empty() => {
-                    Scope::new(document.clone(), pointer.clone())
+                Some(origin) if !inspection.location_pointer.is_empty() => {
+                    Scope::new(origin.document().clone(), origin.pointer())
                 }
                 _ => written.clone(),
             };

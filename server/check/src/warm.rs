@@ -109,7 +109,7 @@ fn warm_collection(loaded: &Loaded, memo: &Memo, collection: &Collection, done: 
             continue;
         }
         if let Some(inferred) = memo.shape(schemas, url) {
-            inferred.inspections();
+            inferred.inspections(schemas, url);
         }
         if register.as_ref() == Some(url) {
             let _ = memo.validator(schemas, url);

@@ -417,11 +417,11 @@ fn pointers(shape: &Shape, usage: PointerUse, out: &mut Out<'_>) {
 /// Title, description and `reduce` of a location, as markdown.
 pub(crate) fn pointer_doc(shape: &Shape) -> Option<String> {
     let mut parts = Vec::new();
-    if let Some(title) = &shape.title {
+    if let Some(title) = shape.title() {
         parts.push(format!("**{title}**"));
     }
-    if let Some(description) = &shape.description {
-        parts.push(description.clone());
+    if let Some(description) = shape.description() {
+        parts.push(description.to_string());
     }
     match &shape.reduction {
         schema::Reduction::Strategy(strategy) => parts.push(format!("reduce: `{strategy}`")),

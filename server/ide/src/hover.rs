@@ -228,9 +228,9 @@ fn collection(view: &FileView<'_>, name: &str) -> Option<String> {
 /// A schema's title, description and top-level properties with types.
 fn summary(shape: &Shape) -> String {
     let mut lines = Vec::new();
-    match (&shape.title, &shape.description) {
+    match (shape.title(), shape.description()) {
         (Some(title), Some(description)) => lines.push(format!("{title}: {description}")),
-        (Some(only), None) | (None, Some(only)) => lines.push(only.clone()),
+        (Some(only), None) | (None, Some(only)) => lines.push(only.to_string()),
         (None, None) => {}
     }
     lines.push(format!("schema: {}", shape.types));

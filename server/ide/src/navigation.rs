@@ -631,8 +631,8 @@ fn schema_target(loaded: &Loaded, url: &Url) -> Option<NavigationTarget> {
 /// The sub-schema that describes `pointer` in documents of `schema`.
 fn pointer_target(loaded: &Loaded, schema: &Url, pointer: &str) -> Option<NavigationTarget> {
     let shape = schema::shape::infer(&loaded.schemas, schema)?;
-    let (document, at) = shape.locate(pointer).shape.origin.as_ref()?;
-    let mut target = place_target(loaded, document, at)?;
+    let origin = shape.locate(pointer).shape.origin.as_ref()?;
+    let mut target = place_target(loaded, origin.document(), origin.pointer())?;
     target.name = pointer.to_string();
     Some(target)
 }

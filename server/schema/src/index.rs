@@ -246,6 +246,13 @@ impl SchemaIndex {
         Some(&self.entries.documents[number].value)
     }
 
+    /// The index's own URL of the document whose URL text (without
+    /// fragment) is `url`: a key that lives as long as the index.
+    pub fn document_url(&self, url: &str) -> Option<&Url> {
+        let number = *self.entries.by_url.get(url)?;
+        Some(&self.entries.documents[number].url)
+    }
+
     pub(crate) fn document_number(&self, url: &Url) -> Option<usize> {
         self.entries.by_url.get(without_fragment(url)).copied()
     }

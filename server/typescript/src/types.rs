@@ -67,9 +67,9 @@ pub fn render(shape: &Shape, indent: usize) -> String {
 /// The `/* title: description */` comment §8.2 puts before a type, if the
 /// shape has either.
 pub fn doc_comment(shape: &Shape) -> Option<String> {
-    let text = match (&shape.title, &shape.description) {
+    let text = match (shape.title(), shape.description()) {
         (Some(title), Some(description)) => format!("{title}: {description}"),
-        (Some(only), None) | (None, Some(only)) => only.clone(),
+        (Some(only), None) | (None, Some(only)) => only.to_string(),
         (None, None) => return None,
     };
     // A `*/` inside would end the comment early.
@@ -77,7 +77,7 @@ pub fn doc_comment(shape: &Shape) -> Option<String> {
 }
 
 fn write_type(out: &mut String, shape: &Shape, indent: usize, depth: usize) {
-    if let Some(values) = &shape.enum_values {
+    if let Some(values) = shape.enum_values() {
         if values.is_empty() {
             out.push_str("never");
             return;

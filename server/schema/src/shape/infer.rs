@@ -4,13 +4,20 @@
 //! nesting and total work are bounded so hostile schemas cannot exhaust the
 //! stack or the clock.
 
+// Shapes travel boxed along the recursion on purpose (small frames per
+// level, see below), though a `Shape` is no longer large.
+#![allow(clippy::boxed_local)]
+
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 use url::Url;
 
 use super::ops::{fallback, intersect, union};
-use super::{Origin, Pattern, PatternProperty, Property, Reduction, Shape, Types};
+use super::{
+    Kind, Origin, Pattern, PatternProperty, Property, Reduction, Shape, StringShape, Types,
+};
 use crate::index::{Place, SchemaIndex};
 use crate::keywords;
 use crate::pointer;
@@ -24,6 +31,17 @@ const MAX_EXPANSIONS: usize = 100_000;
 
 /// The shape of the schema at `uri`, or `None` if `uri` does not resolve.
 pub fn infer(index: &SchemaIndex, uri: &Url) -> Option<Shape> {
+    infer_shape(index, uri, true)
+}
+
+/// [`infer`] without [`Shape::origin`]s (every other fact is the same:
+/// origins decide nothing else), for a shape kept long whose origins are
+/// needed only to report a problem (see [`super::inspect`]).
+pub fn infer_without_origins(index: &SchemaIndex, uri: &Url) -> Option<Shape> {
+    infer_shape(index, uri, false)
+}
+
+fn infer_shape(index: &SchemaIndex, uri: &Url, origins: bool) -> Option<Shape> {
     let place = index.place_of(uri)?;
     index.schema_at(&place)?;
     let mut inferrer = Inferrer {
@@ -31,35 +49,50 @@ pub fn infer(index: &SchemaIndex, uri: &Url) -> Option<Shape> {
         path: Vec::new(),
         expansions: 0,
         patterns: HashMap::new(),
+        documents: HashMap::new(),
+        origins,
     };
     let mut shape = *inferrer.infer(&place);
     compact(&mut shape);
     Some(shape)
 }
 
-/// Drops the slack of every list in a finished shape (the checks keep one
-/// shape per schema for the whole build). An explicit work list: shapes nest
-/// as deep as their schemas.
+/// Drops the slack of every list in a finished shape, and the facts that
+/// inference allocated but left empty (the checks keep one shape per schema
+/// for the whole build). An explicit work list: shapes nest as deep as
+/// their schemas.
 fn compact(shape: &mut Shape) {
     let mut work = vec![shape];
     while let Some(shape) = work.pop() {
         let Shape {
-            enum_values,
+            annotations,
+            string,
             object,
             array,
             ..
         } = shape;
-        if let Some(values) = enum_values {
+        annotations.drop_if_empty();
+        string.drop_if_empty();
+        object.drop_if_empty();
+        array.drop_if_empty();
+        if let Some(values) = annotations
+            .get_mut()
+            .and_then(|annotations| annotations.enum_values.as_mut())
+        {
             values.shrink_to_fit();
         }
-        object.properties.shrink_to_fit();
-        object.patterns.shrink_to_fit();
-        array.tuple.shrink_to_fit();
-        work.extend(object.properties.iter_mut().map(|p| &mut p.shape));
-        work.extend(object.patterns.iter_mut().map(|p| &mut p.shape));
-        work.extend(object.additional.as_deref_mut());
-        work.extend(array.tuple.iter_mut());
-        work.extend(array.additional.as_deref_mut());
+        if let Some(object) = object.get_mut() {
+            object.properties.shrink_to_fit();
+            object.patterns.shrink_to_fit();
+            work.extend(object.properties.iter_mut().map(|p| &mut p.shape));
+            work.extend(object.patterns.iter_mut().map(|p| &mut p.shape));
+            work.extend(object.additional.as_deref_mut());
+        }
+        if let Some(array) = array.get_mut() {
+            array.tuple.shrink_to_fit();
+            work.extend(array.tuple.iter_mut());
+            work.extend(array.additional.as_deref_mut());
+        }
     }
 }
 
@@ -69,6 +102,10 @@ struct Inferrer<'a> {
     path: Vec<(usize, String)>,
     expansions: usize,
     patterns: HashMap<String, Pattern>,
+    /// Each document's URL, shared by the origins of the shapes found in it.
+    documents: HashMap<usize, Arc<Url>>,
+    /// Whether shapes record their origins.
+    origins: bool,
 }
 
 // Inference recurses once per nested sub-schema. To keep each level's stack
@@ -101,7 +138,13 @@ impl Inferrer<'_> {
             return Box::new(Shape::anything());
         };
         self.path.push((place.document, place.pointer.clone()));
-        let origin = (index.doc(place.document).url.clone(), place.pointer.clone());
+        let origin = self.origins.then(|| {
+            let document = self
+                .documents
+                .entry(place.document)
+                .or_insert_with(|| Arc::new(index.doc(place.document).url.clone()));
+            Box::new(Origin::new(Arc::clone(document), &place.pointer))
+        });
         let shape = match schema {
             Value::Object(map) => {
                 let mut shape = own_keywords(map, origin);
@@ -289,21 +332,18 @@ fn apply_in_place(own: &mut Shape, applied: Box<Shape>) {
 }
 
 #[inline(never)]
-fn with_origin(shape: Shape, origin: Origin) -> Box<Shape> {
-    Box::new(Shape {
-        origin: Some(origin),
-        ..shape
-    })
+fn with_origin(shape: Shape, origin: Option<Box<Origin>>) -> Box<Shape> {
+    Box::new(Shape { origin, ..shape })
 }
 
 /// Step 2 of §7.1 for the keywords that hold no sub-schema.
 #[inline(never)]
-fn own_keywords(map: &serde_json::Map<String, Value>, origin: Origin) -> Box<Shape> {
+fn own_keywords(map: &serde_json::Map<String, Value>, origin: Option<Box<Origin>>) -> Box<Shape> {
     let mut shape = Box::new(Shape {
-        origin: Some(origin),
+        origin,
         ..Shape::anything()
     });
-    let string = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_string);
+    let string = |key: &str| map.get(key).and_then(Value::as_str).map(Box::<str>::from);
     let count = |key: &str| map.get(key).and_then(Value::as_u64);
     match map.get("type") {
         Some(Value::String(name)) => shape.types = Types::from_name(name).unwrap_or(Types::ALL),
@@ -326,17 +366,29 @@ fn own_keywords(map: &serde_json::Map<String, Value>, origin: Origin) -> Box<Sha
             .map(Types::of_value)
             .fold(Types::NONE, Types::union);
         shape.types = shape.types & enum_types;
-        shape.enum_values = Some(values);
+        shape.annotations.enum_values = Some(values);
     }
-    shape.title = string("title");
-    shape.description = string("description");
-    shape.string.format = string("format");
-    shape.string.content_type = string("contentMediaType");
-    shape.string.content_encoding = string("contentEncoding");
-    shape.string.min_length = count("minLength");
-    shape.string.max_length = count("maxLength");
-    shape.array.min_items = count("minItems");
-    shape.array.max_items = count("maxItems");
+    let (title, description) = (string("title"), string("description"));
+    if title.is_some() || description.is_some() {
+        shape.annotations.title = title;
+        shape.annotations.description = description;
+    }
+    // Facts are allocated only when the schema states one.
+    let facts = StringShape {
+        format: string("format"),
+        content_type: string("contentMediaType"),
+        content_encoding: string("contentEncoding"),
+        min_length: count("minLength"),
+        max_length: count("maxLength"),
+    };
+    if !facts.is_empty() {
+        *shape.string = facts;
+    }
+    let (min_items, max_items) = (count("minItems"), count("maxItems"));
+    if min_items.is_some() || max_items.is_some() {
+        shape.array.min_items = min_items;
+        shape.array.max_items = max_items;
+    }
     if let Some(strategy) = map.get("reduce").and_then(|r| parse_strategy(r).ok()) {
         shape.reduction = Reduction::Strategy(strategy);
     }
@@ -364,7 +416,7 @@ fn push_property(shape: &mut Shape, name: &str, sub: Box<Shape>) {
         sub = intersect(sub, p.shape.clone());
     }
     shape.object.properties.push(Property {
-        name: name.to_string(),
+        name: name.into(),
         is_required: false,
         shape: sub,
     });
@@ -374,13 +426,18 @@ fn push_property(shape: &mut Shape, name: &str, sub: Box<Shape>) {
 /// patterns or the additional shape) if it was not declared.
 #[inline(never)]
 fn mark_required(shape: &mut Shape, name: &str) {
-    match shape.object.properties.iter_mut().find(|p| p.name == name) {
+    match shape
+        .object
+        .properties
+        .iter_mut()
+        .find(|p| *p.name == *name)
+    {
         Some(property) => property.is_required = true,
         None => {
             let sub = fallback(&shape.object.patterns, &shape.object.additional, name)
                 .unwrap_or_else(Shape::anything);
             shape.object.properties.push(Property {
-                name: name.to_string(),
+                name: name.into(),
                 is_required: true,
                 shape: sub,
             });

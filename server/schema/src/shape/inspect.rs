@@ -43,7 +43,7 @@ fn inspect_location(
             code,
             message,
             location_pointer: ptr.to_string(),
-            origin: shape.origin.clone(),
+            origin: shape.origin.as_deref().cloned(),
         });
     };
     let at = display_pointer(ptr);
@@ -101,8 +101,11 @@ fn inspect_location(
     let exactly_object = types == Types::OBJECT;
     for property in &shape.object.properties {
         let child = pointer::join(ptr, &property.name);
-        if is_set && !SET_MEMBERS.contains(&property.name.as_str()) {
-            out.push(set_member(&child, property.shape.origin.clone()));
+        if is_set && !SET_MEMBERS.contains(&&*property.name) {
+            out.push(set_member(
+                &child,
+                property.shape.origin.as_deref().cloned(),
+            ));
         }
         let step = if exactly_object && property.is_required {
             Exists::Must
@@ -120,7 +123,7 @@ fn inspect_location(
     for pattern in &shape.object.patterns {
         let child = pointer::join(ptr, pattern.pattern.as_str());
         if is_set && !SET_MEMBERS.contains(&pattern.pattern.as_str()) {
-            out.push(set_member(&child, pattern.shape.origin.clone()));
+            out.push(set_member(&child, pattern.shape.origin.as_deref().cloned()));
         }
         inspect_location(
             &pattern.shape,

@@ -15,14 +15,14 @@ mod keys;
 mod locate;
 mod ops;
 
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use serde_json::Value;
 use url::Url;
 
 use crate::reduce::Strategy;
 
-pub use infer::infer;
+pub use infer::{infer, infer_without_origins};
 pub use inspect::{Inspection, inspect};
 pub use keys::{Projection, canonical_projections, check_key_location, key_reduction_warning};
 pub use locate::{Exists, Located};
@@ -189,7 +189,7 @@ impl Reduction {
 /// validator understands it). An invalid expression matches nothing.
 #[derive(Clone)]
 pub struct Pattern {
-    source: String,
+    source: Box<str>,
     compiled: Option<Arc<jsonschema::Validator>>,
 }
 
@@ -201,7 +201,7 @@ impl Pattern {
             .ok()
             .map(Arc::new);
         Pattern {
-            source: source.to_string(),
+            source: source.into(),
             compiled,
         }
     }
@@ -228,14 +228,125 @@ impl std::fmt::Debug for Pattern {
     }
 }
 
+/// Facts of one kind that most locations lack (string facts, array facts,
+/// object facts, annotations): nothing is allocated until one is set.
+/// Reads see the empty facts when there are none; a write through
+/// `DerefMut` allocates them (inference drops empty ones when it is done).
+#[derive(Clone, Default)]
+pub struct Facts<T: Kind>(Option<Box<T>>);
+
+/// A kind of [`Facts`]: its empty value (no fact known).
+pub trait Kind: Default + 'static {
+    /// The empty facts, shared.
+    fn empty() -> &'static Self;
+    fn is_empty(&self) -> bool;
+}
+
+impl<T: Kind> Facts<T> {
+    /// Whether any fact of this kind is known (something is allocated).
+    pub fn is_some(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// The facts, leaving none.
+    pub fn take(&mut self) -> Facts<T> {
+        Facts(self.0.take())
+    }
+
+    /// The facts, moved out (the empty ones when there are none).
+    pub fn into_inner(self) -> T {
+        self.0.map(|facts| *facts).unwrap_or_default()
+    }
+
+    /// Frees empty facts (a write may have allocated them).
+    pub(crate) fn drop_if_empty(&mut self) {
+        if self.0.as_deref().is_some_and(T::is_empty) {
+            self.0 = None;
+        }
+    }
+
+    /// Mutable facts when some are allocated (no allocation otherwise).
+    pub(crate) fn get_mut(&mut self) -> Option<&mut T> {
+        self.0.as_deref_mut()
+    }
+}
+
+impl<T: Kind> std::ops::Deref for Facts<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        match &self.0 {
+            Some(facts) => facts,
+            None => T::empty(),
+        }
+    }
+}
+
+impl<T: Kind> std::ops::DerefMut for Facts<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.0.get_or_insert_with(Box::default)
+    }
+}
+
+impl<T: Kind + PartialEq> PartialEq for Facts<T> {
+    fn eq(&self, other: &Facts<T>) -> bool {
+        **self == **other
+    }
+}
+
+impl<T: Kind + std::fmt::Debug> std::fmt::Debug for Facts<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+/// Annotations of a location: enum values, title and description.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Annotations {
+    pub enum_values: Option<Vec<Value>>,
+    pub title: Option<Box<str>>,
+    pub description: Option<Box<str>>,
+}
+
+static NO_ANNOTATIONS: Annotations = Annotations {
+    enum_values: None,
+    title: None,
+    description: None,
+};
+
+impl Kind for Annotations {
+    fn empty() -> &'static Self {
+        &NO_ANNOTATIONS
+    }
+    fn is_empty(&self) -> bool {
+        self.enum_values.is_none() && self.title.is_none() && self.description.is_none()
+    }
+}
+
 /// Facts about string values.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct StringShape {
-    pub format: Option<String>,
-    pub content_type: Option<String>,
-    pub content_encoding: Option<String>,
+    pub format: Option<Box<str>>,
+    pub content_type: Option<Box<str>>,
+    pub content_encoding: Option<Box<str>>,
     pub min_length: Option<u64>,
     pub max_length: Option<u64>,
+}
+
+static NO_STRING_FACTS: StringShape = StringShape {
+    format: None,
+    content_type: None,
+    content_encoding: None,
+    min_length: None,
+    max_length: None,
+};
+
+impl Kind for StringShape {
+    fn empty() -> &'static Self {
+        &NO_STRING_FACTS
+    }
+    fn is_empty(&self) -> bool {
+        *self == NO_STRING_FACTS
+    }
 }
 
 /// Facts about array values.
@@ -249,6 +360,25 @@ pub struct ArrayShape {
     pub additional: Option<Box<Shape>>,
 }
 
+static NO_ARRAY_FACTS: ArrayShape = ArrayShape {
+    min_items: None,
+    max_items: None,
+    tuple: Vec::new(),
+    additional: None,
+};
+
+impl Kind for ArrayShape {
+    fn empty() -> &'static Self {
+        &NO_ARRAY_FACTS
+    }
+    fn is_empty(&self) -> bool {
+        self.min_items.is_none()
+            && self.max_items.is_none()
+            && self.tuple.is_empty()
+            && self.additional.is_none()
+    }
+}
+
 /// Facts about object values.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ObjectShape {
@@ -257,9 +387,24 @@ pub struct ObjectShape {
     pub additional: Option<Box<Shape>>,
 }
 
+static NO_OBJECT_FACTS: ObjectShape = ObjectShape {
+    properties: Vec::new(),
+    patterns: Vec::new(),
+    additional: None,
+};
+
+impl Kind for ObjectShape {
+    fn empty() -> &'static Self {
+        &NO_OBJECT_FACTS
+    }
+    fn is_empty(&self) -> bool {
+        self.properties.is_empty() && self.patterns.is_empty() && self.additional.is_none()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Property {
-    pub name: String,
+    pub name: Box<str>,
     pub is_required: bool,
     pub shape: Shape,
 }
@@ -272,53 +417,93 @@ pub struct PatternProperty {
 
 /// Where a shape was declared: schema document URL and the pointer of the
 /// sub-schema inside it. A build reports C8 problems at this sub-schema's key.
-pub type Origin = (Url, String);
+/// The URL is shared by every shape one inference finds in its document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    document: Arc<Url>,
+    pointer: Box<str>,
+}
 
-/// The inferred shape of one location (catalog.md §7.1).
+impl Origin {
+    pub fn new(document: Arc<Url>, pointer: &str) -> Origin {
+        Origin {
+            document,
+            pointer: pointer.into(),
+        }
+    }
+    /// The URL of the schema document.
+    pub fn document(&self) -> &Url {
+        &self.document
+    }
+    /// The pointer of the sub-schema inside it.
+    pub fn pointer(&self) -> &str {
+        &self.pointer
+    }
+}
+
+/// The inferred shape of one location (catalog.md §7.1). Small: the facts
+/// most locations lack are allocated only when present ([`Facts`]), so a
+/// scalar location is a few words (`layout_is_small` pins its size).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shape {
     pub types: Types,
-    pub enum_values: Option<Vec<Value>>,
-    pub title: Option<String>,
-    pub description: Option<String>,
     pub reduction: Reduction,
-    pub string: StringShape,
-    pub array: ArrayShape,
-    pub object: ObjectShape,
-    /// The first sub-schema that described this location.
-    pub origin: Option<Origin>,
+    /// The first sub-schema that described this location (`None` from
+    /// [`infer_without_origins`]).
+    pub origin: Option<Box<Origin>>,
+    /// Enum values, title and description (see the accessors).
+    pub annotations: Facts<Annotations>,
+    pub string: Facts<StringShape>,
+    pub array: Facts<ArrayShape>,
+    pub object: Facts<ObjectShape>,
 }
 
-static ANYTHING: LazyLock<Shape> = LazyLock::new(Shape::anything);
-static NEVER: LazyLock<Shape> = LazyLock::new(Shape::never);
+static ANYTHING: Shape = Shape::anything();
+static NEVER: Shape = Shape::never();
 
 impl Shape {
     /// The shape of the schema `true`: any value.
-    pub fn anything() -> Shape {
+    pub const fn anything() -> Shape {
         Shape {
             types: Types::ALL,
-            enum_values: None,
-            title: None,
-            description: None,
             reduction: Reduction::Unset,
-            string: StringShape::default(),
-            array: ArrayShape::default(),
-            object: ObjectShape::default(),
             origin: None,
+            annotations: Facts(None),
+            string: Facts(None),
+            array: Facts(None),
+            object: Facts(None),
         }
     }
 
     /// The shape of the schema `false`: no value.
-    pub fn never() -> Shape {
+    pub const fn never() -> Shape {
         Shape {
             types: Types::NONE,
-            ..Shape::anything()
+            reduction: Reduction::Unset,
+            origin: None,
+            annotations: Facts(None),
+            string: Facts(None),
+            array: Facts(None),
+            object: Facts(None),
         }
+    }
+
+    /// The enum (or `const`) values the location is limited to, if any.
+    pub fn enum_values(&self) -> Option<&[Value]> {
+        self.annotations.enum_values.as_deref()
+    }
+
+    pub fn title(&self) -> Option<&str> {
+        self.annotations.title.as_deref()
+    }
+
+    pub fn description(&self) -> Option<&str> {
+        self.annotations.description.as_deref()
     }
 
     /// The named property `name`, if the shape declares it.
     pub fn property(&self, name: &str) -> Option<&Property> {
-        self.object.properties.iter().find(|p| p.name == name)
+        self.object.properties.iter().find(|p| *p.name == *name)
     }
 
     /// Whether `null` is a possible value.

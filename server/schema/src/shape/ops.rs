@@ -6,10 +6,15 @@
 //! level of recursion keeps only a few shape-sized values on the stack, even
 //! in debug builds.
 
+// Shapes travel boxed along the recursion on purpose (small frames per
+// level, see below), though a `Shape` is no longer large.
+#![allow(clippy::boxed_local)]
+
 use serde_json::Value;
 
 use super::{
-    ArrayShape, ObjectShape, PatternProperty, Property, Reduction, Shape, StringShape, Types,
+    Annotations, ArrayShape, Facts, Kind, ObjectShape, PatternProperty, Property, Reduction, Shape,
+    StringShape, Types,
 };
 
 /// Numeric-aware equality (`1` equals `1.0`), used for enum values.
@@ -47,17 +52,64 @@ pub fn union(lhs: Shape, rhs: Shape) -> Shape {
 pub(crate) fn intersect_in(lhs: &mut Shape, rhs: Box<Shape>) {
     let Shape {
         types,
-        enum_values,
-        title,
-        description,
         reduction,
+        origin,
+        annotations,
         string,
         array,
         object,
-        origin,
     } = *rhs;
     lhs.types = lhs.types & types;
-    let enum_values = match (lhs.enum_values.take(), enum_values) {
+    intersect_facts(&mut lhs.annotations, annotations, intersect_annotations);
+    // Enum values of a type the location cannot have are dropped.
+    let types = lhs.types;
+    if let Some(values) = lhs
+        .annotations
+        .get_mut()
+        .and_then(|annotations| annotations.enum_values.as_mut())
+    {
+        values.retain(|v| types.overlaps(Types::of_value(v)));
+    }
+    if lhs.reduction.is_unset() {
+        lhs.reduction = reduction;
+    }
+    intersect_facts(&mut lhs.string, string, intersect_strings);
+    intersect_facts(&mut lhs.array, array, intersect_arrays);
+    intersect_facts(&mut lhs.object, object, intersect_objects);
+    or_else(&mut lhs.origin, origin);
+}
+
+/// Facts of one kind intersected: either side alone when the other has
+/// none (intersecting with no facts changes nothing), else `op`.
+fn intersect_facts<T: Kind>(lhs: &mut Facts<T>, rhs: Facts<T>, op: fn(&mut T, T)) {
+    match (lhs.is_some(), rhs.is_some()) {
+        (_, false) => {}
+        (false, true) => *lhs = rhs,
+        (true, true) => op(lhs, rhs.into_inner()),
+    }
+}
+
+/// Facts of one kind united: none when either side has none (a side that
+/// knows nothing of them leaves nothing known), else `op`.
+fn union_facts<T: Kind>(lhs: &mut Facts<T>, rhs: Facts<T>, op: fn(&mut T, T)) {
+    match (lhs.is_some(), rhs.is_some()) {
+        (false, _) => {}
+        (true, false) => *lhs = Facts::default(),
+        (true, true) => {
+            op(lhs, rhs.into_inner());
+            lhs.drop_if_empty();
+        }
+    }
+}
+
+#[inline(never)]
+fn intersect_annotations(lhs: &mut Annotations, rhs: Annotations) {
+    let Annotations {
+        enum_values,
+        title,
+        description,
+    } = rhs;
+    lhs.enum_values = match (lhs.enum_values.take(), enum_values) {
         (Some(l), Some(r)) => Some(
             l.into_iter()
                 .filter(|v| r.iter().any(|w| values_equal(v, w)))
@@ -65,22 +117,8 @@ pub(crate) fn intersect_in(lhs: &mut Shape, rhs: Box<Shape>) {
         ),
         (l, r) => l.or(r),
     };
-    let types = lhs.types;
-    lhs.enum_values = enum_values.map(|values: Vec<Value>| {
-        values
-            .into_iter()
-            .filter(|v| types.overlaps(Types::of_value(v)))
-            .collect()
-    });
     or_else(&mut lhs.title, title);
     or_else(&mut lhs.description, description);
-    if lhs.reduction.is_unset() {
-        lhs.reduction = reduction;
-    }
-    intersect_strings(&mut lhs.string, string);
-    intersect_arrays(&mut lhs.array, array);
-    intersect_objects(&mut lhs.object, object);
-    or_else(&mut lhs.origin, origin);
 }
 
 fn or_else<T>(lhs: &mut Option<T>, rhs: Option<T>) {
@@ -221,16 +259,66 @@ pub(crate) fn union_in(lhs: &mut Shape, rhs: Box<Shape>) {
     let (l_types, r_types) = (lhs.types, rhs.types);
     let Shape {
         types,
-        enum_values,
-        title,
-        description,
         reduction,
+        origin,
+        annotations,
         string,
         array,
         object,
-        origin,
     } = *rhs;
     lhs.types = lhs.types | types;
+    union_facts(&mut lhs.annotations, annotations, union_annotations);
+    lhs.reduction = match (std::mem::take(&mut lhs.reduction), reduction) {
+        (Reduction::Unset, _) | (_, Reduction::Unset) => Reduction::Unset,
+        (Reduction::Strategy(l), Reduction::Strategy(r)) if l == r => Reduction::Strategy(l),
+        _ => Reduction::Multiple,
+    };
+    // A side that cannot be a string (array, object) constrains nothing about
+    // strings (arrays, objects): its facts of that kind are ignored.
+    union_kind(
+        &mut lhs.string,
+        string,
+        (l_types, r_types, Types::STRING),
+        union_strings,
+    );
+    union_kind(
+        &mut lhs.array,
+        array,
+        (l_types, r_types, Types::ARRAY),
+        union_arrays,
+    );
+    union_kind(
+        &mut lhs.object,
+        object,
+        (l_types, r_types, Types::OBJECT),
+        union_objects,
+    );
+    or_else(&mut lhs.origin, origin);
+}
+
+/// The union of the facts about values of type `kind`, from the sides
+/// that may have that type.
+fn union_kind<T: Kind>(
+    lhs: &mut Facts<T>,
+    rhs: Facts<T>,
+    (l_types, r_types, kind): (Types, Types, Types),
+    op: fn(&mut T, T),
+) {
+    match (l_types.overlaps(kind), r_types.overlaps(kind)) {
+        (true, true) => union_facts(lhs, rhs, op),
+        (false, true) => *lhs = rhs,
+        (true, false) => {}
+        (false, false) => *lhs = Facts::default(),
+    }
+}
+
+#[inline(never)]
+fn union_annotations(lhs: &mut Annotations, rhs: Annotations) {
+    let Annotations {
+        enum_values,
+        title,
+        description,
+    } = rhs;
     lhs.enum_values = match (lhs.enum_values.take(), enum_values) {
         (Some(mut l), Some(r)) => {
             for v in r {
@@ -244,41 +332,6 @@ pub(crate) fn union_in(lhs: &mut Shape, rhs: Box<Shape>) {
     };
     keep_if_equal(&mut lhs.title, title);
     keep_if_equal(&mut lhs.description, description);
-    lhs.reduction = match (std::mem::take(&mut lhs.reduction), reduction) {
-        (Reduction::Unset, _) | (_, Reduction::Unset) => Reduction::Unset,
-        (Reduction::Strategy(l), Reduction::Strategy(r)) if l == r => Reduction::Strategy(l),
-        _ => Reduction::Multiple,
-    };
-    // A side that cannot be a string (array, object) constrains nothing about
-    // strings (arrays, objects): its facts of that kind are ignored.
-    match (
-        l_types.overlaps(Types::STRING),
-        r_types.overlaps(Types::STRING),
-    ) {
-        (true, true) => union_strings(&mut lhs.string, string),
-        (false, true) => lhs.string = string,
-        (true, false) => {}
-        (false, false) => lhs.string = StringShape::default(),
-    }
-    match (
-        l_types.overlaps(Types::ARRAY),
-        r_types.overlaps(Types::ARRAY),
-    ) {
-        (true, true) => union_arrays(&mut lhs.array, array),
-        (false, true) => lhs.array = array,
-        (true, false) => {}
-        (false, false) => lhs.array = ArrayShape::default(),
-    }
-    match (
-        l_types.overlaps(Types::OBJECT),
-        r_types.overlaps(Types::OBJECT),
-    ) {
-        (true, true) => union_objects(&mut lhs.object, object),
-        (false, true) => lhs.object = object,
-        (true, false) => {}
-        (false, false) => lhs.object = ObjectShape::default(),
-    }
-    or_else(&mut lhs.origin, origin);
 }
 
 fn keep_if_equal<T: PartialEq>(lhs: &mut Option<T>, rhs: Option<T>) {

@@ -88,7 +88,7 @@ fn infers_the_ride_schema() {
     let shape = shape_of(ride());
     assert_eq!(shape.types, Types::OBJECT);
     assert_eq!(
-        shape.description.as_deref(),
+        shape.description(),
         Some("Ride within the Citi Bike system")
     );
     let begin = shape.locate("/begin/station/id");
@@ -96,12 +96,12 @@ fn infers_the_ride_schema() {
     assert!(begin.enumerable);
     assert_eq!(begin.shape.types, Types::INTEGER);
     assert_eq!(
-        begin.shape.title.as_deref(),
+        begin.shape.title(),
         Some("Unique identifier for this station")
     );
     // Own title beats the referenced schema's description-less station.
     assert_eq!(
-        shape.locate("/begin").shape.title.as_deref(),
+        shape.locate("/begin").shape.title(),
         Some("Starting point of the trip")
     );
     assert_eq!(
@@ -114,13 +114,12 @@ fn infers_the_ride_schema() {
     );
     let gender = shape.locate("/gender").shape;
     assert_eq!(gender.types, Types::INTEGER);
-    assert_eq!(gender.enum_values, Some(vec![json!(0), json!(1), json!(2)]));
     assert_eq!(
-        shape
-            .locate("/begin/timestamp")
-            .shape
-            .description
-            .as_deref(),
+        gender.enum_values(),
+        Some(&[json!(0), json!(1), json!(2)][..])
+    );
+    assert_eq!(
+        shape.locate("/begin/timestamp").shape.description(),
         Some("Timestamp")
     );
     assert!(inspect(&shape).is_empty());
@@ -131,8 +130,8 @@ fn infers_the_ride_schema() {
         .origin
         .clone()
         .unwrap();
-    assert_eq!(origin.0.as_str(), INLINE);
-    assert_eq!(origin.1, "/$defs/station/properties/name");
+    assert_eq!(origin.document().as_str(), INLINE);
+    assert_eq!(origin.pointer(), "/$defs/station/properties/name");
 }
 
 #[test]
@@ -194,7 +193,10 @@ fn reset_counter_shape() {
     assert_eq!(shape.reduction, Reduction::Multiple);
     let action = shape.locate("/action").shape;
     assert_eq!(action.reduction, Reduction::Unset);
-    assert_eq!(action.enum_values, Some(vec![json!("reset"), json!("sum")]));
+    assert_eq!(
+        action.enum_values(),
+        Some(&[json!("reset"), json!("sum")][..])
+    );
     assert_eq!(action.types, Types::STRING);
     assert_eq!(shape.locate("/value").shape.reduction, Reduction::Unset);
     assert!(inspect(&shape).is_empty(), "{:?}", inspect(&shape));
@@ -299,7 +301,7 @@ fn c8a_required_location_that_cannot_exist() {
         found[0].message,
         "location /a is required to exist but no value can satisfy its schema"
     );
-    assert_eq!(found[0].origin.as_ref().unwrap().1, "/properties/a");
+    assert_eq!(found[0].origin.as_ref().unwrap().pointer(), "/properties/a");
     // The whole document must exist.
     assert_eq!(codes(&shape_of(json!(false))), vec![("C8a", String::new())]);
     // A nullable parent never makes its children must-exist.
@@ -502,19 +504,19 @@ fn union_and_intersection_rules() {
         ]
     }));
     assert_eq!(shape.types, Types::OBJECT | Types::NULL);
-    assert_eq!(shape.title.as_deref(), Some("T"));
+    assert_eq!(shape.title(), Some("T"));
     let both = shape.property("both").unwrap();
     // Required in both object members (the `null` member says nothing about objects).
     assert!(both.is_required);
     assert_eq!(both.shape.types, Types::STRING | Types::INTEGER);
-    assert_eq!(both.shape.description.as_deref(), Some("D"));
+    assert_eq!(both.shape.description(), Some("D"));
     assert!(shape.property("left").is_none());
     assert_eq!(
         shape.property("pat").unwrap().shape.types,
         Types::STRING | Types::NULL
     );
     assert_eq!(
-        shape.property("extra").unwrap().shape.title.as_deref(),
+        shape.property("extra").unwrap().shape.title(),
         Some("from allOf")
     );
 }
@@ -740,4 +742,76 @@ fn shape_and_runtime_agree_on_precedence() {
         "allOf": [{"properties": {"a": {"reduce": {"strategy": "sum"}}}}]
     }));
     assert_eq!(codes(&shape), vec![("C8c", "/a".to_string())]);
+}
+
+/// Layout guard: a shape is a few words, its rare facts behind pointers
+/// (the checks keep a shape per schema location for a whole build).
+#[test]
+fn layout_is_small() {
+    assert_eq!(std::mem::size_of::<Shape>(), 80);
+    assert_eq!(std::mem::size_of::<super::Property>(), 104);
+}
+
+/// Facts a schema does not state allocate nothing; stated ones are kept.
+#[test]
+fn only_stated_facts_are_allocated() {
+    let shape = shape_of(json!({
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "at": {"type": "string", "format": "date-time", "maxLength": 30},
+            "tags": {"type": "array", "items": {"type": "string"}, "minItems": 1}
+        },
+        "required": ["id"]
+    }));
+    assert!(shape.object.is_some());
+    assert!(!shape.annotations.is_some() && !shape.string.is_some() && !shape.array.is_some());
+    let id = &shape.property("id").unwrap().shape;
+    assert!(!id.object.is_some() && !id.array.is_some() && !id.string.is_some());
+    assert!(!id.annotations.is_some());
+    let at = &shape.property("at").unwrap().shape;
+    assert_eq!(at.string.format.as_deref(), Some("date-time"));
+    assert_eq!(at.string.max_length, Some(30));
+    let tags = &shape.property("tags").unwrap().shape;
+    assert_eq!(tags.array.min_items, Some(1));
+    assert_eq!(tags.array.additional.as_ref().unwrap().types, Types::STRING);
+    // A union keeps string facts only when both sides state them alike.
+    let either = shape_of(json!({
+        "anyOf": [{"type": "string", "format": "email"}, {"type": "string"}]
+    }));
+    assert!(!either.string.is_some());
+    let both = shape_of(json!({
+        "allOf": [{"type": "string", "format": "email"}, {"maxLength": 9}]
+    }));
+    assert_eq!(both.string.format.as_deref(), Some("email"));
+    assert_eq!(both.string.max_length, Some(9));
+}
+
+/// Inference without origins finds the same shape, origins aside.
+#[test]
+fn origins_decide_nothing_else() {
+    fn strip(shape: &mut Shape) {
+        shape.origin = None;
+        for property in shape.object.properties.iter_mut() {
+            strip(&mut property.shape);
+        }
+        for pattern in shape.object.patterns.iter_mut() {
+            strip(&mut pattern.shape);
+        }
+        if let Some(additional) = shape.object.additional.as_deref_mut() {
+            strip(additional);
+        }
+        shape.array.tuple.iter_mut().for_each(strip);
+        if let Some(additional) = shape.array.additional.as_deref_mut() {
+            strip(additional);
+        }
+    }
+    let mut index = SchemaIndex::new();
+    index.add_document(url(INLINE), ride());
+    let mut with = infer(&index, &url(INLINE)).unwrap();
+    let without = super::infer_without_origins(&index, &url(INLINE)).unwrap();
+    assert!(with.origin.is_some() && without.origin.is_none());
+    assert_ne!(with, without);
+    strip(&mut with);
+    assert_eq!(with, without);
 }
