@@ -8,13 +8,13 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use lsp_server::{Connection, Message, Notification, Request, RequestId, Response, ResponseError};
 use lsp_types::PublishDiagnosticsParams;
 use serde_json::{Value, json};
+use test_utils::scratch::Scratch;
 use url::Url;
 
 /// How long a message may take before the test fails as hung. A guard
@@ -59,20 +59,15 @@ impl Builder {
     }
 
     pub fn start(self) -> TestServer {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let root = std::env::temp_dir().join(format!(
-            "flowctl-lsp-test-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir_all(&root).expect("a temporary directory");
-        let root = root.canonicalize().expect("the temporary directory exists");
-        for (path, text) in &self.files {
-            let path = root.join(path);
-            std::fs::create_dir_all(path.parent().expect("a file has a directory")).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
+        let files: Vec<(&str, &str)> = self
+            .files
+            .iter()
+            .map(|(path, text)| (path.as_str(), text.as_str()))
+            .collect();
+        let scratch = Scratch::with_files("lsp-test", &files);
+        let root = scratch
+            .canonicalize()
+            .expect("the temporary directory exists");
         let (server, client) = Connection::memory();
         let options = lsp::Options {
             workers: 1,
@@ -83,6 +78,7 @@ impl Builder {
             client,
             thread: Some(thread),
             root,
+            _scratch: scratch,
             next_id: 0,
             unclaimed: VecDeque::new(),
             versions: HashMap::new(),
@@ -151,6 +147,8 @@ pub struct TestServer {
     client: Connection,
     thread: Option<JoinHandle<Result<bool, String>>>,
     pub root: PathBuf,
+    /// The workspace directory, removed after the server has shut down.
+    _scratch: Scratch,
     next_id: i32,
     /// Messages read while waiting for another one.
     unclaimed: VecDeque<Message>,
@@ -411,7 +409,6 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.root);
         if std::thread::panicking() || self.shut_down {
             return;
         }
