@@ -113,16 +113,23 @@ pub(crate) enum Unresolved {
     NotVisible(Diagnostic),
 }
 
+/// The index of the first collection of each name in catalog order: the
+/// one a name resolves to (a later one of the same name is a C5 duplicate).
+pub(crate) fn first_of_each_name(catalog: &Catalog) -> HashMap<&str, usize> {
+    let mut by_name: HashMap<&str, usize> = HashMap::default();
+    by_name.reserve(catalog.collections.len());
+    for (index, collection) in catalog.collections.iter().enumerate() {
+        by_name.entry(collection.name.as_str()).or_insert(index);
+    }
+    by_name
+}
+
 impl<'l> Context<'l> {
     /// A run over `loaded`; `record_units` when `memo` outlives it (else no
     /// unit records what it reads).
     pub fn new(loaded: &'l Loaded, memo: &'l Memo, record_units: bool) -> Context<'l> {
         let catalog = &loaded.catalog;
-        let mut by_name: HashMap<&str, usize> = HashMap::default();
-        by_name.reserve(catalog.collections.len());
-        for (index, collection) in catalog.collections.iter().enumerate() {
-            by_name.entry(collection.name.as_str()).or_insert(index);
-        }
+        let by_name = first_of_each_name(catalog);
         // Numbered only for recorded visibility answers.
         let graph_generation = if record_units {
             memo.import_generation(&loaded.root, &catalog.imports)

@@ -11,7 +11,6 @@
 //! name (C32d, the last checks to run; without this the check thread
 //! compiled them alone while the helper had finished).
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use load::Loaded;
@@ -42,13 +41,8 @@ fn warm_tests(loaded: &Loaded, memo: &Memo, done: &AtomicBool) {
     if catalog.tests.is_empty() {
         return;
     }
-    // The first collection of each name, as the checks resolve names.
-    let mut by_name: HashMap<&str, &Collection> = HashMap::with_capacity(catalog.collections.len());
-    for collection in &catalog.collections {
-        by_name
-            .entry(collection.name.as_str())
-            .or_insert(collection);
-    }
+    // As the checks resolve names.
+    let by_name = crate::context::first_of_each_name(catalog);
     for test in catalog.tests.iter().rev() {
         for step in &test.steps {
             if done.load(Ordering::Relaxed) {
@@ -59,7 +53,7 @@ fn warm_tests(loaded: &Loaded, memo: &Memo, done: &AtomicBool) {
             };
             let url = by_name
                 .get(ingest.collection.as_str())
-                .and_then(|collection| collection.schema_url());
+                .and_then(|&index| catalog.collections[index].schema_url());
             if let Some(url) = url
                 && usable(loaded, memo, &url)
             {
