@@ -140,22 +140,6 @@ fn lint_and_the_editor_report_the_same_diagnostics_on_every_invalid_case() {
     );
 }
 
-/// Everything a load yields that a later stage reads, as text.
-fn summary(loaded: &load::Loaded) -> String {
-    let resources: Vec<_> = loaded
-        .resources
-        .iter()
-        .map(|resource| (&resource.url, resource.kind, &resource.text, &resource.json))
-        .collect();
-    let documents: Vec<_> = loaded.schemas.documents().collect();
-    let mut inline: Vec<_> = loaded.inline_schemas().collect();
-    inline.sort_by_key(|(url, _)| *url);
-    format!(
-        "{:#?}\n{:#?}\n{resources:#?}\n{documents:#?}\n{inline:#?}",
-        loaded.diagnostics, loaded.catalog
-    )
-}
-
 #[test]
 fn a_parallel_load_and_check_are_exactly_sequential_ones() {
     let root_dir = test_utils::fixtures_dir()
@@ -170,7 +154,7 @@ fn a_parallel_load_and_check_are_exactly_sequential_ones() {
         for threads in [2, 3] {
             let parallel = load::load_parallel(&root, &fetch, threads);
             assert!(
-                summary(&sequential) == summary(&parallel),
+                sequential.summary() == parallel.summary(),
                 "{}: {threads} threads",
                 dir.display()
             );
@@ -190,7 +174,7 @@ fn a_parallel_load_and_check_are_exactly_sequential_ones() {
         sequential.diagnostics
     );
     let parallel = load::load_parallel(&root, &fetch, 2);
-    assert_eq!(summary(&sequential), summary(&parallel));
+    assert_eq!(sequential.summary(), parallel.summary());
     assert_eq!(
         check::all_diagnostics(&sequential),
         check::check_parallel(&parallel, 2)

@@ -109,6 +109,25 @@ impl Loaded {
             .map(|inline| &inline.0.scope)
     }
 
+    /// Everything the load yields that a later stage reads, as text:
+    /// diagnostics, catalog, resources, schema documents and inline schemas.
+    /// Two loads are the same load when their summaries are equal (the
+    /// tests that compare warm with cold, parallel with sequential).
+    pub fn summary(&self) -> String {
+        let resources: Vec<_> = self
+            .resources
+            .iter()
+            .map(|resource| (&resource.url, resource.kind, &resource.text, &resource.json))
+            .collect();
+        let documents: Vec<_> = self.schemas.documents().collect();
+        let mut inline: Vec<_> = self.inline_schemas().collect();
+        inline.sort_by_key(|(url, _)| *url);
+        format!(
+            "{:#?}\n{:#?}\n{resources:#?}\n{documents:#?}\n{inline:#?}",
+            self.diagnostics, self.catalog
+        )
+    }
+
     /// Every inline schema of the load: its synthetic URL and scope, in no
     /// particular order.
     pub fn inline_schemas(&self) -> impl Iterator<Item = (&str, &Scope)> {

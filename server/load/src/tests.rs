@@ -563,20 +563,6 @@ fn a_warm_load_shares_the_memoised_parts_of_unchanged_files() {
     assert_eq!((stats.parses, stats.schema_indexings), (3, 2));
 }
 
-/// A load's outcome as text, for comparing two loads exactly.
-fn outcome(loaded: &Loaded) -> String {
-    let resources: Vec<_> = loaded
-        .resources
-        .iter()
-        .map(|resource| (&resource.url, resource.kind, &resource.text, &resource.json))
-        .collect();
-    let documents: Vec<_> = loaded.schemas.documents().collect();
-    format!(
-        "{:#?}\n{:#?}\n{resources:#?}\n{documents:#?}",
-        loaded.diagnostics, loaded.catalog
-    )
-}
-
 /// A fetcher that counts its reads, to show that a prefetch reads each
 /// file once and never what a load would not read.
 struct Counting {
@@ -631,8 +617,8 @@ fn a_parallel_load_is_exactly_a_sequential_one_and_reads_each_file_once() {
         };
         let parallel = load_parallel(&root, &counting, threads);
         assert_eq!(
-            outcome(&sequential),
-            outcome(&parallel),
+            sequential.summary(),
+            parallel.summary(),
             "{threads} threads"
         );
         let mut reads = counting.reads.into_inner().unwrap();
@@ -699,7 +685,7 @@ tests:
     assert_eq!(first.diagnostics, Vec::new());
     fetch.insert(url("flow.yaml"), after);
     let second = crate::load_with(&url("flow.yaml"), &fetch, &memo);
-    assert_eq!(outcome(&second), outcome(&load(&url("flow.yaml"), &fetch)));
+    assert_eq!(second.summary(), load(&url("flow.yaml"), &fetch).summary());
     let collections = &first.catalog.collections;
     let kept: Vec<bool> = collections
         .iter()
@@ -721,7 +707,7 @@ tests:
     // unchanged, so `a` and `t1` are still the first load's.
     fetch.insert(url("flow.yaml"), before);
     let third = crate::load_with(&url("flow.yaml"), &fetch, &memo);
-    assert_eq!(outcome(&third), outcome(&first));
+    assert_eq!(third.summary(), first.summary());
     assert!(Arc::ptr_eq(&third.catalog.collections[0], &collections[0]));
     assert!(Arc::ptr_eq(&third.catalog.tests[0], &tests[0]));
 }
