@@ -382,3 +382,61 @@ fn an_open_yaml_file_outside_every_catalog_gets_its_syntax_errors() {
     server.close("notes.yaml");
     assert!(server.await_publish("notes.yaml").diagnostics.is_empty());
 }
+
+/// Bad input of issue #8 in one workspace: a catalog file of over 5 MB and
+/// schema documents whose `$ref`s form cycles (`fixtures/hostile/ref-cycle`).
+/// The first build reports every file, requests on the big file are
+/// answered, an edit that breaks it gets its diagnostic and the revert
+/// clears it, and nothing in the workspace is written.
+#[test]
+fn a_five_megabyte_file_and_a_ref_cycle_are_served_and_nothing_is_written() {
+    let big = test_utils::big::single_file_catalog(8_700, 0);
+    assert!(big.len() > 5_000_000, "{} bytes", big.len());
+    let cycle = test_utils::fixtures_dir().join("hostile/ref-cycle");
+    let read = |name: &str| std::fs::read_to_string(cycle.join(name)).unwrap();
+    let files = [
+        (
+            "flow.yaml",
+            read("flow.yaml").replace("collections:", "import: [big.flow.yaml]\ncollections:"),
+        ),
+        ("a.schema.yaml", read("a.schema.yaml")),
+        ("b.schema.yaml", read("b.schema.yaml")),
+        ("big.flow.yaml", big),
+    ];
+    let mut builder = TestServer::builder();
+    for (path, text) in &files {
+        builder = builder.file(path, text);
+    }
+    let mut server = builder.start();
+    for path in ["flow.yaml", "big.flow.yaml"] {
+        let publish = &server.initial[path];
+        assert!(publish.diagnostics.is_empty(), "{path}: {publish:?}");
+    }
+
+    server.open("big.flow.yaml");
+    assert!(server.await_publish("big.flow.yaml").diagnostics.is_empty());
+    let uri = server.url("big.flow.yaml").to_string();
+    // On the name of the last collection: its hover names it.
+    let line = files[3]
+        .1
+        .lines()
+        .position(|line| line.ends_with("name: acme/scale/c008699"))
+        .unwrap() as u32;
+    let hover = server
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": 14}}),
+        )
+        .unwrap();
+    assert!(hover.to_string().contains("acme/scale/c008699"), "{hover}");
+
+    server.change("big.flow.yaml", (0, 0), (0, 0), "bogus: 1\n");
+    assert_eq!(codes(&server.await_publish("big.flow.yaml")), ["C1b"]);
+    server.change("big.flow.yaml", (0, 0), (1, 0), "");
+    assert!(server.await_publish("big.flow.yaml").diagnostics.is_empty());
+
+    for (path, text) in &files {
+        let on_disk = std::fs::read_to_string(server.root.join(path)).unwrap();
+        assert!(on_disk == *text, "{path} was written");
+    }
+}
