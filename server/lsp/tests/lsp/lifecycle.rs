@@ -440,3 +440,44 @@ fn a_five_megabyte_file_and_a_ref_cycle_are_served_and_nothing_is_written() {
         assert!(on_disk == *text, "{path} was written");
     }
 }
+
+/// A diagnostic carries related information where the check has a second
+/// place (C5c: the first definition of a duplicate name) and the
+/// `unnecessary` tag where the flagged text can simply go (C20: a shuffle
+/// that repeats the source's key), as the fixtures of those checks show.
+#[test]
+fn diagnostics_carry_related_information_and_tags() {
+    let invalid = test_utils::fixtures_dir().join("invalid");
+    let mut builder = TestServer::builder();
+    for (dir, case, name) in [
+        ("dup", "C5c-duplicate-name", "flow.yaml"),
+        ("dup", "C5c-duplicate-name", "orders.flow.yaml"),
+        ("dup", "C5c-duplicate-name", "legacy.flow.yaml"),
+        ("shuffle", "C20-shuffle-is-key", "flow.yaml"),
+        ("shuffle", "C20-shuffle-is-key", "order.schema.yaml"),
+    ] {
+        let text = std::fs::read_to_string(invalid.join(case).join(name)).unwrap();
+        builder = builder.file(&format!("{dir}/{name}"), &text);
+    }
+    let server = builder.start();
+
+    let legacy = &server.initial["dup/legacy.flow.yaml"];
+    assert_eq!(codes(legacy), ["C5c"]);
+    let related = legacy.diagnostics[0]
+        .related_information
+        .as_ref()
+        .expect("the first definition as related information");
+    assert_eq!(related.len(), 1, "{related:?}");
+    assert_eq!(
+        related[0].location.uri.as_str(),
+        server.url("dup/orders.flow.yaml").as_str()
+    );
+    assert_eq!(legacy.diagnostics[0].tags, None);
+
+    let shuffle = &server.initial["shuffle/flow.yaml"];
+    assert_eq!(codes(shuffle), ["C20"]);
+    assert_eq!(
+        shuffle.diagnostics[0].tags,
+        Some(vec![lsp_types::DiagnosticTag::UNNECESSARY])
+    );
+}
