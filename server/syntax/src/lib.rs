@@ -8,7 +8,8 @@ mod yaml;
 
 pub use yaml::{
     Entry, ExpansionError, Limits, Located, Node, NodeId, NodeKind, Outer, Parse, Scalar,
-    ScalarStyle, ScalarValue, SourceText, SyntaxError, Tree, parse, parse_with_limits,
+    ScalarStyle, ScalarValue, SourceText, SyntaxError, Tree, differential, parse,
+    parse_with_limits,
 };
 
 #[cfg(test)]

@@ -17,6 +17,8 @@
 //! Bad input never panics: every problem becomes a [`SyntaxError`] and parsing
 //! keeps whatever it could build.
 
+mod fast;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -269,48 +271,40 @@ pub fn parse(text: impl SourceText) -> Parse {
 
 pub fn parse_with_limits(text: impl SourceText, limits: Limits) -> Parse {
     let source = text.into_source();
-    let mut builder = Builder {
-        text: &source,
-        offsets: CharOffsets::new(&source),
-        tree: Tree {
-            source: Arc::clone(&source),
-            limits: LimitsEq {
-                max_expanded_nodes: limits.max_expanded_nodes,
-                max_depth: limits.max_depth,
-            },
-            ..Tree::default()
-        },
-        stack: Vec::new(),
-        open_items: Vec::new(),
-        open_pairs: Vec::new(),
-        anchors: HashMap::new(),
-        open_anchors: Vec::new(),
-        errors: Vec::new(),
-        documents: 0,
-        limits,
-        skip_depth: 0,
-        outer: None,
-    };
-    builder.run();
-    let Builder {
-        mut tree,
-        errors,
-        outer,
-        ..
-    } = builder;
-    // Kept for the life of the build: drop the slack of the last doublings.
-    tree.nodes.shrink_to_fit();
-    tree.items.shrink_to_fit();
-    tree.entries.shrink_to_fit();
-    tree.cooked.shrink_to_fit();
-    Parse {
-        tree,
-        errors,
-        outer,
+    let mut builder = Builder::new(&source, limits);
+    if fast::parse(&mut builder).is_err() {
+        builder = Builder::new(&source, limits);
+        builder.run();
+    }
+    builder.finish()
+}
+
+/// The two parsers side by side, for the differential tests: saphyr's
+/// (the reference every result must equal) and the fast path's (None when
+/// it declined the text).
+#[doc(hidden)]
+pub mod differential {
+    use super::*;
+
+    /// Parses with saphyr only.
+    pub fn reference(text: impl SourceText, limits: Limits) -> Parse {
+        let source = text.into_source();
+        let mut builder = Builder::new(&source, limits);
+        builder.run();
+        builder.finish()
+    }
+
+    /// Parses with the fast path only; None when it declined.
+    pub fn fast(text: impl SourceText, limits: Limits) -> Option<Parse> {
+        let source = text.into_source();
+        let mut builder = Builder::new(&source, limits);
+        fast::parse(&mut builder).ok()?;
+        Some(builder.finish())
     }
 }
 
 /// Maps saphyr's character indices to byte offsets.
+#[derive(Default)]
 struct CharOffsets {
     /// Byte offset of each char, or empty when the text is ASCII.
     table: Vec<u32>,
@@ -384,7 +378,51 @@ struct Builder<'t> {
     outer: Option<Outer>,
 }
 
-impl Builder<'_> {
+impl<'t> Builder<'t> {
+    fn new(source: &'t Arc<str>, limits: Limits) -> Builder<'t> {
+        Builder {
+            text: source,
+            offsets: CharOffsets::default(),
+            tree: Tree {
+                source: Arc::clone(source),
+                limits: LimitsEq {
+                    max_expanded_nodes: limits.max_expanded_nodes,
+                    max_depth: limits.max_depth,
+                },
+                ..Tree::default()
+            },
+            stack: Vec::new(),
+            open_items: Vec::new(),
+            open_pairs: Vec::new(),
+            anchors: HashMap::new(),
+            open_anchors: Vec::new(),
+            errors: Vec::new(),
+            documents: 0,
+            limits,
+            skip_depth: 0,
+            outer: None,
+        }
+    }
+
+    fn finish(self) -> Parse {
+        let Builder {
+            mut tree,
+            errors,
+            outer,
+            ..
+        } = self;
+        // Kept for the life of the build: drop the slack of the last doublings.
+        tree.nodes.shrink_to_fit();
+        tree.items.shrink_to_fit();
+        tree.entries.shrink_to_fit();
+        tree.cooked.shrink_to_fit();
+        Parse {
+            tree,
+            errors,
+            outer,
+        }
+    }
+
     fn range(&self, span: &Span) -> TextRange {
         TextRange::new(
             self.offsets.byte(span.start.index()),
@@ -393,6 +431,7 @@ impl Builder<'_> {
     }
 
     fn run(&mut self) {
+        self.offsets = CharOffsets::new(self.text);
         let mut parser = Parser::new_from_str(self.text);
         loop {
             let (event, span) = match parser.next_event() {
@@ -470,29 +509,8 @@ impl Builder<'_> {
                 true
             }
             Event::Alias(anchor) => {
-                let Some(&target) = self.anchors.get(&anchor) else {
-                    self.errors.push(SyntaxError {
-                        range,
-                        message: "alias refers to an unknown anchor".to_string(),
-                        related: None,
-                    });
-                    let id = self.push(null_node(range));
-                    return self.attach(id);
-                };
-                if self.open_anchors.contains(&anchor) {
-                    self.errors.push(SyntaxError {
-                        range,
-                        message: "alias refers to a node that contains it (a cycle)".to_string(),
-                        related: None,
-                    });
-                    let id = self.push(null_node(range));
-                    return self.attach(id);
-                }
-                let id = self.push(StoredNode {
-                    range,
-                    kind: Stored::Alias(target),
-                });
-                self.attach(id)
+                self.alias(anchor, range);
+                true
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let style = match style {
@@ -502,23 +520,15 @@ impl Builder<'_> {
                     SaphyrStyle::Literal => ScalarStyle::Literal,
                     SaphyrStyle::Folded => ScalarStyle::Folded,
                 };
-                let typed = type_scalar(&value, style, tag.as_ref().map(|tag| &*tag.suffix));
                 let range = self.scalar_range(range, style);
-                let (text, len, cooked) = self.keep_text(&value, range, style);
-                let id = self.push(StoredNode {
+                self.scalar(
+                    &value,
+                    style,
+                    tag.as_ref().map(|tag| &*tag.suffix),
+                    anchor,
                     range,
-                    kind: Stored::Scalar {
-                        text,
-                        len,
-                        cooked,
-                        typed,
-                        style,
-                    },
-                });
-                if anchor > 0 {
-                    self.anchors.insert(anchor, id);
-                }
-                self.attach(id)
+                );
+                true
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
                 if self.stack.len() >= self.limits.max_depth {
@@ -537,85 +547,157 @@ impl Builder<'_> {
                     self.text.as_bytes().get(self.after_properties(range.start)),
                     Some(b'[' | b'{')
                 );
-                if anchor > 0 {
-                    self.open_anchors.push(anchor);
-                }
-                self.stack
-                    .push(if matches!(event, Event::SequenceStart(..)) {
-                        Frame::Sequence {
-                            start: range.start,
-                            flow,
-                            base: self.open_items.len(),
-                            anchor,
-                        }
-                    } else {
-                        Frame::Mapping {
-                            start: range.start,
-                            flow,
-                            base: self.open_pairs.len(),
-                            key: None,
-                            anchor,
-                        }
-                    });
+                let sequence = matches!(event, Event::SequenceStart(..));
+                self.open(sequence, flow, range.start, anchor);
                 true
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let Some(frame) = self.stack.pop() else {
-                    return true;
-                };
-                let (id, anchor) = match frame {
-                    Frame::Sequence {
-                        start,
-                        flow,
-                        base,
-                        anchor,
-                    } => {
-                        let last = self.open_items.get(base..).and_then(<[_]>::last).copied();
-                        let end = self.collection_end(flow, range, last, start);
-                        let first = self.tree.items.len();
-                        let base = base.min(self.open_items.len());
-                        self.tree.items.extend(self.open_items.drain(base..));
-                        let id = self.push(StoredNode {
-                            range: TextRange::new(start, end),
-                            kind: Stored::Sequence {
-                                start: first as u32,
-                                len: (self.tree.items.len() - first) as u32,
-                                flow,
-                            },
-                        });
-                        (id, anchor)
-                    }
-                    Frame::Mapping {
-                        start,
-                        flow,
-                        base,
-                        anchor,
-                        ..
-                    } => {
-                        let base = base.min(self.open_pairs.len());
-                        let last = self.open_pairs[base..].last().map(|(_, value)| *value);
-                        let end = self.collection_end(flow, range, last, start);
-                        let first = self.tree.entries.len();
-                        self.resolve_entries(base);
-                        self.open_pairs.truncate(base);
-                        let id = self.push(StoredNode {
-                            range: TextRange::new(start, end),
-                            kind: Stored::Mapping {
-                                start: first as u32,
-                                len: (self.tree.entries.len() - first) as u32,
-                                flow,
-                            },
-                        });
-                        (id, anchor)
-                    }
-                };
-                if anchor > 0 {
-                    self.open_anchors.retain(|open| *open != anchor);
-                    self.anchors.insert(anchor, id);
-                }
-                self.attach(id)
+                self.close(range.end);
+                true
             }
         }
+    }
+
+    /// Adds an alias to saphyr's anchor id `anchor` (an error and a null
+    /// when it names no anchor, or one still open: a cycle).
+    pub(super) fn alias(&mut self, anchor: usize, range: TextRange) {
+        let Some(&target) = self.anchors.get(&anchor) else {
+            self.errors.push(SyntaxError {
+                range,
+                message: "alias refers to an unknown anchor".to_string(),
+                related: None,
+            });
+            let id = self.push(null_node(range));
+            self.attach(id);
+            return;
+        };
+        if self.open_anchors.contains(&anchor) {
+            self.errors.push(SyntaxError {
+                range,
+                message: "alias refers to a node that contains it (a cycle)".to_string(),
+                related: None,
+            });
+            let id = self.push(null_node(range));
+            self.attach(id);
+            return;
+        }
+        let id = self.push(StoredNode {
+            range,
+            kind: Stored::Alias(target),
+        });
+        self.attach(id);
+    }
+
+    /// Adds a scalar whose range is already normalised (see
+    /// [`Builder::scalar_range`]); `anchor` 0 is none.
+    pub(super) fn scalar(
+        &mut self,
+        value: &str,
+        style: ScalarStyle,
+        tag: Option<&str>,
+        anchor: usize,
+        range: TextRange,
+    ) {
+        let typed = type_scalar(value, style, tag);
+        let (text, len, cooked) = self.keep_text(value, range, style);
+        let id = self.push(StoredNode {
+            range,
+            kind: Stored::Scalar {
+                text,
+                len,
+                cooked,
+                typed,
+                style,
+            },
+        });
+        if anchor > 0 {
+            self.anchors.insert(anchor, id);
+        }
+        self.attach(id);
+    }
+
+    /// Opens a sequence or mapping starting at `start` (its properties, if
+    /// any); the caller has checked the depth limit.
+    pub(super) fn open(&mut self, sequence: bool, flow: bool, start: u32, anchor: usize) {
+        if anchor > 0 {
+            self.open_anchors.push(anchor);
+        }
+        self.stack.push(if sequence {
+            Frame::Sequence {
+                start,
+                flow,
+                base: self.open_items.len(),
+                anchor,
+            }
+        } else {
+            Frame::Mapping {
+                start,
+                flow,
+                base: self.open_pairs.len(),
+                key: None,
+                anchor,
+            }
+        });
+    }
+
+    /// Closes the innermost open collection; `end` is where its end event
+    /// ends (a flow collection's range ends there, a block one's at its last
+    /// child).
+    pub(super) fn close(&mut self, end: u32) {
+        let Some(frame) = self.stack.pop() else {
+            return;
+        };
+        let (id, anchor) = match frame {
+            Frame::Sequence {
+                start,
+                flow,
+                base,
+                anchor,
+            } => {
+                let last = self.open_items.get(base..).and_then(<[_]>::last).copied();
+                let end = self.collection_end(flow, end, last, start);
+                let first = self.tree.items.len();
+                let base = base.min(self.open_items.len());
+                self.tree.items.extend(self.open_items.drain(base..));
+                let id = self.push(StoredNode {
+                    range: TextRange::new(start, end),
+                    kind: Stored::Sequence {
+                        start: first as u32,
+                        len: (self.tree.items.len() - first) as u32,
+                        flow,
+                    },
+                });
+                (id, anchor)
+            }
+            Frame::Mapping {
+                start,
+                flow,
+                base,
+                anchor,
+                ..
+            } => {
+                let base = base.min(self.open_pairs.len());
+                let last = self.open_pairs[base..].last().map(|(_, value)| *value);
+                let end = self.collection_end(flow, end, last, start);
+                let first = self.tree.entries.len();
+                self.resolve_entries(base);
+                self.open_pairs.truncate(base);
+                let id = self.push(StoredNode {
+                    range: TextRange::new(start, end),
+                    kind: Stored::Mapping {
+                        start: first as u32,
+                        len: (self.tree.entries.len() - first) as u32,
+                        flow,
+                    },
+                });
+                (id, anchor)
+            }
+        };
+        if anchor > 0 {
+            self.open_anchors.retain(|open| *open != anchor);
+            self.anchors.insert(anchor, id);
+        }
+        self.attach(id);
     }
 
     /// Where a scalar's text is kept: `(offset, len, in cooked)`. The source
@@ -700,12 +782,12 @@ impl Builder<'_> {
     fn collection_end(
         &self,
         flow: bool,
-        end_event: TextRange,
+        end_event: u32,
         last_child: Option<NodeId>,
         start: u32,
     ) -> u32 {
         if flow {
-            return end_event.end.max(start);
+            return end_event.max(start);
         }
         match last_child {
             Some(child) => self.tree.nodes[child.0 as usize].range.end.max(start),
