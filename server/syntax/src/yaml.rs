@@ -1,7 +1,9 @@
 //! YAML text → [`Tree`]: a node arena in which every scalar, sequence, mapping,
 //! key and alias keeps its byte range.
 //!
-//! Built on `saphyr-parser`'s event stream, because we need what no YAML value
+//! Built on `saphyr-parser`'s event stream (and on [`fast`], a faster parser
+//! of the YAML catalogs are made of, which feeds the same builder and hands
+//! anything else to saphyr), because we need what no YAML value
 //! library keeps: the range of every key and value, aliases as nodes of their own
 //! (so a mistake inside an aliased subtree is reported at the use site, with the
 //! anchor as related information), and `<<` merge keys resolved the way the
@@ -715,7 +717,9 @@ impl<'t> Builder<'t> {
             ScalarStyle::Literal | ScalarStyle::Folded => None,
         };
         if let Some(at) = written.filter(|at| *at >= range.start)
-            && self.text.get(at as usize..(at + len) as usize) == Some(value)
+            && let Some(source) = self.text.get(at as usize..(at + len) as usize)
+            // The fast path passes the source slice itself.
+            && (std::ptr::eq(source.as_ptr(), value.as_ptr()) || source == value)
         {
             return (at, len, false);
         }
@@ -957,6 +961,10 @@ fn core_schema(text: &str) -> Option<Typed> {
         _ => {}
     }
     let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    // Numbers start with a digit or `.`: most strings stop here.
+    if !matches!(unsigned.as_bytes().first(), Some(b'0'..=b'9' | b'.')) {
+        return None;
+    }
     if !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit()) {
         return match scalar_value(Typed::UInt, text) {
             ScalarValue::UInt(_) => Some(Typed::UInt),

@@ -1,7 +1,9 @@
 //! A mutation fuzzer for the whole pipeline (issue #12): mutates the files of
 //! `fixtures/` and of the conformance corpus (`mutate`: lines, indentation,
 //! scalars, YAML constructs, pointers, `$ref`s, lambda bodies, splices) and
-//! runs each mutant in process through load, check, the mapping of every
+//! runs each mutant in process through the YAML fast path against saphyr
+//! (`syntax::differential`: equal parses, or the fast path declined), load,
+//! check, the mapping of every
 //! diagnostic to a range, the editor's questions at random places (offset ↔
 //! position, offset → pointer → range, positions in a lambda body) and, when
 //! the build has no error, the test runner with small lambda limits. A panic, a mutant still running after the hang
@@ -144,6 +146,16 @@ struct Reached {
 
 /// Runs one mutant through the pipeline, as `flowctl test` does, in memory.
 fn exercise(seeds: &Seeds, mutant: &Mutant, broken: bool) -> Reached {
+    // The YAML fast path builds what saphyr builds, or declines.
+    for (url, text) in &mutant.files {
+        if let Some(fast) = syntax::differential::fast(text, syntax::Limits::default()) {
+            let reference = syntax::differential::reference(text, syntax::Limits::default());
+            assert!(
+                fast == reference,
+                "the YAML fast path's parse of {url} differs from saphyr's"
+            );
+        }
+    }
     let mut overlay = MemoryFetch::new();
     for (url, text) in &mutant.files {
         overlay.insert(url.clone(), text.clone());

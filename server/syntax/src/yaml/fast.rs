@@ -63,30 +63,49 @@ pub(super) fn parse(builder: &mut Builder<'_>) -> Result<()> {
 
 /// Declines text with a carriage return, a control character, a byte order
 /// mark, a C1 control (NEL among them), a line or paragraph separator or a
-/// non-character: saphyr has rules of its own for each.
+/// non-character: saphyr has rules of its own for each. Eight bytes at a
+/// time: a word of printable ASCII is passed whole.
 fn prescan(s: &[u8]) -> Result<()> {
-    let mut i = 0;
-    while i < s.len() {
-        let b = s[i];
-        if b < 0x20 {
-            if b != b'\n' && b != b'\t' {
-                return Err(Declined);
-            }
-        } else if b >= 0x7f {
-            let next = s.get(i + 1).copied().unwrap_or(0);
-            let third = s.get(i + 2).copied().unwrap_or(0);
-            let bad = match b {
-                0x7f => true,
-                0xc2 => (0x80..=0x9f).contains(&next),
-                0xe2 => next == 0x80 && (third == 0xa8 || third == 0xa9),
-                0xef => (next == 0xbb && third == 0xbf) || (next == 0xbf && third >= 0xbe),
-                _ => false,
-            };
-            if bad {
-                return Err(Declined);
-            }
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let words = s.len() / 8;
+    for word in 0..words {
+        let at = word * 8;
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&s[at..at + 8]);
+        let w = u64::from_le_bytes(bytes);
+        // A byte under 0x20 (or a false alarm), a 0x7f, a non-ASCII byte.
+        let control = w.wrapping_sub(ONES * 0x20) & !w;
+        let del = w ^ (ONES * 0x7f);
+        let del = del.wrapping_sub(ONES) & !del;
+        if (control | del | w) & HIGH != 0 {
+            prescan_bytes(s, at, at + 8)?;
         }
-        i += 1;
+    }
+    prescan_bytes(s, words * 8, s.len())
+}
+
+/// [`prescan`] of the bytes `from..to` one by one.
+fn prescan_bytes(s: &[u8], from: usize, to: usize) -> Result<()> {
+    for i in from..to {
+        let b = s[i];
+        let bad = match b {
+            b'\n' | b'\t' => false,
+            0..0x20 | 0x7f => true,
+            0xc2 | 0xe2 | 0xef => {
+                let next = s.get(i + 1).copied().unwrap_or(0);
+                let third = s.get(i + 2).copied().unwrap_or(0);
+                match b {
+                    0xc2 => (0x80..=0x9f).contains(&next),
+                    0xe2 => next == 0x80 && (third == 0xa8 || third == 0xa9),
+                    _ => (next == 0xbb && third == 0xbf) || (next == 0xbf && third >= 0xbe),
+                }
+            }
+            _ => false,
+        };
+        if bad {
+            return Err(Declined);
+        }
     }
     Ok(())
 }

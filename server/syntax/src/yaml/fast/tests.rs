@@ -205,3 +205,19 @@ fn hostile_nesting_is_declined_without_deep_recursion() {
     let long = format!("a: {}\n", "x".repeat(10_000_000));
     assert!(agrees(&long));
 }
+
+#[test]
+fn prescan_declines_what_saphyr_treats_apart() {
+    for bad in ["\r", "\u{1}", "\u{7f}", "\u{85}", "\u{9f}", "\u{2028}", "\u{2029}", "\u{feff}", "\u{fffe}", "\u{ffff}"] {
+        for at in 0..17 {
+            let text = format!("a: {}{bad}{}\n", "x".repeat(at), "y".repeat(17 - at));
+            assert!(differential::fast(&text, Limits::default()).is_none(), "{text:?}");
+        }
+    }
+    for good in ["\u{a0}", "é", "\u{2027}", "\u{fffd}", "😀"] {
+        for at in 0..17 {
+            let text = format!("a: {}{good}{}\n", "x".repeat(at), "y".repeat(17 - at));
+            assert!(agrees(&text), "{text:?}");
+        }
+    }
+}
