@@ -57,6 +57,7 @@ pub(super) fn parse(builder: &mut Builder<'_>) -> Result<()> {
         scratch: String::new(),
         anchors: HashMap::new(),
         next_anchor: 1,
+        last_scan: None,
     };
     fast.document()
 }
@@ -141,6 +142,10 @@ struct Fast<'t, 'b> {
     /// each definition a new id, from 1).
     anchors: HashMap<&'t str, usize>,
     next_anchor: usize,
+    /// The last [`Fast::next_content_line`] asked and answered: every
+    /// collection a node closes asks again from the same line, and comment
+    /// lines there must not be read once per level.
+    last_scan: Option<(usize, Option<(usize, usize)>)>,
 }
 
 /// An anchor written before a node: where (the node's range starts there)
@@ -230,7 +235,18 @@ impl<'t> Fast<'t, '_> {
 
     /// The next line from `i` (a line start) holding more than spaces and a
     /// comment: its start and indentation.
-    fn next_content_line(&self, mut i: usize) -> Result<Option<(usize, usize)>> {
+    fn next_content_line(&mut self, from: usize) -> Result<Option<(usize, usize)>> {
+        if let Some((asked, answer)) = self.last_scan
+            && asked == from
+        {
+            return Ok(answer);
+        }
+        let answer = self.scan_content_line(from)?;
+        self.last_scan = Some((from, answer));
+        Ok(answer)
+    }
+
+    fn scan_content_line(&self, mut i: usize) -> Result<Option<(usize, usize)>> {
         loop {
             if i >= self.s.len() {
                 return Ok(None);

@@ -221,3 +221,22 @@ fn prescan_declines_what_saphyr_treats_apart() {
         }
     }
 }
+
+#[test]
+fn comment_lines_after_deep_nesting_are_read_once() {
+    // 90 levels, then a megabyte of comments, then a key at the top: each
+    // level closing must not read the comments again (this would take
+    // seconds in a debug build if it did).
+    let mut text = String::new();
+    for depth in 0..90 {
+        text.push_str(&" ".repeat(depth));
+        text.push_str("a:\n");
+    }
+    text.push_str(&" ".repeat(90));
+    text.push_str("b: 1\n");
+    for _ in 0..20_000 {
+        text.push_str("# a comment line of some fifty bytes, and more.\n");
+    }
+    text.push_str("c: 2\n");
+    assert!(agrees(&text));
+}
