@@ -494,7 +494,9 @@ impl<'t> Fast<'t, '_> {
     ) -> Result<usize> {
         let start = if indentless {
             let first = self.skip_spaces(dash + 1);
-            if matches!(self.at(first), b'\n' | 0 | b'#' | b'\t') {
+            // saphyr starts it at its first item, and the builder takes a
+            // `[` or `{` there (after properties) for a flow sequence's.
+            if matches!(self.at(first), b'\n' | 0 | b'#' | b'\t' | b'[' | b'{' | b'&') {
                 return Err(Declined);
             }
             first
@@ -724,10 +726,11 @@ impl<'t> Fast<'t, '_> {
                     i += 1 + len;
                 }
                 _ => {
-                    let run = i + self.s[i..]
+                    // The byte at `i` is content (maybe the other quote).
+                    let run = i + 1 + self.s[i + 1..]
                         .iter()
                         .position(|&b| matches!(b, b'\n' | b'\t' | b'\'' | b'"' | b'\\'))
-                        .unwrap_or(self.s.len() - i);
+                        .unwrap_or(self.s.len() - i - 1);
                     self.scratch.push_str(&self.text[i..run]);
                     i = run;
                 }
@@ -917,7 +920,8 @@ impl<'t> Fast<'t, '_> {
             let spaces = self.skip_spaces(line) - line;
             match self.at(line + spaces) {
                 b'\n' | 0 => {
-                    if spaces > indent {
+                    // saphyr reads spaces ending the text as one more line.
+                    if spaces > indent || line + spaces == self.s.len() {
                         return Err(Declined);
                     }
                     empty_lines += 1;

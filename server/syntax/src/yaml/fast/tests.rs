@@ -89,6 +89,8 @@ const ACCEPTED: &[&str] = &[
     "a: [[x] ]\n",
     "a: b\n\n\n",
     "a: b   \n",
+    "a: \"x\\ty'z\"\nb: 'x''y\"z'\nc: \"\\u00e9'\"\n",
+    "a: |\n  x\n",
     "- &d\n  a: 1\n- *d\n",
     "a: &x 1\nb: *x  # c\nc: [*x , *x]\n",
     "a: &x\n  - 1\nb: &y [1]  \nc: &z {k: 1}\nd: *z\ne: {k: *z}\n",
@@ -157,6 +159,13 @@ const OTHERS: &[&str] = &[
     "a: [, x]\n",
     "a: x\n- b\n",
     "d: -\n",
+    "a: |\n  x\n  ",
+    "a:\n- { b: 1 }\n- [c]\n",
+    "a:\n- [c]\n",
+    "a:\n- &x [c]\n",
+    "a:\n- &x\n  - c\n",
+    "a: |\n  x\n    ",
+    "a: |\n  x\n ",
     "a: 1\nb: *x\n",
     "a: &x\nb: 1\n",
     "a: &x\n- 1\n",
@@ -239,4 +248,15 @@ fn comment_lines_after_deep_nesting_are_read_once() {
     }
     text.push_str("c: 2\n");
     assert!(agrees(&text));
+}
+
+#[test]
+#[ignore]
+fn probe_files() {
+    let list = std::fs::read_to_string("/tmp/probe/files").unwrap();
+    for path in list.lines() {
+        let text = std::fs::read_to_string(path).unwrap();
+        let result = std::panic::catch_unwind(|| agrees(&text));
+        println!("{path}: {result:?}");
+    }
 }
