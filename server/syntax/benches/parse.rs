@@ -63,7 +63,10 @@ fn generated_10000_parse_saphyr(bencher: divan::Bencher) {
 
 #[divan::bench(sample_count = 10)]
 fn generated_10000_document_json(bencher: divan::Bencher) {
-    let trees: Vec<_> = texts().iter().map(|text| syntax::parse(text).tree).collect();
+    let trees: Vec<_> = texts()
+        .iter()
+        .map(|text| syntax::parse(text).tree)
+        .collect();
     bencher.bench(|| {
         trees
             .iter()

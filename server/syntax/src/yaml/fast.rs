@@ -20,7 +20,8 @@
 //! rest): a block mapping starts at its first key; a block sequence at its
 //! first `-`, or at its first item's content when it sits at its mapping
 //! key's indentation; a flow collection's end event runs over the spaces
-//! after its closing bracket and a comment after them; an empty mapping value
+//! after its closing bracket and a comment after them, and so does a quoted
+//! scalar's (so its range takes the comment in); an empty mapping value
 //! is at its `:`, an empty sequence item at the end of the `-` line; a block
 //! scalar starts at its first content character.
 
@@ -496,7 +497,10 @@ impl<'t> Fast<'t, '_> {
             let first = self.skip_spaces(dash + 1);
             // saphyr starts it at its first item, and the builder takes a
             // `[` or `{` there (after properties) for a flow sequence's.
-            if matches!(self.at(first), b'\n' | 0 | b'#' | b'\t' | b'[' | b'{' | b'&') {
+            if matches!(
+                self.at(first),
+                b'\n' | 0 | b'#' | b'\t' | b'[' | b'{' | b'&'
+            ) {
                 return Err(Declined);
             }
             first
@@ -727,10 +731,12 @@ impl<'t> Fast<'t, '_> {
                 }
                 _ => {
                     // The byte at `i` is content (maybe the other quote).
-                    let run = i + 1 + self.s[i + 1..]
-                        .iter()
-                        .position(|&b| matches!(b, b'\n' | b'\t' | b'\'' | b'"' | b'\\'))
-                        .unwrap_or(self.s.len() - i - 1);
+                    let run = i
+                        + 1
+                        + self.s[i + 1..]
+                            .iter()
+                            .position(|&b| matches!(b, b'\n' | b'\t' | b'\'' | b'"' | b'\\'))
+                            .unwrap_or(self.s.len() - i - 1);
                     self.scratch.push_str(&self.text[i..run]);
                     i = run;
                 }
@@ -789,7 +795,13 @@ impl<'t> Fast<'t, '_> {
         if self.at(self.skip_spaces(end)) == b':' {
             return Err(Declined);
         }
-        self.scalar_at(start, end, start + 1, end - 1, style, cooked, anchor);
+        // saphyr's span runs on over a comment after it, and the builder
+        // trims only whitespace.
+        let mut spanned = self.flow_end(end);
+        while spanned > end && matches!(self.at(spanned - 1), b' ' | b'\t') {
+            spanned -= 1;
+        }
+        self.scalar_at(start, spanned, start + 1, end - 1, style, cooked, anchor);
         Ok(end)
     }
 
@@ -829,7 +841,7 @@ impl<'t> Fast<'t, '_> {
                     j = self.flow_node(j)?;
                     j = self.skip_spaces(j);
                     match self.at(j) {
-                        b',' => j += 1,
+                        b',' => j = self.after_comma(j)?,
                         b']' => break,
                         _ => return Err(Declined),
                     }
@@ -854,7 +866,7 @@ impl<'t> Fast<'t, '_> {
                     j = self.flow_node(j)?;
                     j = self.skip_spaces(j);
                     match self.at(j) {
-                        b',' => j += 1,
+                        b',' => j = self.after_comma(j)?,
                         b'}' => break,
                         _ => return Err(Declined),
                     }
@@ -863,6 +875,15 @@ impl<'t> Fast<'t, '_> {
                 Ok(j + 1)
             }
         }
+    }
+
+    /// The position after a flow collection's `,` at `i`; a trailing comma
+    /// is declined (saphyr's end events vary there).
+    fn after_comma(&self, i: usize) -> Result<usize> {
+        if matches!(self.at(self.skip_spaces(i + 1)), b']' | b'}') {
+            return Err(Declined);
+        }
+        Ok(i + 1)
     }
 
     /// A quoted or plain scalar inside a flow collection.

@@ -51,7 +51,7 @@ const ACCEPTED: &[&str] = &[
     "a: { type: string, enum: [a, b] }\n",
     "a: {b: [x] , c: [y]}\n",
     "a: [x]  # trailing\nb: {c: d}  \n",
-    "a: [x,]\nb: []\nc: {}\nd: [ ]\ne: { }\n",
+    "b: []\nc: {}\nd: [ ]\ne: { }\n",
     "a:\n- 1\n- two\nb: 3\n",
     "a:\n  - 1\n  -\n  - # c\n  - [x]\n",
     "- a\n- b: 1\n  c:\n- x\n",
@@ -89,6 +89,9 @@ const ACCEPTED: &[&str] = &[
     "a: [[x] ]\n",
     "a: b\n\n\n",
     "a: b   \n",
+    "a: \"x\"  # c\nb: 'y' ## c \t \nc: \"z\" # c\n",
+    "- \"x\" # c\n- 'y'   \n",
+    "a: &q \"x\"  # c\n",
     "a: \"x\\ty'z\"\nb: 'x''y\"z'\nc: \"\\u00e9'\"\n",
     "a: |\n  x\n",
     "- &d\n  a: 1\n- *d\n",
@@ -160,6 +163,8 @@ const OTHERS: &[&str] = &[
     "a: x\n- b\n",
     "d: -\n",
     "a: |\n  x\n  ",
+    "a: [x,]\n",
+    "a: { b: c ,}\n",
     "a:\n- { b: 1 }\n- [c]\n",
     "a:\n- [c]\n",
     "a:\n- &x [c]\n",
@@ -217,10 +222,16 @@ fn hostile_nesting_is_declined_without_deep_recursion() {
 
 #[test]
 fn prescan_declines_what_saphyr_treats_apart() {
-    for bad in ["\r", "\u{1}", "\u{7f}", "\u{85}", "\u{9f}", "\u{2028}", "\u{2029}", "\u{feff}", "\u{fffe}", "\u{ffff}"] {
+    for bad in [
+        "\r", "\u{1}", "\u{7f}", "\u{85}", "\u{9f}", "\u{2028}", "\u{2029}", "\u{feff}",
+        "\u{fffe}", "\u{ffff}",
+    ] {
         for at in 0..17 {
             let text = format!("a: {}{bad}{}\n", "x".repeat(at), "y".repeat(17 - at));
-            assert!(differential::fast(&text, Limits::default()).is_none(), "{text:?}");
+            assert!(
+                differential::fast(&text, Limits::default()).is_none(),
+                "{text:?}"
+            );
         }
     }
     for good in ["\u{a0}", "é", "\u{2027}", "\u{fffd}", "😀"] {
