@@ -375,42 +375,42 @@ impl<'t> Fast<'t, '_> {
         self.b.close(end as u32);
     }
 
-    /// Adds a scalar: the source slice `start..end`, or the scratch text.
-    fn scalar(&mut self, start: usize, end: usize, style: ScalarStyle, cooked: bool) {
-        self.scalar_at(start, end, start, end, style, cooked, None);
+    /// Adds a plain scalar: the source slice `start..end`.
+    fn plain(&mut self, start: usize, end: usize, anchor: Option<Anchor>) {
+        self.scalar_at((start, end), Some((start, end)), ScalarStyle::Plain, anchor);
     }
 
-    /// Adds a scalar whose range is `start..end` and whose text (when not
-    /// cooked) is the source slice `from..to`.
+    /// Adds a scalar whose range is `start..end` (from its anchor, if any)
+    /// and whose text is the source slice `written`, or the scratch when
+    /// None.
     fn scalar_at(
         &mut self,
-        start: usize,
-        end: usize,
-        from: usize,
-        to: usize,
+        (start, end): (usize, usize),
+        written: Option<(usize, usize)>,
         style: ScalarStyle,
-        cooked: bool,
         anchor: Option<Anchor>,
     ) {
         let range = TextRange::new(start_of(anchor, start) as u32, end as u32);
-        let value = if cooked {
-            self.scratch.as_str()
-        } else {
-            &self.text[from..to]
+        let value = match written {
+            Some((from, to)) => &self.text[from..to],
+            None => self.scratch.as_str(),
         };
         self.b.scalar(value, style, None, id_of(anchor), range);
     }
 
+    /// The text of a quoted scalar `start..end`: between its quotes, or the
+    /// scratch when it was unescaped there.
+    fn between_quotes(start: usize, end: usize, cooked: bool) -> Option<(usize, usize)> {
+        (!cooked).then_some((start + 1, end - 1))
+    }
+
     fn key(&mut self, key: Key) {
         match key.style {
-            ScalarStyle::Plain => self.scalar(key.start, key.end, key.style, false),
+            ScalarStyle::Plain => self.plain(key.start, key.end, None),
             _ => self.scalar_at(
-                key.start,
-                key.end,
-                key.start + 1,
-                key.end - 1,
+                (key.start, key.end),
+                Self::between_quotes(key.start, key.end, key.cooked),
                 key.style,
-                key.cooked,
                 None,
             ),
         }
@@ -542,7 +542,7 @@ impl<'t> Fast<'t, '_> {
                 match self.next_content_line(next)? {
                     Some((line, indent)) if indent > n => self.block_node(line + indent, indent, n),
                     _ => {
-                        self.scalar(eol, eol, ScalarStyle::Plain, false);
+                        self.plain(eol, eol, None);
                         Ok(next)
                     }
                 }
@@ -573,7 +573,7 @@ impl<'t> Fast<'t, '_> {
                         self.block_sequence(line + indent, n, true, None)
                     }
                     _ => {
-                        self.scalar(colon, colon, ScalarStyle::Plain, false);
+                        self.plain(colon, colon, None);
                         Ok(next)
                     }
                 }
@@ -618,7 +618,7 @@ impl<'t> Fast<'t, '_> {
             _ if plain_start(c, self.at(i + 1), false) => match self.scan_plain_block(i)? {
                 (_, PlainEnd::Colon(_)) => return Err(Declined),
                 (end, PlainEnd::Line(rest)) => {
-                    self.scalar_at(i, end, i, end, ScalarStyle::Plain, false, anchor);
+                    self.plain(i, end, anchor);
                     self.eol(rest)
                 }
             },
@@ -801,7 +801,12 @@ impl<'t> Fast<'t, '_> {
         while spanned > end && matches!(self.at(spanned - 1), b' ' | b'\t') {
             spanned -= 1;
         }
-        self.scalar_at(start, spanned, start + 1, end - 1, style, cooked, anchor);
+        self.scalar_at(
+            (start, spanned),
+            Self::between_quotes(start, end, cooked),
+            style,
+            anchor,
+        );
         Ok(end)
     }
 
@@ -897,7 +902,7 @@ impl<'t> Fast<'t, '_> {
                 } else {
                     ScalarStyle::SingleQuoted
                 };
-                self.scalar_at(i, end, i + 1, end - 1, style, cooked, None);
+                self.scalar_at((i, end), Self::between_quotes(i, end, cooked), style, None);
                 Ok(end)
             }
             _ if plain_start(c, self.at(i + 1), true) => {
@@ -905,7 +910,7 @@ impl<'t> Fast<'t, '_> {
                 if end - i > MAX_KEY {
                     return Err(Declined);
                 }
-                self.scalar(i, end, ScalarStyle::Plain, false);
+                self.plain(i, end, None);
                 Ok(end)
             }
             _ => Err(Declined),
@@ -970,7 +975,7 @@ impl<'t> Fast<'t, '_> {
         while end > start && matches!(self.at(end - 1), b' ' | b'\t' | b'\n') {
             end -= 1;
         }
-        self.scalar_at(start, end, start, end, ScalarStyle::Literal, true, anchor);
+        self.scalar_at((start, end), None, ScalarStyle::Literal, anchor);
         Ok(line)
     }
 }

@@ -260,14 +260,3 @@ fn comment_lines_after_deep_nesting_are_read_once() {
     text.push_str("c: 2\n");
     assert!(agrees(&text));
 }
-
-#[test]
-#[ignore]
-fn probe_files() {
-    let list = std::fs::read_to_string("/tmp/probe/files").unwrap();
-    for path in list.lines() {
-        let text = std::fs::read_to_string(path).unwrap();
-        let result = std::panic::catch_unwind(|| agrees(&text));
-        println!("{path}: {result:?}");
-    }
-}
