@@ -760,7 +760,7 @@ impl<'l> Context<'l> {
                 "\"{name}\" is defined in {there}, which {here} does not import (directly or indirectly)"
             );
             let diagnostic = Diagnostic::error("C13", scope.clone(), message).with_related(
-                collection.name_scope.clone(),
+                collection.name_scope(),
                 format!("\"{name}\" is defined here"),
             );
             return Err(Unresolved::NotVisible(diagnostic));

@@ -428,7 +428,7 @@ impl Memo {
         if let Some(entry) = lock().get_mut(root)
             && entry.collections.len() == collections.len()
             && entry.collections.iter().zip(collections).all(|(was, now)| {
-                Arc::ptr_eq(was, now) || (was.name == now.name && was.name_scope == now.name_scope)
+                Arc::ptr_eq(was, now) || (was.name == now.name && was.scope == now.scope && was.list_form == now.list_form)
             })
         {
             entry.used = true;

@@ -111,7 +111,7 @@ pub(crate) fn check_schema_use(
     // Written only into diagnostics (most uses have none).
     let related = || {
         (
-            collection.name_scope.clone(),
+            collection.name_scope(),
             format!("used as the {}", role.describe(collection)),
         )
     };

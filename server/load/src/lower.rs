@@ -126,11 +126,10 @@ pub(crate) fn lower_catalog(
                     );
                     continue;
                 };
-                let name_scope = scope.push("name");
                 loader
                     .events
                     .push(Event::Collection(Arc::new(Collection::new(
-                        scope, name, name_scope, true, spec,
+                        scope, name, true, spec,
                     ))));
             }
         }
@@ -151,11 +150,7 @@ pub(crate) fn lower_catalog(
                 loader
                     .events
                     .push(Event::Collection(Arc::new(Collection::new(
-                        scope.clone(),
-                        name,
-                        scope,
-                        false,
-                        spec,
+                        scope, name, false, spec,
                     ))));
             }
         }

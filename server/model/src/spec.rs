@@ -87,7 +87,7 @@ pub struct CollectionSpec {
     /// Makes this a derived collection, computed from other collections by
     /// transforms. Absent for captured collections, which tests ingest into.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub derivation: Option<DerivationSpec>,
+    pub derivation: Option<Box<DerivationSpec>>,
 }
 
 /// Entities by name, in name order (as a `BTreeMap` iterates), held in one
