@@ -51,19 +51,11 @@ fn names(collections: &[Arc<Collection>]) -> Vec<Diagnostic> {
             let message = format!(
                 "collection name \"{name}\" may contain only letters, digits, \"-\", \"_\", \".\", \"/\""
             );
-            diagnostics.push(Diagnostic::error(
-                "C5a",
-                collection.name_scope(),
-                message,
-            ));
+            diagnostics.push(Diagnostic::error("C5a", collection.name_scope(), message));
         }
         if name.ends_with('/') {
             let message = format!("collection name \"{name}\" must not end with \"/\"");
-            diagnostics.push(Diagnostic::error(
-                "C5b",
-                collection.name_scope(),
-                message,
-            ));
+            diagnostics.push(Diagnostic::error("C5b", collection.name_scope(), message));
         }
         let folded = fold_case(name);
         match first.get(&folded) {

@@ -484,7 +484,7 @@ fn ref_target(loaded: &Loaded, file: &Url, kind: ResourceKind, tokens: &[&str]) 
     };
     let value = loaded.schemas.document(&document)?;
     let pointer = pointer_of(inner.iter().copied());
-    schema::collect_refs(&document, value)
+    schema::collect_refs(&document, &value)
         .into_iter()
         .find(|reference| reference.pointer == pointer)
         .map(|reference| reference.target)

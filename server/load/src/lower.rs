@@ -345,7 +345,7 @@ impl Lowered for CollectionSpec {
         };
         // The placeholder deserialized at the slot, so the slot is there.
         if let Some(spec) = spec {
-            *spec = SchemaSpec::Inline(InlineSchema(Arc::new(taken)));
+            *spec = SchemaSpec::Inline(InlineSchema::new(taken));
         }
     }
 }
