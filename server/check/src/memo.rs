@@ -7,12 +7,12 @@
 //! which the load memo shares across builds of the same text).
 //!
 //! Each result is stored under the schema's URL together with what it read:
-//! the URL and value of every document the schema's `$ref`s reach
+//! the URL and JSON of every document the schema's `$ref`s reach
 //! (`SchemaIndex::reached_shared`, the document itself first). It is reused
 //! only when a later build's index holds the same documents under the same
-//! URLs: values compared by pointer (a file whose text did not change keeps
-//! its JSON allocation through `load::Memo`), else as written
-//! (`json::order::identical`: inline schemas are re-lowered each build).
+//! URLs: JSON compared by pointer (a file whose text did not change keeps
+//! its JSON through `load::Memo`), else as written (`Json::same_as`:
+//! inline schemas are re-lowered each build).
 //! Inline schema URLs are positional (`?ptr=/collections/3/schema`), so a
 //! URL alone never identifies a schema; with its content it does. These
 //! are pure computations, so a build with a memo reports exactly what a

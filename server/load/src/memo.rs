@@ -353,7 +353,7 @@ pub struct MemoStats {
     /// dropped once it was read as one).
     pub files_with_json: usize,
     /// Schema documents held (one per URL), and how many of them can be
-    /// found by their value's address.
+    /// found by their JSON's address.
     pub schema_documents: (usize, usize),
 }
 

@@ -97,8 +97,23 @@ impl Json {
         }
     }
 
-    /// Bytes it holds on the heap (its text, or 0 for a value kept whole):
-    /// for tests that guard the representation.
+    /// Whether a value of it is alive now (always, when it is kept as a
+    /// value): for tests that guard that values are freed.
+    pub fn holds_value(&self) -> bool {
+        match &self.0 {
+            Repr::Value(_) => true,
+            Repr::Text { value, .. } => {
+                value
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .strong_count()
+                    > 0
+            }
+        }
+    }
+
+    /// The length of its text, or `None` when it is kept as a value: for
+    /// tests that guard the representation.
     pub fn text_len(&self) -> Option<usize> {
         match &self.0 {
             Repr::Text { text, .. } => Some(text.len()),
@@ -251,8 +266,12 @@ mod tests {
         assert!(kept.text_len().is_some(), "held as text");
         assert!(json::order::identical(&kept.value(), &value));
         // Built once while held, freed after.
+        assert!(!kept.holds_value());
         let held = kept.value();
         assert!(std::sync::Arc::ptr_eq(&held, &kept.value()));
+        assert!(kept.holds_value());
+        drop(held);
+        assert!(!kept.holds_value());
         assert_eq!(kept, Json::shared(std::sync::Arc::new(value.clone())));
         assert!(kept.same_as(&Json::compact(value.clone())));
         let reordered = json!({"zeta": 1, "type": "object", "alpha": value["alpha"],

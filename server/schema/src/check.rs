@@ -43,7 +43,9 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
         return Vec::new();
     };
     let document = index.doc(number);
-    let value = document.value();
+    // Built once for the walk and the meta-schema (held while `resolves`
+    // reads it again for a pointer into itself).
+    let document_value = document.value();
     let doc_url = &document.url;
     let mut problems = Vec::new();
     let invalid = |pointer: String, detail: String| SchemaProblem {
@@ -63,45 +65,48 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
         ));
     }
 
-    keywords::walk(&value, "", doc_url.clone(), |ptr, schema, parent_base| {
-        let base = base_in_effect(parent_base, schema);
-        match schema.get("$ref") {
-            Some(Value::String(reference)) => {
-                let pointer = format!("{ptr}/$ref");
-                let resolved = match base.join(reference) {
-                    Ok(target) => index
-                        .resolves(&target)
-                        .then_some(())
-                        .ok_or(target.to_string()),
-                    Err(_) => Err(reference.clone()),
-                };
-                if let Err(uri) = resolved {
-                    problems.push(SchemaProblem {
-                        document: doc_url.clone(),
-                        pointer,
-                        code: "C7",
-                        message: format!("schema reference {uri} cannot be resolved"),
-                    });
+    keywords::walk(
+        &document_value,
+        "",
+        doc_url.clone(),
+        |ptr, schema, parent_base| {
+            let base = base_in_effect(parent_base, schema);
+            match schema.get("$ref") {
+                Some(Value::String(reference)) => {
+                    let pointer = format!("{ptr}/$ref");
+                    let resolved = match base.join(reference) {
+                        Ok(target) if index.resolves(&target) => Ok(()),
+                        Ok(target) => Err(target.to_string()),
+                        Err(_) => Err(reference.clone()),
+                    };
+                    if let Err(uri) = resolved {
+                        problems.push(SchemaProblem {
+                            document: doc_url.clone(),
+                            pointer,
+                            code: "C7",
+                            message: format!("schema reference {uri} cannot be resolved"),
+                        });
+                    }
                 }
+                Some(other) => problems.push(invalid(
+                    format!("{ptr}/$ref"),
+                    format!("$ref must be a string, found {other}"),
+                )),
+                None => {}
             }
-            Some(other) => problems.push(invalid(
-                format!("{ptr}/$ref"),
-                format!("$ref must be a string, found {other}"),
-            )),
-            None => {}
-        }
-        if let Some(reduce) = schema.get("reduce")
-            && let Err(detail) = parse_strategy(reduce)
-        {
-            problems.push(invalid(format!("{ptr}/reduce"), detail));
-        }
-        base
-    });
+            if let Some(reduce) = schema.get("reduce")
+                && let Err(detail) = parse_strategy(reduce)
+            {
+                problems.push(invalid(format!("{ptr}/reduce"), detail));
+            }
+            base
+        },
+    );
 
     if document.indexed.too_deep.is_none()
         && let Ok(meta) = &*META_SCHEMA
     {
-        for error in meta.iter_errors(&value) {
+        for error in meta.iter_errors(&document_value) {
             let pointer = error.instance_path().to_string();
             if problems.iter().any(|p| p.pointer == pointer) {
                 continue;
