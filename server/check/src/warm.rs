@@ -99,6 +99,8 @@ fn warm_collection(loaded: &Loaded, memo: &Memo, collection: &Collection, done: 
         if done.load(Ordering::Relaxed) {
             return;
         }
+        // Held across its problems and its shape: its value is built once.
+        let _document = schemas.document(url);
         if !usable(loaded, memo, url) {
             continue;
         }

@@ -217,6 +217,7 @@ impl Work<'_> {
                         }
                     }
                 }
+                source.release_values();
             }
             _ => self.schema(url, &Arc::new(Json::shared(parse.json())), &mut found),
         }
