@@ -334,8 +334,11 @@ pub(crate) fn check_key_location(
 /// Whether two schema URLs name the same sub-schema (after resolving
 /// anchors and pointers), or are equal as written when they do not resolve.
 pub(crate) fn same_schema(loaded: &Loaded, a: &Url, b: &Url) -> bool {
-    match (loaded.schemas.resolve(a), loaded.schemas.resolve(b)) {
-        (Some(a), Some(b)) => a.document == b.document && a.pointer == b.pointer,
+    match (
+        loaded.schemas.resolved_place(a),
+        loaded.schemas.resolved_place(b),
+    ) {
+        (Some(a), Some(b)) => a == b,
         _ => a == b,
     }
 }

@@ -163,15 +163,15 @@ impl serde::Serialize for Json {
 fn depth_exceeds(value: &Value, limit: usize) -> bool {
     let mut work = vec![(value, 1usize)];
     while let Some((value, depth)) = work.pop() {
-        let children: Box<dyn Iterator<Item = &Value>> = match value {
-            Value::Array(items) => Box::new(items.iter()),
-            Value::Object(map) => Box::new(map.values()),
-            _ => continue,
-        };
-        if depth > limit {
+        let nested = matches!(value, Value::Array(_) | Value::Object(_));
+        if nested && depth > limit {
             return true;
         }
-        work.extend(children.map(|child| (child, depth + 1)));
+        match value {
+            Value::Array(items) => work.extend(items.iter().map(|child| (child, depth + 1))),
+            Value::Object(map) => work.extend(map.values().map(|child| (child, depth + 1))),
+            _ => {}
+        }
     }
     false
 }

@@ -229,6 +229,17 @@ impl SchemaIndex {
         })
     }
 
+    /// Where [`SchemaIndex::resolve`] finds `uri`: the document's URL and
+    /// the pointer (a document's own URL answered without building its
+    /// value).
+    pub fn resolved_place(&self, uri: &Url) -> Option<(&Url, String)> {
+        let place = self.place_of(uri)?;
+        if !self.place_is_schema(&place) {
+            return None;
+        }
+        Some((&self.entries.documents[place.document].url, place.pointer))
+    }
+
     /// Whether [`SchemaIndex::resolve`] finds `uri`; a document's own URL
     /// is answered without building its value.
     pub fn resolves(&self, uri: &Url) -> bool {
