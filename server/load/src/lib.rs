@@ -500,7 +500,6 @@ impl Loader<'_> {
             // Kept by a memo for the next load of the same text: replayed
             // by reference, entities shared.
             lower::apply(self, &done.source.lowered);
-            done.source.release_values();
         }
     }
 

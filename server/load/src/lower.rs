@@ -63,9 +63,6 @@ struct Lowering<'a> {
     /// The file's C1b diagnostics from the structure check.
     structure: &'a [Diagnostic],
     events: Vec<Event>,
-    /// The values of the inline schemas moved into specs (kept there as
-    /// text), held until the file's schemas are indexed.
-    held: Vec<Arc<Value>>,
 }
 
 impl Lowering<'_> {
@@ -85,20 +82,18 @@ impl Lowering<'_> {
 
 /// Lowers one catalog source, consuming its JSON. `unexpected` holds the
 /// pointers of properties C1b reported as unexpected: an entity holding one
-/// is lowered without it. Also gives the values of the inline schemas it
-/// kept as text: while they are held, indexing them reads no text.
+/// is lowered without it.
 pub(crate) fn lower_catalog(
     root: &Scope,
     mut json: Value,
     unexpected: &[String],
     structure: &[Diagnostic],
     tree: &syntax::Tree,
-) -> (Vec<Event>, Vec<Arc<Value>>) {
+) -> Vec<Event> {
     let mut lowering = Lowering {
         tree,
         structure,
         events: Vec::new(),
-        held: Vec::new(),
     };
     let loader = &mut lowering;
     if let Some(dependencies) = json.get("nodeDependencies").and_then(Value::as_object) {
@@ -189,7 +184,7 @@ pub(crate) fn lower_catalog(
                 .push(Event::Test(Arc::new(Test { scope, name, steps })));
         }
     }
-    (lowering.events, lowering.held)
+    lowering.events
 }
 
 /// Gives every collection and test of `events` that is the same as the one
@@ -265,9 +260,8 @@ trait Lowered: DeserializeOwned {
     fn take(value: &mut Value) -> Vec<(Self::Slot, Value)>;
     /// Where `slot` is in the entity's JSON.
     fn slot_mut<'v>(value: &'v mut Value, slot: &Self::Slot) -> Option<&'v mut Value>;
-    /// Moves a taken value into the spec deserialized with its placeholder
-    /// (a value it keeps as text goes to `held` too).
-    fn put(&mut self, slot: Self::Slot, taken: Value, held: &mut Vec<Arc<Value>>);
+    /// Moves a taken value into the spec deserialized with its placeholder.
+    fn put(&mut self, slot: Self::Slot, taken: Value);
 }
 
 /// Replaces the value of `slot` with `placeholder` when `keep` says it is
@@ -338,7 +332,7 @@ impl Lowered for CollectionSpec {
         }
     }
 
-    fn put(&mut self, slot: SchemaSlot, taken: Value, held: &mut Vec<Arc<Value>>) {
+    fn put(&mut self, slot: SchemaSlot, taken: Value) {
         let derivation = self.derivation.as_mut();
         let spec = match slot {
             SchemaSlot::Own => Some(&mut self.schema),
@@ -351,9 +345,7 @@ impl Lowered for CollectionSpec {
         };
         // The placeholder deserialized at the slot, so the slot is there.
         if let Some(spec) = spec {
-            let (inline, value) = InlineSchema::new_held(taken);
-            *spec = SchemaSpec::Inline(inline);
-            held.extend(value);
+            *spec = SchemaSpec::Inline(InlineSchema::new(taken));
         }
     }
 }
@@ -383,7 +375,7 @@ impl Lowered for Vec<TestStepSpec> {
         value.get_mut(index)?.get_mut(kind)?.get_mut("documents")
     }
 
-    fn put(&mut self, (index, kind): StepSlot, taken: Value, _: &mut Vec<Arc<Value>>) {
+    fn put(&mut self, (index, kind): StepSlot, taken: Value) {
         let Value::Array(taken) = taken else {
             return;
         };
@@ -406,7 +398,7 @@ impl Lowered for MaterializationTargetSpec {
         None
     }
 
-    fn put(&mut self, _: (), _: Value, _: &mut Vec<Arc<Value>>) {}
+    fn put(&mut self, _: (), _: Value) {}
 }
 
 /// Deserializes one entity from its JSON (taken out of the document). When
@@ -420,14 +412,14 @@ fn entity<T: Lowered>(
     unexpected: &[String],
 ) -> Option<T> {
     let taken = T::take(&mut value);
-    let moved = |mut entity: T, taken: Vec<(T::Slot, Value)>, held: &mut Vec<Arc<Value>>| {
+    let moved = |mut entity: T, taken: Vec<(T::Slot, Value)>| {
         for (slot, value) in taken {
-            entity.put(slot, value, held);
+            entity.put(slot, value);
         }
         Some(entity)
     };
     let error = match T::deserialize(&value) {
-        Ok(entity) => return moved(entity, taken, &mut loader.held),
+        Ok(entity) => return moved(entity, taken),
         Err(error) => error,
     };
     let prefix = &scope.pointer;
@@ -445,7 +437,7 @@ fn entity<T: Lowered>(
     if let Some(pruned) = pruned
         && let Ok(entity) = T::deserialize(&pruned)
     {
-        return moved(entity, taken, &mut loader.held);
+        return moved(entity, taken);
     }
     // The entity as written again, for what is said about it.
     for (slot, taken) in taken {

@@ -69,10 +69,6 @@ pub(crate) struct CatalogSource {
     pub structure: Vec<Diagnostic>,
     /// What lowering it found (empty unless the root is a mapping).
     pub lowered: Vec<Event>,
-    /// The values of its inline schemas (kept as text), held from lowering
-    /// until a load indexed them ([`CatalogSource::release_values`]), so
-    /// indexing reads no text back.
-    held: Mutex<Vec<Arc<Value>>>,
 }
 
 /// An entry of a catalog source's `import` list written as a string.
@@ -215,7 +211,6 @@ impl CatalogSource {
                 imports: Vec::new(),
                 structure: Vec::new(),
                 lowered: Vec::new(),
-                held: Mutex::default(),
             };
         }
         let scope = Scope::root(url.clone());
@@ -253,8 +248,7 @@ impl CatalogSource {
             diagnostics,
             unexpected,
         } = structure::check(&scope, &json);
-        let (mut lowered, held) =
-            lower::lower_catalog(&scope, json, &unexpected, &diagnostics, tree);
+        let mut lowered = lower::lower_catalog(&scope, json, &unexpected, &diagnostics, tree);
         if let Some(previous) = previous {
             lower::reuse_unchanged(&previous.lowered, &mut lowered);
         }
@@ -263,20 +257,7 @@ impl CatalogSource {
             imports,
             structure: diagnostics,
             lowered,
-            held: Mutex::new(held),
         }
-    }
-
-    /// Drops the values of its inline schemas held since lowering (their
-    /// documents are indexed): from now on a reader builds them from text.
-    pub fn release_values(&self) {
-        let held = std::mem::take(
-            &mut *self
-                .held
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()),
-        );
-        drop(held);
     }
 }
 

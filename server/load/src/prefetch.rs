@@ -217,7 +217,6 @@ impl Work<'_> {
                         }
                     }
                 }
-                source.release_values();
             }
             _ => self.schema(url, &Arc::new(Json::shared(parse.json())), &mut found),
         }

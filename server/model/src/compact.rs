@@ -39,27 +39,16 @@ impl Json {
     /// `value` kept as its compact text (unless nested too deep to read
     /// back, then as the value itself).
     pub fn compact(value: Value) -> Json {
-        Json::compact_held(value).0
-    }
-
-    /// [`Json::compact`], also handing back the value as the first holder
-    /// of it (`None` when the value is what it keeps): a reader that comes
-    /// while the caller holds it shares it instead of reading the text.
-    pub fn compact_held(value: Value) -> (Json, Option<Arc<Value>>) {
         if depth_exceeds(&value, MAX_TEXT_DEPTH) {
-            return (Json(Repr::Value(Arc::new(value))), None);
+            return Json(Repr::Value(Arc::new(value)));
         }
         match serde_json::to_string(&value) {
-            Ok(text) => {
-                // The text reads back as this same value.
-                let held = Arc::new(value);
-                let json = Json(Repr::Text {
-                    text: text.into_boxed_str(),
-                    value: Mutex::new(Arc::downgrade(&held)),
-                });
-                (json, Some(held))
-            }
-            Err(_) => (Json(Repr::Value(Arc::new(value))), None),
+            Ok(text) => Json(Repr::Text {
+                text: text.into_boxed_str(),
+                value: Mutex::new(Weak::new()),
+            }),
+            // A `Value` always serializes; keep it if it ever did not.
+            Err(_) => Json(Repr::Value(Arc::new(value))),
         }
     }
 

@@ -132,13 +132,6 @@ impl InlineSchema {
     pub fn new(value: Value) -> InlineSchema {
         InlineSchema(std::sync::Arc::new(crate::compact::Json::compact(value)))
     }
-
-    /// [`InlineSchema::new`], also handing back its value as its first
-    /// holder (see `Json::compact_held`).
-    pub fn new_held(value: Value) -> (InlineSchema, Option<std::sync::Arc<Value>>) {
-        let (json, held) = crate::compact::Json::compact_held(value);
-        (InlineSchema(std::sync::Arc::new(json)), held)
-    }
 }
 
 fn deserialize_inline<'de, D: serde::Deserializer<'de>>(
