@@ -15,7 +15,8 @@
 //! the document as it is lowered, and the large values a spec keeps as
 //! written (inline schemas, test documents: [`Lowered`]) are moved into it
 //! rather than deserialized into copies, so a large file's document JSON
-//! turns into its entities instead of being held beside them (issue #7).
+//! turns into its entities instead of being held beside them (issue #7);
+//! an inline schema is then kept as its compact text (`InlineSchema::new`).
 
 use foldhash::HashMap;
 use model::{
