@@ -73,7 +73,7 @@ fn steps(cx: &mut Context<'_>, test: &Test) {
                     );
                     cx.report(
                         Diagnostic::error("C32c", collection_scope, message).with_related(
-                            collection.name_scope.clone(),
+                            collection.name_scope(),
                             "defined here with a derivation",
                         ),
                     );

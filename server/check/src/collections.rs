@@ -51,19 +51,11 @@ fn names(collections: &[Arc<Collection>]) -> Vec<Diagnostic> {
             let message = format!(
                 "collection name \"{name}\" may contain only letters, digits, \"-\", \"_\", \".\", \"/\""
             );
-            diagnostics.push(Diagnostic::error(
-                "C5a",
-                collection.name_scope.clone(),
-                message,
-            ));
+            diagnostics.push(Diagnostic::error("C5a", collection.name_scope(), message));
         }
         if name.ends_with('/') {
             let message = format!("collection name \"{name}\" must not end with \"/\"");
-            diagnostics.push(Diagnostic::error(
-                "C5b",
-                collection.name_scope.clone(),
-                message,
-            ));
+            diagnostics.push(Diagnostic::error("C5b", collection.name_scope(), message));
         }
         let folded = fold_case(name);
         match first.get(&folded) {
@@ -71,11 +63,11 @@ fn names(collections: &[Arc<Collection>]) -> Vec<Diagnostic> {
                 let earlier = &collections[earlier];
                 let message = format!(
                     "collection \"{name}\" is already defined at {}",
-                    earlier.name_scope
+                    earlier.name_scope()
                 );
                 diagnostics.push(
-                    Diagnostic::error("C5c", collection.name_scope.clone(), message).with_related(
-                        earlier.name_scope.clone(),
+                    Diagnostic::error("C5c", collection.name_scope(), message).with_related(
+                        earlier.name_scope(),
                         format!("\"{}\" is defined here", earlier.name),
                     ),
                 );
@@ -102,8 +94,8 @@ fn names(collections: &[Arc<Collection>]) -> Vec<Diagnostic> {
                 prefix.name, collection.name
             );
             diagnostics.push(
-                Diagnostic::error("C5d", later.name_scope.clone(), message).with_related(
-                    earlier.name_scope.clone(),
+                Diagnostic::error("C5d", later.name_scope(), message).with_related(
+                    earlier.name_scope(),
                     format!("\"{}\" is defined here", earlier.name),
                 ),
             );

@@ -38,6 +38,43 @@ fn a_thousand_chained_collections_check_cleanly() {
 /// 8,000 collections compile at most 4× (plus slack) what 2,000 compile, in
 /// validators, registries and registry documents seen per validator build.
 /// Counted, not timed (`SchemaIndex::stats`).
+/// Inline schemas are kept as text: after a check, the only ones whose
+/// value is alive are those a compiled validator's registry holds (the
+/// tests' ingested collections), not every one the checks read (issue #7).
+#[test]
+fn a_checked_catalog_keeps_inline_schemas_as_text() {
+    let note = r#"{ $ref: "shared.schema.yaml#/$defs/note" }"#;
+    let text = test_utils::big::catalog_with_note_schema(400, 10, note);
+    let mut fetch = load::MemoryFetch::new();
+    fetch.insert(url("flow.yaml"), text);
+    fetch.insert(
+        url("shared.schema.yaml"),
+        "$defs:\n  note: { type: [string, \"null\"], maxLength: 200 }\n",
+    );
+    let loaded = load::load(&url("flow.yaml"), &fetch);
+    assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
+    let inline =
+        || {
+            loaded.catalog.collections.iter().filter_map(|collection| {
+                match &collection.spec.schema {
+                    model::SchemaSpec::Inline(inline) => Some(&inline.0),
+                    model::SchemaSpec::Url(_) => None,
+                }
+            })
+        };
+    assert_eq!(inline().count(), 400);
+    assert!(inline().all(|json| json.text_len().is_some()));
+    assert_eq!(inline().filter(|json| json.holds_value()).count(), 0);
+    let diagnostics = crate::check(&loaded);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    let held = inline().filter(|json| json.holds_value()).count();
+    let stats = loaded.schemas.stats();
+    assert!(
+        held <= stats.registry_documents && held < 40,
+        "{held} inline schemas held as values after the check; {stats:?}"
+    );
+}
+
 #[test]
 fn compile_work_grows_linearly_with_the_catalog() {
     let stats = |collections: usize| {
@@ -54,7 +91,7 @@ fn compile_work_grows_linearly_with_the_catalog() {
         assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
         let diagnostics = crate::check(&loaded);
         assert!(diagnostics.is_empty(), "{diagnostics:#?}");
-        let schemas = loaded.schemas.documents().count();
+        let schemas = loaded.schemas.document_count();
         (schemas, loaded.schemas.stats())
     };
     let (small_schemas, small) = stats(2_000);

@@ -51,7 +51,7 @@ pub(crate) struct Context<'l> {
     unit_index: usize,
     /// Per schema document that a replayed [`Op::Schema`] named: the
     /// documents it reaches in this build (asked once per document).
-    schemas_now: HashMap<&'l str, Vec<(&'l Url, &'l Arc<serde_json::Value>)>>,
+    schemas_now: HashMap<&'l str, Vec<(&'l Url, &'l Arc<model::compact::Json>)>>,
     /// [`crate::units::fingerprint`] of every collection name, on first use.
     names: Option<u64>,
     /// Whether units record their reads and results (not when nothing is
@@ -301,7 +301,7 @@ impl<'l> Context<'l> {
                             }
                             _ => {
                                 return now.is_empty() && documents.is_empty() && {
-                                    loaded.schemas.resolve(url).is_some() == *resolves
+                                    loaded.schemas.resolves(url) == *resolves
                                 };
                             }
                         }
@@ -323,9 +323,9 @@ impl<'l> Context<'l> {
                     .fragment()
                     .is_none_or(|fragment| fragment.is_empty() || fragment.starts_with('/'));
                 same && ((by_pointer && !documents.is_empty())
-                    || loaded.schemas.resolve(url).is_some() == *resolves)
+                    || loaded.schemas.resolves(url) == *resolves)
             }
-            Op::DocumentLoaded { url, answer } => loaded.schemas.document(url).is_some() == *answer,
+            Op::DocumentLoaded { url, answer } => loaded.schemas.has_document(url) == *answer,
             Op::SameSchema { a, b, answer } => crate::schemas::same_schema(loaded, a, b) == *answer,
             Op::Tree { url, tree } => {
                 match (loaded.resource(url).map(|resource| &resource.tree), tree) {
@@ -447,7 +447,7 @@ impl<'l> Context<'l> {
         recording.ops.push(Op::Schema {
             url: url.clone(),
             documents,
-            resolves: loaded.schemas.resolve(url).is_some(),
+            resolves: loaded.schemas.resolves(url),
         });
         &loaded.schemas
     }
@@ -597,7 +597,7 @@ impl<'l> Context<'l> {
 
     /// Whether the schema document `url` is loaded.
     pub fn document_loaded(&mut self, url: &Url) -> bool {
-        let answer = self.loaded.schemas.document(url).is_some();
+        let answer = self.loaded.schemas.has_document(url);
         self.record(|| Op::DocumentLoaded {
             url: url.clone(),
             answer,
@@ -760,7 +760,7 @@ impl<'l> Context<'l> {
                 "\"{name}\" is defined in {there}, which {here} does not import (directly or indirectly)"
             );
             let diagnostic = Diagnostic::error("C13", scope.clone(), message).with_related(
-                collection.name_scope.clone(),
+                collection.name_scope(),
                 format!("\"{name}\" is defined here"),
             );
             return Err(Unresolved::NotVisible(diagnostic));

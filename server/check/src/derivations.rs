@@ -251,7 +251,7 @@ fn source<'l>(
         let message =
             format!("collection \"{source_name}\" must be defined before it is used as a source");
         cx.report(Diagnostic::error("C14", name_scope, message).with_related(
-            source.name_scope.clone(),
+            source.name_scope(),
             format!("\"{source_name}\" is defined here"),
         ));
         return None;

@@ -7,12 +7,12 @@
 //! which the load memo shares across builds of the same text).
 //!
 //! Each result is stored under the schema's URL together with what it read:
-//! the URL and value of every document the schema's `$ref`s reach
+//! the URL and JSON of every document the schema's `$ref`s reach
 //! (`SchemaIndex::reached_shared`, the document itself first). It is reused
 //! only when a later build's index holds the same documents under the same
-//! URLs: values compared by pointer (a file whose text did not change keeps
-//! its JSON allocation through `load::Memo`), else as written
-//! (`json::order::identical`: inline schemas are re-lowered each build).
+//! URLs: JSON compared by pointer (a file whose text did not change keeps
+//! its JSON through `load::Memo`), else as written (`Json::same_as`:
+//! inline schemas are re-lowered each build).
 //! Inline schema URLs are positional (`?ptr=/collections/3/schema`), so a
 //! URL alone never identifies a schema; with its content it does. These
 //! are pure computations, so a build with a memo reports exactly what a
@@ -28,17 +28,17 @@ use foldhash::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use model::compact::Json;
 use runtime::lambda::LambdaKind;
 use schema::shape::{self, Inspection, Shape};
 use schema::{SchemaIndex, SchemaProblem, Validator};
-use serde_json::Value;
 use url::Url;
 
 use crate::units::{ENTRIES_PER_UNIT, UnitTable};
 
 /// The documents a result read: URL and value of each, in closure order.
 #[derive(Debug)]
-struct Reads(Box<[(Box<str>, Arc<Value>)]>);
+struct Reads(Box<[(Box<str>, Arc<Json>)]>);
 
 impl Reads {
     fn of(schemas: &SchemaIndex, url: &Url) -> Reads {
@@ -59,8 +59,7 @@ impl Reads {
                 .iter()
                 .zip(&self.0)
                 .all(|((url, value), (was_url, was))| {
-                    url.as_str() == &**was_url
-                        && (Arc::ptr_eq(value, was) || json::order::identical(value, was))
+                    url.as_str() == &**was_url && (Arc::ptr_eq(value, was) || value.same_as(was))
                 })
     }
 }
@@ -428,7 +427,10 @@ impl Memo {
         if let Some(entry) = lock().get_mut(root)
             && entry.collections.len() == collections.len()
             && entry.collections.iter().zip(collections).all(|(was, now)| {
-                Arc::ptr_eq(was, now) || (was.name == now.name && was.name_scope == now.name_scope)
+                Arc::ptr_eq(was, now)
+                    || (was.name == now.name
+                        && was.scope == now.scope
+                        && was.list_form == now.list_form)
             })
         {
             entry.used = true;
@@ -451,7 +453,7 @@ impl Memo {
     pub(crate) fn schema_pins(
         &self,
         url: &Url,
-        documents: &[(Url, Arc<Value>)],
+        documents: &[(Url, Arc<Json>)],
         pins: &mut Vec<Pin>,
     ) {
         self.shapes.pin(url, pins);

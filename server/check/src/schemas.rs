@@ -104,18 +104,18 @@ pub(crate) fn check_schema_use(
     // Everything below reads the documents this records (their presence,
     // values and resolution).
     let schemas = cx.read_schema(url);
-    if schemas.document(&document_url).is_none() {
+    if !schemas.has_document(&document_url) {
         // Not loaded: the loader reported why (C2, C3 or C7).
         return false;
     }
     // Written only into diagnostics (most uses have none).
     let related = || {
         (
-            collection.name_scope.clone(),
+            collection.name_scope(),
             format!("used as the {}", role.describe(collection)),
         )
     };
-    if schemas.resolve(url).is_none() {
+    if !schemas.resolves(url) {
         let message = format!("schema reference {url} cannot be resolved");
         let (scope, note) = related();
         cx.report(
@@ -170,9 +170,9 @@ fn check_documents(
     let mut clean = true;
     // The index recorded which documents each one references: no re-walk.
     for url in schemas.reached_documents(document) {
-        let Some(value) = schemas.document(url) else {
+        if !schemas.has_document(url) {
             continue;
-        };
+        }
         if let Some(document_clean) = cx.document_checked(url) {
             clean &= document_clean;
             continue;
@@ -180,11 +180,14 @@ fn check_documents(
         let problems = cx.memo.problems(schemas, url);
         cx.set_document_checked(url, problems.is_empty());
         clean &= problems.is_empty();
-        let references = if problems.is_empty() {
-            Vec::new()
-        } else {
-            schema::collect_refs(url, value)
+        if problems.is_empty() {
+            continue;
+        }
+        // Built only for a document with problems to report.
+        let Some(value) = schemas.document(url) else {
+            continue;
         };
+        let references = schema::collect_refs(url, &value);
         for problem in problems.iter().cloned() {
             if problem.code == "C7" {
                 // A reference into a document that could not be loaded was
@@ -200,7 +203,7 @@ fn check_documents(
                     }
                 }
             }
-            let (pointer, at_key) = refine_reduce_pointer(value, &problem.pointer);
+            let (pointer, at_key) = refine_reduce_pointer(&value, &problem.pointer);
             let scope = Scope::new(problem.document.clone(), pointer);
             let code = role.code(problem.code);
             if !cx.first_report(code, &scope) {
@@ -331,8 +334,11 @@ pub(crate) fn check_key_location(
 /// Whether two schema URLs name the same sub-schema (after resolving
 /// anchors and pointers), or are equal as written when they do not resolve.
 pub(crate) fn same_schema(loaded: &Loaded, a: &Url, b: &Url) -> bool {
-    match (loaded.schemas.resolve(a), loaded.schemas.resolve(b)) {
-        (Some(a), Some(b)) => a.document == b.document && a.pointer == b.pointer,
+    match (
+        loaded.schemas.resolved_place(a),
+        loaded.schemas.resolved_place(b),
+    ) {
+        (Some(a), Some(b)) => a == b,
         _ => a == b,
     }
 }

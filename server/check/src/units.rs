@@ -29,7 +29,6 @@ use foldhash::HashMap;
 use model::{Collection, Diagnostic, Scope, Test};
 
 use crate::memo::Pin;
-use serde_json::Value;
 use url::Url;
 
 /// Which loop a unit belongs to: one entity can be in several.
@@ -88,7 +87,7 @@ pub(crate) enum Op {
     /// schema (shape, validator, problems) is a function of these.
     Schema {
         url: Url,
-        documents: Vec<(Url, Arc<Value>)>,
+        documents: Vec<(Url, Arc<model::compact::Json>)>,
         resolves: bool,
     },
     /// Whether a document is loaded (a C7 reference into another file).

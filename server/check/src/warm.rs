@@ -71,7 +71,7 @@ fn usable(loaded: &Loaded, memo: &Memo, url: &Url) -> bool {
         .reached_documents(url)
         .into_iter()
         .all(|document| memo.problems(schemas, document).is_empty());
-    clean && schemas.resolve(url).is_some()
+    clean && schemas.resolves(url)
 }
 
 fn warm_collection(loaded: &Loaded, memo: &Memo, collection: &Collection, done: &AtomicBool) {
@@ -99,6 +99,8 @@ fn warm_collection(loaded: &Loaded, memo: &Memo, collection: &Collection, done: 
         if done.load(Ordering::Relaxed) {
             return;
         }
+        // Held across its problems and its shape: its value is built once.
+        let _document = schemas.document(url);
         if !usable(loaded, memo, url) {
             continue;
         }

@@ -134,7 +134,7 @@ pub fn lenses(analysis: &Analysis, file: &Url) -> Vec<Lens> {
             {
                 continue;
             }
-            if let Some(location) = build.loaded.locate(&collection.name_scope, true) {
+            if let Some(location) = build.loaded.locate(&collection.name_scope(), true) {
                 lenses.push(Lens {
                     range: location.range,
                     kind: LensKind::Preview(collection.name.clone()),

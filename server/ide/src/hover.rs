@@ -219,7 +219,7 @@ fn collection(view: &FileView<'_>, name: &str) -> Option<String> {
         markdown.push_str("\n\n");
         markdown.push_str(&summary(&shape));
     }
-    if let Some(place) = semantics::place_of(loaded, &collection.name_scope, view.url) {
+    if let Some(place) = semantics::place_of(loaded, &collection.name_scope(), view.url) {
         markdown.push_str(&format!("\n\ndefined at `{place}`"));
     }
     Some(markdown)

@@ -217,7 +217,7 @@ fn rename_in(
                 continue;
             }
             let other_folded = other.name.to_lowercase();
-            let at = &other.name_scope.resource;
+            let at = &other.scope.resource;
             if other_folded == folded {
                 return Err(format!(
                     "a collection named \"{}\" already exists (in {at})",
@@ -484,7 +484,7 @@ fn ref_target(loaded: &Loaded, file: &Url, kind: ResourceKind, tokens: &[&str]) 
     };
     let value = loaded.schemas.document(&document)?;
     let pointer = pointer_of(inner.iter().copied());
-    schema::collect_refs(&document, value)
+    schema::collect_refs(&document, &value)
         .into_iter()
         .find(|reference| reference.pointer == pointer)
         .map(|reference| reference.target)
@@ -547,7 +547,7 @@ fn collection_target(loaded: &Loaded, collection: &Collection) -> Option<Navigat
 /// Where a collection's name is written (the map key or the `name` value),
 /// without quotes.
 fn name_range(loaded: &Loaded, collection: &Collection) -> Option<FileRange> {
-    scalar_range(loaded, &collection.name_scope, !collection.list_form)
+    scalar_range(loaded, &collection.name_scope(), !collection.list_form)
 }
 
 /// The text range of the scalar (or key) at `scope`, without quotes.

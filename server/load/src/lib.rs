@@ -16,6 +16,7 @@ mod structure;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
 
+use model::compact::Json;
 use model::{Catalog, Diagnostic, Resource, ResourceKind, Scope};
 use schema::SchemaIndex;
 use serde_json::Value;
@@ -606,13 +607,13 @@ impl Loader<'_> {
         let Some(index) = self.fetch_resource(url, ResourceKind::Schema, Some(referrer)) else {
             return;
         };
-        let json = self.loaded.resources[index].json.clone();
+        let json = Arc::new(Json::shared(self.loaded.resources[index].json.clone()));
         self.add_schema_document(url, &json);
     }
 
     /// Adds a schema document to the index and loads what it references.
-    fn add_schema_document(&mut self, url: &Url, value: &Arc<Value>) {
-        let document = memo::schema_document(self.memo, url, value);
+    fn add_schema_document(&mut self, url: &Url, json: &Arc<Json>) {
+        let document = memo::schema_document(self.memo, url, json);
         self.loaded
             .schemas
             .add_prepared(Arc::clone(&document.document));

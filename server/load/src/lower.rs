@@ -15,7 +15,8 @@
 //! the document as it is lowered, and the large values a spec keeps as
 //! written (inline schemas, test documents: [`Lowered`]) are moved into it
 //! rather than deserialized into copies, so a large file's document JSON
-//! turns into its entities instead of being held beside them (issue #7).
+//! turns into its entities instead of being held beside them (issue #7);
+//! an inline schema is then kept as its compact text (`InlineSchema::new`).
 
 use foldhash::HashMap;
 use model::{
@@ -126,11 +127,10 @@ pub(crate) fn lower_catalog(
                     );
                     continue;
                 };
-                let name_scope = scope.push("name");
                 loader
                     .events
                     .push(Event::Collection(Arc::new(Collection::new(
-                        scope, name, name_scope, true, spec,
+                        scope, name, true, spec,
                     ))));
             }
         }
@@ -151,11 +151,7 @@ pub(crate) fn lower_catalog(
                 loader
                     .events
                     .push(Event::Collection(Arc::new(Collection::new(
-                        scope.clone(),
-                        name,
-                        scope,
-                        false,
-                        spec,
+                        scope, name, false, spec,
                     ))));
             }
         }
@@ -350,7 +346,7 @@ impl Lowered for CollectionSpec {
         };
         // The placeholder deserialized at the slot, so the slot is there.
         if let Some(spec) = spec {
-            *spec = SchemaSpec::Inline(InlineSchema(Arc::new(taken)));
+            *spec = SchemaSpec::Inline(InlineSchema::new(taken));
         }
     }
 }

@@ -25,6 +25,7 @@ use foldhash::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use model::compact::Json;
 use model::{Diagnostic, Scope};
 use serde_json::Value;
 use syntax::{Outer, SyntaxError, Tree};
@@ -281,8 +282,10 @@ pub(crate) struct Reference {
 }
 
 impl SchemaDocument {
-    fn new(url: &Url, value: &Arc<Value>) -> SchemaDocument {
-        let refs = schema::collect_refs(url, value)
+    fn new(url: &Url, json: &Arc<Json>) -> SchemaDocument {
+        // Built once for both readers (held while the index reads it too).
+        let value = json.value();
+        let refs = schema::collect_refs(url, &value)
             .into_iter()
             .map(|reference| {
                 let mut target = reference.target;
@@ -295,7 +298,7 @@ impl SchemaDocument {
             })
             .collect();
         SchemaDocument {
-            document: Arc::new(schema::Document::new(url, Arc::clone(value))),
+            document: Arc::new(schema::Document::new(url, Arc::clone(json))),
             refs,
         }
     }
@@ -312,16 +315,12 @@ struct SchemaEntry {
 struct Schemas {
     /// By URL (inline ones by their synthetic URL).
     by_url: HashMap<Url, Arc<SchemaEntry>>,
-    /// The same entries by the address of their document's value, which the
-    /// entry keeps alive (so no other value can have it meanwhile): a value
-    /// shared across loads (an unchanged file's inline schema, an unchanged
-    /// schema file's JSON) is found without hashing its URL.
+    /// The same entries by the address of their document's JSON
+    /// (`Json::address`), which the entry keeps alive (so no other JSON can
+    /// have it meanwhile): JSON shared across loads (an unchanged file's
+    /// inline schema, an unchanged schema file's value) is found without
+    /// hashing its URL.
     by_value: HashMap<usize, Arc<SchemaEntry>>,
-}
-
-/// The address of a shared value, as a key.
-fn address(value: &Arc<Value>) -> usize {
-    Arc::as_ptr(value) as usize
 }
 
 #[derive(Debug)]
@@ -354,7 +353,7 @@ pub struct MemoStats {
     /// dropped once it was read as one).
     pub files_with_json: usize,
     /// Schema documents held (one per URL), and how many of them can be
-    /// found by their value's address.
+    /// found by their JSON's address.
     pub schema_documents: (usize, usize),
 }
 
@@ -404,10 +403,10 @@ impl Memo {
         CatalogImports(self.parse(url, text).catalog_source(url))
     }
 
-    /// The indexing and `$ref`s of the schema document `value` at `url`:
-    /// the remembered ones when the value is the same (by pointer, else as
+    /// The indexing and `$ref`s of the schema document `json` at `url`:
+    /// the remembered ones when the JSON is the same (by address, else as
     /// written), else computed now (and remembered).
-    pub(crate) fn schema_document(&self, url: &Url, value: &Arc<Value>) -> Arc<SchemaDocument> {
+    pub(crate) fn schema_document(&self, url: &Url, json: &Arc<Json>) -> Arc<SchemaDocument> {
         let lock = || {
             self.schemas
                 .lock()
@@ -415,12 +414,12 @@ impl Memo {
         };
         {
             let schemas = lock();
-            let found = match schemas.by_value.get(&address(value)) {
+            let found = match schemas.by_value.get(&json.address()) {
                 // The loader gives URLs without fragment, as the index keeps them.
                 Some(entry) if entry.document.document.url() == url => Some(entry),
                 _ => schemas.by_url.get(url).filter(|entry| {
-                    let was = entry.document.document.value();
-                    Arc::ptr_eq(was, value) || json::order::identical(was, value)
+                    let was = entry.document.document.json();
+                    Arc::ptr_eq(was, json) || was.same_as(json)
                 }),
             };
             if let Some(entry) = found {
@@ -428,16 +427,16 @@ impl Memo {
                 return Arc::clone(&entry.document);
             }
         }
-        let document = Arc::new(SchemaDocument::new(url, value));
+        let document = Arc::new(SchemaDocument::new(url, json));
         self.schema_indexings.fetch_add(1, Ordering::Relaxed);
         let entry = Arc::new(SchemaEntry {
             document: Arc::clone(&document),
             used: AtomicBool::new(true),
         });
         let mut schemas = lock();
-        schemas.by_value.insert(address(value), Arc::clone(&entry));
+        schemas.by_value.insert(json.address(), Arc::clone(&entry));
         if let Some(replaced) = schemas.by_url.insert(url.clone(), entry) {
-            let key = address(replaced.document.document.value());
+            let key = replaced.document.document.json().address();
             if schemas
                 .by_value
                 .get(&key)
@@ -497,11 +496,11 @@ impl Memo {
 pub(crate) fn schema_document(
     memo: Option<&Memo>,
     url: &Url,
-    value: &Arc<Value>,
+    json: &Arc<Json>,
 ) -> Arc<SchemaDocument> {
     match memo {
-        Some(memo) => memo.schema_document(url, value),
-        None => Arc::new(SchemaDocument::new(url, value)),
+        Some(memo) => memo.schema_document(url, json),
+        None => Arc::new(SchemaDocument::new(url, json)),
     }
 }
 

@@ -20,6 +20,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Condvar, Mutex};
 
+use model::compact::Json;
 use model::{ResourceKind, SchemaSpec};
 use url::Url;
 
@@ -217,19 +218,14 @@ impl Work<'_> {
                     }
                 }
             }
-            _ => self.schema(url, &parse.json(), &mut found),
+            _ => self.schema(url, &Arc::new(Json::shared(parse.json())), &mut found),
         }
         found
     }
 
     /// Indexes a schema document; adds the documents its `$ref`s name.
-    fn schema(
-        &self,
-        url: &Url,
-        value: &Arc<serde_json::Value>,
-        found: &mut Vec<(Url, ResourceKind)>,
-    ) {
-        let document = self.memo.schema_document(url, value);
+    fn schema(&self, url: &Url, json: &Arc<Json>, found: &mut Vec<(Url, ResourceKind)>) {
+        let document = self.memo.schema_document(url, json);
         if document.refs.is_empty() {
             return;
         }

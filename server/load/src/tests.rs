@@ -326,17 +326,19 @@ tests:
         r#"[{"k":1,"z":2.5},{"k":0}]"#
     );
     assert_eq!(written(&steps[1].documents()), r#"[{"k":1}]"#);
-    // The index holds the entities' own values.
+    // The index holds the entities' own JSON, kept as text.
     let schema = loaded
         .schemas
-        .document(&model::catalog::inline_schema_url(
+        .document_json(&model::catalog::inline_schema_url(
             &collections[0].scope.push("schema"),
         ))
         .unwrap();
     let model::SchemaSpec::Inline(inline) = &collections[0].spec.schema else {
         panic!("not inline");
     };
-    assert!(std::ptr::eq(schema, &*inline.0));
+    assert!(std::sync::Arc::ptr_eq(schema, &inline.0));
+    let written_as = r#"{"z":1.0,"type":"object","a":[2,{"b":true}]}"#;
+    assert_eq!(inline.0.text_len(), Some(written_as.len()));
 }
 
 #[test]
@@ -499,7 +501,7 @@ fn a_memo_keeps_the_json_of_schema_documents_only_and_loads_the_same() {
         let documents = |loaded: &crate::Loaded| -> Vec<(String, serde_json::Value)> {
             let documents = loaded.schemas.documents();
             documents
-                .map(|(url, value)| (url.to_string(), value.clone()))
+                .map(|(url, value)| (url.to_string(), (*value).clone()))
                 .collect()
         };
         assert_eq!(documents(&warm), documents(&cold));

@@ -1,13 +1,169 @@
-//! Deserializing a JSON value that a catalog keeps for its whole life (an
-//! inline schema) with every object and array allocated at its exact size.
-//! `serde_json`'s own `Value` visitor grows maps from empty, and with
-//! `preserve_order` an object of one entry then holds room for four (an
-//! `IndexMap` bucket is over 100 bytes); inline schemas are most of a large
-//! catalog's memory (issue #7), so they are built to size instead.
+//! The JSON a catalog keeps for its whole life (inline schemas): [`Json`],
+//! held as compact text and turned into a `Value` only while a consumer
+//! needs it, and [`deserialize`], which builds a `Value` with every object
+//! and array at its exact size.
+//!
+//! A `serde_json::Value` with `preserve_order` is large: an object entry
+//! is an `IndexMap` bucket of 112 bytes plus its hash slot and key
+//! allocation, so a 500-byte inline schema took about 3.7 KB, and the
+//! inline schemas of the 20 MB catalog 127 MiB, a third of its peak
+//! (issue #7). As text they take what they are written in.
+
+use std::sync::{Arc, Mutex, Weak};
 
 use serde::Deserializer;
 use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
+
+/// A JSON value shared by a catalog's spec and its schema index: as its
+/// compact JSON text (a value built from it is shared while anyone holds
+/// it, then freed), or as a value kept whole (a schema file's JSON, which
+/// its parse already holds; a value nested deeper than serde_json reads
+/// back).
+pub struct Json(Repr);
+
+enum Repr {
+    Text {
+        text: Box<str>,
+        /// The value last built from `text`, while someone holds it.
+        value: Mutex<Weak<Value>>,
+    },
+    Value(Arc<Value>),
+}
+
+/// Values nested deeper than this stay values: serde_json reads text back
+/// only up to 128 levels.
+const MAX_TEXT_DEPTH: usize = 100;
+
+impl Json {
+    /// `value` kept as its compact text (unless nested too deep to read
+    /// back, then as the value itself).
+    pub fn compact(value: Value) -> Json {
+        if depth_exceeds(&value, MAX_TEXT_DEPTH) {
+            return Json(Repr::Value(Arc::new(value)));
+        }
+        match serde_json::to_string(&value) {
+            Ok(text) => Json(Repr::Text {
+                text: text.into_boxed_str(),
+                value: Mutex::new(Weak::new()),
+            }),
+            // A `Value` always serializes; keep it if it ever did not.
+            Err(_) => Json(Repr::Value(Arc::new(value))),
+        }
+    }
+
+    /// A value kept whole (shared with whoever else holds it).
+    pub fn shared(value: Arc<Value>) -> Json {
+        Json(Repr::Value(value))
+    }
+
+    /// The value: the one being held elsewhere if any, else built from
+    /// the text now (and freed when the last holder drops it).
+    pub fn value(&self) -> Arc<Value> {
+        match &self.0 {
+            Repr::Value(value) => Arc::clone(value),
+            Repr::Text { text, value } => {
+                let mut held = value
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                if let Some(value) = held.upgrade() {
+                    return value;
+                }
+                // The text is serde_json's own output of a value no deeper
+                // than it reads back, so it parses.
+                let built = Arc::new(serde_json::from_str(text).unwrap_or(Value::Null));
+                *held = Arc::downgrade(&built);
+                built
+            }
+        }
+    }
+
+    /// The address of what it holds (text or value): the same while it
+    /// lives, so a cache that keeps it can find it by address.
+    pub fn address(&self) -> usize {
+        match &self.0 {
+            Repr::Value(value) => Arc::as_ptr(value) as usize,
+            Repr::Text { text, .. } => text.as_ptr() as usize,
+        }
+    }
+
+    /// Whether the two are the same JSON as written: property order and
+    /// number representation count (`json::order::identical`).
+    pub fn same_as(&self, other: &Json) -> bool {
+        match (&self.0, &other.0) {
+            (Repr::Text { text: a, .. }, Repr::Text { text: b, .. }) => a == b,
+            (Repr::Value(a), Repr::Value(b)) => Arc::ptr_eq(a, b) || json::order::identical(a, b),
+            _ => json::order::identical(&self.value(), &other.value()),
+        }
+    }
+
+    /// Whether a value of it is alive now (always, when it is kept as a
+    /// value): for tests that guard that values are freed.
+    pub fn holds_value(&self) -> bool {
+        match &self.0 {
+            Repr::Value(_) => true,
+            Repr::Text { value, .. } => {
+                value
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .strong_count()
+                    > 0
+            }
+        }
+    }
+
+    /// The length of its text, or `None` when it is kept as a value: for
+    /// tests that guard the representation.
+    pub fn text_len(&self) -> Option<usize> {
+        match &self.0 {
+            Repr::Text { text, .. } => Some(text.len()),
+            Repr::Value(_) => None,
+        }
+    }
+}
+
+/// Shows the value (as a `Value` would show), whatever it is held as.
+impl std::fmt::Debug for Json {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.value(), f)
+    }
+}
+
+/// Equal values (as `Value`'s `==`: property order ignored); equal texts
+/// are equal without building either.
+impl PartialEq for Json {
+    fn eq(&self, other: &Json) -> bool {
+        if let (Repr::Text { text: a, .. }, Repr::Text { text: b, .. }) = (&self.0, &other.0)
+            && a == b
+        {
+            return true;
+        }
+        *self.value() == *other.value()
+    }
+}
+
+impl serde::Serialize for Json {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.value().serialize(serializer)
+    }
+}
+
+/// Whether `value` nests deeper than `limit` arrays and objects.
+fn depth_exceeds(value: &Value, limit: usize) -> bool {
+    let mut work = vec![(value, 1usize)];
+    while let Some((value, depth)) = work.pop() {
+        let nested = matches!(value, Value::Array(_) | Value::Object(_));
+        if nested && depth > limit {
+            return true;
+        }
+        match value {
+            Value::Array(items) => work.extend(items.iter().map(|child| (child, depth + 1))),
+            Value::Object(map) => work.extend(map.values().map(|child| (child, depth + 1))),
+            _ => {}
+        }
+    }
+    false
+}
 
 /// Deserializes a `Value` whose objects and arrays have no spare capacity
 /// when the input says how many entries follow (a `&Value` does).
@@ -99,5 +255,42 @@ mod tests {
         assert_eq!(compact, value);
         let keys: Vec<&String> = compact.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["type", "zeta", "alpha", "properties"]);
+    }
+
+    #[test]
+    fn json_text_reads_back_the_same_value_as_written() {
+        use super::Json;
+        let value = json!({"type": "object", "zeta": 1, "alpha": [1.5, -2, 1.0, -0.0, 18446744073709551615u64,
+            null, true, "s\u{1}\"é"], "properties": {"b": {"type": "string"}, "a": {}}});
+        let kept = Json::compact(value.clone());
+        assert!(kept.text_len().is_some(), "held as text");
+        assert!(json::order::identical(&kept.value(), &value));
+        // Built once while held, freed after.
+        assert!(!kept.holds_value());
+        let held = kept.value();
+        assert!(std::sync::Arc::ptr_eq(&held, &kept.value()));
+        assert!(kept.holds_value());
+        drop(held);
+        assert!(!kept.holds_value());
+        assert_eq!(kept, Json::shared(std::sync::Arc::new(value.clone())));
+        assert!(kept.same_as(&Json::compact(value.clone())));
+        let reordered = json!({"zeta": 1, "type": "object", "alpha": value["alpha"],
+            "properties": value["properties"]});
+        assert_eq!(kept, Json::compact(reordered.clone()), "`==` ignores order");
+        assert!(
+            !kept.same_as(&Json::compact(reordered)),
+            "as written it does not"
+        );
+    }
+
+    #[test]
+    fn json_nested_deeper_than_text_reads_back_stays_a_value() {
+        let mut value = json!(1);
+        for _ in 0..200 {
+            value = json!([value]);
+        }
+        let kept = super::Json::compact(value.clone());
+        assert!(kept.text_len().is_none());
+        assert_eq!(*kept.value(), value);
     }
 }

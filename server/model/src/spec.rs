@@ -87,7 +87,7 @@ pub struct CollectionSpec {
     /// Makes this a derived collection, computed from other collections by
     /// transforms. Absent for captured collections, which tests ingest into.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub derivation: Option<DerivationSpec>,
+    pub derivation: Option<Box<DerivationSpec>>,
 }
 
 /// Entities by name, in name order (as a `BTreeMap` iterates), held in one
@@ -118,19 +118,27 @@ pub enum SchemaSpec {
 }
 
 /// An inline JSON Schema (draft 2019-09, with Flow's `reduce` keyword).
-/// Shared (`Arc`) with the schema index, which indexes this same value.
-/// Deserialized to size ([`crate::compact`]): inline schemas are most of a
-/// large catalog's memory.
+/// Shared (`Arc`) with the schema index, which indexes this same JSON.
+/// Kept as compact text ([`crate::compact::Json`]): inline schemas are
+/// most of a large catalog's memory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct InlineSchema(
-    #[serde(deserialize_with = "deserialize_inline")] pub std::sync::Arc<Value>,
+    #[serde(deserialize_with = "deserialize_inline")] pub std::sync::Arc<crate::compact::Json>,
 );
+
+impl InlineSchema {
+    /// The schema `value`, kept as compact text.
+    pub fn new(value: Value) -> InlineSchema {
+        InlineSchema(std::sync::Arc::new(crate::compact::Json::compact(value)))
+    }
+}
 
 fn deserialize_inline<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
-) -> Result<std::sync::Arc<Value>, D::Error> {
-    crate::compact::deserialize(deserializer).map(std::sync::Arc::new)
+) -> Result<std::sync::Arc<crate::compact::Json>, D::Error> {
+    crate::compact::deserialize(deserializer)
+        .map(|value| std::sync::Arc::new(crate::compact::Json::compact(value)))
 }
 
 impl JsonSchema for InlineSchema {

@@ -43,6 +43,9 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
         return Vec::new();
     };
     let document = index.doc(number);
+    // Built once for the walk and the meta-schema (held while `resolves`
+    // reads it again for a pointer into itself).
+    let document_value = document.value();
     let doc_url = &document.url;
     let mut problems = Vec::new();
     let invalid = |pointer: String, detail: String| SchemaProblem {
@@ -63,7 +66,7 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
     }
 
     keywords::walk(
-        &document.value,
+        &document_value,
         "",
         doc_url.clone(),
         |ptr, schema, parent_base| {
@@ -72,7 +75,8 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
                 Some(Value::String(reference)) => {
                     let pointer = format!("{ptr}/$ref");
                     let resolved = match base.join(reference) {
-                        Ok(target) => index.resolve(&target).map(|_| ()).ok_or(target.to_string()),
+                        Ok(target) if index.resolves(&target) => Ok(()),
+                        Ok(target) => Err(target.to_string()),
                         Err(_) => Err(reference.clone()),
                     };
                     if let Err(uri) = resolved {
@@ -102,7 +106,7 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
     if document.indexed.too_deep.is_none()
         && let Ok(meta) = &*META_SCHEMA
     {
-        for error in meta.iter_errors(&document.value) {
+        for error in meta.iter_errors(&document_value) {
             let pointer = error.instance_path().to_string();
             if problems.iter().any(|p| p.pointer == pointer) {
                 continue;

@@ -126,7 +126,7 @@ impl SchemaIndex {
                     continue;
                 }
                 builder = builder
-                    .add(document.url.as_str(), document.value.clone())
+                    .add(document.url.as_str(), document.value())
                     .map_err(|e| format!("{}: {e}", document.url))?;
                 added += 1;
             }

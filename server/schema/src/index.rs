@@ -2,12 +2,19 @@
 //! canonical URI (document URL + `#` + pointer), by `$anchor`
 //! (`<base>#Name`) and by `$id` (catalog.md §6.2).
 //!
-//! Documents are added by the loader as plain values (or shared `Arc`s); the
-//! index also records, per document, the resources its `$ref`s name, from
-//! which [`crate::compiled`] builds small per-document registries.
+//! Documents are added by the loader as [`Json`] (inline schemas as compact
+//! text, schema files as the values their parse holds); a document's value
+//! is built when a reader asks for it and held only while readers do
+//! ([`Pinned`] for a walk over several documents), so the index never keeps
+//! every inline schema as a `Value` (issue #7). The index also records, per
+//! document, the resources its `$ref`s name, from which
+//! [`crate::compiled`] builds small per-document registries.
 
 use foldhash::{HashMap, HashSet, HashSetExt};
+use std::cell::OnceCell;
 use std::sync::Arc;
+
+use model::compact::Json;
 
 use serde_json::Value;
 use url::Url;
@@ -17,15 +24,24 @@ use crate::keywords;
 use crate::pointer;
 use crate::refs::base_in_effect;
 
-/// A sub-schema found by [`SchemaIndex::resolve`].
+/// A sub-schema found by [`SchemaIndex::resolve`] (its document's value
+/// held while this is).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Resolved<'a> {
-    /// The sub-schema itself (an object or a boolean).
-    pub value: &'a Value,
+pub struct Resolved {
+    /// The value of the document that holds it.
+    document_value: Arc<Value>,
     /// URL of the document that holds it (never an `$id` alias).
     pub document: Url,
     /// Pointer of the sub-schema inside that document.
     pub pointer: String,
+}
+
+impl Resolved {
+    /// The sub-schema itself (an object or a boolean).
+    pub fn value(&self) -> &Value {
+        // `resolve` found it there.
+        pointer::resolve(&self.document_value, &self.pointer).unwrap_or(&Value::Null)
+    }
 }
 
 /// A document as a key of the index: its URL's text, borrowed from the
@@ -67,21 +83,17 @@ pub(crate) struct Place {
 #[derive(Debug)]
 pub struct Document {
     pub(crate) url: Url,
-    pub(crate) value: Arc<Value>,
+    pub(crate) json: Arc<Json>,
     pub(crate) indexed: DocumentIndex,
 }
 
 impl Document {
-    /// Indexes the document `value` at `url` (a fragment is ignored).
-    pub fn new(url: &Url, value: Arc<Value>) -> Document {
+    /// Indexes the document `json` at `url` (a fragment is ignored).
+    pub fn new(url: &Url, json: Arc<Json>) -> Document {
         let mut url = url.clone();
         url.set_fragment(None);
-        let indexed = DocumentIndex::new(&url, &value);
-        Document {
-            url,
-            value,
-            indexed,
-        }
+        let indexed = DocumentIndex::new(&url, &json.value());
+        Document { url, json, indexed }
     }
 
     /// The resources the document's `$id`s name (URLs without fragment),
@@ -95,8 +107,14 @@ impl Document {
         &self.url
     }
 
-    pub fn value(&self) -> &Arc<Value> {
-        &self.value
+    /// The document's JSON as it is kept (its identity across loads).
+    pub fn json(&self) -> &Arc<Json> {
+        &self.json
+    }
+
+    /// The document's value, built now unless someone holds it.
+    pub fn value(&self) -> Arc<Value> {
+        self.json.value()
     }
 }
 
@@ -109,6 +127,9 @@ pub(crate) struct DocumentIndex {
     pub(crate) bases: Vec<(String, Url)>,
     /// The resources those `$id`s name (URL text, pointer), in walk order.
     ids: Vec<(String, String)>,
+    /// Whether the root is a schema (an object or a boolean): whether the
+    /// document's own URL resolves, known without building its value.
+    root_is_schema: bool,
     /// `<base>#<anchor>` keys (also under the document URL for anchors at
     /// its root resource) and the pointer declaring each, in walk order.
     anchors: Vec<(String, String)>,
@@ -157,7 +178,7 @@ impl SchemaIndex {
 
     /// [`SchemaIndex::add_document`] for a document the caller also keeps.
     pub fn add_shared_document(&mut self, url: Url, doc: Arc<Value>) {
-        self.add_prepared(Arc::new(Document::new(&url, doc)));
+        self.add_prepared(Arc::new(Document::new(&url, Arc::new(Json::shared(doc)))));
     }
 
     /// Adds (or replaces) a document indexed beforehand: one insert, its
@@ -193,18 +214,50 @@ impl SchemaIndex {
     /// Looks up `uri`: a resource URL (document or `$id`), optionally with a
     /// JSON Pointer fragment or an `$anchor` name. Only objects and booleans
     /// are schemas: a pointer landing anywhere else does not resolve.
-    pub fn resolve(&self, uri: &Url) -> Option<Resolved<'_>> {
+    pub fn resolve(&self, uri: &Url) -> Option<Resolved> {
         let place = self.place_of(uri)?;
         let document = &self.entries.documents[place.document];
-        let value = pointer::resolve(&document.value, &place.pointer)?;
+        let document_value = document.value();
+        let value = pointer::resolve(&document_value, &place.pointer)?;
         if !keywords::is_schema(value) {
             return None;
         }
         Some(Resolved {
-            value,
+            document_value,
             document: document.url.clone(),
             pointer: place.pointer,
         })
+    }
+
+    /// Where [`SchemaIndex::resolve`] finds `uri`: the document's URL and
+    /// the pointer (a document's own URL answered without building its
+    /// value).
+    pub fn resolved_place(&self, uri: &Url) -> Option<(&Url, String)> {
+        let place = self.place_of(uri)?;
+        if !self.place_is_schema(&place) {
+            return None;
+        }
+        Some((&self.entries.documents[place.document].url, place.pointer))
+    }
+
+    /// Whether [`SchemaIndex::resolve`] finds `uri`; a document's own URL
+    /// is answered without building its value.
+    pub fn resolves(&self, uri: &Url) -> bool {
+        self.place_of(uri)
+            .is_some_and(|place| self.place_is_schema(&place))
+    }
+
+    /// Whether the value at `place` is a schema; a document's root is
+    /// answered without building its value.
+    pub(crate) fn place_is_schema(&self, place: &Place) -> bool {
+        let Some(document) = self.entries.documents.get(place.document) else {
+            return false;
+        };
+        if place.pointer.is_empty() {
+            return document.indexed.root_is_schema;
+        }
+        let value = document.value();
+        pointer::resolve(&value, &place.pointer).is_some_and(keywords::is_schema)
     }
 
     /// Whether `url` (fragment ignored) names an indexed resource: a
@@ -235,15 +288,33 @@ impl SchemaIndex {
         entries.anchors.get(&format!("{base}#{decoded}")).cloned()
     }
 
-    /// Every indexed document with its URL, in the order they were added.
-    pub fn documents(&self) -> impl Iterator<Item = (&Url, &Value)> {
-        self.entries.documents.iter().map(|d| (&d.url, &*d.value))
+    /// Every indexed document with its URL and value (built as each is
+    /// reached), in the order they were added.
+    pub fn documents(&self) -> impl Iterator<Item = (&Url, Arc<Value>)> {
+        self.entries.documents.iter().map(|d| (&d.url, d.value()))
     }
 
-    /// The document added under `url` (fragment ignored).
-    pub fn document(&self, url: &Url) -> Option<&Value> {
+    /// How many documents are indexed.
+    pub fn document_count(&self) -> usize {
+        self.entries.documents.len()
+    }
+
+    /// The value of the document added under `url` (fragment ignored).
+    pub fn document(&self, url: &Url) -> Option<Arc<Value>> {
         let number = self.document_number(url)?;
-        Some(&self.entries.documents[number].value)
+        Some(self.entries.documents[number].value())
+    }
+
+    /// The JSON of the document added under `url` (fragment ignored), as
+    /// it is kept.
+    pub fn document_json(&self, url: &Url) -> Option<&Arc<Json>> {
+        let number = self.document_number(url)?;
+        Some(&self.entries.documents[number].json)
+    }
+
+    /// Whether a document was added under `url` (fragment ignored).
+    pub fn has_document(&self, url: &Url) -> bool {
+        self.document_number(url).is_some()
     }
 
     /// The index's own URL of the document whose URL text (without
@@ -262,10 +333,12 @@ impl SchemaIndex {
         &self.entries.documents[number]
     }
 
-    /// The value at a place, if it is a schema.
-    pub(crate) fn schema_at(&self, place: &Place) -> Option<&Value> {
-        let document = self.entries.documents.get(place.document)?;
-        pointer::resolve(&document.value, &place.pointer).filter(|v| keywords::is_schema(v))
+    /// A holder of the values of the documents a walk reads.
+    pub(crate) fn pinned(&self) -> Pinned<'_> {
+        Pinned {
+            index: self,
+            head: OnceCell::new(),
+        }
     }
 
     /// The base URI in effect for the schema at `place` (its own `$id`
@@ -303,10 +376,10 @@ impl SchemaIndex {
             .collect()
     }
 
-    /// [`SchemaIndex::reached_documents`] with each document's shared value:
+    /// [`SchemaIndex::reached_documents`] with each document's shared JSON:
     /// everything a result computed from the schema at `url` (its shape, its
     /// validator, its problems) can have read, so a cache can key by it.
-    pub fn reached_shared(&self, url: &Url) -> Vec<(&Url, &Arc<Value>)> {
+    pub fn reached_shared(&self, url: &Url) -> Vec<(&Url, &Arc<Json>)> {
         let Some(root) = self.document_number(url) else {
             return Vec::new();
         };
@@ -314,7 +387,7 @@ impl SchemaIndex {
             .into_iter()
             .map(|number| {
                 let document = &self.entries.documents[number];
-                (&document.url, &document.value)
+                (&document.url, &document.json)
             })
             .collect()
     }
@@ -342,6 +415,53 @@ impl SchemaIndex {
             next += 1;
         }
         order
+    }
+}
+
+/// The values of the documents one walk over schemas reads (shape
+/// inference, a validator's build, a document's check), each built once
+/// and held until the walk ends; a walk reads a handful (a schema and what
+/// its `$ref`s reach), so they are found by a scan.
+pub(crate) struct Pinned<'i> {
+    index: &'i SchemaIndex,
+    head: OnceCell<Box<PinnedDocument>>,
+}
+
+/// One held document value; the next one is appended behind it (a list
+/// that only grows, so a value handed out stays where it is).
+struct PinnedDocument {
+    number: usize,
+    value: Arc<Value>,
+    next: OnceCell<Box<PinnedDocument>>,
+}
+
+impl Pinned<'_> {
+    /// The value of document `number`, built on first use.
+    pub(crate) fn document(&self, number: usize) -> Option<&Value> {
+        let mut slot = &self.head;
+        loop {
+            match slot.get() {
+                Some(held) if held.number == number => return Some(&held.value),
+                Some(held) => slot = &held.next,
+                None => {
+                    let value = self.index.entries.documents.get(number)?.value();
+                    let held = slot.get_or_init(|| {
+                        Box::new(PinnedDocument {
+                            number,
+                            value,
+                            next: OnceCell::new(),
+                        })
+                    });
+                    return Some(&held.value);
+                }
+            }
+        }
+    }
+
+    /// The value at a place, if it is a schema.
+    pub(crate) fn schema_at(&self, place: &Place) -> Option<&Value> {
+        pointer::resolve(self.document(place.document)?, &place.pointer)
+            .filter(|v| keywords::is_schema(v))
     }
 }
 
@@ -440,6 +560,7 @@ impl DocumentIndex {
             too_deep: keywords::depth_exceeding(value, keywords::MAX_DEPTH),
             bases,
             ids,
+            root_is_schema: keywords::is_schema(value),
             anchors,
             refers_to,
         }
@@ -484,7 +605,7 @@ mod tests {
         let r = index.resolve(&url("file:///p/schema.yaml#Int")).unwrap();
         assert_eq!(r.pointer, "/$defs/int");
         assert_eq!(r.document.as_str(), "file:///p/schema.yaml");
-        assert_eq!(r.value["type"], "integer");
+        assert_eq!(r.value()["type"], "integer");
 
         let r = index
             .resolve(&url("file:///p/schema.yaml#/properties/a%20b"))

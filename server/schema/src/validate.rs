@@ -24,7 +24,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::compiled::SizedRegistry;
-use crate::index::{Place, SchemaIndex};
+use crate::index::{Pinned, Place, SchemaIndex};
 use crate::keywords;
 use crate::pointer;
 use crate::precedence::{IN_PLACE, InPlace};
@@ -88,7 +88,7 @@ impl SchemaIndex {
     /// share the result), against a registry of only the documents its
     /// document's `$ref`s reach.
     pub fn compile(&self, uri: &Url) -> Result<Validator, String> {
-        let Some(root_place) = self.place_of(uri).filter(|p| self.schema_at(p).is_some()) else {
+        let Some(root_place) = self.place_of(uri).filter(|p| self.place_is_schema(p)) else {
             return Err(format!("schema reference {uri} cannot be resolved"));
         };
         self.cached_validator(&root_place.clone(), || {
@@ -102,7 +102,8 @@ impl SchemaIndex {
             }
             let registry = self.registry_for(root_place.document)?;
             let root = self.build_validator(&registry, &self.canonical_uri(&root_place))?;
-            let program = ProgramBuilder::new(self, &registry).build(root_place)?;
+            let pinned = self.pinned();
+            let program = ProgramBuilder::new(self, &pinned, &registry).build(root_place)?;
             Ok(Validator {
                 root: Arc::new(root),
                 program: program.map(Arc::new),
@@ -234,6 +235,8 @@ impl Node {
 
 struct ProgramBuilder<'a> {
     index: &'a SchemaIndex,
+    /// The documents read so far, held while the program is built.
+    pinned: &'a Pinned<'a>,
     registry: &'a SizedRegistry,
     ids: HashMap<(usize, String), NodeId>,
     places: Vec<Place>,
@@ -247,9 +250,10 @@ struct ProgramBuilder<'a> {
 const MAX_PROGRAM_NODES: usize = 200_000;
 
 impl<'a> ProgramBuilder<'a> {
-    fn new(index: &'a SchemaIndex, registry: &'a SizedRegistry) -> Self {
+    fn new(index: &'a SchemaIndex, pinned: &'a Pinned<'a>, registry: &'a SizedRegistry) -> Self {
         Self {
             index,
+            pinned,
             registry,
             ids: HashMap::new(),
             places: Vec::new(),
@@ -379,7 +383,7 @@ impl<'a> ProgramBuilder<'a> {
     }
 
     fn fill(&mut self, id: NodeId, place: &Place) {
-        let Some(Value::Object(schema)) = self.index.schema_at(place) else {
+        let Some(Value::Object(schema)) = self.pinned.schema_at(place) else {
             return; // Boolean schemas carry no annotations.
         };
         let mut node = Node {
@@ -390,7 +394,7 @@ impl<'a> ProgramBuilder<'a> {
             let base = self.index.base_at(place).clone();
             if let Ok(target) = base.join(reference)
                 && let Some(target) = self.index.place_of(&target)
-                && self.index.schema_at(&target).is_some()
+                && self.pinned.schema_at(&target).is_some()
             {
                 node.refs.push(self.node_for(target));
             }

@@ -18,7 +18,7 @@ use super::ops::{fallback, intersect, union};
 use super::{
     Kind, Origin, Pattern, PatternProperty, Property, Reduction, Shape, StringShape, Types,
 };
-use crate::index::{Place, SchemaIndex};
+use crate::index::{Pinned, Place, SchemaIndex};
 use crate::keywords;
 use crate::pointer;
 use crate::precedence::{IN_PLACE, InPlace};
@@ -43,9 +43,11 @@ pub fn infer_without_origins(index: &SchemaIndex, uri: &Url) -> Option<Shape> {
 
 fn infer_shape(index: &SchemaIndex, uri: &Url, origins: bool) -> Option<Shape> {
     let place = index.place_of(uri)?;
-    index.schema_at(&place)?;
+    let pinned = index.pinned();
+    pinned.schema_at(&place)?;
     let mut inferrer = Inferrer {
         index,
+        pinned: &pinned,
         path: Vec::new(),
         expansions: 0,
         patterns: HashMap::new(),
@@ -98,6 +100,8 @@ fn compact(shape: &mut Shape) {
 
 struct Inferrer<'a> {
     index: &'a SchemaIndex,
+    /// The documents read so far, held while inference runs.
+    pinned: &'a Pinned<'a>,
     /// Places being expanded, outermost first.
     path: Vec<(usize, String)>,
     expansions: usize,
@@ -134,7 +138,7 @@ impl Inferrer<'_> {
             return Box::new(Shape::anything());
         }
         let index = self.index;
-        let Some(schema) = index.schema_at(place) else {
+        let Some(schema) = self.pinned.schema_at(place) else {
             return Box::new(Shape::anything());
         };
         self.path.push((place.document, place.pointer.clone()));

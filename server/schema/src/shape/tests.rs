@@ -623,7 +623,7 @@ fn ten_thousand_deep_schema_is_bounded() {
             );
             let validator = shallow.compile(&url(INLINE)).unwrap();
             let document = index.document(&url(INLINE)).unwrap();
-            let errors = validator.validate(document).unwrap_err();
+            let errors = validator.validate(&document).unwrap_err();
             assert!(
                 errors[0].message.contains("nested deeper than"),
                 "{}",
