@@ -99,8 +99,11 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
         },
     );
 
+    // Most documents are valid: `is_valid` stops early and builds no error,
+    // and only an invalid document pays for collecting every error.
     if document.indexed.too_deep.is_none()
         && let Ok(meta) = &*META_SCHEMA
+        && !meta.is_valid(&document.value)
     {
         for error in meta.iter_errors(&document.value) {
             let pointer = error.instance_path().to_string();
@@ -203,6 +206,41 @@ mod tests {
         );
         assert_eq!(got[3].0, "/properties/bad4/$ref");
         assert!(problems(&index, "file:///p/schema.yaml").is_empty());
+    }
+
+    /// The meta-schema pass asks `is_valid` first and collects errors only
+    /// for an invalid document: the two agree on documents that are valid,
+    /// invalid at one place, invalid only through a format (a bad regular
+    /// expression) or only deep inside, so none of their C9s is lost.
+    #[test]
+    fn meta_schema_validity_agrees_with_its_errors() {
+        let Ok(meta) = &*META_SCHEMA else {
+            panic!("the meta-schema compiles");
+        };
+        let documents = [
+            json!({"type": "object", "properties": {"a": {"type": "string", "pattern": "^a+$"}}}),
+            json!(true),
+            json!({"$defs": {"x": {"allOf": [{"minimum": 1}, {"not": {"const": 3}}]}}}),
+            json!({"type": "strnig"}),
+            json!({"properties": {"a": {"pattern": "(("}}}),
+            json!({"patternProperties": {"((": {}}}),
+            json!({"items": [{"type": "string"}, {"minItems": -1}]}),
+            json!({"$defs": {"deep": {"properties": {"b": {"anyOf": [{"required": "b"}]}}}}}),
+        ];
+        for document in &documents {
+            assert_eq!(
+                meta.is_valid(document),
+                meta.iter_errors(document).next().is_none(),
+                "{document}"
+            );
+        }
+        let mut index = SchemaIndex::new();
+        let deep = url("file:///p/deep.schema.yaml");
+        index.add_document(deep.clone(), documents[7].clone());
+        let got = problems(&index, deep.as_str());
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, "/$defs/deep/properties/b/anyOf/0/required");
+        assert!(problems(&index, "file:///p/none.yaml").is_empty());
     }
 
     #[test]
