@@ -2,6 +2,7 @@
 //! `$ref`s that do not resolve (**C7**) and invalid keyword values (**C9**),
 //! each at the pointer of the offending value inside that document.
 
+use std::rc::Rc;
 use std::sync::LazyLock;
 
 use serde_json::Value;
@@ -62,12 +63,17 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
         ));
     }
 
+    // The base URL is shared down the walk and replaced only under an `$id`
+    // (rare): a `Url` per sub-schema was a tenth of this pass.
     keywords::walk(
         &document.value,
         "",
-        doc_url.clone(),
-        |ptr, schema, parent_base| {
-            let base = base_in_effect(parent_base, schema);
+        Rc::new(doc_url.clone()),
+        |ptr, schema, parent_base: &Rc<Url>| {
+            let base = match schema.get("$id") {
+                Some(_) => Rc::new(base_in_effect(parent_base, schema)),
+                None => Rc::clone(parent_base),
+            };
             match schema.get("$ref") {
                 Some(Value::String(reference)) => {
                     let pointer = format!("{ptr}/$ref");
@@ -241,6 +247,33 @@ mod tests {
         assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(got[0].0, "/$defs/deep/properties/b/anyOf/0/required");
         assert!(problems(&index, "file:///p/none.yaml").is_empty());
+    }
+
+    /// A `$ref` resolves against the nearest enclosing `$id`, and only below it.
+    #[test]
+    fn references_resolve_against_the_nearest_id() {
+        let mut index = SchemaIndex::new();
+        index.add_document(url("file:///p/sub/other.yaml"), json!({"type": "string"}));
+        let doc = url("file:///p/main.yaml");
+        index.add_document(
+            doc.clone(),
+            json!({
+                "properties": {
+                    "in": {"$id": "sub/", "properties": {"a": {"$ref": "other.yaml"}}},
+                    "out": {"$ref": "other.yaml"},
+                    "same": {"$id": "#", "$ref": "sub/other.yaml"}
+                }
+            }),
+        );
+        let got = problems(&index, doc.as_str());
+        assert_eq!(
+            got,
+            vec![(
+                "/properties/out/$ref".to_owned(),
+                "C7",
+                "schema reference file:///p/other.yaml cannot be resolved".to_owned()
+            )]
+        );
     }
 
     #[test]
