@@ -70,11 +70,12 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
         "",
         Rc::new(doc_url.clone()),
         |ptr, schema, parent_base: &Rc<Url>| {
-            let base = match schema.get("$id") {
+            let keyword = |key: &str| schema.as_object().and_then(|map| keywords::get(map, key));
+            let base = match keyword("$id") {
                 Some(_) => Rc::new(base_in_effect(parent_base, schema)),
                 None => Rc::clone(parent_base),
             };
-            match schema.get("$ref") {
+            match keyword("$ref") {
                 Some(Value::String(reference)) => {
                     let pointer = format!("{ptr}/$ref");
                     let resolved = match base.join(reference) {
@@ -96,7 +97,7 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
                 )),
                 None => {}
             }
-            if let Some(reduce) = schema.get("reduce")
+            if let Some(reduce) = keyword("reduce")
                 && let Err(detail) = parse_strategy(reduce)
             {
                 problems.push(invalid(format!("{ptr}/reduce"), detail));
