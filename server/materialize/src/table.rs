@@ -141,7 +141,8 @@ impl Table {
         let shape = collection.schema.shape().ok_or_else(|| {
             format!(
                 "the schema of \"{}\" cannot be used: {}",
-                collection.name, collection.schema.uri
+                collection.name,
+                collection.schema.uri()
             )
         })?;
         // Field → location: the user's projections win over canonical ones.

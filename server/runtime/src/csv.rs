@@ -64,7 +64,7 @@ pub fn documents(
             0,
             format!(
                 "the schema of \"{collection}\" cannot be used: {}",
-                target.schema.uri
+                target.schema.uri()
             ),
         )
     })?;

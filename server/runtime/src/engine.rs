@@ -728,7 +728,7 @@ impl Run<'_> {
                 RuntimeErrorKind::Invalid,
                 format!(
                     "transform {derivation}/{name}: source document is invalid against {}: {}",
-                    transform.source_schema.uri,
+                    transform.source_schema.uri(),
                     render_validation_errors(&errors)
                 ),
             )));
@@ -926,7 +926,7 @@ fn drain_validated(
                 RuntimeErrorKind::Invalid,
                 format!(
                     "combining {what} produced a document that is invalid against {}: {}",
-                    schema.uri,
+                    schema.uri(),
                     render_validation_errors(&errors)
                 ),
             )

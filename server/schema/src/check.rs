@@ -2,6 +2,7 @@
 //! `$ref`s that do not resolve (**C7**) and invalid keyword values (**C9**),
 //! each at the pointer of the offending value inside that document.
 
+use std::rc::Rc;
 use std::sync::LazyLock;
 
 use serde_json::Value;
@@ -65,13 +66,19 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
         ));
     }
 
+    // The base URL is shared down the walk and replaced only under an `$id`
+    // (rare): a `Url` per sub-schema was a tenth of this pass.
     keywords::walk(
         &document_value,
         "",
-        doc_url.clone(),
-        |ptr, schema, parent_base| {
-            let base = base_in_effect(parent_base, schema);
-            match schema.get("$ref") {
+        Rc::new(doc_url.clone()),
+        |ptr, schema, parent_base: &Rc<Url>| {
+            let keyword = |key: &str| schema.as_object().and_then(|map| keywords::get(map, key));
+            let base = match keyword("$id") {
+                Some(_) => Rc::new(base_in_effect(parent_base, schema)),
+                None => Rc::clone(parent_base),
+            };
+            match keyword("$ref") {
                 Some(Value::String(reference)) => {
                     let pointer = format!("{ptr}/$ref");
                     let resolved = match base.join(reference) {
@@ -94,7 +101,7 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
                 )),
                 None => {}
             }
-            if let Some(reduce) = schema.get("reduce")
+            if let Some(reduce) = keyword("reduce")
                 && let Err(detail) = parse_strategy(reduce)
             {
                 problems.push(invalid(format!("{ptr}/reduce"), detail));
@@ -103,8 +110,11 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
         },
     );
 
+    // Most documents are valid: `is_valid` stops early and builds no error,
+    // and only an invalid document pays for collecting every error.
     if document.indexed.too_deep.is_none()
         && let Ok(meta) = &*META_SCHEMA
+        && !meta.is_valid(&document.value)
     {
         for error in meta.iter_errors(&document_value) {
             let pointer = error.instance_path().to_string();
@@ -207,6 +217,68 @@ mod tests {
         );
         assert_eq!(got[3].0, "/properties/bad4/$ref");
         assert!(problems(&index, "file:///p/schema.yaml").is_empty());
+    }
+
+    /// The meta-schema pass asks `is_valid` first and collects errors only
+    /// for an invalid document: the two agree on documents that are valid,
+    /// invalid at one place, invalid only through a format (a bad regular
+    /// expression) or only deep inside, so none of their C9s is lost.
+    #[test]
+    fn meta_schema_validity_agrees_with_its_errors() {
+        let Ok(meta) = &*META_SCHEMA else {
+            panic!("the meta-schema compiles");
+        };
+        let documents = [
+            json!({"type": "object", "properties": {"a": {"type": "string", "pattern": "^a+$"}}}),
+            json!(true),
+            json!({"$defs": {"x": {"allOf": [{"minimum": 1}, {"not": {"const": 3}}]}}}),
+            json!({"type": "strnig"}),
+            json!({"properties": {"a": {"pattern": "(("}}}),
+            json!({"patternProperties": {"((": {}}}),
+            json!({"items": [{"type": "string"}, {"minItems": -1}]}),
+            json!({"$defs": {"deep": {"properties": {"b": {"anyOf": [{"required": "b"}]}}}}}),
+        ];
+        for document in &documents {
+            assert_eq!(
+                meta.is_valid(document),
+                meta.iter_errors(document).next().is_none(),
+                "{document}"
+            );
+        }
+        let mut index = SchemaIndex::new();
+        let deep = url("file:///p/deep.schema.yaml");
+        index.add_document(deep.clone(), documents[7].clone());
+        let got = problems(&index, deep.as_str());
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, "/$defs/deep/properties/b/anyOf/0/required");
+        assert!(problems(&index, "file:///p/none.yaml").is_empty());
+    }
+
+    /// A `$ref` resolves against the nearest enclosing `$id`, and only below it.
+    #[test]
+    fn references_resolve_against_the_nearest_id() {
+        let mut index = SchemaIndex::new();
+        index.add_document(url("file:///p/sub/other.yaml"), json!({"type": "string"}));
+        let doc = url("file:///p/main.yaml");
+        index.add_document(
+            doc.clone(),
+            json!({
+                "properties": {
+                    "in": {"$id": "sub/", "properties": {"a": {"$ref": "other.yaml"}}},
+                    "out": {"$ref": "other.yaml"},
+                    "same": {"$id": "#", "$ref": "sub/other.yaml"}
+                }
+            }),
+        );
+        let got = problems(&index, doc.as_str());
+        assert_eq!(
+            got,
+            vec![(
+                "/properties/out/$ref".to_owned(),
+                "C7",
+                "schema reference file:///p/other.yaml cannot be resolved".to_owned()
+            )]
+        );
     }
 
     #[test]

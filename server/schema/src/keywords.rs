@@ -43,6 +43,21 @@ pub fn is_schema(value: &Value) -> bool {
     matches!(value, Value::Object(_) | Value::Bool(_))
 }
 
+/// Largest object searched by a scan rather than by its hash in [`get`].
+const SCAN_LEN: usize = 8;
+
+/// `map.get(key)`, without hashing when `map` is small: most sub-schemas
+/// hold a few keywords, and a pass that asks each for twenty keywords spent
+/// more time in SipHash than in the comparisons a scan needs. Keys of a map
+/// are unique, so both find the same entry.
+pub fn get<'v>(map: &'v serde_json::Map<String, Value>, key: &str) -> Option<&'v Value> {
+    if map.len() <= SCAN_LEN {
+        map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        map.get(key)
+    }
+}
+
 /// Calls `visit(suffix, sub_schema)` for every direct sub-schema of `schema`,
 /// in document order; `suffix` is the pointer of the sub-schema relative to
 /// `schema` (for example `/properties/a` or `/allOf/0`).
@@ -133,4 +148,23 @@ pub fn depth_exceeding(value: &Value, limit: usize) -> Option<String> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scan of a small object and a hash lookup in a large one find what
+    /// `Map::get` finds, and nothing it does not.
+    #[test]
+    fn get_finds_what_the_map_finds() {
+        for size in [0, 1, SCAN_LEN, SCAN_LEN + 1, 40] {
+            let map: serde_json::Map<String, Value> = (0..size)
+                .map(|i| (format!("k{i}"), Value::from(i)))
+                .collect();
+            for key in ["k0", "k7", "k8", "k39", "k", "k00", ""] {
+                assert_eq!(get(&map, key), map.get(key), "{size} {key}");
+            }
+        }
+    }
 }

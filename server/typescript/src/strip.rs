@@ -63,8 +63,88 @@ const SUFFIX: &str = "\n}";
 /// of the first.
 const MAX_ERRORS: usize = 10;
 
+/// Bodies at least this long are stripped in two halves at once when a
+/// split is found (see [`strip_in_halves`]): tree-sitter parsing a 1 MB body
+/// is most of a build's critical path, and the other core is idle meanwhile.
+const SPLIT_BYTES: usize = 256 * 1024;
+
 /// Blanks the TypeScript-only syntax of a lambda body and reports its syntax errors.
 pub fn strip_types(source: &str) -> Stripped {
+    if source.len() >= SPLIT_BYTES
+        && let Some(split) = split_point(source)
+        && let Some(stripped) = strip_in_halves(source, split)
+    {
+        return stripped;
+    }
+    strip_whole(source).0
+}
+
+/// A line start near the middle of `source` whose previous line ends with
+/// `;` (the candidate end of a statement), searching forward then back.
+fn split_point(source: &str) -> Option<usize> {
+    let bytes = source.as_bytes();
+    let ends_statement = |newline: usize| {
+        let line = &bytes[..newline];
+        line.trim_ascii_end().last() == Some(&b';')
+    };
+    let middle = source.len() / 2;
+    let forward = bytes[middle..]
+        .iter()
+        .enumerate()
+        .filter(|(_, byte)| **byte == b'\n')
+        .map(|(at, _)| middle + at)
+        .find(|&newline| ends_statement(newline));
+    let found = forward.or_else(|| {
+        (0..middle)
+            .rev()
+            .filter(|&at| bytes[at] == b'\n')
+            .find(|&newline| ends_statement(newline))
+    })?;
+    let split = found + 1;
+    (split < source.len()).then_some(split)
+}
+
+/// [`strip_whole`] of `source`, computed as the strips of `source[..split]`
+/// and `source[split..]` on two threads, when that is certainly the same:
+/// both halves are clean (no syntax error of any kind, so every bracket,
+/// string, template and comment of each closes inside it, and neither closes
+/// the wrapper) and the first half's last statement ends with an explicit
+/// `;` followed by nothing but white space. A statement list cut after a
+/// complete statement that ends with `;` is the two lists one after the
+/// other (nothing can continue a statement past its own `;` except `else` or
+/// `while` after an `if`/`do`, and a half starting with either is not
+/// clean), and the blanking of a statement looks only inside it. `None`
+/// when the halves cannot tell (the caller strips the whole body).
+fn strip_in_halves(source: &str, split: usize) -> Option<Stripped> {
+    let (first, second) = source.split_at(split);
+    let (first, second) = std::thread::scope(|scope| {
+        let other = std::thread::Builder::new()
+            .spawn_scoped(scope, || strip_whole(second))
+            .ok()?;
+        let first = strip_whole(first);
+        Some((first, other.join().ok()?))
+    })?;
+    let ((first, last_end), (second, _)) = (first, second);
+    let ends_with_semicolon = last_end.is_some_and(|end| {
+        end <= split
+            && source.as_bytes()[..end].last() == Some(&b';')
+            && source.as_bytes()[end..split].trim_ascii().is_empty()
+    });
+    if !(first.errors.is_empty() && second.errors.is_empty() && ends_with_semicolon) {
+        return None;
+    }
+    let mut javascript = first.javascript;
+    javascript.push_str(&second.javascript);
+    Some(Stripped {
+        javascript,
+        errors: Vec::new(),
+    })
+}
+
+/// [`strip_types`] with one parse of the whole body; with the stripped body,
+/// where the body's last statement ends (a body offset) when that statement
+/// is a clean one whose last token is `;`.
+fn strip_whole(source: &str) -> (Stripped, Option<usize>) {
     let wrapped = format!("{PREFIX}{source}{SUFFIX}");
     let body = PREFIX.len()..PREFIX.len() + source.len();
 
@@ -76,7 +156,7 @@ pub fn strip_types(source: &str) -> Stripped {
     };
     let Some(tree) = tree else {
         // Only a tree-sitter ABI mismatch or cancellation gets here.
-        return Stripped {
+        let stripped = Stripped {
             javascript: source.to_owned(),
             errors: vec![SyntaxError {
                 line: 0,
@@ -86,6 +166,7 @@ pub fn strip_types(source: &str) -> Stripped {
                 message: "the TypeScript parser is unavailable".to_owned(),
             }],
         };
+        return (stripped, None);
     };
 
     let mut pass = Pass {
@@ -121,6 +202,7 @@ pub fn strip_types(source: &str) -> Stripped {
     problems.extend(syntax);
     problems.sort_by_key(|problem| problem.start);
     problems.truncate(MAX_ERRORS);
+    let last_end = last_statement_end(root).and_then(|end| end.checked_sub(body.start));
     free_tree(tree, source.len());
 
     // The output only ever replaced whole characters with ASCII bytes (or wrote ASCII
@@ -154,7 +236,30 @@ pub fn strip_types(source: &str) -> Stripped {
             }
         })
         .collect();
-    Stripped { javascript, errors }
+    (Stripped { javascript, errors }, last_end)
+}
+
+/// Where the wrapper's last statement ends (an offset in the wrapped text),
+/// if its last token is a `;` (not an automatic one).
+fn last_statement_end(root: Node<'_>) -> Option<usize> {
+    let block = root
+        .named_child(0)
+        .filter(|function| function.kind() == "function_declaration")?
+        .child_by_field_name("body")?;
+    let last = block.named_child(u32::try_from(block.named_child_count().checked_sub(1)?).ok()?)?;
+    let mut leaf = last;
+    while let Some(child) = leaf
+        .child_count()
+        .checked_sub(1)
+        .and_then(|i| leaf.child(i))
+    {
+        leaf = child;
+    }
+    (leaf.kind() == ";"
+        && !leaf.is_named()
+        && !leaf.is_missing()
+        && leaf.end_byte() == last.end_byte())
+    .then_some(last.end_byte())
 }
 
 /// Bodies at least this long have their syntax tree freed on a thread of its

@@ -32,33 +32,42 @@ use crate::lambda::{LambdaKind, LambdaSource};
 /// already compiled is not compiled again.
 #[derive(Debug, Clone)]
 pub struct SchemaPlan {
-    pub uri: String,
-    url: Option<Url>,
+    /// The schema's URL; when it has none, `what` says which schema it is.
+    url: Result<Url, String>,
     schemas: SchemaIndex,
     validator: OnceLock<Result<Validator, String>>,
 }
 
 impl SchemaPlan {
-    fn new(schemas: &SchemaIndex, url: Option<Url>, what: &str) -> SchemaPlan {
+    /// `what` is asked only when there is no URL (a plan holds one schema
+    /// plan per collection: no text is made for the usual case).
+    fn new(schemas: &SchemaIndex, url: Option<Url>, what: impl FnOnce() -> String) -> SchemaPlan {
         SchemaPlan {
-            uri: url.as_ref().map_or_else(|| what.to_owned(), Url::to_string),
-            url,
+            url: url.ok_or_else(what),
             schemas: schemas.clone(),
             validator: OnceLock::new(),
+        }
+    }
+
+    /// The schema's URL as text, or which schema it is when it has none.
+    pub fn uri(&self) -> String {
+        match &self.url {
+            Ok(url) => url.to_string(),
+            Err(what) => what.clone(),
         }
     }
 
     pub fn validator(&self) -> Result<&Validator, RuntimeError> {
         self.validator
             .get_or_init(|| match &self.url {
-                Some(url) => self.schemas.compile(url),
-                None => Err("the schema URL is invalid".to_owned()),
+                Ok(url) => self.schemas.compile(url),
+                Err(_) => Err("the schema URL is invalid".to_owned()),
             })
             .as_ref()
             .map_err(|error| {
                 RuntimeError::new(
                     RuntimeErrorKind::Unsupported,
-                    format!("schema {} cannot be used: {error}", self.uri),
+                    format!("schema {} cannot be used: {error}", self.uri()),
                 )
             })
     }
@@ -68,7 +77,7 @@ impl SchemaPlan {
     /// The inferred shape of the schema (catalog.md §7.1); `None` when the
     /// URL does not resolve.
     pub fn shape(&self) -> Option<schema::Shape> {
-        schema::shape::infer(&self.schemas, self.url.as_ref()?)
+        schema::shape::infer(&self.schemas, self.url.as_ref().ok()?)
     }
 }
 
@@ -160,8 +169,9 @@ impl Plan {
     /// [`Lambdas`](super::Lambdas)). Never fails on a catalog mistake.
     pub fn build(catalog: &Catalog, schemas: &SchemaIndex) -> Result<Plan, RuntimeError> {
         let mut lambdas: Vec<LambdaSource> = Vec::new();
-        let compile =
-            |url: Option<Url>, what: &str| -> SchemaPlan { SchemaPlan::new(schemas, url, what) };
+        let compile = |url: Option<Url>, what: &dyn Fn() -> String| -> SchemaPlan {
+            SchemaPlan::new(schemas, url, what)
+        };
         // The first collection of each name, as `Catalog::collection` finds it.
         let mut by_name: HashMap<String, usize> = HashMap::with_capacity(catalog.collections.len());
         for (index, collection) in catalog.collections.iter().enumerate() {
@@ -175,17 +185,15 @@ impl Plan {
 
         let mut collections = Vec::with_capacity(catalog.collections.len());
         for collection in &catalog.collections {
-            let schema = compile(
-                collection.schema_url(),
-                &format!("the schema of \"{}\"", collection.name),
-            );
+            let schema = compile(collection.schema_url(), &|| {
+                format!("the schema of \"{}\"", collection.name)
+            });
             let derivation = collection.spec.derivation.as_ref().map(|derivation| {
                 let register_schema = derivation.register.as_ref().and_then(|register| {
                     register.schema.as_ref().map(|_| {
-                        compile(
-                            collection.register_schema_url(),
-                            &format!("the register schema of \"{}\"", collection.name),
-                        )
+                        compile(collection.register_schema_url(), &|| {
+                            format!("the register schema of \"{}\"", collection.name)
+                        })
                     })
                 });
                 let initial = derivation
@@ -206,13 +214,14 @@ impl Plan {
                             )
                         });
                         let source_schema = match &spec.source.schema {
-                            Some(_) => compile(
-                                collection.source_schema_url(name).cloned(),
-                                &format!("the source schema of {}/{name}", collection.name),
-                            ),
+                            Some(_) => {
+                                compile(collection.source_schema_url(name).cloned(), &|| {
+                                    format!("the source schema of {}/{name}", collection.name)
+                                })
+                            }
                             None => compile(
                                 source_collection.and_then(|collection| collection.schema_url()),
-                                &format!("the schema of \"{}\"", spec.source.name),
+                                &|| format!("the schema of \"{}\"", spec.source.name),
                             ),
                         };
                         let shuffle = match (&spec.shuffle, source_collection) {

@@ -171,7 +171,7 @@ impl Inferrer<'_> {
         map: &serde_json::Map<String, Value>,
         shape: &mut Shape,
     ) {
-        if let Some(Value::Object(patterns)) = map.get("patternProperties") {
+        if let Some(Value::Object(patterns)) = keywords::get(map, "patternProperties") {
             for (source, sub) in patterns {
                 if keywords::is_schema(sub) {
                     let pattern = self.pattern(source);
@@ -180,13 +180,10 @@ impl Inferrer<'_> {
                 }
             }
         }
-        if map
-            .get("additionalProperties")
-            .is_some_and(keywords::is_schema)
-        {
+        if keywords::get(map, "additionalProperties").is_some_and(keywords::is_schema) {
             shape.object.additional = Some(self.child(place, "/additionalProperties"));
         }
-        if let Some(Value::Object(properties)) = map.get("properties") {
+        if let Some(Value::Object(properties)) = keywords::get(map, "properties") {
             for (name, sub) in properties {
                 if keywords::is_schema(sub) {
                     let sub = self.child(place, &pointer::join("/properties", name));
@@ -194,12 +191,12 @@ impl Inferrer<'_> {
                 }
             }
         }
-        if let Some(Value::Array(required)) = map.get("required") {
+        if let Some(Value::Array(required)) = keywords::get(map, "required") {
             for name in required.iter().filter_map(Value::as_str) {
                 mark_required(shape, name);
             }
         }
-        match map.get("items") {
+        match keywords::get(map, "items") {
             Some(Value::Array(items)) => {
                 for (i, item) in items.iter().enumerate() {
                     if !keywords::is_schema(item) {
@@ -208,7 +205,7 @@ impl Inferrer<'_> {
                     let item = self.child(place, &format!("/items/{i}"));
                     push_item(shape, item);
                 }
-                if map.get("additionalItems").is_some_and(keywords::is_schema) {
+                if keywords::get(map, "additionalItems").is_some_and(keywords::is_schema) {
                     shape.array.additional = Some(self.child(place, "/additionalItems"));
                 }
             }
@@ -228,7 +225,7 @@ impl Inferrer<'_> {
         keyword: &str,
         op: fn(Box<Shape>, Box<Shape>) -> Box<Shape>,
     ) -> Option<Box<Shape>> {
-        let Some(Value::Array(members)) = map.get(keyword) else {
+        let Some(Value::Array(members)) = keywords::get(map, keyword) else {
             return None;
         };
         let mut folded: Option<Box<Shape>> = None;
@@ -259,9 +256,9 @@ impl Inferrer<'_> {
                 InPlace::AnyOf => self.members(place, map, "anyOf", union_boxed),
                 InPlace::OneOf => self.members(place, map, "oneOf", union_boxed),
                 InPlace::IfThenElse => {
-                    if map.contains_key("if")
-                        && map.get("then").is_some_and(keywords::is_schema)
-                        && map.get("else").is_some_and(keywords::is_schema)
+                    if keywords::get(map, "if").is_some()
+                        && keywords::get(map, "then").is_some_and(keywords::is_schema)
+                        && keywords::get(map, "else").is_some_and(keywords::is_schema)
                     {
                         let then_ = self.child(place, "/then");
                         let else_ = self.child(place, "/else");
@@ -279,14 +276,12 @@ impl Inferrer<'_> {
             apply_in_place(shape, applied);
         }
         if shape.object.additional.is_none()
-            && map
-                .get("unevaluatedProperties")
-                .is_some_and(keywords::is_schema)
+            && keywords::get(map, "unevaluatedProperties").is_some_and(keywords::is_schema)
         {
             shape.object.additional = Some(self.child(place, "/unevaluatedProperties"));
         }
         if shape.array.additional.is_none()
-            && map.get("unevaluatedItems").is_some_and(keywords::is_schema)
+            && keywords::get(map, "unevaluatedItems").is_some_and(keywords::is_schema)
         {
             shape.array.additional = Some(self.child(place, "/unevaluatedItems"));
         }
@@ -298,7 +293,7 @@ impl Inferrer<'_> {
         place: &Place,
         map: &serde_json::Map<String, Value>,
     ) -> Option<Box<Shape>> {
-        let Some(Value::String(reference)) = map.get("$ref") else {
+        let Some(Value::String(reference)) = keywords::get(map, "$ref") else {
             return None;
         };
         let target = self.index.base_at(place).join(reference).ok()?;
@@ -347,9 +342,13 @@ fn own_keywords(map: &serde_json::Map<String, Value>, origin: Option<Box<Origin>
         origin,
         ..Shape::anything()
     });
-    let string = |key: &str| map.get(key).and_then(Value::as_str).map(Box::<str>::from);
-    let count = |key: &str| map.get(key).and_then(Value::as_u64);
-    match map.get("type") {
+    let string = |key: &str| {
+        keywords::get(map, key)
+            .and_then(Value::as_str)
+            .map(Box::<str>::from)
+    };
+    let count = |key: &str| keywords::get(map, key).and_then(Value::as_u64);
+    match keywords::get(map, "type") {
         Some(Value::String(name)) => shape.types = Types::from_name(name).unwrap_or(Types::ALL),
         Some(Value::Array(names)) => {
             shape.types = names
@@ -359,7 +358,7 @@ fn own_keywords(map: &serde_json::Map<String, Value>, origin: Option<Box<Origin>
         }
         _ => {}
     }
-    let enum_values = match (map.get("const"), map.get("enum")) {
+    let enum_values = match (keywords::get(map, "const"), keywords::get(map, "enum")) {
         (Some(value), _) => Some(vec![value.clone()]),
         (None, Some(Value::Array(values))) => Some(values.clone()),
         _ => None,
@@ -393,7 +392,7 @@ fn own_keywords(map: &serde_json::Map<String, Value>, origin: Option<Box<Origin>
         shape.array.min_items = min_items;
         shape.array.max_items = max_items;
     }
-    if let Some(strategy) = map.get("reduce").and_then(|r| parse_strategy(r).ok()) {
+    if let Some(strategy) = keywords::get(map, "reduce").and_then(|r| parse_strategy(r).ok()) {
         shape.reduction = Reduction::Strategy(strategy);
     }
     shape

@@ -363,3 +363,59 @@ fn hostile_input_keeps_layout_and_never_panics() {
     }
     assert!(strip_types(&deep).errors.is_empty());
 }
+
+/// Bodies with statements that a cut could change: `else` and `while` after
+/// a `;`, templates, comments and strings holding `;` and line breaks,
+/// declarations the pass removes or rewrites, generics, ASI.
+const SPLIT_BODIES: &[&str] = &[
+    "let a: number = 1;\nif (a > 0) a = 2;\nelse a = 3;\nreturn [a];\n",
+    "let a = 0;\ndo a++;\nwhile (a < 3);\nreturn [a];\n",
+    "const t = `x;\ny;${1 + 1};\n`;\nreturn [t];\n",
+    "/* a;\nb; */\nlet x = 1;\n// c;\nreturn [x];\n",
+    "let s = 'a;\\\nb';\nlet r = /;/;\nreturn [s, r.source];\n",
+    "outer: for (let i = 0; i < 2; i++) { if (i) break outer; }\nreturn [];\n",
+    "enum Color { Red, Green = 4, Blue }\nconst enum K { A = 1 }\nfunction f(a: string): string;\nfunction f(a: number): number;\nfunction f(a: any): any { return a; }\nclass P { constructor(private x: number, public y?: string) { } get(): number { return this.x; } }\nconst g = <T,>(v: T): T => v;\nlet h = f<number>(1) as number;\ntype Alias = { a: number; b: string; };\ninterface I { x: number; }\ndeclare const d: number;\nlet b = 1, c = 2;\nlet q = h < b > (c);\nreturn [Color.Green, new P(1).get(), g(2), h!, q];\n",
+    "let a = 1\n(a)\nlet b = 2;\n[b]\nlet c = (x: number):\n  number => x;\nreturn [a, b, c(1)];\n",
+    "let x = (1;\nlet y = 2;\nreturn [y];\n",
+    "let x = 1;\n}\nlet y = 2;\nreturn [y];\n",
+];
+
+/// Cut anywhere, two halves are either refused or stripped exactly as the
+/// whole body: the same JavaScript, the same (no) errors.
+#[test]
+fn halves_are_the_whole_or_refused() {
+    for body in SPLIT_BODIES {
+        let whole = strip_whole(body).0;
+        let mut accepted = 0;
+        for split in (1..body.len()).filter(|&at| body.is_char_boundary(at)) {
+            if let Some(halves) = strip_in_halves(body, split) {
+                accepted += 1;
+                assert_eq!(halves, whole, "{body:?} cut at {split}");
+            }
+        }
+        if whole.errors.is_empty() {
+            assert!(accepted > 0, "no cut of {body:?} was usable");
+        } else {
+            assert_eq!(accepted, 0, "{body:?} has errors");
+        }
+    }
+}
+
+/// A large body is stripped in halves, to the same result as in one piece.
+#[test]
+fn a_large_body_is_stripped_in_halves() {
+    let body = format!(
+        "let x: number = 0;\n{}return [{{ x }}];\n",
+        "x = x + 1;\n".repeat(30_000)
+    );
+    assert!(body.len() >= SPLIT_BYTES);
+    let split = split_point(&body).expect("a line ending with `;` near the middle");
+    assert!(split.abs_diff(body.len() / 2) < 16);
+    let halves = strip_in_halves(&body, split).expect("clean halves");
+    assert_eq!(halves, strip_whole(&body).0);
+    assert_eq!(strip_types(&body), halves);
+    // With a mistake in either half, the whole body's errors are reported.
+    let broken = body.replacen("x = x + 1;", "x = x + ;", 1);
+    assert_eq!(strip_types(&broken).errors.len(), 1);
+    assert_eq!(strip_types(&broken), strip_whole(&broken).0);
+}
