@@ -114,7 +114,7 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
     // and only an invalid document pays for collecting every error.
     if document.indexed.too_deep.is_none()
         && let Ok(meta) = &*META_SCHEMA
-        && !meta.is_valid(&document.value)
+        && !meta.is_valid(&document_value)
     {
         for error in meta.iter_errors(&document_value) {
             let pointer = error.instance_path().to_string();
