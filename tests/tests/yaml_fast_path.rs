@@ -11,29 +11,6 @@ use std::path::{Path, PathBuf};
 
 use syntax::{Limits, differential};
 
-fn yaml_files(root: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path
-                .extension()
-                .is_some_and(|ext| ext == "yaml" || ext == "yml")
-            {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 /// Compares both parsers on each file; returns (files, files the fast path took).
 fn compare(files: &[PathBuf]) -> (usize, usize) {
     let mut taken = 0;
@@ -64,7 +41,7 @@ fn compare(files: &[PathBuf]) -> (usize, usize) {
 #[test]
 fn fixtures_parse_alike() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
-    let (files, taken) = compare(&yaml_files(&root));
+    let (files, taken) = compare(&test_utils::corpus::yaml_files(&root));
     assert!(files > 100, "{files} fixture files");
     // Many fixtures are broken YAML or use anchors on purpose.
     assert!(taken * 10 >= files * 7, "fast path took {taken} of {files}");
@@ -72,14 +49,16 @@ fn fixtures_parse_alike() {
 
 #[test]
 fn corpus_parses_alike() {
-    let (files, taken) = compare(&yaml_files(&test_utils::corpus::corpus_dir()));
+    let (files, taken) = compare(&test_utils::corpus::yaml_files(
+        &test_utils::corpus::corpus_dir(),
+    ));
     assert!(files > 20, "{files} corpus files");
     assert!(taken * 10 >= files * 9, "fast path took {taken} of {files}");
 }
 
 #[test]
 fn generated_catalog_parses_alike_and_takes_the_fast_path() {
-    let files = yaml_files(&test_utils::corpus::generated(200, 20));
+    let files = test_utils::corpus::yaml_files(&test_utils::corpus::generated(200, 20));
     let (count, taken) = compare(&files);
     assert!(count > 20, "{count} generated files");
     assert_eq!(taken, count, "every generated file takes the fast path");
@@ -160,9 +139,11 @@ fn mutate(rng: &mut Rng, text: &str) -> String {
 #[test]
 fn mutants_parse_alike() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
-    let mut texts: Vec<String> = yaml_files(&fixtures)
+    let mut texts: Vec<String> = test_utils::corpus::yaml_files(&fixtures)
         .into_iter()
-        .chain(yaml_files(&test_utils::corpus::corpus_dir()))
+        .chain(test_utils::corpus::yaml_files(
+            &test_utils::corpus::corpus_dir(),
+        ))
         .filter_map(|path| std::fs::read_to_string(path).ok())
         .filter(|text| text.len() < 20_000)
         .collect();

@@ -34,17 +34,11 @@ fn a_thousand_chained_collections_check_cleanly() {
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
 }
 
-/// Compilation work per schema does not grow with the catalog: the checks of
-/// 8,000 collections compile at most 4× (plus slack) what 2,000 compile, in
-/// validators, registries and registry documents seen per validator build.
-/// Counted, not timed (`SchemaIndex::stats`).
-/// Inline schemas are kept as text: after a check, the only ones whose
-/// value is alive are those a compiled validator's registry holds (the
-/// tests' ingested collections), not every one the checks read (issue #7).
-#[test]
-fn a_checked_catalog_keeps_inline_schemas_as_text() {
+/// A generated catalog of `collections` collections and `tests` tests whose
+/// schemas share a `$ref` to another document, loaded without a mistake.
+fn load_note_catalog(collections: usize, tests: usize) -> load::Loaded {
     let note = r#"{ $ref: "shared.schema.yaml#/$defs/note" }"#;
-    let text = test_utils::big::catalog_with_note_schema(400, 10, note);
+    let text = test_utils::big::catalog_with_note_schema(collections, tests, note);
     let mut fetch = load::MemoryFetch::new();
     fetch.insert(url("flow.yaml"), text);
     fetch.insert(
@@ -53,6 +47,15 @@ fn a_checked_catalog_keeps_inline_schemas_as_text() {
     );
     let loaded = load::load(&url("flow.yaml"), &fetch);
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
+    loaded
+}
+
+/// Inline schemas are kept as text: after a check, the only ones whose
+/// value is alive are those a compiled validator's registry holds (the
+/// tests' ingested collections), not every one the checks read (issue #7).
+#[test]
+fn a_checked_catalog_keeps_inline_schemas_as_text() {
+    let loaded = load_note_catalog(400, 10);
     let inline =
         || {
             loaded.catalog.collections.iter().filter_map(|collection| {
@@ -75,20 +78,15 @@ fn a_checked_catalog_keeps_inline_schemas_as_text() {
     );
 }
 
+/// Compilation work per schema does not grow with the catalog: the checks of
+/// 8,000 collections compile at most 4× (plus slack) what 2,000 compile, in
+/// validators, registries and registry documents seen per validator build.
+/// Counted, not timed (`SchemaIndex::stats`).
 #[test]
 fn compile_work_grows_linearly_with_the_catalog() {
     let stats = |collections: usize| {
-        let note = r#"{ $ref: "shared.schema.yaml#/$defs/note" }"#;
         // One test per 20 collections: compilations scale with the catalog.
-        let text = test_utils::big::catalog_with_note_schema(collections, collections / 20, note);
-        let mut fetch = load::MemoryFetch::new();
-        fetch.insert(url("flow.yaml"), text);
-        fetch.insert(
-            url("shared.schema.yaml"),
-            "$defs:\n  note: { type: [string, \"null\"], maxLength: 200 }\n",
-        );
-        let loaded = load::load(&url("flow.yaml"), &fetch);
-        assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
+        let loaded = load_note_catalog(collections, collections / 20);
         let diagnostics = crate::check(&loaded);
         assert!(diagnostics.is_empty(), "{diagnostics:#?}");
         let schemas = loaded.schemas.document_count();

@@ -4,6 +4,7 @@
 //! each output format, and exit codes. Catalog logic lives in the library
 //! crates; see server/ARCHITECTURE.md.
 
+mod allocator;
 mod args;
 mod commands;
 mod output;
@@ -23,6 +24,7 @@ use clap::error::ErrorKind;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    allocator::return_freed_memory_soon();
     let cli = match args::Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return clap_exit(&error),

@@ -220,32 +220,19 @@ fn self_referencing_alias_is_a_cycle_error() {
 
 #[test]
 fn every_corpus_file_parses() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/estuary-docs");
-    let mut count = 0;
-    let mut stack = vec![root];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|ext| ext == "yaml") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                let parse = parse(&text);
-                assert!(
-                    parse.errors.is_empty(),
-                    "{}: {:?}",
-                    path.display(),
-                    parse.errors
-                );
-                parse.tree.document_json().unwrap();
-                count += 1;
-            }
-        }
+    let files = test_utils::corpus::yaml_files(&test_utils::corpus::corpus_dir());
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        let parse = parse(&text);
+        assert!(
+            parse.errors.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            parse.errors
+        );
+        parse.tree.document_json().unwrap();
     }
+    let count = files.len();
     assert!(count >= 40, "found only {count} corpus files");
 }
 

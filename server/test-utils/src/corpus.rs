@@ -68,3 +68,28 @@ pub fn generated(collections: usize, files: usize) -> PathBuf {
     }
     out.canonicalize().expect("the generated catalog exists")
 }
+
+/// Every `.yaml` / `.yml` file under `root`, sorted (an unreadable directory is
+/// skipped).
+pub fn yaml_files(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|ext| ext == "yaml" || ext == "yml")
+            {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
