@@ -46,6 +46,23 @@ fn ranges_of_keys_and_values() {
 }
 
 #[test]
+fn a_quoted_scalar_ends_at_its_closing_quote_before_a_comment() {
+    let text = "a: \"x\\\" # y\" # note\nb: 'it''s' # note\nc: [\"d\" # note\n  ]\ne: 'f\n  g' # note\nh: &q \"i\" # note\n";
+    let parse = parse(text);
+    assert!(parse.errors.is_empty(), "{:?}", parse.errors);
+    for (pointer, written) in [
+        ("/a", "\"x\\\" # y\""),
+        ("/b", "'it''s'"),
+        ("/c/0", "\"d\""),
+        ("/e", "'f\n  g'"),
+        ("/h", "&q \"i\""),
+    ] {
+        let range = parse.tree.locate(pointer).unwrap().range;
+        assert_eq!(slice(text, range), written, "{pointer}");
+    }
+}
+
+#[test]
 fn block_scalar_range_starts_at_indicator() {
     let text = "publish:\n  nodeJS: |\n    return [source];\n  other: 1\n";
     let parse = parse(text);

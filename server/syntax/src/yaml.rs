@@ -311,6 +311,48 @@ pub mod differential {
     }
 }
 
+/// Where a node's content starts when its range starts at `at` with an
+/// anchor (`&a`) or a tag (`!t`) before it: after them and the white space
+/// that follows each.
+fn after_properties(bytes: &[u8], mut at: usize) -> usize {
+    while matches!(bytes.get(at), Some(b'&' | b'!')) {
+        while bytes
+            .get(at)
+            .is_some_and(|byte| !byte.is_ascii_whitespace())
+        {
+            at += 1;
+        }
+        while bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at += 1;
+        }
+    }
+    at
+}
+
+/// The offset of the quote that closes the quoted scalar opening at `open`
+/// (`''` is a quote inside single quotes, a backslash escapes inside double
+/// quotes).
+fn closing_quote(bytes: &[u8], open: usize, quote: u8) -> Option<usize> {
+    if bytes.get(open) != Some(&quote) {
+        return None;
+    }
+    let mut at = open + 1;
+    while let Some(&byte) = bytes.get(at) {
+        if quote == b'"' && byte == b'\\' {
+            at += 2;
+        } else if byte == quote {
+            if quote == b'\'' && bytes.get(at + 1) == Some(&b'\'') {
+                at += 2;
+            } else {
+                return Some(at);
+            }
+        } else {
+            at += 1;
+        }
+    }
+    None
+}
+
 /// Maps saphyr's character indices to byte offsets.
 #[derive(Default)]
 struct CharOffsets {
@@ -776,6 +818,13 @@ impl<'t> Builder<'t> {
                 && bytes.get(end as usize) == Some(&quote)
             {
                 end += 1;
+            }
+            // saphyr's span of a quoted scalar runs over a comment after it on
+            // its line: end at the closing quote.
+            if let Some(close) =
+                closing_quote(bytes, after_properties(bytes, start as usize), quote)
+            {
+                end = end.min(close as u32 + 1);
             }
         }
         while end > start

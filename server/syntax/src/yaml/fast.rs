@@ -20,8 +20,8 @@
 //! rest): a block mapping starts at its first key; a block sequence at its
 //! first `-`, or at its first item's content when it sits at its mapping
 //! key's indentation; a flow collection's end event runs over the spaces
-//! after its closing bracket and a comment after them, and so does a quoted
-//! scalar's (so its range takes the comment in); an empty mapping value
+//! after its closing bracket and a comment after them (a quoted scalar's
+//! does too, but the builder ends its range at the closing quote); an empty mapping value
 //! is at its `:`, an empty sequence item at the end of the `-` line; a block
 //! scalar starts at its first content character.
 
@@ -795,14 +795,10 @@ impl<'t> Fast<'t, '_> {
         if self.at(self.skip_spaces(end)) == b':' {
             return Err(Declined);
         }
-        // saphyr's span runs on over a comment after it, and the builder
-        // trims only whitespace.
-        let mut spanned = self.flow_end(end);
-        while spanned > end && matches!(self.at(spanned - 1), b' ' | b'\t') {
-            spanned -= 1;
-        }
+        // The range ends at the closing quote (the builder cuts saphyr's
+        // span, which runs on over a comment after it, there too).
         self.scalar_at(
-            (start, spanned),
+            (start, end),
             Self::between_quotes(start, end, cooked),
             style,
             anchor,
