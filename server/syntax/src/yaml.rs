@@ -611,30 +611,25 @@ impl<'t> Builder<'t> {
     /// Adds an alias to saphyr's anchor id `anchor` (an error and a null
     /// when it names no anchor, or one still open: a cycle).
     pub(super) fn alias(&mut self, anchor: usize, range: TextRange) {
-        let Some(&target) = self.anchors.get(&anchor) else {
-            self.errors.push(SyntaxError {
+        let node = match self.anchors.get(&anchor) {
+            Some(_) if self.open_anchors.contains(&anchor) => {
+                Err("alias refers to a node that contains it (a cycle)")
+            }
+            Some(&target) => Ok(StoredNode {
                 range,
-                message: "alias refers to an unknown anchor".to_string(),
-                related: None,
-            });
-            let id = self.push(null_node(range));
-            self.attach(id);
-            return;
+                kind: Stored::Alias(target),
+            }),
+            None => Err("alias refers to an unknown anchor"),
         };
-        if self.open_anchors.contains(&anchor) {
+        let node = node.unwrap_or_else(|message| {
             self.errors.push(SyntaxError {
                 range,
-                message: "alias refers to a node that contains it (a cycle)".to_string(),
+                message: message.to_string(),
                 related: None,
             });
-            let id = self.push(null_node(range));
-            self.attach(id);
-            return;
-        }
-        let id = self.push(StoredNode {
-            range,
-            kind: Stored::Alias(target),
+            null_node(range)
         });
+        let id = self.push(node);
         self.attach(id);
     }
 
