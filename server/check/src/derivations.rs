@@ -92,6 +92,12 @@ fn derivation_checks<'l>(
 
 /// C27 (register schema problems) and C26 (`initial` must validate).
 fn register(cx: &mut Context<'_>, collection: &Collection, derivation: &DerivationSpec) {
+    // Its schema's problems, shape and validator read one build of its
+    // documents' values.
+    model::compact::holding(|| register_holding(cx, collection, derivation));
+}
+
+fn register_holding(cx: &mut Context<'_>, collection: &Collection, derivation: &DerivationSpec) {
     let Some(register) = &derivation.register else {
         return;
     };

@@ -99,6 +99,18 @@ pub(crate) fn check_schema_use(
     collection: &Collection,
     role: SchemaRole,
 ) -> bool {
+    // The documents' values its problems and shape read (when they are
+    // not known yet) are built once for both.
+    model::compact::holding(|| check_schema_use_holding(cx, url, written, collection, role))
+}
+
+fn check_schema_use_holding(
+    cx: &mut Context<'_>,
+    url: &Url,
+    written: &Scope,
+    collection: &Collection,
+    role: SchemaRole,
+) -> bool {
     let mut document_url = url.clone();
     document_url.set_fragment(None);
     // Everything below reads the documents this records (their presence,

@@ -54,10 +54,14 @@ fn warm_tests(loaded: &Loaded, memo: &Memo, done: &AtomicBool) {
             let url = by_name
                 .get(ingest.collection.as_str())
                 .and_then(|&index| catalog.collections[index].schema_url());
-            if let Some(url) = url
-                && usable(loaded, memo, &url)
-            {
-                let _ = memo.validator(&loaded.schemas, &url);
+            if let Some(url) = url {
+                // Its problems (if not known yet) and its validator read
+                // one build of its documents.
+                model::compact::holding(|| {
+                    if usable(loaded, memo, &url) {
+                        let _ = memo.validator(&loaded.schemas, &url);
+                    }
+                });
             }
         }
     }
@@ -99,17 +103,20 @@ fn warm_collection(loaded: &Loaded, memo: &Memo, collection: &Collection, done: 
         if done.load(Ordering::Relaxed) {
             return;
         }
-        // Held across its problems and its shape: its value is built once.
-        let _document = schemas.document(url);
-        if !usable(loaded, memo, url) {
-            continue;
-        }
-        if let Some(inferred) = memo.shape(schemas, url) {
-            inferred.inspections(schemas, url);
-        }
-        if register.as_ref() == Some(url) {
-            let _ = memo.validator(schemas, url);
-        }
+        // Its documents' values, if built, held across its problems, shape
+        // and validator: built at most once (and not at all when the
+        // checks already computed these).
+        model::compact::holding(|| {
+            if !usable(loaded, memo, url) {
+                return;
+            }
+            if let Some(inferred) = memo.shape(schemas, url) {
+                inferred.inspections(schemas, url);
+            }
+            if register.as_ref() == Some(url) {
+                let _ = memo.validator(schemas, url);
+            }
+        });
     }
 }
 
@@ -162,5 +169,42 @@ mod tests {
         let memo = Memo::new();
         warm(&run.loaded, &memo, &AtomicBool::new(true));
         assert_eq!(memo.stats().shapes + memo.stats().lambdas, 0);
+    }
+
+    /// A cold check builds each inline schema's value once for its
+    /// problems, shape and (a register's) validator, and once more for
+    /// the validator of an ingest step (C32d, in another unit); after the
+    /// helper warmed the memo, the checks build none. (A fresh load each
+    /// time: the index's compiled validators hold their documents' values.)
+    #[test]
+    fn each_document_value_is_built_once_per_use() {
+        use model::compact::parses_on_this_thread;
+        let load = || {
+            let mut fetch = load::MemoryFetch::new();
+            fetch.insert(
+                crate::test_support::url("flow.yaml"),
+                "collections:\n  a/src:\n    schema: {type: object, properties: {k: {type: string}}, required: [k]}\n    key: [/k]\n  a/derived:\n    schema: {type: object, properties: {k: {type: string}}, required: [k]}\n    key: [/k]\n    derivation:\n      register:\n        schema: {type: integer}\n        initial: 0\n      transform:\n        fromSrc:\n          source: {name: a/src, schema: {type: object, properties: {k: {type: string}}}}\n          publish: {nodeJS: \"return [source];\"}\ntests:\n  t:\n    - ingest: {collection: a/src, documents: [{k: x}]}\n",
+            );
+            load::load(&crate::test_support::url("flow.yaml"), &fetch)
+        };
+        let loaded = load();
+        assert_eq!(loaded.schemas.document_count(), 4);
+        let before = parses_on_this_thread();
+        let cold = crate::check(&loaded);
+        assert_eq!(cold.len(), 1, "{cold:#?}");
+        assert_eq!(parses_on_this_thread() - before, 4 + 1);
+        let loaded = load();
+        let memo = Memo::for_one_build();
+        let before = parses_on_this_thread();
+        warm(&loaded, &memo, &AtomicBool::new(false));
+        assert_eq!(parses_on_this_thread() - before, 4 + 1);
+        let before = parses_on_this_thread();
+        let diagnostics = crate::run(crate::context::Context::new(&loaded, &memo, false));
+        assert_eq!(diagnostics, cold);
+        assert_eq!(
+            parses_on_this_thread(),
+            before,
+            "all computed by the helper"
+        );
     }
 }

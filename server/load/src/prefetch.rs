@@ -190,7 +190,9 @@ impl Work<'_> {
         }
         let mut found = Vec::new();
         match kind {
-            ResourceKind::Catalog => {
+            // The inline schemas' values that lowering compacts are held
+            // until they are indexed here: no parse of their text.
+            ResourceKind::Catalog => model::compact::holding(|| {
                 let source = parse.catalog_source(url);
                 for import in &source.imports {
                     if let Ok(edge) = &import.edge {
@@ -217,7 +219,7 @@ impl Work<'_> {
                         }
                     }
                 }
-            }
+            }),
             _ => self.schema(url, &Arc::new(Json::shared(parse.json())), &mut found),
         }
         found

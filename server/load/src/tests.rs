@@ -713,3 +713,32 @@ tests:
     assert!(Arc::ptr_eq(&third.catalog.collections[0], &collections[0]));
     assert!(Arc::ptr_eq(&third.catalog.tests[0], &tests[0]));
 }
+
+/// A prefetch indexes a file's inline schemas from the values lowering
+/// compacted (held meanwhile), without parsing their text back, and keeps
+/// none of them once the file is done.
+#[test]
+fn a_prefetch_indexes_inline_schemas_without_parsing_them_again() {
+    let mut fetch = MemoryFetch::new();
+    fetch.insert(
+        url("flow.yaml"),
+        "collections:\n  a:\n    schema: {type: object, properties: {k: {type: string}, r: {$ref: 's.yaml'}}}\n    key: [/k]\n  b:\n    schema: {type: object, properties: {k: {type: integer}}}\n    key: [/k]\n",
+    );
+    fetch.insert(url("s.yaml"), "type: string\n");
+    let memo = Memo::new();
+    let before = model::compact::parses_on_this_thread();
+    // One thread: the calling one does all the work.
+    let prefetched = prefetch(&[url("flow.yaml")], &fetch, &memo, 1);
+    assert_eq!(model::compact::parses_on_this_thread(), before);
+    assert_eq!(memo.stats().schema_indexings, 3, "{:?}", memo.stats());
+    let loaded = load_with(&url("flow.yaml"), &prefetched, &memo);
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    assert_eq!(model::compact::parses_on_this_thread(), before);
+    for collection in &loaded.catalog.collections {
+        let model::SchemaSpec::Inline(inline) = &collection.spec.schema else {
+            panic!("inline schema expected");
+        };
+        assert!(!inline.0.holds_value(), "no value kept after the load");
+    }
+    assert_eq!(loaded.summary(), load(&url("flow.yaml"), &fetch).summary());
+}

@@ -3,12 +3,19 @@
 //! needs it, and [`deserialize`], which builds a `Value` with every object
 //! and array at its exact size.
 //!
+//! A value built from the text is freed as soon as no reader holds it;
+//! [`holding`] keeps every value built (or compacted) on its thread alive
+//! until it returns, so the readers of one piece of work (a file's
+//! lowering and indexing, a collection's problems, shape and validator)
+//! share one parse without building a value nobody asks for.
+//!
 //! A `serde_json::Value` with `preserve_order` is large: an object entry
 //! is an `IndexMap` bucket of 112 bytes plus its hash slot and key
 //! allocation, so a 500-byte inline schema took about 3.7 KB, and the
 //! inline schemas of the 20 MB catalog 127 MiB, a third of its peak
 //! (issue #7). As text they take what they are written in.
 
+use std::cell::{Cell, RefCell};
 use std::sync::{Arc, Mutex, Weak};
 
 use serde::Deserializer;
@@ -38,15 +45,26 @@ const MAX_TEXT_DEPTH: usize = 100;
 impl Json {
     /// `value` kept as its compact text (unless nested too deep to read
     /// back, then as the value itself).
+    /// Inside [`holding`], `value` itself is the value it gives until then.
     pub fn compact(value: Value) -> Json {
         if depth_exceeds(&value, MAX_TEXT_DEPTH) {
             return Json(Repr::Value(Arc::new(value)));
         }
         match serde_json::to_string(&value) {
-            Ok(text) => Json(Repr::Text {
-                text: text.into_boxed_str(),
-                value: Mutex::new(Weak::new()),
-            }),
+            Ok(text) => {
+                let held = if HOLDING.with(|depth| depth.get() > 0) {
+                    let value = Arc::new(value);
+                    let weak = Arc::downgrade(&value);
+                    hold(value);
+                    weak
+                } else {
+                    Weak::new()
+                };
+                Json(Repr::Text {
+                    text: text.into_boxed_str(),
+                    value: Mutex::new(held),
+                })
+            }
             // A `Value` always serializes; keep it if it ever did not.
             Err(_) => Json(Repr::Value(Arc::new(value))),
         }
@@ -72,7 +90,9 @@ impl Json {
                 // The text is serde_json's own output of a value no deeper
                 // than it reads back, so it parses.
                 let built = Arc::new(serde_json::from_str(text).unwrap_or(Value::Null));
+                PARSES.with(|parses| parses.set(parses.get() + 1));
                 *held = Arc::downgrade(&built);
+                hold(Arc::clone(&built));
                 built
             }
         }
@@ -120,6 +140,57 @@ impl Json {
             Repr::Value(_) => None,
         }
     }
+}
+
+thread_local! {
+    /// How many [`holding`] calls are running on this thread.
+    static HOLDING: Cell<usize> = const { Cell::new(0) };
+    /// The values they keep alive, innermost last.
+    static HELD: RefCell<Vec<Arc<Value>>> = const { RefCell::new(Vec::new()) };
+    /// Values built from text on this thread (for tests).
+    static PARSES: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Keeps `value` alive until the outermost running [`holding`] returns
+/// (if one runs on this thread).
+fn hold(value: Arc<Value>) {
+    if HOLDING.with(|depth| depth.get() > 0) {
+        HELD.with(|held| held.borrow_mut().push(value));
+    }
+}
+
+/// Runs `work` keeping every value that a [`Json`] builds from its text, or
+/// is [`Json::compact`]ed from, on this thread alive until `work` returns:
+/// each of its readers gets the same value, built at most once, and a
+/// value nobody asks for is never built. A nested call's values are kept
+/// until the outermost call returns (so wrap one piece of work, never a
+/// loop over a catalog).
+pub fn holding<T>(work: impl FnOnce() -> T) -> T {
+    /// Frees what the calls kept once the outermost ends, also when `work`
+    /// panics.
+    struct Release;
+    impl Drop for Release {
+        fn drop(&mut self) {
+            let depth = HOLDING.with(|depth| {
+                depth.set(depth.get() - 1);
+                depth.get()
+            });
+            if depth == 0 {
+                // Taken out first: the borrow ends before the values drop.
+                let released = HELD.with(|held| std::mem::take(&mut *held.borrow_mut()));
+                drop(released);
+            }
+        }
+    }
+    HOLDING.with(|depth| depth.set(depth.get() + 1));
+    let _release = Release;
+    work()
+}
+
+/// How many values were built from text on this thread so far: tests count
+/// parses with it.
+pub fn parses_on_this_thread() -> usize {
+    PARSES.with(Cell::get)
 }
 
 /// Shows the value (as a `Value` would show), whatever it is held as.
@@ -281,6 +352,46 @@ mod tests {
             !kept.same_as(&Json::compact(reordered)),
             "as written it does not"
         );
+    }
+
+    /// Inside `holding`, a value is built once for all its readers and
+    /// freed when it returns; a compacted value serves as the built one;
+    /// nothing is built that no reader asks for.
+    #[test]
+    fn holding_shares_one_parse_and_frees_it_after() {
+        use super::{Json, holding, parses_on_this_thread};
+        let schema = json!({"type": "object", "properties": {"a": {"type": "string"}}});
+        let kept = Json::compact(schema.clone());
+        let other = Json::compact(json!({"type": "integer"}));
+        assert!(!kept.holds_value(), "compacted outside `holding`: not kept");
+        let before = parses_on_this_thread();
+        holding(|| {
+            assert!(!kept.holds_value(), "not built before a reader asks");
+            let first = kept.value();
+            drop(first);
+            assert!(kept.holds_value(), "held after its reader let go");
+            assert_eq!(*kept.value(), schema);
+            // A nested call's values are kept until the outermost returns.
+            holding(|| drop(other.value()));
+            assert!(other.holds_value());
+            assert!(kept.holds_value());
+            drop(other.value());
+        });
+        assert_eq!(parses_on_this_thread() - before, 2, "one per document");
+        assert!(!kept.holds_value(), "freed when `holding` returns");
+        assert!(!other.holds_value());
+        let compacted = holding(|| {
+            let compacted = Json::compact(schema.clone());
+            let before = parses_on_this_thread();
+            assert!(json::order::identical(&compacted.value(), &schema));
+            assert_eq!(
+                parses_on_this_thread(),
+                before,
+                "the value itself, not a parse"
+            );
+            compacted
+        });
+        assert!(!compacted.holds_value());
     }
 
     #[test]
