@@ -41,6 +41,11 @@ pub fn check(resource: &Scope, document: &Value) -> Structure {
     let Some(validator) = &schema.validator else {
         return Structure::default();
     };
+    // Most files are valid: the quick verdict first, the errors (a slower
+    // walk) only when there are some.
+    if validator.is_valid(document) {
+        return Structure::default();
+    }
     let mut out = Vec::new();
     for error in validator.iter_errors(document) {
         report(&schema.json, resource, &error, &mut out);
