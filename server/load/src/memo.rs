@@ -109,7 +109,8 @@ pub(crate) enum Root {
 impl ParsedFile {
     fn new(url: &Url, text: Arc<str>, previous: Option<Arc<CatalogSource>>) -> ParsedFile {
         let parse = syntax::parse(&text);
-        let line_index = LineIndex::new(&text);
+        // Its line starts are found when a position in it is first asked for.
+        let line_index = LineIndex::lazy(Arc::clone(&text));
         let (json, json_error) = match parse.tree.document_json() {
             Ok(json) => (Some(Arc::new(json)), None),
             Err(error) => (

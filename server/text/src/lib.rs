@@ -7,6 +7,7 @@
 //! This crate depends on no other crate of ours.
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 /// A half-open byte range `[start, end)` into one file's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -60,12 +61,23 @@ pub struct Position {
 }
 
 /// Line starts of one text, for offset ↔ position conversions.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct LineIndex {
     /// Byte offset at which each line starts; the first is always 0.
-    line_starts: Vec<u32>,
+    line_starts: OnceLock<Vec<u32>>,
+    /// The text, until its line starts are found ([`LineIndex::lazy`]).
+    text: Option<Arc<str>>,
     text_len: u32,
 }
+
+/// Equal line starts (found now if either is lazy).
+impl PartialEq for LineIndex {
+    fn eq(&self, other: &LineIndex) -> bool {
+        self.text_len == other.text_len && self.line_starts() == other.line_starts()
+    }
+}
+
+impl Eq for LineIndex {}
 
 /// Which unit a column is counted in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,37 +93,44 @@ pub enum ColumnUnit {
 impl LineIndex {
     /// Lines end at `\n`, `\r\n` or a lone `\r`: the line breaks of YAML and
     /// of LSP, so a file with old Mac line endings is not one long line.
-    /// (Found with `memchr`, many bytes at a time: every catalog file is
-    /// indexed on load.)
     pub fn new(text: &str) -> LineIndex {
-        let mut line_starts = vec![0];
-        let bytes = text.as_bytes();
-        for offset in memchr::memchr2_iter(b'\n', b'\r', bytes) {
-            // A `\r` before a `\n` ends no line: the `\n` does.
-            if bytes[offset] == b'\r' && bytes.get(offset + 1) == Some(&b'\n') {
-                continue;
-            }
-            line_starts.push(offset as u32 + 1);
-        }
         LineIndex {
-            line_starts,
+            line_starts: OnceLock::from(line_starts(text)),
+            text: None,
             text_len: text.len() as u32,
         }
     }
 
+    /// [`LineIndex::new`] of `text`, found on first use: a loader indexes
+    /// every file it reads, and most are never asked for a position (a
+    /// clean build locates nothing); until then it holds only the text,
+    /// shared.
+    pub fn lazy(text: Arc<str>) -> LineIndex {
+        LineIndex {
+            line_starts: OnceLock::new(),
+            text_len: text.len() as u32,
+            text: Some(text),
+        }
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts
+            .get_or_init(|| line_starts(self.text.as_deref().unwrap_or("")))
+    }
+
     pub fn line_count(&self) -> u32 {
-        self.line_starts.len() as u32
+        self.line_starts().len() as u32
     }
 
     /// The byte range of line `line` without its line terminator.
     pub fn line_range(&self, text: &str, line: u32) -> TextRange {
         let start = self
-            .line_starts
+            .line_starts()
             .get(line as usize)
             .copied()
             .unwrap_or(self.text_len);
         let mut end = self
-            .line_starts
+            .line_starts()
             .get(line as usize + 1)
             .copied()
             .unwrap_or(self.text_len);
@@ -124,7 +143,7 @@ impl LineIndex {
 
     /// The zero-based line holding byte `offset`.
     pub fn line_of(&self, offset: u32) -> u32 {
-        match self.line_starts.binary_search(&offset) {
+        match self.line_starts().binary_search(&offset) {
             Ok(line) => line as u32,
             Err(next) => next as u32 - 1,
         }
@@ -135,7 +154,7 @@ impl LineIndex {
     pub fn position(&self, text: &str, offset: u32, unit: ColumnUnit) -> Position {
         let offset = offset.min(self.text_len);
         let line = self.line_of(offset);
-        let line_start = self.line_starts[line as usize];
+        let line_start = self.line_starts()[line as usize];
         let mut end = offset as usize;
         while end > line_start as usize && !text.is_char_boundary(end) {
             end -= 1;
@@ -152,7 +171,7 @@ impl LineIndex {
     /// Converts a position (column in `unit`) back into a byte offset, clamping
     /// to the end of the line.
     pub fn offset(&self, text: &str, position: Position, unit: ColumnUnit) -> u32 {
-        let Some(&line_start) = self.line_starts.get(position.line as usize) else {
+        let Some(&line_start) = self.line_starts().get(position.line as usize) else {
             return self.text_len;
         };
         let line = self.line_range(text, position.line);
@@ -172,11 +191,26 @@ impl LineIndex {
 
     /// Byte offset of the start of `line` (clamped to the end of the text).
     pub fn line_start(&self, line: u32) -> u32 {
-        self.line_starts
+        self.line_starts()
             .get(line as usize)
             .copied()
             .unwrap_or(self.text_len)
     }
+}
+
+/// Byte offset at which each line of `text` starts (found with `memchr`,
+/// many bytes at a time).
+fn line_starts(text: &str) -> Vec<u32> {
+    let mut line_starts = vec![0];
+    let bytes = text.as_bytes();
+    for offset in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+        // A `\r` before a `\n` ends no line: the `\n` does.
+        if bytes[offset] == b'\r' && bytes.get(offset + 1) == Some(&b'\n') {
+            continue;
+        }
+        line_starts.push(offset as u32 + 1);
+    }
+    line_starts
 }
 
 #[cfg(test)]
@@ -219,6 +253,7 @@ mod tests {
             let index = LineIndex::new(text);
             assert_eq!(index.line_count(), count, "{text:?}");
             assert_eq!(index.line_range(text, count - 1).end, text.len() as u32);
+            assert_eq!(LineIndex::lazy(text.into()), index);
         }
     }
 
