@@ -334,6 +334,24 @@ mod tests {
         assert!(text.contains("nodeJS"), "{text}");
     }
 
+    /// C1b looks at an inline schema's type only (its keywords are the
+    /// checks' business): a number is one C1b at the value; a schema object
+    /// with wrong keywords, next to an error elsewhere, adds none.
+    #[test]
+    fn inline_schemas_are_checked_as_a_whole() {
+        let found = messages(json!({"collections": [
+            {"name": "a", "schema": 42, "key": ["/k"]},
+            {"name": "b", "schema": {"type": 12, "properties": [], "reduce": "x"}, "key": "/k"}
+        ]}));
+        let pointers: Vec<&str> = found.iter().map(|(pointer, _)| pointer.as_str()).collect();
+        assert_eq!(
+            pointers,
+            ["/collections/0/schema", "/collections/1/key"],
+            "{found:#?}"
+        );
+        assert!(found[0].1.ends_with("found a number"), "{found:#?}");
+    }
+
     #[test]
     fn valid_catalog_has_no_errors() {
         assert!(messages(json!({"import": ["x.yaml"], "collections": [{"name": "a", "schema": {"type": "object"}, "key": ["/k"]}]})).is_empty());
