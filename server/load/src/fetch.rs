@@ -147,7 +147,7 @@ impl DiskFetch {
         }
         let file = std::fs::File::open(path).map_err(cannot)?;
         let bytes = self
-            .read_capped(file, &shown.to_string())
+            .read_capped(file, &shown.to_string(), metadata.len())
             .map_err(|error| error.unwrap_or_else(cannot))?;
         String::from_utf8(bytes).map_err(|error| {
             format!(
@@ -159,12 +159,17 @@ impl DiskFetch {
 
     /// Reads at most `max_file_size` bytes; more is an error naming `what`
     /// and the limit (`Err(Ok(reason))`), an IO failure is `Err(Err(io))`.
+    /// `expected`: the size it will likely have (a file's length), read
+    /// into one allocation of that size rather than a growing one.
     fn read_capped(
         &self,
         reader: impl Read,
         what: &str,
+        expected: u64,
     ) -> Result<Vec<u8>, Result<String, std::io::Error>> {
-        let mut bytes = Vec::new();
+        // One byte more, so that reaching the end needs no growth.
+        let capacity = expected.min(self.max_file_size).saturating_add(1);
+        let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
         reader
             .take(self.max_file_size.saturating_add(1))
             .read_to_end(&mut bytes)
@@ -219,7 +224,7 @@ impl DiskFetch {
                 )
             })?;
         let body = match child.stdout.take() {
-            Some(stdout) => self.read_capped(stdout, "the response"),
+            Some(stdout) => self.read_capped(stdout, "the response", 0),
             None => Ok(Vec::new()),
         };
         if body.is_err() {
