@@ -52,10 +52,10 @@ impl Json {
         }
         match serde_json::to_string(&value) {
             Ok(text) => {
-                let held = if HOLDING.with(|depth| depth.get() > 0) {
+                let held = if may_hold(text.len()) {
                     let value = Arc::new(value);
                     let weak = Arc::downgrade(&value);
-                    hold(value);
+                    hold(value, text.len());
                     weak
                 } else {
                     Weak::new()
@@ -92,7 +92,9 @@ impl Json {
                 let built = Arc::new(serde_json::from_str(text).unwrap_or(Value::Null));
                 PARSES.with(|parses| parses.set(parses.get() + 1));
                 *held = Arc::downgrade(&built);
-                hold(Arc::clone(&built));
+                if may_hold(text.len()) {
+                    hold(Arc::clone(&built), text.len());
+                }
                 built
             }
         }
@@ -145,18 +147,33 @@ impl Json {
 thread_local! {
     /// How many [`holding`] calls are running on this thread.
     static HOLDING: Cell<usize> = const { Cell::new(0) };
-    /// The values they keep alive, innermost last.
-    static HELD: RefCell<Vec<Arc<Value>>> = const { RefCell::new(Vec::new()) };
+    /// The values they keep alive, and the length of their texts.
+    static HELD: RefCell<(Vec<Arc<Value>>, usize)> = const { RefCell::new((Vec::new(), 0)) };
     /// Values built from text on this thread (for tests).
     static PARSES: Cell<usize> = const { Cell::new(0) };
 }
 
-/// Keeps `value` alive until the outermost running [`holding`] returns
-/// (if one runs on this thread).
-fn hold(value: Arc<Value>) {
-    if HOLDING.with(|depth| depth.get() > 0) {
-        HELD.with(|held| held.borrow_mut().push(value));
-    }
+/// At most this much JSON text's values are kept by one thread's
+/// [`holding`] (a value takes several times its text): a 20 MB catalog
+/// file's inline schemas are not all alive at once; past it, values are
+/// freed when their readers let go, as outside [`holding`].
+pub const HOLDING_LIMIT: usize = 256 * 1024;
+
+/// Whether a value of `len` bytes of text is kept: a [`holding`] runs on
+/// this thread and has room for it.
+fn may_hold(len: usize) -> bool {
+    HOLDING.with(|depth| depth.get() > 0)
+        && HELD.with(|held| held.borrow().1.saturating_add(len) <= HOLDING_LIMIT)
+}
+
+/// Keeps `value` (of `len` bytes of text) alive until the outermost
+/// running [`holding`] returns.
+fn hold(value: Arc<Value>, len: usize) {
+    HELD.with(|held| {
+        let mut held = held.borrow_mut();
+        held.0.push(value);
+        held.1 += len;
+    });
 }
 
 /// Runs `work` keeping every value that a [`Json`] builds from its text, or
@@ -164,7 +181,7 @@ fn hold(value: Arc<Value>) {
 /// each of its readers gets the same value, built at most once, and a
 /// value nobody asks for is never built. A nested call's values are kept
 /// until the outermost call returns (so wrap one piece of work, never a
-/// loop over a catalog).
+/// loop over a catalog), up to [`HOLDING_LIMIT`] of text.
 pub fn holding<T>(work: impl FnOnce() -> T) -> T {
     /// Frees what the calls kept once the outermost ends, also when `work`
     /// panics.
@@ -177,7 +194,7 @@ pub fn holding<T>(work: impl FnOnce() -> T) -> T {
             });
             if depth == 0 {
                 // Taken out first: the borrow ends before the values drop.
-                let released = HELD.with(|held| std::mem::take(&mut *held.borrow_mut()));
+                let released = HELD.with(|held| std::mem::take(&mut *held.borrow_mut()).0);
                 drop(released);
             }
         }
@@ -392,6 +409,19 @@ mod tests {
             compacted
         });
         assert!(!compacted.holds_value());
+        // Past the limit, values are not kept: a large file's inline
+        // schemas are not all alive at once.
+        let long = json!({"description": "x".repeat(super::HOLDING_LIMIT)});
+        holding(|| {
+            let small = Json::compact(schema.clone());
+            let large = Json::compact(long.clone());
+            assert!(small.holds_value() && !large.holds_value());
+            let before = parses_on_this_thread();
+            drop(large.value());
+            assert!(!large.holds_value());
+            assert_eq!(*large.value(), long);
+            assert_eq!(parses_on_this_thread() - before, 2);
+        });
     }
 
     #[test]
