@@ -13,9 +13,8 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use foldhash::{HashMap, HashSet};
 use load::Loaded;
-use model::{Catalog, Collection, LambdaSpec, TestStepSpec};
+use model::{Collection, LambdaSpec, TestStepSpec};
 use runtime::lambda::LambdaKind;
 use url::Url;
 
@@ -24,52 +23,46 @@ use crate::lambdas;
 
 /// Computes, last collection first, the C7/C9 problems of the documents each
 /// collection's schemas reach, their shapes with inspections, its register
-/// schema's validator (and its own schema's when an ingest step names it),
-/// and its lambdas' C29 verdicts; then, last test first, the validators of
-/// the collections that ingest steps name; until `done`.
+/// schema's validator, and its lambdas' C29 verdicts; then, last test first,
+/// the validators of the collections that ingest steps name; until `done`.
 pub(crate) fn warm(loaded: &Loaded, memo: &Memo, done: &AtomicBool) {
-    let catalog = &loaded.catalog;
-    // As the checks resolve names.
-    let by_name = crate::context::first_of_each_name(catalog);
-    let ingested: HashSet<usize> = ingested_collections(catalog, &by_name).collect();
-    for (index, collection) in catalog.collections.iter().enumerate().rev() {
+    for collection in loaded.catalog.collections.iter().rev() {
         if done.load(Ordering::Relaxed) {
             return;
         }
-        warm_collection(loaded, memo, collection, ingested.contains(&index), done);
+        warm_collection(loaded, memo, collection, done);
     }
-    warm_tests(loaded, memo, &by_name, done);
-}
-
-/// The index of the collection each ingest step names (resolved as the
-/// checks resolve names), last test first.
-fn ingested_collections<'c>(
-    catalog: &'c Catalog,
-    by_name: &'c HashMap<&str, usize>,
-) -> impl Iterator<Item = usize> + 'c {
-    catalog.tests.iter().rev().flat_map(move |test| {
-        test.steps.iter().filter_map(move |step| match step {
-            TestStepSpec::Ingest(ingest) => by_name.get(ingest.collection.as_str()).copied(),
-            _ => None,
-        })
-    })
+    warm_tests(loaded, memo, done);
 }
 
 /// The validators of the collections named by ingest steps, last test first.
-fn warm_tests(loaded: &Loaded, memo: &Memo, by_name: &HashMap<&str, usize>, done: &AtomicBool) {
+fn warm_tests(loaded: &Loaded, memo: &Memo, done: &AtomicBool) {
     let catalog = &loaded.catalog;
-    for index in ingested_collections(catalog, by_name) {
-        if done.load(Ordering::Relaxed) {
-            return;
-        }
-        if let Some(url) = catalog.collections[index].schema_url_ref() {
-            // Its problems (if not known yet) and its validator read one
-            // build of its documents.
-            model::compact::holding(|| {
-                if usable(loaded, memo, url) {
-                    let _ = memo.validator(&loaded.schemas, url);
-                }
-            });
+    if catalog.tests.is_empty() {
+        return;
+    }
+    // As the checks resolve names.
+    let by_name = crate::context::first_of_each_name(catalog);
+    for test in catalog.tests.iter().rev() {
+        for step in &test.steps {
+            if done.load(Ordering::Relaxed) {
+                return;
+            }
+            let TestStepSpec::Ingest(ingest) = step else {
+                continue;
+            };
+            let url = by_name
+                .get(ingest.collection.as_str())
+                .and_then(|&index| catalog.collections[index].schema_url());
+            if let Some(url) = url {
+                // Its problems (if not known yet) and its validator read
+                // one build of its documents.
+                model::compact::holding(|| {
+                    if usable(loaded, memo, &url) {
+                        let _ = memo.validator(&loaded.schemas, &url);
+                    }
+                });
+            }
         }
     }
 }
@@ -85,18 +78,9 @@ fn usable(loaded: &Loaded, memo: &Memo, url: &Url) -> bool {
     clean && schemas.resolves(url)
 }
 
-/// `ingested`: whether an ingest step names the collection (its own
-/// schema's validator is then built with its problems and shape).
-fn warm_collection(
-    loaded: &Loaded,
-    memo: &Memo,
-    collection: &Collection,
-    ingested: bool,
-    done: &AtomicBool,
-) {
+fn warm_collection(loaded: &Loaded, memo: &Memo, collection: &Collection, done: &AtomicBool) {
     let schemas = &loaded.schemas;
     let register = collection.register_schema_url();
-    let own = collection.schema_url_ref().filter(|_| ingested);
     for (_, _, transform) in collection.transforms() {
         for (kind, lambda) in [
             (LambdaKind::Update, &transform.update),
@@ -129,7 +113,7 @@ fn warm_collection(
             if let Some(inferred) = memo.shape(schemas, url) {
                 inferred.inspections(schemas, url);
             }
-            if register.as_ref() == Some(url) || own == Some(url) {
+            if register.as_ref() == Some(url) {
                 let _ = memo.validator(schemas, url);
             }
         });
@@ -189,9 +173,8 @@ mod tests {
 
     /// A cold check builds each inline schema's value once for its
     /// problems, shape and (a register's) validator, and once more for
-    /// the validator of an ingest step (C32d, in another unit); the helper
-    /// builds that validator with the collection's problems and shape, and
-    /// after it warmed the memo, the checks build none. (A fresh load each
+    /// the validator of an ingest step (C32d, in another unit); after the
+    /// helper warmed the memo, the checks build none. (A fresh load each
     /// time: the index's compiled validators hold their documents' values.)
     #[test]
     fn each_document_value_is_built_once_per_use() {
@@ -214,11 +197,7 @@ mod tests {
         let memo = Memo::for_one_build();
         let before = parses_on_this_thread();
         warm(&loaded, &memo, &AtomicBool::new(false));
-        assert_eq!(
-            parses_on_this_thread() - before,
-            4,
-            "an ingested collection's validator with its problems and shape"
-        );
+        assert_eq!(parses_on_this_thread() - before, 4 + 1);
         let before = parses_on_this_thread();
         let diagnostics = crate::run(crate::context::Context::new(&loaded, &memo, false));
         assert_eq!(diagnostics, cold);
