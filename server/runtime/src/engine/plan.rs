@@ -1,9 +1,10 @@
 //! [`Plan`]: everything the engine needs from a catalog, prepared once: read
 //! delays parsed, sources resolved to collection indices (by a name map),
-//! every lambda's source collected. Schemas (through the index's shared
-//! cache) are compiled lazily, on first use, and the derivations feeding a
-//! collection are found when asked, so a filtered run pays only for what its
-//! tests reach.
+//! every lambda's source collected. A captured collection's plan is made on
+//! first use, schemas (through the index's shared cache) are compiled on
+//! first use, and the derivations feeding a collection are found when asked,
+//! so a filtered run pays only for what its tests reach (a plan of 10,000
+//! collections costs a name map, not 10,000 copies of keys and projections).
 //!
 //! A plan is plain shareable data (`Sync`): the lambdas are compiled per thread
 //! by [`Lambdas`](super::Lambdas) (QuickJS is not `Send`), lazily, so parallel
@@ -15,9 +16,9 @@
 //! it, so one broken derivation fails only the tests that run it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use model::{Catalog, LambdaSpec, PartitionSelectorSpec, Scope};
+use model::{Catalog, Collection, LambdaSpec, PartitionSelectorSpec, Scope};
 use schema::{SchemaIndex, Validator};
 use serde_json::Value;
 use url::Url;
@@ -94,6 +95,30 @@ pub struct CollectionPlan {
     pub derivation: Option<DerivationPlan>,
 }
 
+impl CollectionPlan {
+    fn new(
+        collection: &Collection,
+        schemas: &SchemaIndex,
+        derivation: Option<DerivationPlan>,
+    ) -> CollectionPlan {
+        CollectionPlan {
+            name: collection.name.clone(),
+            scope: collection.scope.clone(),
+            key: collection.spec.key.clone(),
+            schema: SchemaPlan::new(schemas, collection.schema_url(), || {
+                format!("the schema of \"{}\"", collection.name)
+            }),
+            fields: collection
+                .spec
+                .projections
+                .iter()
+                .map(|(field, projection)| (field.clone(), projection.location().to_owned()))
+                .collect(),
+            derivation,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct DerivationPlan {
     /// `None` when the register has no schema (`true`: any value, last write wins).
@@ -146,7 +171,14 @@ pub struct LambdaPlan {
 /// A catalog prepared for running: compiled validators and lambdas. Build it
 /// once and run every test (or preview) with it.
 pub struct Plan {
-    pub(crate) collections: Vec<CollectionPlan>,
+    /// Per collection, its plan: a derivation's made by [`Plan::build`] (it
+    /// numbers the lambdas), any other's on first use
+    /// ([`Plan::collection_at`]), so a filtered run pays only for what its
+    /// tests reach.
+    pub(crate) collections: Box<[OnceLock<CollectionPlan>]>,
+    /// The catalog's collections, which the plans are made from.
+    specs: Vec<Arc<Collection>>,
+    schemas: SchemaIndex,
     pub(crate) by_name: HashMap<String, usize>,
     /// Indices of derived collections, in catalog order.
     pub(crate) derivations: Vec<usize>,
@@ -183,12 +215,18 @@ impl Plan {
             .map(|d| d.package.clone())
             .collect();
 
-        let mut collections = Vec::with_capacity(catalog.collections.len());
-        for collection in &catalog.collections {
-            let schema = compile(collection.schema_url(), &|| {
-                format!("the schema of \"{}\"", collection.name)
-            });
-            let derivation = collection.spec.derivation.as_ref().map(|derivation| {
+        let collections: Box<[OnceLock<CollectionPlan>]> = catalog
+            .collections
+            .iter()
+            .map(|_| OnceLock::new())
+            .collect();
+        let mut derivations = Vec::new();
+        for (index, collection) in catalog.collections.iter().enumerate() {
+            let Some(derivation) = &collection.spec.derivation else {
+                continue;
+            };
+            derivations.push(index);
+            let derivation = {
                 let register_schema = derivation.register.as_ref().and_then(|register| {
                     register.schema.as_ref().map(|_| {
                         compile(collection.register_schema_url(), &|| {
@@ -295,28 +333,17 @@ impl Plan {
                     initial,
                     transforms,
                 }
-            });
-            collections.push(CollectionPlan {
-                name: collection.name.clone(),
-                scope: collection.scope.clone(),
-                key: collection.spec.key.clone(),
-                schema,
-                fields: collection
-                    .spec
-                    .projections
-                    .iter()
-                    .map(|(field, projection)| (field.clone(), projection.location().to_owned()))
-                    .collect(),
-                derivation,
-            });
+            };
+            let plan = CollectionPlan::new(collection, schemas, Some(derivation));
+            let _ = collections[index].set(plan);
         }
 
-        let derivations: Vec<usize> = (0..collections.len())
-            .filter(|&index| collections[index].derivation.is_some())
-            .collect();
         let mut readers: Vec<Vec<usize>> = vec![Vec::new(); collections.len()];
         for &derivation in &derivations {
-            if let Some(plan) = &collections[derivation].derivation {
+            if let Some(plan) = collections[derivation]
+                .get()
+                .and_then(|c| c.derivation.as_ref())
+            {
                 for transform in &plan.transforms {
                     if let Ok(&source) = transform.source.as_ref()
                         && readers[source].last() != Some(&derivation)
@@ -328,6 +355,8 @@ impl Plan {
         }
         Ok(Plan {
             collections,
+            specs: catalog.collections.clone(),
+            schemas: schemas.clone(),
             by_name,
             derivations,
             readers,
@@ -335,16 +364,32 @@ impl Plan {
         })
     }
 
+    /// The plan of collection `index`, made on first use.
+    pub(crate) fn collection_at(&self, index: usize) -> &CollectionPlan {
+        self.collections[index]
+            .get_or_init(|| CollectionPlan::new(&self.specs[index], &self.schemas, None))
+    }
+
+    /// The derivation plan of collection `index`, if it is derived (made by
+    /// [`Plan::build`], so looking does not make a plan).
+    pub(crate) fn derivation_at(&self, index: usize) -> Option<&DerivationPlan> {
+        self.collections[index].get()?.derivation.as_ref()
+    }
+
+    /// The name of collection `index`.
+    pub(crate) fn name_at(&self, index: usize) -> &str {
+        &self.specs[index].name
+    }
+
     /// The derivations feeding collection `index` (itself included if
     /// derived), found by walking sources from it: cycle-safe, in catalog
     /// order, and costing only what it reaches (runtime.md §7.3).
     pub(crate) fn upstream(&self, index: usize) -> Vec<usize> {
-        let collections = &self.collections;
         let mut seen = HashSet::from([index]);
         let mut stack = vec![index];
         let mut found = Vec::new();
         while let Some(index) = stack.pop() {
-            let Some(derivation) = &collections[index].derivation else {
+            let Some(derivation) = self.derivation_at(index) else {
                 continue;
             };
             found.push(index);
@@ -365,10 +410,10 @@ impl Plan {
     pub(crate) fn feeding(&self, index: usize) -> Vec<&str> {
         let mut sources: Vec<usize> = Vec::new();
         for derivation in self.upstream(index) {
-            if let Some(plan) = &self.collections[derivation].derivation {
+            if let Some(plan) = self.derivation_at(derivation) {
                 for transform in &plan.transforms {
                     if let Ok(&source) = transform.source.as_ref()
-                        && self.collections[source].derivation.is_none()
+                        && self.derivation_at(source).is_none()
                     {
                         sources.push(source);
                     }
@@ -379,7 +424,7 @@ impl Plan {
         sources.dedup();
         sources
             .into_iter()
-            .map(|source| self.collections[source].name.as_str())
+            .map(|source| self.name_at(source))
             .collect()
     }
 
@@ -391,13 +436,11 @@ impl Plan {
     /// A collection by name.
     pub fn collection(&self, name: &str) -> Option<&CollectionPlan> {
         self.collection_index(name)
-            .map(|index| &self.collections[index])
+            .map(|index| self.collection_at(index))
     }
 
     /// Names of the collections, in catalog order.
     pub fn collection_names(&self) -> impl Iterator<Item = &str> {
-        self.collections
-            .iter()
-            .map(|collection| collection.name.as_str())
+        self.specs.iter().map(|collection| collection.name.as_str())
     }
 }
