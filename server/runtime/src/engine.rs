@@ -121,7 +121,7 @@ impl Registers {
     /// `false` when `derivation` is not a derived collection of `plan`.
     pub fn set(&mut self, plan: &Plan, derivation: &str, key: OwnedKey, value: Value) -> bool {
         match plan.collection_index(derivation) {
-            Some(index) if plan.derivation_at(index).is_some() => {
+            Some(index) if plan.is_derived(index) => {
                 self.by_derivation
                     .entry(index)
                     .or_default()
@@ -253,7 +253,7 @@ impl<'p> Engine<'p> {
         let Some(index) = self.plan.collection_index(derivation) else {
             return false;
         };
-        if self.plan.derivation_at(index).is_none() {
+        if !self.plan.is_derived(index) {
             return false;
         }
         let upstream: BTreeSet<usize> = self.plan.upstream(index).into_iter().collect();
@@ -609,7 +609,6 @@ impl<'p> Engine<'p> {
         let mut run = Run {
             collection,
             plan,
-            sources: &plan_ref.lambdas,
             lambdas: &mut *self.lambdas,
             console: &mut self.console,
             console_dropped: &mut self.console_dropped,
@@ -687,8 +686,6 @@ struct Pending {
 struct Run<'a> {
     collection: &'a CollectionPlan,
     plan: &'a DerivationPlan,
-    /// The plan's lambda sources.
-    sources: &'a [crate::lambda::LambdaSource],
     lambdas: &'a mut Lambdas,
     console: &'a mut Vec<ConsoleEntry>,
     console_dropped: &'a mut usize,
@@ -851,18 +848,8 @@ impl Run<'_> {
         derivation: &str,
         transform: &str,
     ) -> Result<Vec<Value>, RuntimeError> {
-        let index = *lambda.lambda.as_ref().map_err(Clone::clone)?;
-        let outcome = match self.sources.get(index) {
-            Some(source) => self.lambdas.call(index, source, args),
-            None => Err(crate::lambda::LambdaError {
-                kind: crate::lambda::LambdaErrorKind::Thrown,
-                message: "the lambda is missing from the plan".to_owned(),
-                line: None,
-                column: None,
-                lambda: format!("{derivation}/{transform}"),
-                lambda_kind: kind,
-            }),
-        };
+        let (index, source) = lambda.lambda.as_ref().map_err(Clone::clone)?;
+        let outcome = self.lambdas.call(*index, source, args);
         for line in self.lambdas.take_console() {
             if self.console.len() >= MAX_CONSOLE_LINES {
                 *self.console_dropped += 1;

@@ -152,7 +152,7 @@ pub fn preview(
     let index = plan
         .collection_index(collection)
         .ok_or_else(|| PreviewError::UnknownCollection(collection.to_owned()))?;
-    if plan.derivation_at(index).is_none() {
+    if !plan.is_derived(index) {
         return Err(PreviewError::NotDerived(collection.to_owned()));
     }
     let feeding = plan.feeding(index);
