@@ -12,7 +12,7 @@ use crate::index::SchemaIndex;
 use crate::keywords;
 use crate::meta;
 use crate::reduce::parse_strategy;
-use crate::refs::base_in_effect;
+use crate::refs::{child_base, keyword};
 
 /// One problem found in a schema document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,14 +78,10 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
         Rc::new(doc_url.clone()),
         |ptr, schema, parent_base: &Rc<Url>| {
             surely_valid = surely_valid && meta::node_surely_valid(schema);
-            let keyword = |key: &str| schema.as_object().and_then(|map| keywords::get(map, key));
-            let base = match keyword("$id") {
-                Some(_) => Rc::new(base_in_effect(parent_base, schema)),
-                None => Rc::clone(parent_base),
-            };
-            match keyword("$ref") {
+            let get = |key: &str| keyword(schema, key);
+            let base = child_base(parent_base, schema);
+            match get("$ref") {
                 Some(Value::String(reference)) => {
-                    let pointer = format!("{ptr}/$ref");
                     let resolved = match base.join(reference) {
                         Ok(target) if index.resolves(&target) => Ok(()),
                         Ok(target) => Err(target.to_string()),
@@ -94,7 +90,7 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
                     if let Err(uri) = resolved {
                         problems.push(SchemaProblem {
                             document: doc_url.clone(),
-                            pointer,
+                            pointer: format!("{ptr}/$ref"),
                             code: "C7",
                             message: format!("schema reference {uri} cannot be resolved"),
                         });
@@ -106,7 +102,7 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
                 )),
                 None => {}
             }
-            if let Some(reduce) = keyword("reduce")
+            if let Some(reduce) = get("reduce")
                 && let Err(detail) = parse_strategy(reduce)
             {
                 problems.push(invalid(format!("{ptr}/reduce"), detail));

@@ -12,6 +12,7 @@
 
 use foldhash::{HashMap, HashSet, HashSetExt};
 use std::cell::OnceCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use model::compact::Json;
@@ -22,7 +23,7 @@ use url::Url;
 use crate::compiled::Compiled;
 use crate::keywords;
 use crate::pointer;
-use crate::refs::base_in_effect;
+use crate::refs::{child_base, keyword};
 
 /// A sub-schema found by [`SchemaIndex::resolve`] (its document's value
 /// held while this is).
@@ -530,22 +531,22 @@ impl DocumentIndex {
         keywords::walk(
             value,
             "",
-            (url.clone(), true),
+            (Rc::new(url.clone()), true),
             |ptr, schema, (parent_base, at_root)| {
-                let base = base_in_effect(parent_base, schema);
-                let changed = &base != parent_base;
+                let base = child_base(parent_base, schema);
+                let changed = !Rc::ptr_eq(&base, parent_base) && base != *parent_base;
                 if changed {
-                    bases.push((ptr.to_string(), base.clone()));
+                    bases.push((ptr.to_string(), Url::clone(&base)));
                     ids.push((base.to_string(), ptr.to_string()));
                 }
                 let at_root = *at_root && (!changed || ptr.is_empty());
-                if let Some(Value::String(anchor)) = schema.get("$anchor") {
+                if let Some(Value::String(anchor)) = keyword(schema, "$anchor") {
                     anchors.push((format!("{base}#{anchor}"), ptr.to_string()));
                     if at_root {
                         anchors.push((format!("{url}#{anchor}"), ptr.to_string()));
                     }
                 }
-                if let Some(Value::String(reference)) = schema.get("$ref")
+                if let Some(Value::String(reference)) = keyword(schema, "$ref")
                     && let Ok(mut target) = base.join(reference)
                 {
                     target.set_fragment(None);

@@ -33,8 +33,7 @@ fn format_validator(format: &str) -> Option<jsonschema::Validator> {
 static URI: LazyLock<Option<jsonschema::Validator>> = LazyLock::new(|| format_validator("uri"));
 static URI_REFERENCE: LazyLock<Option<jsonschema::Validator>> =
     LazyLock::new(|| format_validator("uri-reference"));
-static REGEX: LazyLock<Option<jsonschema::Validator>> =
-    LazyLock::new(|| format_validator("regex"));
+static REGEX: LazyLock<Option<jsonschema::Validator>> = LazyLock::new(|| format_validator("regex"));
 
 /// Whether `text` is surely of the format `validator` checks.
 fn has_format(validator: &LazyLock<Option<jsonschema::Validator>>, text: &str) -> bool {
@@ -167,17 +166,25 @@ fn keyword_surely_valid(keyword: &str, value: &Value) -> bool {
         "patternProperties" => matches!(value, Value::Object(map) if map
             .iter()
             .all(|(k, v)| schema(v) && has_format(&REGEX, k))),
-        "additionalItems" | "unevaluatedItems" | "contains" | "additionalProperties"
-        | "unevaluatedProperties" | "propertyNames" | "if" | "then" | "else" | "not" => {
-            schema(value)
-        }
+        "additionalItems"
+        | "unevaluatedItems"
+        | "contains"
+        | "additionalProperties"
+        | "unevaluatedProperties"
+        | "propertyNames"
+        | "if"
+        | "then"
+        | "else"
+        | "not" => schema(value),
         // Not visited by the walk: only a boolean needs no further look.
         "contentSchema" => value.is_boolean(),
         "items" => schema(value) || schema_array(value),
         "allOf" | "anyOf" | "oneOf" => schema_array(value),
         "multipleOf" => match value {
-            Value::Number(n) => n.as_u64().is_some_and(|n| n > 0)
-                || (n.is_f64() && n.as_f64().is_some_and(|n| n > 0.0)),
+            Value::Number(n) => {
+                n.as_u64().is_some_and(|n| n > 0)
+                    || (n.is_f64() && n.as_f64().is_some_and(|n| n > 0.0))
+            }
             _ => false,
         },
         "maximum" | "exclusiveMaximum" | "minimum" | "exclusiveMinimum" => value.is_number(),
@@ -185,7 +192,9 @@ fn keyword_surely_valid(keyword: &str, value: &Value) -> bool {
         | "maxProperties" | "minProperties" => non_negative_integer(value),
         "pattern" => string_with(value, |s| has_format(&REGEX, s)),
         "required" => string_array(value),
-        "dependentRequired" => matches!(value, Value::Object(map) if map.values().all(string_array)),
+        "dependentRequired" => {
+            matches!(value, Value::Object(map) if map.values().all(string_array))
+        }
         "enum" | "examples" => value.is_array(),
         "type" => type_value(value),
         "dependencies" => {
