@@ -23,7 +23,7 @@ use url::Url;
 use crate::compiled::Compiled;
 use crate::keywords;
 use crate::pointer;
-use crate::refs::{child_base, keyword};
+use crate::refs::{SchemaRef, child_base, keyword};
 
 /// A sub-schema found by [`SchemaIndex::resolve`] (its document's value
 /// held while this is).
@@ -93,8 +93,18 @@ impl Document {
     pub fn new(url: &Url, json: Arc<Json>) -> Document {
         let mut url = url.clone();
         url.set_fragment(None);
-        let indexed = DocumentIndex::new(&url, &json.value());
+        let indexed = DocumentIndex::new(&url, &json.value(), None);
         Document { url, json, indexed }
+    }
+
+    /// [`Document::new`] and [`crate::collect_refs`] of the document at
+    /// `url` in one walk.
+    pub fn with_refs(url: &Url, json: Arc<Json>) -> (Document, Vec<SchemaRef>) {
+        let mut refs = Vec::new();
+        let mut url = url.clone();
+        url.set_fragment(None);
+        let indexed = DocumentIndex::new(&url, &json.value(), Some(&mut refs));
+        (Document { url, json, indexed }, refs)
     }
 
     /// The resources the document's `$id`s name (URLs without fragment),
@@ -519,8 +529,11 @@ impl DocumentIndex {
         self.ids.iter().map(|(id, _)| id.as_str())
     }
 
-    /// Indexes the document `value` at `url` (without fragment).
-    pub fn new(url: &Url, value: &Value) -> DocumentIndex {
+    /// Indexes the document `value` at `url` (without fragment); with
+    /// `refs`, also collects its `$ref`s as [`crate::collect_refs`] does
+    /// (a join never keeps the base's fragment, so the URL's does not
+    /// matter).
+    pub fn new(url: &Url, value: &Value, mut refs: Option<&mut Vec<SchemaRef>>) -> DocumentIndex {
         let mut bases = Vec::new();
         let mut ids = Vec::new();
         let mut anchors = Vec::new();
@@ -549,6 +562,12 @@ impl DocumentIndex {
                 if let Some(Value::String(reference)) = keyword(schema, "$ref")
                     && let Ok(mut target) = base.join(reference)
                 {
+                    if let Some(refs) = refs.as_mut() {
+                        refs.push(SchemaRef {
+                            pointer: format!("{ptr}/$ref"),
+                            target: target.clone(),
+                        });
+                    }
                     target.set_fragment(None);
                     if &target != url && seen_targets.insert(target.to_string()) {
                         refers_to.push(target.into());
@@ -575,6 +594,46 @@ mod tests {
 
     fn url(s: &str) -> Url {
         Url::parse(s).unwrap()
+    }
+
+    /// One walk finds what `Document::new` and `collect_refs` find apart,
+    /// whatever the URL's fragment.
+    #[test]
+    fn with_refs_is_new_and_collect_refs() {
+        let documents = [
+            json!({
+                "$id": "https://example.com/root.json",
+                "$ref": "schema.yaml#Join",
+                "$anchor": "Top",
+                "properties": {
+                    "a": {"$ref": "#/$defs/a"},
+                    "b": {"$id": "https://example.com/s/", "items": {"$ref": "t.json#/x"}},
+                    "c": {"enum": [{"$ref": "not-a-schema"}]},
+                    "d": {"$ref": 12},
+                    "e": {"$ref": ""},
+                    "f": {"$id": "#frag", "$ref": "#/f"}
+                },
+                "$defs": {"a": {"$ref": "../other.yaml", "$anchor": "A"}}
+            }),
+            json!(true),
+            json!({"items": [{"$ref": "#"}, {"$ref": "x.yaml#/a~1b"}]}),
+        ];
+        for base in [
+            "file:///p/dir/x.flow.yaml?ptr=/collections/0/schema",
+            "file:///p/dir/s.yaml#/frag",
+        ] {
+            for document in &documents {
+                let json = Arc::new(Json::shared(Arc::new(document.clone())));
+                let (together, refs) = Document::with_refs(&url(base), Arc::clone(&json));
+                let apart = Document::new(&url(base), json);
+                assert_eq!(
+                    refs,
+                    crate::collect_refs(&url(base), document),
+                    "{document}"
+                );
+                assert_eq!(format!("{together:?}"), format!("{apart:?}"));
+            }
+        }
     }
 
     fn index() -> SchemaIndex {
