@@ -289,12 +289,12 @@ impl SchemaIndex {
         }
         let decoded = pointer::percent_decode(fragment);
         if decoded.starts_with('/') {
-            let resource = entries.resource(base)?;
-            pointer::tokens(&decoded)?;
-            return Some(Place {
-                document: resource.document,
-                pointer: format!("{}{}", resource.pointer, decoded),
-            });
+            let mut resource = entries.resource(base)?;
+            if !pointer::is_well_formed(&decoded) {
+                return None;
+            }
+            resource.pointer.push_str(&decoded);
+            return Some(resource);
         }
         entries.anchors.get(&format!("{base}#{decoded}")).cloned()
     }

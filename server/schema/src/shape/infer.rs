@@ -195,6 +195,11 @@ impl<'a> Inferrer<'a> {
             shape.object.additional = Some(self.child(place, "/additionalProperties", sub));
         }
         if let Some(Value::Object(properties)) = keywords::get(map, "properties") {
+            // One allocation for the list (the facts exist once a property does).
+            let count = properties.values().filter(|v| keywords::is_schema(v)).count();
+            if count > 0 {
+                shape.object.properties.reserve_exact(count);
+            }
             for (name, sub) in properties {
                 if keywords::is_schema(sub) {
                     let sub = self.child(place, &pointer::join("/properties", name), sub);
