@@ -64,7 +64,9 @@ mod tests {
         assert_eq!(encode_fragment("/a b/%/é"), "/a%20b/%25/%C3%A9");
         assert_eq!(percent_decode(&encode_fragment("/a b/%/é")), "/a b/%/é");
         assert!(is_prefix("/a", "/a/b") && is_prefix("", "/a") && !is_prefix("/a", "/ab"));
-        for p in ["", "/", "/a", "a", "/~0/~1", "/~", "/~2", "/a~", "~0", "/é~1", "//", "/~01"] {
+        for p in [
+            "", "/", "/a", "a", "/~0/~1", "/~", "/~2", "/a~", "~0", "/é~1", "//", "/~01",
+        ] {
             assert_eq!(is_well_formed(p), tokens(p).is_some(), "{p}");
         }
     }

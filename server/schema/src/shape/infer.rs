@@ -196,7 +196,10 @@ impl<'a> Inferrer<'a> {
         }
         if let Some(Value::Object(properties)) = keywords::get(map, "properties") {
             // One allocation for the list (the facts exist once a property does).
-            let count = properties.values().filter(|v| keywords::is_schema(v)).count();
+            let count = properties
+                .values()
+                .filter(|v| keywords::is_schema(v))
+                .count();
             if count > 0 {
                 shape.object.properties.reserve_exact(count);
             }
