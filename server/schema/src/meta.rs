@@ -42,20 +42,22 @@ fn has_format(validator: &LazyLock<Option<jsonschema::Validator>>, text: &str) -
         .is_some_and(|v| v.is_valid(&Value::String(text.to_owned())))
 }
 
-/// A `uri-reference`; the common reference into its own document is
-/// answered without a validator.
+/// A `uri-reference`; the common references (`#/$defs/a`,
+/// `other.schema.yaml#/$defs/a`) are answered without a validator.
 fn uri_reference(text: &str) -> bool {
-    is_plain_fragment_pointer(text) || has_format(&URI_REFERENCE, text)
+    is_plain_reference(text) || has_format(&URI_REFERENCE, text)
 }
 
-/// `#/` followed by letters, digits and `/$_-.`: a relative reference made
-/// of a fragment of unreserved and sub-delimiter characters, which every
-/// URI-reference grammar accepts.
-fn is_plain_fragment_pointer(text: &str) -> bool {
-    text.strip_prefix('#').is_some_and(|rest| {
-        rest.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/$_-.".contains(&b))
-    })
+/// A non-empty text of letters, digits and `/$_-.~` with at most one `#`:
+/// an RFC 3986 relative reference (unreserved characters and the `$`
+/// sub-delimiter in its path, authority and fragment; no `:`, so no
+/// scheme), which every URI-reference grammar accepts.
+fn is_plain_reference(text: &str) -> bool {
+    !text.is_empty()
+        && text.bytes().filter(|&b| b == b'#').count() <= 1
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/$_-.~#".contains(&b))
 }
 
 /// Whether `value` is a schema (an object or a boolean), so the walk visits it.
@@ -215,4 +217,38 @@ pub fn document_surely_valid(value: &Value) -> bool {
         valid &= node_surely_valid(node);
     });
     valid
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The references answered without a validator are ones jsonschema's
+    /// `uri-reference` accepts.
+    #[test]
+    fn plain_references_are_uri_references() {
+        let plain = [
+            "#",
+            "#/$defs/a",
+            "#/properties/a~1b",
+            "other.schema.yaml#/$defs/a",
+            "../x/y.yaml",
+            "a.yaml#",
+            "//host/p",
+            "///",
+            "a//b#/c",
+            "~",
+            "$",
+            ".#/a",
+            "-",
+            "#Anchor",
+        ];
+        for text in plain {
+            assert!(is_plain_reference(text), "{text}");
+            assert!(has_format(&URI_REFERENCE, text), "{text}");
+        }
+        for text in ["", "##", "a b", "a:b", "#%41", "é", "a#b#c"] {
+            assert!(!is_plain_reference(text), "{text}");
+        }
+    }
 }
