@@ -49,6 +49,7 @@ fn infer_shape(index: &SchemaIndex, uri: &Url, origins: bool) -> Option<Shape> {
         index,
         pinned: &pinned,
         path: Vec::new(),
+        path_text: String::new(),
         expansions: 0,
         patterns: HashMap::new(),
         documents: HashMap::new(),
@@ -103,7 +104,10 @@ struct Inferrer<'a> {
     /// The documents read so far, held while inference runs.
     pinned: &'a Pinned<'a>,
     /// Places being expanded, outermost first.
-    path: Vec<(usize, String)>,
+    /// Each one's document and where its pointer ends in `path_text` (the
+    /// pointers side by side: no string per expanded sub-schema).
+    path: Vec<(usize, usize)>,
+    path_text: String,
     expansions: usize,
     patterns: HashMap<String, Pattern>,
     /// Each document's URL, shared by the origins of the shapes found in it.
@@ -122,6 +126,16 @@ impl<'a> Inferrer<'a> {
             .entry(source.to_string())
             .or_insert_with(|| Pattern::new(source))
             .clone()
+    }
+
+    /// Whether `place` is being expanded (is on the path).
+    fn is_expanding(&self, place: &Place) -> bool {
+        let mut start = 0;
+        self.path.iter().any(|&(document, end)| {
+            let pointer = &self.path_text[start..end];
+            start = end;
+            document == place.document && pointer == place.pointer
+        })
     }
 
     /// The shape of `schema`, the value at `suffix` below `parent` (handed
@@ -150,7 +164,8 @@ impl<'a> Inferrer<'a> {
         let Some(schema) = schema.filter(|value| keywords::is_schema(value)) else {
             return Box::new(Shape::anything());
         };
-        self.path.push((place.document, place.pointer.clone()));
+        self.path_text.push_str(&place.pointer);
+        self.path.push((place.document, self.path_text.len()));
         let origin = self.origins.then(|| {
             let document = self
                 .documents
@@ -169,6 +184,8 @@ impl<'a> Inferrer<'a> {
             _ => with_origin(Shape::never(), origin),
         };
         self.path.pop();
+        self.path_text
+            .truncate(self.path.last().map_or(0, |&(_, end)| end));
         shape
     }
 
@@ -320,8 +337,7 @@ impl<'a> Inferrer<'a> {
         };
         let target = self.index.base_at(place).join(reference).ok()?;
         let target = self.index.place_of(&target)?;
-        let key = (target.document, target.pointer.clone());
-        if self.path.contains(&key) {
+        if self.is_expanding(&target) {
             return None;
         }
         Some(self.infer(&target))
