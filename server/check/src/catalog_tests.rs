@@ -19,6 +19,7 @@ const MAX_QUOTED_ERRORS: usize = 5;
 
 pub(crate) fn check(cx: &mut Context<'_>) {
     let catalog = cx.catalog();
+    let mut ingests = IngestsLeft::of(cx);
     let mut first: HashMap<&str, &Test> = HashMap::new();
     for test in &catalog.tests {
         if test.name.is_empty() {
@@ -45,15 +46,56 @@ pub(crate) fn check(cx: &mut Context<'_>) {
         }
         let entity = Entity::Test(Arc::clone(test));
         cx.unit(UnitKind::Test, entity, 0, |cx| {
-            steps(cx, test);
+            steps(cx, test, &mut ingests);
             Vec::new()
         });
     }
 }
 
+/// In a build whose memo keeps nothing afterwards, the number of ingest
+/// steps still to check per collection name: after its last, a collection's
+/// validator is released ([`crate::Memo::release_validator`]), so a large
+/// catalog's tests do not hold every ingested collection's validator to the
+/// end of the build. A miscount costs only a compilation or some memory.
+struct IngestsLeft<'l>(Option<HashMap<&'l str, usize>>);
+
+impl<'l> IngestsLeft<'l> {
+    fn of(cx: &Context<'l>) -> IngestsLeft<'l> {
+        if !cx.memo.is_one_build() {
+            return IngestsLeft(None);
+        }
+        let mut left: HashMap<&str, usize> = HashMap::new();
+        for test in &cx.catalog().tests {
+            for step in &test.steps {
+                if let TestStepSpec::Ingest(ingest) = step {
+                    *left.entry(ingest.collection.as_str()).or_default() += 1;
+                }
+            }
+        }
+        IngestsLeft(Some(left))
+    }
+
+    /// Counts one ingest step into `collection` as checked.
+    fn checked(&mut self, cx: &Context<'l>, collection: &'l Collection) {
+        let Some(left) = self
+            .0
+            .as_mut()
+            .and_then(|left| left.get_mut(collection.name.as_str()))
+        else {
+            return;
+        };
+        *left = left.saturating_sub(1);
+        if *left == 0
+            && let Some(url) = cx.schema_url(collection)
+        {
+            cx.memo.release_validator(&cx.loaded().schemas, url);
+        }
+    }
+}
+
 /// Each step of one test: its collection (C12, C13), ingests (C32c, C32d),
 /// verifies (C32b, C25).
-fn steps(cx: &mut Context<'_>, test: &Test) {
+fn steps<'l>(cx: &mut Context<'l>, test: &'l Test, ingests: &mut IngestsLeft<'l>) {
     for (index, step) in test.steps.iter().enumerate() {
         let step_scope = test.scope.push(index).push(step.kind());
         let collection_scope = step_scope.push("collection");
@@ -85,6 +127,7 @@ fn steps(cx: &mut Context<'_>, test: &Test) {
                     &ingest.documents,
                     &step_scope.push("documents"),
                 );
+                ingests.checked(cx, collection);
             }
             TestStepSpec::Verify(verify) => {
                 verify_order(

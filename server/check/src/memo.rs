@@ -234,6 +234,8 @@ pub struct Memo {
     validators: Table<Result<Validator, String>>,
     problems: Table<Arc<Vec<SchemaProblem>>>,
     no_problems: Arc<Vec<SchemaProblem>>,
+    /// Validators released in a memo of one build ([`Memo::release_validator`]).
+    released: Mutex<foldhash::HashSet<Box<str>>>,
     /// A memo of one build ([`Memo::for_one_build`]).
     one_build: bool,
     /// By kind (update, publish) then body: looked up by the body's text,
@@ -340,6 +342,32 @@ impl Memo {
     pub(crate) fn validator(&self, schemas: &SchemaIndex, url: &Url) -> Result<Validator, String> {
         self.validators
             .get(schemas, url, !self.one_build, || schemas.compile(url))
+    }
+
+    /// In a memo of one build, forgets the validator of `url`, here and in
+    /// the index (see [`SchemaIndex::forget_validator`]): the caller knows no
+    /// check asks for it again. A large catalog's ingested collections'
+    /// validators were otherwise all held to the end of its build (issue
+    /// #7's memory). A memo kept across builds keeps them.
+    pub(crate) fn release_validator(&self, schemas: &SchemaIndex, url: &Url) {
+        if !self.one_build {
+            return;
+        }
+        self.validators.lock().remove(url.as_str());
+        schemas.forget_validator(url);
+        self.released
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(url.as_str().into());
+    }
+
+    /// Whether the validator of `url` was released: the checks are done
+    /// with it, so computing it ahead of them is waste ([`crate::warm`]).
+    pub(crate) fn was_released(&self, url: &Url) -> bool {
+        self.released
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .contains(url.as_str())
     }
 
     /// The C7/C9 problems of the document at `url`.

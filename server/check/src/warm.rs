@@ -54,7 +54,10 @@ fn warm_tests(loaded: &Loaded, memo: &Memo, done: &AtomicBool) {
             let url = by_name
                 .get(ingest.collection.as_str())
                 .and_then(|&index| catalog.collections[index].schema_url());
-            if let Some(url) = url {
+            // Past the checks (they released it), or not usable by them.
+            if let Some(url) = url
+                && !memo.was_released(&url)
+            {
                 // Its problems (if not known yet) and its validator read
                 // one build of its documents.
                 model::compact::holding(|| {
@@ -205,6 +208,53 @@ mod tests {
             parses_on_this_thread(),
             before,
             "all computed by the helper"
+        );
+    }
+
+    /// In a build that keeps nothing, an ingested collection's validator is
+    /// compiled once and released after the last step that ingests into it
+    /// (here and in the index: asking again compiles it again), and the
+    /// helper does not compute a released one again; what is reported is
+    /// what a memo kept across builds reports.
+    #[test]
+    fn ingest_validators_are_released_after_their_last_step() {
+        let schema = "{type: object, properties: {k: {type: string}}, required: [k]}";
+        let yaml = format!(
+            "collections:\n  a/one: {{schema: {schema}, key: [/k]}}\n  a/two: {{schema: {schema}, key: [/k]}}\ntests:\n  t1:\n    - ingest: {{collection: a/one, documents: [{{k: x}}]}}\n  t2:\n    - ingest: {{collection: a/one, documents: [{{k: 1}}]}}\n    - ingest: {{collection: a/two, documents: [{{k: y}}]}}\n"
+        );
+        let run = run_allowing_load_errors(&[("flow.yaml", &yaml)]);
+        assert_eq!(run.codes(), ["C32d"]);
+        let schemas = &run.loaded.schemas;
+        let urls: Vec<Url> = run
+            .loaded
+            .catalog
+            .collections
+            .iter()
+            .filter_map(|collection| collection.schema_url())
+            .collect();
+        let before = schemas.stats().compilations;
+        let memo = Memo::for_one_build();
+        let diagnostics = crate::run(crate::context::Context::new(&run.loaded, &memo, false));
+        assert_eq!(diagnostics, run.diagnostics);
+        // a/one's twice-used validator was compiled once.
+        assert_eq!(memo.stats().validators, 2);
+        assert_eq!(schemas.stats().compilations - before, 2);
+        for url in &urls {
+            assert!(memo.was_released(url), "{url}");
+        }
+        let before = schemas.stats().compilations;
+        warm(&run.loaded, &memo, &AtomicBool::new(false));
+        assert_eq!(memo.stats().validators, 2, "the helper skips released ones");
+        assert!(memo.validator(schemas, &urls[0]).is_ok());
+        assert_eq!(memo.stats().validators, 3, "released from the memo");
+        assert_eq!(
+            schemas.stats().compilations - before,
+            1,
+            "and from the index"
+        );
+        assert_eq!(
+            crate::check_with(&run.loaded, &Memo::new()),
+            run.diagnostics
         );
     }
 }

@@ -284,9 +284,9 @@ pub(crate) struct Reference {
 
 impl SchemaDocument {
     fn new(url: &Url, json: &Arc<Json>) -> SchemaDocument {
-        // Built once for both readers (held while the index reads it too).
-        let value = json.value();
-        let refs = schema::collect_refs(url, &value)
+        // One walk indexes the document and finds its `$ref`s.
+        let (document, refs) = schema::Document::with_refs(url, Arc::clone(json));
+        let refs = refs
             .into_iter()
             .map(|reference| {
                 let mut target = reference.target;
@@ -299,7 +299,7 @@ impl SchemaDocument {
             })
             .collect();
         SchemaDocument {
-            document: Arc::new(schema::Document::new(url, Arc::clone(json))),
+            document: Arc::new(document),
             refs,
         }
     }

@@ -58,7 +58,7 @@ pub fn documents(
     let index = plan
         .collection_index(collection)
         .ok_or_else(|| error(0, format!("no collection named \"{collection}\"")))?;
-    let target = &plan.collections[index];
+    let target = plan.collection_at(index);
     let shape = target.schema.shape().ok_or_else(|| {
         error(
             0,

@@ -121,7 +121,7 @@ impl Registers {
     /// `false` when `derivation` is not a derived collection of `plan`.
     pub fn set(&mut self, plan: &Plan, derivation: &str, key: OwnedKey, value: Value) -> bool {
         match plan.collection_index(derivation) {
-            Some(index) if plan.collections[index].derivation.is_some() => {
+            Some(index) if plan.is_derived(index) => {
                 self.by_derivation
                     .entry(index)
                     .or_default()
@@ -202,7 +202,7 @@ impl<'p> Engine<'p> {
             .keys()
             .filter_map(|(derivation, key)| {
                 let value = self.registers.get(derivation)?.get(key)?;
-                Some((plan.collections[*derivation].name.as_str(), key, value))
+                Some((plan.name_at(*derivation), key, value))
             })
             .collect()
     }
@@ -241,7 +241,7 @@ impl<'p> Engine<'p> {
         let plan: &'p Plan = self.plan;
         let written = std::mem::take(&mut tracer.written)
             .into_iter()
-            .map(|index| plan.collections[index].name.as_str())
+            .map(|index| plan.name_at(index))
             .collect();
         (std::mem::take(&mut tracer.reads), written)
     }
@@ -253,7 +253,7 @@ impl<'p> Engine<'p> {
         let Some(index) = self.plan.collection_index(derivation) else {
             return false;
         };
-        if self.plan.collections[index].derivation.is_none() {
+        if !self.plan.is_derived(index) {
             return false;
         }
         let upstream: BTreeSet<usize> = self.plan.upstream(index).into_iter().collect();
@@ -298,7 +298,7 @@ impl<'p> Engine<'p> {
     /// `initial` value when never updated. `None` for a non-derivation.
     pub fn register(&self, derivation: &str, key: &[Value]) -> Option<Value> {
         let index = self.plan.collection_index(derivation)?;
-        let plan = self.plan.collections[index].derivation.as_ref()?;
+        let plan = self.plan.derivation_at(index)?;
         let key = OwnedKey(key.iter().cloned().map(Some).collect());
         Some(
             self.registers
@@ -320,7 +320,7 @@ impl<'p> Engine<'p> {
                 format!("cannot ingest into unknown collection \"{collection}\""),
             )
         })?;
-        let plan = &self.plan.collections[index];
+        let plan = self.plan.collection_at(index);
         if plan.derivation.is_some() {
             return Err(RuntimeError::new(
                 RuntimeErrorKind::Unsupported,
@@ -432,7 +432,7 @@ impl<'p> Engine<'p> {
 
     /// The smallest effective time among the unread documents of a derivation.
     fn next_pending_time(&self, derivation: usize) -> Option<u64> {
-        let plan = self.plan.collections[derivation].derivation.as_ref()?;
+        let plan = self.plan.derivation_at(derivation)?;
         plan.transforms
             .iter()
             .zip(self.cursors_of(derivation, plan.transforms.len()))
@@ -459,7 +459,7 @@ impl<'p> Engine<'p> {
                 format!("cannot verify unknown collection \"{collection}\""),
             )
         })?;
-        let plan = &self.plan.collections[index];
+        let plan = self.plan.collection_at(index);
         let validator = plan.schema.validator()?;
         let mut combiner = Combiner::new(plan.key.clone());
         for entry in self.log_of(index).iter().skip(since) {
@@ -496,7 +496,7 @@ impl<'p> Engine<'p> {
 
     /// Whether a derivation has source documents it has not read yet.
     fn has_unread(&self, derivation: usize) -> bool {
-        let Some(plan) = &self.plan.collections[derivation].derivation else {
+        let Some(plan) = self.plan.derivation_at(derivation) else {
             return false;
         };
         plan.transforms
@@ -550,8 +550,7 @@ impl<'p> Engine<'p> {
     /// document was read (and so whether the run happened).
     fn run_derivation(&mut self, derivation: usize) -> Result<bool, RuntimeError> {
         let plan_ref: &Plan = self.plan;
-        let collections = &plan_ref.collections;
-        let collection = &collections[derivation];
+        let collection = plan_ref.collection_at(derivation);
         let Some(plan) = &collection.derivation else {
             return Ok(false);
         };
@@ -574,7 +573,7 @@ impl<'p> Engine<'p> {
                 }
                 if selected(
                     transform.selector.as_ref(),
-                    &collections[source],
+                    plan_ref.collection_at(source),
                     &entry.document,
                 ) {
                     batch.push(Pending {
@@ -610,7 +609,6 @@ impl<'p> Engine<'p> {
         let mut run = Run {
             collection,
             plan,
-            sources: &plan_ref.lambdas,
             lambdas: &mut *self.lambdas,
             console: &mut self.console,
             console_dropped: &mut self.console_dropped,
@@ -629,7 +627,7 @@ impl<'p> Engine<'p> {
                     derivation: collection.name.clone(),
                     transform: transform.name.clone(),
                     scope: transform.scope.clone(),
-                    source: collections[pending.source].name.clone(),
+                    source: plan_ref.name_at(pending.source).to_owned(),
                     time: run.clock,
                     document: document.clone(),
                     register_before: Value::Null,
@@ -688,8 +686,6 @@ struct Pending {
 struct Run<'a> {
     collection: &'a CollectionPlan,
     plan: &'a DerivationPlan,
-    /// The plan's lambda sources.
-    sources: &'a [crate::lambda::LambdaSource],
     lambdas: &'a mut Lambdas,
     console: &'a mut Vec<ConsoleEntry>,
     console_dropped: &'a mut usize,
@@ -852,18 +848,8 @@ impl Run<'_> {
         derivation: &str,
         transform: &str,
     ) -> Result<Vec<Value>, RuntimeError> {
-        let index = *lambda.lambda.as_ref().map_err(Clone::clone)?;
-        let outcome = match self.sources.get(index) {
-            Some(source) => self.lambdas.call(index, source, args),
-            None => Err(crate::lambda::LambdaError {
-                kind: crate::lambda::LambdaErrorKind::Thrown,
-                message: "the lambda is missing from the plan".to_owned(),
-                line: None,
-                column: None,
-                lambda: format!("{derivation}/{transform}"),
-                lambda_kind: kind,
-            }),
-        };
+        let (index, source) = lambda.lambda.as_ref().map_err(Clone::clone)?;
+        let outcome = self.lambdas.call(*index, source, args);
         for line in self.lambdas.take_console() {
             if self.console.len() >= MAX_CONSOLE_LINES {
                 *self.console_dropped += 1;

@@ -152,7 +152,7 @@ pub fn preview(
     let index = plan
         .collection_index(collection)
         .ok_or_else(|| PreviewError::UnknownCollection(collection.to_owned()))?;
-    if plan.collections[index].derivation.is_none() {
+    if !plan.is_derived(index) {
         return Err(PreviewError::NotDerived(collection.to_owned()));
     }
     let feeding = plan.feeding(index);
@@ -217,7 +217,7 @@ fn run(
     cancelled: &dyn Fn() -> bool,
 ) -> Result<PreviewRun, PreviewError> {
     let started = Instant::now();
-    let collection = plan.collections[index].name.as_str();
+    let collection = plan.name_at(index);
     lambdas.reset();
     let mut engine = Engine::new(plan, lambdas);
     engine.trace();
@@ -261,7 +261,7 @@ fn run(
                         scope: error
                             .scope
                             .clone()
-                            .unwrap_or_else(|| plan.collections[index].scope.clone()),
+                            .unwrap_or_else(|| plan.collection_at(index).scope.clone()),
                         problem: Problem::Error(error),
                     });
                     break;

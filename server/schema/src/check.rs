@@ -10,8 +10,9 @@ use url::Url;
 
 use crate::index::SchemaIndex;
 use crate::keywords;
+use crate::meta;
 use crate::reduce::parse_strategy;
-use crate::refs::base_in_effect;
+use crate::refs::{child_base, keyword};
 
 /// One problem found in a schema document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +67,9 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
         ));
     }
 
+    // Whether every node so far is one the meta-schema surely accepts
+    // (`meta`): then jsonschema need not be asked about the document.
+    let mut surely_valid = true;
     // The base URL is shared down the walk and replaced only under an `$id`
     // (rare): a `Url` per sub-schema was a tenth of this pass.
     keywords::walk(
@@ -73,14 +77,11 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
         "",
         Rc::new(doc_url.clone()),
         |ptr, schema, parent_base: &Rc<Url>| {
-            let keyword = |key: &str| schema.as_object().and_then(|map| keywords::get(map, key));
-            let base = match keyword("$id") {
-                Some(_) => Rc::new(base_in_effect(parent_base, schema)),
-                None => Rc::clone(parent_base),
-            };
-            match keyword("$ref") {
+            surely_valid = surely_valid && meta::node_surely_valid(schema);
+            let get = |key: &str| keyword(schema, key);
+            let base = child_base(parent_base, schema);
+            match get("$ref") {
                 Some(Value::String(reference)) => {
-                    let pointer = format!("{ptr}/$ref");
                     let resolved = match base.join(reference) {
                         Ok(target) if index.resolves(&target) => Ok(()),
                         Ok(target) => Err(target.to_string()),
@@ -89,7 +90,7 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
                     if let Err(uri) = resolved {
                         problems.push(SchemaProblem {
                             document: doc_url.clone(),
-                            pointer,
+                            pointer: format!("{ptr}/$ref"),
                             code: "C7",
                             message: format!("schema reference {uri} cannot be resolved"),
                         });
@@ -101,7 +102,7 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
                 )),
                 None => {}
             }
-            if let Some(reduce) = keyword("reduce")
+            if let Some(reduce) = get("reduce")
                 && let Err(detail) = parse_strategy(reduce)
             {
                 problems.push(invalid(format!("{ptr}/reduce"), detail));
@@ -110,9 +111,12 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
         },
     );
 
-    // Most documents are valid: `is_valid` stops early and builds no error,
-    // and only an invalid document pays for collecting every error.
+    // Most documents are valid: the fast check answers for most of them,
+    // `is_valid` stops early and builds no error, and only an invalid
+    // document pays for collecting every error. (No document nested deeper
+    // than the walk goes reaches here.)
     if document.indexed.too_deep.is_none()
+        && !surely_valid
         && let Ok(meta) = &*META_SCHEMA
         && !meta.is_valid(&document_value)
     {
@@ -129,6 +133,14 @@ pub fn check_document(index: &SchemaIndex, url: &Url) -> Vec<SchemaProblem> {
     let mut seen = std::collections::HashSet::new();
     problems.retain(|p| seen.insert(p.pointer.clone()));
     problems
+}
+
+/// Whether jsonschema finds `value` valid against the meta-schema the
+/// check uses (`None` if it did not compile): what the fast check
+/// ([`meta`]) is compared with in tests.
+#[doc(hidden)]
+pub fn meta_schema_accepts(value: &Value) -> Option<bool> {
+    META_SCHEMA.as_ref().ok().map(|meta| meta.is_valid(value))
 }
 
 /// A message for a meta-schema error, clearer than the generic one where

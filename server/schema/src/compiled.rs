@@ -12,6 +12,8 @@ use foldhash::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use url::Url;
+
 use crate::index::{Place, SchemaIndex};
 use crate::validate::Validator;
 
@@ -56,10 +58,8 @@ pub struct CompileStats {
 impl Compiled {
     /// Whether nothing was compiled (or asked for) yet.
     pub(crate) fn is_unused(&self) -> bool {
-        fn empty<K, V>(map: &Mutex<HashMap<K, V>>) -> bool {
-            map.lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .is_empty()
+        fn empty<K, T>(map: &Mutex<HashMap<K, Cell<T>>>) -> bool {
+            lock(map).is_empty()
         }
         empty(&self.registries) && empty(&self.validators)
     }
@@ -67,8 +67,13 @@ impl Compiled {
 
 /// Gets the cell for `key`, creating it; the lock is held only for the lookup.
 fn cell<K: std::hash::Hash + Eq, T>(map: &Mutex<HashMap<K, Cell<T>>>, key: K) -> Cell<T> {
-    let mut map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    map.entry(key).or_default().clone()
+    lock(map).entry(key).or_default().clone()
+}
+
+/// A cache map, locked (entries are whole cells: a panic elsewhere leaves no
+/// half-made one).
+fn lock<K, T>(map: &Mutex<HashMap<K, Cell<T>>>) -> std::sync::MutexGuard<'_, HashMap<K, Cell<T>>> {
+    map.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl SchemaIndex {
@@ -99,6 +104,21 @@ impl SchemaIndex {
             compile()
         })
         .clone()
+    }
+
+    /// Drops what compiling the schema at `uri` cached: its validator, and
+    /// the registry of its document when that document is an inline schema
+    /// (`?ptr=…`: no other schema place shares it). A later
+    /// [`SchemaIndex::compile`] builds them again. For a caller that knows
+    /// nothing will ask for them again (a build's checks, issue #7).
+    pub fn forget_validator(&self, uri: &Url) {
+        let Some(place) = self.place_of(uri) else {
+            return;
+        };
+        lock(&self.compiled.validators).remove(&(place.document, place.pointer));
+        if uri.query().is_some_and(|query| query.starts_with("ptr=")) {
+            lock(&self.compiled.registries).remove(&place.document);
+        }
     }
 
     /// Counts one `jsonschema` validator build against `registry`.

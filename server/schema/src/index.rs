@@ -12,6 +12,7 @@
 
 use foldhash::{HashMap, HashSet, HashSetExt};
 use std::cell::OnceCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use model::compact::Json;
@@ -22,7 +23,7 @@ use url::Url;
 use crate::compiled::Compiled;
 use crate::keywords;
 use crate::pointer;
-use crate::refs::base_in_effect;
+use crate::refs::{SchemaRef, child_base, keyword};
 
 /// A sub-schema found by [`SchemaIndex::resolve`] (its document's value
 /// held while this is).
@@ -92,8 +93,18 @@ impl Document {
     pub fn new(url: &Url, json: Arc<Json>) -> Document {
         let mut url = url.clone();
         url.set_fragment(None);
-        let indexed = DocumentIndex::new(&url, &json.value());
+        let indexed = DocumentIndex::new(&url, &json.value(), None);
         Document { url, json, indexed }
+    }
+
+    /// [`Document::new`] and [`crate::collect_refs`] of the document at
+    /// `url` in one walk.
+    pub fn with_refs(url: &Url, json: Arc<Json>) -> (Document, Vec<SchemaRef>) {
+        let mut refs = Vec::new();
+        let mut url = url.clone();
+        url.set_fragment(None);
+        let indexed = DocumentIndex::new(&url, &json.value(), Some(&mut refs));
+        (Document { url, json, indexed }, refs)
     }
 
     /// The resources the document's `$id`s name (URLs without fragment),
@@ -278,12 +289,12 @@ impl SchemaIndex {
         }
         let decoded = pointer::percent_decode(fragment);
         if decoded.starts_with('/') {
-            let resource = entries.resource(base)?;
-            pointer::tokens(&decoded)?;
-            return Some(Place {
-                document: resource.document,
-                pointer: format!("{}{}", resource.pointer, decoded),
-            });
+            let mut resource = entries.resource(base)?;
+            if !pointer::is_well_formed(&decoded) {
+                return None;
+            }
+            resource.pointer.push_str(&decoded);
+            return Some(resource);
         }
         entries.anchors.get(&format!("{base}#{decoded}")).cloned()
     }
@@ -518,8 +529,11 @@ impl DocumentIndex {
         self.ids.iter().map(|(id, _)| id.as_str())
     }
 
-    /// Indexes the document `value` at `url` (without fragment).
-    pub fn new(url: &Url, value: &Value) -> DocumentIndex {
+    /// Indexes the document `value` at `url` (without fragment); with
+    /// `refs`, also collects its `$ref`s as [`crate::collect_refs`] does
+    /// (a join never keeps the base's fragment, so the URL's does not
+    /// matter).
+    pub fn new(url: &Url, value: &Value, mut refs: Option<&mut Vec<SchemaRef>>) -> DocumentIndex {
         let mut bases = Vec::new();
         let mut ids = Vec::new();
         let mut anchors = Vec::new();
@@ -530,24 +544,30 @@ impl DocumentIndex {
         keywords::walk(
             value,
             "",
-            (url.clone(), true),
+            (Rc::new(url.clone()), true),
             |ptr, schema, (parent_base, at_root)| {
-                let base = base_in_effect(parent_base, schema);
-                let changed = &base != parent_base;
+                let base = child_base(parent_base, schema);
+                let changed = !Rc::ptr_eq(&base, parent_base) && base != *parent_base;
                 if changed {
-                    bases.push((ptr.to_string(), base.clone()));
+                    bases.push((ptr.to_string(), Url::clone(&base)));
                     ids.push((base.to_string(), ptr.to_string()));
                 }
                 let at_root = *at_root && (!changed || ptr.is_empty());
-                if let Some(Value::String(anchor)) = schema.get("$anchor") {
+                if let Some(Value::String(anchor)) = keyword(schema, "$anchor") {
                     anchors.push((format!("{base}#{anchor}"), ptr.to_string()));
                     if at_root {
                         anchors.push((format!("{url}#{anchor}"), ptr.to_string()));
                     }
                 }
-                if let Some(Value::String(reference)) = schema.get("$ref")
+                if let Some(Value::String(reference)) = keyword(schema, "$ref")
                     && let Ok(mut target) = base.join(reference)
                 {
+                    if let Some(refs) = refs.as_mut() {
+                        refs.push(SchemaRef {
+                            pointer: format!("{ptr}/$ref"),
+                            target: target.clone(),
+                        });
+                    }
                     target.set_fragment(None);
                     if &target != url && seen_targets.insert(target.to_string()) {
                         refers_to.push(target.into());
@@ -574,6 +594,46 @@ mod tests {
 
     fn url(s: &str) -> Url {
         Url::parse(s).unwrap()
+    }
+
+    /// One walk finds what `Document::new` and `collect_refs` find apart,
+    /// whatever the URL's fragment.
+    #[test]
+    fn with_refs_is_new_and_collect_refs() {
+        let documents = [
+            json!({
+                "$id": "https://example.com/root.json",
+                "$ref": "schema.yaml#Join",
+                "$anchor": "Top",
+                "properties": {
+                    "a": {"$ref": "#/$defs/a"},
+                    "b": {"$id": "https://example.com/s/", "items": {"$ref": "t.json#/x"}},
+                    "c": {"enum": [{"$ref": "not-a-schema"}]},
+                    "d": {"$ref": 12},
+                    "e": {"$ref": ""},
+                    "f": {"$id": "#frag", "$ref": "#/f"}
+                },
+                "$defs": {"a": {"$ref": "../other.yaml", "$anchor": "A"}}
+            }),
+            json!(true),
+            json!({"items": [{"$ref": "#"}, {"$ref": "x.yaml#/a~1b"}]}),
+        ];
+        for base in [
+            "file:///p/dir/x.flow.yaml?ptr=/collections/0/schema",
+            "file:///p/dir/s.yaml#/frag",
+        ] {
+            for document in &documents {
+                let json = Arc::new(Json::shared(Arc::new(document.clone())));
+                let (together, refs) = Document::with_refs(&url(base), Arc::clone(&json));
+                let apart = Document::new(&url(base), json);
+                assert_eq!(
+                    refs,
+                    crate::collect_refs(&url(base), document),
+                    "{document}"
+                );
+                assert_eq!(format!("{together:?}"), format!("{apart:?}"));
+            }
+        }
     }
 
     fn index() -> SchemaIndex {

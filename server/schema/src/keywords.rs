@@ -58,30 +58,37 @@ pub fn get<'v>(map: &'v serde_json::Map<String, Value>, key: &str) -> Option<&'v
     }
 }
 
-/// Calls `visit(suffix, sub_schema)` for every direct sub-schema of `schema`,
-/// in document order; `suffix` is the pointer of the sub-schema relative to
-/// `schema` (for example `/properties/a` or `/allOf/0`).
-pub fn for_each_subschema<'v>(schema: &'v Value, mut visit: impl FnMut(String, &'v Value)) {
+/// Where a direct sub-schema sits under its parent: the keyword, and the
+/// entry of that keyword's array or object if it has one.
+#[derive(Clone, Copy)]
+enum Entry<'v> {
+    None,
+    Index(usize),
+    Key(&'v str),
+}
+
+/// Calls `visit(keyword, entry, sub_schema)` for every direct sub-schema of
+/// `schema`, in document order.
+fn for_each_subschema<'v>(schema: &'v Value, mut visit: impl FnMut(&'v str, Entry<'v>, &'v Value)) {
     let Value::Object(map) = schema else {
         return;
     };
     for (keyword, value) in map {
         let keyword = keyword.as_str();
-        let prefix = pointer::join("", keyword);
         if SINGLE.contains(&keyword) {
             if is_schema(value) {
-                visit(prefix, value);
+                visit(keyword, Entry::None, value);
             }
         } else if ARRAY.contains(&keyword) || keyword == "items" {
             match value {
                 Value::Array(items) => {
                     for (i, item) in items.iter().enumerate() {
                         if is_schema(item) {
-                            visit(format!("{prefix}/{i}"), item);
+                            visit(keyword, Entry::Index(i), item);
                         }
                     }
                 }
-                v if keyword == "items" && is_schema(v) => visit(prefix, v),
+                v if keyword == "items" && is_schema(v) => visit(keyword, Entry::None, v),
                 _ => {}
             }
         } else if (MAP.contains(&keyword) || keyword == "dependencies")
@@ -89,7 +96,7 @@ pub fn for_each_subschema<'v>(schema: &'v Value, mut visit: impl FnMut(String, &
         {
             for (name, child) in children {
                 if is_schema(child) {
-                    visit(pointer::join(&prefix, name), child);
+                    visit(keyword, Entry::Key(name), child);
                 }
             }
         }
@@ -100,51 +107,100 @@ pub fn for_each_subschema<'v>(schema: &'v Value, mut visit: impl FnMut(String, &
 /// recursion and no deeper than [`MAX_DEPTH`] schema levels. `visit` gets the
 /// pointer of each schema, the schema, and the state its parent returned; it
 /// returns the state for the schema's children.
-pub fn walk<'v, S: Clone>(
+///
+/// One pointer buffer serves the whole walk (cut back to the parent's
+/// pointer before each sibling), and each schema's state is kept once while
+/// its descendants are walked: no string, vector or state clone per node.
+pub fn walk<'v, S>(
     root: &'v Value,
     root_pointer: &str,
     initial: S,
     mut visit: impl FnMut(&str, &'v Value, &S) -> S,
 ) {
-    let mut stack: Vec<(String, &'v Value, S, usize)> =
-        vec![(root_pointer.to_string(), root, initial, 0)];
-    while let Some((ptr, value, parent_state, depth)) = stack.pop() {
-        let state = visit(&ptr, value, &parent_state);
-        if depth >= MAX_DEPTH {
-            continue;
+    // Sub-schemas still to visit, with their depth; the top is the next.
+    let mut pending: Vec<(&'v Value, usize, &'v str, Entry<'v>)> = Vec::new();
+    let mut ptr = root_pointer.to_string();
+    // The pointer length and the state of the schema at each depth of the
+    // path to the current one.
+    let mut lengths: Vec<usize> = vec![ptr.len()];
+    let mut states: Vec<S> = vec![visit(&ptr, root, &initial)];
+    let push_children = |value: &'v Value, depth: usize, pending: &mut Vec<_>| {
+        if depth <= MAX_DEPTH {
+            let first = pending.len();
+            for_each_subschema(value, |keyword, entry, child| {
+                pending.push((child, depth, keyword, entry));
+            });
+            pending[first..].reverse();
         }
-        let mut children = Vec::new();
-        for_each_subschema(value, |suffix, child| children.push((suffix, child)));
-        for (suffix, child) in children.into_iter().rev() {
-            stack.push((format!("{ptr}{suffix}"), child, state.clone(), depth + 1));
+    };
+    push_children(root, 1, &mut pending);
+    while let Some((value, depth, keyword, entry)) = pending.pop() {
+        // The parent is the schema at `depth - 1` of the current path.
+        ptr.truncate(lengths[depth - 1]);
+        lengths.truncate(depth);
+        states.truncate(depth);
+        pointer::push_token(&mut ptr, keyword);
+        match entry {
+            Entry::None => {}
+            Entry::Index(i) => json::pointer::push_index(&mut ptr, i),
+            Entry::Key(name) => pointer::push_token(&mut ptr, name),
         }
+        let state = visit(&ptr, value, &states[depth - 1]);
+        lengths.push(ptr.len());
+        states.push(state);
+        push_children(value, depth + 1, &mut pending);
     }
 }
 
-/// The nesting depth of `value`, counting every object and array level, or
-/// the pointer of the first value found deeper than `limit`.
+/// The pointer of the first value found nested deeper than `limit` levels
+/// (every object and array level counts), searching depth-first from the
+/// last entry of each object or array back to its first; `None` when the
+/// whole of `value` is within `limit`. The pointer is built only when found.
 pub fn depth_exceeding(value: &Value, limit: usize) -> Option<String> {
-    let mut stack: Vec<(&Value, usize, String)> = vec![(value, 0, String::new())];
-    while let Some((value, depth, ptr)) = stack.pop() {
-        if depth > limit {
-            return Some(ptr);
-        }
+    /// The children of an object or array still to look at, last first.
+    enum Children<'v> {
+        Object(std::iter::Rev<serde_json::map::Iter<'v>>),
+        Array(std::iter::Rev<std::iter::Enumerate<std::slice::Iter<'v, Value>>>),
+    }
+    enum Token<'v> {
+        Key(&'v str),
+        Index(usize),
+    }
+    fn children(value: &Value) -> Option<Children<'_>> {
         match value {
-            Value::Object(map) => {
-                for (k, v) in map {
-                    if matches!(v, Value::Object(_) | Value::Array(_)) {
-                        stack.push((v, depth + 1, pointer::join(&ptr, k)));
-                    }
+            Value::Object(map) => Some(Children::Object(map.iter().rev())),
+            Value::Array(items) => Some(Children::Array(items.iter().enumerate().rev())),
+            _ => None,
+        }
+    }
+    // The path to the current container: the token that reached it and its
+    // children still to look at.
+    let mut path: Vec<(Option<Token<'_>>, Children<'_>)> = Vec::new();
+    path.push((None, children(value)?));
+    while let Some((_, next)) = path.last_mut() {
+        let child = match next {
+            Children::Object(iter) => iter.next().map(|(k, v)| (Token::Key(k.as_str()), v)),
+            Children::Array(iter) => iter.next().map(|(i, v)| (Token::Index(i), v)),
+        };
+        let Some((token, child)) = child else {
+            path.pop();
+            continue;
+        };
+        let Some(grandchildren) = children(child) else {
+            continue;
+        };
+        path.push((Some(token), grandchildren));
+        // The root is at depth 0: a container at depth `path.len() - 1`.
+        if path.len() - 1 > limit {
+            let mut pointer = String::new();
+            for (token, _) in &path {
+                match token {
+                    Some(Token::Key(key)) => pointer::push_token(&mut pointer, key),
+                    Some(Token::Index(i)) => json::pointer::push_index(&mut pointer, *i),
+                    None => {}
                 }
             }
-            Value::Array(items) => {
-                for (i, v) in items.iter().enumerate() {
-                    if matches!(v, Value::Object(_) | Value::Array(_)) {
-                        stack.push((v, depth + 1, format!("{ptr}/{i}")));
-                    }
-                }
-            }
-            _ => {}
+            return Some(pointer);
         }
     }
     None
@@ -153,6 +209,190 @@ pub fn depth_exceeding(value: &Value, limit: usize) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The walk as it was before it kept one pointer buffer (a pointer
+    /// `String` and a children `Vec` per node): the reference the walk is
+    /// compared with.
+    fn reference_walk(root: &Value, root_pointer: &str) -> Vec<(String, *const Value, usize)> {
+        fn subschemas<'v>(schema: &'v Value, visit: &mut dyn FnMut(String, &'v Value)) {
+            let Value::Object(map) = schema else { return };
+            for (keyword, value) in map {
+                let keyword = keyword.as_str();
+                let prefix = pointer::join("", keyword);
+                if SINGLE.contains(&keyword) {
+                    if is_schema(value) {
+                        visit(prefix, value);
+                    }
+                } else if ARRAY.contains(&keyword) || keyword == "items" {
+                    match value {
+                        Value::Array(items) => {
+                            for (i, item) in items.iter().enumerate() {
+                                if is_schema(item) {
+                                    visit(format!("{prefix}/{i}"), item);
+                                }
+                            }
+                        }
+                        v if keyword == "items" && is_schema(v) => visit(prefix, v),
+                        _ => {}
+                    }
+                } else if (MAP.contains(&keyword) || keyword == "dependencies")
+                    && let Value::Object(children) = value
+                {
+                    for (name, child) in children {
+                        if is_schema(child) {
+                            visit(pointer::join(&prefix, name), child);
+                        }
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut stack = vec![(root_pointer.to_string(), root, 0usize, 0usize)];
+        while let Some((ptr, value, parent, depth)) = stack.pop() {
+            out.push((ptr.clone(), value as *const Value, parent));
+            let me = out.len() - 1;
+            if depth >= MAX_DEPTH {
+                continue;
+            }
+            let mut children = Vec::new();
+            subschemas(value, &mut |suffix, child| children.push((suffix, child)));
+            for (suffix, child) in children.into_iter().rev() {
+                stack.push((format!("{ptr}{suffix}"), child, me, depth + 1));
+            }
+        }
+        out
+    }
+
+    /// `depth_exceeding` as it was before it built pointers only when found.
+    fn reference_depth(value: &Value, limit: usize) -> Option<String> {
+        let mut stack: Vec<(&Value, usize, String)> = vec![(value, 0, String::new())];
+        while let Some((value, depth, ptr)) = stack.pop() {
+            if depth > limit {
+                return Some(ptr);
+            }
+            match value {
+                Value::Object(map) => {
+                    for (k, v) in map {
+                        if matches!(v, Value::Object(_) | Value::Array(_)) {
+                            stack.push((v, depth + 1, pointer::join(&ptr, k)));
+                        }
+                    }
+                }
+                Value::Array(items) => {
+                    for (i, v) in items.iter().enumerate() {
+                        if matches!(v, Value::Object(_) | Value::Array(_)) {
+                            stack.push((v, depth + 1, format!("{ptr}/{i}")));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// A random schema-like value: sub-schema keywords holding schemas and
+    /// non-schemas, odd names (`~`, `/`, empty), data keywords with nested
+    /// values, up to `depth` levels.
+    fn random_value(rng: &mut u64, depth: usize) -> Value {
+        fn next_of(rng: &mut u64, n: u64) -> u64 {
+            *rng ^= *rng << 13;
+            *rng ^= *rng >> 7;
+            *rng ^= *rng << 17;
+            *rng % n
+        }
+        if depth == 0 {
+            return match next_of(rng, 4) {
+                0 => Value::Bool(true),
+                1 => Value::from(7),
+                2 => Value::from("s"),
+                _ => serde_json::json!({}),
+            };
+        }
+        let keys = [
+            "properties",
+            "items",
+            "allOf",
+            "not",
+            "$defs",
+            "dependencies",
+            "enum",
+            "x/y~z",
+            "",
+            "additionalProperties",
+            "patternProperties",
+            "then",
+            "type",
+        ];
+        let names = ["a", "a/b", "~0", "", "é"];
+        let mut map = serde_json::Map::new();
+        for _ in 0..next_of(rng, 4) {
+            let key = keys[next_of(rng, keys.len() as u64) as usize];
+            let value = match next_of(rng, 3) {
+                0 => {
+                    let mut inner = serde_json::Map::new();
+                    for _ in 0..next_of(rng, 3) {
+                        let name = names[next_of(rng, names.len() as u64) as usize];
+                        inner.insert(name.to_string(), random_value(rng, depth - 1));
+                    }
+                    Value::Object(inner)
+                }
+                1 => Value::Array(
+                    (0..next_of(rng, 3))
+                        .map(|_| random_value(rng, depth - 1))
+                        .collect(),
+                ),
+                _ => random_value(rng, depth - 1),
+            };
+            map.insert(key.to_string(), value);
+        }
+        Value::Object(map)
+    }
+
+    /// `n` levels of `properties/a`, then `leaf`.
+    fn chain(n: usize, leaf: Value) -> Value {
+        let mut value = leaf;
+        for _ in 0..n {
+            value = serde_json::json!({"properties": {"a/~": value}, "enum": [[{"x": 1}]]});
+        }
+        value
+    }
+
+    /// The walk visits the same schemas with the same pointers, parents and
+    /// order as the reference walk, and `depth_exceeding` finds the same
+    /// pointer, on random documents, odd names and documents deeper than
+    /// the walk goes.
+    #[test]
+    fn walk_and_depth_match_their_references() {
+        let mut rng = 0x2545_F491_4F6C_DD1Du64;
+        let mut documents: Vec<Value> = (0..400).map(|_| random_value(&mut rng, 6)).collect();
+        documents.push(chain(MAX_DEPTH + 5, serde_json::json!({"$ref": "#"})));
+        documents.push(chain(
+            MAX_DEPTH / 2 - 1,
+            serde_json::json!({"items": [true]}),
+        ));
+        documents.push(Value::from(3));
+        documents.push(Value::Bool(false));
+        for document in &documents {
+            for root in ["", "/x~1y"] {
+                let mut got: Vec<(String, *const Value, usize)> = Vec::new();
+                walk(document, root, usize::MAX, |ptr, value, parent| {
+                    got.push((ptr.to_string(), value as *const Value, *parent));
+                    got.len() - 1
+                });
+                // The root's parent is the initial state.
+                got[0].2 = 0;
+                assert_eq!(got, reference_walk(document, root), "{document}");
+            }
+            for limit in [0, 1, 2, 3, 5, 8, MAX_DEPTH] {
+                assert_eq!(
+                    depth_exceeding(document, limit),
+                    reference_depth(document, limit),
+                    "{limit} {document}"
+                );
+            }
+        }
+    }
 
     /// A scan of a small object and a hash lookup in a large one find what
     /// `Map::get` finds, and nothing it does not.

@@ -14,7 +14,8 @@
 //! * `precedence`: which `reduce` wins when several apply, for the runtime
 //!   and shape inference alike.
 //! * [`reduce`]: `Strategy`, `Annotations`, `parse_strategy`.
-//! * [`check`]: `check_document`, the C7 and C9 problems of a schema document.
+//! * [`check`]: `check_document`, the C7 and C9 problems of a schema document;
+//!   [`meta`], the fast "surely valid" answer of its meta-schema pass.
 //! * [`shape`]: shape inference (§7.1), existence (§7.2), inspections (C8),
 //!   key-like locations (C10), canonical projections (§7.6).
 //! * [`pointer`], [`keywords`]: JSON Pointer helpers and the sub-schema walk
@@ -24,6 +25,7 @@ pub mod check;
 pub mod compiled;
 pub mod index;
 pub mod keywords;
+pub mod meta;
 pub mod pointer;
 mod precedence;
 pub mod reduce;

@@ -1,6 +1,8 @@
 //! Finding the `$ref`s of a schema document, so the loader knows which further
 //! documents to fetch before a build can index and check them.
 
+use std::rc::Rc;
+
 use serde_json::Value;
 use url::Url;
 
@@ -23,25 +25,44 @@ pub struct SchemaRef {
 /// joined into a URL, is skipped here; `check_document` reports it.
 pub fn collect_refs(base: &Url, doc: &Value) -> Vec<SchemaRef> {
     let mut out = Vec::new();
-    keywords::walk(doc, "", base.clone(), |ptr, schema, parent_base| {
-        let base = base_in_effect(parent_base, schema);
-        if let Some(Value::String(reference)) = schema.get("$ref")
-            && let Ok(target) = base.join(reference)
-        {
-            out.push(SchemaRef {
-                pointer: format!("{ptr}/$ref"),
-                target,
-            });
-        }
-        base
-    });
+    keywords::walk(
+        doc,
+        "",
+        Rc::new(base.clone()),
+        |ptr, schema, parent_base| {
+            let base = child_base(parent_base, schema);
+            if let Some(Value::String(reference)) = keyword(schema, "$ref")
+                && let Ok(target) = base.join(reference)
+            {
+                out.push(SchemaRef {
+                    pointer: format!("{ptr}/$ref"),
+                    target,
+                });
+            }
+            base
+        },
+    );
     out
+}
+
+/// The value of `schema`'s keyword `key`, if `schema` is an object.
+pub(crate) fn keyword<'v>(schema: &'v Value, key: &str) -> Option<&'v Value> {
+    schema.as_object().and_then(|map| keywords::get(map, key))
+}
+
+/// [`base_in_effect`] as a walk's state: the parent's own `Rc` unless the
+/// schema has an `$id` (rare), so a walk copies no URL per sub-schema.
+pub(crate) fn child_base(parent_base: &Rc<Url>, schema: &Value) -> Rc<Url> {
+    match keyword(schema, "$id") {
+        Some(_) => Rc::new(base_in_effect(parent_base, schema)),
+        None => Rc::clone(parent_base),
+    }
 }
 
 /// The base URI for `schema` and its children: `parent_base`, changed by the
 /// schema's own `$id` if it has a usable one. The fragment is dropped.
 pub(crate) fn base_in_effect(parent_base: &Url, schema: &Value) -> Url {
-    match schema.get("$id") {
+    match keyword(schema, "$id") {
         Some(Value::String(id)) if !id.starts_with('#') => match parent_base.join(id) {
             Ok(mut joined) => {
                 joined.set_fragment(None);

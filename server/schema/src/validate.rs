@@ -17,7 +17,7 @@
 //!   valid `oneOf` member, `if`/`then`/`else`, `dependentSchemas`, and only
 //!   then the schema's own `properties`/`items` for child locations.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -238,12 +238,14 @@ struct ProgramBuilder<'a> {
     /// The documents read so far, held while the program is built.
     pinned: &'a Pinned<'a>,
     registry: &'a SizedRegistry,
-    ids: HashMap<(usize, String), NodeId>,
+    ids: foldhash::HashMap<(usize, String), NodeId>,
     places: Vec<Place>,
+    /// The value at each node's place (found once, handed down to children).
+    values: Vec<Option<&'a Value>>,
     nodes: Vec<Node>,
     branches: Vec<jsonschema::Validator>,
     patterns: Vec<Option<jsonschema::Validator>>,
-    pattern_ids: HashMap<String, usize>,
+    pattern_ids: foldhash::HashMap<String, usize>,
 }
 
 /// More distinct sub-schemas than any real catalog has; a bound for hostile input.
@@ -255,16 +257,18 @@ impl<'a> ProgramBuilder<'a> {
             index,
             pinned,
             registry,
-            ids: HashMap::new(),
+            ids: Default::default(),
             places: Vec::new(),
+            values: Vec::new(),
             nodes: Vec::new(),
             branches: Vec::new(),
             patterns: Vec::new(),
-            pattern_ids: HashMap::new(),
+            pattern_ids: Default::default(),
         }
     }
 
-    fn node_for(&mut self, place: Place) -> NodeId {
+    /// The node of `place`, whose value is `value`.
+    fn node_for(&mut self, place: Place, value: Option<&'a Value>) -> NodeId {
         let key = (place.document, place.pointer.clone());
         if let Some(&id) = self.ids.get(&key) {
             return id;
@@ -272,19 +276,24 @@ impl<'a> ProgramBuilder<'a> {
         let id = self.nodes.len();
         self.ids.insert(key, id);
         self.places.push(place);
+        self.values.push(value);
         self.nodes.push(Node::default());
         id
     }
 
-    fn child(&mut self, parent: &Place, suffix: &str) -> NodeId {
-        self.node_for(Place {
+    /// The node of `value`, found at `suffix` below `parent`.
+    fn child(&mut self, parent: &Place, suffix: &str, value: &'a Value) -> NodeId {
+        let place = Place {
             document: parent.document,
             pointer: format!("{}{suffix}", parent.pointer),
-        })
+        };
+        self.node_for(place, Some(value))
     }
 
     fn build(mut self, root: Place) -> Result<Option<Program>, String> {
-        let root = self.node_for(root);
+        let pinned: &'a Pinned<'a> = self.pinned;
+        let value = pinned.schema_at(&root);
+        let root = self.node_for(root, value);
         // Pass 1: the graph of every reachable sub-schema (each place once).
         let mut next = 0;
         while next < self.nodes.len() {
@@ -383,23 +392,24 @@ impl<'a> ProgramBuilder<'a> {
     }
 
     fn fill(&mut self, id: NodeId, place: &Place) {
-        let Some(Value::Object(schema)) = self.pinned.schema_at(place) else {
+        let Some(Value::Object(schema)) = self.values[id] else {
             return; // Boolean schemas carry no annotations.
         };
         let mut node = Node {
-            reduce: schema.get("reduce").and_then(|r| parse_strategy(r).ok()),
+            reduce: keywords::get(schema, "reduce").and_then(|r| parse_strategy(r).ok()),
             ..Node::default()
         };
-        if let Some(Value::String(reference)) = schema.get("$ref") {
-            let base = self.index.base_at(place).clone();
-            if let Ok(target) = base.join(reference)
-                && let Some(target) = self.index.place_of(&target)
-                && self.pinned.schema_at(&target).is_some()
+        if let Some(Value::String(reference)) = keywords::get(schema, "$ref") {
+            let index: &'a SchemaIndex = self.index;
+            let pinned: &'a Pinned<'a> = self.pinned;
+            if let Ok(target) = index.base_at(place).join(reference)
+                && let Some(target) = index.place_of(&target)
+                && let Some(value) = pinned.schema_at(&target)
             {
-                node.refs.push(self.node_for(target));
+                node.refs.push(self.node_for(target, Some(value)));
             }
         }
-        let is = |v: Option<&Value>| v.is_some_and(keywords::is_schema);
+        let schema_at = |key| keywords::get(schema, key).filter(|v| keywords::is_schema(v));
         for (keyword, value) in schema {
             let prefix = pointer::join("", keyword);
             match (keyword.as_str(), value) {
@@ -408,7 +418,7 @@ impl<'a> ProgramBuilder<'a> {
                         if !keywords::is_schema(member) {
                             continue;
                         }
-                        let child = self.child(place, &format!("{prefix}/{i}"));
+                        let child = self.child(place, &format!("{prefix}/{i}"), member);
                         match keyword.as_str() {
                             "allOf" => node.all_of.push(child),
                             "anyOf" => node.any_of.push((child, 0)),
@@ -417,18 +427,18 @@ impl<'a> ProgramBuilder<'a> {
                     }
                 }
                 ("if", v) if keywords::is_schema(v) => {
-                    node.condition = Some((self.child(place, &prefix), 0));
-                    if is(schema.get("then")) {
-                        node.then_ = Some(self.child(place, "/then"));
+                    node.condition = Some((self.child(place, &prefix, v), 0));
+                    if let Some(then_) = schema_at("then") {
+                        node.then_ = Some(self.child(place, "/then", then_));
                     }
-                    if is(schema.get("else")) {
-                        node.else_ = Some(self.child(place, "/else"));
+                    if let Some(else_) = schema_at("else") {
+                        node.else_ = Some(self.child(place, "/else", else_));
                     }
                 }
                 ("dependentSchemas", Value::Object(map)) => {
                     for (name, sub) in map {
                         if keywords::is_schema(sub) {
-                            let child = self.child(place, &pointer::join(&prefix, name));
+                            let child = self.child(place, &pointer::join(&prefix, name), sub);
                             node.dependent.push((name.clone(), child));
                         }
                     }
@@ -436,7 +446,7 @@ impl<'a> ProgramBuilder<'a> {
                 ("properties", Value::Object(map)) => {
                     for (name, sub) in map {
                         if keywords::is_schema(sub) {
-                            let child = self.child(place, &pointer::join(&prefix, name));
+                            let child = self.child(place, &pointer::join(&prefix, name), sub);
                             node.properties.push((name.clone(), child));
                         }
                     }
@@ -444,29 +454,31 @@ impl<'a> ProgramBuilder<'a> {
                 ("patternProperties", Value::Object(map)) => {
                     for (pattern, sub) in map {
                         if keywords::is_schema(sub) {
-                            let child = self.child(place, &pointer::join(&prefix, pattern));
+                            let child = self.child(place, &pointer::join(&prefix, pattern), sub);
                             let regex = self.pattern(pattern);
                             node.pattern_properties.push((regex, child));
                         }
                     }
                 }
                 ("additionalProperties", v) if keywords::is_schema(v) => {
-                    node.additional_properties = Some(self.child(place, &prefix));
+                    node.additional_properties = Some(self.child(place, &prefix, v));
                 }
                 ("items", Value::Array(items)) => {
                     for (i, item) in items.iter().enumerate() {
                         if keywords::is_schema(item) {
-                            node.tuple.push(self.child(place, &format!("/items/{i}")));
+                            node.tuple
+                                .push(self.child(place, &format!("/items/{i}"), item));
                         } else {
                             break;
                         }
                     }
-                    if is(schema.get("additionalItems")) {
-                        node.additional_items = Some(self.child(place, "/additionalItems"));
+                    if let Some(additional) = schema_at("additionalItems") {
+                        node.additional_items =
+                            Some(self.child(place, "/additionalItems", additional));
                     }
                 }
                 ("items", v) if keywords::is_schema(v) => {
-                    node.items = Some(self.child(place, &prefix));
+                    node.items = Some(self.child(place, &prefix, v));
                 }
                 _ => {}
             }

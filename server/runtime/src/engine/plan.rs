@@ -1,9 +1,10 @@
 //! [`Plan`]: everything the engine needs from a catalog, prepared once: read
 //! delays parsed, sources resolved to collection indices (by a name map),
-//! every lambda's source collected. Schemas (through the index's shared
-//! cache) are compiled lazily, on first use, and the derivations feeding a
-//! collection are found when asked, so a filtered run pays only for what its
-//! tests reach.
+//! every lambda's source collected. A captured collection's plan is made on
+//! first use, schemas (through the index's shared cache) are compiled on
+//! first use, and the derivations feeding a collection are found when asked,
+//! so a filtered run pays only for what its tests reach (a plan of 10,000
+//! collections costs a name map, not 10,000 copies of keys and projections).
 //!
 //! A plan is plain shareable data (`Sync`): the lambdas are compiled per thread
 //! by [`Lambdas`](super::Lambdas) (QuickJS is not `Send`), lazily, so parallel
@@ -15,9 +16,9 @@
 //! it, so one broken derivation fails only the tests that run it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use model::{Catalog, LambdaSpec, PartitionSelectorSpec, Scope};
+use model::{Catalog, Collection, LambdaSpec, PartitionSelectorSpec, Scope};
 use schema::{SchemaIndex, Validator};
 use serde_json::Value;
 use url::Url;
@@ -94,6 +95,30 @@ pub struct CollectionPlan {
     pub derivation: Option<DerivationPlan>,
 }
 
+impl CollectionPlan {
+    fn new(
+        collection: &Collection,
+        schemas: &SchemaIndex,
+        derivation: Option<DerivationPlan>,
+    ) -> CollectionPlan {
+        CollectionPlan {
+            name: collection.name.clone(),
+            scope: collection.scope.clone(),
+            key: collection.spec.key.clone(),
+            schema: SchemaPlan::new(schemas, collection.schema_url(), || {
+                format!("the schema of \"{}\"", collection.name)
+            }),
+            fields: collection
+                .spec
+                .projections
+                .iter()
+                .map(|(field, projection)| (field.clone(), projection.location().to_owned()))
+                .collect(),
+            derivation,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct DerivationPlan {
     /// `None` when the register has no schema (`true`: any value, last write wins).
@@ -138,20 +163,30 @@ impl TransformPlan {
 pub struct LambdaPlan {
     /// `…/transform/<t>/update/nodeJS` (or `…/remote`).
     pub scope: Scope,
-    /// The index of the lambda's source in [`Plan::lambdas`], or the error
-    /// every call reports.
-    pub lambda: Result<usize, RuntimeError>,
+    /// The lambda's number in the plan (a [`Lambdas`](super::Lambdas) keeps
+    /// its compiled form under it) and its source, or the error every call
+    /// reports.
+    pub lambda: Result<(usize, LambdaSource), RuntimeError>,
 }
 
-/// A catalog prepared for running: compiled validators and lambdas. Build it
-/// once and run every test (or preview) with it.
+/// A catalog prepared for running. Build it once and run every test (or
+/// preview) with it: each collection's plan is made on first use
+/// ([`Plan::collection_at`]), so a filtered run pays only for what its tests
+/// reach.
 pub struct Plan {
-    pub(crate) collections: Vec<CollectionPlan>,
+    /// Per collection, its plan once made.
+    pub(crate) collections: Box<[OnceLock<CollectionPlan>]>,
+    /// The catalog's collections, which the plans are made from.
+    specs: Vec<Arc<Collection>>,
+    schemas: SchemaIndex,
+    dependencies: Vec<String>,
     pub(crate) by_name: HashMap<String, usize>,
     /// Indices of derived collections, in catalog order.
     pub(crate) derivations: Vec<usize>,
-    /// Every `nodeJS` lambda, compiled per thread by [`Lambdas`](super::Lambdas).
-    pub(crate) lambdas: Vec<LambdaSource>,
+    /// Per collection: the number of its first `nodeJS` lambda (lambdas are
+    /// numbered in catalog order, then transform order, update before
+    /// publish).
+    first_lambda: Box<[usize]>,
     /// Per collection: the derivations reading it, in catalog order.
     pub(crate) readers: Vec<Vec<usize>>,
 }
@@ -165,193 +200,219 @@ impl std::fmt::Debug for Plan {
 }
 
 impl Plan {
-    /// Prepares `catalog` (its lambdas are compiled later, per thread, by
+    /// Prepares `catalog`: names, derivations and readers; the rest on first
+    /// use (lambdas are compiled later, per thread, by
     /// [`Lambdas`](super::Lambdas)). Never fails on a catalog mistake.
     pub fn build(catalog: &Catalog, schemas: &SchemaIndex) -> Result<Plan, RuntimeError> {
-        let mut lambdas: Vec<LambdaSource> = Vec::new();
-        let compile = |url: Option<Url>, what: &dyn Fn() -> String| -> SchemaPlan {
-            SchemaPlan::new(schemas, url, what)
-        };
+        let count = catalog.collections.len();
         // The first collection of each name, as `Catalog::collection` finds it.
-        let mut by_name: HashMap<String, usize> = HashMap::with_capacity(catalog.collections.len());
+        let mut by_name: HashMap<String, usize> = HashMap::with_capacity(count);
         for (index, collection) in catalog.collections.iter().enumerate() {
             by_name.entry(collection.name.clone()).or_insert(index);
         }
-        let dependencies: Vec<String> = catalog
-            .node_dependencies
-            .iter()
-            .map(|d| d.package.clone())
-            .collect();
-
-        let mut collections = Vec::with_capacity(catalog.collections.len());
-        for collection in &catalog.collections {
-            let schema = compile(collection.schema_url(), &|| {
-                format!("the schema of \"{}\"", collection.name)
-            });
-            let derivation = collection.spec.derivation.as_ref().map(|derivation| {
-                let register_schema = derivation.register.as_ref().and_then(|register| {
-                    register.schema.as_ref().map(|_| {
-                        compile(collection.register_schema_url(), &|| {
-                            format!("the register schema of \"{}\"", collection.name)
-                        })
-                    })
-                });
-                let initial = derivation
-                    .register
-                    .as_ref()
-                    .map(|register| register.initial.clone())
-                    .unwrap_or(Value::Null);
-                let transforms = collection
-                    .transforms()
+        let mut derivations = Vec::new();
+        let mut first_lambda = Vec::with_capacity(count);
+        let mut readers: Vec<Vec<usize>> = vec![Vec::new(); count];
+        let mut lambdas = 0;
+        for (index, collection) in catalog.collections.iter().enumerate() {
+            first_lambda.push(lambdas);
+            let Some(derivation) = &collection.spec.derivation else {
+                continue;
+            };
+            derivations.push(index);
+            for transform in derivation.transform.values() {
+                lambdas += [&transform.update, &transform.publish]
                     .into_iter()
-                    .map(|(scope, name, spec)| {
-                        let source_index = by_name.get(&spec.source.name).copied();
-                        let source_collection = source_index.map(|i| &catalog.collections[i]);
-                        let source = source_index.ok_or_else(|| {
-                            format!(
-                                "transform {}/{name} reads unknown collection \"{}\"",
-                                collection.name, spec.source.name
-                            )
-                        });
-                        let source_schema = match &spec.source.schema {
-                            Some(_) => {
-                                compile(collection.source_schema_url(name).cloned(), &|| {
-                                    format!("the source schema of {}/{name}", collection.name)
-                                })
-                            }
-                            None => compile(
-                                source_collection.and_then(|collection| collection.schema_url()),
-                                &|| format!("the schema of \"{}\"", spec.source.name),
-                            ),
-                        };
-                        let shuffle = match (&spec.shuffle, source_collection) {
-                            (Some(shuffle), _) => shuffle.clone(),
-                            (None, Some(source)) => source.spec.key.clone(),
-                            (None, None) => Vec::new(),
-                        };
-                        let read_delay = match &spec.read_delay {
-                            None => Ok(0),
-                            Some(text) => parse_seconds(text).map_err(|error| {
-                                format!("transform {}/{name}: {error}", collection.name)
-                            }),
-                        };
-                        let mut lambda = |kind: LambdaKind, lambda: &Option<LambdaSpec>| {
-                            let lambda = lambda.as_ref()?;
-                            let lambda_scope = scope.push(kind.as_str());
-                            let source = LambdaSource {
-                                name: format!("{}/{name}", collection.name),
-                                kind,
-                                body: String::new(),
-                                dependencies: dependencies.clone(),
-                            };
-                            let unsupported = |scope: Scope, what: &str| LambdaPlan {
-                                lambda: Err(RuntimeError::new(
-                                    RuntimeErrorKind::Unsupported,
-                                    format!(
-                                        "transform {}/{name} {kind} lambda: {what}",
-                                        collection.name
-                                    ),
-                                )
-                                .at(&scope)
-                                .in_transform(&collection.name, name)),
-                                scope,
-                            };
-                            Some(match lambda {
-                                LambdaSpec::NodeJs(body) => {
-                                    lambdas.push(LambdaSource {
-                                        body: body.clone(),
-                                        ..source
-                                    });
-                                    LambdaPlan {
-                                        scope: lambda_scope.push("nodeJS"),
-                                        lambda: Ok(lambdas.len() - 1),
-                                    }
-                                }
-                                LambdaSpec::Remote(_) => unsupported(
-                                    lambda_scope.push("remote"),
-                                    "remote lambdas are not supported by the in-process runtime",
-                                ),
-                                LambdaSpec::Sqlite(_) | LambdaSpec::SqliteFile(_) => {
-                                    unsupported(lambda_scope, "SQLite lambdas are not supported")
-                                }
-                            })
-                        };
-                        TransformPlan {
-                            name: name.to_owned(),
-                            scope: scope.clone(),
-                            source,
-                            source_schema,
-                            shuffle,
-                            read_delay,
-                            priority: spec.priority.unwrap_or(0),
-                            selector: spec.source.partitions.clone(),
-                            update: lambda(LambdaKind::Update, &spec.update),
-                            publish: lambda(LambdaKind::Publish, &spec.publish),
-                        }
-                    })
-                    .collect();
-                DerivationPlan {
-                    register_schema,
-                    initial,
-                    transforms,
-                }
-            });
-            collections.push(CollectionPlan {
-                name: collection.name.clone(),
-                scope: collection.scope.clone(),
-                key: collection.spec.key.clone(),
-                schema,
-                fields: collection
-                    .spec
-                    .projections
-                    .iter()
-                    .map(|(field, projection)| (field.clone(), projection.location().to_owned()))
-                    .collect(),
-                derivation,
-            });
-        }
-
-        let derivations: Vec<usize> = (0..collections.len())
-            .filter(|&index| collections[index].derivation.is_some())
-            .collect();
-        let mut readers: Vec<Vec<usize>> = vec![Vec::new(); collections.len()];
-        for &derivation in &derivations {
-            if let Some(plan) = &collections[derivation].derivation {
-                for transform in &plan.transforms {
-                    if let Ok(&source) = transform.source.as_ref()
-                        && readers[source].last() != Some(&derivation)
-                    {
-                        readers[source].push(derivation);
-                    }
+                    .filter(|lambda| matches!(lambda, Some(LambdaSpec::NodeJs(_))))
+                    .count();
+                if let Some(&source) = by_name.get(&transform.source.name)
+                    && readers[source].last() != Some(&index)
+                {
+                    readers[source].push(index);
                 }
             }
         }
         Ok(Plan {
-            collections,
+            collections: catalog
+                .collections
+                .iter()
+                .map(|_| OnceLock::new())
+                .collect(),
+            specs: catalog.collections.clone(),
+            schemas: schemas.clone(),
+            dependencies: catalog
+                .node_dependencies
+                .iter()
+                .map(|d| d.package.clone())
+                .collect(),
             by_name,
             derivations,
+            first_lambda: first_lambda.into(),
             readers,
-            lambdas,
         })
+    }
+
+    /// The plan of collection `index`, made on first use.
+    pub(crate) fn collection_at(&self, index: usize) -> &CollectionPlan {
+        self.collections[index].get_or_init(|| {
+            let collection = &self.specs[index];
+            let derivation = collection
+                .spec
+                .derivation
+                .as_ref()
+                .map(|derivation| self.derivation_plan(collection, derivation, index));
+            CollectionPlan::new(collection, &self.schemas, derivation)
+        })
+    }
+
+    /// The derivation plan of collection `index`, if it is derived.
+    pub(crate) fn derivation_at(&self, index: usize) -> Option<&DerivationPlan> {
+        self.collection_at(index).derivation.as_ref()
+    }
+
+    /// Whether collection `index` is derived (without making its plan).
+    pub(crate) fn is_derived(&self, index: usize) -> bool {
+        self.specs[index].spec.derivation.is_some()
+    }
+
+    /// The name of collection `index`.
+    pub(crate) fn name_at(&self, index: usize) -> &str {
+        &self.specs[index].name
+    }
+
+    /// The collections derivation `index` reads, in transform order (those
+    /// that exist), without making its plan.
+    fn sources_of(&self, index: usize) -> impl Iterator<Item = usize> + '_ {
+        let transforms = self.specs[index].spec.derivation.iter();
+        transforms
+            .flat_map(|derivation| derivation.transform.values())
+            .filter_map(|transform| self.by_name.get(&transform.source.name).copied())
+    }
+
+    fn derivation_plan(
+        &self,
+        collection: &Collection,
+        derivation: &model::spec::DerivationSpec,
+        index: usize,
+    ) -> DerivationPlan {
+        let schemas = &self.schemas;
+        let mut next_lambda = self.first_lambda[index];
+        let register_schema = derivation.register.as_ref().and_then(|register| {
+            register.schema.as_ref().map(|_| {
+                SchemaPlan::new(schemas, collection.register_schema_url(), || {
+                    format!("the register schema of \"{}\"", collection.name)
+                })
+            })
+        });
+        let initial = derivation
+            .register
+            .as_ref()
+            .map(|register| register.initial.clone())
+            .unwrap_or(Value::Null);
+        let transforms = collection
+            .transforms()
+            .into_iter()
+            .map(|(scope, name, spec)| {
+                let source_index = self.by_name.get(&spec.source.name).copied();
+                let source_collection = source_index.map(|i| &self.specs[i]);
+                let source = source_index.ok_or_else(|| {
+                    format!(
+                        "transform {}/{name} reads unknown collection \"{}\"",
+                        collection.name, spec.source.name
+                    )
+                });
+                let source_schema = match &spec.source.schema {
+                    Some(_) => SchemaPlan::new(
+                        schemas,
+                        collection.source_schema_url(name).cloned(),
+                        || format!("the source schema of {}/{name}", collection.name),
+                    ),
+                    None => SchemaPlan::new(
+                        schemas,
+                        source_collection.and_then(|collection| collection.schema_url()),
+                        || format!("the schema of \"{}\"", spec.source.name),
+                    ),
+                };
+                let shuffle = match (&spec.shuffle, source_collection) {
+                    (Some(shuffle), _) => shuffle.clone(),
+                    (None, Some(source)) => source.spec.key.clone(),
+                    (None, None) => Vec::new(),
+                };
+                let read_delay = match &spec.read_delay {
+                    None => Ok(0),
+                    Some(text) => parse_seconds(text)
+                        .map_err(|error| format!("transform {}/{name}: {error}", collection.name)),
+                };
+                let mut lambda = |kind: LambdaKind, lambda: &Option<LambdaSpec>| {
+                    let lambda = lambda.as_ref()?;
+                    let lambda_scope = scope.push(kind.as_str());
+                    let unsupported = |scope: Scope, what: &str| LambdaPlan {
+                        lambda: Err(RuntimeError::new(
+                            RuntimeErrorKind::Unsupported,
+                            format!("transform {}/{name} {kind} lambda: {what}", collection.name),
+                        )
+                        .at(&scope)
+                        .in_transform(&collection.name, name)),
+                        scope,
+                    };
+                    Some(match lambda {
+                        LambdaSpec::NodeJs(body) => {
+                            let source = LambdaSource {
+                                name: format!("{}/{name}", collection.name),
+                                kind,
+                                body: body.clone(),
+                                dependencies: self.dependencies.clone(),
+                            };
+                            next_lambda += 1;
+                            LambdaPlan {
+                                scope: lambda_scope.push("nodeJS"),
+                                lambda: Ok((next_lambda - 1, source)),
+                            }
+                        }
+                        LambdaSpec::Remote(_) => unsupported(
+                            lambda_scope.push("remote"),
+                            "remote lambdas are not supported by the in-process runtime",
+                        ),
+                        LambdaSpec::Sqlite(_) | LambdaSpec::SqliteFile(_) => {
+                            unsupported(lambda_scope, "SQLite lambdas are not supported")
+                        }
+                    })
+                };
+                TransformPlan {
+                    name: name.to_owned(),
+                    scope: scope.clone(),
+                    source,
+                    source_schema,
+                    shuffle,
+                    read_delay,
+                    priority: spec.priority.unwrap_or(0),
+                    selector: spec.source.partitions.clone(),
+                    update: lambda(LambdaKind::Update, &spec.update),
+                    publish: lambda(LambdaKind::Publish, &spec.publish),
+                }
+            })
+            .collect();
+        DerivationPlan {
+            register_schema,
+            initial,
+            transforms,
+        }
     }
 
     /// The derivations feeding collection `index` (itself included if
     /// derived), found by walking sources from it: cycle-safe, in catalog
     /// order, and costing only what it reaches (runtime.md §7.3).
     pub(crate) fn upstream(&self, index: usize) -> Vec<usize> {
-        let collections = &self.collections;
         let mut seen = HashSet::from([index]);
         let mut stack = vec![index];
         let mut found = Vec::new();
         while let Some(index) = stack.pop() {
-            let Some(derivation) = &collections[index].derivation else {
+            if !self.is_derived(index) {
                 continue;
-            };
+            }
             found.push(index);
-            for transform in &derivation.transforms {
-                if let Ok(&source) = transform.source.as_ref()
-                    && seen.insert(source)
-                {
+            for source in self.sources_of(index) {
+                if seen.insert(source) {
                     stack.push(source);
                 }
             }
@@ -363,23 +424,17 @@ impl Plan {
     /// The captured collections feeding derivation `index` (read by it or by
     /// a derivation feeding it), in catalog order.
     pub(crate) fn feeding(&self, index: usize) -> Vec<&str> {
-        let mut sources: Vec<usize> = Vec::new();
-        for derivation in self.upstream(index) {
-            if let Some(plan) = &self.collections[derivation].derivation {
-                for transform in &plan.transforms {
-                    if let Ok(&source) = transform.source.as_ref()
-                        && self.collections[source].derivation.is_none()
-                    {
-                        sources.push(source);
-                    }
-                }
-            }
-        }
+        let mut sources: Vec<usize> = self
+            .upstream(index)
+            .into_iter()
+            .flat_map(|derivation| self.sources_of(derivation))
+            .filter(|&source| !self.is_derived(source))
+            .collect();
         sources.sort_unstable();
         sources.dedup();
         sources
             .into_iter()
-            .map(|source| self.collections[source].name.as_str())
+            .map(|source| self.name_at(source))
             .collect()
     }
 
@@ -391,13 +446,11 @@ impl Plan {
     /// A collection by name.
     pub fn collection(&self, name: &str) -> Option<&CollectionPlan> {
         self.collection_index(name)
-            .map(|index| &self.collections[index])
+            .map(|index| self.collection_at(index))
     }
 
     /// Names of the collections, in catalog order.
     pub fn collection_names(&self) -> impl Iterator<Item = &str> {
-        self.collections
-            .iter()
-            .map(|collection| collection.name.as_str())
+        self.specs.iter().map(|collection| collection.name.as_str())
     }
 }

@@ -347,7 +347,8 @@ impl crate::lambda::LambdaHost for CountingHost {
 }
 
 /// A plan compiles nothing up front: a run compiles only the schemas and
-/// lambdas it reaches, each once, and reuses what the index already compiled.
+/// lambdas it reaches, each once, and reuses what the index already compiled;
+/// a collection is planned only when a run reaches it.
 #[test]
 fn plans_compile_lazily_what_runs_reach() {
     let mut yaml = String::from("collections:\n");
@@ -377,6 +378,13 @@ fn plans_compile_lazily_what_runs_reach() {
     let mut lambdas = super::Lambdas::new(Box::new(host));
     assert_eq!(loaded.schemas.stats().compilations, 0);
     assert_eq!(compiled.get(), 0);
+    // Nothing is planned up front.
+    let made = |plan: &Plan| -> Vec<usize> {
+        (0..20)
+            .filter(|&i| plan.collections[i].get().is_some())
+            .collect()
+    };
+    assert_eq!(made(&plan), Vec::<usize>::new());
     for _ in 0..2 {
         let mut engine = Engine::new(&plan, &mut lambdas);
         ok(engine.ingest("c4", &[json!({"k": "a", "n": 1})]));
@@ -388,6 +396,8 @@ fn plans_compile_lazily_what_runs_reach() {
     // schemas, 1 lambda, whatever the catalog's size and however many runs.
     assert_eq!(loaded.schemas.stats().compilations, 2);
     assert_eq!(compiled.get(), 1);
+    // Only c4 (ingested, read by c5) and c5 (run, verified) were planned.
+    assert_eq!(made(&plan), vec![4, 5]);
 }
 
 #[test]

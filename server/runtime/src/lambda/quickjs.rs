@@ -219,8 +219,8 @@ impl QuickJsHost {
         // The wrapper is compiled only, never evaluated: nothing of it runs,
         // whether or not the body passed the containment parse.
         let wrapper = |engine: &mut Engine| -> Result<(), LambdaError> {
-            let bytecode = engine.compile_only(&checked, time_limit)?;
-            if let Some(bytes) = bytecode.filter(|_| lambda.body.len() >= BYTECODE_BYTES) {
+            let keep = lambda.body.len() >= BYTECODE_BYTES;
+            if let Some(bytes) = engine.compile_only(&checked, time_limit, keep)? {
                 prepared.set_bytecode(
                     lambda.kind,
                     Bytecode {
@@ -636,12 +636,14 @@ impl Engine {
 
     /// Compiles the wrapper script without running it (QuickJS's
     /// compile-only evaluation: a parse and its bytecode), under the time
-    /// limit: C29's verdict on the wrapper. Returns the bytecode, or `None`
-    /// when QuickJS could not write it.
+    /// limit: C29's verdict on the wrapper. Returns the bytecode when
+    /// `bytecode` asks for it (it is kept only for large bodies), or `None`
+    /// when not asked or QuickJS could not write it.
     fn compile_only(
         &mut self,
         lambda: &Lambda,
         time_limit: Duration,
+        bytecode: bool,
     ) -> Result<Option<Vec<u8>>, LambdaError> {
         self.deadline.set(Some(Instant::now() + time_limit));
         let interrupted = self.interrupted.clone();
@@ -686,6 +688,9 @@ impl Engine {
             }
             // SAFETY: an owned value of this context; freed when dropped.
             let compiled = unsafe { JsValue::from_raw(ctx.clone(), compiled) };
+            if !bytecode {
+                return Ok(None);
+            }
             let mut length: qjs::size_t = 0;
             // SAFETY: `compiled` is a live value of `raw`; the buffer
             // returned is ours to free with `js_free`.

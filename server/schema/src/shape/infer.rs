@@ -49,6 +49,7 @@ fn infer_shape(index: &SchemaIndex, uri: &Url, origins: bool) -> Option<Shape> {
         index,
         pinned: &pinned,
         path: Vec::new(),
+        path_text: String::new(),
         expansions: 0,
         patterns: HashMap::new(),
         documents: HashMap::new(),
@@ -103,7 +104,10 @@ struct Inferrer<'a> {
     /// The documents read so far, held while inference runs.
     pinned: &'a Pinned<'a>,
     /// Places being expanded, outermost first.
-    path: Vec<(usize, String)>,
+    /// Each one's document and where its pointer ends in `path_text` (the
+    /// pointers side by side: no string per expanded sub-schema).
+    path: Vec<(usize, usize)>,
+    path_text: String,
     expansions: usize,
     patterns: HashMap<String, Pattern>,
     /// Each document's URL, shared by the origins of the shapes found in it.
@@ -116,7 +120,7 @@ struct Inferrer<'a> {
 // frames small (even in debug builds, which do not share frame slots between
 // temporaries), shapes travel boxed along the recursion and all by-value shape
 // work happens in `#[inline(never)]` helpers that do not recurse.
-impl Inferrer<'_> {
+impl<'a> Inferrer<'a> {
     fn pattern(&mut self, source: &str) -> Pattern {
         self.patterns
             .entry(source.to_string())
@@ -124,24 +128,44 @@ impl Inferrer<'_> {
             .clone()
     }
 
-    fn child(&mut self, parent: &Place, suffix: &str) -> Box<Shape> {
+    /// Whether `place` is being expanded (is on the path).
+    fn is_expanding(&self, place: &Place) -> bool {
+        let mut start = 0;
+        self.path.iter().any(|&(document, end)| {
+            let pointer = &self.path_text[start..end];
+            start = end;
+            document == place.document && pointer == place.pointer
+        })
+    }
+
+    /// The shape of `schema`, the value at `suffix` below `parent` (handed
+    /// down rather than found again from the document's root).
+    fn child(&mut self, parent: &Place, suffix: &str, schema: &'a Value) -> Box<Shape> {
         let place = Place {
             document: parent.document,
             pointer: format!("{}{suffix}", parent.pointer),
         };
-        self.infer(&place)
+        self.infer_at(&place, Some(schema))
     }
 
     fn infer(&mut self, place: &Place) -> Box<Shape> {
+        let pinned: &'a Pinned<'a> = self.pinned;
+        self.infer_at(place, pinned.schema_at(place))
+    }
+
+    /// The shape of the value `schema` found at `place` (not a schema:
+    /// unconstrained).
+    fn infer_at(&mut self, place: &Place, schema: Option<&'a Value>) -> Box<Shape> {
         self.expansions += 1;
         if self.path.len() >= MAX_DEPTH || self.expansions > MAX_EXPANSIONS {
             return Box::new(Shape::anything());
         }
         let index = self.index;
-        let Some(schema) = self.pinned.schema_at(place) else {
+        let Some(schema) = schema.filter(|value| keywords::is_schema(value)) else {
             return Box::new(Shape::anything());
         };
-        self.path.push((place.document, place.pointer.clone()));
+        self.path_text.push_str(&place.pointer);
+        self.path.push((place.document, self.path_text.len()));
         let origin = self.origins.then(|| {
             let document = self
                 .documents
@@ -160,6 +184,8 @@ impl Inferrer<'_> {
             _ => with_origin(Shape::never(), origin),
         };
         self.path.pop();
+        self.path_text
+            .truncate(self.path.last().map_or(0, |&(_, end)| end));
         shape
     }
 
@@ -168,25 +194,35 @@ impl Inferrer<'_> {
     fn sub_schemas(
         &mut self,
         place: &Place,
-        map: &serde_json::Map<String, Value>,
+        map: &'a serde_json::Map<String, Value>,
         shape: &mut Shape,
     ) {
         if let Some(Value::Object(patterns)) = keywords::get(map, "patternProperties") {
             for (source, sub) in patterns {
                 if keywords::is_schema(sub) {
                     let pattern = self.pattern(source);
-                    let sub = self.child(place, &pointer::join("/patternProperties", source));
+                    let sub = self.child(place, &pointer::join("/patternProperties", source), sub);
                     push_pattern(shape, pattern, sub);
                 }
             }
         }
-        if keywords::get(map, "additionalProperties").is_some_and(keywords::is_schema) {
-            shape.object.additional = Some(self.child(place, "/additionalProperties"));
+        if let Some(sub) =
+            keywords::get(map, "additionalProperties").filter(|v| keywords::is_schema(v))
+        {
+            shape.object.additional = Some(self.child(place, "/additionalProperties", sub));
         }
         if let Some(Value::Object(properties)) = keywords::get(map, "properties") {
+            // One allocation for the list (the facts exist once a property does).
+            let count = properties
+                .values()
+                .filter(|v| keywords::is_schema(v))
+                .count();
+            if count > 0 {
+                shape.object.properties.reserve_exact(count);
+            }
             for (name, sub) in properties {
                 if keywords::is_schema(sub) {
-                    let sub = self.child(place, &pointer::join("/properties", name));
+                    let sub = self.child(place, &pointer::join("/properties", name), sub);
                     push_property(shape, name, sub);
                 }
             }
@@ -202,15 +238,17 @@ impl Inferrer<'_> {
                     if !keywords::is_schema(item) {
                         break;
                     }
-                    let item = self.child(place, &format!("/items/{i}"));
+                    let item = self.child(place, &format!("/items/{i}"), item);
                     push_item(shape, item);
                 }
-                if keywords::get(map, "additionalItems").is_some_and(keywords::is_schema) {
-                    shape.array.additional = Some(self.child(place, "/additionalItems"));
+                if let Some(sub) =
+                    keywords::get(map, "additionalItems").filter(|v| keywords::is_schema(v))
+                {
+                    shape.array.additional = Some(self.child(place, "/additionalItems", sub));
                 }
             }
             Some(item) if keywords::is_schema(item) => {
-                shape.array.additional = Some(self.child(place, "/items"));
+                shape.array.additional = Some(self.child(place, "/items", item));
             }
             _ => {}
         }
@@ -221,7 +259,7 @@ impl Inferrer<'_> {
     fn members(
         &mut self,
         place: &Place,
-        map: &serde_json::Map<String, Value>,
+        map: &'a serde_json::Map<String, Value>,
         keyword: &str,
         op: fn(Box<Shape>, Box<Shape>) -> Box<Shape>,
     ) -> Option<Box<Shape>> {
@@ -229,8 +267,8 @@ impl Inferrer<'_> {
             return None;
         };
         let mut folded: Option<Box<Shape>> = None;
-        for i in 0..members.len() {
-            let member = self.child(place, &format!("/{keyword}/{i}"));
+        for (i, member) in members.iter().enumerate() {
+            let member = self.child(place, &format!("/{keyword}/{i}"), member);
             folded = Some(combine(folded, member, op));
         }
         folded
@@ -245,7 +283,7 @@ impl Inferrer<'_> {
     fn applicators(
         &mut self,
         place: &Place,
-        map: &serde_json::Map<String, Value>,
+        map: &'a serde_json::Map<String, Value>,
         shape: &mut Shape,
     ) {
         let mut applied: Option<Box<Shape>> = None;
@@ -256,15 +294,14 @@ impl Inferrer<'_> {
                 InPlace::AnyOf => self.members(place, map, "anyOf", union_boxed),
                 InPlace::OneOf => self.members(place, map, "oneOf", union_boxed),
                 InPlace::IfThenElse => {
-                    if keywords::get(map, "if").is_some()
-                        && keywords::get(map, "then").is_some_and(keywords::is_schema)
-                        && keywords::get(map, "else").is_some_and(keywords::is_schema)
-                    {
-                        let then_ = self.child(place, "/then");
-                        let else_ = self.child(place, "/else");
-                        Some(union_boxed(then_, else_))
-                    } else {
-                        None
+                    let schema = |key| keywords::get(map, key).filter(|v| keywords::is_schema(v));
+                    match (keywords::get(map, "if"), schema("then"), schema("else")) {
+                        (Some(_), Some(then_), Some(else_)) => {
+                            let then_ = self.child(place, "/then", then_);
+                            let else_ = self.child(place, "/else", else_);
+                            Some(union_boxed(then_, else_))
+                        }
+                        _ => None,
                     }
                 }
             };
@@ -276,14 +313,16 @@ impl Inferrer<'_> {
             apply_in_place(shape, applied);
         }
         if shape.object.additional.is_none()
-            && keywords::get(map, "unevaluatedProperties").is_some_and(keywords::is_schema)
+            && let Some(sub) =
+                keywords::get(map, "unevaluatedProperties").filter(|v| keywords::is_schema(v))
         {
-            shape.object.additional = Some(self.child(place, "/unevaluatedProperties"));
+            shape.object.additional = Some(self.child(place, "/unevaluatedProperties", sub));
         }
         if shape.array.additional.is_none()
-            && keywords::get(map, "unevaluatedItems").is_some_and(keywords::is_schema)
+            && let Some(sub) =
+                keywords::get(map, "unevaluatedItems").filter(|v| keywords::is_schema(v))
         {
-            shape.array.additional = Some(self.child(place, "/unevaluatedItems"));
+            shape.array.additional = Some(self.child(place, "/unevaluatedItems", sub));
         }
     }
 
@@ -291,15 +330,14 @@ impl Inferrer<'_> {
     fn reference(
         &mut self,
         place: &Place,
-        map: &serde_json::Map<String, Value>,
+        map: &'a serde_json::Map<String, Value>,
     ) -> Option<Box<Shape>> {
         let Some(Value::String(reference)) = keywords::get(map, "$ref") else {
             return None;
         };
         let target = self.index.base_at(place).join(reference).ok()?;
         let target = self.index.place_of(&target)?;
-        let key = (target.document, target.pointer.clone());
-        if self.path.contains(&key) {
+        if self.is_expanding(&target) {
             return None;
         }
         Some(self.infer(&target))
