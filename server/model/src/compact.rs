@@ -134,13 +134,18 @@ impl Json {
         }
     }
 
+    /// Its compact text, or `None` when it is kept as a value.
+    pub fn text(&self) -> Option<&str> {
+        match &self.0 {
+            Repr::Text { text, .. } => Some(text),
+            Repr::Value(_) => None,
+        }
+    }
+
     /// The length of its text, or `None` when it is kept as a value: for
     /// tests that guard the representation.
     pub fn text_len(&self) -> Option<usize> {
-        match &self.0 {
-            Repr::Text { text, .. } => Some(text.len()),
-            Repr::Value(_) => None,
-        }
+        self.text().map(str::len)
     }
 }
 

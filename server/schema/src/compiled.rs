@@ -32,6 +32,10 @@ type Cell<T> = Arc<OnceLock<Result<T, String>>>;
 pub(crate) struct Compiled {
     registries: Mutex<HashMap<usize, Cell<Arc<SizedRegistry>>>>,
     validators: Mutex<HashMap<(usize, String), Cell<Validator>>>,
+    /// Validators of self-contained documents' roots by the document's
+    /// compact text ([`self_contained`]): a catalog's many copies of one
+    /// small schema (registers of `{type: integer}`) compile once.
+    by_text: Mutex<HashMap<Box<str>, Cell<Validator>>>,
     registry_builds: AtomicUsize,
     registry_documents: AtomicUsize,
     validator_builds: AtomicUsize,
@@ -61,8 +65,21 @@ impl Compiled {
         fn empty<K, T>(map: &Mutex<HashMap<K, Cell<T>>>) -> bool {
             lock(map).is_empty()
         }
-        empty(&self.registries) && empty(&self.validators)
+        empty(&self.registries) && empty(&self.validators) && empty(&self.by_text)
     }
+}
+
+/// Whether a document written as `text` validates the same wherever it is:
+/// it refers to nothing and names nothing (no `$ref`, `$id`, anchor or
+/// `$schema` anywhere, checked on the text, so a description that merely
+/// mentions one only costs the sharing). Its validator then depends on its
+/// text alone (the index's options are the same for every document), and
+/// so does its annotation program.
+pub(crate) fn self_contained(text: &str) -> bool {
+    const NAMES: [&str; 4] = ["\"$ref", "\"$id", "nchor\"", "\"$schema"];
+    // `$recursiveRef`, `$dynamicRef`, `$anchor`, `$dynamicAnchor` and
+    // `$recursiveAnchor` contain `Ref"`/`nchor"`.
+    !NAMES.iter().any(|name| text.contains(name)) && !text.contains("Ref\"")
 }
 
 /// Gets the cell for `key`, creating it; the lock is held only for the lookup.
@@ -106,6 +123,23 @@ impl SchemaIndex {
         .clone()
     }
 
+    /// The validator of the root of a self-contained document written as
+    /// `text`, compiled by `compile` unless a document of the same text was.
+    pub(crate) fn validator_by_text(
+        &self,
+        text: &str,
+        compile: impl FnOnce() -> Result<Validator, String>,
+    ) -> Result<Validator, String> {
+        let cell = {
+            let mut map = lock(&self.compiled.by_text);
+            match map.get(text) {
+                Some(cell) => cell.clone(),
+                None => map.entry(text.into()).or_default().clone(),
+            }
+        };
+        cell.get_or_init(compile).clone()
+    }
+
     /// Drops what compiling the schema at `uri` cached: its validator, and
     /// the registry of its document when that document is an inline schema
     /// (`?ptr=…`: no other schema place shares it). A later
@@ -115,6 +149,11 @@ impl SchemaIndex {
         let Some(place) = self.place_of(uri) else {
             return;
         };
+        if let Some(text) = self.doc(place.document).json.text()
+            && place.pointer.is_empty()
+        {
+            lock(&self.compiled.by_text).remove(text);
+        }
         lock(&self.compiled.validators).remove(&(place.document, place.pointer));
         if uri.query().is_some_and(|query| query.starts_with("ptr=")) {
             lock(&self.compiled.registries).remove(&place.document);

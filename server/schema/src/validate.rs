@@ -23,7 +23,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use url::Url;
 
-use crate::compiled::SizedRegistry;
+use crate::compiled::{self, SizedRegistry};
 use crate::index::{Pinned, Place, SchemaIndex};
 use crate::keywords;
 use crate::pointer;
@@ -43,12 +43,11 @@ pub struct ValidationError {
     /// Pointer of the offending location in the document.
     pub instance_pointer: String,
     /// Pointer of the failing keyword, relative to the schema resource that
-    /// holds it (see `schema_uri` for the absolute location).
+    /// holds it. (No absolute location: documents of the same text share
+    /// one validator, see [`crate::compiled::self_contained`].)
     pub schema_pointer: String,
     /// What is wrong, for a person (`1 is not of type "string"`).
     pub message: String,
-    /// Absolute URI of the failing keyword, when known.
-    pub schema_uri: Option<String>,
 }
 
 impl std::fmt::Display for ValidationError {
@@ -100,14 +99,23 @@ impl SchemaIndex {
                     keywords::MAX_DEPTH
                 ));
             }
-            let registry = self.registry_for(root_place.document)?;
-            let root = self.build_validator(&registry, &self.canonical_uri(&root_place))?;
-            let pinned = self.pinned();
-            let program = ProgramBuilder::new(self, &pinned, &registry).build(root_place)?;
-            Ok(Validator {
-                root: Arc::new(root),
-                program: program.map(Arc::new),
-            })
+            let at_root = root_place.pointer.is_empty();
+            let build = || {
+                let registry = self.registry_for(root_place.document)?;
+                let root = self.build_validator(&registry, &self.canonical_uri(&root_place))?;
+                let pinned = self.pinned();
+                let program = ProgramBuilder::new(self, &pinned, &registry).build(root_place)?;
+                Ok(Validator {
+                    root: Arc::new(root),
+                    program: program.map(Arc::new),
+                })
+            };
+            match document.json.text() {
+                Some(text) if at_root && compiled::self_contained(text) => {
+                    self.validator_by_text(text, build)
+                }
+                _ => build(),
+            }
         })
     }
 
@@ -142,7 +150,6 @@ impl Validator {
                 instance_pointer: String::new(),
                 schema_pointer: String::new(),
                 message: format!("document is nested deeper than {MAX_INSTANCE_DEPTH} levels"),
-                schema_uri: None,
             }]);
         }
         if !self.root.is_valid(doc) {
@@ -153,7 +160,6 @@ impl Validator {
                     instance_pointer: e.instance_path().to_string(),
                     schema_pointer: e.schema_path().to_string(),
                     message: e.to_string(),
-                    schema_uri: e.absolute_keyword_location().map(|u| u.to_string()),
                 })
                 .collect());
         }
@@ -648,6 +654,75 @@ mod tests {
         index.compile(&url(INLINE)).unwrap()
     }
 
+    /// Inline documents of the same self-contained text share one compiled
+    /// validator (a catalog's registers of `{type: integer}`); one that
+    /// refers or names something, or differs, does not; forgetting one
+    /// place's validator forgets the shared one too.
+    #[test]
+    fn documents_of_the_same_self_contained_text_share_a_validator() {
+        use model::compact::Json;
+        let register = json!({"type": "integer", "reduce": {"strategy": "sum"}});
+        let with_ref = json!({"$defs": {"n": {"type": "integer"}}, "$ref": "#/$defs/n"});
+        let documents = [
+            ("a", register.clone()),
+            ("b", register.clone()),
+            ("c", json!({"type": "integer"})),
+            ("d", with_ref.clone()),
+            ("e", with_ref),
+        ];
+        let mut index = SchemaIndex::new();
+        let urls: Vec<Url> = documents
+            .iter()
+            .map(|(name, value)| {
+                let url = url(&format!(
+                    "file:///p/flow.yaml?ptr=/collections/{name}/schema"
+                ));
+                let json = Arc::new(Json::compact(value.clone()));
+                index.add_prepared(Arc::new(crate::index::Document::new(&url, json)));
+                url
+            })
+            .collect();
+        let mut builds = Vec::new();
+        for url in &urls {
+            let validator = index.compile(url).unwrap();
+            assert!(validator.validate(&json!(2)).is_ok(), "{url}");
+            assert_eq!(
+                validator.validate(&json!("x")).unwrap_err()[0].instance_pointer,
+                ""
+            );
+            builds.push(index.stats().validator_builds);
+        }
+        // a, then b shares a's; c; d; e does not share d's (it has a `$ref`).
+        assert_eq!(builds, [1, 1, 2, 3, 4]);
+        assert_eq!(index.stats().compilations, 5, "each place asked once");
+        let sum = index.compile(&urls[1]).unwrap();
+        assert_eq!(strategies(&sum, json!(2)), pairs(&[("", "sum")]));
+        index.forget_validator(&urls[0]);
+        index.compile(&urls[1]).unwrap();
+        assert_eq!(
+            index.stats().validator_builds,
+            4,
+            "b's place is still cached"
+        );
+        index.forget_validator(&urls[1]);
+        index.compile(&urls[0]).unwrap();
+        assert_eq!(index.stats().validator_builds, 5, "compiled again");
+        for (text, shared) in [
+            (r##"{"type":"integer"}"##, true),
+            (r##"{"$ref":"x.yaml"}"##, false),
+            (r##"{"items":{"$dynamicRef":"#n"}}"##, false),
+            (r##"{"$anchor":"n"}"##, false),
+            (r##"{"$id":"x.yaml"}"##, false),
+            (
+                r##"{"$schema":"https://json-schema.org/draft/2019-09/schema"}"##,
+                false,
+            ),
+            (r##"{"description":"see \"$ref\""}"##, false),
+        ] {
+            assert_eq!(compiled::self_contained(text), shared, "{text}");
+        }
+    }
+
     fn strategies(validator: &Validator, doc: Value) -> Vec<(String, String)> {
         let annotations = validator.validate(&doc).unwrap();
         annotations
@@ -884,13 +959,8 @@ mod tests {
             "{}",
             errors[0].message
         );
-        assert!(
-            errors[0]
-                .schema_uri
-                .as_deref()
-                .unwrap_or("")
-                .starts_with("file:///p/schema.yaml#")
-        );
+        // Relative to the document that holds the keyword (schema.yaml).
+        assert_eq!(errors[0].schema_pointer, "/$defs/int/type");
         // `1.0` is an integer (catalog.md §6.1).
         assert!(v.is_valid(&json!({"i": 1.0})));
     }
