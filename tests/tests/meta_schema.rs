@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use schema::check::meta_schema_accepts;
 use schema::keywords;
 use schema::meta::document_surely_valid;
+use test_utils::rng::Rng;
 
 /// Asserts the one-sided agreement on `value`; returns (surely valid, valid).
 fn compare(value: &Value, what: &dyn Fn() -> String) -> (bool, bool) {
@@ -60,22 +61,6 @@ fn objects_under(dir: &Path) -> Vec<Value> {
         }
     }
     out
-}
-
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 /// Every keyword of the 2019-09 meta-schema, and some it does not name.
@@ -301,7 +286,7 @@ fn fast_meta_check_never_accepts_what_jsonschema_refuses() {
         .iter()
         .filter(|o| o.to_string().len() < 2_000)
         .collect();
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
     let (mut mutants, mut surely, mut refused) = (0, 0, 0);
     for round in 0..30_000 {
         let seed = seeds[rng.below(seeds.len())];

@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use syntax::{Limits, differential};
+use test_utils::rng::Rng;
 
 /// Compares both parsers on each file; returns (files, files the fast path took).
 fn compare(files: &[PathBuf]) -> (usize, usize) {
@@ -62,22 +63,6 @@ fn generated_catalog_parses_alike_and_takes_the_fast_path() {
     let (count, taken) = compare(&files);
     assert!(count > 20, "{count} generated files");
     assert_eq!(taken, count, "every generated file takes the fast path");
-}
-
-/// A small deterministic generator (xorshift).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 /// Pieces of YAML syntax the mutations insert.
@@ -156,7 +141,7 @@ fn mutants_parse_alike() {
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(7);
-    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut rng = Rng::new(seed);
     let mut taken = 0;
     for index in 0..count {
         let original = &texts[rng.below(texts.len())];

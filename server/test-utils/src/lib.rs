@@ -25,6 +25,7 @@ pub mod big;
 pub mod corpus;
 pub mod fixture;
 pub mod postgres;
+pub mod rng;
 pub mod scratch;
 
 use std::fmt;

@@ -45,7 +45,7 @@
 
 mod alloc;
 mod mutate;
-mod rng;
+use test_utils::rng;
 mod seeds;
 
 use std::backtrace::Backtrace;

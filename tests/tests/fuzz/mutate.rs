@@ -15,8 +15,8 @@
 use serde_json::Value;
 use url::Url;
 
-use crate::rng::Rng;
 use crate::seeds::{Seed, Seeds};
+use test_utils::rng::Rng;
 
 /// One mutation operator.
 pub struct Operator {

@@ -926,21 +926,16 @@ fn set_empty_updates_combine_with_either_form() {
 
 // ---- associativity ---------------------------------------------------------
 
-/// A small deterministic generator (xorshift64*), so failures reproduce.
-struct Rng(u64);
+/// The tests' deterministic generator (so failures reproduce), with the
+/// values these tests draw.
+struct Rng(test_utils::rng::Rng);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.0.below(n as usize) as u64
     }
     fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
+        self.0.chance(percent)
     }
     fn int(&mut self) -> i64 {
         self.below(21) as i64 - 10
@@ -970,7 +965,7 @@ fn check_associative(
     generate: impl Fn(&mut Rng) -> Value,
     annotations: impl Fn(&Value) -> Annotations,
 ) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng(test_utils::rng::Rng::new(seed));
     let step = |lhs: Value, rhs: Value| {
         let annotations = annotations(&rhs);
         reduce(lhs, rhs, &annotations, Mode::Partial)
