@@ -18,7 +18,7 @@ use test_utils::rng::Rng;
 
 /// Asserts the one-sided agreement on `value`; returns (surely valid, valid).
 fn compare(value: &Value, what: &dyn Fn() -> String) -> (bool, bool) {
-    if keywords::depth_exceeding(value, keywords::MAX_DEPTH).is_some() {
+    if json::nesting::depth_exceeding(value, keywords::MAX_DEPTH).is_some() {
         return (false, false);
     }
     let valid = meta_schema_accepts(value).expect("the meta-schema compiles");
@@ -55,7 +55,7 @@ fn objects_under(dir: &Path) -> Vec<Value> {
         };
         let parse = syntax::parse(text.as_str());
         if let Ok(value) = parse.tree.document_json()
-            && keywords::depth_exceeding(&value, 64).is_none()
+            && json::nesting::depth_exceeding(&value, 64).is_none()
         {
             nested(&value, &mut out);
         }

@@ -38,16 +38,17 @@ enum Repr {
     Value(Arc<Value>),
 }
 
-/// Values nested deeper than this stay values: serde_json reads text back
+/// Values with an array or object more than this many levels below their
+/// root (the root's own level is 0) stay values: serde_json reads text back
 /// only up to 128 levels.
-const MAX_TEXT_DEPTH: usize = 100;
+const MAX_TEXT_DEPTH: usize = 99;
 
 impl Json {
     /// `value` kept as its compact text (unless nested too deep to read
     /// back, then as the value itself).
     /// Inside [`holding`], `value` itself is the value it gives until then.
     pub fn compact(value: Value) -> Json {
-        if depth_exceeds(&value, MAX_TEXT_DEPTH) {
+        if json::nesting::depth_exceeding(&value, MAX_TEXT_DEPTH).is_some() {
             return Json(Repr::Value(Arc::new(value)));
         }
         match serde_json::to_string(&value) {
@@ -239,23 +240,6 @@ impl serde::Serialize for Json {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.value().serialize(serializer)
     }
-}
-
-/// Whether `value` nests deeper than `limit` arrays and objects.
-fn depth_exceeds(value: &Value, limit: usize) -> bool {
-    let mut work = vec![(value, 1usize)];
-    while let Some((value, depth)) = work.pop() {
-        let nested = matches!(value, Value::Array(_) | Value::Object(_));
-        if nested && depth > limit {
-            return true;
-        }
-        match value {
-            Value::Array(items) => work.extend(items.iter().map(|child| (child, depth + 1))),
-            Value::Object(map) => work.extend(map.values().map(|child| (child, depth + 1))),
-            _ => {}
-        }
-    }
-    false
 }
 
 /// Deserializes a `Value` whose objects and arrays have no spare capacity

@@ -577,7 +577,7 @@ impl DocumentIndex {
             },
         );
         DocumentIndex {
-            too_deep: keywords::depth_exceeding(value, keywords::MAX_DEPTH),
+            too_deep: json::nesting::depth_exceeding(value, keywords::MAX_DEPTH),
             bases,
             ids,
             root_is_schema: keywords::is_schema(value),

@@ -145,7 +145,7 @@ impl Validator {
     /// Validates `doc`. A valid document yields the `reduce` strategy of each
     /// of its locations that has one; an invalid one yields every error.
     pub fn validate(&self, doc: &Value) -> Result<Annotations, Vec<ValidationError>> {
-        if keywords::depth_exceeding(doc, MAX_INSTANCE_DEPTH).is_some() {
+        if json::nesting::depth_exceeding(doc, MAX_INSTANCE_DEPTH).is_some() {
             return Err(vec![ValidationError {
                 instance_pointer: String::new(),
                 schema_pointer: String::new(),
@@ -177,7 +177,7 @@ impl Validator {
 
     /// Whether `doc` is valid, without computing annotations or errors.
     pub fn is_valid(&self, doc: &Value) -> bool {
-        keywords::depth_exceeding(doc, MAX_INSTANCE_DEPTH).is_none() && self.root.is_valid(doc)
+        json::nesting::depth_exceeding(doc, MAX_INSTANCE_DEPTH).is_none() && self.root.is_valid(doc)
     }
 
     /// Whether any `reduce` annotation can be produced by this schema.
