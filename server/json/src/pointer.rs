@@ -18,6 +18,20 @@ pub fn tokens(pointer: &str) -> Option<Vec<String>> {
         .collect()
 }
 
+/// Whether `pointer` is one [`tokens`] splits (empty, or `/`-led with every
+/// `~` escaping `0` or `1`), without splitting it.
+pub fn is_well_formed(pointer: &str) -> bool {
+    if pointer.is_empty() {
+        return true;
+    }
+    let bytes = pointer.as_bytes();
+    bytes[0] == b'/'
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, &b)| b != b'~' || matches!(bytes.get(i + 1), Some(b'0' | b'1')))
+}
+
 /// Resolves a JSON Pointer (RFC 6901) inside `document`: `""` is the document
 /// itself, `/a/0` the first item of property `a`. `None` means "missing"
 /// (including a malformed pointer or an array index with leading zeros).
@@ -121,6 +135,15 @@ pub fn join(pointer: &str, token: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn well_formed_is_what_tokens_splits() {
+        for p in [
+            "", "/", "/a", "a", "/~0/~1", "/~", "/~2", "/a~", "~0", "/é~1", "//", "/~01",
+        ] {
+            assert_eq!(is_well_formed(p), tokens(p).is_some(), "{p}");
+        }
+    }
 
     #[test]
     fn tokens_escape_and_resolve() {
