@@ -254,8 +254,7 @@ impl SchemaIndex {
     /// Whether [`SchemaIndex::resolve`] finds `uri`; a document's own URL
     /// is answered without building its value.
     pub fn resolves(&self, uri: &Url) -> bool {
-        self.place_of(uri)
-            .is_some_and(|place| self.place_is_schema(&place))
+        self.resolved_place(uri).is_some()
     }
 
     /// Whether the value at `place` is a schema; a document's root is
@@ -530,9 +529,9 @@ impl DocumentIndex {
     }
 
     /// Indexes the document `value` at `url` (without fragment); with
-    /// `refs`, also collects its `$ref`s as [`crate::collect_refs`] does
-    /// (a join never keeps the base's fragment, so the URL's does not
-    /// matter).
+    /// `refs`, also collects its `$ref`s, joined against the base in effect
+    /// (the one implementation of [`crate::collect_refs`]; a join never
+    /// keeps the base's fragment, so the URL's does not matter).
     pub fn new(url: &Url, value: &Value, mut refs: Option<&mut Vec<SchemaRef>>) -> DocumentIndex {
         let mut bases = Vec::new();
         let mut ids = Vec::new();

@@ -24,24 +24,10 @@ pub struct SchemaRef {
 /// `base`), in document order. A `$ref` that is not a string, or that cannot be
 /// joined into a URL, is skipped here; `check_document` reports it.
 pub fn collect_refs(base: &Url, doc: &Value) -> Vec<SchemaRef> {
+    // Indexing a document collects them in the same walk: one walker of
+    // `$ref`s and `$id` bases.
     let mut out = Vec::new();
-    keywords::walk(
-        doc,
-        "",
-        Rc::new(base.clone()),
-        |ptr, schema, parent_base| {
-            let base = child_base(parent_base, schema);
-            if let Some(Value::String(reference)) = keyword(schema, "$ref")
-                && let Ok(target) = base.join(reference)
-            {
-                out.push(SchemaRef {
-                    pointer: format!("{ptr}/$ref"),
-                    target,
-                });
-            }
-            base
-        },
-    );
+    crate::index::DocumentIndex::new(base, doc, Some(&mut out));
     out
 }
 
