@@ -29,12 +29,18 @@ pub struct SchemaProblem {
 /// The 2019-09 meta-schema, with formats asserted so that `pattern` and
 /// `patternProperties` names must be valid regular expressions.
 static META_SCHEMA: LazyLock<Result<jsonschema::Validator, String>> = LazyLock::new(|| {
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft201909)
-        .should_validate_formats(true)
+    meta_schema_options()
         .build(&serde_json::json!({ "$ref": "https://json-schema.org/draft/2019-09/schema" }))
         .map_err(|e| e.to_string())
 });
+
+/// How the meta-schema pass validates: draft 2019-09, formats asserted. The
+/// fast check ([`meta`]) asks the formats it cannot decide with the same.
+pub(crate) fn meta_schema_options() -> jsonschema::ValidationOptions<'static> {
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft201909)
+        .should_validate_formats(true)
+}
 
 const TYPE_NAMES: &str = "array, boolean, integer, null, number, object, string";
 

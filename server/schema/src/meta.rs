@@ -21,11 +21,11 @@ use std::sync::LazyLock;
 
 use serde_json::Value;
 
+use crate::keywords::is_schema;
+
 /// A validator of one format as the meta-schema asserts it.
 fn format_validator(format: &str) -> Option<jsonschema::Validator> {
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft201909)
-        .should_validate_formats(true)
+    crate::check::meta_schema_options()
         .build(&serde_json::json!({ "type": "string", "format": format }))
         .ok()
 }
@@ -60,19 +60,14 @@ fn is_plain_reference(text: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"/$_-.~#".contains(&b))
 }
 
-/// Whether `value` is a schema (an object or a boolean), so the walk visits it.
-fn schema(value: &Value) -> bool {
-    matches!(value, Value::Object(_) | Value::Bool(_))
-}
-
 /// A non-empty array of schemas.
 fn schema_array(value: &Value) -> bool {
-    matches!(value, Value::Array(items) if !items.is_empty() && items.iter().all(schema))
+    matches!(value, Value::Array(items) if !items.is_empty() && items.iter().all(is_schema))
 }
 
 /// An object whose every value is a schema.
 fn schema_map(value: &Value) -> bool {
-    matches!(value, Value::Object(map) if map.values().all(schema))
+    matches!(value, Value::Object(map) if map.values().all(is_schema))
 }
 
 /// An integer >= 0 as the parser stored it (a float such as `1.0` is
@@ -167,7 +162,7 @@ fn keyword_surely_valid(keyword: &str, value: &Value) -> bool {
         "$defs" | "definitions" | "properties" | "dependentSchemas" => schema_map(value),
         "patternProperties" => matches!(value, Value::Object(map) if map
             .iter()
-            .all(|(k, v)| schema(v) && has_format(&REGEX, k))),
+            .all(|(k, v)| is_schema(v) && has_format(&REGEX, k))),
         "additionalItems"
         | "unevaluatedItems"
         | "contains"
@@ -177,10 +172,10 @@ fn keyword_surely_valid(keyword: &str, value: &Value) -> bool {
         | "if"
         | "then"
         | "else"
-        | "not" => schema(value),
+        | "not" => is_schema(value),
         // Not visited by the walk: only a boolean needs no further look.
         "contentSchema" => value.is_boolean(),
-        "items" => schema(value) || schema_array(value),
+        "items" => is_schema(value) || schema_array(value),
         "allOf" | "anyOf" | "oneOf" => schema_array(value),
         "multipleOf" => match value {
             Value::Number(n) => {
@@ -200,7 +195,7 @@ fn keyword_surely_valid(keyword: &str, value: &Value) -> bool {
         "enum" | "examples" => value.is_array(),
         "type" => type_value(value),
         "dependencies" => {
-            matches!(value, Value::Object(map) if map.values().all(|v| schema(v) || string_array(v)))
+            matches!(value, Value::Object(map) if map.values().all(|v| is_schema(v) || string_array(v)))
         }
         // `const`, `default` and every keyword the meta-schema does not name
         // take any value.
